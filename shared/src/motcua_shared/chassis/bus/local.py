@@ -1,0 +1,220 @@
+"""The in-process bus of the embedded mode: a durable, partitioned log in a SQLite file.
+
+It is not a mock. Records are kept until they are consumed and committed by every group, offsets are
+committed per group, a restarted consumer resumes from its committed offsets, so the embedded mode has the
+same at-least-once semantics as Kafka. Kafka's own behaviour is only ever tested against Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Integer, LargeBinary, String, func, select, tuple_
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from motcua_shared.chassis.bus.base import Bus, Consumer, Message, Record, TopicPartition, partition_for
+from motcua_shared.chassis.db import Database
+from motcua_shared.chassis.settings import DbSettings
+
+
+class _LogBase(DeclarativeBase):
+    pass
+
+
+class _LogRecord(_LogBase):
+    __tablename__ = "bus_records"
+
+    topic: Mapped[str] = mapped_column(String(249), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(255))
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+
+
+class _GroupOffset(_LogBase):
+    __tablename__ = "bus_offsets"
+
+    group: Mapped[str] = mapped_column(String(255), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(249), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset: Mapped[int] = mapped_column(Integer)
+
+
+class LocalBus(Bus):
+    """A partitioned log in SQLite (``path``) or in memory (``path=None``, for unit tests)."""
+
+    def __init__(self, path: Path | None = None, *, partitions: int = 12) -> None:
+        url = f"sqlite+aiosqlite:///{path}" if path else "sqlite+aiosqlite://"
+        self._db = Database(DbSettings(url=url, auto_migrate=False))
+        self.partitions = partitions
+        self._write_lock = asyncio.Lock()
+        self._published = asyncio.Condition()
+        self._ends: dict[TopicPartition, int] = {}
+        self._started = False
+        self._starting = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Create the log's tables and learn where each partition ends."""
+        async with self._starting:
+            if self._started:
+                return
+            async with self._db.engine.begin() as conn:
+                await conn.run_sync(_LogBase.metadata.create_all)
+            async with self._db.session() as session:
+                rows = await session.execute(
+                    select(_LogRecord.topic, _LogRecord.partition, func.max(_LogRecord.offset)).group_by(
+                        _LogRecord.topic, _LogRecord.partition
+                    )
+                )
+                self._ends = {(t, p): int(o) + 1 for t, p, o in rows.all()}
+            self._started = True
+
+    async def stop(self) -> None:
+        """Close the log file."""
+        self._started = False
+        await self._db.dispose()
+
+    async def publish(self, messages: Sequence[Message]) -> None:
+        """Append the messages durably (committed to the SQLite file) and wake the consumers."""
+        if not messages:
+            return
+        await self.start()
+        async with self._write_lock:
+            ends = dict(self._ends)
+            rows: list[dict[str, Any]] = []
+            for message in messages:
+                tp = (message.topic, partition_for(message.key, self.partitions))
+                offset = ends.get(tp, 0)
+                ends[tp] = offset + 1
+                rows.append(
+                    {
+                        "topic": tp[0],
+                        "partition": tp[1],
+                        "offset": offset,
+                        "key": message.key,
+                        "value": message.value,
+                        "headers": [[k, v.decode("utf-8", "replace")] for k, v in message.headers],
+                    }
+                )
+            async with self._db.session() as session:
+                await session.execute(sqlite_insert(_LogRecord), rows)
+                await session.commit()
+            self._ends = ends
+        async with self._published:
+            self._published.notify_all()
+
+    def consumer(self, group: str, topics: Sequence[str]) -> Consumer:
+        """A consumer of ``topics`` in ``group``."""
+        return _LocalConsumer(self, group, list(topics))
+
+    async def ensure_topics(self, topics: Sequence[str]) -> None:
+        """Topics need no creation in the local log."""
+        await self.start()
+
+    async def ping(self) -> bool:
+        """True when the log file answers."""
+        return self._started and await self._db.ping()
+
+    def end_offset(self, tp: TopicPartition) -> int:
+        """The offset the next record of ``tp`` will get."""
+        return self._ends.get(tp, 0)
+
+    async def _wait_for_records(self, timeout: float) -> None:
+        async with self._published:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._published.wait(), timeout)
+
+    async def _read(self, tp: TopicPartition, start: int, limit: int) -> list[Record]:
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                select(_LogRecord)
+                .where(_LogRecord.topic == tp[0], _LogRecord.partition == tp[1], _LogRecord.offset >= start)
+                .order_by(_LogRecord.offset)
+                .limit(limit)
+            )
+            return [
+                Record(
+                    topic=r.topic,
+                    partition=r.partition,
+                    offset=r.offset,
+                    key=r.key,
+                    value=r.value,
+                    headers=tuple((k, v.encode("utf-8")) for k, v in r.headers),
+                )
+                for r in rows
+            ]
+
+    async def _committed(self, group: str, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        async with self._db.session() as session:
+            rows = await session.execute(
+                select(_GroupOffset.topic, _GroupOffset.partition, _GroupOffset.offset).where(
+                    _GroupOffset.group == group,
+                    tuple_(_GroupOffset.topic, _GroupOffset.partition).in_(list(tps)),
+                )
+            )
+            return {(t, p): o for t, p, o in rows.all()}
+
+    async def _commit(self, group: str, offsets: Mapping[TopicPartition, int]) -> None:
+        if not offsets:
+            return
+        async with self._db.session() as session:
+            stmt = sqlite_insert(_GroupOffset).values(
+                [{"group": group, "topic": t, "partition": p, "offset": o} for (t, p), o in offsets.items()]
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["group", "topic", "partition"], set_={"offset": stmt.excluded.offset}
+            )
+            await session.execute(stmt)
+            await session.commit()
+
+
+class _LocalConsumer(Consumer):
+    def __init__(self, bus: LocalBus, group: str, topics: list[str]) -> None:
+        self._bus = bus
+        self._group = group
+        self._tps = [(t, p) for t in topics for p in range(bus.partitions)]
+        self._positions: dict[TopicPartition, int] = {}
+        self._next = 0
+
+    async def start(self) -> None:
+        await self._bus.start()
+        await self.seek_to_committed()
+
+    async def stop(self) -> None:
+        self._positions = {}
+
+    async def seek_to_committed(self) -> None:
+        committed = await self._bus._committed(self._group, self._tps)
+        self._positions = {tp: committed.get(tp, 0) for tp in self._tps}
+
+    async def poll(self, *, max_records: int, timeout: float) -> list[Record]:
+        ready = self._ready()
+        if not ready:
+            await self._bus._wait_for_records(timeout)
+            ready = self._ready()
+        records: list[Record] = []
+        # Start each poll at a different partition so a busy one cannot starve the rest.
+        self._next = (self._next + 1) % max(len(ready), 1)
+        for tp in ready[self._next :] + ready[: self._next]:
+            if len(records) >= max_records:
+                break
+            batch = await self._bus._read(tp, self._positions[tp], max_records - len(records))
+            if batch:
+                self._positions[tp] = batch[-1].offset + 1
+                records.extend(batch)
+        return records
+
+    def _ready(self) -> list[TopicPartition]:
+        return [tp for tp, pos in self._positions.items() if self._bus.end_offset(tp) > pos]
+
+    async def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
+        await self._bus._commit(self._group, offsets)
+
+    async def lag(self) -> int:
+        return sum(max(self._bus.end_offset(tp) - pos, 0) for tp, pos in self._positions.items())

@@ -1,0 +1,29 @@
+"""Per-request context that follows the work into logs and events."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from contextvars import ContextVar
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+
+
+def accept_request_id(candidate: str | None) -> str:
+    """The caller's request id when it is safe to log and echo, else a new one."""
+    if candidate and _REQUEST_ID.match(candidate):
+        return candidate
+    return uuid.uuid4().hex
+
+
+def accept_traceparent(candidate: str | None) -> str:
+    """A W3C traceparent for this hop: the caller's trace with a new span id, or a new trace."""
+    match = _TRACEPARENT.match(candidate or "")
+    trace_id = match.group(1) if match and match.group(1) != "0" * 32 else secrets.token_hex(16)
+    flags = match.group(3) if match else "01"
+    return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"

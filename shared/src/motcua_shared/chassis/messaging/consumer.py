@@ -1,0 +1,300 @@
+"""Handler registry and the consumer runner: inbox-guarded, retried with backoff, dead-lettered."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from motcua_shared.chassis import metrics
+from motcua_shared.chassis.bus.base import Bus, Consumer, Message, Record, TopicPartition
+from motcua_shared.chassis.context import request_id_var, traceparent_var
+from motcua_shared.chassis.errors import PermanentError
+from motcua_shared.chassis.messaging.models import DeadLetter
+from motcua_shared.chassis.settings import BusSettings
+from motcua_shared.chassis.uow import UnitOfWork
+from motcua_shared.contracts.base import CloudEvent, Event
+from motcua_shared.contracts.topics import dlq
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+U = TypeVar("U", bound=UnitOfWork)
+Handler = Callable[[Any, Any, CloudEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    model: type[Event]
+    handler: Handler
+
+
+class Handlers(Generic[U]):
+    """What a service does with the event types it subscribes to (one handler per type)."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[str, _Entry] = {}
+
+    def on(self, model: type[E]) -> Callable[[Callable[[U, E, CloudEvent], Awaitable[None]]], Handler]:
+        """Decorator registering ``handler(uow, event, envelope)`` for ``model``'s type."""
+
+        def register(handler: Callable[[U, E, CloudEvent], Awaitable[None]]) -> Handler:
+            if model.TYPE in self._by_type:
+                raise ValueError(f"two handlers for {model.TYPE}")
+            self._by_type[model.TYPE] = _Entry(model, handler)
+            return handler
+
+        return register
+
+    def get(self, type_name: str) -> _Entry | None:
+        """The entry for ``type_name``, or None if this service ignores it."""
+        return self._by_type.get(type_name)
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics the handled types travel on."""
+        return sorted({e.model.TOPIC for e in self._by_type.values()})
+
+    def __bool__(self) -> bool:
+        return bool(self._by_type)
+
+
+def is_infrastructure_failure(exc: BaseException) -> bool:
+    """True when the failure is the database or network being away, not the event: wait, don't DLQ."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | OSError)
+
+
+class _Backoff(Exception):
+    pass
+
+
+class ConsumerRunner:
+    """Consumes a group's topics; each event's effect and inbox claim commit together, then the offset.
+
+    A failing handler is retried with exponential backoff up to ``max_attempts`` and then dead-lettered
+    (to ``<topic>.dlq`` and the service's ``dead_letters`` table), so the events behind it move on.
+    Infrastructure failures (database or bus away) are waited out instead: nothing is dead-lettered for
+    an outage, and uncommitted records are read again.
+    """
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        service: str,
+        bus: Bus,
+        handlers: Handlers[Any],
+        uow_factory: Callable[[], UnitOfWork],
+        settings: BusSettings,
+    ) -> None:
+        self.group = group
+        self._service = service
+        self._bus = bus
+        self._handlers = handlers
+        self._uow_factory = uow_factory
+        self._settings = settings
+        self._task: asyncio.Task[None] | None = None
+        self._consumer: Consumer | None = None
+        self.handled = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+
+    def handler_for(self, type_name: str) -> _Entry | None:
+        """The registered handler of ``type_name``, or None."""
+        return self._handlers.get(type_name)
+
+    def start(self) -> None:
+        """Run in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group}")
+
+    async def stop(self) -> None:
+        """Stop; what was not committed is delivered again to the next member."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                if self._consumer is None:
+                    await self._bus.ensure_topics(self._handlers.topics)
+                    consumer = self._bus.consumer(self.group, self._handlers.topics)
+                    await consumer.start()
+                    self._consumer = consumer
+                await self._poll_once(self._consumer)
+                failures = 0
+            except asyncio.CancelledError:
+                if self._consumer is not None:
+                    with contextlib.suppress(Exception):
+                        await self._consumer.stop()
+                    self._consumer = None
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = min(
+                    self._settings.consumer_backoff_initial * 2**failures, self._settings.consumer_backoff_max
+                )
+                log.warning(
+                    "consumer paused",
+                    extra={"group": self.group, "error": repr(exc)[:300], "retry_in": delay},
+                )
+                await self._recover()
+                await asyncio.sleep(delay)
+
+    async def _recover(self) -> None:
+        if self._consumer is None:
+            return
+        try:
+            await self._consumer.seek_to_committed()
+        except Exception:
+            with contextlib.suppress(Exception):
+                await self._consumer.stop()
+            self._consumer = None
+
+    async def _poll_once(self, consumer: Consumer) -> None:
+        records = await consumer.poll(max_records=500, timeout=1.0)
+        offsets: dict[TopicPartition, int] = {}
+        try:
+            for record in records:
+                await self.process(record)
+                offsets[record.position] = record.offset + 1
+        finally:
+            # Commit what was processed even when a later record failed: those effects are committed.
+            if offsets:
+                await consumer.commit(offsets)
+        metrics.CONSUMER_LAG.labels(self._service, self.group).set(await consumer.lag())
+
+    async def process(self, record: Record) -> None:
+        """Apply one record: parse, dedupe through the inbox, handle, retry, or dead-letter."""
+        try:
+            envelope = CloudEvent.from_json(record.value)
+        except (ValidationError, ValueError) as exc:
+            await self._dead_letter(record, None, f"malformed CloudEvent: {_short(exc)}", attempts=1)
+            return
+        entry = self._handlers.get(envelope.type)
+        if entry is None:
+            metrics.EVENTS_CONSUMED.labels(self._service, self.group, "ignored").inc()
+            return
+        try:
+            event = entry.model.model_validate(envelope.data)
+        except ValidationError as exc:
+            await self._dead_letter(record, envelope, f"invalid {envelope.type}: {_short(exc)}", attempts=1)
+            return
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self.apply(entry, event, envelope)
+                return
+            except PermanentError as exc:
+                await self._dead_letter(record, envelope, f"permanent: {_short(exc)}", attempts=attempt)
+                return
+            except Exception as exc:
+                if is_infrastructure_failure(exc):
+                    raise
+                if attempt >= self._settings.consumer_max_attempts:
+                    await self._dead_letter(record, envelope, _short(exc), attempts=attempt)
+                    return
+                delay = min(
+                    self._settings.consumer_backoff_initial * 2 ** (attempt - 1),
+                    self._settings.consumer_backoff_max,
+                )
+                log.info(
+                    "event handler failed; retrying",
+                    extra={
+                        "group": self.group,
+                        "type": envelope.type,
+                        "attempt": attempt,
+                        "error": _short(exc),
+                    },
+                )
+                await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not crypto
+
+    async def apply(self, entry: _Entry, event: Event, envelope: CloudEvent) -> bool:
+        """Claim and handle in one transaction; False when it was a duplicate."""
+        started = time.perf_counter()
+        rid = request_id_var.set(envelope.requestid)
+        tp = traceparent_var.set(envelope.traceparent)
+        try:
+            async with self._uow_factory() as uow:
+                if not await uow.inbox.claim(self.group, envelope.id, envelope.type):
+                    self.duplicates += 1
+                    metrics.EVENTS_CONSUMED.labels(self._service, self.group, "duplicate").inc()
+                    return False
+                await entry.handler(uow, event, envelope)
+                await uow.commit()
+        finally:
+            request_id_var.reset(rid)
+            traceparent_var.reset(tp)
+        self.handled += 1
+        metrics.EVENTS_CONSUMED.labels(self._service, self.group, "handled").inc()
+        metrics.EVENT_HANDLE_SECONDS.labels(self._service, self.group).observe(time.perf_counter() - started)
+        return True
+
+    async def _dead_letter(
+        self, record: Record, envelope: CloudEvent | None, error: str, *, attempts: int
+    ) -> None:
+        log.error(
+            "event dead-lettered",
+            extra={"group": self.group, "topic": record.topic, "offset": record.offset, "error": error},
+        )
+        headers = (
+            *record.headers,
+            ("dlq-error", error.encode("utf-8")),
+            ("dlq-consumer", self.group.encode()),
+            ("dlq-source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+        )
+        await self._bus.publish(
+            [Message(topic=dlq(record.topic), key=record.key or "", value=record.value, headers=headers)]
+        )
+        async with self._uow_factory() as uow:
+            values: dict[str, Any] = {
+                "consumer": self.group,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "key": record.key,
+                "event_id": envelope.id if envelope else None,
+                "type": envelope.type if envelope else None,
+                "payload": record.value.decode("utf-8", "replace"),
+                "error": error,
+                "attempts": attempts,
+                "failed_at": datetime.now(UTC),
+            }
+            insert = pg_insert if uow.db.is_postgres else sqlite_insert
+            await uow.session.execute(insert(DeadLetter).values(**values).on_conflict_do_nothing())
+            await uow.commit()
+            size = await uow.session.scalar(select(func.count()).select_from(DeadLetter))
+        self.dead_lettered += 1
+        metrics.EVENTS_CONSUMED.labels(self._service, self.group, "dead_lettered").inc()
+        metrics.DLQ_SIZE.labels(self._service).set(size or 0)
+
+
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ValidationError):
+        text = json.dumps(
+            [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:5]], ensure_ascii=False
+        )
+    return text[:1000]

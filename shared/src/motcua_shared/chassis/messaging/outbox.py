@@ -1,0 +1,186 @@
+"""The transactional outbox: events written with the change, published by a relay after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua_shared.chassis import metrics
+from motcua_shared.chassis.bus.base import Bus, Message
+from motcua_shared.chassis.context import request_id_var, traceparent_var
+from motcua_shared.chassis.db import Database
+from motcua_shared.chassis.messaging.models import OutboxRecord
+from motcua_shared.contracts.base import CloudEvent, Event
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = ("content-type", b"application/cloudevents+json; charset=utf-8")
+
+
+class Outbox:
+    """Adds events to the caller's transaction; they exist exactly when the change commits."""
+
+    def __init__(self, session: AsyncSession, source: str) -> None:
+        self._session = session
+        self._source = source
+        self.added = 0
+
+    def add(self, event: Event) -> CloudEvent:
+        """Stage ``event``; returns its envelope (its id is the event id consumers dedupe on)."""
+        envelope = CloudEvent.wrap(
+            event, source=self._source, request_id=request_id_var.get(), traceparent=traceparent_var.get()
+        )
+        self._session.add(
+            OutboxRecord(
+                event_id=envelope.id,
+                topic=event.TOPIC,
+                key=envelope.subject,
+                type=envelope.type,
+                payload=envelope.to_json(),
+                created_at=envelope.time,
+            )
+        )
+        self.added += 1
+        return envelope
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in id order (so per aggregate), in batches, and marks them.
+
+    Woken at once by the unit of work after a commit that added events; polls as well, for rows
+    committed by other processes. On PostgreSQL an advisory lock keeps one relay per database active
+    at a time, so replicas never reorder an aggregate's events.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        *,
+        service: str,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        retention: timedelta = timedelta(days=3),
+    ) -> None:
+        self._db = db
+        self._bus = bus
+        self._service = service
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._retention = retention
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock_key = zlib.crc32(f"motcua-outbox-{service}".encode())
+        self.published = 0
+
+    def wake(self) -> None:
+        """Tell the relay that new rows were committed."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the relay loop in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
+
+    async def stop(self) -> None:
+        """Stop after the batch in flight."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        failures = 0
+        last_purge = datetime.now(UTC)
+        while True:
+            self._wake.clear()
+            try:
+                sent = await self.relay_once()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = min(0.1 * 2**failures, 5.0)
+                log.warning(
+                    "outbox relay failed; rows stay pending",
+                    extra={"service": self._service, "error": repr(exc)[:300], "retry_in": delay},
+                )
+                await asyncio.sleep(delay)
+                continue
+            if sent >= self._batch_size:
+                continue
+            if datetime.now(UTC) - last_purge > timedelta(minutes=10):
+                last_purge = datetime.now(UTC)
+                with contextlib.suppress(Exception):
+                    await self.purge()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+
+    async def relay_once(self) -> int:
+        """Publish one batch; returns how many rows it published."""
+        async with self._db.session() as session, session.begin():
+            if self._db.is_postgres:
+                got = await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
+                if not got:
+                    return 0
+            rows = (
+                await session.execute(
+                    select(OutboxRecord.id, OutboxRecord.topic, OutboxRecord.key, OutboxRecord.payload)
+                    .where(OutboxRecord.published_at.is_(None))
+                    .order_by(OutboxRecord.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                metrics.OUTBOX_PENDING.labels(self._service).set(0)
+                metrics.OUTBOX_LAG.labels(self._service).set(0)
+                return 0
+            await self._bus.publish(
+                [
+                    Message(
+                        topic=r.topic, key=r.key, value=r.payload.encode("utf-8"), headers=(CONTENT_TYPE,)
+                    )
+                    for r in rows
+                ]
+            )
+            await session.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.id.in_([r.id for r in rows]))
+                .values(published_at=datetime.now(UTC))
+            )
+        self.published += len(rows)
+        metrics.EVENTS_PUBLISHED.labels(self._service).inc(len(rows))
+        await self._observe()
+        return len(rows)
+
+    async def _observe(self) -> None:
+        async with self._db.session() as session:
+            pending, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(OutboxRecord.created_at)).where(
+                        OutboxRecord.published_at.is_(None)
+                    )
+                )
+            ).one()
+        metrics.OUTBOX_PENDING.labels(self._service).set(pending)
+        if oldest is not None:
+            if oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=UTC)
+            metrics.OUTBOX_LAG.labels(self._service).set((datetime.now(UTC) - oldest).total_seconds())
+        else:
+            metrics.OUTBOX_LAG.labels(self._service).set(0)
+
+    async def purge(self) -> int:
+        """Delete rows published longer ago than the retention."""
+        cutoff = datetime.now(UTC) - self._retention
+        async with self._db.session() as session, session.begin():
+            result = await session.execute(delete(OutboxRecord).where(OutboxRecord.published_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)

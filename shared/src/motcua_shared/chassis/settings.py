@@ -1,0 +1,74 @@
+"""The settings every service shares; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HttpSettings(BaseModel):
+    """Where the service listens when run on its own."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+class DbSettings(BaseModel):
+    """The service's own database."""
+
+    url: str = "sqlite+aiosqlite:///var/motcua.db"
+    echo: bool = False
+    pool_size: int = 10
+    auto_migrate: bool = True
+
+
+class BusSettings(BaseModel):
+    """The event bus: the in-process log (embedded) or Apache Kafka (stack, containers)."""
+
+    kind: Literal["memory", "kafka"] = "memory"
+    bootstrap_servers: str = "127.0.0.1:9092"
+    partitions: int = Field(default=12, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_poll_interval: float = Field(default=1.0, gt=0)
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    consumer_backoff_initial: float = Field(default=0.2, gt=0)
+    consumer_backoff_max: float = Field(default=5.0, gt=0)
+    consume: bool = True
+
+
+class AuthSettings(BaseModel):
+    """How tokens are verified: against the gateway's JWKS."""
+
+    jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
+    issuer: str = "motcua"
+    audience: str = "motcua"
+    jwks_cache_ttl: float = 300.0
+
+
+class ServiceSettings(BaseSettings):
+    """The base of every service's settings (nested env vars use ``__``, e.g. ``DOSSIER_DB__URL``)."""
+
+    model_config = SettingsConfigDict(env_nested_delimiter="__", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    service_name: str = "service"
+    log_level: str = "INFO"
+    log_json: bool = True
+    http: HttpSettings = HttpSettings()
+    db: DbSettings = DbSettings()
+    bus: BusSettings = BusSettings()
+    auth: AuthSettings = AuthSettings()
+
+    @model_validator(mode="after")
+    def _production_is_real(self) -> ServiceSettings:
+        if self.env == "production" and self.db.url.startswith("sqlite"):
+            raise ValueError("production needs PostgreSQL, not SQLite")
+        return self
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` of this service's events."""
+        return f"/motcua/{self.service_name}"

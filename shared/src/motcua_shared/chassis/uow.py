@@ -1,0 +1,59 @@
+"""The unit of work: one session, one transaction, the outbox and inbox inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua_shared.chassis.db import Database
+from motcua_shared.chassis.messaging.inbox import Inbox
+from motcua_shared.chassis.messaging.outbox import Outbox
+
+
+class UnitOfWork:
+    """``async with uow: ...; await uow.commit()`` — leaving without commit rolls back.
+
+    Services subclass it and create their repositories in :meth:`open`.
+    """
+
+    session: AsyncSession
+    outbox: Outbox
+    inbox: Inbox
+
+    def __init__(self, db: Database, *, source: str, on_commit: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.source = source
+        self._on_commit = on_commit
+
+    async def __aenter__(self) -> Self:
+        self.session = self.db.session()
+        self.outbox = Outbox(self.session, self.source)
+        self.inbox = Inbox(self.session)
+        self.open()
+        return self
+
+    def open(self) -> None:
+        """Hook for subclasses: build repositories on ``self.session``."""
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        """Commit the change and its events together, then wake the relay."""
+        await self.session.commit()
+        if self.outbox.added and self._on_commit is not None:
+            self._on_commit()
+        self.outbox.added = 0
+
+    async def rollback(self) -> None:
+        """Drop everything staged."""
+        await self.session.rollback()
+        self.outbox.added = 0

@@ -1,0 +1,107 @@
+"""Value types shared by several event types: channels, fees, contacts, actors.
+
+Everything here is part of the event contracts: a change is judged by the same rules as the events
+(additive only, otherwise a new ``.v2`` event type).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PERSONAL: Final[dict[str, Any]] = {"x-personal-data": True}
+"""``json_schema_extra`` of a field that holds personal data: mask it in logs, never put it in an error."""
+
+SECRET: Final[dict[str, Any]] = {"x-personal-data": True, "x-secret": True}
+"""``json_schema_extra`` of a field that holds a secret: never log it, not even masked."""
+
+VN_PHONE_PATTERN: Final = r"^\+84[0-9]{9,10}$"
+"""A Vietnamese phone number in E.164 form (``+84`` and the number without its leading 0)."""
+
+
+class Part(BaseModel):
+    """Base of the value objects nested in events: immutable, tolerant of fields it does not know."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Channel(StrEnum):
+    """How a dossier is filed (hình thức nộp)."""
+
+    ONLINE = "online"
+    COUNTER = "counter"
+    POSTAL = "postal"
+
+
+class FeeKind(StrEnum):
+    """Phí (a fee for a service rendered) or lệ phí (a charge for a state act), as the law names them."""
+
+    PHI = "phí"
+    LE_PHI = "lệ_phí"
+
+
+class FeeTiming(StrEnum):
+    """When the applicant pays: when the dossier is submitted, or when the result is ready."""
+
+    SUBMISSION = "submission"
+    RESULT = "result"
+
+
+class ActorRole(StrEnum):
+    """Who performed an action."""
+
+    CITIZEN = "citizen"
+    OFFICER = "officer"
+    ADMIN = "admin"
+    INTEGRATOR = "integrator"
+    SYSTEM = "system"
+
+
+class Actor(Part):
+    """Who did what an event records."""
+
+    id: str = Field(
+        min_length=1,
+        description="The actor's account subject (the JWT `sub`); `system` for scheduled jobs.",
+    )
+    role: ActorRole = Field(description="The role the actor acted in.")
+    agency_code: str | None = Field(
+        default=None, description="For an officer: the agency they act for (mã cơ quan)."
+    )
+
+
+class Contact(Part):
+    """How to reach a person. Every field is personal data."""
+
+    name: str = Field(
+        min_length=1,
+        description="Full name with diacritics, e.g. `Nguyễn Thị Hương`. Personal data.",
+        json_schema_extra=PERSONAL,
+    )
+    phone: str = Field(
+        pattern=VN_PHONE_PATTERN,
+        description="Mobile number in E.164 form, e.g. `+84912345678`, for SMS. Personal data.",
+        json_schema_extra=PERSONAL,
+    )
+    email: str | None = Field(
+        default=None,
+        description="E-mail address, when the person gave one. Personal data.",
+        json_schema_extra=PERSONAL,
+    )
+
+
+class FeeItem(Part):
+    """One fee item owed on a dossier (the procedure's item, resolved for this applicant)."""
+
+    name: str = Field(min_length=1, description="The item's name, e.g. `Lệ phí đăng ký kết hôn`.")
+    kind: FeeKind = Field(description="Phí or lệ phí.")
+    amount: int = Field(ge=0, description="Amount in VND (integer, no decimals), before any exemption.")
+    exempt: bool = Field(
+        default=False, description="True when this applicant is exempt from the item and pays nothing for it."
+    )
+
+    def payable(self) -> int:
+        """What the applicant pays for this item, in VND."""
+        return 0 if self.exempt else self.amount

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -77,24 +78,24 @@ def wait_gone(proc: psutil.Process, popen: subprocess.Popen[bytes] | None, timeo
 
 def terminate(
     proc: psutil.Process, popen: subprocess.Popen[bytes] | None, timeout: float, sig: int = signal.SIGTERM
-) -> None:
-    """Send ``sig`` to ``proc``, wait up to ``timeout`` seconds, then SIGKILL it and wait for it to go."""
+) -> bool:
+    """Send ``sig`` to ``proc``, wait up to ``timeout`` seconds, then SIGKILL it and wait for it to go.
+
+    Returns True if the process exited after ``sig`` alone, False if it had to be killed.
+    """
     if sig != signal.SIGKILL:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.send_signal(sig)
-        except psutil.NoSuchProcess:
-            pass
         if wait_gone(proc, popen, timeout):
-            return
-    try:
+            return True
+    with contextlib.suppress(psutil.NoSuchProcess):
         proc.kill()
-    except psutil.NoSuchProcess:
-        pass
     wait_gone(proc, popen, 30.0)
+    return False
 
 
 def log_tail(path: Path, start: int = 0, max_bytes: int = 6000) -> str:
-    """Return up to ``max_bytes`` from the end of the log file ``path``, not reading before offset ``start``."""
+    """Return up to ``max_bytes`` from the end of the file ``path``, not reading before offset ``start``."""
     try:
         with path.open("rb") as fh:
             size = fh.seek(0, os.SEEK_END)

@@ -10,7 +10,7 @@ LOOPBACK = "127.0.0.1"
 
 
 def free_port(host: str = LOOPBACK) -> int:
-    """Return a TCP port on ``host`` that is free right now (the OS picks it; another process may take it later)."""
+    """Return a TCP port on ``host`` that is free right now (another process may still take it later)."""
     return free_ports(1, host)[0]
 
 

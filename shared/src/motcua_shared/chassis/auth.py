@@ -235,10 +235,10 @@ class JwksVerifier:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject.strip():
             raise _rejected("subject")
-        try:
-            role = Role(claims.get("role"))
-        except ValueError:
-            raise _rejected("role") from None
+        raw_role = claims.get("role")
+        if not isinstance(raw_role, str) or raw_role not in Role.__members__.values():
+            raise _rejected("role")
+        role = Role(raw_role)
         agency_code = claims.get("agency_code")
         if role is Role.OFFICER:
             if not isinstance(agency_code, str) or not agency_code.strip():
@@ -263,9 +263,9 @@ class JwksVerifier:
             # While another verification is refreshing, a key we already trust needs no wait.
             return keys[kid]
         async with self._lock:
-            if self._keys is None or kid not in self._keys or not self._is_fresh():
-                if self._may_load():
-                    await self._load()
+            wanted = self._keys is None or kid not in self._keys or not self._is_fresh()
+            if wanted and self._may_load():
+                await self._load()
             if self._keys is None:
                 raise Unavailable(
                     "Chưa tải được khóa xác thực; vui lòng thử lại sau.",

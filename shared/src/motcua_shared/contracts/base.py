@@ -35,16 +35,22 @@ class CloudEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
-    specversion: str = "1.0"
-    id: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    type: str = Field(min_length=1)
-    subject: str = Field(min_length=1)
-    time: datetime
-    datacontenttype: str = "application/json"
-    data: dict[str, Any]
-    traceparent: str | None = None
-    requestid: str | None = None
+    specversion: str = Field(default="1.0", description="The CloudEvents version, `1.0`.")
+    id: str = Field(min_length=1, description="The event's unique id (a UUID); consumers deduplicate on it.")
+    source: str = Field(min_length=1, description="The producing service, `/motcua/<service>`.")
+    type: str = Field(
+        min_length=1, description="The event type, `vn.motcua.<service>.<entity>.<happening>.v<n>`."
+    )
+    subject: str = Field(min_length=1, description="The aggregate id the event is about; also the Kafka key.")
+    time: datetime = Field(description="When the event was produced (RFC 3339 with offset).")
+    datacontenttype: str = Field(default="application/json", description="The media type of `data`.")
+    data: dict[str, Any] = Field(description="The event itself; its schema is the type's.")
+    traceparent: str | None = Field(
+        default=None, description="W3C Trace Context `traceparent` of the request that caused the event."
+    )
+    requestid: str | None = Field(
+        default=None, description="The `X-Request-ID` of the request that caused the event."
+    )
 
     @classmethod
     def wrap(

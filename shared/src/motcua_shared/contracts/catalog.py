@@ -1,4 +1,7 @@
-"""Events of the procedure catalogue (catalog-svc), on topic ``motcua.catalog.v1``, keyed by procedure code."""
+"""Events of the procedure catalogue (catalog-svc), on topic ``motcua.catalog.v1``, keyed by procedure code.
+
+They carry whole snapshots (event-carried state transfer): consumers keep their own replica.
+"""
 
 from __future__ import annotations
 

@@ -64,8 +64,8 @@ class DossierEvent(Event):
     agency_code: str = Field(min_length=1, description="The receiving agency, whose officers own its queue.")
     applicant_id: str | None = Field(
         default=None,
-        description="The applicant's account subject (JWT `sub`), for in-app notices; null for counter filings "
-        "by someone without an account.",
+        description="The applicant's account subject (JWT `sub`), for in-app notices; null for counter "
+        "filings by someone without an account.",
     )
     status: DossierStatus = Field(description="The dossier's state after this event.")
     national_status: int = Field(
@@ -117,7 +117,7 @@ class DossierSubmitted(DossierEvent):
     processing_days: float = Field(ge=0, description="Processing time in working days, counted from receipt.")
     due_at: AwareDatetime | None = Field(
         default=None,
-        description="The due time if it were received now (indicative); the binding one comes with `received`.",
+        description="The due time if it were received now (indicative); `received` sets the binding one.",
     )
 
 

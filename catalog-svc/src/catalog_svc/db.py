@@ -1,0 +1,13 @@
+"""The declarative base of catalog-svc's own database."""
+
+from __future__ import annotations
+
+from motcua_shared.chassis.db import NAMING_CONVENTION
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """Every table of catalog-svc."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -1,0 +1,9 @@
+"""`python -m dossier_svc`: serve dossier-svc alone, configured from the environment."""
+
+from motcua_shared.chassis.serve import serve
+
+from dossier_svc.app import create_app
+from dossier_svc.settings import Settings
+
+if __name__ == "__main__":
+    serve(create_app, Settings())

@@ -1,0 +1,1 @@
+"""Identity: the gateway's signing keys and, in later work, sign-in and token issuing."""

@@ -1,0 +1,1 @@
+"""Routing: which service answers which public path, and the streaming reverse proxy."""

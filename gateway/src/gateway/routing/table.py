@@ -1,0 +1,28 @@
+"""The public API surface, by service (ARCHITECTURE.md's table)."""
+
+from __future__ import annotations
+
+SERVICES: tuple[str, ...] = ("catalog", "dossier", "payment", "notify")
+
+# First path segment under /api/v1 -> the service that owns it.
+ROUTES: dict[str, str] = {
+    "procedures": "catalog",
+    "agencies": "catalog",
+    "fields": "catalog",
+    "dossiers": "dossier",
+    "lookup": "dossier",
+    "calendar": "dossier",
+    "stats": "dossier",
+    "payments": "payment",
+    "notifications": "notify",
+    "stream": "notify",
+    "me": "notify",
+    "webhooks": "notify",
+    "sandbox": "notify",
+}
+
+
+def service_for(path: str) -> str | None:
+    """The service owning ``path`` (a path under ``/api/v1/``), or None."""
+    head = path.strip("/").split("/", 1)[0]
+    return ROUTES.get(head)

@@ -1,0 +1,6 @@
+"""Alembic environment of payment-svc (async; the chassis does the work)."""
+
+from motcua_shared.chassis.migrations import run_env
+from payment_svc.db import Base
+
+run_env(Base.metadata)

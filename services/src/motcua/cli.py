@@ -1,0 +1,92 @@
+"""The `motcua` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from motcua import stack as stack_ops
+
+app = typer.Typer(help="motcua — the platform of online public services (một cửa).", no_args_is_help=True)
+stack_app = typer.Typer(help="Kafka, PostgreSQL and one process per service.", no_args_is_help=True)
+app.add_typer(stack_app, name="stack")
+
+VarDir = Annotated[Path, typer.Option(help="Where the embedded mode keeps its SQLite files and keys.")]
+
+
+@app.command()
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    var_dir: VarDir = Path("var"),
+) -> None:
+    """The whole platform in one process on http://HOST:PORT: SQLite, in-process bus, migrated, seeded."""
+    from motcua_shared.chassis.logging import configure_logging
+
+    from motcua.embedded import create_platform
+
+    configure_logging("motcua", level=os.environ.get("MOTCUA_LOG_LEVEL", "INFO"))
+    asyncio.run(_seed_embedded(var_dir))
+    uvicorn.run(create_platform(var_dir), host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command()
+def migrate(var_dir: VarDir = Path("var")) -> None:
+    """Migrate every service's database to its newest schema (the URLs come from each service's env)."""
+    from motcua.services import migrate_all
+
+    for name, url in migrate_all(var_dir):
+        typer.echo(f"{name}: migrated {url.split('@')[-1]}")
+
+
+@app.command()
+def seed(var_dir: VarDir = Path("var")) -> None:
+    """Load the shipped reference data into the services that have some (idempotent)."""
+    for line in asyncio.run(_seed_embedded(var_dir)):
+        typer.echo(line)
+
+
+async def _seed_embedded(var_dir: Path) -> list[str]:
+    from motcua.services import seed_all
+
+    return await seed_all(var_dir)
+
+
+@stack_app.command("up")
+def stack_up(root: Annotated[Path, typer.Option(help="State, data and logs.")] = Path("var/stack")) -> None:
+    """Start Kafka, PostgreSQL, the four services and the gateway; wait until all are ready."""
+    state = stack_ops.up(stack_ops.StackPaths(root))
+    typer.echo(
+        f"stack up: gateway on http://127.0.0.1:{stack_ops.GATEWAY_PORT}, Kafka at {state['bootstrap']}"
+    )
+
+
+@stack_app.command("status")
+def stack_status(root: Annotated[Path, typer.Option()] = Path("var/stack")) -> None:
+    """Each process of the stack, its pid and readiness."""
+    rows = stack_ops.status(stack_ops.StackPaths(root))
+    if not rows:
+        typer.echo("no stack is up")
+        raise typer.Exit(1)
+    for row in rows:
+        state = "ready" if row["ready"] else ("running" if row["running"] else "stopped")
+        typer.echo(f"{row['name']:<9} pid {row['pid'] or '-':<8} {state:<8} {row['address']}")
+    if not all(r["ready"] for r in rows):
+        raise typer.Exit(1)
+
+
+@stack_app.command("down")
+def stack_down(root: Annotated[Path, typer.Option()] = Path("var/stack")) -> None:
+    """Stop everything `stack up` started, by process id."""
+    stopped = stack_ops.down(stack_ops.StackPaths(root))
+    typer.echo("stopped: " + (", ".join(stopped) if stopped else "nothing"))
+
+
+def main() -> None:
+    """Entry point of the `motcua` script."""
+    app()

@@ -1,0 +1,68 @@
+"""The embedded platform: the gateway and the four services in one process, one SQLite file each,
+the in-process bus shared by all. The code path is the stack's; only the adapters differ."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import catalog_svc.app
+import catalog_svc.settings
+import dossier_svc.app
+import dossier_svc.settings
+import gateway.app
+import gateway.settings
+import notify_svc.app
+import notify_svc.settings
+import payment_svc.app
+import payment_svc.settings
+from fastapi import FastAPI
+from gateway.identity.keyring import KeyRing
+from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.settings import BusSettings, DbSettings, ServiceSettings
+
+SERVICE_APPS: tuple[tuple[str, Any, type[ServiceSettings]], ...] = (
+    ("catalog", catalog_svc.app.create_app, catalog_svc.settings.Settings),
+    ("dossier", dossier_svc.app.create_app, dossier_svc.settings.Settings),
+    ("payment", payment_svc.app.create_app, payment_svc.settings.Settings),
+    ("notify", notify_svc.app.create_app, notify_svc.settings.Settings),
+)
+
+
+def _db(var_dir: Path, name: str) -> DbSettings:
+    return DbSettings(url=f"sqlite+aiosqlite:///{var_dir / name}.db")
+
+
+def create_platform(var_dir: Path = Path("var"), *, partitions: int = 12) -> FastAPI:
+    """The whole platform as one ASGI app (the gateway, with the services behind it in-process)."""
+    gateway_settings = gateway.settings.Settings()
+    ring = KeyRing.load(
+        var_dir / "gateway" / "signing-key.pem",
+        generate_missing=gateway_settings.identity.generate_missing_key,
+    )
+    bus = LocalBus(var_dir / "bus.db", partitions=partitions)
+    memory = BusSettings(kind="memory", partitions=partitions)
+    services: dict[str, FastAPI] = {
+        name: factory(
+            settings_class(db=_db(var_dir, name), bus=memory),
+            bus=bus,
+            key_source=ring.jwks,
+            configure_logs=False,
+        )
+        for name, factory, settings_class in SERVICE_APPS
+    }
+
+    @contextlib.asynccontextmanager
+    async def shared_bus() -> AsyncIterator[None]:
+        await bus.start()
+        try:
+            yield
+        finally:
+            await bus.stop()
+
+    companions = [shared_bus(), *(app.router.lifespan_context(app) for app in services.values())]
+    return gateway.app.create_app(
+        gateway_settings, upstream_apps=services, keyring=ring, companions=companions
+    )

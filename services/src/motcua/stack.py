@@ -1,0 +1,218 @@
+"""`motcua stack`: Kafka, PostgreSQL, and each service and the gateway as its own uvicorn process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from motcua.infra.kafka import KafkaBroker
+from motcua.infra.ports import port_is_free
+from motcua.infra.postgres import PostgresCluster, create_databases
+
+SERVICES: dict[str, tuple[str, int]] = {
+    "catalog": ("catalog_svc", 8001),
+    "dossier": ("dossier_svc", 8002),
+    "payment": ("payment_svc", 8003),
+    "notify": ("notify_svc", 8004),
+}
+GATEWAY_PORT = 8000
+
+
+@dataclass(frozen=True)
+class StackPaths:
+    """Where the stack keeps its state, data and logs."""
+
+    root: Path
+
+    @property
+    def state(self) -> Path:
+        """The JSON file naming every process the stack started."""
+        return self.root / "state.json"
+
+    @property
+    def logs(self) -> Path:
+        """One log file per process."""
+        return self.root / "logs"
+
+    @property
+    def kafka(self) -> Path:
+        """The broker's data directory."""
+        return self.root / "kafka"
+
+    @property
+    def postgres(self) -> Path:
+        """The throwaway cluster's data directory."""
+        return self.root / "postgres"
+
+
+def _database_name(service: str) -> str:
+    return f"motcua_{service}"
+
+
+def _service_env(prefix: str, *, db_url: str, bootstrap: str, port: int) -> dict[str, str]:
+    return {
+        f"{prefix}_DB__URL": db_url,
+        f"{prefix}_BUS__KIND": "kafka",
+        f"{prefix}_BUS__BOOTSTRAP_SERVERS": bootstrap,
+        f"{prefix}_HTTP__HOST": "127.0.0.1",
+        f"{prefix}_HTTP__PORT": str(port),
+        f"{prefix}_AUTH__JWKS_URL": f"http://127.0.0.1:{GATEWAY_PORT}/.well-known/jwks.json",
+    }
+
+
+def _spawn(name: str, module: str, env: dict[str, str], paths: StackPaths) -> dict[str, Any]:
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    log = (paths.logs / f"{name}.log").open("ab")
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", module],
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return {"name": name, "pid": proc.pid, "create_time": psutil.Process(proc.pid).create_time()}
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def up(paths: StackPaths, *, timeout: float = 120) -> dict[str, Any]:
+    """Start Kafka (or use ``MOTCUA_KAFKA_BOOTSTRAP``), PostgreSQL (or ``MOTCUA_PG_URL``), then the apps."""
+    if paths.state.exists():
+        raise RuntimeError(f"a stack is already up (see {paths.state}); run `motcua stack down` first")
+    for port in (GATEWAY_PORT, *(p for _, p in SERVICES.values())):
+        if not port_is_free(port):
+            raise RuntimeError(f"port {port} is taken")
+    state: dict[str, Any] = {"processes": []}
+    bootstrap = os.environ.get("MOTCUA_KAFKA_BOOTSTRAP")
+    if not bootstrap:
+        broker = KafkaBroker(paths.kafka)
+        broker.start()
+        bootstrap = broker.bootstrap
+        state["kafka"] = {"data_dir": str(paths.kafka)}
+    pg_url = os.environ.get("MOTCUA_PG_URL")
+    names = [_database_name(s) for s in SERVICES]
+    if pg_url:
+        create_databases(pg_url, names)
+        base = pg_url.rsplit("/", 1)[0]
+        urls = {s: f"{base}/{_database_name(s)}" for s in SERVICES}
+    else:
+        cluster = PostgresCluster(paths.postgres)
+        cluster.start()
+        for name in names:
+            cluster.create_database(name)
+        urls = {s: cluster.url(_database_name(s)) for s in SERVICES}
+        state["postgres"] = {"data_dir": str(paths.postgres), "port": cluster.port}
+    state["bootstrap"] = bootstrap
+    paths.root.mkdir(parents=True, exist_ok=True)
+    paths.state.write_text(json.dumps(state, indent=2))
+    for service, (module, port) in SERVICES.items():
+        env = _service_env(service.upper(), db_url=urls[service], bootstrap=bootstrap, port=port)
+        state["processes"].append({**_spawn(service, module, env, paths), "port": port})
+    gateway_env = {
+        f"GATEWAY_UPSTREAMS__{s.upper()}": f"http://127.0.0.1:{p}" for s, (_, p) in SERVICES.items()
+    }
+    gateway_env |= {"GATEWAY_HTTP__PORT": str(GATEWAY_PORT), "GATEWAY_HTTP__HOST": "127.0.0.1"}
+    gateway_env["GATEWAY_IDENTITY__SIGNING_KEY_PATH"] = str(paths.root / "gateway" / "signing-key.pem")
+    state["processes"].append({**_spawn("gateway", "gateway", gateway_env, paths), "port": GATEWAY_PORT})
+    paths.state.write_text(json.dumps(state, indent=2))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(_ready(f"http://127.0.0.1:{p['port']}/readyz") for p in state["processes"]):
+            return state
+        time.sleep(0.5)
+    raise RuntimeError(f"the stack did not become ready in {timeout:.0f} s; see {paths.logs}")
+
+
+def status(paths: StackPaths) -> list[dict[str, Any]]:
+    """Each process the stack started, whether it runs, and whether it is ready."""
+    if not paths.state.exists():
+        return []
+    state = json.loads(paths.state.read_text())
+    rows: list[dict[str, Any]] = []
+    if "kafka" in state:
+        broker = KafkaBroker.adopt(Path(state["kafka"]["data_dir"]))
+        rows.append(
+            {
+                "name": "kafka",
+                "pid": broker.pid if broker else None,
+                "running": bool(broker and broker.running),
+                "ready": bool(broker and broker.running),
+                "address": state["bootstrap"],
+            }
+        )
+    if "postgres" in state:
+        cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=state["postgres"]["port"])
+        rows.append(
+            {
+                "name": "postgres",
+                "pid": cluster.pid,
+                "running": cluster.running,
+                "ready": cluster.running,
+                "address": f"127.0.0.1:{cluster.port}",
+            }
+        )
+    for proc in state["processes"]:
+        alive = _alive(proc)
+        rows.append(
+            {
+                "name": proc["name"],
+                "pid": proc["pid"],
+                "running": alive,
+                "ready": alive and _ready(f"http://127.0.0.1:{proc['port']}/readyz"),
+                "address": f"http://127.0.0.1:{proc['port']}",
+            }
+        )
+    return rows
+
+
+def _alive(proc: dict[str, Any]) -> bool:
+    try:
+        p = psutil.Process(proc["pid"])
+    except psutil.NoSuchProcess:
+        return False
+    return abs(p.create_time() - proc["create_time"]) < 1 and p.status() != psutil.STATUS_ZOMBIE
+
+
+def down(paths: StackPaths, *, grace: float = 15) -> list[str]:
+    """Stop, by process id, everything ``up`` started; returns what was stopped."""
+    if not paths.state.exists():
+        return []
+    state = json.loads(paths.state.read_text())
+    stopped: list[str] = []
+    for proc in reversed(state["processes"]):
+        if _alive(proc):
+            os.kill(proc["pid"], signal.SIGTERM)
+            try:
+                psutil.Process(proc["pid"]).wait(grace)
+            except psutil.TimeoutExpired:
+                os.kill(proc["pid"], signal.SIGKILL)
+            except psutil.NoSuchProcess:
+                pass
+            stopped.append(proc["name"])
+    if "kafka" in state:
+        broker = KafkaBroker.adopt(Path(state["kafka"]["data_dir"]))
+        if broker is not None:
+            broker.stop()
+            stopped.append("kafka")
+    if "postgres" in state:
+        cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=state["postgres"]["port"])
+        if cluster.running:
+            cluster.stop()
+            stopped.append("postgres")
+    paths.state.unlink()
+    return stopped

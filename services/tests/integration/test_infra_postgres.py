@@ -17,10 +17,9 @@ async def _scalar(url: str, *statements: str) -> object:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
-            result: object = None
-            for sql in statements:
-                result = await conn.scalar(text(sql))
-            return result
+            for sql in statements[:-1]:
+                await conn.execute(text(sql))
+            return await conn.scalar(text(statements[-1]))
     finally:
         await engine.dispose()
 
@@ -42,7 +41,7 @@ async def test_cluster_keeps_data_across_restart_and_crash(
     assert url == f"postgresql+asyncpg://postgres@127.0.0.1:{cluster.port}/infra_app"
     assert await _scalar(url, "SELECT 1") == 1
     assert await _scalar(url, "SELECT current_setting('max_connections')") == "200"
-    await _scalar(url, "CREATE TABLE kept (v int)", "INSERT INTO kept VALUES (42)")
+    await _scalar(url, "CREATE TABLE kept (v int)", "INSERT INTO kept VALUES (42) RETURNING v")
 
     await cluster.astop()
     assert not cluster.running

@@ -36,7 +36,8 @@ def _resolve(doc: dict[str, Any], ref: str) -> Any:
     node: Any = doc
     for part in ref[2:].split("/"):
         part = part.replace("~1", "/").replace("~0", "~")
-        assert isinstance(node, dict) and part in node, f"{ref} does not resolve (at {part!r})"
+        assert isinstance(node, dict), f"{ref} does not resolve (at {part!r})"
+        assert part in node, f"{ref} does not resolve (at {part!r})"
         node = node[part]
     return node
 

@@ -1,0 +1,100 @@
+"""The event backbone on the stack's transport: real Apache Kafka and real PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import backbone_scenarios as scenarios
+import pytest
+from backbone_toy import Toy
+from motcua.infra.kafka import KafkaBroker
+from motcua.infra.postgres import PgServer
+from sqlalchemy import func, select
+
+from motcua_shared.chassis.bus.kafka import KafkaBus
+from motcua_shared.chassis.messaging.models import OutboxRecord
+from motcua_shared.chassis.settings import BusSettings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def second_pg_url(pg_server: PgServer) -> Iterator[str]:
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    pg_server.create_database(name)
+    yield pg_server.url(name)
+    with contextlib.suppress(Exception):
+        pg_server.drop_database(name)
+
+
+def _bus(bootstrap: str) -> KafkaBus:
+    return KafkaBus(
+        BusSettings(kind="kafka", bootstrap_servers=bootstrap, partitions=4),
+        client_id=f"test-{uuid.uuid4().hex[:6]}",
+    )
+
+
+@pytest.fixture
+async def toy(kafka_bootstrap: str, fresh_pg_url: str, second_pg_url: str) -> AsyncIterator[Toy]:
+    bus = _bus(kafka_bootstrap)
+    await bus.start()
+    toy = await Toy.create(bus, fresh_pg_url, second_pg_url, kind="kafka", bootstrap_servers=kafka_bootstrap)
+    yield toy
+    await toy.close()
+    await bus.stop()
+
+
+async def test_round_trip_outbox_kafka_inbox_between_two_postgres_databases(toy: Toy) -> None:
+    await scenarios.round_trip(toy)
+
+
+async def test_consumer_killed_before_offset_commit_redelivery_is_noop(toy: Toy) -> None:
+    await scenarios.killed_before_offset_commit(toy)
+
+
+async def test_poison_event_reaches_dlq_topic_and_the_rest_flow(toy: Toy) -> None:
+    await scenarios.poison_goes_to_dlq(toy)
+
+
+async def test_order_per_aggregate_10_by_100(toy: Toy) -> None:
+    await scenarios.order_per_aggregate(toy, aggregates=10, per_aggregate=100)
+
+
+async def test_broker_down_while_1000_events_commit_then_back(
+    kafka_broker_factory: Callable[..., KafkaBroker], fresh_pg_url: str, second_pg_url: str
+) -> None:
+    broker = kafka_broker_factory()
+    bus = _bus(broker.bootstrap)
+    await bus.start()
+    toy = await Toy.create(bus, fresh_pg_url, second_pg_url, kind="kafka", bootstrap_servers=broker.bootstrap)
+    try:
+        toy.start_relay()
+        toy.start_consumer()
+        await toy.emit("warm-up", 0)
+        await toy.wait_for_ledger(1, timeout=90)
+
+        await broker.astop()
+        events = [(f"hs-{i % 10}", i) for i in range(1000)]
+        await toy.emit_many(events, per_transaction=10)
+        async with toy.producer_db.session() as session:
+            pending = await session.scalar(
+                select(func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
+            )
+        assert pending == 1000, "with the broker down every committed event waits in the outbox"
+
+        await broker.astart()
+        await toy.wait_for_ledger(1001, timeout=240)
+        rows = await toy.ledger()
+        assert len(rows) == 1001
+        assert len({r.event_id for r in rows}) == 1001, "each effect exactly once"
+        seqs: dict[str, list[int]] = defaultdict(list)
+        for row in rows:
+            seqs[row.aggregate].append(row.seq)
+        for aggregate, values in seqs.items():
+            assert values == sorted(values), f"{aggregate} out of order"
+    finally:
+        await toy.close()
+        await bus.stop()

@@ -1,9 +1,9 @@
 """Test infrastructure shared by the whole repository: a real Kafka broker and PostgreSQL, started on demand.
 
 Nothing starts unless a test requests a fixture. ``$MOTCUA_KAFKA_BOOTSTRAP`` / ``$MOTCUA_PG_URL`` point the
-session fixtures at servers that already run (CI services, a ``motcua stack``); without them the session starts
-its own (see ``motcua.infra``). The factories always start dedicated processes a test may stop, kill and
-restart. Their ``start()`` blocks; from async tests prefer ``await broker.astart()`` for restarts.
+session fixtures at servers that already run (CI services, a ``motcua stack``); without them the session
+starts its own (see ``motcua.infra``). The factories always start dedicated processes a test may stop, kill
+and restart. Their ``start()`` blocks; from async tests prefer ``await broker.astart()`` for restarts.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    """A PostgreSQL server for the session: ``$MOTCUA_PG_URL`` (an admin SQLAlchemy URL) or a cluster we start."""
+    """The session's PostgreSQL server: ``$MOTCUA_PG_URL`` (admin SQLAlchemy URL) or a cluster we start."""
     external = os.environ.get("MOTCUA_PG_URL")
     if external:
         yield ExternalPostgres(external)

@@ -58,12 +58,19 @@ async def _seed_embedded(var_dir: Path) -> list[str]:
 
 
 @stack_app.command("up")
-def stack_up(root: Annotated[Path, typer.Option(help="State, data and logs.")] = Path("var/stack")) -> None:
+def stack_up(
+    root: Annotated[Path, typer.Option(help="State, data and logs.")] = Path("var/stack"),
+    base_port: Annotated[
+        int, typer.Option(help="The gateway's port; the services take the next four.")
+    ] = 8000,
+) -> None:
     """Start Kafka, PostgreSQL, the four services and the gateway; wait until all are ready."""
-    state = stack_ops.up(stack_ops.StackPaths(root))
-    typer.echo(
-        f"stack up: gateway on http://127.0.0.1:{stack_ops.GATEWAY_PORT}, Kafka at {state['bootstrap']}"
-    )
+    try:
+        state = stack_ops.up(stack_ops.StackPaths(root), base_port=base_port)
+    except RuntimeError as exc:
+        typer.echo(f"stack up failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"stack up: gateway on http://127.0.0.1:{base_port}, Kafka at {state['bootstrap']}")
 
 
 @stack_app.command("status")
@@ -90,3 +97,7 @@ def stack_down(root: Annotated[Path, typer.Option()] = Path("var/stack")) -> Non
 def main() -> None:
     """Entry point of the `motcua` script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

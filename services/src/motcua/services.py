@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -49,7 +50,7 @@ def migrate_all(var_dir: Path) -> list[tuple[str, str]]:
 async def seed_all(var_dir: Path) -> list[str]:
     """Migrate, then run each service's ``<package>.seed.seed(settings)`` where the service ships data."""
     lines: list[str] = []
-    for name, url in migrate_all(var_dir):
+    for name, url in await asyncio.to_thread(migrate_all, var_dir):
         try:
             module = importlib.import_module(f"{PACKAGES[name]}.seed")
         except ModuleNotFoundError as exc:

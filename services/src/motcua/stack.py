@@ -19,13 +19,14 @@ from motcua.infra.kafka import KafkaBroker
 from motcua.infra.ports import port_is_free
 from motcua.infra.postgres import PostgresCluster, create_databases
 
+# The gateway listens on the base port, the services on the next four.
 SERVICES: dict[str, tuple[str, int]] = {
-    "catalog": ("catalog_svc", 8001),
-    "dossier": ("dossier_svc", 8002),
-    "payment": ("payment_svc", 8003),
-    "notify": ("notify_svc", 8004),
+    "catalog": ("catalog_svc", 1),
+    "dossier": ("dossier_svc", 2),
+    "payment": ("payment_svc", 3),
+    "notify": ("notify_svc", 4),
 }
-GATEWAY_PORT = 8000
+BASE_PORT = 8000
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,14 @@ def _database_name(service: str) -> str:
     return f"motcua_{service}"
 
 
-def _service_env(prefix: str, *, db_url: str, bootstrap: str, port: int) -> dict[str, str]:
+def _service_env(prefix: str, *, db_url: str, bootstrap: str, port: int, base_port: int) -> dict[str, str]:
     return {
         f"{prefix}_DB__URL": db_url,
         f"{prefix}_BUS__KIND": "kafka",
         f"{prefix}_BUS__BOOTSTRAP_SERVERS": bootstrap,
         f"{prefix}_HTTP__HOST": "127.0.0.1",
         f"{prefix}_HTTP__PORT": str(port),
-        f"{prefix}_AUTH__JWKS_URL": f"http://127.0.0.1:{GATEWAY_PORT}/.well-known/jwks.json",
+        f"{prefix}_AUTH__JWKS_URL": f"http://127.0.0.1:{base_port}/.well-known/jwks.json",
     }
 
 
@@ -90,14 +91,14 @@ def _ready(url: str) -> bool:
         return False
 
 
-def up(paths: StackPaths, *, timeout: float = 120) -> dict[str, Any]:
+def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -> dict[str, Any]:
     """Start Kafka (or use ``MOTCUA_KAFKA_BOOTSTRAP``), PostgreSQL (or ``MOTCUA_PG_URL``), then the apps."""
     if paths.state.exists():
         raise RuntimeError(f"a stack is already up (see {paths.state}); run `motcua stack down` first")
-    for port in (GATEWAY_PORT, *(p for _, p in SERVICES.values())):
+    for port in (base_port, *(base_port + offset for _, offset in SERVICES.values())):
         if not port_is_free(port):
             raise RuntimeError(f"port {port} is taken")
-    state: dict[str, Any] = {"processes": []}
+    state: dict[str, Any] = {"processes": [], "base_port": base_port}
     bootstrap = os.environ.get("MOTCUA_KAFKA_BOOTSTRAP")
     if not bootstrap:
         broker = KafkaBroker(paths.kafka)
@@ -120,15 +121,19 @@ def up(paths: StackPaths, *, timeout: float = 120) -> dict[str, Any]:
     state["bootstrap"] = bootstrap
     paths.root.mkdir(parents=True, exist_ok=True)
     paths.state.write_text(json.dumps(state, indent=2))
-    for service, (module, port) in SERVICES.items():
-        env = _service_env(service.upper(), db_url=urls[service], bootstrap=bootstrap, port=port)
+    for service, (module, offset) in SERVICES.items():
+        port = base_port + offset
+        env = _service_env(
+            service.upper(), db_url=urls[service], bootstrap=bootstrap, port=port, base_port=base_port
+        )
         state["processes"].append({**_spawn(service, module, env, paths), "port": port})
     gateway_env = {
-        f"GATEWAY_UPSTREAMS__{s.upper()}": f"http://127.0.0.1:{p}" for s, (_, p) in SERVICES.items()
+        f"GATEWAY_UPSTREAMS__{name.upper()}": f"http://127.0.0.1:{base_port + offset}"
+        for name, (_, offset) in SERVICES.items()
     }
-    gateway_env |= {"GATEWAY_HTTP__PORT": str(GATEWAY_PORT), "GATEWAY_HTTP__HOST": "127.0.0.1"}
+    gateway_env |= {"GATEWAY_HTTP__PORT": str(base_port), "GATEWAY_HTTP__HOST": "127.0.0.1"}
     gateway_env["GATEWAY_IDENTITY__SIGNING_KEY_PATH"] = str(paths.root / "gateway" / "signing-key.pem")
-    state["processes"].append({**_spawn("gateway", "gateway", gateway_env, paths), "port": GATEWAY_PORT})
+    state["processes"].append({**_spawn("gateway", "gateway", gateway_env, paths), "port": base_port})
     paths.state.write_text(json.dumps(state, indent=2))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

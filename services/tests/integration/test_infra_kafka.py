@@ -1,4 +1,4 @@
-"""The Kafka recipe: a real broker starts, keeps its data across stop/start and crashes, and can be adopted."""
+"""The Kafka recipe: a real broker starts, keeps its data across stops and crashes, and can be adopted."""
 
 from __future__ import annotations
 
@@ -45,14 +45,16 @@ async def test_broker_keeps_data_across_restart_and_crash(
     kafka_broker_factory: Callable[..., KafkaBroker],
 ) -> None:
     broker = kafka_broker_factory(partitions=12)
-    assert broker.running and broker.pid is not None
+    assert broker.running
+    assert broker.pid is not None
     topic = "infra-persist"
     partition, offset, partitions = await _produce(broker.bootstrap, topic, b"survives")
     assert partitions == 12  # auto-created with num.partitions
     cluster_id, bootstrap = broker.cluster_id, broker.bootstrap
 
     await broker.astop()
-    assert not broker.running and broker.pid is None
+    assert not broker.running
+    assert broker.pid is None
     await broker.astart()
     assert (broker.cluster_id, broker.bootstrap) == (cluster_id, bootstrap)
     assert await _read_at(broker.bootstrap, topic, partition, offset) == b"survives"
@@ -71,5 +73,6 @@ async def test_running_broker_can_be_adopted(kafka_broker_factory: Callable[...,
     assert adopted is not None
     assert (adopted.pid, adopted.bootstrap) == (broker.pid, broker.bootstrap)
     await adopted.astop()
-    assert not adopted.running and not broker.running
+    assert not adopted.running
+    assert not broker.running
     assert KafkaBroker.adopt(broker.data_dir) is None

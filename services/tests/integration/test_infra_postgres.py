@@ -33,7 +33,8 @@ async def test_cluster_keeps_data_across_restart_and_crash(
     pg_cluster_factory: Callable[..., PostgresCluster],
 ) -> None:
     cluster = pg_cluster_factory()
-    assert cluster.running and cluster.pid is not None
+    assert cluster.running
+    assert cluster.pid is not None
     cluster.create_database("infra_app")
     cluster.create_database("infra_app")  # idempotent
     await create_databases_async(cluster.admin_url, ["infra_app", "infra_other"])
@@ -58,6 +59,7 @@ async def test_cluster_keeps_data_across_restart_and_crash(
 async def test_new_handle_sees_running_cluster(pg_cluster_factory: Callable[..., PostgresCluster]) -> None:
     cluster = pg_cluster_factory()
     handle = PostgresCluster(cluster.data_dir)
-    assert handle.running and (handle.port, handle.pid) == (cluster.port, cluster.pid)
+    assert handle.running
+    assert (handle.port, handle.pid) == (cluster.port, cluster.pid)
     handle.stop()
     assert not cluster.running

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import httpx
 import pytest
 from motcua.infra.postgres import PostgresCluster
-
 from motcua_shared.chassis.app import create_service_app
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.settings import DbSettings, ServiceSettings

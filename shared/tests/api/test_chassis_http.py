@@ -1,0 +1,159 @@
+"""The HTTP chassis over ASGI: problem+json for every error, request ids, metrics, ops auth."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import APIRouter
+from motcua_shared.chassis.app import Runtime, create_service_app
+from motcua_shared.chassis.auth import Role
+from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.errors import Conflict
+from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
+from motcua_shared.chassis.messaging.models import MessagingBase
+from motcua_shared.chassis.settings import DbSettings, ServiceSettings
+from pydantic import BaseModel, Field
+
+KEY = SigningKey.generate()
+
+
+class Applicant(BaseModel):
+    full_name: str = Field(min_length=1)
+    phone: str = Field(pattern=r"^0\d{9}$")
+    cccd: str = Field(pattern=r"^\d{12}$")
+
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.post("/applicants")
+async def create_applicant(body: Applicant) -> dict[str, str]:
+    return {"full_name": body.full_name}
+
+
+@router.post("/conflict")
+async def conflict() -> None:
+    raise Conflict("Hồ sơ đã được tiếp nhận, không thể rút.")
+
+
+@router.get("/boom")
+async def boom() -> None:
+    raise RuntimeError("SELECT * FROM secrets WHERE cccd='079203001234'")
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = ServiceSettings(
+        service_name="probe", db=DbSettings(url=f"sqlite+aiosqlite:///{tmp_path}/probe.db", auto_migrate=False)
+    )
+    app = create_service_app(
+        settings,
+        title="probe",
+        routers=[router],
+        bus=LocalBus(None),
+        key_source=lambda: jwks([KEY]),
+        on_startup=[_messaging_schema],
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+            yield client
+
+
+async def _messaging_schema(runtime: Runtime) -> None:
+    async with runtime.db.engine.begin() as conn:
+        await conn.run_sync(MessagingBase.metadata.create_all)
+
+
+def _token(role: Role, agency_code: str | None = None) -> str:
+    return issue_token(
+        KEY,
+        subject="u-1",
+        role=role,
+        issuer="motcua",
+        audience="motcua",
+        ttl=timedelta(minutes=5),
+        agency_code=agency_code,
+    )
+
+
+async def test_malformed_json_is_a_400_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/applicants", content=b'{"full_name": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 400
+    assert body["type"].endswith("/malformed-json")
+    assert body["title"]
+
+
+async def test_invalid_fields_each_listed(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/applicants", json={"full_name": "", "phone": "12", "cccd": "x"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert {e["field"] for e in body["errors"]} == {"full_name", "phone", "cccd"}
+    assert all(e["message"] for e in body["errors"])
+    assert "x" not in str([e.get("input") for e in body["errors"]])
+
+
+async def test_domain_error_keeps_its_status_and_type(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/conflict")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["type"] == "https://motcua.vn/problems/conflict"
+    assert body["detail"] == "Hồ sơ đã được tiếp nhận, không thể rút."
+
+
+async def test_unexpected_error_is_a_generic_500_without_internals(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "SELECT" not in response.text
+    assert "079203001234" not in response.text
+
+
+async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    wrong = await client.get("/api/v1/applicants")
+    assert wrong.status_code == 405
+    assert wrong.json()["status"] == 405
+
+
+async def test_request_id_is_echoed_or_minted(client: httpx.AsyncClient) -> None:
+    given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    minted = await client.get("/healthz", headers={"X-Request-ID": "<script>"})
+    assert minted.headers["x-request-id"] != "<script>"
+    assert len(minted.headers["x-request-id"]) == 32
+    problem = await client.get("/api/v1/nothing", headers={"X-Request-ID": "trace-me"})
+    assert problem.json()["request_id"] == "trace-me"
+
+
+async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    await client.post("/api/v1/conflict")
+    text = (await client.get("/metrics")).text
+    assert 'motcua_http_requests_total{method="POST",route="/api/v1/conflict",service="probe",status="409"}' in text
+    assert "motcua_http_request_duration_seconds_bucket" in text
+    assert "motcua_dlq_size" in text
+
+
+async def test_dlq_ops_endpoint_is_admin_only(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/ops/dlq")).status_code == 401
+    citizen = await client.get("/ops/dlq", headers={"Authorization": f"Bearer {_token(Role.CITIZEN)}"})
+    assert citizen.status_code == 403
+    officer = await client.get(
+        "/ops/dlq", headers={"Authorization": f"Bearer {_token(Role.OFFICER, 'H56.01')}"}
+    )
+    assert officer.status_code == 403
+    admin = await client.get("/ops/dlq", headers={"Authorization": f"Bearer {_token(Role.ADMIN)}"})
+    assert admin.status_code == 200
+    assert admin.json() == {"items": [], "total": 0, "next_cursor": None}

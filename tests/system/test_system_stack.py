@@ -1,4 +1,4 @@
-"""The stack as separate processes: `motcua stack up|status|down`, the gateway in front, real Kafka and PostgreSQL."""
+"""The stack as separate processes (`motcua stack up|status|down`): gateway, real Kafka and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def test_stack_runs_each_service_as_its_own_process_behind_the_gateway(stack: St
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {s: "up" for s in ("catalog", "dossier", "payment", "notify")}
         keys = client.get("/.well-known/jwks.json").json()["keys"]
-        assert keys and keys[0]["alg"] == "EdDSA"
+        assert keys
+        assert keys[0]["alg"] == "EdDSA"
         unknown = client.get("/api/v1/nothing", headers={"X-Request-ID": "sys-1"})
         assert unknown.status_code == 404
         assert unknown.headers["content-type"] == "application/problem+json"

@@ -48,7 +48,8 @@ async def boom() -> None:
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = ServiceSettings(
-        service_name="probe", db=DbSettings(url=f"sqlite+aiosqlite:///{tmp_path}/probe.db", auto_migrate=False)
+        service_name="probe",
+        db=DbSettings(url=f"sqlite+aiosqlite:///{tmp_path}/probe.db", auto_migrate=False),
     )
     app = create_service_app(
         settings,
@@ -141,7 +142,10 @@ async def test_request_id_is_echoed_or_minted(client: httpx.AsyncClient) -> None
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
     await client.post("/api/v1/conflict")
     text = (await client.get("/metrics")).text
-    assert 'motcua_http_requests_total{method="POST",route="/api/v1/conflict",service="probe",status="409"}' in text
+    assert (
+        'motcua_http_requests_total{method="POST",route="/api/v1/conflict",service="probe",status="409"}'
+        in text
+    )
     assert "motcua_http_request_duration_seconds_bucket" in text
     assert "motcua_dlq_size" in text
 

@@ -1,0 +1,60 @@
+# motcua — the two commands are `make run` and `make test`; the rest is for developers and ops.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := 3.11
+
+# uv from PATH, else from the interpreter's site-packages (installed below from PyPI).
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+SOURCES := shared services gateway catalog-svc dossier-svc payment-svc notify-svc tests bench conftest.py
+
+.PHONY: help uv install kafka-libs run test lint format stack stack-status stack-down bench up down clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
+
+install: uv ## install the workspace (Python 3.11, locked dependencies)
+	$(UV) sync --frozen --all-packages
+
+kafka-libs: install ## fetch Apache Kafka's jars from Maven Central into the cache (once)
+	$(UV) run --frozen python -c "from motcua.infra.kafka import kafka_libs; print('kafka jars:', kafka_libs())"
+
+run: install ## the whole platform, embedded and seeded, on http://127.0.0.1:8000
+	$(UV) run --frozen motcua run
+
+test: install kafka-libs lint ## lint, type-check, and every test tier (starts and stops Kafka and PostgreSQL)
+	$(UV) run --frozen pytest
+
+lint: install ## ruff and mypy
+	$(UV) run --frozen ruff check $(SOURCES)
+	$(UV) run --frozen ruff format --check $(SOURCES)
+	$(UV) run --frozen mypy $(SOURCES)
+
+format: install ## apply ruff's fixes and formatting
+	$(UV) run --frozen ruff check --fix $(SOURCES)
+	$(UV) run --frozen ruff format $(SOURCES)
+
+stack: install kafka-libs ## Kafka, PostgreSQL and one process per service (gateway on :8000)
+	$(UV) run --frozen motcua stack up
+
+stack-status: ## what the stack runs, and whether it is ready
+	$(UV) run --frozen motcua stack status
+
+stack-down: ## stop everything `make stack` started
+	$(UV) run --frozen motcua stack down
+
+bench: install kafka-libs ## backbone throughput, latency and memory; writes bench/results/
+	$(UV) run --frozen python bench/backbone.py
+
+up: ## the containers (docker compose; needs secrets/gateway-signing-key.pem)
+	@test -f secrets/gateway-signing-key.pem || { mkdir -p secrets && $(UV) run --frozen python -m gateway.identity.keygen > secrets/gateway-signing-key.pem; }
+	docker compose up -d --build
+
+down: ## stop the containers
+	docker compose down
+
+clean: ## remove local state (SQLite files, stack data, caches)
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -21,9 +21,10 @@ async def test_readyz_503_while_postgres_is_down(pg_cluster_factory: Callable[..
         service_name="probe", db=DbSettings(url=cluster.url("probe"), auto_migrate=False)
     )
     app = create_service_app(settings, title="probe", bus=LocalBus(None), key_source=lambda: {"keys": []})
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://probe"
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://probe") as client,
+    ):
         ready = await client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["checks"] == {"database": "up", "bus": "up"}

@@ -26,7 +26,7 @@ from motcua_shared.chassis.logging import configure_logging
 from motcua_shared.chassis.messaging.consumer import ConsumerRunner, Handlers
 from motcua_shared.chassis.messaging.models import DeadLetter
 from motcua_shared.chassis.messaging.outbox import OutboxRelay
-from motcua_shared.chassis.migrations import upgrade
+from motcua_shared.chassis.migrations import aupgrade
 from motcua_shared.chassis.settings import ServiceSettings
 from motcua_shared.chassis.uow import UnitOfWork
 
@@ -87,7 +87,7 @@ def create_service_app(
             configure_logging(name, level=settings.log_level, json_lines=settings.log_json)
         db = Database(settings.db)
         if migrations is not None and settings.db.auto_migrate:
-            await asyncio.to_thread(upgrade, migrations, settings.db.url)
+            await aupgrade(migrations, settings.db.url)
         the_bus = bus or make_bus(settings)
         owns_bus = bus is None
         await the_bus.start()

@@ -33,6 +33,11 @@ def upgrade(script_location: Path, url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(script_location, url), revision)
 
 
+async def aupgrade(script_location: Path, url: str, revision: str = "head") -> None:
+    """:func:`upgrade` from async code (Alembic's env runs its own event loop, so in a thread)."""
+    await asyncio.to_thread(upgrade, script_location, url, revision)
+
+
 def run_env(*metadata: MetaData) -> None:
     """The body of every service's ``migrations/env.py``: online migrations over an async engine."""
     target = [*metadata, MessagingBase.metadata]

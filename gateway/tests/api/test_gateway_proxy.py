@@ -146,7 +146,7 @@ async def test_upstream_down_is_503_and_slow_is_504(tmp_path: Path) -> None:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(upstream_app(), host="127.0.0.1", port=port, log_config=None))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.02)
     closed = free_port()
     app = create_app(

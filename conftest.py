@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from motcua.infra.kafka import KafkaBroker
 from motcua.infra.postgres import ExternalPostgres, PgServer, PostgresCluster
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+
 from motcua.infra.ports import free_port, port_is_free
 from motcua.infra.postgres import PgServer
 

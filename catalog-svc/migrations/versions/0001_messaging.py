@@ -6,6 +6,7 @@ Create Date: 2026-11-28
 """
 
 from alembic import op
+
 from motcua_shared.chassis.migrations import create_messaging_tables, drop_messaging_tables
 
 revision = "0001"

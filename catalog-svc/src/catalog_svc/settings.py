@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSettings
 
 
 class Settings(ServiceSettings):

@@ -10,17 +10,18 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from motcua_shared.chassis.errors import NotFound
-from motcua_shared.chassis.http import RequestContextMiddleware, install_problem_handlers
-from motcua_shared.chassis.logging import configure_logging
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp
 
 from gateway.identity.keyring import KeyRing
+from gateway.identity.router import documents as documents_router
 from gateway.identity.router import router as identity_router
 from gateway.routing.proxy import Upstreams
 from gateway.routing.table import SERVICES, service_for
 from gateway.settings import Settings
+from motcua_shared.chassis.errors import NotFound
+from motcua_shared.chassis.http import RequestContextMiddleware, install_problem_handlers
+from motcua_shared.chassis.logging import configure_logging
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -67,6 +68,7 @@ def create_app(
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     app.include_router(identity_router)
+    app.include_router(documents_router)
     app.include_router(_health_router())
     app.include_router(_proxy_router())
     return app

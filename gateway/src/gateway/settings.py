@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from motcua_shared.chassis.settings import HttpSettings
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from motcua_shared.chassis.settings import HttpSettings
 
 
 class Upstreams(BaseModel):

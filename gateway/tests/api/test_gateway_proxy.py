@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
+
 from gateway.app import create_app
 from gateway.identity.keyring import KeyRing
 from gateway.settings import IdentitySettings, ProxySettings, Settings, Upstreams
@@ -170,3 +171,9 @@ async def test_upstream_down_is_503_and_slow_is_504(tmp_path: Path) -> None:
     finally:
         server.should_exit = True
         await task
+
+
+async def test_asyncapi_document_is_served(embedded: httpx.AsyncClient) -> None:
+    document = (await embedded.get("/asyncapi.json")).json()
+    assert document["asyncapi"] == "3.0.0"
+    assert "motcua.dossier.v1" in {c["address"] for c in document["channels"].values()}

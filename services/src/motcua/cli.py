@@ -26,9 +26,8 @@ def run(
     var_dir: VarDir = Path("var"),
 ) -> None:
     """The whole platform in one process on http://HOST:PORT: SQLite, in-process bus, migrated, seeded."""
-    from motcua_shared.chassis.logging import configure_logging
-
     from motcua.embedded import create_platform
+    from motcua_shared.chassis.logging import configure_logging
 
     configure_logging("motcua", level=os.environ.get("MOTCUA_LOG_LEVEL", "INFO"))
     asyncio.run(_seed_embedded(var_dir))

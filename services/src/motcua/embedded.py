@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
+
 import catalog_svc.app
 import catalog_svc.settings
 import dossier_svc.app
@@ -18,7 +20,6 @@ import notify_svc.app
 import notify_svc.settings
 import payment_svc.app
 import payment_svc.settings
-from fastapi import FastAPI
 from gateway.identity.keyring import KeyRing
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.settings import BusSettings, DbSettings, ServiceSettings

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
 from motcua.infra.kafka import KafkaBroker
 
 pytestmark = pytest.mark.integration

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from motcua.infra.postgres import PostgresCluster, create_databases_async
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from motcua.infra.postgres import PostgresCluster, create_databases_async
 
 pytestmark = pytest.mark.integration
 

@@ -10,11 +10,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from motcua.infra.postgres import PgServer
 from motcua.services import PACKAGES, migrations_of
 from motcua_shared.chassis.migrations import aupgrade
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import create_async_engine
 
 pytestmark = pytest.mark.integration
 MESSAGING = {"outbox", "inbox", "dead_letters", "alembic_version"}

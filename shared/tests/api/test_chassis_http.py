@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
 from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.bus.local import LocalBus
@@ -16,7 +18,6 @@ from motcua_shared.chassis.errors import Conflict
 from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.messaging.models import MessagingBase
 from motcua_shared.chassis.settings import DbSettings, ServiceSettings
-from pydantic import BaseModel, Field
 
 KEY = SigningKey.generate()
 

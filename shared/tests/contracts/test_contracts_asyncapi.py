@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from motcua_shared.contracts import decode, event_types, topics
 from motcua_shared.contracts.asyncapi import ASYNCAPI_PATH, build_asyncapi, main, render
 from motcua_shared.contracts.base import CloudEvent

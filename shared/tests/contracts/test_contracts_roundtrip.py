@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from motcua_shared.contracts import CloudEvent, DossierSubmitted, Event, decode, event_types, topics
 from motcua_shared.contracts.examples import example_envelope, examples
 

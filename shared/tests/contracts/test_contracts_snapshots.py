@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from pydantic import BaseModel, Field, create_model
+
 from motcua_shared.contracts import Event, event_types, registry, snapshots
 from motcua_shared.contracts.compat import breaking_changes
 from motcua_shared.contracts.snapshots import REGENERATE, breaking, committed, schema_of, snapshot_path
-from pydantic import BaseModel, Field, create_model
 
 TYPES = sorted(event_types().items())
 

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from motcua_shared.contracts import Event, PaymentRequested, PaymentSucceeded, event_types, topics
 from motcua_shared.contracts.examples import examples
-from pydantic import ValidationError
 
 TYPE_NAME = re.compile(r"^vn\.motcua\.(catalog|dossier|payment|notify|identity)\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
 MONEY = re.compile(r"^(amount|.+_amount|fee_total|total_refunded)$")

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import pytest
-from motcua_shared.contracts import CloudEvent, Event, decode, register, register_upcaster, registry
 from pydantic import Field
+
+from motcua_shared.contracts import CloudEvent, Event, decode, register, register_upcaster, registry
 
 V0 = "vn.motcua.dossier.thing.happened.v0"
 V1 = "vn.motcua.dossier.thing.happened.v1"

@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import backbone_scenarios as scenarios
 import pytest
 from backbone_toy import Toy
+from sqlalchemy import func, select
+
 from motcua.infra.kafka import KafkaBroker
 from motcua.infra.postgres import PgServer
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.settings import BusSettings
-from sqlalchemy import func, select
 
 pytestmark = pytest.mark.integration
 

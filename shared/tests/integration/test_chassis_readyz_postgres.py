@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+
 from motcua.infra.postgres import PostgresCluster
 from motcua_shared.chassis.app import create_service_app
 from motcua_shared.chassis.bus.local import LocalBus

@@ -8,12 +8,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from backbone_toy import Toy
+from sqlalchemy import select
+
 from motcua_shared.chassis.bus.base import Bus, Consumer, Message, Record, TopicPartition
 from motcua_shared.chassis.context import request_id_var
 from motcua_shared.chassis.messaging.models import DeadLetter
 from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.topics import dlq
-from sqlalchemy import select
 
 
 async def round_trip(toy: Toy) -> None:

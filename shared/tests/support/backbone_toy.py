@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from sqlalchemy import Integer, MetaData, String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.db import NAMING_CONVENTION, Database
 from motcua_shared.chassis.messaging.consumer import ConsumerRunner, Handlers
@@ -20,8 +23,6 @@ from motcua_shared.chassis.messaging.outbox import OutboxRelay
 from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.chassis.uow import UnitOfWork
 from motcua_shared.contracts.base import CloudEvent, Event
-from sqlalchemy import Integer, MetaData, String, func, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class ToyBase(DeclarativeBase):

@@ -8,6 +8,7 @@ from pathlib import Path
 import backbone_scenarios as scenarios
 import pytest
 from backbone_toy import Toy
+
 from motcua_shared.chassis.bus.local import LocalBus
 
 

@@ -6,14 +6,14 @@ from collections.abc import Mapping
 
 import httpx
 from fastapi import Request
-from motcua_shared.chassis.context import request_id_var, traceparent_var
-from motcua_shared.chassis.errors import PROBLEM_BASE
-from motcua_shared.chassis.http import problem
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp
 
 from gateway.settings import ProxySettings
+from motcua_shared.chassis.context import request_id_var, traceparent_var
+from motcua_shared.chassis.errors import PROBLEM_BASE
+from motcua_shared.chassis.http import problem
 
 # RFC 9110 §7.6.1 hop-by-hop fields, plus the ones the proxy sets itself.
 HOP_BY_HOP = frozenset(

@@ -1,6 +1,6 @@
 """Benchmark of the event backbone: outbox relay, consumer runner, end-to-end latency and memory.
 
-Run ``uv run python bench/backbone.py`` (``make bench``); ``--help`` lists the knobs, ``--quick`` is a smoke run.
+Run ``uv run python bench/backbone.py`` (``make bench``); ``--help`` lists the knobs; ``--quick`` smokes.
 It measures, on Kafka + PostgreSQL and on the embedded mode (SQLite files + the in-process ``LocalBus``):
 
 * relay throughput: N committed outbox rows, then an ``OutboxRelay`` until all are marked published;
@@ -9,8 +9,8 @@ It measures, on Kafka + PostgreSQL and on the embedded mode (SQLite files + the 
 * resident memory of the process doing that work (a service), of the Kafka JVM, and of the whole
   embedded platform (``motcua run``) after start and after light HTTP load.
 
-Every scenario runs in a fresh worker process (this file, ``--worker``) on fresh databases and a fresh
-topic, so memory figures are those of a process doing only that work. Results go to
+Every scenario runs in a fresh worker process (this file with ``--worker``) on fresh databases and a fresh
+topic, so its memory figure is that of a process doing only that work. Results go to
 ``bench/results/backbone-<UTC>.json`` and ``bench/results/latest.md``; see ``bench/README.md``.
 """
 
@@ -32,14 +32,36 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
 
+import httpx
 import psutil
+from sqlalchemy import MetaData, String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from motcua.infra.kafka import KafkaBroker
+from motcua.infra.ports import LOOPBACK, free_port
+from motcua.infra.postgres import (
+    PostgresCluster,
+    create_databases_async,
+    database_url,
+    drop_database_async,
+)
+from motcua_shared.chassis.bus.base import Bus, Consumer, Message
+from motcua_shared.chassis.bus.kafka import KafkaBus
+from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.db import NAMING_CONVENTION, Database
+from motcua_shared.chassis.messaging.consumer import ConsumerRunner, Handlers
+from motcua_shared.chassis.messaging.models import MessagingBase, OutboxRecord
+from motcua_shared.chassis.messaging.outbox import OutboxRelay
+from motcua_shared.chassis.settings import BusSettings, DbSettings
+from motcua_shared.chassis.uow import UnitOfWork
+from motcua_shared.contracts.base import CloudEvent, Event
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -53,7 +75,7 @@ SERVICE_RSS_TARGET_MB = 150.0
 KAFKA_HEAP_TARGET_MB = 512.0
 PLATFORM_RSS_TARGET_MB = 400.0
 RATE_TOLERANCE = 0.95
-"""The latency run counts only if the producers kept up with at least this share of the asked rate."""
+"""A latency run counts only if the producers kept at least this share of the asked rate."""
 
 Backend = Literal["kafka", "embedded"]
 Scenario = Literal["throughput", "latency"]
@@ -70,8 +92,8 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def summary(values: Sequence[float]) -> dict[str, float | int]:
-    """Count, mean, p50, p90, p99, p99.9 and max of ``values`` (milliseconds in, rounded)."""
+def summary(values: Sequence[float]) -> dict[str, float]:
+    """Count, mean, p50, p90, p99, p99.9 and max of ``values``, rounded."""
     if not values:
         return {"count": 0}
     return {
@@ -85,8 +107,10 @@ def summary(values: Sequence[float]) -> dict[str, float | int]:
     }
 
 
-def rss_mb(proc: psutil.Process) -> float | None:
+def rss_mb(proc: psutil.Process | None) -> float | None:
     """Resident set size of ``proc`` in MiB, or None when it is gone."""
+    if proc is None:
+        return None
     try:
         return round(proc.memory_info().rss / MB, 1)
     except psutil.Error:
@@ -94,9 +118,9 @@ def rss_mb(proc: psutil.Process) -> float | None:
 
 
 class PeakSampler:
-    """Samples named memory probes in a thread; keeps the last and the peak value of each."""
+    """Samples named probes (e.g. a process's RSS) in a thread; keeps the last and the peak of each."""
 
-    def __init__(self, probes: Mapping[str, Callable[[], float | None]], interval: float = 0.5) -> None:
+    def __init__(self, probes: Mapping[str, Callable[[], float | None]], interval: float = 0.25) -> None:
         self._probes = dict(probes)
         self._interval = interval
         self.peak: dict[str, float] = {}
@@ -110,6 +134,7 @@ class PeakSampler:
             self._stop.wait(self._interval)
 
     def sample(self) -> None:
+        """Read every probe once."""
         for name, probe in self._probes.items():
             value = probe()
             if value is not None:
@@ -127,8 +152,91 @@ class PeakSampler:
 
 
 # ===========================================================================================================
-# The worker: one scenario on one backend, in its own process.
+# The worker: one scenario on one backend, in its own process (a producer and a consumer service in one).
 # ===========================================================================================================
+
+
+class BenchBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Effect(BenchBase):
+    """The consumer's effect: one row per handled event."""
+
+    __tablename__ = "bench_effect"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    aggregate: Mapped[str] = mapped_column(String(64), index=True)
+    seq: Mapped[int] = mapped_column()
+    event_id: Mapped[str] = mapped_column(String(64))
+    committed_at: Mapped[float] = mapped_column()
+    handled_at: Mapped[float] = mapped_column()
+
+
+class BenchHappened(Event):
+    """The benchmark's event; each run subclasses it onto a fresh topic (see :func:`event_on`)."""
+
+    TYPE: ClassVar[str] = "vn.motcua.bench.thing.happened.v1"
+    TOPIC: ClassVar[str] = "motcua.bench.v1"
+    SUBJECT_FIELD: ClassVar[str] = "aggregate"
+
+    aggregate: str
+    seq: int
+    committed_at: float = 0.0
+    note: str = ""
+
+
+def event_on(topic: str) -> type[BenchHappened]:
+    """The benchmark event travelling on ``topic``."""
+    namespace = {"TOPIC": topic, "__module__": __name__}
+    return cast(type[BenchHappened], type("BenchHappened", (BenchHappened,), namespace))
+
+
+class EffectUow(UnitOfWork):
+    """The consumer's unit of work: notes the wall-clock time right after its commit returned."""
+
+    def __init__(self, db: Database, *, source: str, effects: dict[int, float]) -> None:
+        super().__init__(db, source=source)
+        self._effects = effects
+        self.seq: int | None = None
+
+    async def commit(self) -> None:
+        await super().commit()
+        if self.seq is not None:
+            self._effects[self.seq] = time.time()
+            self.seq = None
+
+
+class TimedBus(Bus):
+    """Delegates to a bus and notes when each benchmark event's publish was acknowledged."""
+
+    def __init__(self, inner: Bus) -> None:
+        self.inner = inner
+        self.published_at: dict[int, float] = {}
+        self.batches: list[int] = []
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def stop(self) -> None:
+        await self.inner.stop()
+
+    async def publish(self, messages: Sequence[Message]) -> None:
+        await self.inner.publish(messages)
+        now = time.time()
+        self.batches.append(len(messages))
+        for message in messages:
+            seq = json.loads(message.value)["data"]["seq"]
+            self.published_at[int(seq)] = now
+
+    def consumer(self, group: str, topics: Sequence[str]) -> Consumer:
+        return self.inner.consumer(group, topics)
+
+    async def ensure_topics(self, topics: Sequence[str]) -> None:
+        await self.inner.ensure_topics(topics)
+
+    async def ping(self) -> bool:
+        return await self.inner.ping()
 
 
 @dataclass
@@ -141,7 +249,7 @@ class WorkerConfig:
     result_path: str
     bootstrap: str | None = None
     pg_admin_url: str | None = None
-    drop_after: bool = True
+    delete_topic: bool = False
     events: int = 20_000
     tx_size: int = 500
     relay_batch: int = 500
@@ -155,25 +263,1000 @@ class WorkerConfig:
     drain_timeout: float = 120.0
 
 
+class MemoryPhases:
+    """The worker's own RSS, sampled on its event loop; the peak per phase of the scenario."""
+
+    def __init__(self) -> None:
+        self._proc = psutil.Process()
+        self.phase = "setup"
+        self.peaks: dict[str, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def enter(self, phase: str) -> None:
+        self.sample()
+        self.phase = phase
+        self.sample()
+
+    def sample(self) -> None:
+        value = rss_mb(self._proc)
+        if value is not None:
+            self.peaks[self.phase] = max(value, self.peaks.get(self.phase, 0.0))
+
+    def start(self) -> None:
+        async def loop() -> None:
+            while True:
+                self.sample()
+                await asyncio.sleep(0.25)
+
+        self._task = asyncio.create_task(loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.sample()
+
+
+class Backbone:
+    """A producer database with its outbox, a consumer database with the effect table, one bus."""
+
+    def __init__(self, cfg: WorkerConfig) -> None:
+        self.cfg = cfg
+        self.run_id = uuid.uuid4().hex[:10]
+        self.topic = f"motcua.bench.{self.run_id}.v1"
+        self.event = event_on(self.topic)
+        self.settings = BusSettings(
+            kind="kafka" if cfg.backend == "kafka" else "memory",
+            bootstrap_servers=cfg.bootstrap or "127.0.0.1:9092",
+            partitions=cfg.partitions,
+            relay_batch_size=cfg.relay_batch,
+        )
+        self._pg_names: list[str] = []
+        self.bus: Bus
+        self.producer_db: Database
+        self.consumer_db: Database
+        self.note = "x" * cfg.payload_bytes
+
+    async def open(self) -> None:
+        cfg = self.cfg
+        if cfg.backend == "kafka":
+            if cfg.pg_admin_url is None or cfg.bootstrap is None:
+                raise ValueError("the kafka backend needs a PostgreSQL admin URL and a Kafka bootstrap")
+            self._pg_names = [f"bench_{self.run_id}_producer", f"bench_{self.run_id}_consumer"]
+            await create_databases_async(cfg.pg_admin_url, self._pg_names)
+            producer_url, consumer_url = (database_url(cfg.pg_admin_url, n) for n in self._pg_names)
+            self.bus = KafkaBus(self.settings, client_id=f"bench-{self.run_id}")
+        else:
+            work = Path(cfg.work_dir)
+            producer_url = f"sqlite+aiosqlite:///{work / 'producer.db'}"
+            consumer_url = f"sqlite+aiosqlite:///{work / 'consumer.db'}"
+            self.bus = LocalBus(work / "bus.db", partitions=cfg.partitions)
+        self.producer_db = Database(DbSettings(url=producer_url))
+        self.consumer_db = Database(DbSettings(url=consumer_url))
+        for db in (self.producer_db, self.consumer_db):
+            async with db.engine.begin() as conn:
+                await conn.run_sync(MessagingBase.metadata.create_all)
+                await conn.run_sync(BenchBase.metadata.create_all)
+        await self.bus.start()
+        await self.bus.ensure_topics([self.topic])
+
+    async def close(self) -> None:
+        await self.bus.stop()
+        await self.producer_db.dispose()
+        await self.consumer_db.dispose()
+        if self.cfg.backend == "kafka" and self.cfg.delete_topic and self.cfg.bootstrap:
+            with contextlib.suppress(Exception):
+                await _delete_topic(self.cfg.bootstrap, self.topic)
+        if self.cfg.pg_admin_url is not None:
+            for name in self._pg_names:
+                with contextlib.suppress(Exception):
+                    await drop_database_async(self.cfg.pg_admin_url, name)
+
+    def make(self, seq: int) -> BenchHappened:
+        return self.event(aggregate=f"agg-{seq % 1000}", seq=seq, committed_at=time.time(), note=self.note)
+
+    def handlers(self, handled: dict[int, float]) -> Handlers[EffectUow]:
+        handlers: Handlers[EffectUow] = Handlers()
+
+        @handlers.on(self.event)
+        async def happened(uow: EffectUow, event: BenchHappened, envelope: CloudEvent) -> None:
+            now = time.time()
+            uow.session.add(
+                Effect(
+                    aggregate=event.aggregate,
+                    seq=event.seq,
+                    event_id=envelope.id,
+                    committed_at=event.committed_at,
+                    handled_at=now,
+                )
+            )
+            uow.seq = event.seq
+            handled[event.seq] = now
+
+        return handlers
+
+    def runner(self, bus: Bus, handled: dict[int, float], effects: dict[int, float]) -> ConsumerRunner:
+        return ConsumerRunner(
+            group=f"bench-{uuid.uuid4().hex[:8]}",
+            service="bench-consumer",
+            bus=bus,
+            handlers=self.handlers(handled),
+            uow_factory=lambda: EffectUow(self.consumer_db, source="/motcua/bench-consumer", effects=effects),
+            settings=self.settings,
+        )
+
+    async def unpublished(self) -> int:
+        async with self.producer_db.session() as session:
+            query = select(func.count()).where(OutboxRecord.published_at.is_(None))
+            return int(await session.scalar(query) or 0)
+
+    async def effect_count(self) -> int:
+        async with self.consumer_db.session() as session:
+            return int(await session.scalar(select(func.count()).select_from(Effect)) or 0)
+
+
+async def _delete_topic(bootstrap: str, topic: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        await admin.delete_topics([topic])
+    finally:
+        await admin.close()
+
+
+async def wait_until(predicate: Callable[[], bool], *, timeout: float, every: float = 0.005) -> bool:
+    """Poll ``predicate`` on the loop until true (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(every)
+    return True
+
+
+async def scenario_throughput(bb: Backbone, memory: MemoryPhases) -> dict[str, Any]:
+    """Pre-fill N outbox rows, time the relay publishing them, then a fresh group consuming them."""
+    cfg = bb.cfg
+    n = cfg.events
+    result: dict[str, Any] = {"events": n, "tx_size": cfg.tx_size, "relay_batch": cfg.relay_batch}
+
+    memory.enter("prefill")
+    started = time.perf_counter()
+    for first in range(0, n, cfg.tx_size):
+        async with UnitOfWork(bb.producer_db, source="/motcua/bench-producer") as uow:
+            for seq in range(first, min(n, first + cfg.tx_size)):
+                uow.outbox.add(bb.make(seq))
+            await uow.commit()
+    elapsed = time.perf_counter() - started
+    result["prefill_s"] = round(elapsed, 3)
+    result["prefill_eps"] = round(n / elapsed, 1)
+
+    memory.enter("relay")
+    relay = OutboxRelay(
+        bb.producer_db,
+        bb.bus,
+        service="bench-producer",
+        batch_size=cfg.relay_batch,
+        poll_interval=bb.settings.relay_poll_interval,
+    )
+    started = time.perf_counter()
+    relay.start()
+    done = await wait_until(lambda: relay.published >= n, timeout=cfg.drain_timeout)
+    elapsed = time.perf_counter() - started
+    await relay.stop()
+    result["relay_s"] = round(elapsed, 3)
+    result["relay_published"] = relay.published
+    result["relay_complete"] = done
+    result["relay_eps"] = round(relay.published / elapsed, 1)
+    result["unpublished_after"] = await bb.unpublished()
+
+    memory.enter("consume")
+    handled: dict[int, float] = {}
+    effects: dict[int, float] = {}
+    runner = bb.runner(bb.bus, handled, effects)
+    wall_start = time.time()
+    started = time.perf_counter()
+    runner.start()
+    done = await wait_until(lambda: runner.handled >= n, timeout=cfg.drain_timeout + n / 100)
+    elapsed = time.perf_counter() - started
+    await runner.stop()
+    first_effect = min(effects.values(), default=wall_start)
+    steady = max(effects.values(), default=first_effect) - first_effect
+    result["consumer_s"] = round(elapsed, 3)
+    result["consumer_handled"] = runner.handled
+    result["consumer_complete"] = done
+    result["consumer_eps"] = round(runner.handled / elapsed, 1)
+    result["consumer_first_effect_s"] = round(first_effect - wall_start, 3)
+    result["consumer_eps_steady"] = round((len(effects) - 1) / steady, 1) if steady > 0 else None
+    result["consumer_duplicates"] = runner.duplicates
+    result["consumer_dead_lettered"] = runner.dead_lettered
+    result["effects_in_db"] = await bb.effect_count()
+    return result
+
+
+async def scenario_latency(bb: Backbone, memory: MemoryPhases) -> dict[str, Any]:
+    """Relay and consumer running; one event per producer transaction at a steady open-loop rate."""
+    cfg = bb.cfg
+    loop = asyncio.get_running_loop()
+    timed = TimedBus(bb.bus)
+    relay = OutboxRelay(
+        bb.producer_db,
+        timed,
+        service="bench-producer",
+        batch_size=cfg.relay_batch,
+        poll_interval=bb.settings.relay_poll_interval,
+    )
+    handled: dict[int, float] = {}
+    effects: dict[int, float] = {}
+    runner = bb.runner(timed, handled, effects)
+    committed: dict[int, float] = {}
+    commit_delay: list[float] = []
+    errors: list[str] = []
+    in_flight = asyncio.Semaphore(cfg.max_in_flight)
+
+    async def emit(seq: int, due: float) -> None:
+        try:
+            async with (
+                in_flight,
+                UnitOfWork(bb.producer_db, source="/motcua/bench-producer", on_commit=relay.wake) as uow,
+            ):
+                uow.outbox.add(bb.make(seq))
+                await uow.commit()
+            committed[seq] = time.time()
+            commit_delay.append((loop.time() - due) * 1000)
+        except Exception as exc:
+            errors.append(repr(exc)[:200])
+
+    relay.start()
+    runner.start()
+    result: dict[str, Any] = {
+        "rate": cfg.rate,
+        "duration_s": cfg.duration,
+        "max_in_flight": cfg.max_in_flight,
+    }
+    try:
+        # Warm-up (negative seqs, not counted): connections, topic metadata, the consumer group's join.
+        memory.enter("warmup")
+        started = time.perf_counter()
+        for seq in range(-cfg.warmup_events, 0):
+            await emit(seq, loop.time())
+        warm = await wait_until(
+            lambda: all(s in effects for s in range(-cfg.warmup_events, 0)), timeout=cfg.drain_timeout
+        )
+        result["warmup_s"] = round(time.perf_counter() - started, 3)
+        if not warm:
+            raise RuntimeError("warm-up events were not consumed in time")
+        commit_delay.clear()
+        timed.batches.clear()
+
+        memory.enter("steady")
+        total = int(cfg.rate * cfg.duration)
+        period = 1.0 / cfg.rate
+        tasks: set[asyncio.Task[None]] = set()
+        schedule_lag: list[float] = []
+        start = loop.time() + 0.05
+        for seq in range(total):
+            due = start + seq * period  # absolute schedule: no drift, and no catch-up pause hidden
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            schedule_lag.append((loop.time() - due) * 1000)
+            task = asyncio.create_task(emit(seq, due))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.gather(*tasks)
+        produced_span = loop.time() - start
+        memory.enter("drain")
+        drained = await wait_until(
+            lambda: all(s in effects for s in committed if s >= 0), timeout=cfg.drain_timeout, every=0.02
+        )
+    finally:
+        await runner.stop()
+        await relay.stop()
+
+    produced = sum(1 for s in committed if s >= 0)
+    latencies = [(effects[s] - committed[s]) * 1000 for s in committed if s >= 0 and s in effects]
+    handler_latencies = [(handled[s] - committed[s]) * 1000 for s in committed if s >= 0 and s in handled]
+    relay_stage = [
+        (timed.published_at[s] - committed[s]) * 1000 for s in committed if s in timed.published_at
+    ]
+    bus_stage = [
+        (handled[s] - timed.published_at[s]) * 1000
+        for s in committed
+        if s in handled and s in timed.published_at
+    ]
+    commit_stage = [(effects[s] - handled[s]) * 1000 for s in committed if s in effects and s in handled]
+    result.update(
+        {
+            "events_scheduled": total,
+            "events_committed": produced,
+            "events_consumed": len(latencies),
+            "lost": produced - len(latencies),
+            "producer_errors": len(errors),
+            "producer_error_sample": errors[:3],
+            "drained": drained,
+            "achieved_rate": round(produced / produced_span, 1) if produced_span > 0 else None,
+            "schedule_lag_ms": summary(schedule_lag),
+            "producer_commit_delay_ms": summary(commit_delay),
+            "latency_ms": summary(latencies),
+            "latency_handler_ms": summary(handler_latencies),
+            "stage_commit_to_published_ms": summary(relay_stage),
+            "stage_published_to_handler_ms": summary(bus_stage),
+            "stage_handler_to_effect_commit_ms": summary(commit_stage),
+            "relay_publishes": len(timed.batches),
+            "relay_batch_mean": round(sum(timed.batches) / len(timed.batches), 2) if timed.batches else None,
+            "relay_batch_max": max(timed.batches, default=0),
+            "consumer_duplicates": runner.duplicates,
+            "consumer_dead_lettered": runner.dead_lettered,
+            "effects_in_db": await bb.effect_count(),
+        }
+    )
+    return result
+
+
+async def worker_main(cfg: WorkerConfig) -> dict[str, Any]:
+    """Set up the backbone, run the scenario, tear down; the result carries the worker's RSS by phase."""
+    # Every service imports the app factory (FastAPI, auth, metrics): imported for its weight, so the RSS
+    # is that of a service process running the backbone, not of a bare script.
+    import motcua_shared.chassis.app  # noqa: F401
+
+    memory = MemoryPhases()
+    memory.start()
+    bb = Backbone(cfg)
+    await bb.open()
+    memory.enter("ready")
+    try:
+        if cfg.scenario == "throughput":
+            result = await scenario_throughput(bb, memory)
+        else:
+            result = await scenario_latency(bb, memory)
+    finally:
+        memory.enter("teardown")
+        await bb.close()
+        await memory.stop()
+    result["rss_peak_mb_by_phase"] = memory.peaks
+    result["pid"] = os.getpid()
+    result["event_loop"] = "uvloop" if cfg.uvloop else "asyncio"
+    return result
+
+
 def run_worker(cfg: WorkerConfig) -> None:
     """Entry point of ``--worker``: run the scenario, write its result JSON to ``cfg.result_path``."""
     if cfg.uvloop:
         import uvloop
 
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            result = runner.run(_worker_main(cfg))
+            result = runner.run(worker_main(cfg))
     else:
-        result = asyncio.run(_worker_main(cfg))
+        result = asyncio.run(worker_main(cfg))
     Path(cfg.result_path).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
-async def _worker_main(cfg: WorkerConfig) -> dict[str, Any]:
-    # Imported here so the orchestrator stays light; a service process imports the same (and the app
-    # factory: imported for its weight, so the RSS is that of a service's code, not of a bare script).
-    import motcua_shared.chassis.app  # noqa: F401
-
-    from bench_backbone_worker_support import Backbone  # type: ignore[import-not-found]  # noqa: F401
-
-    raise AssertionError("unreachable")  # pragma: no cover
+# ===========================================================================================================
+# The orchestrator: infrastructure, worker processes, the embedded platform, the report.
+# ===========================================================================================================
 
 
+@dataclass
+class Infra:
+    """Where the Kafka + PostgreSQL scenarios run, and what we started (to stop it)."""
+
+    bootstrap: str
+    pg_admin_url: str
+    broker: KafkaBroker | None = None
+    cluster: PostgresCluster | None = None
+    jvm: psutil.Process | None = None
+    xmx_mb: float | None = None
+    startup_s: dict[str, float] = field(default_factory=dict)
+    dirs: list[Path] = field(default_factory=list)
+
+
+def _jvm_listening_on(bootstrap: str) -> psutil.Process | None:
+    """The local JVM serving ``bootstrap`` (an external broker), best effort."""
+    try:
+        port = int(bootstrap.split(",")[0].rsplit(":", 1)[1])
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
+                proc = psutil.Process(conn.pid)
+                if "java" in proc.name():
+                    return proc
+    except (psutil.Error, ValueError, IndexError):
+        return None
+    return None
+
+
+def _xmx_mb(proc: psutil.Process) -> float | None:
+    """The ``-Xmx`` on a JVM's command line, in MiB."""
+    try:
+        cmdline = proc.cmdline()
+    except psutil.Error:
+        return None
+    units = {"k": 1 / 1024, "m": 1.0, "g": 1024.0}
+    for arg in cmdline:
+        match = re.fullmatch(r"-Xmx(\d+)([kKmMgG]?)", arg)
+        if match:
+            return float(match.group(1)) * units.get(match.group(2).lower(), 1 / MB)
+    return None
+
+
+def jvm_heap(proc: psutil.Process | None) -> dict[str, float] | None:
+    """Committed and used Java heap (``jcmd <pid> GC.heap_info``), in MiB; None when jcmd is unavailable."""
+    jcmd = shutil.which("jcmd")
+    if proc is None or jcmd is None:
+        return None
+    try:
+        done = subprocess.run(  # noqa: S603 (our own argv)
+            [jcmd, str(proc.pid), "GC.heap_info"], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"total (\d+)K, used (\d+)K", done.stdout)
+    if match is None:
+        return None
+    return {
+        "committed_mb": round(int(match.group(1)) / 1024, 1),
+        "used_mb": round(int(match.group(2)) / 1024, 1),
+    }
+
+
+@contextlib.contextmanager
+def kafka_and_postgres(args: argparse.Namespace) -> Iterator[Infra]:
+    """Kafka and PostgreSQL at ``$MOTCUA_KAFKA_BOOTSTRAP`` / ``$MOTCUA_PG_URL``, else started in temp dirs."""
+    bootstrap = os.environ.get("MOTCUA_KAFKA_BOOTSTRAP")
+    pg_url = os.environ.get("MOTCUA_PG_URL")
+    broker: KafkaBroker | None = None
+    cluster: PostgresCluster | None = None
+    dirs: list[Path] = []
+    startup: dict[str, float] = {}
+    if bootstrap is None:
+        kafka_dir = Path(tempfile.mkdtemp(prefix="motcua-bench-kafka-"))
+        dirs.append(kafka_dir)
+        broker = KafkaBroker(
+            kafka_dir, partitions=args.partitions, offsets_partitions=args.offsets_partitions, heap_mb=512
+        )
+    if pg_url is None:
+        # Not under a 0700 parent: the postgres OS user must reach it (see conftest.py).
+        pg_dir = Path(tempfile.mkdtemp(prefix="motcua-bench-pg-"))
+        dirs.append(pg_dir)
+        cluster = PostgresCluster(pg_dir, fast=not args.pg_durable)
+
+    def timed_start(name: str, start: Callable[[], None]) -> None:
+        began = time.perf_counter()
+        start()
+        startup[name] = round(time.perf_counter() - began, 2)
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = []
+            if broker is not None:
+                futures.append(pool.submit(timed_start, "kafka", broker.start))
+            if cluster is not None:
+                futures.append(pool.submit(timed_start, "postgres", cluster.start))
+            for future in futures:
+                future.result()
+        infra = Infra(
+            bootstrap=broker.bootstrap if broker is not None else cast(str, bootstrap),
+            pg_admin_url=cluster.admin_url if cluster is not None else cast(str, pg_url),
+            broker=broker,
+            cluster=cluster,
+            startup_s=startup,
+            dirs=dirs,
+        )
+        if broker is not None and broker.pid is not None:
+            infra.jvm = psutil.Process(broker.pid)
+        else:
+            infra.jvm = _jvm_listening_on(infra.bootstrap)
+        infra.xmx_mb = _xmx_mb(infra.jvm) if infra.jvm is not None else None
+        yield infra
+    finally:
+        if broker is not None:
+            try:
+                broker.stop(timeout=30)
+            except Exception:
+                broker.kill()
+        if cluster is not None:
+            try:
+                cluster.stop(mode="fast", timeout=30)
+            except Exception:
+                cluster.kill()
+            cluster.cleanup()
+        for path in dirs:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def launch_worker(
+    cfg: WorkerConfig, *, probes: Mapping[str, Callable[[], float | None]], timeout: float
+) -> dict[str, Any]:
+    """Run one worker process; returns its result, plus the peaks of ``probes`` sampled meanwhile."""
+    log_path = Path(cfg.work_dir) / "worker.log"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(asdict(cfg))]
+    began = time.perf_counter()
+    with log_path.open("wb") as log, PeakSampler(probes) as sampler:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            code = -9
+    result_path = Path(cfg.result_path)
+    if code != 0 or not result_path.exists():
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+        return {"error": f"worker exited with {code}", "log_tail": tail}
+    result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+    result["wall_s"] = round(time.perf_counter() - began, 2)
+    result["sampled_peak_mb"] = sampler.peak
+    return result
+
+
+def run_backend(
+    backend: Backend, args: argparse.Namespace, *, infra: Infra | None, root: Path
+) -> dict[str, Any]:
+    """The throughput and the latency scenario of ``backend``, each in a fresh worker and a fresh work dir."""
+    out: dict[str, Any] = {}
+    probes: dict[str, Callable[[], float | None]] = {}
+    if infra is not None and infra.jvm is not None:
+        jvm = infra.jvm
+        probes["kafka_jvm_rss_mb"] = lambda: rss_mb(jvm)
+        out["kafka_jvm_idle_rss_mb"] = rss_mb(jvm)
+        out["kafka_jvm_xmx_mb"] = infra.xmx_mb
+    for scenario in cast(list[Scenario], ["throughput", "latency"]):
+        work = root / f"{backend}-{scenario}"
+        work.mkdir(parents=True)
+        cfg = WorkerConfig(
+            scenario=scenario,
+            backend=backend,
+            work_dir=str(work),
+            result_path=str(work / "result.json"),
+            bootstrap=infra.bootstrap if infra else None,
+            pg_admin_url=infra.pg_admin_url if infra else None,
+            delete_topic=bool(infra is not None and infra.broker is None),
+            events=args.events,
+            tx_size=args.tx_size,
+            relay_batch=args.relay_batch,
+            rate=args.rate,
+            duration=args.duration,
+            partitions=args.partitions,
+            max_in_flight=args.max_in_flight,
+            payload_bytes=args.payload_bytes,
+            uvloop=not args.no_uvloop,
+        )
+        print(f"  {BACKEND_LABEL[backend]}: {scenario} ...", flush=True)
+        result = launch_worker(cfg, probes=probes, timeout=args.worker_timeout)
+        out[scenario] = result
+        if "error" in result:
+            print(f"    FAILED: {result['error']}\n{result['log_tail']}", file=sys.stderr, flush=True)
+        else:
+            print(f"    {_one_line(scenario, result)}", flush=True)
+    if infra is not None and infra.jvm is not None:
+        out["kafka_jvm_heap_after"] = jvm_heap(infra.jvm)
+        out["kafka_jvm_alive_after"] = infra.jvm.is_running()
+        out["kafka_jvm_rss_after_mb"] = rss_mb(infra.jvm)
+    return out
+
+
+def _one_line(scenario: str, r: Mapping[str, Any]) -> str:
+    if scenario == "throughput":
+        return (
+            f"relay {r['relay_eps']:,.0f} ev/s, consumer {r['consumer_eps']:,.0f} ev/s "
+            f"({r['events']:,} events)"
+        )
+    lat = r["latency_ms"]
+    return (
+        f"latency p50 {lat.get('p50', float('nan')):.1f} / p99 {lat.get('p99', float('nan')):.1f} / "
+        f"max {lat.get('max', float('nan')):.1f} ms at {r['achieved_rate']} ev/s, lost {r['lost']}"
+    )
+
+
+# -- the whole embedded platform ----------------------------------------------------------------------------
+
+
+def _platform_command(port: int, var_dir: Path) -> list[str]:
+    uv = shutil.which("uv")
+    if uv is not None:
+        return [uv, "run", "--frozen", "motcua", "run", "--port", str(port), "--var-dir", str(var_dir)]
+    script = Path(sys.executable).parent / "motcua"
+    return [str(script), "run", "--port", str(port), "--var-dir", str(var_dir)]
+
+
+def _server_process(root: psutil.Process) -> psutil.Process:
+    """The Python process serving the platform: ``root`` or its Python descendant (``uv run`` forks)."""
+    candidates = [root]
+    with contextlib.suppress(psutil.Error):
+        candidates += root.children(recursive=True)
+    for proc in reversed(candidates):
+        with contextlib.suppress(psutil.Error):
+            if "python" in proc.name().lower() or "python" in Path(proc.exe()).name.lower():
+                return proc
+    return candidates[-1]
+
+
+async def _http_load(base: str, total: int, concurrency: int) -> dict[str, Any]:
+    statuses: dict[str, int] = {}
+    timings: list[float] = []
+    paths = ["/readyz", "/healthz"]
+    counter = iter(range(total))
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        for i in counter:
+            began = time.perf_counter()
+            try:
+                response = await client.get(paths[i % 2])
+                key = f"{paths[i % 2]} {response.status_code}"
+            except httpx.HTTPError as exc:
+                key = f"{paths[i % 2]} {type(exc).__name__}"
+            timings.append((time.perf_counter() - began) * 1000)
+            statuses[key] = statuses.get(key, 0) + 1
+
+    began = time.perf_counter()
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    return {
+        "requests": total,
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(total / elapsed, 1),
+        "statuses": statuses,
+        "request_ms": summary(timings),
+    }
+
+
+def measure_platform(args: argparse.Namespace) -> dict[str, Any]:
+    """RSS of ``motcua run`` (the whole embedded platform) after start and after light HTTP load."""
+    var_dir = Path(tempfile.mkdtemp(prefix="motcua-bench-platform-"))
+    port = free_port()
+    base = f"http://{LOOPBACK}:{port}"
+    env = {**os.environ, "MOTCUA_LOG_LEVEL": "WARNING", "UV_PYTHON_DOWNLOADS": "never"}
+    cmd = _platform_command(port, var_dir)
+    out: dict[str, Any] = {"command": " ".join(cmd)}
+    log_path = var_dir / "platform.log"
+    began = time.perf_counter()
+    with log_path.open("wb") as log:
+        popen = subprocess.Popen(  # noqa: S603 (our own argv)
+            cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    root = psutil.Process(popen.pid)
+    server: psutil.Process | None = None
+    try:
+        deadline = time.monotonic() + args.platform_timeout
+        ready = False
+        while time.monotonic() < deadline and popen.poll() is None:
+            try:
+                ready = httpx.get(f"{base}/readyz", timeout=3).status_code == 200
+            except httpx.HTTPError:
+                ready = False
+            if ready:
+                break
+            time.sleep(0.2)
+        if not ready:
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+            return {**out, "error": "the platform did not become ready", "log_tail": tail}
+        out["startup_s"] = round(time.perf_counter() - began, 2)
+        server = _server_process(root)
+        out["server_pid"] = server.pid
+        out["launcher_rss_mb"] = rss_mb(root) if root.pid != server.pid else 0.0
+        time.sleep(2.0)  # let start-up work (first relay polls, consumers joining) settle
+        out["rss_after_start_mb"] = rss_mb(server)
+        proc = server
+        with PeakSampler({"rss": lambda: rss_mb(proc)}) as sampler:
+            out["http_load"] = asyncio.run(_http_load(base, args.http_requests, args.http_concurrency))
+        out["rss_peak_during_load_mb"] = sampler.peak.get("rss")
+        time.sleep(1.0)
+        out["rss_after_load_mb"] = rss_mb(server)
+        return out
+    finally:
+        _stop_platform(popen, root, server)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def _stop_platform(
+    popen: subprocess.Popen[bytes], root: psutil.Process, server: psutil.Process | None
+) -> None:
+    """SIGTERM the server (uvicorn shuts down in order), then its launcher; SIGKILL what is left, by pid."""
+    targets = [p for p in (server, root) if p is not None]
+    for proc in targets:
+        with contextlib.suppress(psutil.Error):
+            proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(psutil.Error):
+            proc.wait(15)
+    for proc in targets:
+        with contextlib.suppress(psutil.Error):
+            if proc.is_running():
+                proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        popen.wait(5)
+
+
+# -- the report ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """One line of the summary: a measured figure beside its target."""
+
+    mode: str
+    figure: str
+    measured: str
+    target: str
+    passed: bool | None  # None: informational, or not measured
+
+    @property
+    def verdict(self) -> str:
+        return "—" if self.passed is None else ("PASS" if self.passed else "MISS")
+
+
+def _fmt(value: float | None, unit: str = "", digits: int = 0) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def build_checks(results: Mapping[str, Any], args: argparse.Namespace) -> list[Check]:
+    """The summary lines, from the raw results."""
+    checks: list[Check] = []
+    for backend in ("kafka", "embedded"):
+        data = results.get("backends", {}).get(backend)
+        if data is None:
+            continue
+        mode = BACKEND_LABEL[backend]
+        tp = data.get("throughput", {})
+        if "error" in tp:
+            checks.append(Check(mode, "throughput scenario", tp["error"], "runs", False))
+        else:
+            relay = tp.get("relay_eps")
+            checks.append(
+                Check(
+                    mode,
+                    f"relay throughput ({tp.get('events', 0):,} events)",
+                    _fmt(relay, " ev/s"),
+                    f"≥ {RELAY_TARGET_EPS:,.0f} ev/s",
+                    relay is not None and relay >= RELAY_TARGET_EPS and bool(tp.get("relay_complete")),
+                )
+            )
+            checks.append(
+                Check(
+                    mode,
+                    "consumer throughput (fresh group, via inbox)",
+                    f"{_fmt(tp.get('consumer_eps'), ' ev/s')} (steady {_fmt(tp.get('consumer_eps_steady'))})",
+                    "— (no target)",
+                    None if tp.get("consumer_complete") else False,
+                )
+            )
+        lat = data.get("latency", {})
+        if "error" in lat:
+            checks.append(Check(mode, "latency scenario", lat["error"], "runs", False))
+        else:
+            ms = lat.get("latency_ms", {})
+            achieved = lat.get("achieved_rate") or 0.0
+            ok = (
+                ms.get("count", 0) > 0
+                and ms["p99"] < LATENCY_P99_TARGET_MS
+                and achieved >= RATE_TOLERANCE * args.rate
+                and lat.get("lost", 1) == 0
+            )
+            measured = (
+                f"p50 {_fmt(ms.get('p50'), digits=1)} / p99 {_fmt(ms.get('p99'), digits=1)} / "
+                f"max {_fmt(ms.get('max'), digits=1)} ms at {_fmt(achieved, ' ev/s')}, lost {lat.get('lost')}"
+            )
+            checks.append(
+                Check(
+                    mode,
+                    f"latency outbox commit → effect commit ({lat.get('duration_s')} s)",
+                    measured,
+                    f"p99 < {LATENCY_P99_TARGET_MS:.0f} ms at {args.rate:,.0f} ev/s",
+                    ok,
+                )
+            )
+            phases = lat.get("rss_peak_mb_by_phase", {})
+            service = max((phases.get(p, 0.0) for p in ("steady", "drain")), default=0.0) or None
+            checks.append(
+                Check(
+                    mode,
+                    "service process RSS (producer + relay + consumer, peak under the latency load)",
+                    _fmt(service, " MB", 1),
+                    f"≤ {SERVICE_RSS_TARGET_MB:.0f} MB",
+                    service is not None and service <= SERVICE_RSS_TARGET_MB,
+                )
+            )
+        if backend == "kafka" and "kafka_jvm_xmx_mb" in data:
+            xmx = data.get("kafka_jvm_xmx_mb")
+            peak = max(
+                (
+                    data.get(s, {}).get("sampled_peak_mb", {}).get("kafka_jvm_rss_mb", 0.0)
+                    for s in ("throughput", "latency")
+                ),
+                default=0.0,
+            )
+            heap = data.get("kafka_jvm_heap_after") or {}
+            heap_text = f", heap used {_fmt(heap.get('used_mb'), ' MB')} after" if heap else ""
+            checks.append(
+                Check(
+                    mode,
+                    "Kafka JVM RSS (peak under load) and -Xmx",
+                    f"{_fmt(peak, ' MB', 1)} RSS, -Xmx {_fmt(xmx, ' MB')}{heap_text}",
+                    f"heap ≤ {KAFKA_HEAP_TARGET_MB:.0f} MB, broker survives",
+                    None
+                    if xmx is None
+                    else (xmx <= KAFKA_HEAP_TARGET_MB and bool(data.get("kafka_jvm_alive_after"))),
+                )
+            )
+    plat = results.get("platform")
+    if plat is not None:
+        mode = BACKEND_LABEL["embedded"]
+        if "error" in plat:
+            checks.append(Check(mode, "whole platform (motcua run)", plat["error"], "starts", False))
+        else:
+            after = plat.get("rss_after_load_mb")
+            peak = plat.get("rss_peak_during_load_mb")
+            worst = max(v for v in (after, peak, plat.get("rss_after_start_mb"), 0.0) if v is not None)
+            checks.append(
+                Check(
+                    mode,
+                    f"whole platform RSS: after start / peak / after {plat['http_load']['requests']:,} GETs",
+                    f"{_fmt(plat.get('rss_after_start_mb'), digits=1)} / {_fmt(peak, digits=1)} / "
+                    f"{_fmt(after, ' MB', 1)}",
+                    f"≤ {PLATFORM_RSS_TARGET_MB:.0f} MB",
+                    worst <= PLATFORM_RSS_TARGET_MB,
+                )
+            )
+    return checks
+
+
+def render_markdown(results: Mapping[str, Any], checks: Sequence[Check], json_name: str) -> str:
+    """``latest.md``: the summary table and the few facts needed to read it."""
+    host = results["host"]
+    cfg = results["config"]
+    lines = [
+        "# Event backbone benchmark",
+        "",
+        f"Run {results['started_at']} ({results['duration_s']:.0f} s) on {host['cpus']} CPUs, "
+        f"{host['memory_gb']} GB RAM, Python {host['python']}; raw figures in `{json_name}`.",
+        f"Config: {cfg['events']:,} events (prefill in transactions of {cfg['tx_size']}, relay batch "
+        f"{cfg['relay_batch']}), latency {cfg['rate']:,.0f} ev/s for {cfg['duration']} s, "
+        f"{cfg['partitions']} partitions, PostgreSQL {'durable' if cfg['pg_durable'] else 'fsync off'}"
+        f"{', quick' if cfg['quick'] else ''}.",
+        "",
+        "| Mode | Figure | Measured | Target | Result |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {c.mode} | {c.figure} | {c.measured} | {c.target} | {c.verdict} |" for c in checks]
+    lines += [
+        "",
+        "Latency = wall-clock time right after the consumer's effect transaction committed (a `commit()`"
+        " override on its unit of work) − wall-clock time right after the producer's transaction committed"
+        " (both in the same process). See `bench/README.md`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# -- command line -------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark the event backbone (relay, consumer, latency, memory) on Kafka + PostgreSQL "
+        "and on the embedded mode; writes bench/results/."
+    )
+    parser.add_argument("--events", type=int, default=20_000, help="events for the throughput runs (20000)")
+    parser.add_argument("--tx-size", type=int, default=500, help="outbox rows per pre-fill transaction (500)")
+    parser.add_argument(
+        "--relay-batch", type=int, default=500, help="the relay's batch size (500, the default)"
+    )
+    parser.add_argument("--rate", type=float, default=500.0, help="events/s of the latency run (500)")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of the latency run (20)")
+    parser.add_argument("--partitions", type=int, default=12, help="partitions of the topics (12)")
+    parser.add_argument(
+        "--offsets-partitions", type=int, default=12, help="__consumer_offsets partitions of our broker (12)"
+    )
+    parser.add_argument(
+        "--max-in-flight", type=int, default=16, help="producer transactions in flight at most (16)"
+    )
+    parser.add_argument("--payload-bytes", type=int, default=200, help="padding in each event (200 bytes)")
+    parser.add_argument("--http-requests", type=int, default=2000, help="GETs against the platform (2000)")
+    parser.add_argument("--http-concurrency", type=int, default=8, help="concurrent HTTP clients (8)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["kafka", "embedded", "platform"],
+        help="run only these parts (repeatable; default all)",
+    )
+    parser.add_argument("--pg-durable", action="store_true", help="start PostgreSQL with fsync on")
+    parser.add_argument("--no-uvloop", action="store_true", help="plain asyncio loop in the workers")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 3000 events, 5 s latency, 500 GETs")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--out-dir", type=Path, default=RESULTS, help="where results go (bench/results)")
+    parser.add_argument("--worker-timeout", type=float, default=300.0, help=argparse.SUPPRESS)
+    parser.add_argument("--platform-timeout", type=float, default=180.0, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.events = min(args.events, 3000)
+        args.duration = min(args.duration, 5.0)
+        args.http_requests = min(args.http_requests, 500)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.worker:
+        run_worker(WorkerConfig(**json.loads(args.worker)))
+        return 0
+    parts = set(args.only or ["kafka", "embedded", "platform"])
+    started = datetime.now(UTC)
+    began = time.perf_counter()
+    results: dict[str, Any] = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "host": {
+            "cpus": os.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "config": {
+            "events": args.events,
+            "tx_size": args.tx_size,
+            "relay_batch": args.relay_batch,
+            "rate": args.rate,
+            "duration": args.duration,
+            "partitions": args.partitions,
+            "offsets_partitions": args.offsets_partitions,
+            "max_in_flight": args.max_in_flight,
+            "payload_bytes": args.payload_bytes,
+            "http_requests": args.http_requests,
+            "http_concurrency": args.http_concurrency,
+            "pg_durable": args.pg_durable,
+            "uvloop": not args.no_uvloop,
+            "quick": args.quick,
+            "parts": sorted(parts),
+        },
+        "backends": {},
+    }
+    root = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
+    try:
+        if "kafka" in parts:
+            print("Kafka + PostgreSQL: starting infrastructure ...", flush=True)
+            try:
+                with kafka_and_postgres(args) as infra:
+                    results["infra"] = {
+                        "kafka": "started" if infra.broker else "external",
+                        "postgres": "started" if infra.cluster else "external",
+                        "startup_s": infra.startup_s,
+                    }
+                    results["backends"]["kafka"] = run_backend("kafka", args, infra=infra, root=root)
+            except Exception as exc:
+                results["backends"]["kafka"] = {"throughput": {"error": f"infrastructure: {exc!r}"[:2000]}}
+                print(f"  FAILED: {exc!r}", file=sys.stderr, flush=True)
+        if "embedded" in parts:
+            print("Embedded (SQLite + LocalBus):", flush=True)
+            results["backends"]["embedded"] = run_backend("embedded", args, infra=None, root=root)
+        if "platform" in parts:
+            print("Whole embedded platform (motcua run) ...", flush=True)
+            results["platform"] = measure_platform(args)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    results["duration_s"] = round(time.perf_counter() - began, 1)
+    checks = build_checks(results, args)
+    results["checks"] = [{**asdict(c), "verdict": c.verdict} for c in checks]
+
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = args.out_dir / f"backbone-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    markdown = render_markdown(results, checks, json_path.name)
+    (args.out_dir / "latest.md").write_text(markdown, encoding="utf-8")
+    print()
+    print(markdown)
+    print(f"written: {json_path}")
+    failed = any(c.target in ("runs", "starts") for c in checks)
+    missed = any(c.passed is False for c in checks)
+    return 2 if failed else (1 if missed and args.strict else 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -33,9 +33,15 @@ def imported_packages(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("package", sorted(SERVICES))
 def test_a_service_imports_no_other_service(package: str) -> None:
-    others = (set(SERVICES) - {package}) | {"motcua"}
+    others = set(SERVICES) - {package}
     leaked = imported_packages(SERVICES[package]) & others
     assert not leaked, f"{package} imports {sorted(leaked)}: cross a service boundary by event or HTTP"
+
+
+@pytest.mark.parametrize("package", sorted(SERVICES))
+def test_a_service_does_not_depend_on_the_command(package: str) -> None:
+    source = SERVICES[package] / "src"
+    assert "motcua" not in imported_packages(source), f"{package} imports the motcua command"
 
 
 def test_shared_imports_no_service() -> None:

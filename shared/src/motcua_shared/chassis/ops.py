@@ -85,7 +85,11 @@ async def replay_dead_letter(letter_id: int, runtime: RuntimeDep, _admin: AdminD
     entry = consumer.handler_for(envelope.type)
     if entry is None:
         raise Unprocessable(f"No handler for {envelope.type}.")
-    applied = await consumer.apply(entry, entry.model.model_validate(envelope.data), envelope)
+    try:
+        applied = await consumer.apply(entry, entry.model.model_validate(envelope.data), envelope)
+    except Exception as exc:
+        # The cause is not fixed yet: keep the dead letter and say why.
+        raise Conflict(f"Replay failed, the dead letter is kept: {type(exc).__name__}: {exc}"[:500]) from exc
     async with runtime.db.session() as session, session.begin():
         await session.execute(delete(DeadLetter).where(DeadLetter.id == letter_id))
         size = await session.scalar(select(func.count()).select_from(DeadLetter))

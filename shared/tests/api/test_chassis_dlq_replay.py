@@ -55,7 +55,7 @@ async def test_dead_letter_listed_then_replayed_once(tmp_path: Path) -> None:
                 await toy.wait_for_ledger(1)
 
                 async def listed() -> bool:
-                    return (await client.get("/ops/dlq", headers=ADMIN)).json()["total"] == 1
+                    return bool((await client.get("/ops/dlq", headers=ADMIN)).json()["total"] == 1)
 
                 await toy.wait_for(listed, what="the dead letter listed")
                 [letter] = (await client.get("/ops/dlq", headers=ADMIN)).json()["items"]

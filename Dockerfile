@@ -72,7 +72,7 @@ ENV PATH="/app/.venv/bin:$PATH" \
     PORT=${PORT}
 
 WORKDIR /app
-USER root
+USER 10001:10001
 
 EXPOSE ${PORT}
 

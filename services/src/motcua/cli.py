@@ -15,6 +15,8 @@ from motcua import stack as stack_ops
 app = typer.Typer(help="motcua — the platform of online public services (một cửa).", no_args_is_help=True)
 stack_app = typer.Typer(help="Kafka, PostgreSQL and one process per service.", no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
+payments_app = typer.Typer(help="Payments: reconciliation of statements.", no_args_is_help=True)
+app.add_typer(payments_app, name="payments")
 
 VarDir = Annotated[Path, typer.Option(help="Where the embedded mode keeps its SQLite files and keys.")]
 
@@ -91,6 +93,30 @@ def stack_down(root: Annotated[Path, typer.Option()] = Path("var/stack")) -> Non
     """Stop everything `stack up` started, by process id."""
     stopped = stack_ops.down(stack_ops.StackPaths(root))
     typer.echo("stopped: " + (", ".join(stopped) if stopped else "nothing"))
+
+
+@payments_app.command("reconcile")
+def payments_reconcile(
+    day: Annotated[str, typer.Option("--date", help="The statement day, YYYY-MM-DD (Vietnam time).")],
+    provider: Annotated[str | None, typer.Option(help="`bank`, `sandbox`, `vnpay`; all if omitted.")] = None,
+    statement: Annotated[Path | None, typer.Option(help="A CSV statement to import first.")] = None,
+    var_dir: VarDir = Path("var"),
+) -> None:
+    """Import a provider or bank statement (CSV) and report matched, missing and mismatched payments."""
+    from datetime import date
+
+    from motcua.services import settings_of
+    from payment_svc.reconciliation.command import reconcile
+    from payment_svc.settings import Settings as PaymentSettings
+
+    settings = settings_of("payment", var_dir)
+    assert isinstance(settings, PaymentSettings)
+    report = asyncio.run(
+        reconcile(settings, day=date.fromisoformat(day), provider=provider, statement=statement)
+    )
+    typer.echo(report.model_dump_json(indent=2))
+    if report.amount_mismatches or report.missing_ours or report.missing_theirs:
+        raise typer.Exit(1)
 
 
 def main() -> None:

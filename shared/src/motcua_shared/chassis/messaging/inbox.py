@@ -33,3 +33,25 @@ class Inbox:
         )
         await self._session.flush()
         return True
+
+    async def claim_many(self, consumer: str, events: list[tuple[str, str]]) -> set[str]:
+        """Claim ``(event_id, type)`` pairs at once; returns the ids that were not applied before."""
+        ids = list(dict.fromkeys(event_id for event_id, _ in events))
+        if not ids:
+            return set()
+        seen = set(
+            await self._session.scalars(
+                select(InboxRecord.event_id).where(
+                    InboxRecord.consumer == consumer, InboxRecord.event_id.in_(ids)
+                )
+            )
+        )
+        now = datetime.now(UTC)
+        types = dict(events)
+        fresh = [event_id for event_id in ids if event_id not in seen]
+        self._session.add_all(
+            InboxRecord(consumer=consumer, event_id=event_id, type=types[event_id], processed_at=now)
+            for event_id in fresh
+        )
+        await self._session.flush()
+        return set(fresh)

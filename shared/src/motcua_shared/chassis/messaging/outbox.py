@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_shared.chassis import metrics
@@ -126,40 +127,55 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch; returns how many rows it published."""
-        async with self._db.session() as session, session.begin():
-            if self._db.is_postgres:
-                got = await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
-                if not got:
+        if self._db.is_postgres:
+            async with self._db.session() as session, session.begin():
+                if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
                     return 0
-            rows = (
-                await session.execute(
-                    select(OutboxRecord.id, OutboxRecord.topic, OutboxRecord.key, OutboxRecord.payload)
-                    .where(OutboxRecord.published_at.is_(None))
-                    .order_by(OutboxRecord.id)
-                    .limit(self._batch_size)
-                )
-            ).all()
-            if not rows:
-                metrics.OUTBOX_PENDING.labels(self._service).set(0)
-                metrics.OUTBOX_LAG.labels(self._service).set(0)
-                return 0
-            await self._bus.publish(
-                [
-                    Message(
-                        topic=r.topic, key=r.key, value=r.payload.encode("utf-8"), headers=(CONTENT_TYPE,)
-                    )
-                    for r in rows
-                ]
-            )
-            await session.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.id.in_([r.id for r in rows]))
-                .values(published_at=datetime.now(UTC))
-            )
+                rows = await self._pending(session)
+                if rows:
+                    await self._publish(rows)
+                    await self._mark(session, rows)
+        else:
+            # SQLite has one writer and one relay per file: read, publish, then mark in short transactions
+            # so that use cases committing meanwhile never wait on the bus.
+            async with self._db.session() as session, session.begin():
+                rows = await self._pending(session)
+            if rows:
+                await self._publish(rows)
+                async with self._db.session() as session, session.begin():
+                    await self._mark(session, rows)
+        if not rows:
+            metrics.OUTBOX_PENDING.labels(self._service).set(0)
+            metrics.OUTBOX_LAG.labels(self._service).set(0)
+            return 0
         self.published += len(rows)
         metrics.EVENTS_PUBLISHED.labels(self._service).inc(len(rows))
         await self._observe()
         return len(rows)
+
+    async def _pending(self, session: AsyncSession) -> Sequence[Row[int, str, str, str]]:
+        result = await session.execute(
+            select(OutboxRecord.id, OutboxRecord.topic, OutboxRecord.key, OutboxRecord.payload)
+            .where(OutboxRecord.published_at.is_(None))
+            .order_by(OutboxRecord.id)
+            .limit(self._batch_size)
+        )
+        return result.all()
+
+    async def _publish(self, rows: Sequence[Row[int, str, str, str]]) -> None:
+        await self._bus.publish(
+            [
+                Message(topic=r.topic, key=r.key, value=r.payload.encode("utf-8"), headers=(CONTENT_TYPE,))
+                for r in rows
+            ]
+        )
+
+    async def _mark(self, session: AsyncSession, rows: Sequence[Row[int, str, str, str]]) -> None:
+        await session.execute(
+            update(OutboxRecord)
+            .where(OutboxRecord.id.in_([r.id for r in rows]))
+            .values(published_at=datetime.now(UTC))
+        )
 
     async def _observe(self) -> None:
         async with self._db.session() as session:

@@ -1,0 +1,58 @@
+"""Annotated dependency aliases of payment-svc's routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from motcua_shared.chassis.auth import Principal, Role, require_roles
+from motcua_shared.chassis.deps import get_runtime
+from payment_svc.payments.errors import IdempotencyKeyMissing
+from payment_svc.ports import Ports
+from payment_svc.uow import PaymentUnitOfWork
+
+
+def get_uow(request: Request) -> PaymentUnitOfWork:
+    """A new unit of work on payment-svc's database."""
+    uow = get_runtime(request).uow()
+    assert isinstance(uow, PaymentUnitOfWork)
+    return uow
+
+
+def get_ports(request: Request) -> Ports:
+    """The providers, settings and clock the lifespan built."""
+    ports: Ports = request.app.state.ports
+    return ports
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="A unique key per intended operation; a retry with the same key and body "
+            "gets the same answer, the same key with another body a 409.",
+        ),
+    ] = None,
+) -> str:
+    """The request's `Idempotency-Key`, required."""
+    if key is None or not 1 <= len(key.strip()) <= 255:
+        raise IdempotencyKeyMissing()
+    return key.strip()
+
+
+def client_ip(request: Request) -> str:
+    """The payer's address as the gateway protocol wants it (the proxy's `X-Forwarded-For` first)."""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    first = forwarded.split(",", 1)[0].strip()
+    return first or (request.client.host if request.client else "127.0.0.1")
+
+
+UowDep = Annotated[PaymentUnitOfWork, Depends(get_uow)]
+PortsDep = Annotated[Ports, Depends(get_ports)]
+IdempotencyKeyDep = Annotated[str, Depends(idempotency_key)]
+ClientIpDep = Annotated[str, Depends(client_ip)]
+CitizenDep = Annotated[Principal, Depends(require_roles(Role.CITIZEN))]
+StaffDep = Annotated[Principal, Depends(require_roles(Role.OFFICER, Role.ADMIN))]
+AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -1,0 +1,1 @@
+"""Payments: requests from dossiers, paying, provider callbacks, manual transfers, refunds, jobs."""

@@ -1,0 +1,383 @@
+"""The tables of payments, with their state machine. Behaviour here, I/O in the repository."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.contracts.common import Actor, ActorRole, Contact, FeeItem, FeeTiming
+from motcua_shared.contracts.payment import (
+    PaymentExpired,
+    PaymentFailed,
+    PaymentMethod,
+    PaymentRefunded,
+    PaymentRequested,
+    PaymentSucceeded,
+)
+from payment_svc.db import Base, Money, UtcDateTime
+from payment_svc.payments.errors import IllegalTransition
+from payment_svc.providers.bank import REFERENCE_ALPHABET, REFERENCE_LENGTH, REFERENCE_PREFIX
+
+
+class PaymentStatus(StrEnum):
+    """pending → succeeded | failed | expired; failed → pending (a new try); succeeded → refunded."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+
+
+class AttemptStatus(StrEnum):
+    """One checkout: open until the provider reports, or until it lapses."""
+
+    OPEN = "open"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    LAPSED = "lapsed"
+
+
+class Outcome(StrEnum):
+    """What we did with a provider's report of a transaction."""
+
+    CREDITED = "credited"
+    FAILED = "failed"
+    FLAGGED_REFUND = "flagged_refund"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    UNMATCHED = "unmatched"
+    DUPLICATE = "duplicate"
+    UNKNOWN = "unknown"
+
+
+FLAGGED: frozenset[Outcome] = frozenset(
+    {Outcome.FLAGGED_REFUND, Outcome.AMOUNT_MISMATCH, Outcome.CURRENCY_MISMATCH, Outcome.UNMATCHED}
+)
+"""Outcomes that leave money with us that is not (or not exactly) owed: someone must look at them."""
+
+
+class SlipStatus(StrEnum):
+    """A manual-transfer slip awaiting, or after, an officer's decision."""
+
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class RefundStatus(StrEnum):
+    """A refund is reserved first, then sent to the provider, then done or failed."""
+
+    REQUESTED = "requested"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+def new_id(prefix: str) -> str:
+    """A random id with a readable prefix (`pay-…`, `att-…`)."""
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+def new_reference() -> str:
+    """A payment reference payers quote in transfers: `MC` and 8 characters banks never mangle."""
+    tail = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH - 2))
+    return REFERENCE_PREFIX + tail
+
+
+def _actor(who: Principal) -> Actor:
+    return Actor(id=who.subject, role=ActorRole(who.role.value), agency_code=who.agency_code)
+
+
+class Payment(Base):
+    """One payment of a dossier's fees, due at submission or at result."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("dossier_code", "fee_timing"),
+        Index("ix_payments_status_expires_at", "status", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(String(64), index=True)
+    fee_timing: Mapped[str] = mapped_column(String(16))
+    procedure_code: Mapped[str] = mapped_column(String(64))
+    procedure_name: Mapped[str] = mapped_column(String(500))
+    agency_code: Mapped[str] = mapped_column(String(64), index=True)
+    agency_name: Mapped[str] = mapped_column(String(500))
+    applicant_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    payer_name: Mapped[str] = mapped_column(String(200))
+    payer_phone: Mapped[str] = mapped_column(String(20))
+    payer_email: Mapped[str | None] = mapped_column(String(254))
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    amount: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3), default="VND")
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    method: Mapped[str | None] = mapped_column(String(32))
+    provider: Mapped[str | None] = mapped_column(String(32))
+    provider_txn_id: Mapped[str | None] = mapped_column(String(64))
+    paid_txn_ref: Mapped[str | None] = mapped_column(String(40))
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    refunded_amount: Mapped[int] = mapped_column(Money, default=0)
+    receipt_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+    def fee_items(self) -> tuple[FeeItem, ...]:
+        """The fee items, as the contract types them."""
+        return tuple(FeeItem.model_validate(i) for i in self.items)
+
+    def payer(self) -> Contact:
+        """Who pays."""
+        return Contact(name=self.payer_name, phone=self.payer_phone, email=self.payer_email)
+
+    def _common(self, at: datetime) -> dict[str, Any]:
+        return {
+            "payment_id": self.id,
+            "dossier_code": self.dossier_code,
+            "applicant_id": self.applicant_id,
+            "amount": self.amount,
+            "occurred_at": at,
+        }
+
+    def _move(self, to: PaymentStatus, allowed_from: tuple[PaymentStatus, ...], at: datetime) -> None:
+        if self.status not in allowed_from:
+            raise IllegalTransition(self.status, to)
+        self.status = to
+        self.updated_at = at
+
+    def requested(self) -> PaymentRequested:
+        """The event announcing this payment is due."""
+        return PaymentRequested(
+            **self._common(self.created_at),
+            procedure_code=self.procedure_code,
+            agency_code=self.agency_code,
+            items=self.fee_items(),
+            fee_timing=FeeTiming(self.fee_timing),
+            payer=self.payer(),
+            reference=self.reference,
+            expires_at=self.expires_at,
+        )
+
+    def reopen(self, at: datetime) -> None:
+        """A failed payment may be tried again."""
+        self._move(PaymentStatus.PENDING, (PaymentStatus.FAILED,), at)
+
+    def succeed(
+        self,
+        *,
+        provider: str,
+        provider_txn_id: str,
+        method: PaymentMethod,
+        receipt_number: str,
+        at: datetime,
+        txn_ref: str | None = None,
+        late: bool = False,
+    ) -> PaymentSucceeded:
+        """Credit the payment: from pending, from failed when money arrived after all, and from
+        expired only when an officer accepts late money (``late``)."""
+        allowed = (PaymentStatus.PENDING, PaymentStatus.FAILED)
+        self._move(PaymentStatus.SUCCEEDED, (*allowed, PaymentStatus.EXPIRED) if late else allowed, at)
+        self.provider = provider
+        self.provider_txn_id = provider_txn_id
+        self.method = method.value
+        self.paid_at = at
+        self.paid_txn_ref = txn_ref
+        self.receipt_number = receipt_number
+        return PaymentSucceeded(
+            **self._common(at),
+            provider=provider,
+            provider_txn_id=provider_txn_id,
+            method=method,
+            receipt_number=receipt_number,
+        )
+
+    def fail(self, *, provider: str, provider_txn_id: str | None, reason: str, at: datetime) -> PaymentFailed:
+        """The provider reported the attempt failed."""
+        self._move(PaymentStatus.FAILED, (PaymentStatus.PENDING,), at)
+        return PaymentFailed(
+            **self._common(at), provider=provider, provider_txn_id=provider_txn_id, reason=reason
+        )
+
+    def expire(self, at: datetime) -> PaymentExpired:
+        """Unpaid in time (or the dossier ended before it was paid)."""
+        self._move(PaymentStatus.EXPIRED, (PaymentStatus.PENDING, PaymentStatus.FAILED), at)
+        return PaymentExpired(**self._common(at))
+
+    @property
+    def refundable(self) -> int:
+        """What is left to refund, in VND."""
+        return self.amount - self.refunded_amount
+
+    def refunded(self, refund: Refund, who: Principal, at: datetime) -> PaymentRefunded:
+        """Apply a refund the provider accepted."""
+        if refund.amount > self.refundable:
+            raise IllegalTransition(self.status, PaymentStatus.REFUNDED)
+        self._move(PaymentStatus.REFUNDED, (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED), at)
+        self.refunded_amount += refund.amount
+        return PaymentRefunded(
+            **self._common(at),
+            refund_id=refund.id,
+            refunded_amount=refund.amount,
+            total_refunded=self.refunded_amount,
+            provider=refund.provider,
+            provider_txn_id=refund.provider_txn_id,
+            reason=refund.reason,
+            actor=_actor(who),
+        )
+
+    def visible_to(self, who: Principal) -> bool:
+        """A citizen sees their own payments, an officer their agency's, an admin all."""
+        if who.role is Role.ADMIN:
+            return True
+        if who.role is Role.OFFICER:
+            return who.agency_code == self.agency_code
+        if who.role is Role.CITIZEN:
+            return self.applicant_id is not None and who.subject == self.applicant_id
+        return False
+
+
+class Attempt(Base):
+    """One try at paying: a gateway checkout (with its own reference), a VietQR code or a transfer."""
+
+    __tablename__ = "payment_attempts"
+    __table_args__ = (Index("ix_payment_attempts_status_created_at", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    provider: Mapped[str] = mapped_column(String(32))
+    txn_ref: Mapped[str | None] = mapped_column(String(40), unique=True)
+    amount: Mapped[int] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(16))
+    redirect_url: Mapped[str | None] = mapped_column(Text)
+    client_ip: Mapped[str] = mapped_column(String(64), default="127.0.0.1")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    queried_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def close(self, status: AttemptStatus, at: datetime) -> None:
+        """Record the provider's verdict (the first one wins)."""
+        if self.status == AttemptStatus.OPEN:
+            self.status = status
+            self.closed_at = at
+
+
+class ProviderTransaction(Base):
+    """Every verified report of money moving, kept whatever we did with it: nothing is dropped."""
+
+    __tablename__ = "provider_transactions"
+    __table_args__ = (UniqueConstraint("provider", "provider_txn_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_txn_id: Mapped[str] = mapped_column(String(80))
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    attempt_id: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(16))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(8))
+    reference: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(24), index=True)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    occurred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Slip(Base):
+    """A transfer slip a payer uploaded for a manual bank transfer."""
+
+    __tablename__ = "payment_slips"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    uploaded_by: Mapped[str] = mapped_column(String(128))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    note: Mapped[str | None] = mapped_column(String(500))
+    bank_txn_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Refund(Base):
+    """A refund: reserved, sent to the provider, then done or failed."""
+
+    __tablename__ = "payment_refunds"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    amount: Mapped[int] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_txn_id: Mapped[str | None] = mapped_column(String(80))
+    request_id: Mapped[str] = mapped_column(String(40), unique=True)
+    actor_id: Mapped[str] = mapped_column(String(128))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_agency: Mapped[str | None] = mapped_column(String(64))
+    failure: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class IdempotencyRecord(Base):
+    """An `Idempotency-Key` already used by a caller for an operation, and what it produced."""
+
+    __tablename__ = "idempotency_keys"
+
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    result_id: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReceiptCounter(Base):
+    """The last e-receipt number issued in a year (numbers restart each year)."""
+
+    __tablename__ = "receipt_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class FeeDue(Base):
+    """Fees announced at submission but payable only when the result is ready."""
+
+    __tablename__ = "fee_dues"
+
+    dossier_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    submitted: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

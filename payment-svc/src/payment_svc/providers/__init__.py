@@ -1,0 +1,1 @@
+"""Payment providers behind one interface: the gateway protocol, VietQR codes, bank notifications."""

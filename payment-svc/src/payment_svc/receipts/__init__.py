@@ -1,0 +1,1 @@
+"""E-receipts of succeeded payments (PDF, Vietnamese, DejaVu Sans embedded)."""

@@ -1,0 +1,150 @@
+"""The e-receipt (biên lai điện tử) of a succeeded payment, as a PDF with an embedded Unicode font."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from pathlib import Path
+from typing import Final
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from payment_svc.payments.models import Payment
+
+FONTS: Final = Path(__file__).resolve().parent / "fonts"
+VN: Final = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+METHODS: Final = {
+    "vietqr": "Chuyển khoản qua mã VietQR",
+    "gateway": "Cổng thanh toán (thẻ, ví điện tử)",
+    "manual_transfer": "Chuyển khoản ngân hàng (cán bộ xác nhận)",
+}
+_DIGITS: Final = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+_GROUPS: Final = ("", " nghìn", " triệu", " tỷ", " nghìn tỷ", " triệu tỷ")
+
+
+def vnd(amount: int) -> str:
+    """``8000`` → ``8.000 đồng``."""
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def _three(n: int, *, full: bool) -> str:
+    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
+    words: list[str] = []
+    if full or hundreds:
+        words += [_DIGITS[hundreds], "trăm"]
+    if tens == 0 and units and (full or hundreds):
+        words.append("lẻ")
+    elif tens == 1:
+        words.append("mười")
+    elif tens > 1:
+        words += [_DIGITS[tens], "mươi"]
+    if units:
+        if units == 1 and tens > 1:
+            words.append("mốt")
+        elif units == 5 and tens > 0:
+            words.append("lăm")
+        elif units == 4 and tens > 1:
+            words.append("tư")
+        else:
+            words.append(_DIGITS[units])
+    return " ".join(words)
+
+
+def in_words(amount: int) -> str:
+    """An amount of đồng in Vietnamese words, as receipts write it (``Tám nghìn đồng``)."""
+    if amount == 0:
+        return "Không đồng"
+    groups: list[int] = []
+    while amount:
+        groups.append(amount % 1000)
+        amount //= 1000
+    parts: list[str] = []
+    for index in range(len(groups) - 1, -1, -1):
+        value = groups[index]
+        if value:
+            full = index != len(groups) - 1
+            parts.append(_three(value, full=full) + _GROUPS[index])
+    text = " ".join(parts) + " đồng"
+    return text[0].upper() + text[1:]
+
+
+class _Receipt(FPDF):
+    def __init__(self) -> None:
+        super().__init__(orientation="P", unit="mm", format=(148, 210))
+        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(auto=True, margin=12)
+        self.set_margins(12, 12, 12)
+
+    def line_of(self, label: str, value: str) -> None:
+        self.set_font("DejaVu", "", 9)
+        self.cell(38, 6, label, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        self.set_font("DejaVu", "B", 9)
+        self.multi_cell(0, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def render(payment: Payment, *, issuer: str) -> bytes:
+    """The receipt of ``payment`` (which must have succeeded) as PDF bytes."""
+    if not payment.receipt_number or payment.paid_at is None:
+        raise ValueError("only a paid payment has a receipt")
+    pdf = _Receipt()
+    pdf.set_title(f"Biên lai {payment.receipt_number}")
+    pdf.set_author(issuer)
+    pdf.set_creator("motcua payment-svc")
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.multi_cell(0, 5, issuer.upper(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(0, 5, payment.agency_name, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(0, 7, "BIÊN LAI THU PHÍ, LỆ PHÍ", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(0, 5, "(Biên lai điện tử)", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 5, f"Số: {payment.receipt_number}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    paid = payment.paid_at.astimezone(VN)
+    pdf.line_of("Người nộp:", payment.payer_name)
+    pdf.line_of("Mã hồ sơ:", payment.dossier_code)
+    pdf.line_of("Thủ tục:", f"{payment.procedure_name} ({payment.procedure_code})")
+    pdf.line_of("Mã thanh toán:", payment.reference)
+    pdf.line_of("Hình thức:", METHODS.get(payment.method or "", payment.method or ""))
+    pdf.line_of("Mã giao dịch:", f"{payment.provider} {payment.provider_txn_id}")
+    pdf.line_of("Thời gian:", paid.strftime("%H:%M ngày %d/%m/%Y"))
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.cell(80, 7, "Khoản thu", border=1, new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.cell(0, 7, "Số tiền", border=1, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "", 9)
+    for item in payment.fee_items():
+        name = f"{item.name} (miễn)" if item.exempt else item.name
+        y = pdf.get_y()
+        pdf.multi_cell(80, 6, name, border=1, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        height = pdf.get_y() - y if pdf.get_y() > y else 6
+        pdf.set_xy(pdf.l_margin + 80, y)
+        pdf.cell(0, max(height, 6), vnd(item.payable()), border=1, align="R")
+        pdf.set_xy(pdf.l_margin, y + max(height, 6))
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.cell(80, 7, "Tổng cộng", border=1, new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.cell(0, 7, vnd(payment.amount), border=1, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(0, 6, f"Bằng chữ: {in_words(payment.amount)}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if payment.refunded_amount:
+        pdf.multi_cell(
+            0,
+            6,
+            f"Đã hoàn trả: {vnd(payment.refunded_amount)}.",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.multi_cell(
+        0,
+        4,
+        "Biên lai được lập tự động khi giao dịch thanh toán được xác nhận; có giá trị tra cứu theo "
+        "mã hồ sơ và số biên lai.",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    return bytes(pdf.output())

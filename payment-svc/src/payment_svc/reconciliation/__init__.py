@@ -1,0 +1,1 @@
+"""Reconciliation: provider and bank statements matched against what we recorded."""

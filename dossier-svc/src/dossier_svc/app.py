@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from dossier_svc.calendar.models import WorkCalendar
+from dossier_svc.calendar.router import router as calendar_router
+from dossier_svc.deadlines import service as deadlines
+from dossier_svc.documents.router import router as documents_router
+from dossier_svc.documents.store import LocalFileStore
+from dossier_svc.dossiers import handlers as dossier_handlers
+from dossier_svc.dossiers.router import router as dossiers_router
+from dossier_svc.lookup.models import LookupGuard
+from dossier_svc.lookup.router import router as lookup_router
+from dossier_svc.papers.router import router as papers_router
+from dossier_svc.ports import Ports
+from dossier_svc.procedures import handlers as procedure_handlers
 from dossier_svc.settings import Settings
-from motcua_shared.chassis.app import create_service_app
+from dossier_svc.stats.router import router as stats_router
+from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
+from motcua_shared.chassis.messaging.consumer import Handlers
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def build_handlers() -> Handlers[DossierUow]:
+    """Every event dossier-svc consumes: the catalogue's procedures and the payment confirmations."""
+    handlers: Handlers[DossierUow] = Handlers()
+    procedure_handlers.register(handlers)
+    dossier_handlers.register(handlers)
+    return handlers
+
+
+def build_ports(settings: Settings) -> Ports:
+    """The calendar, file store and lookup guard the settings describe."""
+    return Ports(
+        settings=settings,
+        calendar=WorkCalendar.from_settings(settings.calendar),
+        files=LocalFileStore(Path(settings.documents.store_dir)),
+        lookup_guard=LookupGuard(
+            per_client_per_minute=settings.lookup.per_client_per_minute,
+            failures_per_code_per_hour=settings.lookup.failures_per_code_per_hour,
+        ),
+    )
 
 
 def create_app(
@@ -22,12 +59,43 @@ def create_app(
     configure_logs: bool = True,
 ) -> FastAPI:
     """The dossier-svc ASGI app (`bus` and `key_source` are shared in the embedded mode)."""
-    return create_service_app(
-        settings or Settings(),
+    settings = settings or Settings()
+    ports = build_ports(settings)
+
+    async def start_deadline_job(runtime: Runtime) -> None:
+        if not settings.deadlines.enabled:
+            return
+
+        def uow() -> DossierUow:
+            unit = runtime.uow()
+            assert isinstance(unit, DossierUow)
+            return unit
+
+        runtime.background.append(
+            asyncio.create_task(
+                deadlines.run_forever(uow, ports.calendar, settings.deadlines), name="dossier-deadlines"
+            )
+        )
+
+    app = create_service_app(
+        settings,
         title="motcua dossier-svc",
-        description="dossiers: the one-stop lifecycle",
+        description="Dossiers: filing, the one-stop lifecycle, working-day deadlines, lookup, statistics.",
+        routers=[
+            dossiers_router,
+            documents_router,
+            papers_router,
+            lookup_router,
+            calendar_router,
+            stats_router,
+        ],
+        handlers=build_handlers(),
+        uow_class=DossierUow,
         migrations=MIGRATIONS,
         bus=bus,
         key_source=key_source,
+        on_startup=[start_deadline_job],
         configure_logs=configure_logs,
     )
+    app.state.ports = ports
+    return app

@@ -2,9 +2,77 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSettings
+
+
+class CalendarSettings(BaseModel):
+    """The working calendar deadlines are counted on."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    office_hours: tuple[tuple[time, time], ...] = (
+        (time(7, 30), time(11, 30)),
+        (time(13, 30), time(17, 30)),
+    )
+    """Working sessions of a working day, in local time; their total is one working day."""
+    extra_days_off: tuple[date, ...] = ()
+    """Days off the province or the government adds (e.g. a day bridged to a holiday)."""
+    extra_working_days: tuple[date, ...] = ()
+    """Make-up working days (often Saturdays) beyond those the `holidays` library knows."""
+
+    @model_validator(mode="after")
+    def _sessions_in_order(self) -> CalendarSettings:
+        previous: time | None = None
+        if not self.office_hours:
+            raise ValueError("at least one office-hours session is needed")
+        for start, end in self.office_hours:
+            if start >= end or (previous is not None and start < previous):
+                raise ValueError("office-hours sessions must be increasing and not overlap")
+            previous = end
+        return self
+
+
+class DocumentSettings(BaseModel):
+    """Uploaded documents and where their bytes live."""
+
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_files_per_request: int = Field(default=20, ge=1)
+    store_dir: str = "var/dossier-files"
+
+
+class DeadlineSettings(BaseModel):
+    """The scheduled deadline job."""
+
+    enabled: bool = True
+    sweep_interval: float = Field(default=60.0, gt=0)
+    supplement_wait_days: float = Field(default=15, gt=0)
+    """Working days a dossier waits for a supplement before the job moves it on."""
+    supplement_expiry: Literal["reject", "resume"] = "reject"
+    """What happens then: the dossier stops (refused), or processing resumes without the supplement."""
+    batch_size: int = Field(default=200, ge=1)
+
+
+class LookupSettings(BaseModel):
+    """The public status lookup's limits (per replica, in memory)."""
+
+    per_client_per_minute: int = Field(default=30, ge=1)
+    failures_per_code_per_hour: int = Field(default=10, ge=1)
+    trust_forwarded_for: bool = True
+    """Take the client address the gateway appended to `X-Forwarded-For` (the service sits behind it)."""
+
+
+class PaperSettings(BaseModel):
+    """The Circular 01/2018/TT-VPCP papers rendered as PDF."""
+
+    font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    bold_font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+    lookup_url: str = "http://127.0.0.1:8000/api/v1/lookup/{code}?proof={secret}"
+    """What the QR code on a paper encodes; `{code}` and `{secret}` are filled in."""
 
 
 class Settings(ServiceSettings):
@@ -17,3 +85,8 @@ class Settings(ServiceSettings):
     service_name: str = "dossier"
     http: HttpSettings = HttpSettings(port=8002)
     db: DbSettings = DbSettings(url="sqlite+aiosqlite:///var/dossier.db")
+    calendar: CalendarSettings = CalendarSettings()
+    documents: DocumentSettings = DocumentSettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
+    lookup: LookupSettings = LookupSettings()
+    papers: PaperSettings = PaperSettings()

@@ -9,9 +9,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pypdf
+from payment_testkit import AGENCY, MARRIAGE, OTHER_AGENCY, Harness, submitted
 from sqlalchemy import func, select
 
-from conftest import AGENCY, MARRIAGE, OTHER_AGENCY, Harness, submitted
 from motcua_shared.contracts.common import FeeItem, FeeKind, FeeTiming
 from motcua_shared.contracts.dossier import DossierApproved, DossierStatus, DossierWithdrawn
 from motcua_shared.contracts.payment import PaymentRequested, PaymentSucceeded

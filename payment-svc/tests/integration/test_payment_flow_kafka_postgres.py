@@ -9,9 +9,9 @@ import uuid
 from urllib.parse import parse_qsl
 
 import pytest
+from payment_testkit import Harness, harness, submitted
 from sqlalchemy import func, select
 
-from conftest import Harness, harness, submitted
 from motcua_shared.chassis.bus.base import Consumer
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.settings import BusSettings

@@ -1,0 +1,44 @@
+"""Calendar use cases: the working-day arithmetic the API exposes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from dossier_svc.calendar.errors import CalendarRangeTooLong
+from dossier_svc.calendar.models import WorkCalendar
+from dossier_svc.calendar.schemas import DayOffOut, DaysOffOut, DueDateOut
+
+MAX_DAYS = 3650.0
+MAX_RANGE_DAYS = 800
+
+
+def due_date(calendar: WorkCalendar, start: datetime, days: float) -> DueDateOut:
+    """When a matter started at ``start`` with ``days`` working days is due, and the days off between."""
+    if days > MAX_DAYS:
+        raise CalendarRangeTooLong(
+            "Số ngày làm việc quá lớn.", errors=[{"field": "days", "message": f"at most {MAX_DAYS:g}"}]
+        )
+    local_start = calendar.local(start)
+    due = calendar.due(local_start, days)
+    return DueDateOut(
+        start=local_start,
+        days=days,
+        due_at=due,
+        working_hours=round(calendar.working_seconds(local_start, due) / 3600, 4),
+        hours_per_day=calendar.day_seconds / 3600,
+        days_off=[
+            DayOffOut(day=d.day, reason=d.reason or "")
+            for d in calendar.days_off(local_start.date(), due.date())
+        ],
+    )
+
+
+def days_off(calendar: WorkCalendar, start: date, end: date) -> DaysOffOut:
+    """The days from ``start`` to ``end`` that are not worked."""
+    if (end - start).days > MAX_RANGE_DAYS or end < start:
+        raise CalendarRangeTooLong(
+            "Khoảng ngày không hợp lệ hoặc quá dài.",
+            errors=[{"field": "to", "message": f"after `from`, at most {MAX_RANGE_DAYS} days later"}],
+        )
+    items = [DayOffOut(day=d.day, reason=d.reason or "") for d in calendar.days_off(start, end)]
+    return DaysOffOut(items=items, total=len(items))

@@ -1,0 +1,30 @@
+"""Documents attached to a dossier (the bytes are in the file store, keyed by their sha256)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dossier_svc.db import Base
+from dossier_svc.dossiers.models import new_id
+
+
+class DossierDocument(Base):
+    """One uploaded file of a dossier, for one of its procedure's documents."""
+
+    __tablename__ = "dossier_documents"
+    __table_args__ = (Index("ix_dossier_documents_dossier", "dossier_id", "uploaded_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    document_code: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(128))
+    uploaded_role: Mapped[str] = mapped_column(String(16))
+    uploaded_at: Mapped[datetime]

@@ -1,0 +1,59 @@
+"""`/api/v1/dossiers/{code}/documents`: upload (multipart), list and download."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import Response
+
+from dossier_svc.deps import PortsDep, UowDep
+from dossier_svc.documents import service
+from dossier_svc.documents.schemas import DocumentList, DocumentOut
+from dossier_svc.documents.service import IncomingFile
+from dossier_svc.problems import PROBLEMS
+from motcua_shared.chassis.auth import PrincipalDep
+
+router = APIRouter(prefix="/api/v1/dossiers/{code}/documents", tags=["documents"])
+
+
+@router.post("", status_code=201, response_model=DocumentOut, responses=PROBLEMS, summary="Upload a document")
+async def upload(
+    code: str,
+    uow: UowDep,
+    ports: PortsDep,
+    who: PrincipalDep,
+    document_code: Annotated[str, Form(min_length=1, max_length=64)],
+    file: Annotated[UploadFile, File(description="PDF, JPEG or PNG, checked by content.")],
+) -> DocumentOut:
+    """Attach a file to a draft, a dossier being received, or one being supplemented."""
+    data = await file.read(ports.settings.documents.max_bytes + 1)
+    incoming = IncomingFile(document_code=document_code, filename=file.filename, data=data)
+    return await service.upload(uow, ports, who, code, incoming)
+
+
+@router.get("", response_model=DocumentList, responses=PROBLEMS, summary="A dossier's documents")
+async def listing(code: str, uow: UowDep, who: PrincipalDep) -> DocumentList:
+    """The documents attached to a dossier."""
+    return await service.listing(uow, who, code)
+
+
+@router.get(
+    "/{document_id}",
+    responses={**PROBLEMS, 200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+    response_class=Response,
+    summary="Download a document",
+)
+async def download(code: str, document_id: str, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> Response:
+    """The file, for the dossier's owner and the officers handling it."""
+    row, data = await service.download(uow, ports, who, code, document_id)
+    return Response(
+        data,
+        media_type=row.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -1,0 +1,43 @@
+"""Document responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from dossier_svc.documents.models import DossierDocument
+
+
+class DocumentOut(BaseModel):
+    """An uploaded document (download it from `href`)."""
+
+    id: str
+    document_code: str = Field(description="The procedure document it is for.")
+    filename: str
+    content_type: str = Field(description="As sniffed from the content: PDF, JPEG or PNG.")
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    href: str
+
+    @classmethod
+    def of(cls, code: str, row: DossierDocument) -> DocumentOut:
+        """Shape a row."""
+        return cls(
+            id=row.id,
+            document_code=row.document_code,
+            filename=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            sha256=row.sha256,
+            uploaded_at=row.uploaded_at,
+            href=f"/api/v1/dossiers/{code}/documents/{row.id}",
+        )
+
+
+class DocumentList(BaseModel):
+    """A dossier's documents."""
+
+    items: list[DocumentOut]
+    total: int

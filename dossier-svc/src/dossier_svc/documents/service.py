@@ -1,0 +1,201 @@
+"""Document use cases: inspect (size, type by content, sha256), store, attach, list, download."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+from dossier_svc.db import utcnow
+from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
+from dossier_svc.documents.models import DossierDocument
+from dossier_svc.documents.schemas import DocumentList, DocumentOut
+from dossier_svc.documents.store import FileStore
+from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
+from dossier_svc.dossiers.models import Dossier, new_id
+from dossier_svc.dossiers.workflow import Party, State
+from dossier_svc.ports import Ports
+from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.auth import Principal
+
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+
+UPLOADERS: dict[State, frozenset[Party]] = {
+    State.DRAFT: frozenset({Party.OWNER}),
+    State.SUBMITTED: frozenset({Party.RECEIVING_OFFICER}),
+    State.SUPPLEMENT_REQUESTED: frozenset({Party.OWNER, Party.RECEIVING_OFFICER}),
+}
+"""Who may attach documents, by state: the applicant while drafting or supplementing, the counter while
+receiving (scans of paper filings) or supplementing."""
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file as the client sent it."""
+
+    document_code: str
+    filename: str | None
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """A file that passed inspection."""
+
+    document_code: str
+    filename: str
+    content_type: str
+    sha256: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        """Its length in bytes."""
+        return len(self.data)
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """The media type and extension the content's magic number says, for PDF, PNG and JPEG only."""
+    for magic, media_type, extension in _SIGNATURES:
+        if data.startswith(magic):
+            return media_type, extension
+    return None
+
+
+def safe_filename(name: str | None, fallback: str) -> str:
+    """A display name only: the last path component, printable, at most 150 characters."""
+    if not name:
+        return fallback
+    base = PureWindowsPath(PurePosixPath(name).name).name
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    base = re.sub(r"\s+", " ", base).strip().lstrip(".")
+    return base[:150] or fallback
+
+
+_DOCUMENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def inspect(incoming: IncomingFile, *, max_bytes: int) -> Inspected:
+    """422 for a malformed document code, 413 when too large, 415 unless the content is a PDF, JPEG or
+    PNG; nothing is stored here."""
+    if not _DOCUMENT_CODE.fullmatch(incoming.document_code):
+        raise InvalidDossier(
+            "Mã thành phần hồ sơ không hợp lệ.",
+            errors=[{"field": "documents", "message": "a document code is letters, digits, '.', '_', '-'"}],
+        )
+    if len(incoming.data) > max_bytes:
+        raise FileTooLarge(
+            f"Tệp vượt quá giới hạn {max_bytes // (1024 * 1024) or 1} MB.",
+            errors=[{"field": incoming.document_code, "message": f"larger than {max_bytes} bytes"}],
+        )
+    if not incoming.data:
+        raise UnsupportedFileType("Tệp rỗng.", errors=[{"field": incoming.document_code, "message": "empty"}])
+    kind = sniff(incoming.data)
+    if kind is None:
+        raise UnsupportedFileType(
+            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp).",
+            errors=[{"field": incoming.document_code, "message": "content is not PDF, JPEG or PNG"}],
+        )
+    media_type, extension = kind
+    return Inspected(
+        document_code=incoming.document_code,
+        filename=safe_filename(incoming.filename, f"{incoming.document_code}.{extension}"),
+        content_type=media_type,
+        sha256=hashlib.sha256(incoming.data).hexdigest(),
+        data=incoming.data,
+    )
+
+
+def check_codes(files: list[Inspected], allowed: set[str]) -> None:
+    """422 when a file is for a document the procedure does not list."""
+    unknown = sorted({f.document_code for f in files} - allowed)
+    if unknown:
+        raise InvalidDossier(
+            "Thành phần hồ sơ không thuộc thủ tục.",
+            errors=[{"field": f"documents.{code}", "message": "unknown document code"} for code in unknown],
+        )
+
+
+async def store(files: FileStore, inspected: list[Inspected]) -> None:
+    """Put the bytes in the file store (content-addressed: a retry stores nothing twice)."""
+    for item in inspected:
+        await files.put(item.sha256, item.data)
+
+
+def attach(uow: DossierUow, dossier: Dossier, item: Inspected, who: Principal) -> DossierDocument:
+    """Stage the document row of a stored file."""
+    row = DossierDocument(
+        id=new_id(),
+        dossier_id=dossier.id,
+        document_code=item.document_code,
+        filename=item.filename,
+        content_type=item.content_type,
+        size=item.size,
+        sha256=item.sha256,
+        storage_key=item.sha256,
+        uploaded_by=who.subject,
+        uploaded_role=who.role.value,
+        uploaded_at=utcnow(),
+    )
+    uow.documents.add(row)
+    return row
+
+
+async def _visible(uow: DossierUow, who: Principal, code: str) -> Dossier:
+    dossier = await uow.dossiers.by_code(code)
+    if dossier is None or not dossier.visible_to(who):
+        raise DossierNotFound()
+    return dossier
+
+
+async def upload(
+    uow: DossierUow, ports: Ports, who: Principal, code: str, incoming: IncomingFile
+) -> DocumentOut:
+    """Attach one file to a dossier, when its state and the caller's party allow it."""
+    item = inspect(incoming, max_bytes=ports.settings.documents.max_bytes)
+    async with uow:
+        dossier = await _visible(uow, who, code)
+        allowed_parties = UPLOADERS.get(dossier.state)
+        if allowed_parties is None:
+            raise IllegalAction(f"Không thể nộp thêm tệp khi hồ sơ ở trạng thái '{dossier.status}'.")
+        if not allowed_parties & dossier.parties(who):
+            raise ActionForbidden("Bạn không được nộp tệp cho hồ sơ này ở trạng thái hiện tại.")
+        if dossier.is_draft:
+            procedure = await uow.procedures.get(dossier.procedure_code)
+            codes = {d.code for d in procedure.to_snapshot().documents} if procedure else set()
+        else:
+            codes = {d["code"] for d in dossier.documents_required}
+        check_codes([item], codes)
+        await store(ports.files, [item])
+        row = attach(uow, dossier, item, who)
+        await uow.commit()
+        return DocumentOut.of(dossier.code, row)
+
+
+async def listing(uow: DossierUow, who: Principal, code: str) -> DocumentList:
+    """A dossier's documents."""
+    async with uow:
+        dossier = await _visible(uow, who, code)
+        rows = await uow.documents.for_dossier(dossier.id)
+        items = [DocumentOut.of(dossier.code, r) for r in rows]
+    return DocumentList(items=items, total=len(items))
+
+
+async def download(
+    uow: DossierUow, ports: Ports, who: Principal, code: str, document_id: str
+) -> tuple[DossierDocument, bytes]:
+    """A document's bytes, for the dossier's owner and the officers handling it only."""
+    async with uow:
+        dossier = await _visible(uow, who, code)
+        row = await uow.documents.get(dossier.id, document_id)
+        if row is None:
+            raise DossierNotFound()
+        # Leaving the unit of work expires what it loaded; the caller still needs the row's fields.
+        uow.session.expunge(row)
+    return row, await ports.files.get(row.storage_key)

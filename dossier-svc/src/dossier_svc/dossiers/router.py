@@ -1,0 +1,206 @@
+"""`/api/v1/dossiers`: filing, drafts, reading, the work queue, actions, timeline and rating."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from dossier_svc.deps import PortsDep, UowDep
+from dossier_svc.documents.errors import FileTooLarge
+from dossier_svc.documents.service import IncomingFile
+from dossier_svc.dossiers import service
+from dossier_svc.dossiers.schemas import (
+    ActionIn,
+    DossierOut,
+    DossierPage,
+    DraftIn,
+    DraftPatch,
+    RatingIn,
+    RatingOut,
+    SubmissionIn,
+    TimelineOut,
+)
+from dossier_svc.dossiers.workflow import Action, State
+from dossier_svc.openapi import inline_schema
+from dossier_svc.problems import PROBLEMS
+from motcua_shared.chassis.auth import PrincipalDep
+from motcua_shared.chassis.errors import Unprocessable
+
+router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
+
+_MULTIPART_OVERHEAD = 1024 * 1024
+
+_SUBMISSION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": inline_schema(SubmissionIn)},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["dossier"],
+                    "properties": {
+                        "dossier": {
+                            "type": "string",
+                            "description": "The submission as JSON (the application/json body's schema).",
+                        }
+                    },
+                    "additionalProperties": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "One file per part, the part named by its document code.",
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+async def _read_submission(
+    request: Request, max_bytes: int, max_files: int
+) -> tuple[SubmissionIn, list[IncomingFile]]:
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raw = await request.body()
+        return _parse(raw, ("body",)), []
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_files * max_bytes + _MULTIPART_OVERHEAD:
+        raise FileTooLarge(f"Yêu cầu vượt quá {max_files} tệp × {max_bytes} byte.")
+    form = await request.form(max_files=max_files, max_fields=10)
+    try:
+        raw_dossier = form.get("dossier")
+        if not isinstance(raw_dossier, str):
+            raise Unprocessable(
+                "Thiếu phần 'dossier' (JSON) trong yêu cầu multipart.",
+                errors=[{"field": "dossier", "message": "required JSON part"}],
+            )
+        body = _parse(raw_dossier, ("body", "dossier"))
+        files: list[IncomingFile] = []
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                # Read one byte past the limit: enough to know it is too large, never the whole of it.
+                data = await value.read(max_bytes + 1)
+                files.append(IncomingFile(document_code=name, filename=value.filename, data=data))
+        return body, files
+    finally:
+        await form.close()
+
+
+def _parse(raw: str | bytes, loc: tuple[str, ...]) -> SubmissionIn:
+    try:
+        return SubmissionIn.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": (*loc, *e["loc"])} for e in exc.errors(include_url=False, include_input=False)]
+        ) from None
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=DossierOut,
+    responses=PROBLEMS,
+    summary="File a dossier (JSON, or multipart with its documents)",
+    openapi_extra=_SUBMISSION_BODY,
+)
+async def submit(
+    request: Request,
+    uow: UowDep,
+    ports: PortsDep,
+    who: PrincipalDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """File a dossier: a citizen online, or an officer at the counter or by post.
+
+    Send `multipart/form-data` with a `dossier` JSON part and one file part per document (the part named
+    by its document code), or `application/json` when the procedure requires no document. The same
+    `Idempotency-Key` with the same request answers the same; with another request, 409.
+    """
+    settings = ports.settings.documents
+    body, files = await _read_submission(request, settings.max_bytes, settings.max_files_per_request)
+    result = await service.submit(uow, ports, who, body, files, idempotency_key)
+    headers = {"Location": f"/api/v1/dossiers/{result.body['code']}"}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(result.body, status_code=201, headers=headers)
+
+
+@router.get(
+    "", response_model=DossierPage, responses=PROBLEMS, summary="My dossiers, or my agency's work queue"
+)
+async def listing(
+    uow: UowDep,
+    ports: PortsDep,
+    who: PrincipalDep,
+    status: State | None = None,
+    procedure: Annotated[str | None, Query(max_length=64)] = None,
+    scope: Annotated[
+        Literal["holding", "involved"],
+        Query(description="Officers: `holding` (at my agency now, the queue) or `involved` (ever)."),
+    ] = "holding",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> DossierPage:
+    """A citizen sees their own dossiers, newest first; an officer their agency's queue, soonest due first."""
+    return await service.listing(
+        uow, ports, who, status=status, scope=scope, procedure_code=procedure, limit=limit, cursor=cursor
+    )
+
+
+@router.post(
+    "/drafts", status_code=201, response_model=DossierOut, responses=PROBLEMS, summary="Save a draft"
+)
+async def create_draft(body: DraftIn, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> DossierOut:
+    """Save an unfinished dossier; attach documents to it, then `POST …/actions/submit`."""
+    return await service.create_draft(uow, ports, who, body)
+
+
+@router.get("/{code}", response_model=DossierOut, responses=PROBLEMS, summary="One dossier")
+async def get(code: str, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> DossierOut:
+    """A dossier, for its applicant and the officers of the agencies handling it."""
+    return await service.get(uow, ports, who, code)
+
+
+@router.patch("/{code}", response_model=DossierOut, responses=PROBLEMS, summary="Change a draft")
+async def update_draft(
+    code: str, body: DraftPatch, uow: UowDep, ports: PortsDep, who: PrincipalDep
+) -> DossierOut:
+    """Change a draft's case, applicant block, form data or exemptions."""
+    return await service.update_draft(uow, ports, who, code, body)
+
+
+@router.delete("/{code}", status_code=204, responses=PROBLEMS, summary="Discard a draft")
+async def delete_draft(code: str, uow: UowDep, who: PrincipalDep) -> Response:
+    """Discard a draft (a submitted dossier is withdrawn, not deleted)."""
+    await service.delete_draft(uow, who, code)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{code}/timeline", response_model=TimelineOut, responses=PROBLEMS, summary="A dossier's timeline"
+)
+async def timeline(code: str, uow: UowDep, who: PrincipalDep) -> TimelineOut:
+    """Every transition with its actor, role, time and note; never edited."""
+    return await service.timeline(uow, who, code)
+
+
+@router.post(
+    "/{code}/actions/{action}", response_model=DossierOut, responses=PROBLEMS, summary="Act on a dossier"
+)
+async def act(
+    code: str, action: Action, uow: UowDep, ports: PortsDep, who: PrincipalDep, body: ActionIn | None = None
+) -> DossierOut:
+    """Perform a lifecycle action: 409 when its state does not allow it, 403 when the party may not."""
+    return await service.act(uow, ports, who, code, action, body or ActionIn())
+
+
+@router.post("/{code}/rating", status_code=201, response_model=RatingOut, responses=PROBLEMS, summary="Rate")
+async def rate(code: str, body: RatingIn, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> RatingOut:
+    """The applicant rates a returned dossier, once."""
+    return await service.rate(uow, ports, who, code, body)

@@ -1,0 +1,422 @@
+"""Requests and responses of the dossier API."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from dossier_svc.calendar.models import WorkCalendar
+from dossier_svc.documents.schemas import DocumentOut
+from dossier_svc.dossiers.models import Dossier, DossierStep, TimelineEntry
+from dossier_svc.dossiers.workflow import NATIONAL_LABELS, RUNNING, Action
+from motcua_shared.contracts.common import Channel, FeeItem
+from motcua_shared.contracts.dossier import Rating
+
+_PHONE = re.compile(r"^(?:\+84|84|0)([35789]\d{8})$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+MAX_FORM_BYTES = 64 * 1024
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def normalize_phone(value: str) -> str:
+    """A Vietnamese mobile number in E.164 (`+84…`); `ValueError` when it is not one."""
+    compact = re.sub(r"[\s.\-()]", "", value)
+    match = _PHONE.fullmatch(compact)
+    if match is None:
+        raise ValueError("not a Vietnamese mobile number (e.g. 0912345678 or +84912345678)")
+    return "+84" + match.group(1)
+
+
+class ApplicantIn(BaseModel):
+    """The applicant block (personal data: never logged, never in an error)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name = Field(description="Full name with diacritics, e.g. `Nguyễn Thị Hương`.")
+    cccd: str = Field(pattern=r"^\d{12}$", description="The 12-digit citizen identity number (CCCD).")
+    phone: str = Field(description="A Vietnamese mobile number, `0912345678` or `+84912345678`.")
+    email: str | None = Field(default=None, max_length=254)
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalize_phone(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ValueError("not an e-mail address")
+        return value
+
+
+class DraftApplicantIn(BaseModel):
+    """The applicant block of a draft: anything may still be missing, but what is there must be valid."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    cccd: str | None = Field(default=None, pattern=r"^\d{12}$")
+    phone: str | None = None
+    email: str | None = Field(default=None, max_length=254)
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_phone(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ValueError("not an e-mail address")
+        return value
+
+
+def _small_form(value: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(value, ensure_ascii=False).encode("utf-8")) > MAX_FORM_BYTES:
+        raise ValueError(f"form data larger than {MAX_FORM_BYTES} bytes")
+    return value
+
+
+class SubmissionIn(BaseModel):
+    """A dossier filed in one request (JSON, or the `dossier` part of a multipart request with its files)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    procedure_code: Code
+    case_code: Code | None = Field(default=None, description="Required when the procedure has several cases.")
+    channel: Channel | None = Field(
+        default=None, description="`online` for citizens (the default); `counter` or `postal` for officers."
+    )
+    applicant: ApplicantIn
+    applicant_account_id: Code | None = Field(
+        default=None, description="Officers only: the citizen account that will own a counter filing."
+    )
+    form_data: dict[str, Any] = Field(default_factory=dict, description="The procedure's form fields.")
+    fee_exemptions: list[Name] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Names of fee items the applicant claims exemption from.",
+    )
+
+    _form = field_validator("form_data")(_small_form)
+
+
+class DraftIn(BaseModel):
+    """A draft: only the procedure is needed now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    procedure_code: Code
+    case_code: Code | None = None
+    applicant: DraftApplicantIn | None = None
+    form_data: dict[str, Any] = Field(default_factory=dict)
+    fee_exemptions: list[Name] = Field(default_factory=list, max_length=20)
+
+    _form = field_validator("form_data")(_small_form)
+
+
+class DraftPatch(BaseModel):
+    """Changes to a draft; what is absent stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_code: Code | None = None
+    applicant: DraftApplicantIn | None = None
+    form_data: dict[str, Any] | None = None
+    fee_exemptions: list[Name] | None = Field(default=None, max_length=20)
+
+    _form = field_validator("form_data")(lambda v: None if v is None else _small_form(v))
+
+
+class ActionIn(BaseModel):
+    """What an action may carry; which fields are required depends on the action."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text | None = None
+    reason: Text | None = Field(
+        default=None, description="Required to refuse, ask a supplement, or apologise."
+    )
+    documents: list[Code] = Field(default_factory=list, max_length=50, description="Documents to supplement.")
+    days: float | None = Field(
+        default=None,
+        gt=0,
+        le=365,
+        description="`request-supplement`: working days to answer; `extend-deadline`: working days added.",
+    )
+    result: Text | None = Field(default=None, description="`approve`: the result document's name.")
+
+
+class RatingIn(BaseModel):
+    """The applicant's rating of a returned dossier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Rating
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class RatingOut(BaseModel):
+    """A rating as stored."""
+
+    dossier_code: str
+    rating: Rating
+    comment: str | None
+    rated_at: datetime
+
+
+class TimeLeft(BaseModel):
+    """Working time left before the due time, or past it."""
+
+    days: int
+    hours: int
+    overdue: bool
+    label: str = Field(description="`còn X ngày Y giờ` or `quá X ngày Y giờ`.")
+
+
+class StepOut(BaseModel):
+    """A workflow step of the dossier."""
+
+    order: int
+    name: str
+    role: str
+    agency_code: str
+    agency_name: str
+    share_percent: int
+    started_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    late: bool | None
+
+    @classmethod
+    def of(cls, step: DossierStep) -> StepOut:
+        """Shape a step."""
+        return cls(
+            order=step.order,
+            name=step.name,
+            role=step.role,
+            agency_code=step.agency_code,
+            agency_name=step.agency_name,
+            share_percent=step.share_percent,
+            started_at=step.first_started_at,
+            due_at=step.due_at,
+            finished_at=step.finished_at,
+            late=step.late,
+        )
+
+
+class FeesOut(BaseModel):
+    """What the applicant owes."""
+
+    items: list[FeeItem]
+    total: int = Field(description="VND, exempt items counted 0.")
+    timing: str
+    paid_at: datetime | None
+    outstanding: bool
+
+
+class SupplementOut(BaseModel):
+    """The open or last supplement request."""
+
+    reason: str | None
+    documents: list[str]
+    requested_at: datetime | None
+    respond_by: datetime | None
+
+
+def time_left(dossier: Dossier, calendar: WorkCalendar, now: datetime) -> TimeLeft | None:
+    """The officer's countdown, while the clock runs."""
+    if dossier.state not in RUNNING or dossier.due_at is None:
+        return None
+    days, hours, overdue = calendar.remaining(now, dossier.due_at)
+    return TimeLeft(
+        days=days, hours=hours, overdue=overdue, label=calendar.remaining_label(now, dossier.due_at)
+    )
+
+
+class DossierSummary(BaseModel):
+    """A dossier in a list (a citizen's own, or an agency's work queue)."""
+
+    code: str
+    status: str
+    national_status: int | None
+    national_status_label: str | None
+    procedure_code: str
+    procedure_name: str
+    agency_code: str
+    holder_agency_code: str
+    applicant_name: str | None
+    channel: str
+    current_step: int | None
+    step_count: int
+    step_name: str | None
+    submitted_at: datetime | None
+    due_at: datetime | None
+    time_left: TimeLeft | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, dossier: Dossier, calendar: WorkCalendar, now: datetime) -> DossierSummary:
+        """Shape a dossier for a list."""
+        step = dossier.step
+        national = dossier.national_status
+        return cls(
+            code=dossier.code,
+            status=dossier.status,
+            national_status=national,
+            national_status_label=NATIONAL_LABELS.get(national) if national else None,
+            procedure_code=dossier.procedure_code,
+            procedure_name=dossier.procedure_name,
+            agency_code=dossier.agency_code,
+            holder_agency_code=dossier.holder_agency_code,
+            applicant_name=dossier.applicant.get("name"),
+            channel=dossier.channel,
+            current_step=dossier.current_step,
+            step_count=dossier.step_count,
+            step_name=step.name if step else None,
+            submitted_at=dossier.submitted_at,
+            due_at=dossier.due_at,
+            time_left=time_left(dossier, calendar, now),
+            created_at=dossier.created_at,
+        )
+
+
+class DossierOut(DossierSummary):
+    """A dossier in full, for its applicant and the officers handling it."""
+
+    procedure_version: int | None
+    case_code: str | None
+    case_name: str | None
+    agency_name: str
+    applicant: dict[str, Any]
+    applicant_account_id: str | None
+    form_data: dict[str, Any]
+    fees: FeesOut
+    processing_days: float
+    received_at: datetime | None
+    appointment_at: datetime | None
+    approved_at: datetime | None
+    returned_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str | None
+    timeliness: str | None
+    result_name: str | None
+    steps: list[StepOut]
+    documents_required: list[dict[str, Any]]
+    documents: list[DocumentOut]
+    supplement: SupplementOut | None
+    lookup_secret: str = Field(description="Printed on the receipt; proves holding the dossier at lookup.")
+    allowed_actions: list[Action] = Field(description="Actions the caller may attempt now.")
+    updated_at: datetime
+
+    @classmethod
+    def full(
+        cls,
+        dossier: Dossier,
+        *,
+        calendar: WorkCalendar,
+        now: datetime,
+        documents: list[DocumentOut],
+        allowed: list[Action],
+    ) -> DossierOut:
+        """Shape a dossier in full."""
+        summary = DossierSummary.of(dossier, calendar, now)
+        return cls(
+            **summary.model_dump(),
+            procedure_version=dossier.procedure_version,
+            case_code=dossier.case_code,
+            case_name=dossier.case_name,
+            agency_name=dossier.agency_name,
+            applicant=dossier.applicant,
+            applicant_account_id=dossier.applicant_id,
+            form_data=dossier.form_data,
+            fees=FeesOut(
+                items=[FeeItem.model_validate(i) for i in dossier.fee_items],
+                total=dossier.fee_total,
+                timing=dossier.fee_timing,
+                paid_at=dossier.paid_at,
+                outstanding=dossier.national_status == 6,
+            ),
+            processing_days=dossier.processing_days,
+            received_at=dossier.received_at,
+            appointment_at=dossier.appointment_at,
+            approved_at=dossier.approved_at,
+            returned_at=dossier.returned_at,
+            closed_at=dossier.closed_at,
+            close_reason=dossier.close_reason,
+            timeliness=dossier.timeliness,
+            result_name=dossier.result_name,
+            steps=[StepOut.of(s) for s in dossier.steps],
+            documents_required=dossier.documents_required,
+            documents=documents,
+            supplement=(
+                SupplementOut(
+                    reason=dossier.supplement_reason,
+                    documents=list(dossier.supplement_documents or []),
+                    requested_at=dossier.supplement_requested_at,
+                    respond_by=dossier.respond_by,
+                )
+                if dossier.supplement_requested_at
+                else None
+            ),
+            lookup_secret=dossier.lookup_secret,
+            allowed_actions=allowed,
+            updated_at=dossier.updated_at,
+        )
+
+
+class DossierPage(BaseModel):
+    """A page of dossiers."""
+
+    items: list[DossierSummary]
+    total: int
+    next_cursor: str | None
+
+
+class TimelineItem(BaseModel):
+    """One entry of a dossier's timeline."""
+
+    at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    national_status: int | None
+    actor_id: str
+    actor_role: str
+    actor_agency_code: str | None
+    note: str | None
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, entry: TimelineEntry) -> TimelineItem:
+        """Shape an entry."""
+        return cls(
+            at=entry.at,
+            action=entry.action,
+            from_status=entry.from_status,
+            to_status=entry.to_status,
+            national_status=entry.national_status,
+            actor_id=entry.actor_id,
+            actor_role=entry.actor_role,
+            actor_agency_code=entry.actor_agency_code,
+            note=entry.note,
+            details=entry.details or {},
+        )
+
+
+class TimelineOut(BaseModel):
+    """A dossier's timeline, oldest first."""
+
+    items: list[TimelineItem]
+    total: int

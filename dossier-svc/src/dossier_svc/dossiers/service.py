@@ -1,0 +1,515 @@
+"""Dossier use cases: one transaction each, its events written to the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from dossier_svc.db import utcnow
+from dossier_svc.documents import service as documents
+from dossier_svc.documents.schemas import DocumentOut
+from dossier_svc.documents.service import IncomingFile, Inspected
+from dossier_svc.dossiers.errors import (
+    ActionForbidden,
+    AlreadyRated,
+    DossierNotFound,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    IllegalAction,
+    InvalidDossier,
+    StaleDossier,
+)
+from dossier_svc.dossiers.models import (
+    Dossier,
+    IdempotencyRecord,
+    Outcome,
+    RatingRecord,
+    actor_of,
+    month_of,
+)
+from dossier_svc.dossiers.schemas import (
+    ActionIn,
+    ApplicantIn,
+    DossierOut,
+    DossierPage,
+    DossierSummary,
+    DraftIn,
+    DraftPatch,
+    RatingIn,
+    RatingOut,
+    SubmissionIn,
+    TimelineItem,
+    TimelineOut,
+)
+from dossier_svc.dossiers.workflow import SYSTEM_ACTIONS, Action, ActionInput, Party, State, actions_for
+from dossier_svc.ports import Ports
+from dossier_svc.procedures import service as procedures
+from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.errors import Forbidden, Unprocessable
+from motcua_shared.contracts import dossier as ev
+from motcua_shared.contracts.common import Channel
+
+log = logging.getLogger(__name__)
+
+MAX_KEY_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The answer to a submission, and whether it is a replay of an earlier one."""
+
+    body: dict[str, Any]
+    replayed: bool
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+async def _visible(uow: DossierUow, who: Principal, code: str) -> Dossier:
+    dossier = await uow.dossiers.by_code(code)
+    if dossier is None or not dossier.visible_to(who):
+        raise DossierNotFound()
+    return dossier
+
+
+async def _shape(uow: DossierUow, ports: Ports, who: Principal, dossier: Dossier) -> DossierOut:
+    rows = await uow.documents.for_dossier(dossier.id)
+    allowed = [a for a in actions_for(dossier.state, dossier.parties(who)) if a not in SYSTEM_ACTIONS]
+    return DossierOut.full(
+        dossier,
+        calendar=ports.calendar,
+        now=utcnow(),
+        documents=[DocumentOut.of(dossier.code, r) for r in rows],
+        allowed=allowed,
+    )
+
+
+async def get(uow: DossierUow, ports: Ports, who: Principal, code: str) -> DossierOut:
+    """One dossier, for its owner, the officers handling it, or an admin; 404 for anyone else."""
+    async with uow:
+        dossier = await _visible(uow, who, code)
+        return await _shape(uow, ports, who, dossier)
+
+
+async def timeline(uow: DossierUow, who: Principal, code: str) -> TimelineOut:
+    """A dossier's timeline."""
+    async with uow:
+        dossier = await _visible(uow, who, code)
+        entries = await uow.dossiers.timeline(dossier.id)
+        items = [TimelineItem.of(e) for e in entries]
+    return TimelineOut(items=items, total=len(items))
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        offset = int(value["o"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise Unprocessable(
+            "Con trỏ trang không hợp lệ.", errors=[{"field": "cursor", "message": "invalid"}]
+        ) from None
+    if offset < 0:
+        raise Unprocessable("Con trỏ trang không hợp lệ.", errors=[{"field": "cursor", "message": "invalid"}])
+    return offset
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+async def listing(
+    uow: DossierUow,
+    ports: Ports,
+    who: Principal,
+    *,
+    status: State | None,
+    scope: str,
+    procedure_code: str | None,
+    limit: int,
+    cursor: str | None,
+) -> DossierPage:
+    """A citizen's own dossiers (newest first), or an officer's agency queue (due soonest first)."""
+    offset = _decode_cursor(cursor)
+    async with uow:
+        if who.role is Role.CITIZEN:
+            rows, total = await uow.dossiers.list(
+                applicant_id=who.subject,
+                status=status,
+                procedure_code=procedure_code,
+                limit=limit,
+                offset=offset,
+            )
+        elif who.role is Role.OFFICER:
+            rows, total = await uow.dossiers.list(
+                agency_code=who.agency_code,
+                holding_only=scope != "involved",
+                status=status,
+                procedure_code=procedure_code,
+                limit=limit,
+                offset=offset,
+            )
+        elif who.role is Role.ADMIN:
+            rows, total = await uow.dossiers.list(
+                status=status, procedure_code=procedure_code, limit=limit, offset=offset
+            )
+        else:
+            raise Forbidden("Vai trò của bạn không xem được danh sách hồ sơ.")
+        now = utcnow()
+        items = [DossierSummary.of(d, ports.calendar, now) for d in rows]
+    following = offset + len(items)
+    return DossierPage(
+        items=items, total=total, next_cursor=_encode_cursor(following) if following < total else None
+    )
+
+
+# --- filing --------------------------------------------------------------------------------------------
+
+
+def _fingerprint(body: SubmissionIn, files: list[Inspected]) -> str:
+    canonical = json.dumps(
+        {
+            "body": body.model_dump(mode="json"),
+            "files": sorted((f.document_code, f.sha256) for f in files),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _filing_channel(who: Principal, asked: Channel | None) -> Channel:
+    if who.role is Role.CITIZEN:
+        if asked not in (None, Channel.ONLINE):
+            raise Unprocessable(
+                "Công dân nộp hồ sơ trực tuyến.",
+                errors=[{"field": "channel", "message": "citizens file online"}],
+            )
+        return Channel.ONLINE
+    if who.role is Role.OFFICER:
+        if asked not in (Channel.COUNTER, Channel.POSTAL):
+            raise Unprocessable(
+                "Cán bộ tiếp nhận hồ sơ nộp trực tiếp hoặc qua bưu chính.",
+                errors=[{"field": "channel", "message": "counter or postal"}],
+            )
+        return asked
+    raise Forbidden("Chỉ công dân hoặc cán bộ một cửa được nộp hồ sơ.")
+
+
+async def _assign_code(uow: DossierUow, ports: Ports, dossier: Dossier, now: datetime) -> None:
+    day = ports.calendar.local(now).strftime("%y%m%d")
+    number = await uow.dossiers.next_number(dossier.agency_code, day)
+    dossier.code = f"{dossier.agency_code}-{day}-{number:04d}"
+
+
+def _record(uow: DossierUow, outcome: Outcome) -> None:
+    uow.dossiers.append(outcome.entry)
+    if outcome.event is not None:
+        uow.outbox.add(outcome.event)
+
+
+async def submit(
+    uow: DossierUow,
+    ports: Ports,
+    who: Principal,
+    body: SubmissionIn,
+    incoming: list[IncomingFile],
+    idempotency_key: str | None,
+) -> Submitted:
+    """File a dossier in one request, with its documents; replayed for a repeated `Idempotency-Key`."""
+    if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
+        raise IdempotencyKeyRequired(f"Cần tiêu đề Idempotency-Key (1–{MAX_KEY_LENGTH} ký tự).")
+    channel = _filing_channel(who, body.channel)
+    if body.applicant_account_id is not None and who.role is not Role.OFFICER:
+        raise Unprocessable(
+            "Chỉ cán bộ được ghi tài khoản người nộp.",
+            errors=[{"field": "applicant_account_id", "message": "officers only"}],
+        )
+    files = [documents.inspect(f, max_bytes=ports.settings.documents.max_bytes) for f in incoming]
+    fingerprint = _fingerprint(body, files)
+    # Bytes go to the store before the transaction opens, so a slow disk never holds database locks; a
+    # filing refused below leaves unreferenced blobs, harmless (content-addressed) and collectable.
+    await documents.store(ports.files, files)
+    try:
+        async with uow:
+            previous = await uow.dossiers.idempotency(who.subject, idempotency_key)
+            if previous is not None:
+                return _replay(previous, fingerprint)
+            now = utcnow()
+            procedure = await uow.procedures.get(body.procedure_code)
+            terms = procedures.resolve(
+                procedure,
+                case_code=body.case_code,
+                channel=channel,
+                exemptions=frozenset(body.fee_exemptions),
+            )
+            if who.role is Role.OFFICER and who.agency_code != terms.procedure.implementing_agency.code:
+                raise ActionForbidden("Thủ tục không do cơ quan của bạn tiếp nhận.")
+            owner = who.subject if who.role is Role.CITIZEN else body.applicant_account_id
+            dossier = Dossier.draft(
+                owner=owner,
+                created_by=who.subject,
+                procedure_code=terms.procedure.code,
+                procedure_name=terms.procedure.name,
+                agency_code=terms.procedure.implementing_agency.code,
+                agency_name=terms.procedure.implementing_agency.name,
+                channel=channel,
+                now=now,
+            )
+            dossier.set_content(
+                case_code=terms.case.code,
+                applicant=body.applicant.model_dump(),
+                form_data=body.form_data,
+                fee_exemptions=body.fee_exemptions,
+            )
+            dossier.file_under(terms)
+            documents.check_codes(files, {d.code for d in terms.documents})
+            dossier.check_complete({f.document_code for f in files})
+            party = Party.OWNER if who.role is Role.CITIZEN else Party.RECEIVING_OFFICER
+            transition = dossier.authorize(Action.SUBMIT, frozenset({party}), ActionInput())
+            await _assign_code(uow, ports, dossier, now)
+            outcome = dossier.apply(
+                transition, actor_of(who), ActionInput(), now=now, calendar=ports.calendar
+            )
+            uow.dossiers.add(dossier)
+            # The document and timeline rows have no ORM relationship to order them after the dossier.
+            await uow.session.flush()
+            rows = [documents.attach(uow, dossier, f, who) for f in files]
+            _record(uow, outcome)
+            out = DossierOut.full(
+                dossier,
+                calendar=ports.calendar,
+                now=now,
+                documents=[DocumentOut.of(dossier.code, r) for r in rows],
+                allowed=[
+                    a for a in actions_for(dossier.state, frozenset({party})) if a not in SYSTEM_ACTIONS
+                ],
+            )
+            response = out.model_dump(mode="json")
+            uow.dossiers.remember(
+                IdempotencyRecord(
+                    subject=who.subject,
+                    key=idempotency_key,
+                    fingerprint=fingerprint,
+                    dossier_code=dossier.code,
+                    response=response,
+                    created_at=now,
+                )
+            )
+            await uow.commit()
+            return Submitted(response, replayed=False)
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer as it did.
+        async with uow:
+            previous = await uow.dossiers.idempotency(who.subject, idempotency_key)
+        if previous is None:
+            raise
+        return _replay(previous, fingerprint)
+
+
+def _replay(previous: IdempotencyRecord, fingerprint: str) -> Submitted:
+    if previous.fingerprint != fingerprint:
+        raise IdempotencyKeyReused("Idempotency-Key này đã được dùng cho một hồ sơ khác.")
+    return Submitted(previous.response, replayed=True)
+
+
+async def create_draft(uow: DossierUow, ports: Ports, who: Principal, body: DraftIn) -> DossierOut:
+    """Save a draft for a citizen to finish later (only the procedure must be known)."""
+    if who.role is not Role.CITIZEN:
+        raise Forbidden("Chỉ công dân lưu hồ sơ nháp.")
+    async with uow:
+        procedure = await uow.procedures.get(body.procedure_code)
+        if procedure is None or not procedure.open:
+            raise InvalidDossier(
+                "Thủ tục không tồn tại hoặc không còn nhận hồ sơ.",
+                errors=[{"field": "procedure_code", "message": "unknown or withdrawn"}],
+            )
+        snapshot = procedure.to_snapshot()
+        now = utcnow()
+        dossier = Dossier.draft(
+            owner=who.subject,
+            created_by=who.subject,
+            procedure_code=procedure.code,
+            procedure_name=procedure.name,
+            agency_code=snapshot.implementing_agency.code,
+            agency_name=snapshot.implementing_agency.name,
+            channel=Channel.ONLINE,
+            now=now,
+        )
+        dossier.set_content(
+            case_code=body.case_code,
+            applicant=body.applicant.model_dump(exclude_none=True) if body.applicant else {},
+            form_data=body.form_data,
+            fee_exemptions=body.fee_exemptions,
+        )
+        uow.dossiers.add(dossier)
+        await uow.commit()
+        return await _shape(uow, ports, who, dossier)
+
+
+async def _own_draft(uow: DossierUow, who: Principal, code: str) -> Dossier:
+    dossier = await _visible(uow, who, code)
+    if Party.OWNER not in dossier.parties(who):
+        raise ActionForbidden("Chỉ người nộp được sửa hồ sơ nháp.")
+    if not dossier.is_draft:
+        raise IllegalAction("Hồ sơ đã nộp, không sửa được.")
+    return dossier
+
+
+async def update_draft(
+    uow: DossierUow, ports: Ports, who: Principal, code: str, body: DraftPatch
+) -> DossierOut:
+    """Change a draft."""
+    async with uow:
+        dossier = await _own_draft(uow, who, code)
+        applicant = None
+        if body.applicant is not None:
+            applicant = {**dossier.applicant, **body.applicant.model_dump(exclude_none=True)}
+        dossier.set_content(
+            case_code=body.case_code,
+            applicant=applicant,
+            form_data=body.form_data,
+            fee_exemptions=body.fee_exemptions,
+        )
+        dossier.updated_at = utcnow()
+        await _commit(uow)
+        return await _shape(uow, ports, who, dossier)
+
+
+async def delete_draft(uow: DossierUow, who: Principal, code: str) -> None:
+    """Discard a draft."""
+    async with uow:
+        dossier = await _own_draft(uow, who, code)
+        await uow.dossiers.delete(dossier)
+        await _commit(uow)
+
+
+async def _commit(uow: DossierUow) -> None:
+    try:
+        await uow.commit()
+    except StaleDataError:
+        raise StaleDossier("Hồ sơ vừa được người khác thay đổi; vui lòng tải lại và thử lại.") from None
+
+
+# --- the lifecycle -------------------------------------------------------------------------------------
+
+
+def _input(body: ActionIn) -> ActionInput:
+    return ActionInput(
+        note=body.note,
+        reason=body.reason,
+        documents=tuple(body.documents),
+        days=body.days,
+        result=body.result,
+    )
+
+
+async def act(
+    uow: DossierUow, ports: Ports, who: Principal, code: str, action: Action, body: ActionIn
+) -> DossierOut:
+    """Perform ``action`` on the dossier, as the transition table allows."""
+    if action in SYSTEM_ACTIONS:
+        raise ActionForbidden("Thao tác này chỉ do hệ thống thực hiện.")
+    given = _input(body)
+    async with uow:
+        dossier = await _visible(uow, who, code)
+        now = utcnow()
+        if action is Action.REQUEST_SUPPLEMENT and given.days is None:
+            given = ActionInput(**{**given.__dict__, "days": ports.settings.deadlines.supplement_wait_days})
+        if action is Action.SUPPLEMENT and dossier.supplement_requested_at is not None:
+            fresh = await uow.documents.codes(dossier.id, since=dossier.supplement_requested_at)
+            given = ActionInput(**{**given.__dict__, "fresh_documents": frozenset(fresh)})
+        if action is Action.REQUEST_SUPPLEMENT:
+            unknown = sorted(set(given.documents) - {d["code"] for d in dossier.documents_required})
+            if unknown:
+                raise InvalidDossier(
+                    "Thành phần yêu cầu bổ sung không thuộc thủ tục.",
+                    errors=[{"field": "documents", "message": f"unknown: {', '.join(unknown)}"}],
+                )
+        transition = dossier.authorize(action, dossier.parties(who), given)
+        if action is Action.SUBMIT:
+            await _prepare_draft(uow, ports, dossier)
+            await _assign_code(uow, ports, dossier, now)
+        outcome = dossier.apply(transition, actor_of(who), given, now=now, calendar=ports.calendar)
+        _record(uow, outcome)
+        await _commit(uow)
+        return await _shape(uow, ports, who, dossier)
+
+
+async def _prepare_draft(uow: DossierUow, ports: Ports, dossier: Dossier) -> None:
+    try:
+        applicant = ApplicantIn.model_validate(dossier.applicant)
+    except ValidationError as exc:
+        raise InvalidDossier(
+            "Thông tin người nộp chưa đầy đủ.",
+            errors=[
+                {"field": "applicant." + ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in exc.errors()
+            ],
+        ) from None
+    dossier.applicant = applicant.model_dump()
+    procedure = await uow.procedures.get(dossier.procedure_code)
+    terms = procedures.resolve(
+        procedure,
+        case_code=dossier.case_code,
+        channel=Channel(dossier.channel),
+        exemptions=frozenset(dossier.fee_exemptions),
+    )
+    dossier.file_under(terms)
+    dossier.check_complete(await uow.documents.codes(dossier.id))
+
+
+async def rate(uow: DossierUow, ports: Ports, who: Principal, code: str, body: RatingIn) -> RatingOut:
+    """The applicant's one rating of a returned dossier."""
+    async with uow:
+        dossier = await _visible(uow, who, code)
+        if Party.OWNER not in dossier.parties(who):
+            raise ActionForbidden("Chỉ người nộp được đánh giá hồ sơ.")
+        if dossier.state is not State.RETURNED:
+            raise IllegalAction("Chỉ đánh giá được hồ sơ đã trả kết quả.")
+        if await uow.dossiers.rating(dossier.id) is not None:
+            raise AlreadyRated("Hồ sơ đã được đánh giá.")
+        now = utcnow()
+        record = RatingRecord(
+            dossier_id=dossier.id,
+            rating=body.rating.value,
+            comment=body.comment or None,
+            rated_at=now,
+            rated_month=month_of(now, ports.calendar),
+            agency_code=dossier.agency_code,
+            procedure_code=dossier.procedure_code,
+        )
+        uow.dossiers.add_rating(record)
+        actor = actor_of(who)
+        uow.outbox.add(
+            ev.DossierRated(
+                dossier_code=dossier.code,
+                procedure_code=dossier.procedure_code,
+                agency_code=dossier.agency_code,
+                applicant_id=dossier.applicant_id,
+                status=ev.DossierStatus(dossier.status),
+                national_status=dossier.national_status or 10,
+                occurred_at=now,
+                actor=actor,
+                rating=body.rating,
+                comment=record.comment,
+            )
+        )
+        out = RatingOut(dossier_code=dossier.code, rating=body.rating, comment=record.comment, rated_at=now)
+        try:
+            await uow.commit()
+        except IntegrityError:
+            raise AlreadyRated("Hồ sơ đã được đánh giá.") from None
+    return out

@@ -1,0 +1,43 @@
+"""`/api/v1/lookup/{code}`: public status lookup with proof of holding the dossier."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+
+from dossier_svc.deps import PortsDep, UowDep
+from dossier_svc.lookup import service
+from dossier_svc.lookup.errors import LookupNotFound
+from dossier_svc.lookup.schemas import LookupOut
+from dossier_svc.problems import PROBLEMS
+
+router = APIRouter(prefix="/api/v1/lookup", tags=["lookup"])
+
+
+def _client(request: Request, trust_forwarded: bool) -> str:
+    forwarded = request.headers.get("x-forwarded-for")
+    if trust_forwarded and forwarded:
+        # The gateway appends the address it saw; earlier entries are whatever the client claimed.
+        return forwarded.split(",")[-1].strip()
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/{code}", response_model=LookupOut, responses=PROBLEMS, summary="Look a dossier up")
+async def lookup(
+    code: str,
+    request: Request,
+    uow: UowDep,
+    ports: PortsDep,
+    proof: Annotated[
+        str | None,
+        Query(max_length=64, description="Last 4 digits of the applicant's phone, or the receipt's secret."),
+    ] = None,
+    proof_header: Annotated[str | None, Header(alias="X-Lookup-Proof", max_length=64)] = None,
+) -> LookupOut:
+    """Status, current step and due date of a dossier; a wrong proof and an unknown code answer alike."""
+    given = proof_header or proof
+    if not given or len(code) > 96:
+        raise LookupNotFound()
+    client = _client(request, ports.settings.lookup.trust_forwarded_for)
+    return await service.lookup(uow, ports.lookup_guard, client=client, code=code, proof=given)

@@ -1,0 +1,20 @@
+"""The service's outward-facing collaborators, built once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dossier_svc.calendar.models import WorkCalendar
+from dossier_svc.documents.store import FileStore
+from dossier_svc.lookup.models import LookupGuard
+from dossier_svc.settings import Settings
+
+
+@dataclass(frozen=True)
+class Ports:
+    """What use cases need besides the unit of work: the calendar, the file store, the lookup guard."""
+
+    settings: Settings
+    calendar: WorkCalendar
+    files: FileStore
+    lookup_guard: LookupGuard

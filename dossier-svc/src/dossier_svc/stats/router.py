@@ -1,0 +1,36 @@
+"""`/api/v1/stats`: public processing statistics."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from dossier_svc.deps import PortsDep, UowDep
+from dossier_svc.problems import PROBLEMS
+from dossier_svc.stats import service
+from dossier_svc.stats.schemas import StatsOut
+
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+
+
+@router.get(
+    "", response_model=StatsOut, response_model_by_alias=True, responses=PROBLEMS, summary="Statistics"
+)
+async def statistics(
+    uow: UowDep,
+    ports: PortsDep,
+    start: Annotated[
+        date | None, Query(alias="from", description="First day (default: this month's).")
+    ] = None,
+    end: Annotated[
+        date | None, Query(alias="to", description="Last day, inclusive (default: today).")
+    ] = None,
+    agency: Annotated[str | None, Query(max_length=64)] = None,
+    procedure: Annotated[str | None, Query(max_length=64)] = None,
+) -> StatsOut:
+    """On-time and late results (late attributed to agency and step), satisfaction, by month."""
+    return await service.statistics(
+        uow, ports.calendar, start=start, end=end, agency=agency, procedure=procedure
+    )

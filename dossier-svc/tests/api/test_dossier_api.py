@@ -1,0 +1,431 @@
+"""dossier-svc over ASGI: filing, the lifecycle, documents, papers, lookup, statistics and every denial."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from dossier_testkit import (
+    ADMIN,
+    CITIZEN,
+    OFFICER,
+    OTHER_CITIZEN,
+    OTHER_OFFICER,
+    PDF,
+    PNG,
+    POLICE_OFFICER,
+    Harness,
+    HarnessFactory,
+    applicant,
+    multipart,
+    published,
+    snapshot,
+    submission,
+)
+from pypdf import PdfReader
+
+from dossier_svc.deadlines.service import sweep
+from motcua_shared.contracts.catalog import ProcedureWithdrawn
+from motcua_shared.contracts.payment import PaymentMethod, PaymentSucceeded
+
+PROBLEM = "application/problem+json"
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+async def test_full_lifecycle_with_events_timeline_papers_and_rating(harness: Harness) -> None:
+    dossier = await harness.submit()
+    code = dossier["code"]
+    assert code.startswith("000.00.14.H56-")
+    assert code.endswith("-0001")
+    assert dossier["status"] == "submitted"
+    assert dossier["national_status"] == 1
+    assert {d["document_code"] for d in dossier["documents"]} == {"to-khai", "giay-chung-sinh"}
+    assert dossier["applicant"]["phone"] == "+84912345678"
+
+    for action, who, body in (
+        ("receive", OFFICER, {}),
+        ("forward", OFFICER, {"note": "Chuyển Công an xác minh cư trú"}),
+        ("forward", POLICE_OFFICER, {}),
+        ("approve", OFFICER, {}),
+        ("return-result", OFFICER, {}),
+    ):
+        response = await harness.act(code, action, who, **body)
+        assert response.status_code == 200, (action, response.text)
+    final = response.json()
+    assert final["status"] == "returned"
+    assert final["national_status"] == 10
+    assert final["timeliness"] in ("early", "on_time")
+
+    types = [e["type"].split(".")[-2] for e in await harness.events()]
+    assert types == ["submitted", "received", "forwarded", "forwarded", "approved", "result_returned"]
+    submitted = (await harness.events("submitted"))[0]
+    assert submitted["applicant"]["phone"] == "+84912345678"
+    assert submitted["fee_timing"] == "submission"
+
+    timeline = (await harness.client.get(f"/api/v1/dossiers/{code}/timeline", headers=CITIZEN)).json()
+    assert [i["action"] for i in timeline["items"]] == [
+        "submit",
+        "receive",
+        "forward",
+        "forward",
+        "approve",
+        "return-result",
+    ]
+    assert timeline["items"][2]["note"] == "Chuyển Công an xác minh cư trú"
+
+    receipt = await harness.client.get(f"/api/v1/dossiers/{code}/papers/receipt", headers=CITIZEN)
+    assert receipt.status_code == 200
+    assert receipt.headers["content-type"] == "application/pdf"
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(receipt.content)).pages)
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
+    assert "Nguyễn Thị Hương" in text
+    assert code in text
+    problem(await harness.client.get(f"/api/v1/dossiers/{code}/papers/refusal", headers=CITIZEN), 409)
+
+    rated = await harness.client.post(
+        f"/api/v1/dossiers/{code}/rating", headers=CITIZEN, json={"rating": "satisfied", "comment": "Nhanh"}
+    )
+    assert rated.status_code == 201
+    problem(
+        await harness.client.post(
+            f"/api/v1/dossiers/{code}/rating", headers=CITIZEN, json={"rating": "acceptable"}
+        ),
+        409,
+    )
+    assert (await harness.events("rated"))[0]["rating"] == "satisfied"
+
+    stats = (await harness.client.get("/api/v1/stats")).json()
+    assert stats["received"] == 1
+    assert stats["finished"] == 1
+    assert stats["satisfaction"]["satisfied"] == 1
+    assert stats["satisfaction"]["satisfied_share"] == 1.0
+    assert stats["by_month"][0]["received"] == 1
+
+
+async def test_illegal_actions_are_409_and_wrong_parties_403(harness: Harness) -> None:
+    code = (await harness.submit())["code"]
+    body = problem(await harness.act(code, "approve", OFFICER), 409)
+    assert body["type"].endswith("/illegal-action")
+    problem(await harness.act(code, "receive", CITIZEN), 403)
+    problem(await harness.act(code, "expire-supplement", OFFICER), 403)
+    problem(await harness.act(code, "reject", OFFICER), 422)  # a refusal needs its reason
+    problem(await harness.act(code, "dance", OFFICER), 422)
+    assert (
+        await harness.act(code, "reject", OFFICER, reason="Đã đăng ký khai sinh ở nơi khác")
+    ).status_code == 200
+    refusal = await harness.client.get(f"/api/v1/dossiers/{code}/papers/refusal", headers=OFFICER)
+    assert "PHIẾU TỪ CHỐI" in " ".join(PdfReader(io.BytesIO(refusal.content)).pages[0].extract_text().split())
+
+
+async def test_the_denial_matrix_for_every_route(harness: Harness) -> None:
+    code = (await harness.submit())["code"]
+    doc_id = (await harness.dossier(code)).id and (
+        await harness.client.get(f"/api/v1/dossiers/{code}/documents", headers=CITIZEN)
+    ).json()["items"][0]["id"]
+    routes: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", f"/api/v1/dossiers/{code}", {}),
+        ("GET", f"/api/v1/dossiers/{code}/timeline", {}),
+        ("GET", f"/api/v1/dossiers/{code}/documents", {}),
+        ("GET", f"/api/v1/dossiers/{code}/documents/{doc_id}", {}),
+        ("GET", f"/api/v1/dossiers/{code}/papers/receipt", {}),
+        ("POST", f"/api/v1/dossiers/{code}/actions/withdraw", {"json": {}}),
+        ("POST", f"/api/v1/dossiers/{code}/rating", {"json": {"rating": "satisfied"}}),
+        (
+            "POST",
+            f"/api/v1/dossiers/{code}/documents",
+            {"data": {"document_code": "to-khai"}, "files": {"file": ("a.pdf", PDF)}},
+        ),
+        ("PATCH", f"/api/v1/dossiers/{code}", {"json": {}}),
+        ("DELETE", f"/api/v1/dossiers/{code}", {}),
+    ]
+    for method, url, kwargs in routes:
+        problem(await harness.client.request(method, url, **kwargs), 401)
+        for stranger in (OTHER_CITIZEN, OTHER_OFFICER):
+            # Another citizen's or agency's dossier does not exist for them.
+            problem(await harness.client.request(method, url, headers=stranger, **kwargs), 404)
+    problem(await harness.client.get("/api/v1/dossiers"), 401)
+    problem(await harness.client.post("/api/v1/dossiers", json=submission()), 401)
+    problem(await harness.client.post("/api/v1/dossiers/drafts", json={"procedure_code": "1.001193"}), 401)
+    # An officer does not file for another agency's procedure, nor does an integrator file at all.
+    counter = submission(channel="counter")
+    problem(
+        await harness.client.post(
+            "/api/v1/dossiers", headers={**OTHER_OFFICER, "Idempotency-Key": "k"}, **multipart(counter)
+        ),
+        403,
+    )
+    # The police only see the dossier once it reaches them.
+    problem(await harness.client.get(f"/api/v1/dossiers/{code}", headers=POLICE_OFFICER), 404)
+    await harness.act(code, "receive", OFFICER)
+    await harness.act(code, "forward", OFFICER)
+    assert (await harness.client.get(f"/api/v1/dossiers/{code}", headers=POLICE_OFFICER)).status_code == 200
+    assert (await harness.client.get(f"/api/v1/dossiers/{code}", headers=ADMIN)).status_code == 200
+    # The queue shows an officer only their agency's dossiers.
+    assert (await harness.client.get("/api/v1/dossiers", headers=OTHER_OFFICER)).json()["total"] == 0
+    queue = (await harness.client.get("/api/v1/dossiers", headers=POLICE_OFFICER)).json()
+    assert [d["code"] for d in queue["items"]] == [code]
+    assert queue["items"][0]["time_left"]["label"].startswith("còn")
+    assert (await harness.client.get("/api/v1/dossiers", headers=OTHER_CITIZEN)).json()["total"] == 0
+
+
+async def test_idempotency_key_replays_and_refuses_reuse(harness: Harness) -> None:
+    headers = {**CITIZEN, "Idempotency-Key": "same-key"}
+    first = await harness.client.post("/api/v1/dossiers", headers=headers, **multipart(submission()))
+    again = await harness.client.post("/api/v1/dossiers", headers=headers, **multipart(submission()))
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    other = submission(form_data={"ten_tre": "Khác"})
+    body = problem(await harness.client.post("/api/v1/dossiers", headers=headers, **multipart(other)), 409)
+    assert body["type"].endswith("/idempotency-key-reused")
+    problem(await harness.client.post("/api/v1/dossiers", headers=CITIZEN, **multipart(submission())), 400)
+    assert len(await harness.events("submitted")) == 1
+
+
+async def test_submission_rules(harness: Harness) -> None:
+    async def post(body: dict[str, Any], files: dict[str, bytes] | None = None) -> Any:
+        return await harness.client.post(
+            "/api/v1/dossiers",
+            headers={**CITIZEN, "Idempotency-Key": uuid.uuid4().hex},
+            **multipart(body, files),
+        )
+
+    missing = problem(await post(submission(), {"to-khai": PDF}), 422)
+    assert missing["errors"] == [
+        {"field": "documents.giay-chung-sinh", "message": "required document missing"}
+    ]
+    problem(await post(submission(procedure_code="9.999999")), 422)
+    bad = problem(
+        await post({**submission(), "applicant": {**applicant(), "cccd": "123", "phone": "12345"}}), 422
+    )
+    assert {e["field"] for e in bad["errors"]} == {"dossier.applicant.cccd", "dossier.applicant.phone"}
+    assert "046190001234" not in str(bad)  # no personal data echoed back
+    problem(await post(submission(channel="counter")), 422)
+    problem(await post(submission(fee_exemptions=["Không có"])), 422)
+    await harness.deliver(
+        ProcedureWithdrawn(code="1.001193", version=1, withdrawn_at=datetime.now(UTC), reason="Bãi bỏ")
+    )
+    problem(await post(submission()), 422)
+
+
+async def test_upload_limits_and_types_are_checked_by_content_with_nothing_stored(harness: Harness) -> None:
+    async def post(files: dict[str, bytes]) -> Any:
+        return await harness.client.post(
+            "/api/v1/dossiers",
+            headers={**CITIZEN, "Idempotency-Key": uuid.uuid4().hex},
+            **multipart(submission(), files),
+        )
+
+    problem(await post({"to-khai": b"MZ\x90\x00 not a pdf", "giay-chung-sinh": PNG}), 415)
+    problem(await post({"to-khai": PDF + b"\x00" * (64 * 1024), "giay-chung-sinh": PNG}), 413)
+    problem(await post({"to-khai": b"", "giay-chung-sinh": PNG}), 415)
+    problem(await post({"to-khai": PDF, "giay-chung-sinh": PNG, "../../etc/passwd": PDF}), 422)
+    assert not harness.files_dir.exists() or not any(p.is_file() for p in harness.files_dir.rglob("*"))
+    assert await harness.events() == []
+
+
+async def test_drafts_supplements_and_downloads(harness: Harness) -> None:
+    draft = await harness.client.post(
+        "/api/v1/dossiers/drafts",
+        headers=CITIZEN,
+        json={"procedure_code": "1.001193", "applicant": {"name": "Hương"}},
+    )
+    assert draft.status_code == 201
+    code = draft.json()["code"]
+    assert code.startswith("draft-")
+    assert draft.json()["national_status"] is None
+    problem(await harness.client.get(f"/api/v1/dossiers/{code}", headers=OFFICER), 404)
+    incomplete = problem(await harness.act(code, "submit", CITIZEN), 422)
+    assert any(e["field"].startswith("applicant.") for e in incomplete["errors"])
+    patched = await harness.client.patch(
+        f"/api/v1/dossiers/{code}", headers=CITIZEN, json={"applicant": applicant()}
+    )
+    assert patched.status_code == 200
+    problem(await harness.act(code, "submit", CITIZEN), 422)  # documents missing
+    for doc, data, name in (
+        ("to-khai", PDF, "C:\\Users\\h\\tờ khai.pdf"),
+        ("giay-chung-sinh", PNG, "gcs.png"),
+    ):
+        uploaded = await harness.client.post(
+            f"/api/v1/dossiers/{code}/documents",
+            headers=CITIZEN,
+            data={"document_code": doc},
+            files={"file": (name, data, "application/pdf")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["content_type"] == "image/png"  # the content decides, not the client's label
+    submitted = await harness.act(code, "submit", CITIZEN)
+    assert submitted.status_code == 200
+    real = submitted.json()["code"]
+    assert real.startswith("000.00.14.H56-")
+    assert real != code
+    problem(await harness.client.patch(f"/api/v1/dossiers/{real}", headers=CITIZEN, json={}), 409)
+
+    await harness.act(real, "receive", OFFICER)
+    asked = await harness.act(
+        real, "request-supplement", OFFICER, reason="Tờ khai thiếu chữ ký", documents=["to-khai"]
+    )
+    assert asked.json()["national_status"] == 5
+    problem(await harness.act(real, "supplement", CITIZEN), 409)
+    await harness.client.post(
+        f"/api/v1/dossiers/{real}/documents",
+        headers=CITIZEN,
+        data={"document_code": "to-khai"},
+        files={"file": ("moi.pdf", PDF + b"%2", "application/pdf")},
+    )
+    resumed = await harness.act(real, "supplement", CITIZEN)
+    assert resumed.status_code == 200
+    assert resumed.json()["status"] == "in_progress"
+    supplemented = (await harness.events("supplemented"))[0]
+    assert supplemented["documents"] == ["to-khai"]
+    docs = (await harness.client.get(f"/api/v1/dossiers/{real}/documents", headers=OFFICER)).json()["items"]
+    first = docs[0]
+    assert first["filename"] == "tờ khai.pdf"
+    download = await harness.client.get(first["href"], headers=OFFICER)
+    assert download.content == PDF
+    assert download.headers["x-content-type-options"] == "nosniff"
+    paper = await harness.client.get(f"/api/v1/dossiers/{real}/papers/supplement-request", headers=CITIZEN)
+    assert "Tờ khai thiếu chữ ký" in " ".join(
+        PdfReader(io.BytesIO(paper.content)).pages[0].extract_text().split()
+    )
+
+
+async def test_fee_at_submission_waits_for_the_payment_service(harness: Harness) -> None:
+    await harness.deliver(published(snapshot(code="1.000894", fee=75_000)))
+    dossier = await harness.submit(submission(procedure_code="1.000894"))
+    code = dossier["code"]
+    assert dossier["national_status"] == 6
+    assert dossier["fees"]["outstanding"]
+    body = problem(await harness.act(code, "receive", OFFICER), 409)
+    assert body["type"].endswith("/precondition-unmet")
+    await harness.deliver(
+        PaymentSucceeded(
+            payment_id="pay-1",
+            dossier_code=code,
+            applicant_id="citizen-1",
+            amount=75_000,
+            occurred_at=datetime.now(UTC),
+            provider="sandbox",
+            provider_txn_id="txn-1",
+            method=PaymentMethod.VIETQR,
+        )
+    )
+    assert (await harness.act(code, "receive", OFFICER)).status_code == 200
+
+
+async def test_lookup_needs_proof_answers_alike_and_is_rate_limited(harness: Harness) -> None:
+    dossier = await harness.submit()
+    code, secret = dossier["code"], dossier["lookup_secret"]
+    by_phone = await harness.client.get(f"/api/v1/lookup/{code}", params={"proof": "5678"})
+    assert by_phone.status_code == 200
+    assert "applicant" not in by_phone.json()
+    assert "Nguyễn" not in by_phone.text
+    by_secret = await harness.client.get(f"/api/v1/lookup/{code}", headers={"X-Lookup-Proof": secret.lower()})
+    assert by_secret.json()["national_status_label"] == "Mới đăng ký"
+    wrong = await harness.client.get(f"/api/v1/lookup/{code}", params={"proof": "0000"})
+    unknown = await harness.client.get("/api/v1/lookup/000.00.14.H56-991231-9999", params={"proof": "0000"})
+    assert wrong.status_code == unknown.status_code == 404
+    alike = {"instance", "request_id"}
+    assert {k: v for k, v in wrong.json().items() if k not in alike} == {
+        k: v for k, v in unknown.json().items() if k not in alike
+    }
+    for _ in range(4):
+        await harness.client.get(f"/api/v1/lookup/{code}", params={"proof": "1111"})
+    limited = problem(await harness.client.get(f"/api/v1/lookup/{code}", params={"proof": "5678"}), 429)
+    assert limited["type"].endswith("/rate-limited")
+
+
+async def test_the_deadline_job_announces_once_and_stats_attribute_lateness(harness: Harness) -> None:
+    code = (await harness.submit())["code"]
+    await harness.act(code, "receive", OFFICER)
+    due = datetime.fromisoformat(
+        (await harness.client.get(f"/api/v1/dossiers/{code}", headers=OFFICER)).json()["due_at"]
+    )
+    settings = harness.settings.deadlines
+    first = await sweep(harness.uow, harness.ports.calendar, settings, now=due - timedelta(hours=1))
+    assert first.due_soon == 1
+    later = await sweep(harness.uow, harness.ports.calendar, settings, now=due + timedelta(hours=1))
+    again = await sweep(harness.uow, harness.ports.calendar, settings, now=due + timedelta(hours=2))
+    assert (later.overdue, again.overdue, again.due_soon) == (1, 0, 0)
+    overdue = await harness.events("overdue")
+    assert len(overdue) == 1
+    assert overdue[0]["responsible_agency_code"] == "000.00.14.H56"
+    # Move the deadlines into the past (as if days had gone by), then let the holder finish late.
+    async with harness.uow() as uow:
+        dossier = await uow.dossiers.by_code(code)
+        assert dossier is not None
+        past = datetime.now(UTC) - timedelta(hours=1)
+        dossier.due_at = past
+        for step in dossier.steps:
+            step.due_at = past
+        await uow.commit()
+    stats = (await harness.client.get("/api/v1/stats", params={"agency": "000.00.14.H56"})).json()
+    assert stats["overdue_in_progress"] == 1
+    await harness.act(code, "forward", OFFICER)
+    await harness.act(code, "forward", POLICE_OFFICER)
+    await harness.act(code, "approve", OFFICER)
+    stats = (await harness.client.get("/api/v1/stats")).json()
+    assert stats["timeliness"]["late"] == 1
+    assert stats["timeliness"]["late_rate"] == 1.0
+    assert stats["overdue_in_progress"] == 0
+    attributed = {(s["agency_code"], s["step_name"]): s["late"] for s in stats["late_by_step"]}
+    # Only the step that sat past its sub-deadline is blamed; the later steps kept theirs.
+    assert attributed == {("000.00.14.H56", "Tiếp nhận hồ sơ"): 1}
+
+
+async def test_an_unanswered_supplement_request_stops_the_dossier(harness: Harness) -> None:
+    code = (await harness.submit())["code"]
+    await harness.act(code, "receive", OFFICER)
+    await harness.act(code, "request-supplement", OFFICER, reason="Thiếu giấy chứng sinh", days=2)
+    respond_by = (await harness.dossier(code)).respond_by
+    assert respond_by is not None
+    result = await sweep(
+        harness.uow, harness.ports.calendar, harness.settings.deadlines, now=respond_by + timedelta(minutes=1)
+    )
+    assert result.expired == 1
+    after = (await harness.client.get(f"/api/v1/dossiers/{code}", headers=CITIZEN)).json()
+    assert after["status"] == "rejected"
+    assert after["national_status"] == 8
+
+
+async def test_concurrent_submissions_get_distinct_sequential_codes(harness: Harness) -> None:
+    async def one() -> str:
+        return str((await harness.submit())["code"])
+
+    codes = await asyncio.gather(*(one() for _ in range(100)))
+    assert len(set(codes)) == 100
+    assert sorted(int(c.rsplit("-", 1)[1]) for c in codes) == list(range(1, 101))
+
+
+async def test_calendar_api(harness: Harness) -> None:
+    response = await harness.client.get(
+        "/api/v1/calendar/due-date", params={"start": "2026-02-13T09:00:00+07:00", "days": 5}
+    )
+    body = response.json()
+    assert body["due_at"] == "2026-02-27T09:00:00+07:00"
+    assert "Tết Nguyên Đán" in {d["reason"] for d in body["days_off"]}
+    problem(await harness.client.get("/api/v1/calendar/due-date", params={"start": "x", "days": 1}), 422)
+    problem(
+        await harness.client.get("/api/v1/calendar/due-date", params={"start": "2026-01-01", "days": -1}), 422
+    )
+
+
+@pytest.mark.parametrize("version", [1, 2])
+async def test_the_replica_keeps_the_newest_version(make_harness: HarnessFactory, version: int) -> None:
+    h: Harness = await make_harness()
+    await h.deliver(published(snapshot(version=2, days=7)))
+    await h.deliver(published(snapshot(version=version, days=1)))  # stale or redelivered
+    dossier = await h.submit()
+    assert dossier["procedure_version"] == 2
+    assert dossier["processing_days"] == 7

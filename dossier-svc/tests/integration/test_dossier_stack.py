@@ -1,0 +1,126 @@
+"""dossier-svc on the stack's parts: real PostgreSQL and Apache Kafka, the catalogue's events feeding it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from dossier_testkit import CITIZEN, KEY, multipart, published, snapshot, submission, token
+
+from dossier_svc.app import create_app
+from dossier_svc.settings import DeadlineSettings, DocumentSettings, Settings
+from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.app import Runtime
+from motcua_shared.chassis.auth import Role
+from motcua_shared.chassis.bus.base import Message
+from motcua_shared.chassis.bus.kafka import KafkaBus
+from motcua_shared.chassis.keys import jwks
+from motcua_shared.chassis.settings import BusSettings, DbSettings
+from motcua_shared.contracts import topics
+from motcua_shared.contracts.base import CloudEvent
+from motcua_shared.contracts.catalog import AgencyRef
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Stack:
+    client: httpx.AsyncClient
+    runtime: Runtime
+    kafka: KafkaBus
+    agency: AgencyRef
+    procedure_code: str
+
+
+@pytest.fixture
+async def stack(kafka_bootstrap: str, fresh_pg_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    bus_settings = BusSettings(kind="kafka", bootstrap_servers=kafka_bootstrap, partitions=4)
+    settings = Settings(
+        service_name=f"dossier-{uuid.uuid4().hex[:6]}",
+        db=DbSettings(url=fresh_pg_url, pool_size=20),
+        bus=bus_settings,
+        documents=DocumentSettings(store_dir=str(tmp_path / "files")),
+        deadlines=DeadlineSettings(enabled=False),
+    )
+    app = create_app(settings, key_source=lambda: jwks([KEY]), configure_logs=False)
+    kafka = KafkaBus(bus_settings, client_id=f"test-{uuid.uuid4().hex[:6]}")
+    await kafka.start()
+    # A fresh agency and procedure per test: the session's topics are shared and read from the start.
+    agency = AgencyRef(code=f"000.00.{uuid.uuid4().hex[:4]}.H56", name="Ủy ban nhân dân phường Thuận Hóa")
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://dossier") as client:
+            yield Stack(client, app.state.runtime, kafka, agency, f"9.{uuid.uuid4().hex[:8]}")
+    await kafka.stop()
+
+
+async def _publish_procedure(stack: Stack) -> None:
+    snap = snapshot(code=stack.procedure_code).model_copy(update={"implementing_agency": stack.agency})
+    envelope = CloudEvent.wrap(published(snap), source="/motcua/catalog")
+    await stack.kafka.ensure_topics([topics.CATALOG])
+    await stack.kafka.publish(
+        [Message(topic=topics.CATALOG, key=envelope.subject, value=envelope.to_json().encode())]
+    )
+    for _ in range(600):
+        unit = stack.runtime.uow()
+        assert isinstance(unit, DossierUow)
+        async with unit as uow:
+            procedure = await uow.procedures.get(snap.code)
+            if procedure is not None and procedure.agency_code == stack.agency.code:
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the catalogue's event never reached the replica")
+
+
+async def _submit(stack: Stack) -> str:
+    response = await stack.client.post(
+        "/api/v1/dossiers",
+        headers={**CITIZEN, "Idempotency-Key": uuid.uuid4().hex},
+        **multipart(submission(stack.procedure_code)),
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["code"])
+
+
+async def test_happy_path_on_postgres_and_kafka(stack: Stack) -> None:
+    await _publish_procedure(stack)
+    officer = token(Role.OFFICER, "officer-1", stack.agency.code)
+    code = await _submit(stack)
+    police = token(Role.OFFICER, "police", "000.00.20.H56")
+    for action, who in (
+        ("receive", officer),
+        ("forward", officer),
+        ("forward", police),
+        ("approve", officer),
+        ("return-result", officer),
+    ):
+        response = await stack.client.post(f"/api/v1/dossiers/{code}/actions/{action}", headers=who, json={})
+        assert response.status_code == 200, (action, response.text)
+
+    consumer = stack.kafka.consumer(f"watch-{uuid.uuid4().hex[:6]}", [topics.DOSSIER])
+    await consumer.start()
+    seen: list[str] = []
+    try:
+        for _ in range(120):
+            for record in await consumer.poll(max_records=500, timeout=1.0):
+                event = CloudEvent.from_json(record.value)
+                if event.subject == code:
+                    assert record.key == code
+                    seen.append(event.type.split(".")[-2])
+            if len(seen) >= 6:
+                break
+    finally:
+        await consumer.stop()
+    assert seen == ["submitted", "received", "forwarded", "forwarded", "approved", "result_returned"]
+
+
+async def test_one_hundred_concurrent_submissions_get_distinct_codes_on_postgres(stack: Stack) -> None:
+    await _publish_procedure(stack)
+    codes = await asyncio.gather(*(_submit(stack) for _ in range(100)))
+    assert len(set(codes)) == 100
+    assert sorted(int(c.rsplit("-", 1)[1]) for c in codes) == list(range(1, 101))

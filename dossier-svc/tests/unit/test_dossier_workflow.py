@@ -1,0 +1,208 @@
+"""The lifecycle table on the domain model: property-tested, plus clocks, fees and step attribution."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pytest
+from dossier_testkit import published, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dossier_svc.calendar.models import WorkCalendar
+from dossier_svc.dossiers.errors import ActionForbidden, GuardRefused, IllegalAction, InvalidDossier
+from dossier_svc.dossiers.models import Dossier, TimelineEntry
+from dossier_svc.dossiers.workflow import TABLE, Action, ActionInput, Party, State, find
+from dossier_svc.procedures.models import Procedure
+from dossier_svc.procedures.service import resolve
+from dossier_svc.settings import CalendarSettings
+from motcua_shared.contracts.common import Actor, ActorRole, Channel, FeeTiming
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+CAL = WorkCalendar.from_settings(CalendarSettings())
+ACTOR = Actor(id="x", role=ActorRole.OFFICER, agency_code="000.00.14.H56")
+MONDAY = datetime(2025, 8, 4, 8, 0, tzinfo=VN)
+
+
+def new_dossier(**snap: object) -> Dossier:
+    procedure = Procedure.from_published(published(snapshot(**snap)))  # type: ignore[arg-type]
+    terms = resolve(procedure, case_code=None, channel=Channel.ONLINE)
+    dossier = Dossier.draft(
+        owner="citizen-1",
+        created_by="citizen-1",
+        procedure_code=procedure.code,
+        procedure_name=procedure.name,
+        agency_code=terms.procedure.implementing_agency.code,
+        agency_name=terms.procedure.implementing_agency.name,
+        channel=Channel.ONLINE,
+        now=MONDAY,
+    )
+    dossier.set_content(applicant={"name": "Trần Văn Bình", "phone": "+84912345678"})
+    dossier.file_under(terms)
+    dossier.code = "000.00.14.H56-250804-0001"
+    return dossier
+
+
+def run(
+    dossier: Dossier, action: Action, parties: set[Party], at: datetime, **given: object
+) -> TimelineEntry:
+    outcome = dossier.act(action, frozenset(parties), ACTOR, ActionInput(**given), now=at, calendar=CAL)  # type: ignore[arg-type]
+    return outcome.entry
+
+
+EVERY_STATE_REACHABLE = {t.target for t in TABLE} | {State.DRAFT}
+PARTY_SETS = [
+    frozenset(),
+    frozenset({Party.OWNER}),
+    frozenset({Party.RECEIVING_OFFICER}),
+    frozenset({Party.HOLDING_OFFICER}),
+    frozenset({Party.RECEIVING_OFFICER, Party.HOLDING_OFFICER}),
+    frozenset({Party.SYSTEM}),
+]
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(list(Action)),
+        st.sampled_from(PARTY_SETS),
+        st.booleans(),
+        st.sampled_from([None, 0.5, 2.0]),
+        st.integers(min_value=0, max_value=30),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps, st.sampled_from([0, 50_000]), st.sampled_from(list(FeeTiming)))
+def test_random_actions_by_random_parties_follow_the_table(
+    sequence: list[tuple[Action, frozenset[Party], bool, float | None, int]], fee: int, timing: FeeTiming
+) -> None:
+    dossier = new_dossier(fee=fee, fee_timing=timing)
+    now = MONDAY
+    timeline: list[TimelineEntry] = []
+    for action, parties, with_reason, days, hours in sequence:
+        now += timedelta(hours=hours)
+        if hours == 7 and fee:
+            dossier.note_payment("pay-1", fee, now)
+        before = dossier.state
+        given = ActionInput(
+            reason="Lý do" if with_reason else None,
+            days=days,
+            fresh_documents=frozenset(dossier.supplement_documents or ()),
+        )
+        try:
+            outcome = dossier.act(action, parties, ACTOR, given, now=now, calendar=CAL)
+        except (IllegalAction, ActionForbidden, GuardRefused, InvalidDossier):
+            assert dossier.state is before
+            continue
+        row = find(before, action)
+        assert row is not None, f"{action} accepted in {before} outside the table"
+        assert row.parties & parties
+        assert dossier.state is row.target
+        assert outcome.entry.from_status == before.value
+        assert outcome.entry.to_status == dossier.status
+        assert outcome.entry.action == action.value
+        timeline.append(outcome.entry)
+        assert dossier.state in EVERY_STATE_REACHABLE
+        if dossier.state is not State.DRAFT:
+            assert dossier.national_status in range(1, 11)
+    for earlier, later in pairwise(timeline):
+        assert earlier.to_status == later.from_status
+
+
+def test_every_row_is_reachable_only_from_its_state() -> None:
+    dossier = new_dossier()
+    with pytest.raises(IllegalAction):
+        run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
+    with pytest.raises(ActionForbidden):
+        run(dossier, Action.SUBMIT, {Party.HOLDING_OFFICER}, MONDAY)
+    run(dossier, Action.SUBMIT, {Party.OWNER}, MONDAY)
+    assert dossier.national_status == 1
+    with pytest.raises(InvalidDossier):
+        run(dossier, Action.REJECT, {Party.RECEIVING_OFFICER}, MONDAY)  # no reason
+
+
+def test_a_fee_due_at_submission_gates_receipt_until_paid() -> None:
+    dossier = new_dossier(fee=8_000)
+    run(dossier, Action.SUBMIT, {Party.OWNER}, MONDAY)
+    assert dossier.national_status == 6
+    with pytest.raises(GuardRefused):
+        run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
+    assert dossier.note_payment("pay-1", 5_000, MONDAY) is not None  # short: recorded, not settled
+    assert dossier.paid_at is None
+    dossier.note_payment("pay-2", 8_000, MONDAY)
+    assert dossier.note_payment("pay-2", 8_000, MONDAY) is None
+    run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
+    assert dossier.national_status == 2
+
+
+def test_a_supplement_stops_the_clock_and_restarts_the_time_from_its_receipt() -> None:
+    dossier = new_dossier(days=3)
+    run(dossier, Action.SUBMIT, {Party.OWNER}, MONDAY)
+    run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
+    assert dossier.due_at == datetime(2025, 8, 7, 8, 0, tzinfo=VN)
+    tuesday = MONDAY + timedelta(days=1)
+    run(
+        dossier,
+        Action.REQUEST_SUPPLEMENT,
+        {Party.HOLDING_OFFICER},
+        tuesday,
+        reason="Ảnh mờ",
+        documents=("to-khai",),
+        days=5.0,
+    )
+    assert dossier.clock_started_at is None
+    assert dossier.national_status == 5
+    friday = MONDAY + timedelta(days=4)
+    with pytest.raises(GuardRefused):
+        run(dossier, Action.SUPPLEMENT, {Party.OWNER}, friday)  # nothing uploaded yet
+    run(dossier, Action.SUPPLEMENT, {Party.OWNER}, friday, fresh_documents=frozenset({"to-khai"}))
+    assert dossier.due_at == datetime(2025, 8, 13, 8, 0, tzinfo=VN)  # Fri + 3 working days
+    assert dossier.worked_seconds == 8 * 3600
+
+
+def test_lateness_is_attributed_to_the_step_that_caused_it() -> None:
+    dossier = new_dossier(days=5)  # shares 20/40/40: 1, 2 and 2 working days
+    run(dossier, Action.SUBMIT, {Party.OWNER}, MONDAY)
+    run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
+    run(dossier, Action.FORWARD, {Party.HOLDING_OFFICER}, MONDAY + timedelta(hours=2))
+    assert dossier.holder_agency_code == "000.00.20.H56"
+    police_step = dossier.step
+    assert police_step is not None
+    assert police_step.order == 2
+    # The police take four working days for their two.
+    run(dossier, Action.FORWARD, {Party.HOLDING_OFFICER}, datetime(2025, 8, 8, 10, 0, tzinfo=VN))
+    run(dossier, Action.APPROVE, {Party.HOLDING_OFFICER}, datetime(2025, 8, 8, 15, 0, tzinfo=VN))
+    late = {s.order: s.late for s in dossier.steps}
+    assert late == {1: False, 2: True, 3: False}
+    assert dossier.timeliness == "early"  # due Mon 11 Aug 08:00, done the Friday before
+    run(dossier, Action.RETURN_RESULT, {Party.RECEIVING_OFFICER}, datetime(2025, 8, 8, 16, 0, tzinfo=VN))
+    assert dossier.national_status == 10
+
+
+def test_overdue_and_due_soon_are_noticed_once() -> None:
+    dossier = new_dossier(days=3)
+    run(dossier, Action.SUBMIT, {Party.OWNER}, MONDAY)
+    run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
+    assert dossier.due_soon_at == datetime(2025, 8, 6, 8, 0, tzinfo=VN)
+    soon = dossier.notice_due_soon(datetime(2025, 8, 6, 9, 0, tzinfo=VN))
+    assert soon is not None
+    assert soon.step_order == 1
+    assert dossier.notice_due_soon(datetime(2025, 8, 6, 10, 0, tzinfo=VN)) is None
+    assert dossier.notice_overdue(datetime(2025, 8, 6, 10, 0, tzinfo=VN)) is None
+    late = dossier.notice_overdue(datetime(2025, 8, 7, 9, 0, tzinfo=VN))
+    assert late is not None
+    assert late.responsible_agency_code == "000.00.14.H56"
+    assert dossier.notice_overdue(datetime(2025, 8, 8, 9, 0, tzinfo=VN)) is None
+
+
+def test_an_apology_moves_the_appointment_not_the_legal_due_time() -> None:
+    dossier = new_dossier(days=1)
+    run(dossier, Action.SUBMIT, {Party.OWNER}, MONDAY)
+    run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
+    run(dossier, Action.EXTEND_DEADLINE, {Party.HOLDING_OFFICER}, MONDAY, reason="Chờ xác minh", days=2.0)
+    assert dossier.appointment_at == datetime(2025, 8, 7, 8, 0, tzinfo=VN)
+    assert dossier.due_at == datetime(2025, 8, 5, 8, 0, tzinfo=VN)
+    now = datetime.now(UTC)
+    assert dossier.is_overdue(now)

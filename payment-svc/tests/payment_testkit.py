@@ -1,0 +1,215 @@
+"""payment-svc test harness: the real app over ASGI, its mounted sandbox, tokens, and dossier events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from motcua_shared.chassis.bus.base import Bus, Message
+from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
+from motcua_shared.chassis.messaging.models import OutboxRecord
+from motcua_shared.chassis.settings import BusSettings, DbSettings
+from motcua_shared.contracts.base import CloudEvent, Event
+from motcua_shared.contracts.common import Actor, ActorRole, Channel, Contact, FeeItem, FeeKind, FeeTiming
+from motcua_shared.contracts.dossier import DossierStatus, DossierSubmitted
+from payment_svc.app import create_app
+from payment_svc.payments.models import Payment
+from payment_svc.ports import Ports
+from payment_svc.settings import JobSettings, Settings
+from payment_svc.uow import PaymentUnitOfWork
+
+AGENCY = "000.00.14.H56"
+OTHER_AGENCY = "000.00.15.H56"
+MARRIAGE = FeeItem(name="Lệ phí đăng ký kết hôn", kind=FeeKind.LE_PHI, amount=30_000)
+COPY = FeeItem(name="Phí cấp bản sao trích lục", kind=FeeKind.PHI, amount=8_000)
+
+
+def submitted(
+    dossier_code: str | None = None,
+    *,
+    applicant_id: str = "citizen-an",
+    items: tuple[FeeItem, ...] = (MARRIAGE, COPY),
+    timing: FeeTiming = FeeTiming.SUBMISSION,
+    agency: str = AGENCY,
+) -> DossierSubmitted:
+    """A DossierSubmitted as dossier-svc would emit it."""
+    return DossierSubmitted(
+        dossier_code=dossier_code or f"{agency}-250804-{uuid.uuid4().hex[:4]}",
+        procedure_code="1.000894",
+        agency_code=agency,
+        applicant_id=applicant_id,
+        status=DossierStatus.SUBMITTED,
+        national_status=1,
+        occurred_at=datetime.now(UTC),
+        actor=Actor(id=applicant_id, role=ActorRole.CITIZEN),
+        procedure_version=1,
+        procedure_name="Đăng ký kết hôn",
+        agency_name="Ủy ban nhân dân phường Thuận Hóa",
+        channel=Channel.ONLINE,
+        applicant=Contact(name="Nguyễn Thị Hương", phone="+84905123456", email="huong@example.vn"),
+        fee_items=items,
+        fee_total=sum(i.payable() for i in items),
+        fee_timing=timing,
+        processing_days=5,
+    )
+
+
+@dataclass
+class Harness:
+    """One payment-svc app, started, with helpers to drive it like its clients do."""
+
+    app: FastAPI
+    bus: Bus
+    key: SigningKey
+    client: httpx.AsyncClient
+    now_offset: list[timedelta] = field(default_factory=lambda: [timedelta(0)])
+
+    @property
+    def ports(self) -> Ports:
+        ports: Ports = self.app.state.ports
+        return ports
+
+    def uow(self) -> PaymentUnitOfWork:
+        uow = self.app.state.runtime.uow()
+        assert isinstance(uow, PaymentUnitOfWork)
+        return uow
+
+    def shift_clock(self, by: timedelta) -> None:
+        """Move the service's clock (expiry, callback windows)."""
+        self.now_offset[0] += by
+
+    def token(self, subject: str, role: str = "citizen", agency: str | None = None) -> dict[str, str]:
+        token = issue_token(
+            self.key,
+            subject=subject,
+            role=role,
+            issuer="motcua",
+            audience="motcua",
+            ttl=timedelta(minutes=10),
+            agency_code=agency,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    def citizen(self, subject: str = "citizen-an") -> dict[str, str]:
+        return self.token(subject)
+
+    def officer(self, agency: str = AGENCY) -> dict[str, str]:
+        return self.token(f"officer-{agency}", "officer", agency)
+
+    def admin(self) -> dict[str, str]:
+        return self.token("admin-1", "admin")
+
+    async def publish(self, event: Event) -> None:
+        envelope = CloudEvent.wrap(event, source="/motcua/dossier")
+        await self.bus.publish(
+            [Message(topic=event.TOPIC, key=envelope.subject, value=envelope.to_json().encode())]
+        )
+
+    async def wait_for(self, predicate: Callable[[], Any], *, timeout: float = 60, what: str = "") -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return result
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    async def payment_of(self, dossier_code: str) -> Payment | None:
+        async with self.uow() as uow:
+            rows = await uow.payments.by_dossier(dossier_code)
+            return rows[0] if rows else None
+
+    async def requested(self, event: DossierSubmitted) -> Payment:
+        """Publish a submission and wait for its payment request."""
+        await self.publish(event)
+        payment: Payment = await self.wait_for(
+            lambda: self.payment_of(event.dossier_code), what="the payment request"
+        )
+        return payment
+
+    async def outbox_count(self, type_name: str, subject: str | None = None) -> int:
+        async with self.uow() as uow:
+            query = select(func.count()).select_from(OutboxRecord).where(OutboxRecord.type == type_name)
+            if subject is not None:
+                query = query.where(OutboxRecord.key == subject)
+            return int(await uow.session.scalar(query) or 0)
+
+    async def checkout(
+        self,
+        payment_id: str,
+        method: str = "gateway",
+        *,
+        who: dict[str, str] | None = None,
+        key: str | None = None,
+    ) -> httpx.Response:
+        headers = {**(who or self.citizen()), "Idempotency-Key": key or uuid.uuid4().hex}
+        return await self.client.post(
+            "/api/v1/payments", json={"payment_id": payment_id, "method": method}, headers=headers
+        )
+
+    async def sandbox_pay(
+        self, redirect_url: str, *, approve: bool = True, lose_ipn: bool = False
+    ) -> httpx.Response:
+        """Open the sandbox checkout page, then press a button, as the payer's browser would."""
+        parts = urlsplit(redirect_url)
+        page = await self.client.get(f"{parts.path}?{parts.query}")
+        assert page.status_code == 200, page.text
+        txn_ref = dict(p.split("=", 1) for p in parts.query.split("&"))["vnp_TxnRef"]
+        form = {"txn_ref": txn_ref, "decision": "approve" if approve else "decline"}
+        if lose_ipn:
+            form["lose_ipn"] = "1"
+        base = parts.path.rsplit("/", 1)[0]
+        return await self.client.post(f"{base}/decide", data=form)
+
+
+@contextlib.asynccontextmanager
+async def harness(
+    *, db_url: str, bus: Bus, bus_settings: BusSettings, jobs: bool = False
+) -> AsyncIterator[Harness]:
+    """Start payment-svc on ``db_url`` and ``bus``, with the sandbox mounted."""
+    key = SigningKey.generate()
+    settings = Settings(
+        env="test",
+        db=DbSettings(url=db_url),
+        bus=bus_settings,
+        jobs=JobSettings(enabled=jobs, interval=0.2),
+    )
+    app = create_app(settings, bus=bus, key_source=lambda: jwks([key]), configure_logs=False)
+    offset = [timedelta(0)]
+    async with app.router.lifespan_context(app):
+        ports: Ports = app.state.ports
+        ports.clock = lambda: datetime.now(UTC) + offset[0]
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://payment") as client:
+            yield Harness(app=app, bus=bus, key=key, client=client, now_offset=offset)
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[Harness]:
+    """payment-svc embedded: SQLite and the in-process bus."""
+    bus = LocalBus(tmp_path / "bus.db", partitions=2)
+    await bus.start()
+    try:
+        settings = BusSettings(kind="memory", partitions=2, relay_poll_interval=0.05)
+        async with harness(
+            db_url=f"sqlite+aiosqlite:///{tmp_path / 'payment.db'}", bus=bus, bus_settings=settings
+        ) as h:
+            yield h
+    finally:
+        await bus.stop()

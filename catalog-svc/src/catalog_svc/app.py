@@ -6,7 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from catalog_svc.directory.router import agencies_router, fields_router
+from catalog_svc.procedures.router import router as procedures_router
 from catalog_svc.settings import Settings
+from catalog_svc.uow import CatalogUnitOfWork
 from motcua_shared.chassis.app import create_service_app
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
@@ -25,7 +28,9 @@ def create_app(
     return create_service_app(
         settings or Settings(),
         title="motcua catalog-svc",
-        description="catalogue of administrative procedures",
+        description="Catalogue of administrative procedures: search, agencies, fields; admin publishing.",
+        routers=[procedures_router, agencies_router, fields_router],
+        uow_class=CatalogUnitOfWork,
         migrations=MIGRATIONS,
         bus=bus,
         key_source=key_source,

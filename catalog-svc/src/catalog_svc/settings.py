@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSettings
+
+
+class ImportSettings(BaseModel):
+    """Limits of the bulk import of procedures."""
+
+    max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    max_rows: int = Field(default=200_000, ge=1)
 
 
 class Settings(ServiceSettings):
@@ -17,3 +25,9 @@ class Settings(ServiceSettings):
     service_name: str = "catalog"
     http: HttpSettings = HttpSettings(port=8001)
     db: DbSettings = DbSettings(url="sqlite+aiosqlite:///var/catalog.db")
+    imports: ImportSettings = ImportSettings()
+
+    @property
+    def allow_synthetic(self) -> bool:
+        """Synthetic (load-test) procedures are refused in production."""
+        return self.env != "production"

@@ -1,0 +1,52 @@
+"""The administrative structure: levels of local government, agencies and fields, as data."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from catalog_svc.db import Base, Json
+
+
+class AdminLevel(Base):
+    """A level of local government (cấp); a level no longer organised stays, for old data."""
+
+    __tablename__ = "admin_levels"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    rank: Mapped[int] = mapped_column(Integer)
+    active_until: Mapped[date | None] = mapped_column(Date, default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+
+    def is_active(self, on: date) -> bool:
+        """Whether the level is organised on ``on``."""
+        return self.active_until is None or on <= self.active_until
+
+
+class Agency(Base):
+    """An agency (cơ quan) in the tree of the province's administration."""
+
+    __tablename__ = "agencies"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    level_code: Mapped[str] = mapped_column(ForeignKey("admin_levels.code"), index=True)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"), index=True, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    dissolved_on: Mapped[date | None] = mapped_column(Date, default=None)
+    former_names: Mapped[list[str]] = mapped_column(Json, default=list)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    sources: Mapped[list[Any]] = mapped_column(Json, default=list)
+
+
+class Field(Base):
+    """A field (lĩnh vực) procedures belong to."""
+
+    __tablename__ = "fields"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))

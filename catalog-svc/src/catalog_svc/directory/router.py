@@ -1,0 +1,44 @@
+"""HTTP routes of the directory: `/api/v1/agencies`, `/api/v1/fields` (public)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from catalog_svc.deps import UowDep
+from catalog_svc.directory import service
+from catalog_svc.directory.schemas import AgencyList, AgencyOut, FieldList
+from catalog_svc.responses import PROBLEMS
+
+agencies_router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"])
+fields_router = APIRouter(prefix="/api/v1/fields", tags=["fields"])
+
+
+@agencies_router.get("", response_model=AgencyList, summary="Agencies and the levels of local government")
+async def list_agencies(
+    uow: UowDep,
+    level: Annotated[str | None, Query(max_length=32, description="Only agencies at this level.")] = None,
+    parent: Annotated[
+        str | None, Query(max_length=64, description="Only the children of this agency.")
+    ] = None,
+    include_inactive: Annotated[
+        bool, Query(description="Also agencies no longer in operation (e.g. districts dissolved in 2025).")
+    ] = False,
+) -> AgencyList:
+    """Today's agencies (or all of them), with every level, including those no longer organised."""
+    return await service.list_agencies(
+        uow, level=level, parent=parent, active=None if include_inactive else True
+    )
+
+
+@agencies_router.get("/{code}", response_model=AgencyOut, responses=PROBLEMS, summary="One agency")
+async def get_agency(code: str, uow: UowDep) -> AgencyOut:
+    """One agency by code, in operation or not."""
+    return await service.get_agency(uow, code)
+
+
+@fields_router.get("", response_model=FieldList, summary="Fields of procedures")
+async def list_fields(uow: UowDep) -> FieldList:
+    """Every field with its number of published procedures."""
+    return await service.list_fields(uow)

@@ -1,0 +1,97 @@
+"""Request and response models of the directory (agencies, fields, levels)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LevelIn(BaseModel):
+    """A level of local government as the seed data gives it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=100)
+    rank: int = Field(ge=1)
+    active_until: date | None = None
+    note: str | None = None
+
+
+class AgencyIn(BaseModel):
+    """An agency as the seed data gives it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    name: str = Field(min_length=1, max_length=255)
+    level: str = Field(min_length=1, max_length=32)
+    parent: str | None = None
+    active: bool = True
+    dissolved_on: date | None = None
+    former_names: list[str] = Field(default_factory=list)
+    note: str | None = None
+    sources: list[str] = Field(default_factory=list)
+
+
+class FieldIn(BaseModel):
+    """A field as the seed data gives it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    name: str = Field(min_length=1, max_length=255)
+
+
+class LevelOut(BaseModel):
+    """A level of local government."""
+
+    code: str = Field(description="`province`, `district` or `commune`.")
+    name: str = Field(description="Its Vietnamese name, e.g. `Cấp xã`.")
+    rank: int = Field(description="1 for the top level.")
+    active: bool = Field(
+        description="False for a level no longer organised (district level since July 2025)."
+    )
+    active_until: date | None = None
+    note: str | None = None
+
+
+class AgencyOut(BaseModel):
+    """An agency."""
+
+    code: str
+    name: str
+    level: str = Field(description="The code of its level.")
+    level_name: str
+    parent_code: str | None = None
+    active: bool
+    dissolved_on: date | None = None
+    former_names: list[str] = Field(default_factory=list)
+    note: str | None = None
+    sources: list[str] = Field(default_factory=list)
+
+
+class AgencyList(BaseModel):
+    """Agencies, with the levels they refer to."""
+
+    items: list[AgencyOut]
+    total: int
+    levels: list[LevelOut]
+    next_cursor: None = None
+
+
+class FieldOut(BaseModel):
+    """A field and how many published procedures it holds."""
+
+    code: str
+    name: str
+    procedure_count: int
+
+
+class FieldList(BaseModel):
+    """Every field."""
+
+    items: list[FieldOut]
+    total: int
+    next_cursor: None = None

@@ -1,0 +1,120 @@
+"""A procedure: a working copy an admin edits, and the published versions dossiers are filed under.
+
+The columns the search reads (name, folded text, field, agencies, online level, days, fees) describe the
+latest published version only; an edit changes the working copy and is invisible until published.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from catalog_svc.db import Base, Json
+from catalog_svc.procedures.errors import NothingToPublish, NotPublished
+
+
+class Status(StrEnum):
+    """Where a procedure is in its life."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class Procedure(Base):
+    """One procedure of the catalogue."""
+
+    __tablename__ = "procedures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    draft: Mapped[dict[str, Any]] = mapped_column(Json)
+    draft_hash: Mapped[str] = mapped_column(String(64))
+    published_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    name: Mapped[str | None] = mapped_column(Text, default=None)
+    name_key: Mapped[str | None] = mapped_column(Text, default=None)
+    search_text: Mapped[str | None] = mapped_column(Text, default=None)
+    field_code: Mapped[str | None] = mapped_column(ForeignKey("fields.code"), index=True, default=None)
+    implementing_agency_code: Mapped[str | None] = mapped_column(
+        ForeignKey("agencies.code"), index=True, default=None
+    )
+    competent_agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"), default=None)
+    online_level: Mapped[int | None] = mapped_column(Integer, default=None)
+    online_mode: Mapped[str | None] = mapped_column(String(16), default=None)
+    min_days: Mapped[float | None] = mapped_column(Float, default=None)
+    max_days: Mapped[float | None] = mapped_column(Float, default=None)
+    min_fee: Mapped[int | None] = mapped_column(Integer, default=None)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        """Whether the working copy differs from the published version."""
+        return self.draft_hash != self.published_hash
+
+    def edit(self, draft: dict[str, Any], draft_hash: str, now: datetime) -> None:
+        """Replace the working copy."""
+        self.draft = draft
+        self.draft_hash = draft_hash
+        self.updated_at = now
+
+    def publish(self, projection: dict[str, Any], now: datetime) -> int:
+        """Make the working copy the next published version; returns that version.
+
+        Republishing unchanged content is refused, except to bring back a withdrawn procedure.
+        """
+        if self.status == Status.PUBLISHED and not self.has_unpublished_changes:
+            raise NothingToPublish(self.code, self.version)
+        for column, value in projection.items():
+            setattr(self, column, value)
+        self.version += 1
+        self.status = Status.PUBLISHED
+        self.published_hash = self.draft_hash
+        self.published_at = now
+        self.withdrawn_at = None
+        self.withdraw_reason = None
+        return self.version
+
+    def withdraw(self, reason: str | None, now: datetime) -> None:
+        """Take no more dossiers; the published versions stay readable."""
+        if self.status != Status.PUBLISHED:
+            raise NotPublished(self.code, self.status)
+        self.status = Status.WITHDRAWN
+        self.withdrawn_at = now
+        self.withdraw_reason = reason
+
+
+class ProcedureLevel(Base):
+    """A level the published version is done at (one row per level, for filters and facets)."""
+
+    __tablename__ = "procedure_levels"
+
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedures.id", ondelete="CASCADE"), primary_key=True
+    )
+    level_code: Mapped[str] = mapped_column(ForeignKey("admin_levels.code"), primary_key=True, index=True)
+
+
+class ProcedureVersion(Base):
+    """A published version, kept whole: a dossier filed under it can always read it back."""
+
+    __tablename__ = "procedure_versions"
+
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedures.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(Json)
+    extra: Mapped[dict[str, Any]] = mapped_column(Json)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

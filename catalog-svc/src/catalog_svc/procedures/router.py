@@ -1,0 +1,173 @@
+"""HTTP routes of the catalogue: `/api/v1/procedures` (search and read are public; writes are for admins)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, status
+
+from catalog_svc.deps import AdminDep, SettingsDep, UowDep
+from catalog_svc.procedures import service
+from catalog_svc.procedures.repository import SearchFilters
+from catalog_svc.procedures.schemas import (
+    ImportReport,
+    ProcedureAdminOut,
+    ProcedureIn,
+    ProcedureOut,
+    SearchPage,
+    WithdrawIn,
+)
+from catalog_svc.responses import PROBLEMS
+from motcua_shared.chassis.errors import DomainError, Unprocessable
+
+router = APIRouter(prefix="/api/v1/procedures", tags=["procedures"])
+
+
+class PayloadTooLarge(DomainError):
+    """The import file is larger than the service accepts."""
+
+    status = 413
+    type = "https://motcua.vn/problems/payload-too-large"
+    title = "Tệp quá lớn"
+
+
+@router.get("", response_model=SearchPage, responses=PROBLEMS, summary="Search the catalogue")
+async def search(
+    uow: UowDep,
+    q: Annotated[str | None, Query(max_length=200, description="Words, with or without accents.")] = None,
+    field: Annotated[str | None, Query(max_length=64, description="A field code.")] = None,
+    agency: Annotated[
+        str | None, Query(max_length=64, description="An implementing or competent agency code.")
+    ] = None,
+    level: Annotated[str | None, Query(max_length=32, description="`province` or `commune`.")] = None,
+    online: Annotated[
+        Literal["full", "partial", "any"] | None,
+        Query(description="Online service: full, partial, or either."),
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchPage:
+    """Ranked, accent-insensitive search of published procedures, with facet counts."""
+    filters = SearchFilters(field=field, agency=agency, level=level, online=online)
+    return await service.search(uow, q, filters, page=page, size=size)
+
+
+@router.post(
+    "",
+    response_model=ProcedureAdminOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=PROBLEMS,
+    summary="Create a procedure (admin)",
+)
+async def create(body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
+    """Create a draft; it is public once published."""
+    return await service.create(uow, body)
+
+
+@router.post(
+    "/import",
+    response_model=ImportReport,
+    responses={**PROBLEMS, 413: PROBLEMS[422] | {"description": "File too large"}},
+    summary="Bulk import and publish (admin)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "properties": {"procedures": {"type": "array"}}}
+                },
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            }
+        }
+    },
+)
+async def import_procedures(
+    request: Request, uow: UowDep, settings: SettingsDep, _admin: AdminDep
+) -> ImportReport:
+    """Import a JSON file (`{"procedures": [...]}` or a list), as the body or as the multipart field `file`.
+
+    Every row is checked first; if any is rejected the answer lists each with its reason and nothing changes.
+    """
+    raw = await _read_import(request, settings.imports.max_bytes)
+    rows = raw.get("procedures") if isinstance(raw, dict) else raw
+    if not isinstance(rows, list):
+        raise Unprocessable(
+            "Tệp nhập phải là một mảng thủ tục hoặc một đối tượng có khóa 'procedures'.",
+            errors=[{"field": "procedures", "in": "body", "message": "Cần một mảng.", "code": "list_type"}],
+        )
+    if len(rows) > settings.imports.max_rows:
+        raise PayloadTooLarge(f"Mỗi lần nhập tối đa {settings.imports.max_rows} thủ tục.")
+    return await service.import_procedures(uow, rows, allow_synthetic=settings.allow_synthetic)
+
+
+async def _read_import(request: Request, max_bytes: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"Tệp nhập vượt quá {max_bytes} byte.")
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=4)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise Unprocessable(
+                "Thiếu tệp trong trường 'file'.",
+                errors=[{"field": "file", "in": "body", "message": "Cần một tệp JSON.", "code": "missing"}],
+            )
+        body = await upload.read(max_bytes + 1)
+    else:
+        buffer = bytearray()
+        async for chunk in request.stream():
+            buffer.extend(chunk)
+            if len(buffer) > max_bytes:
+                break
+        body = bytes(buffer)
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(f"Tệp nhập vượt quá {max_bytes} byte.")
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Unprocessable(
+            "Tệp nhập không phải JSON hợp lệ.",
+            errors=[{"field": "file", "in": "body", "message": str(exc)[:200], "code": "json_invalid"}],
+        ) from None
+
+
+@router.get("/{code}", response_model=ProcedureOut, responses=PROBLEMS, summary="One published procedure")
+async def get_procedure(
+    code: str,
+    uow: UowDep,
+    version: Annotated[int | None, Query(ge=1, description="An earlier published version.")] = None,
+) -> ProcedureOut:
+    """The latest (or a given) published version: cases, days, fees, documents, steps, sources."""
+    return await service.get_published(uow, code, version)
+
+
+@router.get(
+    "/{code}/admin", response_model=ProcedureAdminOut, responses=PROBLEMS, summary="Working copy (admin)"
+)
+async def get_admin(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
+    """The working copy beside the published version."""
+    return await service.get_admin(uow, code)
+
+
+@router.put("/{code}", response_model=ProcedureAdminOut, responses=PROBLEMS, summary="Edit (admin)")
+async def update(code: str, body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
+    """Replace the working copy; nothing public changes until it is published."""
+    return await service.update(uow, code, body)
+
+
+@router.post("/{code}/publish", response_model=ProcedureOut, responses=PROBLEMS, summary="Publish (admin)")
+async def publish(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
+    """Publish the working copy as the next version (emits `procedure.published`)."""
+    return await service.publish(uow, code)
+
+
+@router.post("/{code}/withdraw", response_model=ProcedureOut, responses=PROBLEMS, summary="Withdraw (admin)")
+async def withdraw(code: str, body: WithdrawIn, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
+    """Take no more dossiers (emits `procedure.withdrawn`); filed dossiers go on."""
+    return await service.withdraw(uow, code, body.reason)

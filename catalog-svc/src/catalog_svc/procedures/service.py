@@ -1,0 +1,610 @@
+"""Use cases of the procedure catalogue: search, read, create, edit, publish, withdraw, import.
+
+Each command is one transaction; a publish writes the new version, the search columns and the
+`ProcedurePublished` event (the whole snapshot dossier-svc and payment-svc keep) in that same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, insert
+
+from catalog_svc.db import aware
+from catalog_svc.directory.repository import Directory
+from catalog_svc.procedures.errors import InvalidProcedure, ProcedureExists, ProcedureNotFound
+from catalog_svc.procedures.models import Procedure, ProcedureLevel, ProcedureVersion, Status
+from catalog_svc.procedures.repository import SearchFilters
+from catalog_svc.procedures.schemas import (
+    FacetCount,
+    Facets,
+    ImportReport,
+    ImportRow,
+    ProcedureAdminOut,
+    ProcedureIn,
+    ProcedureOut,
+    ProcedureSummary,
+    SearchPage,
+    SourceOut,
+    VersionRef,
+)
+from catalog_svc.text import fold, name_key, query_tokens
+from catalog_svc.uow import CatalogUnitOfWork
+from motcua_shared.contracts.catalog import (
+    AdminLevel,
+    AgencyRef,
+    ChannelTerms,
+    FieldRef,
+    OnlineMode,
+    ProcedureCase,
+    ProcedureFeeItem,
+    ProcedurePublished,
+    ProcedureSnapshot,
+    ProcedureStep,
+    ProcedureWithdrawn,
+    RequiredDocument,
+)
+
+#: Deep pages cost the database a sort of everything before them; nobody reads past this.
+MAX_SEARCH_WINDOW = 10_000
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def search(
+    uow: CatalogUnitOfWork, q: str | None, filters: SearchFilters, *, page: int, size: int
+) -> SearchPage:
+    """Published procedures matching ``q`` (accents, word order and word endings optional), best first."""
+    offset = (page - 1) * size
+    if offset + size > MAX_SEARCH_WINDOW:
+        raise InvalidProcedure(
+            [
+                {
+                    "field": "page",
+                    "message": f"Chỉ xem được {MAX_SEARCH_WINDOW} kết quả đầu tiên.",
+                    "code": "too_deep",
+                }
+            ],
+            detail="Trang yêu cầu vượt quá giới hạn; hãy thu hẹp tìm kiếm.",
+        )
+    async with uow:
+        directory = await uow.directory.load()
+        result = await uow.procedures.search(query_tokens(q), filters, offset=offset, limit=size)
+        items = [_summary(row, result.levels.get(row.id, []), directory) for row in result.rows]
+        return SearchPage(
+            items=items,
+            total=result.total,
+            page=page,
+            size=size,
+            match=result.match,
+            facets=Facets(
+                field=[_facet(code, n, directory.fields) for code, n in result.facets["field"]],
+                level=[_facet(code, n, directory.levels) for code, n in result.facets["level"]],
+                agency=[_facet(code, n, directory.agencies) for code, n in result.facets["agency"]],
+            ),
+        )
+
+
+def _facet(code: str, count: int, names: Any) -> FacetCount:
+    named = names.get(code)
+    return FacetCount(code=code, name=named.name if named is not None else code, count=count)
+
+
+def _summary(row: Procedure, levels: list[str], directory: Directory) -> ProcedureSummary:
+    assert row.field_code is not None
+    assert row.implementing_agency_code is not None
+    assert row.name is not None
+    assert row.online_level is not None
+    agency = directory.agencies[row.implementing_agency_code]
+    field_row = directory.fields[row.field_code]
+    ranks = {code: level.rank for code, level in directory.levels.items()}
+    return ProcedureSummary(
+        code=row.code,
+        name=row.name,
+        field=FieldRef(code=field_row.code, name=field_row.name),
+        levels=sorted(levels, key=lambda code: ranks.get(code, 99)),
+        implementing_agency=AgencyRef(code=agency.code, name=agency.name),
+        online_level=row.online_level,
+        online_mode=OnlineMode(row.online_mode) if row.online_mode else None,
+        min_days=row.min_days or 0,
+        max_days=row.max_days or 0,
+        min_fee=row.min_fee or 0,
+        version=row.version,
+        status=row.status,
+    )
+
+
+async def get_published(uow: CatalogUnitOfWork, code: str, version: int | None = None) -> ProcedureOut:
+    """A published version (the latest unless ``version`` is given), withdrawn or not."""
+    async with uow:
+        procedure = await uow.procedures.get(code)
+        if procedure is None or procedure.version == 0:
+            raise ProcedureNotFound(code)
+        wanted = version or procedure.version
+        stored = await uow.procedures.version(procedure.id, wanted)
+        if stored is None:
+            raise ProcedureNotFound(code, version)
+        return _published_out(procedure, stored)
+
+
+def _published_out(procedure: Procedure, stored: ProcedureVersion) -> ProcedureOut:
+    return ProcedureOut.model_validate(
+        {
+            **stored.snapshot,
+            "code_kind": stored.extra.get("code_kind", "local"),
+            "status": procedure.status,
+            "latest_version": procedure.version,
+            "published_at": aware(stored.published_at),
+            "withdrawn_at": aware(procedure.withdrawn_at),
+            "withdraw_reason": procedure.withdraw_reason,
+            "sources": [SourceOut.model_validate(s) for s in stored.extra.get("sources", [])],
+        }
+    )
+
+
+async def get_admin(uow: CatalogUnitOfWork, code: str) -> ProcedureAdminOut:
+    """The working copy beside the latest published version."""
+    async with uow:
+        procedure = await uow.procedures.get(code)
+        if procedure is None:
+            raise ProcedureNotFound(code)
+        stored = await uow.procedures.version(procedure.id, procedure.version) if procedure.version else None
+        return _admin_out(procedure, stored)
+
+
+def _admin_out(procedure: Procedure, stored: ProcedureVersion | None) -> ProcedureAdminOut:
+    updated_at = aware(procedure.updated_at)
+    assert updated_at is not None
+    return ProcedureAdminOut(
+        code=procedure.code,
+        status=procedure.status,
+        version=procedure.version,
+        has_unpublished_changes=procedure.has_unpublished_changes,
+        updated_at=updated_at,
+        draft=ProcedureIn.model_validate(procedure.draft),
+        published=_published_out(procedure, stored) if stored is not None else None,
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+async def create(
+    uow: CatalogUnitOfWork, data: ProcedureIn, *, now: datetime | None = None
+) -> ProcedureAdminOut:
+    """A new procedure, as a draft nobody but admins sees until it is published."""
+    now = now or datetime.now(UTC)
+    async with uow:
+        if await uow.procedures.get(data.code) is not None:
+            raise ProcedureExists(data.code)
+        directory = await uow.directory.load()
+        _raise_if_invalid(check_references(data, directory, now.date()))
+        procedure = _new_procedure(data, now)
+        uow.procedures.add(procedure)
+        await uow.procedures.flush()
+        await uow.commit()
+        return _admin_out(procedure, None)
+
+
+async def update(
+    uow: CatalogUnitOfWork, code: str, data: ProcedureIn, *, now: datetime | None = None
+) -> ProcedureAdminOut:
+    """Replace the working copy; what is published stays as it is until the next publish."""
+    now = now or datetime.now(UTC)
+    if data.code != code:
+        _raise_if_invalid(
+            [_error("code", "Mã thủ tục trong nội dung phải trùng với mã trên đường dẫn.", "code_mismatch")]
+        )
+    async with uow:
+        procedure = await uow.procedures.get(code)
+        if procedure is None:
+            raise ProcedureNotFound(code)
+        directory = await uow.directory.load()
+        _raise_if_invalid(check_references(data, directory, now.date()))
+        procedure.edit(_dump(data), content_hash(data), now)
+        stored = await uow.procedures.version(procedure.id, procedure.version) if procedure.version else None
+        await uow.commit()
+        return _admin_out(procedure, stored)
+
+
+async def publish(uow: CatalogUnitOfWork, code: str, *, now: datetime | None = None) -> ProcedureOut:
+    """Publish the working copy as the next version and emit `ProcedurePublished`."""
+    now = now or datetime.now(UTC)
+    async with uow:
+        procedure = await uow.procedures.get(code)
+        if procedure is None:
+            raise ProcedureNotFound(code)
+        directory = await uow.directory.load()
+        data = ProcedureIn.model_validate(procedure.draft)
+        _raise_if_invalid(check_references(data, directory, now.date()))
+        batch = _PublishBatch(now)
+        batch.publish(procedure, data, directory, replace_levels=procedure.version > 0)
+        await batch.write(uow)
+        stored = batch.versions[-1]
+        await uow.commit()
+        return _published_out(procedure, stored)
+
+
+async def withdraw(
+    uow: CatalogUnitOfWork, code: str, reason: str | None, *, now: datetime | None = None
+) -> ProcedureOut:
+    """Stop taking dossiers for a procedure and emit `ProcedureWithdrawn`; its versions stay readable."""
+    now = now or datetime.now(UTC)
+    async with uow:
+        procedure = await uow.procedures.get(code)
+        if procedure is None:
+            raise ProcedureNotFound(code)
+        procedure.withdraw(reason, now)
+        stored = await uow.procedures.version(procedure.id, procedure.version)
+        assert stored is not None
+        uow.outbox.add(
+            ProcedureWithdrawn(code=code, version=procedure.version, withdrawn_at=now, reason=reason)
+        )
+        await uow.commit()
+        return _published_out(procedure, stored)
+
+
+async def import_procedures(
+    uow: CatalogUnitOfWork,
+    raw_rows: Sequence[Any],
+    *,
+    allow_synthetic: bool,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Validate every row, then publish the new versions in one transaction — or change nothing.
+
+    Idempotent by code and version: a row at the published version with the same content is unchanged;
+    a row at the next version is published; anything else is rejected with its reason.
+    """
+    now = now or datetime.now(UTC)
+    errors: list[dict[str, Any]] = []
+    rows: list[tuple[int, ImportRow]] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_rows):
+        code = raw.get("code") if isinstance(raw, dict) else None
+        try:
+            row = ImportRow.model_validate(raw)
+        except ValidationError as exc:
+            errors.extend(
+                _row_error(index, code, ".".join(map(str, e["loc"])), e["msg"], e["type"])
+                for e in exc.errors()
+            )
+            continue
+        if row.code in seen:
+            errors.append(
+                _row_error(index, row.code, "code", f"Trùng mã với dòng {seen[row.code]}.", "duplicate")
+            )
+            continue
+        seen[row.code] = index
+        if row.code_kind == "synthetic" and not allow_synthetic:
+            errors.append(
+                _row_error(
+                    index, row.code, "code_kind", "Không nạp dữ liệu tổng hợp ở môi trường này.", "synthetic"
+                )
+            )
+            continue
+        rows.append((index, row))
+
+    published: list[VersionRef] = []
+    unchanged: list[VersionRef] = []
+    async with uow:
+        directory = await uow.directory.load()
+        existing = await uow.procedures.get_many(row.code for _, row in rows)
+        older: dict[int, int] = {}
+        plan: list[tuple[ImportRow, str]] = []
+        pending_older: list[tuple[int, ImportRow, str, Procedure]] = []
+        for index, row in rows:
+            problems = check_references(row, directory, now.date())
+            if problems:
+                errors.extend(
+                    _row_error(index, row.code, p["field"], p["message"], p["code"]) for p in problems
+                )
+                continue
+            digest = content_hash(row)
+            procedure = existing.get(row.code)
+            current = procedure.version if procedure is not None else 0
+            if procedure is not None and row.version == current:
+                if digest == procedure.published_hash:
+                    unchanged.append(VersionRef(code=row.code, version=row.version))
+                else:
+                    errors.append(
+                        _row_error(
+                            index,
+                            row.code,
+                            "version",
+                            f"Phiên bản {row.version} đã công bố với nội dung khác; hãy tăng phiên bản.",
+                            "version_conflict",
+                        )
+                    )
+            elif row.version == current + 1:
+                if (
+                    procedure is not None
+                    and digest == procedure.published_hash
+                    and procedure.status == Status.PUBLISHED
+                ):
+                    errors.append(
+                        _row_error(
+                            index,
+                            row.code,
+                            "version",
+                            f"Nội dung giống phiên bản {current} đã công bố.",
+                            "no_change",
+                        )
+                    )
+                else:
+                    plan.append((row, digest))
+            elif row.version > current + 1:
+                errors.append(
+                    _row_error(
+                        index,
+                        row.code,
+                        "version",
+                        f"Phiên bản hiện tại là {current}; phiên bản kế tiếp phải là {current + 1}.",
+                        "version_gap",
+                    )
+                )
+            else:
+                assert procedure is not None
+                older[procedure.id] = row.version
+                pending_older.append((index, row, digest, procedure))
+        if pending_older:
+            stored = await uow.procedures.versions(older, older)
+            for index, row, digest, procedure in pending_older:
+                version = stored.get(procedure.id)
+                if version is not None and version.content_hash == digest:
+                    unchanged.append(VersionRef(code=row.code, version=row.version))
+                else:
+                    errors.append(
+                        _row_error(
+                            index,
+                            row.code,
+                            "version",
+                            f"Phiên bản {row.version} đã cũ và khác nội dung đã lưu.",
+                            "stale",
+                        )
+                    )
+        if errors:
+            errors.sort(key=lambda e: e["index"])
+            raise InvalidProcedure(
+                errors,
+                detail=f"{len({e['index'] for e in errors})} dòng bị từ chối; không thay đổi gì.",
+            )
+        batch = _PublishBatch(now)
+        fresh = []
+        for row, _digest in plan:
+            procedure = existing.get(row.code)
+            if procedure is None:
+                procedure = _new_procedure(row, now)
+                existing[row.code] = procedure
+                fresh.append(procedure)
+                uow.procedures.add(procedure)
+        await uow.procedures.flush()
+        for row, digest in plan:
+            procedure = existing[row.code]
+            data = ProcedureIn.model_validate(row.model_dump(exclude={"version"}))
+            if procedure.draft_hash != digest:
+                procedure.edit(_dump(data), digest, now)
+            batch.publish(procedure, data, directory, replace_levels=procedure.version > 0)
+            published.append(VersionRef(code=row.code, version=procedure.version))
+        await batch.write(uow)
+        await uow.commit()
+        return ImportReport(received=len(raw_rows), published=published, unchanged=unchanged)
+
+
+@dataclass
+class _PublishBatch:
+    """Publishes several procedures with bulk writes (an import may publish tens of thousands)."""
+
+    now: datetime
+    versions: list[ProcedureVersion] = field(default_factory=list)
+    levels: list[dict[str, Any]] = field(default_factory=list)
+    replaced: list[int] = field(default_factory=list)
+    events: list[ProcedurePublished] = field(default_factory=list)
+
+    def publish(
+        self, procedure: Procedure, data: ProcedureIn, directory: Directory, *, replace_levels: bool
+    ) -> None:
+        if replace_levels:
+            self.replaced.append(procedure.id)
+        version = procedure.publish(projection(data, directory), self.now)
+        snapshot = build_snapshot(data, version, directory)
+        self.versions.append(
+            ProcedureVersion(
+                procedure_id=procedure.id,
+                version=version,
+                snapshot=snapshot.model_dump(mode="json"),
+                extra={
+                    "code_kind": data.code_kind,
+                    "sources": [s.model_dump(mode="json") for s in data.sources],
+                    "keywords": data.keywords,
+                },
+                content_hash=procedure.draft_hash,
+                published_at=self.now,
+            )
+        )
+        self.levels.extend({"procedure_id": procedure.id, "level_code": level} for level in data.levels)
+        self.events.append(
+            ProcedurePublished(code=data.code, version=version, published_at=self.now, procedure=snapshot)
+        )
+
+    async def write(self, uow: CatalogUnitOfWork) -> None:
+        session = uow.session
+        for start in range(0, len(self.replaced), 1000):
+            chunk = self.replaced[start : start + 1000]
+            await session.execute(delete(ProcedureLevel).where(ProcedureLevel.procedure_id.in_(chunk)))
+        if self.levels:
+            await session.execute(insert(ProcedureLevel), self.levels)
+        for version in self.versions:
+            uow.procedures.add_version(version)
+        for event in self.events:
+            uow.outbox.add(event)
+        await uow.procedures.flush()
+
+
+# ---------------------------------------------------------------- rules and shapes
+
+
+def content_hash(data: ProcedureIn) -> str:
+    """A digest of the content (not the version), to tell an unchanged row from a changed one."""
+    canonical = json.dumps(_dump(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _dump(data: ProcedureIn) -> dict[str, Any]:
+    return data.model_dump(mode="json", exclude={"version"})
+
+
+def _new_procedure(data: ProcedureIn, now: datetime) -> Procedure:
+    return Procedure(
+        code=data.code,
+        status=Status.DRAFT,
+        version=0,
+        synthetic=data.code_kind == "synthetic",
+        draft=_dump(data),
+        draft_hash=content_hash(data),
+        updated_at=now,
+    )
+
+
+def _error(field_name: str, message: str, code: str) -> dict[str, Any]:
+    return {"field": field_name, "in": "body", "message": message, "code": code}
+
+
+def _row_error(index: int, procedure_code: Any, field_name: str, message: str, code: str) -> dict[str, Any]:
+    where = f"procedures[{index}]" + (f".{field_name}" if field_name else "")
+    return {
+        "index": index,
+        "procedure_code": procedure_code if isinstance(procedure_code, str) else None,
+        **_error(where, message, code),
+    }
+
+
+def _raise_if_invalid(errors: list[dict[str, Any]]) -> None:
+    if errors:
+        raise InvalidProcedure(errors)
+
+
+def check_references(data: ProcedureIn, directory: Directory, today: date) -> list[dict[str, Any]]:
+    """What the procedure names that the directory does not have (or no longer has in operation)."""
+    errors: list[dict[str, Any]] = []
+    if data.field_code not in directory.fields:
+        errors.append(_error("field_code", f"Lĩnh vực '{data.field_code}' không tồn tại.", "unknown_field"))
+    for i, level in enumerate(data.levels):
+        if level not in directory.levels:
+            errors.append(_error(f"levels.{i}", f"Cấp '{level}' không tồn tại.", "unknown_level"))
+        elif not directory.level_active(level, today):
+            errors.append(
+                _error(
+                    f"levels.{i}", f"{directory.levels[level].name} không còn được tổ chức.", "inactive_level"
+                )
+            )
+        elif level not in {member.value for member in AdminLevel}:
+            errors.append(
+                _error(f"levels.{i}", f"Cấp '{level}' chưa có trong hợp đồng sự kiện.", "unsupported_level")
+            )
+    agencies = [("implementing_agency_code", data.implementing_agency_code)]
+    if data.competent_agency_code:
+        agencies.append(("competent_agency_code", data.competent_agency_code))
+    agencies += [(f"steps.{i}.agency_code", s.agency_code) for i, s in enumerate(data.steps) if s.agency_code]
+    for where, code in agencies:
+        agency = directory.agencies.get(code)
+        if agency is None:
+            errors.append(_error(where, f"Cơ quan '{code}' không tồn tại.", "unknown_agency"))
+        elif not agency.active:
+            errors.append(_error(where, f"Cơ quan '{agency.name}' không còn hoạt động.", "inactive_agency"))
+    return errors
+
+
+def _agency_ref(code: str, directory: Directory) -> AgencyRef:
+    agency = directory.agencies[code]
+    return AgencyRef(code=agency.code, name=agency.name)
+
+
+def build_snapshot(data: ProcedureIn, version: int, directory: Directory) -> ProcedureSnapshot:
+    """The contract's snapshot of ``data`` published as ``version`` (agency and field names resolved)."""
+    field_row = directory.fields[data.field_code]
+    ranks = {code: level.rank for code, level in directory.levels.items()}
+    return ProcedureSnapshot(
+        code=data.code,
+        version=version,
+        name=data.name,
+        field=FieldRef(code=field_row.code, name=field_row.name),
+        levels=tuple(AdminLevel(level) for level in sorted(data.levels, key=lambda code: ranks[code])),
+        implementing_agency=_agency_ref(data.implementing_agency_code, directory),
+        competent_agency=_agency_ref(data.competent_agency_code, directory)
+        if data.competent_agency_code
+        else None,
+        online_level=data.online_level,
+        online_mode=data.online_mode,
+        applicant_kinds=tuple(data.applicant_kinds),
+        cases=tuple(
+            ProcedureCase(
+                code=case.code,
+                name=case.name,
+                channels=tuple(
+                    ChannelTerms(
+                        channel=terms.channel,
+                        processing_days=terms.processing_days,
+                        fee_items=tuple(
+                            ProcedureFeeItem(name=f.name, kind=f.kind, amount=f.amount, exemption=f.exemption)
+                            for f in terms.fee_items
+                        ),
+                    )
+                    for terms in case.channels
+                ),
+            )
+            for case in data.cases
+        ),
+        documents=tuple(
+            RequiredDocument(
+                code=d.code,
+                name=d.name,
+                originals=d.originals,
+                copies=d.copies,
+                form_ref=d.form_ref,
+                required=d.required,
+                case_codes=tuple(d.case_codes),
+            )
+            for d in data.documents
+        ),
+        steps=tuple(
+            ProcedureStep(
+                order=s.order,
+                name=s.name,
+                role=s.role,
+                agency=_agency_ref(s.agency_code, directory) if s.agency_code else None,
+                share_percent=s.share_percent,
+            )
+            for s in sorted(data.steps, key=lambda step: step.order)
+        ),
+        fee_timing=data.fee_timing,
+        result=data.result,
+        legal_basis=tuple(data.legal_basis),
+    )
+
+
+def projection(data: ProcedureIn, directory: Directory) -> dict[str, Any]:
+    """The columns the search reads, computed from the version being published."""
+    terms = [t for case in data.cases for t in case.channels]
+    field_row = directory.fields[data.field_code]
+    searchable = " ".join([data.name, *data.keywords, field_row.name, data.code])
+    return {
+        "name": data.name,
+        "name_key": name_key(data.name),
+        "search_text": fold(searchable),
+        "field_code": data.field_code,
+        "implementing_agency_code": data.implementing_agency_code,
+        "competent_agency_code": data.competent_agency_code,
+        "online_level": data.online_level,
+        "online_mode": data.online_mode.value if data.online_mode else None,
+        "min_days": min(t.processing_days for t in terms),
+        "max_days": max(t.processing_days for t in terms),
+        "min_fee": min(sum(f.amount for f in t.fee_items) for t in terms),
+    }

@@ -1,0 +1,171 @@
+"""Fixtures of catalog-svc's tests: a seeded app over ASGI, tokens for each role, the search quality cases."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from catalog_svc.app import MIGRATIONS, create_app
+from catalog_svc.seed import seed
+from catalog_svc.settings import Settings
+from motcua_shared.chassis.auth import Role
+from motcua_shared.chassis.bus.base import Bus
+from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
+from motcua_shared.chassis.migrations import aupgrade
+from motcua_shared.chassis.settings import DbSettings
+
+KEY = SigningKey.generate()
+
+
+def bearer(role: Role, *, agency: str | None = None, subject: str = "someone") -> dict[str, str]:
+    """An Authorization header for a caller in ``role``."""
+    token = issue_token(
+        KEY,
+        subject=subject,
+        role=role,
+        issuer="motcua",
+        audience="motcua",
+        ttl=timedelta(hours=1),
+        agency_code=agency,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+ADMIN = bearer(Role.ADMIN, subject="admin-1")
+CITIZEN = bearer(Role.CITIZEN, subject="citizen-1")
+OFFICER = bearer(Role.OFFICER, agency="hue.so-tu-phap", subject="officer-1")
+
+
+@dataclass(frozen=True)
+class SearchCase:
+    """A query, its filters, and what must come first (or be among the first hits)."""
+
+    query: str
+    first: str | None = None
+    among_top: tuple[str, ...] = ()
+    top: int = 3
+    params: tuple[tuple[str, str], ...] = ()
+
+
+#: Run on SQLite and on PostgreSQL alike. Codes are those of catalog_svc/data/procedures.json.
+SEARCH_CASES: tuple[SearchCase, ...] = (
+    SearchCase("giay phep xay dung", first="HUE-XD-01"),
+    SearchCase("Cấp giấy phép xây dựng", first="HUE-XD-01"),
+    SearchCase("xay dung giay phep", first="HUE-XD-01"),
+    SearchCase("giay phep xd nha o", among_top=("HUE-XD-01",)),
+    SearchCase("khai sinh", first="1.001193"),
+    SearchCase("Đăng ký khai sinh", first="1.001193"),
+    SearchCase("dang ky khai sin", first="1.001193"),
+    SearchCase("ĐĂNG KÝ KẾT HÔN", first="1.000894"),
+    SearchCase("ket hon", first="1.000894"),
+    SearchCase("khai tu", first="1.000656"),
+    SearchCase("ly lich tu phap", among_top=("HUE-LLTP-01",)),
+    SearchCase("phieu ly lich tu phap cong dan", first="HUE-LLTP-01"),
+    SearchCase("dang ky ho kinh doanh", first="HUE-HKD-01"),
+    SearchCase("thuong tru", first="HUE-CT-TT-01"),
+    SearchCase("đổi bằng lái", first="HUE-DB-11"),
+    SearchCase("tro cap xa hoi", among_top=("HUE-BTXH-01",)),
+    SearchCase("chung thuc ban sao", first="HUE-CT-01"),
+    SearchCase("1.001193", first="1.001193"),
+    SearchCase("chuyen truong", first="HUE-GD-10"),
+    SearchCase("giay phep", among_top=("HUE-XD-01",), params=(("field", "xaydung"),)),
+    SearchCase(
+        "phu hieu", among_top=("HUE-DB-01",), top=8, params=(("online", "full"), ("level", "province"))
+    ),
+    SearchCase("khai sinh", first="1.001193", params=(("agency", "hue.ubnd-xa"),)),
+)
+
+
+@pytest.fixture
+def search_cases() -> tuple[SearchCase, ...]:
+    """The shared search quality cases."""
+    return SEARCH_CASES
+
+
+def settings_for(url: str, **overrides: Any) -> Settings:
+    """Settings on database ``url``, checking tokens signed by :data:`KEY`."""
+    return Settings(db=DbSettings(url=url), **overrides)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, bus: Bus, *, seeded: bool = True
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """The app on ``settings`` and ``bus`` (migrated, seeded), and a client over ASGI."""
+    await aupgrade(MIGRATIONS, settings.db.url)
+    if seeded:
+        await seed(settings)
+    app = create_app(settings, bus=bus, key_source=lambda: jwks([KEY]), configure_logs=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://catalog") as client:
+            yield client, app
+
+
+@pytest.fixture
+async def local_bus(tmp_path: Path) -> AsyncIterator[LocalBus]:
+    """The in-process bus on a file of this test."""
+    bus = LocalBus(tmp_path / "bus.db", partitions=2)
+    await bus.start()
+    yield bus
+    await bus.stop()
+
+
+@pytest.fixture
+async def client(tmp_path: Path, local_bus: LocalBus) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a catalog-svc on its own seeded SQLite database."""
+    async with running(settings_for(f"sqlite+aiosqlite:///{tmp_path}/catalog.db"), local_bus) as (c, _):
+        yield c
+
+
+@pytest.fixture
+def procedure_body() -> Callable[..., dict[str, Any]]:
+    """A valid new procedure (as an admin would send it), with overrides."""
+
+    def make(**overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "code": "HUE-TEST-01",
+            "code_kind": "local",
+            "name": "Cấp giấy phép tổ chức lễ hội truyền thống",
+            "field_code": "giaoduc",
+            "levels": ["commune"],
+            "implementing_agency_code": "hue.ubnd-xa",
+            "online_level": 3,
+            "online_mode": "partial",
+            "applicant_kinds": ["organisation"],
+            "cases": [
+                {
+                    "code": "chung",
+                    "name": "Trường hợp chung",
+                    "channels": [
+                        {
+                            "channel": "online",
+                            "processing_days": 5,
+                            "fee_items": [{"name": "Lệ phí thử", "kind": "lệ_phí", "amount": 20000}],
+                        },
+                        {"channel": "counter", "processing_days": 5},
+                    ],
+                }
+            ],
+            "documents": [{"code": "don", "name": "Đơn đề nghị", "originals": 1, "copies": 0}],
+            "steps": [
+                {"order": 1, "name": "Tiếp nhận", "role": "one_stop", "share_percent": 20},
+                {"order": 2, "name": "Thẩm định", "role": "specialist", "share_percent": 80},
+            ],
+            "fee_timing": "result",
+            "result": "Giấy phép",
+            "legal_basis": ["Nghị định số 110/2018/NĐ-CP"],
+            "sources": [{"url": "https://example.gov.vn/thu-tuc", "note": "nguồn thử"}],
+        }
+        body.update(overrides)
+        return body
+
+    return make

@@ -1,0 +1,125 @@
+"""The catalogue on the stack's parts: search on PostgreSQL (same answers as SQLite), events on Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from catalog_testkit import ADMIN, SearchCase, running, settings_for
+
+from motcua_shared.chassis.bus.kafka import KafkaBus
+from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.settings import BusSettings
+from motcua_shared.contracts import topics
+from motcua_shared.contracts.catalog import ProcedurePublished, ProcedureWithdrawn
+
+pytestmark = pytest.mark.integration
+
+
+async def _codes(client: httpx.AsyncClient, case: SearchCase, size: int = 10) -> tuple[list[str], str]:
+    response = await client.get(
+        "/api/v1/procedures", params={"q": case.query, "size": size, **dict(case.params)}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return [item["code"] for item in body["items"]], body["match"]
+
+
+async def test_search_quality_cases_on_postgres(
+    fresh_pg_url: str, local_bus: LocalBus, search_cases: tuple[SearchCase, ...]
+) -> None:
+    async with running(settings_for(fresh_pg_url), local_bus) as (client, _):
+        failures: list[tuple[str, object, list[str]]] = []
+        for case in search_cases:
+            codes, _match = await _codes(client, case)
+            if case.first and (not codes or codes[0] != case.first):
+                failures.append((case.query, case.first, codes[:3]))
+            if case.among_top and not set(case.among_top) <= set(codes[: case.top]):
+                failures.append((case.query, case.among_top, codes[: case.top]))
+        assert not failures
+
+
+async def test_sqlite_and_postgres_give_the_same_top_results(
+    fresh_pg_url: str, tmp_path: Path, local_bus: LocalBus, search_cases: tuple[SearchCase, ...]
+) -> None:
+    exact_cases = [*search_cases, SearchCase("dang ky", params=(("level", "commune"),)), SearchCase("cap")]
+    answers: dict[str, list[tuple[list[str], str]]] = {}
+    for name, url in (("sqlite", f"sqlite+aiosqlite:///{tmp_path}/catalog.db"), ("postgres", fresh_pg_url)):
+        async with running(settings_for(url), local_bus) as (client, _):
+            answers[name] = [await _codes(client, case) for case in exact_cases]
+    for case, lite, pg in zip(exact_cases, answers["sqlite"], answers["postgres"], strict=True):
+        if lite[1] == "exact":
+            assert lite == pg, case.query
+
+
+async def test_trigrams_forgive_misspellings_on_postgres(fresh_pg_url: str, local_bus: LocalBus) -> None:
+    async with running(settings_for(fresh_pg_url), local_bus) as (client, _):
+        codes, match = await _codes(client, SearchCase("dang ky khai sinhh"))
+        assert match == "fuzzy"
+        assert "1.001193" in codes[:3]
+        codes, match = await _codes(client, SearchCase("giay phep xay dng"))
+        assert match == "fuzzy"
+        assert "HUE-XD-01" in codes[:3]
+        codes, match = await _codes(client, SearchCase("ly lich tu phapp"))
+        assert match == "fuzzy"
+        assert "HUE-LLTP-01" in codes[:3]
+
+
+async def _read_until(consumer: AIOKafkaConsumer, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    async def loop() -> dict[str, Any]:
+        async for record in consumer:
+            envelope: dict[str, Any] = json.loads(record.value)
+            if wanted(envelope):
+                return envelope
+        raise AssertionError("consumer stopped")
+
+    return await asyncio.wait_for(loop(), 60)
+
+
+async def test_each_publish_and_withdraw_is_an_event_on_kafka(
+    fresh_pg_url: str, kafka_bootstrap: str, procedure_body: Callable[..., dict[str, Any]]
+) -> None:
+    bus_settings = BusSettings(kind="kafka", bootstrap_servers=kafka_bootstrap, partitions=4)
+    bus = KafkaBus(bus_settings, client_id=f"catalog-test-{uuid.uuid4().hex[:6]}")
+    await bus.start()
+    consumer = AIOKafkaConsumer(
+        topics.CATALOG,
+        bootstrap_servers=kafka_bootstrap,
+        group_id=f"catalog-test-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    code = f"HUE-KAFKA-{uuid.uuid4().hex[:6].upper()}"
+    try:
+        async with running(settings_for(fresh_pg_url, bus=bus_settings), bus) as (client, _):
+            assert (
+                await client.post("/api/v1/procedures", json=procedure_body(code=code), headers=ADMIN)
+            ).status_code == 201
+            assert (await client.post(f"/api/v1/procedures/{code}/publish", headers=ADMIN)).status_code == 200
+            withdrawn = await client.post(
+                f"/api/v1/procedures/{code}/withdraw", json={"reason": "thử"}, headers=ADMIN
+            )
+            assert withdrawn.status_code == 200
+            await consumer.start()
+            published = await _read_until(
+                consumer, lambda e: e["subject"] == code and e["type"] == ProcedurePublished.TYPE
+            )
+            event = ProcedurePublished.model_validate(published["data"])
+            assert event.version == 1
+            assert event.procedure.code == code
+            assert event.procedure.cases[0].channels[0].fee_items[0].amount == 20000
+            assert published["source"] == "/motcua/catalog"
+            gone = await _read_until(
+                consumer, lambda e: e["subject"] == code and e["type"] == ProcedureWithdrawn.TYPE
+            )
+            assert ProcedureWithdrawn.model_validate(gone["data"]).reason == "thử"
+    finally:
+        await consumer.stop()
+        await bus.stop()

@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -193,18 +193,27 @@ def event_on(topic: str) -> type[BenchHappened]:
 
 
 class EffectUow(UnitOfWork):
-    """The consumer's unit of work: notes the wall-clock time right after its commit returned."""
+    """The consumer's unit of work: notes the wall clock right after its commit returned.
+
+    Every event handled in the transaction gets that time: one per transaction on the one-by-one path, all
+    of a poll batch on the runner's batched path.
+    """
 
     def __init__(self, db: Database, *, source: str, effects: dict[int, float]) -> None:
         super().__init__(db, source=source)
         self._effects = effects
-        self.seq: int | None = None
+        self.seqs: list[int] = []
 
     async def commit(self) -> None:
         await super().commit()
-        if self.seq is not None:
-            self._effects[self.seq] = time.time()
-            self.seq = None
+        now = time.time()
+        for seq in self.seqs:
+            self._effects[seq] = now
+        self.seqs = []
+
+    async def rollback(self) -> None:
+        await super().rollback()
+        self.seqs = []
 
 
 class TimedBus(Bus):
@@ -239,6 +248,9 @@ class TimedBus(Bus):
         return await self.inner.ping()
 
 
+Role = Literal["both", "producer", "consumer"]
+
+
 @dataclass
 class WorkerConfig:
     """What one worker process runs; passed as JSON on its command line."""
@@ -247,6 +259,9 @@ class WorkerConfig:
     backend: Backend
     work_dir: str
     result_path: str
+    role: Role = "both"
+    sync_dir: str | None = None
+    topic: str | None = None
     bootstrap: str | None = None
     pg_admin_url: str | None = None
     delete_topic: bool = False
@@ -264,7 +279,7 @@ class WorkerConfig:
 
 
 class MemoryPhases:
-    """The worker's own RSS, sampled on its event loop; the peak per phase of the scenario."""
+    """The worker's own RSS, sampled on its event loop: the peak per phase of the scenario."""
 
     def __init__(self) -> None:
         self._proc = psutil.Process()
@@ -298,13 +313,33 @@ class MemoryPhases:
         self.sample()
 
 
+class CpuWindow:
+    """CPU used by this process and by the whole machine between ``start()`` and ``stop()``."""
+
+    def __init__(self) -> None:
+        self._wall = 0.0
+        self._cpu = 0.0
+        self.figures: dict[str, float] = {}
+
+    def start(self) -> None:
+        psutil.cpu_percent(None)
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def stop(self) -> None:
+        wall = time.perf_counter() - self._wall
+        self.figures = {
+            "process_cpu_pct": round(100 * (time.process_time() - self._cpu) / wall, 1) if wall else 0.0,
+            "machine_cpu_pct": psutil.cpu_percent(None),
+        }
+
+
 class Backbone:
     """A producer database with its outbox, a consumer database with the effect table, one bus."""
 
     def __init__(self, cfg: WorkerConfig) -> None:
         self.cfg = cfg
         self.run_id = uuid.uuid4().hex[:10]
-        self.topic = f"motcua.bench.{self.run_id}.v1"
+        self.topic = cfg.topic or f"motcua.bench.{self.run_id}.v1"
         self.event = event_on(self.topic)
         self.settings = BusSettings(
             kind="kafka" if cfg.backend == "kafka" else "memory",
@@ -314,27 +349,35 @@ class Backbone:
         )
         self._pg_names: list[str] = []
         self.bus: Bus
-        self.producer_db: Database
-        self.consumer_db: Database
+        self.dbs: dict[str, Database] = {}
         self.note = "x" * cfg.payload_bytes
+
+    @property
+    def producer_db(self) -> Database:
+        return self.dbs["producer"]
+
+    @property
+    def consumer_db(self) -> Database:
+        return self.dbs["consumer"]
 
     async def open(self) -> None:
         cfg = self.cfg
+        sides = ["producer", "consumer"] if cfg.role == "both" else [cfg.role]
+        urls: dict[str, str] = {}
         if cfg.backend == "kafka":
             if cfg.pg_admin_url is None or cfg.bootstrap is None:
                 raise ValueError("the kafka backend needs a PostgreSQL admin URL and a Kafka bootstrap")
-            self._pg_names = [f"bench_{self.run_id}_producer", f"bench_{self.run_id}_consumer"]
+            names = {side: f"bench_{self.run_id}_{side}" for side in sides}
+            self._pg_names = list(names.values())
             await create_databases_async(cfg.pg_admin_url, self._pg_names)
-            producer_url, consumer_url = (database_url(cfg.pg_admin_url, n) for n in self._pg_names)
+            urls = {side: database_url(cfg.pg_admin_url, name) for side, name in names.items()}
             self.bus = KafkaBus(self.settings, client_id=f"bench-{self.run_id}")
         else:
             work = Path(cfg.work_dir)
-            producer_url = f"sqlite+aiosqlite:///{work / 'producer.db'}"
-            consumer_url = f"sqlite+aiosqlite:///{work / 'consumer.db'}"
+            urls = {side: f"sqlite+aiosqlite:///{work / side}.db" for side in sides}
             self.bus = LocalBus(work / "bus.db", partitions=cfg.partitions)
-        self.producer_db = Database(DbSettings(url=producer_url))
-        self.consumer_db = Database(DbSettings(url=consumer_url))
-        for db in (self.producer_db, self.consumer_db):
+        for side, url in urls.items():
+            db = self.dbs[side] = Database(DbSettings(url=url))
             async with db.engine.begin() as conn:
                 await conn.run_sync(MessagingBase.metadata.create_all)
                 await conn.run_sync(BenchBase.metadata.create_all)
@@ -343,8 +386,8 @@ class Backbone:
 
     async def close(self) -> None:
         await self.bus.stop()
-        await self.producer_db.dispose()
-        await self.consumer_db.dispose()
+        for db in self.dbs.values():
+            await db.dispose()
         if self.cfg.backend == "kafka" and self.cfg.delete_topic and self.cfg.bootstrap:
             with contextlib.suppress(Exception):
                 await _delete_topic(self.cfg.bootstrap, self.topic)
@@ -371,7 +414,7 @@ class Backbone:
                     handled_at=now,
                 )
             )
-            uow.seq = event.seq
+            uow.seqs.append(event.seq)
             handled[event.seq] = now
 
         return handlers
@@ -384,6 +427,15 @@ class Backbone:
             handlers=self.handlers(handled),
             uow_factory=lambda: EffectUow(self.consumer_db, source="/motcua/bench-consumer", effects=effects),
             settings=self.settings,
+        )
+
+    def relay(self, bus: Bus) -> OutboxRelay:
+        return OutboxRelay(
+            self.producer_db,
+            bus,
+            service="bench-producer",
+            batch_size=self.cfg.relay_batch,
+            poll_interval=self.settings.relay_poll_interval,
         )
 
     async def unpublished(self) -> int:
@@ -435,22 +487,20 @@ async def scenario_throughput(bb: Backbone, memory: MemoryPhases) -> dict[str, A
     result["prefill_eps"] = round(n / elapsed, 1)
 
     memory.enter("relay")
-    relay = OutboxRelay(
-        bb.producer_db,
-        bb.bus,
-        service="bench-producer",
-        batch_size=cfg.relay_batch,
-        poll_interval=bb.settings.relay_poll_interval,
-    )
+    relay = bb.relay(bb.bus)
+    cpu = CpuWindow()
+    cpu.start()
     started = time.perf_counter()
     relay.start()
     done = await wait_until(lambda: relay.published >= n, timeout=cfg.drain_timeout)
     elapsed = time.perf_counter() - started
+    cpu.stop()
     await relay.stop()
     result["relay_s"] = round(elapsed, 3)
     result["relay_published"] = relay.published
     result["relay_complete"] = done
     result["relay_eps"] = round(relay.published / elapsed, 1)
+    result["relay_cpu"] = cpu.figures
     result["unpublished_after"] = await bb.unpublished()
 
     memory.enter("consume")
@@ -458,10 +508,12 @@ async def scenario_throughput(bb: Backbone, memory: MemoryPhases) -> dict[str, A
     effects: dict[int, float] = {}
     runner = bb.runner(bb.bus, handled, effects)
     wall_start = time.time()
+    cpu.start()
     started = time.perf_counter()
     runner.start()
     done = await wait_until(lambda: runner.handled >= n, timeout=cfg.drain_timeout + n / 100)
     elapsed = time.perf_counter() - started
+    cpu.stop()
     await runner.stop()
     first_effect = min(effects.values(), default=wall_start)
     steady = max(effects.values(), default=first_effect) - first_effect
@@ -471,28 +523,28 @@ async def scenario_throughput(bb: Backbone, memory: MemoryPhases) -> dict[str, A
     result["consumer_eps"] = round(runner.handled / elapsed, 1)
     result["consumer_first_effect_s"] = round(first_effect - wall_start, 3)
     result["consumer_eps_steady"] = round((len(effects) - 1) / steady, 1) if steady > 0 else None
+    result["consumer_cpu"] = cpu.figures
     result["consumer_duplicates"] = runner.duplicates
     result["consumer_dead_lettered"] = runner.dead_lettered
     result["effects_in_db"] = await bb.effect_count()
     return result
 
 
-async def scenario_latency(bb: Backbone, memory: MemoryPhases) -> dict[str, Any]:
-    """Relay and consumer running; one event per producer transaction at a steady open-loop rate."""
+async def produce_paced(
+    bb: Backbone,
+    relay: OutboxRelay,
+    memory: MemoryPhases,
+    committed: dict[int, float],
+    consumer_ready: Callable[[], Awaitable[bool]],
+) -> dict[str, Any]:
+    """Warm up, then one event per use-case transaction at ``cfg.rate`` for ``cfg.duration`` seconds.
+
+    Open loop on an absolute schedule: transaction ``i`` starts at ``t0 + i / rate`` whatever happened to
+    the ones before (up to ``max_in_flight`` at once), so a slow system shows as late commits, not as a
+    quietly lower rate. ``committed[seq]`` is the wall clock right after the commit returned.
+    """
     cfg = bb.cfg
     loop = asyncio.get_running_loop()
-    timed = TimedBus(bb.bus)
-    relay = OutboxRelay(
-        bb.producer_db,
-        timed,
-        service="bench-producer",
-        batch_size=cfg.relay_batch,
-        poll_interval=bb.settings.relay_poll_interval,
-    )
-    handled: dict[int, float] = {}
-    effects: dict[int, float] = {}
-    runner = bb.runner(timed, handled, effects)
-    committed: dict[int, float] = {}
     commit_delay: list[float] = []
     errors: list[str] = []
     in_flight = asyncio.Semaphore(cfg.max_in_flight)
@@ -510,83 +562,111 @@ async def scenario_latency(bb: Backbone, memory: MemoryPhases) -> dict[str, Any]
         except Exception as exc:
             errors.append(repr(exc)[:200])
 
-    relay.start()
-    runner.start()
-    result: dict[str, Any] = {
-        "rate": cfg.rate,
-        "duration_s": cfg.duration,
-        "max_in_flight": cfg.max_in_flight,
-    }
-    try:
-        # Warm-up (negative seqs, not counted): connections, topic metadata, the consumer group's join.
-        memory.enter("warmup")
-        started = time.perf_counter()
-        for seq in range(-cfg.warmup_events, 0):
-            await emit(seq, loop.time())
-        warm = await wait_until(
-            lambda: all(s in effects for s in range(-cfg.warmup_events, 0)), timeout=cfg.drain_timeout
-        )
-        result["warmup_s"] = round(time.perf_counter() - started, 3)
-        if not warm:
-            raise RuntimeError("warm-up events were not consumed in time")
-        commit_delay.clear()
-        timed.batches.clear()
+    out: dict[str, Any] = {"rate": cfg.rate, "duration_s": cfg.duration, "max_in_flight": cfg.max_in_flight}
+    # Warm-up (negative seqs, not counted): connections, topic metadata, the consumer group's join.
+    memory.enter("warmup")
+    started = time.perf_counter()
+    for seq in range(-cfg.warmup_events, 0):
+        await emit(seq, loop.time())
+    if not await consumer_ready():
+        raise RuntimeError("the warm-up events were not consumed in time")
+    out["warmup_s"] = round(time.perf_counter() - started, 3)
+    commit_delay.clear()
 
-        memory.enter("steady")
-        total = int(cfg.rate * cfg.duration)
-        period = 1.0 / cfg.rate
-        tasks: set[asyncio.Task[None]] = set()
-        schedule_lag: list[float] = []
-        start = loop.time() + 0.05
-        for seq in range(total):
-            due = start + seq * period  # absolute schedule: no drift, and no catch-up pause hidden
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            schedule_lag.append((loop.time() - due) * 1000)
-            task = asyncio.create_task(emit(seq, due))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        if tasks:
-            await asyncio.gather(*tasks)
-        produced_span = loop.time() - start
-        memory.enter("drain")
-        drained = await wait_until(
-            lambda: all(s in effects for s in committed if s >= 0), timeout=cfg.drain_timeout, every=0.02
-        )
-    finally:
-        await runner.stop()
-        await relay.stop()
-
+    memory.enter("steady")
+    cpu = CpuWindow()
+    cpu.start()
+    total = int(cfg.rate * cfg.duration)
+    tasks: set[asyncio.Task[None]] = set()
+    schedule_lag: list[float] = []
+    start = loop.time() + 0.05
+    for seq in range(total):
+        due = start + seq / cfg.rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        schedule_lag.append((loop.time() - due) * 1000)
+        task = asyncio.create_task(emit(seq, due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks)
+    span = loop.time() - start
+    cpu.stop()
     produced = sum(1 for s in committed if s >= 0)
-    latencies = [(effects[s] - committed[s]) * 1000 for s in committed if s >= 0 and s in effects]
-    handler_latencies = [(handled[s] - committed[s]) * 1000 for s in committed if s >= 0 and s in handled]
-    relay_stage = [
-        (timed.published_at[s] - committed[s]) * 1000 for s in committed if s in timed.published_at
-    ]
-    bus_stage = [
-        (handled[s] - timed.published_at[s]) * 1000
-        for s in committed
-        if s in handled and s in timed.published_at
-    ]
-    commit_stage = [(effects[s] - handled[s]) * 1000 for s in committed if s in effects and s in handled]
-    result.update(
+    out.update(
         {
             "events_scheduled": total,
             "events_committed": produced,
-            "events_consumed": len(latencies),
-            "lost": produced - len(latencies),
             "producer_errors": len(errors),
             "producer_error_sample": errors[:3],
-            "drained": drained,
-            "achieved_rate": round(produced / produced_span, 1) if produced_span > 0 else None,
+            "achieved_rate": round(produced / span, 1) if span > 0 else None,
             "schedule_lag_ms": summary(schedule_lag),
             "producer_commit_delay_ms": summary(commit_delay),
-            "latency_ms": summary(latencies),
-            "latency_handler_ms": summary(handler_latencies),
-            "stage_commit_to_published_ms": summary(relay_stage),
-            "stage_published_to_handler_ms": summary(bus_stage),
-            "stage_handler_to_effect_commit_ms": summary(commit_stage),
+            "steady_cpu": cpu.figures,
+        }
+    )
+    return out
+
+
+def latency_figures(
+    committed: Mapping[int, float],
+    published: Mapping[int, float],
+    handled: Mapping[int, float],
+    effects: Mapping[int, float],
+) -> dict[str, Any]:
+    """Latency from each counted event's producer commit to its effect commit, and per stage."""
+    seqs = [s for s in committed if s >= 0]
+
+    def stage(a: Mapping[int, float], b: Mapping[int, float]) -> dict[str, float]:
+        return summary([(b[s] - a[s]) * 1000 for s in seqs if s in a and s in b])
+
+    consumed = sum(1 for s in seqs if s in effects)
+    return {
+        "events_consumed": consumed,
+        "lost": len(seqs) - consumed,
+        "latency_ms": stage(committed, effects),
+        "latency_handler_ms": stage(committed, handled),
+        "stage_commit_to_published_ms": stage(committed, published),
+        "stage_published_to_handler_ms": stage(published, handled),
+        "stage_handler_to_effect_commit_ms": stage(handled, effects),
+    }
+
+
+def _all_in(seqs: Sequence[int] | range, done: Mapping[int, float]) -> Callable[[], bool]:
+    return lambda: all(s in done for s in seqs)
+
+
+async def scenario_latency(bb: Backbone, memory: MemoryPhases) -> dict[str, Any]:
+    """Producer, relay and consumer in this one process (a service that produces and consumes)."""
+    cfg = bb.cfg
+    timed = TimedBus(bb.bus)
+    relay = bb.relay(timed)
+    handled: dict[int, float] = {}
+    effects: dict[int, float] = {}
+    committed: dict[int, float] = {}
+    runner = bb.runner(timed, handled, effects)
+    warmup = range(-cfg.warmup_events, 0)
+
+    async def consumer_ready() -> bool:
+        timed.batches.clear()
+        ok = await wait_until(_all_in(warmup, effects), timeout=cfg.drain_timeout)
+        timed.batches.clear()
+        return ok
+
+    relay.start()
+    runner.start()
+    try:
+        result = await produce_paced(bb, relay, memory, committed, consumer_ready)
+        memory.enter("drain")
+        counted = [s for s in committed if s >= 0]
+        result["drained"] = await wait_until(_all_in(counted, effects), timeout=cfg.drain_timeout, every=0.02)
+    finally:
+        await runner.stop()
+        await relay.stop()
+    result.update(latency_figures(committed, timed.published_at, handled, effects))
+    result.update(
+        {
             "relay_publishes": len(timed.batches),
             "relay_batch_mean": round(sum(timed.batches) / len(timed.batches), 2) if timed.batches else None,
             "relay_batch_max": max(timed.batches, default=0),
@@ -596,6 +676,95 @@ async def scenario_latency(bb: Backbone, memory: MemoryPhases) -> dict[str, Any]
         }
     )
     return result
+
+
+async def _wait_for_file(path: Path, timeout: float) -> bool:
+    return await wait_until(path.exists, timeout=timeout, every=0.02)
+
+
+def _write_atomically(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+async def scenario_split_producer(bb: Backbone, memory: MemoryPhases) -> dict[str, Any]:
+    """The producing service of the split topology: use cases and relay; the consumer is another process."""
+    cfg = bb.cfg
+    sync = Path(cast(str, cfg.sync_dir))
+    timed = TimedBus(bb.bus)
+    relay = bb.relay(timed)
+    committed: dict[int, float] = {}
+
+    async def consumer_ready() -> bool:
+        ok = await _wait_for_file(sync / "consumer-ready", cfg.drain_timeout)
+        timed.batches.clear()
+        return ok
+
+    relay.start()
+    try:
+        result = await produce_paced(bb, relay, memory, committed, consumer_ready)
+        memory.enter("drain")
+        await wait_until(lambda: all(s in timed.published_at for s in committed), timeout=cfg.drain_timeout)
+    finally:
+        await relay.stop()
+        _write_atomically(sync / "producer-done.json", sorted(committed))
+    result.update(
+        {
+            "relay_publishes": len(timed.batches),
+            "relay_batch_mean": round(sum(timed.batches) / len(timed.batches), 2) if timed.batches else None,
+            "relay_batch_max": max(timed.batches, default=0),
+            "committed": committed,
+            "published": timed.published_at,
+        }
+    )
+    return result
+
+
+async def scenario_split_consumer(bb: Backbone, memory: MemoryPhases) -> dict[str, Any]:
+    """The consuming service of the split topology: its consumer runner only."""
+    cfg = bb.cfg
+    sync = Path(cast(str, cfg.sync_dir))
+    handled: dict[int, float] = {}
+    effects: dict[int, float] = {}
+    runner = bb.runner(bb.bus, handled, effects)
+    runner.start()
+    cpu = CpuWindow()
+    result: dict[str, Any] = {}
+    try:
+        memory.enter("warmup")
+        if not await wait_until(_all_in(range(-cfg.warmup_events, 0), effects), timeout=cfg.drain_timeout):
+            raise RuntimeError("the warm-up events were not consumed in time")
+        (sync / "consumer-ready").touch()
+        memory.enter("steady")
+        cpu.start()
+        done = sync / "producer-done.json"
+        await _wait_for_file(done, cfg.duration + 2 * cfg.drain_timeout)
+        cpu.stop()
+        memory.enter("drain")
+        counted = [s for s in json.loads(done.read_text(encoding="utf-8")) if s >= 0]
+        result["drained"] = await wait_until(_all_in(counted, effects), timeout=cfg.drain_timeout, every=0.02)
+    finally:
+        await runner.stop()
+    result.update(
+        {
+            "steady_cpu": cpu.figures,
+            "consumer_duplicates": runner.duplicates,
+            "consumer_dead_lettered": runner.dead_lettered,
+            "effects_in_db": await bb.effect_count(),
+            "handled": handled,
+            "effects": effects,
+        }
+    )
+    return result
+
+
+SCENARIOS: dict[tuple[Scenario, Role], Callable[[Backbone, MemoryPhases], Awaitable[dict[str, Any]]]] = {
+    ("throughput", "both"): scenario_throughput,
+    ("latency", "both"): scenario_latency,
+    ("latency", "producer"): scenario_split_producer,
+    ("latency", "consumer"): scenario_split_consumer,
+}
 
 
 async def worker_main(cfg: WorkerConfig) -> dict[str, Any]:
@@ -610,10 +779,7 @@ async def worker_main(cfg: WorkerConfig) -> dict[str, Any]:
     await bb.open()
     memory.enter("ready")
     try:
-        if cfg.scenario == "throughput":
-            result = await scenario_throughput(bb, memory)
-        else:
-            result = await scenario_latency(bb, memory)
+        result = await SCENARIOS[(cfg.scenario, cfg.role)](bb, memory)
     finally:
         memory.enter("teardown")
         await bb.close()
@@ -768,35 +934,74 @@ def kafka_and_postgres(args: argparse.Namespace) -> Iterator[Infra]:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def launch_worker(
-    cfg: WorkerConfig, *, probes: Mapping[str, Callable[[], float | None]], timeout: float
-) -> dict[str, Any]:
-    """Run one worker process; returns its result, plus the peaks of ``probes`` sampled meanwhile."""
-    log_path = Path(cfg.work_dir) / "worker.log"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(asdict(cfg))]
+def launch_workers(
+    cfgs: Sequence[WorkerConfig], *, probes: Mapping[str, Callable[[], float | None]], timeout: float
+) -> list[dict[str, Any]]:
+    """Run worker processes side by side (started in order); their results, with ``probes``' peaks."""
     began = time.perf_counter()
-    with log_path.open("wb") as log, PeakSampler(probes) as sampler:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    procs: list[tuple[WorkerConfig, subprocess.Popen[bytes], Path]] = []
+    deadline = time.monotonic() + timeout
+    with PeakSampler(probes) as sampler:
         try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            code = -9
-    result_path = Path(cfg.result_path)
-    if code != 0 or not result_path.exists():
-        tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
-        return {"error": f"worker exited with {code}", "log_tail": tail}
-    result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
-    result["wall_s"] = round(time.perf_counter() - began, 2)
-    result["sampled_peak_mb"] = sampler.peak
-    return result
+            for cfg in cfgs:
+                log_path = Path(cfg.work_dir) / f"worker-{cfg.role}.log"
+                cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(asdict(cfg))]
+                with log_path.open("wb") as log:
+                    popen = subprocess.Popen(  # noqa: S603 (our own argv)
+                        cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+                    )
+                procs.append((cfg, popen, log_path))
+            for _, popen, _ in procs:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    popen.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        finally:
+            for _, popen, _ in procs:
+                if popen.poll() is None:
+                    popen.kill()
+                    popen.wait()
+    results: list[dict[str, Any]] = []
+    for cfg, popen, log_path in procs:
+        result_path = Path(cfg.result_path)
+        if popen.returncode != 0 or not result_path.exists():
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+            results.append({"error": f"{cfg.role} worker exited with {popen.returncode}", "log_tail": tail})
+            continue
+        result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+        result["wall_s"] = round(time.perf_counter() - began, 2)
+        result["sampled_peak_mb"] = sampler.peak
+        results.append(result)
+    return results
+
+
+def merge_split(producer: dict[str, Any], consumer: dict[str, Any]) -> dict[str, Any]:
+    """The split topology's figures: the producer's commit times against the consumer's effect times."""
+    for part in (producer, consumer):
+        if "error" in part:
+            return {"error": part["error"], "log_tail": part.get("log_tail", "")}
+
+    def times(part: dict[str, Any], key: str) -> dict[int, float]:
+        return {int(k): float(v) for k, v in part.pop(key).items()}
+
+    committed, published = times(producer, "committed"), times(producer, "published")
+    handled, effects = times(consumer, "handled"), times(consumer, "effects")
+    merged = {
+        k: v for k, v in producer.items() if k not in ("rss_peak_mb_by_phase", "pid", "sampled_peak_mb")
+    }
+    merged.update(latency_figures(committed, published, handled, effects))
+    merged["drained"] = consumer.get("drained")
+    merged["consumer_steady_cpu"] = consumer.get("steady_cpu")
+    merged["consumer_duplicates"] = consumer.get("consumer_duplicates")
+    merged["effects_in_db"] = consumer.get("effects_in_db")
+    merged["producer_rss_peak_mb_by_phase"] = producer["rss_peak_mb_by_phase"]
+    merged["consumer_rss_peak_mb_by_phase"] = consumer["rss_peak_mb_by_phase"]
+    merged["sampled_peak_mb"] = producer.get("sampled_peak_mb", {})
+    return merged
 
 
 def run_backend(
     backend: Backend, args: argparse.Namespace, *, infra: Infra | None, root: Path
 ) -> dict[str, Any]:
-    """The throughput and the latency scenario of ``backend``, each in a fresh worker and a fresh work dir."""
+    """The scenarios of ``backend``, each in fresh worker processes, databases and topic."""
     out: dict[str, Any] = {}
     probes: dict[str, Callable[[], float | None]] = {}
     if infra is not None and infra.jvm is not None:
@@ -804,30 +1009,44 @@ def run_backend(
         probes["kafka_jvm_rss_mb"] = lambda: rss_mb(jvm)
         out["kafka_jvm_idle_rss_mb"] = rss_mb(jvm)
         out["kafka_jvm_xmx_mb"] = infra.xmx_mb
-    for scenario in cast(list[Scenario], ["throughput", "latency"]):
-        work = root / f"{backend}-{scenario}"
+    runs: list[tuple[str, Scenario, list[Role]]] = [
+        ("throughput", "throughput", ["both"]),
+        ("latency", "latency", ["both"]),
+    ]
+    if backend == "kafka" and not args.no_split:
+        runs.append(("latency_split", "latency", ["consumer", "producer"]))
+    for name, scenario, roles in runs:
+        work = root / f"{backend}-{name}"
         work.mkdir(parents=True)
-        cfg = WorkerConfig(
-            scenario=scenario,
-            backend=backend,
-            work_dir=str(work),
-            result_path=str(work / "result.json"),
-            bootstrap=infra.bootstrap if infra else None,
-            pg_admin_url=infra.pg_admin_url if infra else None,
-            delete_topic=bool(infra is not None and infra.broker is None),
-            events=args.events,
-            tx_size=args.tx_size,
-            relay_batch=args.relay_batch,
-            rate=args.rate,
-            duration=args.duration,
-            partitions=args.partitions,
-            max_in_flight=args.max_in_flight,
-            payload_bytes=args.payload_bytes,
-            uvloop=not args.no_uvloop,
-        )
-        print(f"  {BACKEND_LABEL[backend]}: {scenario} ...", flush=True)
-        result = launch_worker(cfg, probes=probes, timeout=args.worker_timeout)
-        out[scenario] = result
+        topic = f"motcua.bench.{uuid.uuid4().hex[:10]}.v1"
+        cfgs = [
+            WorkerConfig(
+                scenario=scenario,
+                backend=backend,
+                work_dir=str(work),
+                result_path=str(work / f"result-{role}.json"),
+                role=role,
+                sync_dir=str(work),
+                topic=topic,
+                bootstrap=infra.bootstrap if infra else None,
+                pg_admin_url=infra.pg_admin_url if infra else None,
+                delete_topic=bool(infra is not None and infra.broker is None and role != "consumer"),
+                events=args.events,
+                tx_size=args.tx_size,
+                relay_batch=args.relay_batch,
+                rate=args.rate,
+                duration=args.duration,
+                partitions=args.partitions,
+                max_in_flight=args.max_in_flight,
+                payload_bytes=args.payload_bytes,
+                uvloop=not args.no_uvloop,
+            )
+            for role in roles
+        ]
+        print(f"  {BACKEND_LABEL[backend]}: {name} ...", flush=True)
+        results = launch_workers(cfgs, probes=probes, timeout=args.worker_timeout)
+        result = merge_split(results[1], results[0]) if len(results) == 2 else results[0]
+        out[name] = result
         if "error" in result:
             print(f"    FAILED: {result['error']}\n{result['log_tail']}", file=sys.stderr, flush=True)
         else:
@@ -876,20 +1095,21 @@ def _server_process(root: psutil.Process) -> psutil.Process:
 
 
 async def _http_load(base: str, total: int, concurrency: int) -> dict[str, Any]:
+    """``total`` GETs alternating /readyz and /healthz from ``concurrency`` clients; statuses and timings."""
     statuses: dict[str, int] = {}
-    timings: list[float] = []
-    paths = ["/readyz", "/healthz"]
+    timings: dict[str, list[float]] = {"/readyz": [], "/healthz": []}
+    paths = list(timings)
     counter = iter(range(total))
 
     async def client_loop(client: httpx.AsyncClient) -> None:
         for i in counter:
+            path = paths[i % 2]
             began = time.perf_counter()
             try:
-                response = await client.get(paths[i % 2])
-                key = f"{paths[i % 2]} {response.status_code}"
+                key = f"{path} {(await client.get(path)).status_code}"
             except httpx.HTTPError as exc:
-                key = f"{paths[i % 2]} {type(exc).__name__}"
-            timings.append((time.perf_counter() - began) * 1000)
+                key = f"{path} {type(exc).__name__}"
+            timings[path].append((time.perf_counter() - began) * 1000)
             statuses[key] = statuses.get(key, 0) + 1
 
     began = time.perf_counter()
@@ -902,7 +1122,7 @@ async def _http_load(base: str, total: int, concurrency: int) -> dict[str, Any]:
         "seconds": round(elapsed, 2),
         "requests_per_s": round(total / elapsed, 1),
         "statuses": statuses,
-        "request_ms": summary(timings),
+        "request_ms": {path: summary(values) for path, values in timings.items()},
     }
 
 
@@ -997,6 +1217,67 @@ def _fmt(value: float | None, unit: str = "", digits: int = 0) -> str:
     return f"{value:,.{digits}f}{unit}"
 
 
+def _peak(phases: Mapping[str, float]) -> float | None:
+    """The peak RSS under load: the steady and drain phases of a latency run."""
+    return max((phases.get(p, 0.0) for p in ("steady", "drain")), default=0.0) or None
+
+
+def _latency_checks(
+    mode: str, lat: Mapping[str, Any], args: argparse.Namespace, *, split: bool
+) -> list[Check]:
+    """The latency line and the service-RSS line of one latency run."""
+    where = "producer and consumer in 2 processes" if split else "in 1 process"
+    if "error" in lat:
+        return [Check(mode, f"latency scenario ({where})", lat["error"], "runs", False)]
+    ms = lat.get("latency_ms", {})
+    achieved = lat.get("achieved_rate") or 0.0
+    ok = (
+        ms.get("count", 0) > 0
+        and ms["p99"] < LATENCY_P99_TARGET_MS
+        and achieved >= RATE_TOLERANCE * args.rate
+        and lat.get("lost", 1) == 0
+    )
+    measured = (
+        f"p50 {_fmt(ms.get('p50'), digits=1)} / p99 {_fmt(ms.get('p99'), digits=1)} / "
+        f"max {_fmt(ms.get('max'), digits=1)} ms at {_fmt(achieved, ' ev/s')}, lost {lat.get('lost')}"
+    )
+    checks = [
+        Check(
+            mode,
+            f"latency outbox commit → effect commit, {where} ({lat.get('duration_s')} s)",
+            measured,
+            f"p99 < {LATENCY_P99_TARGET_MS:.0f} ms at {args.rate:,.0f} ev/s",
+            ok,
+        )
+    ]
+    if split:
+        producer = _peak(lat.get("producer_rss_peak_mb_by_phase", {}))
+        consumer = _peak(lat.get("consumer_rss_peak_mb_by_phase", {}))
+        checks.append(
+            Check(
+                mode,
+                "service RSS, 2 processes: producer + relay / consumer (peak under load)",
+                f"{_fmt(producer, digits=1)} / {_fmt(consumer, ' MB', 1)}",
+                f"≤ {SERVICE_RSS_TARGET_MB:.0f} MB",
+                None
+                if producer is None or consumer is None
+                else max(producer, consumer) <= SERVICE_RSS_TARGET_MB,
+            )
+        )
+    else:
+        service = _peak(lat.get("rss_peak_mb_by_phase", {}))
+        checks.append(
+            Check(
+                mode,
+                "service RSS: producer + relay + consumer in 1 process (peak under load)",
+                _fmt(service, " MB", 1),
+                f"≤ {SERVICE_RSS_TARGET_MB:.0f} MB",
+                service is not None and service <= SERVICE_RSS_TARGET_MB,
+            )
+        )
+    return checks
+
+
 def build_checks(results: Mapping[str, Any], args: argparse.Namespace) -> list[Check]:
     """The summary lines, from the raw results."""
     checks: list[Check] = []
@@ -1028,48 +1309,15 @@ def build_checks(results: Mapping[str, Any], args: argparse.Namespace) -> list[C
                     None if tp.get("consumer_complete") else False,
                 )
             )
-        lat = data.get("latency", {})
-        if "error" in lat:
-            checks.append(Check(mode, "latency scenario", lat["error"], "runs", False))
-        else:
-            ms = lat.get("latency_ms", {})
-            achieved = lat.get("achieved_rate") or 0.0
-            ok = (
-                ms.get("count", 0) > 0
-                and ms["p99"] < LATENCY_P99_TARGET_MS
-                and achieved >= RATE_TOLERANCE * args.rate
-                and lat.get("lost", 1) == 0
-            )
-            measured = (
-                f"p50 {_fmt(ms.get('p50'), digits=1)} / p99 {_fmt(ms.get('p99'), digits=1)} / "
-                f"max {_fmt(ms.get('max'), digits=1)} ms at {_fmt(achieved, ' ev/s')}, lost {lat.get('lost')}"
-            )
-            checks.append(
-                Check(
-                    mode,
-                    f"latency outbox commit → effect commit ({lat.get('duration_s')} s)",
-                    measured,
-                    f"p99 < {LATENCY_P99_TARGET_MS:.0f} ms at {args.rate:,.0f} ev/s",
-                    ok,
-                )
-            )
-            phases = lat.get("rss_peak_mb_by_phase", {})
-            service = max((phases.get(p, 0.0) for p in ("steady", "drain")), default=0.0) or None
-            checks.append(
-                Check(
-                    mode,
-                    "service process RSS (producer + relay + consumer, peak under the latency load)",
-                    _fmt(service, " MB", 1),
-                    f"≤ {SERVICE_RSS_TARGET_MB:.0f} MB",
-                    service is not None and service <= SERVICE_RSS_TARGET_MB,
-                )
-            )
+        checks += _latency_checks(mode, data.get("latency", {}), args, split=False)
+        if "latency_split" in data:
+            checks += _latency_checks(mode, data["latency_split"], args, split=True)
         if backend == "kafka" and "kafka_jvm_xmx_mb" in data:
             xmx = data.get("kafka_jvm_xmx_mb")
             peak = max(
                 (
                     data.get(s, {}).get("sampled_peak_mb", {}).get("kafka_jvm_rss_mb", 0.0)
-                    for s in ("throughput", "latency")
+                    for s in ("throughput", "latency", "latency_split")
                 ),
                 default=0.0,
             )
@@ -1108,6 +1356,47 @@ def build_checks(results: Mapping[str, Any], args: argparse.Namespace) -> list[C
     return checks
 
 
+def _diagnostics(results: Mapping[str, Any]) -> list[str]:
+    """Where the latency runs spent their time, and how busy the CPUs were: to see what limits."""
+    rows: list[str] = []
+
+    def pair(summary_: Mapping[str, Any] | None) -> str:
+        summary_ = summary_ or {}
+        return f"{_fmt(summary_.get('p50'), digits=1)} / {_fmt(summary_.get('p99'), digits=1)}"
+
+    for backend in ("kafka", "embedded"):
+        data = results.get("backends", {}).get(backend, {})
+        for name, where in (("latency", "1 process"), ("latency_split", "2 processes")):
+            lat = data.get(name)
+            if not lat or "error" in lat:
+                continue
+            cpu = lat.get("steady_cpu") or {}
+            consumer_cpu = lat.get("consumer_steady_cpu")
+            process_cpu = _fmt(cpu.get("process_cpu_pct"), " %")
+            machine_cpu = _fmt(cpu.get("machine_cpu_pct"), " %")
+            if consumer_cpu:
+                process_cpu += f" + {_fmt(consumer_cpu.get('process_cpu_pct'), ' %')}"
+            rows.append(
+                f"| {BACKEND_LABEL[backend]}, {where} | {pair(lat.get('producer_commit_delay_ms'))} | "
+                f"{pair(lat.get('stage_commit_to_published_ms'))} | "
+                f"{pair(lat.get('stage_published_to_handler_ms'))} | "
+                f"{pair(lat.get('stage_handler_to_effect_commit_ms'))} | "
+                f"{_fmt(lat.get('relay_batch_mean'), digits=1)} | {process_cpu} | {machine_cpu} |"
+            )
+    if not rows:
+        return []
+    return [
+        "",
+        "Latency runs by stage, p50 / p99 in ms (producer delay = commit time − scheduled start); CPU while"
+        " producing (100 % = one core; machine: all cores):",
+        "",
+        "| Run | producer delay | commit → published | published → handler | handler → effect commit"
+        " | relay batch | process CPU | machine CPU |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
 def render_markdown(results: Mapping[str, Any], checks: Sequence[Check], json_name: str) -> str:
     """``latest.md``: the summary table and the few facts needed to read it."""
     host = results["host"]
@@ -1116,7 +1405,9 @@ def render_markdown(results: Mapping[str, Any], checks: Sequence[Check], json_na
         "# Event backbone benchmark",
         "",
         f"Run {results['started_at']} ({results['duration_s']:.0f} s) on {host['cpus']} CPUs, "
-        f"{host['memory_gb']} GB RAM, Python {host['python']}; raw figures in `{json_name}`.",
+        f"{host['memory_gb']} GB RAM, Python {host['python']}; raw figures in `{json_name}`. Machine busy "
+        f"{host['background_cpu_pct']:.0f} % before the start (load {host['loadavg_1m']}): other processes"
+        " running alongside skew every figure.",
         f"Config: {cfg['events']:,} events (prefill in transactions of {cfg['tx_size']}, relay batch "
         f"{cfg['relay_batch']}), latency {cfg['rate']:,.0f} ev/s for {cfg['duration']} s, "
         f"{cfg['partitions']} partitions, PostgreSQL {'durable' if cfg['pg_durable'] else 'fsync off'}"
@@ -1126,11 +1417,13 @@ def render_markdown(results: Mapping[str, Any], checks: Sequence[Check], json_na
         "|---|---|---|---|---|",
     ]
     lines += [f"| {c.mode} | {c.figure} | {c.measured} | {c.target} | {c.verdict} |" for c in checks]
+    lines += _diagnostics(results)
     lines += [
         "",
-        "Latency = wall-clock time right after the consumer's effect transaction committed (a `commit()`"
-        " override on its unit of work) − wall-clock time right after the producer's transaction committed"
-        " (both in the same process). See `bench/README.md`.",
+        "Latency = wall clock right after the consumer's effect transaction committed (a `commit()` override"
+        " on its unit of work) − wall clock right after the producer's use-case transaction committed; same"
+        " host, same clock (`time.time()`), and in the 1-process runs the same process. Producers run open"
+        " loop on an absolute schedule. Memory is RSS (psutil). See `bench/README.md`.",
         "",
     ]
     return "\n".join(lines)
@@ -1144,13 +1437,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description="Benchmark the event backbone (relay, consumer, latency, memory) on Kafka + PostgreSQL "
         "and on the embedded mode; writes bench/results/."
     )
-    parser.add_argument("--events", type=int, default=20_000, help="events for the throughput runs (20000)")
+    parser.add_argument("--events", type=int, help="events for the throughput runs (20000; quick 3000)")
     parser.add_argument("--tx-size", type=int, default=500, help="outbox rows per pre-fill transaction (500)")
     parser.add_argument(
         "--relay-batch", type=int, default=500, help="the relay's batch size (500, the default)"
     )
     parser.add_argument("--rate", type=float, default=500.0, help="events/s of the latency run (500)")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds of the latency run (20)")
+    parser.add_argument("--duration", type=float, help="seconds of each latency run (20; quick 5)")
     parser.add_argument("--partitions", type=int, default=12, help="partitions of the topics (12)")
     parser.add_argument(
         "--offsets-partitions", type=int, default=12, help="__consumer_offsets partitions of our broker (12)"
@@ -1159,7 +1452,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--max-in-flight", type=int, default=16, help="producer transactions in flight at most (16)"
     )
     parser.add_argument("--payload-bytes", type=int, default=200, help="padding in each event (200 bytes)")
-    parser.add_argument("--http-requests", type=int, default=2000, help="GETs against the platform (2000)")
+    parser.add_argument("--http-requests", type=int, help="GETs against the platform (2000; quick 500)")
     parser.add_argument("--http-concurrency", type=int, default=8, help="concurrent HTTP clients (8)")
     parser.add_argument(
         "--only",
@@ -1167,19 +1460,27 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         choices=["kafka", "embedded", "platform"],
         help="run only these parts (repeatable; default all)",
     )
+    parser.add_argument(
+        "--no-split", action="store_true", help="skip the latency run with producer and consumer apart"
+    )
     parser.add_argument("--pg-durable", action="store_true", help="start PostgreSQL with fsync on")
     parser.add_argument("--no-uvloop", action="store_true", help="plain asyncio loop in the workers")
     parser.add_argument("--quick", action="store_true", help="smoke run: 3000 events, 5 s latency, 500 GETs")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--out-dir", type=Path, default=RESULTS, help="where results go (bench/results)")
+    parser.add_argument("--keep-work", action="store_true", help="keep the workers' directories and logs")
     parser.add_argument("--worker-timeout", type=float, default=300.0, help=argparse.SUPPRESS)
     parser.add_argument("--platform-timeout", type=float, default=180.0, help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.quick:
-        args.events = min(args.events, 3000)
-        args.duration = min(args.duration, 5.0)
-        args.http_requests = min(args.http_requests, 500)
+    # --quick changes the defaults only: figures given explicitly win.
+    for name, full, quick in (
+        ("events", 20_000, 3000),
+        ("duration", 20.0, 5.0),
+        ("http_requests", 2000, 500),
+    ):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
     return args
 
 
@@ -1191,6 +1492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parts = set(args.only or ["kafka", "embedded", "platform"])
     started = datetime.now(UTC)
     began = time.perf_counter()
+    print("measuring the background CPU load for 2 s ...", flush=True)
     results: dict[str, Any] = {
         "started_at": started.isoformat(timespec="seconds"),
         "host": {
@@ -1198,6 +1500,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            # Other processes' load before we start: figures taken on a busy machine are not comparable.
+            "background_cpu_pct": psutil.cpu_percent(interval=2.0),
+            "loadavg_1m": round(os.getloadavg()[0], 2),
         },
         "config": {
             "events": args.events,
@@ -1240,7 +1545,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("Whole embedded platform (motcua run) ...", flush=True)
             results["platform"] = measure_platform(args)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if args.keep_work:
+            print(f"worker directories and logs kept in {root}", flush=True)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
     results["duration_s"] = round(time.perf_counter() - began, 1)
     checks = build_checks(results, args)
     results["checks"] = [{**asdict(c), "verdict": c.verdict} for c in checks]

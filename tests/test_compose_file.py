@@ -69,6 +69,9 @@ GATEWAY_ENV = {
     "UPSTREAMS__NOTIFY",
     "IDENTITY__SIGNING_KEY_PATH",
     "IDENTITY__GENERATE_MISSING_KEY",
+    "DB__URL",
+    "BUS__KIND",
+    "BUS__BOOTSTRAP_SERVERS",
 }
 
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?-)?(?P<default>[^}]*)\}")
@@ -289,12 +292,12 @@ def test_the_environment_loads_into_production_settings(
     assert int(build_args(compose, name).get("PORT", port)) == port, f"{name}: EXPOSEd port differs"
     if name == "gateway":
         assert settings.identity.generate_missing_key is False
-    else:
-        assert settings.bus.kind == "kafka"
-        url = make_url(settings.db.url)
-        assert url.drivername == "postgresql+asyncpg"
-        assert (url.host, url.port, url.username) == ("postgres", 5432, "postgres")
-        assert url.database == f"motcua_{name}"
+        assert settings.identity.demo_accounts is False
+    assert settings.bus.kind == "kafka"
+    url = make_url(settings.db.url)
+    assert url.drivername == "postgresql+asyncpg"
+    assert (url.host, url.port, url.username) == ("postgres", 5432, "postgres")
+    assert url.database == f"motcua_{name}"
 
 
 def test_the_gateway_reaches_every_service_and_they_reach_its_jwks(compose: dict[str, Any]) -> None:
@@ -464,9 +467,7 @@ def test_the_init_script_creates_exactly_the_databases_the_urls_name(
         assert re.fullmatch(r'SQL\s*CREATE DATABASE :"db";\s*', sql_line), sql_line
         created.append(db[0])
 
-    named = [
-        str(make_url(environment(compose, n)[f"{n.upper()}_DB__URL"]).database) for n in BUSINESS_SERVICES
-    ]
+    named = [str(make_url(environment(compose, n)[f"{n.upper()}_DB__URL"]).database) for n in APP_SERVICES]
     assert sorted(created) == sorted(named)
     assert len(set(created)) == len(created)
 

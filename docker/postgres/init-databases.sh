@@ -6,7 +6,7 @@
 # (tests/test_compose_file.py checks it).
 set -euo pipefail
 
-databases=(motcua_catalog motcua_dossier motcua_payment motcua_notify)
+databases=(motcua_catalog motcua_dossier motcua_payment motcua_notify motcua_gateway)
 
 for db in "${databases[@]}"; do
   echo "init-databases: creating database ${db}"

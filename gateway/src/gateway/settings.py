@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from motcua_shared.chassis.settings import HttpSettings
+from motcua_shared.chassis.settings import BusSettings, DbSettings, HttpSettings
 
 
 class Upstreams(BaseModel):
@@ -20,22 +20,138 @@ class Upstreams(BaseModel):
     notify: str = "http://127.0.0.1:8004"
 
 
+class ExternalIssuer(BaseModel):
+    """An OpenID Connect provider (e.g. VNeID) whose ID tokens sign a citizen in.
+
+    ``phone_claim`` names the claim holding the verified phone number, which binds the external identity to
+    the same citizen account the phone OTP reaches.
+    """
+
+    issuer: str
+    jwks_url: str
+    audience: str
+    phone_claim: str = "phone_number"
+    algorithms: list[Literal["RS256", "EdDSA", "ES256"]] = ["RS256"]
+
+
+class DemoAccount(BaseModel):
+    """A staff account created at start in the development mode only."""
+
+    username: str
+    password: SecretStr
+    role: Literal["officer", "admin"]
+    display_name: str
+    agency_code: str | None = None
+
+
+class DemoClient(BaseModel):
+    """An integrator client created at start in the development mode only."""
+
+    client_id: str
+    client_secret: SecretStr
+    name: str
+    scopes: list[str]
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(
+        username="admin",
+        password=SecretStr("motcua-admin"),
+        role="admin",
+        display_name="Quản trị hệ thống",
+    ),
+    DemoAccount(
+        username="canbo.tuphap",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Nguyễn Thị Hương (Sở Tư pháp)",
+        agency_code="000.00.14.H57",
+    ),
+    DemoAccount(
+        username="canbo.xaydung",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Trần Văn Minh (Sở Xây dựng)",
+        agency_code="000.00.20.H57",
+    ),
+]
+DEMO_CLIENTS = [
+    DemoClient(
+        client_id="demo-integrator",
+        client_secret=SecretStr("motcua-integrator-secret"),
+        name="Cổng dịch vụ công quốc gia (thử nghiệm)",
+        scopes=["events:read", "webhooks:write", "dossiers:read"],
+    )
+]
+
+
 class IdentitySettings(BaseModel):
-    """Token issuing: the signing key ring and the claims every token carries."""
+    """Token issuing, sign-in rules and who is trusted."""
 
     signing_key_path: Path = Path("var/gateway/signing-key.pem")
     issuer: str = "motcua"
     audience: str = "motcua"
     generate_missing_key: bool = True
+    access_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    otp_ttl_seconds: int = Field(default=300, ge=30, le=900)
+    otp_max_attempts: int = Field(default=5, ge=1, le=10)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lock_seconds: int = Field(default=900, ge=1)
+    otp_pepper: SecretStr | None = Field(
+        default=None, description="HMAC key of stored OTP hashes; derived from the signing key when unset."
+    )
+    external_issuers: list[ExternalIssuer] = []
+    demo_accounts: bool = False
+    demo_staff: list[DemoAccount] = DEMO_ACCOUNTS
+    demo_clients: list[DemoClient] = DEMO_CLIENTS
 
 
 class ProxySettings(BaseModel):
-    """Timeouts and pools towards the upstreams."""
+    """Timeouts and pools towards the upstreams, and which HTTP client carries the proxied requests."""
 
+    client: Literal["aiohttp", "httpx"] = "aiohttp"
     connect_timeout: float = Field(default=2.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
     max_connections: int = Field(default=200, ge=1)
     max_keepalive: int = Field(default=50, ge=1)
+
+
+class Bucket(BaseModel):
+    """A token bucket: ``burst`` requests at once, refilled at ``per_minute``."""
+
+    burst: int = Field(ge=1)
+    per_minute: float = Field(gt=0)
+
+
+class RateLimitSettings(BaseModel):
+    """Token buckets per IP and per subject (phone, username, client, token subject)."""
+
+    enabled: bool = True
+    otp_per_phone: Bucket = Bucket(burst=3, per_minute=1)
+    otp_per_ip: Bucket = Bucket(burst=10, per_minute=5)
+    sign_in_per_ip: Bucket = Bucket(burst=20, per_minute=10)
+    sign_in_per_subject: Bucket = Bucket(burst=10, per_minute=5)
+    lookup_per_ip: Bucket = Bucket(burst=30, per_minute=30)
+    writes_per_ip: Bucket = Bucket(burst=120, per_minute=120)
+    writes_per_subject: Bucket = Bucket(burst=60, per_minute=60)
+    max_keys: int = Field(default=100_000, ge=100, description="Buckets kept before the idlest are dropped.")
+
+
+class EdgeSettings(BaseModel):
+    """What the public edge allows: browser origins and body sizes."""
+
+    cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)
+    max_upload_bytes: int = Field(default=25 << 20, ge=1024)
+    hsts: bool = False
+
+
+class DocsSettings(BaseModel):
+    """The merged OpenAPI document."""
+
+    cache_seconds: float = Field(default=60.0, ge=0)
+    fetch_timeout: float = Field(default=3.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -50,12 +166,28 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     http: HttpSettings = HttpSettings(port=8000)
+    db: DbSettings = DbSettings(url="sqlite+aiosqlite:///var/gateway.db")
+    bus: BusSettings = BusSettings()
     upstreams: Upstreams = Upstreams()
     identity: IdentitySettings = IdentitySettings()
     proxy: ProxySettings = ProxySettings()
+    limits: RateLimitSettings = RateLimitSettings()
+    edge: EdgeSettings = EdgeSettings()
+    docs: DocsSettings = DocsSettings()
 
     @model_validator(mode="after")
-    def _production_keys(self) -> Settings:
-        if self.env == "production" and self.identity.generate_missing_key:
+    def _production_is_real(self) -> Settings:
+        if self.env != "production":
+            return self
+        if self.identity.generate_missing_key:
             raise ValueError("production must be given its signing key (identity.generate_missing_key=false)")
+        if self.identity.demo_accounts:
+            raise ValueError("demo accounts exist only in development (identity.demo_accounts=false)")
+        if self.db.url.startswith("sqlite"):
+            raise ValueError("production needs PostgreSQL, not SQLite")
         return self
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` of the gateway's events."""
+        return f"/motcua/{self.service_name}"

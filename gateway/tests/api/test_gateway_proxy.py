@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,11 +12,13 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
+from gateway_harness import gateway, running, settings
 
 from gateway.app import create_app
 from gateway.identity.keyring import KeyRing
-from gateway.settings import IdentitySettings, ProxySettings, Settings, Upstreams
+from gateway.settings import Settings, Upstreams
 from motcua.infra.ports import free_port
+from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.keys import SigningKey
 
 
@@ -69,29 +70,19 @@ def upstream_app() -> FastAPI:
 
 
 def _settings(tmp_path: Path, **upstreams: str) -> Settings:
-    return Settings(
-        identity=IdentitySettings(signing_key_path=tmp_path / "key.pem"),
-        upstreams=Upstreams(**upstreams),
-        proxy=ProxySettings(read_timeout=0.5, connect_timeout=0.5),
-        log_json=False,
-    )
+    return settings(tmp_path, demo=False, upstreams=Upstreams(**upstreams))
 
 
-@contextlib.asynccontextmanager
-async def gateway_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw", timeout=10) as client:
-            yield client
+gateway_client = running
 
 
 @pytest.fixture
 async def embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     upstream = upstream_app()
-    app = create_app(
-        _settings(tmp_path),
+    app = gateway(
+        tmp_path,
+        demo=False,
         upstream_apps={"dossier": upstream, "payment": upstream, "catalog": upstream, "notify": upstream},
-        keyring=KeyRing(SigningKey.generate()),
     )
     async with gateway_client(app) as client:
         yield client
@@ -128,7 +119,9 @@ async def test_upload_and_download_stream_through(embedded: httpx.AsyncClient) -
         for start in range(0, len(body), 65536):
             yield body[start : start + 65536]
 
-    uploaded = await embedded.post("/api/v1/dossiers/echo", content=chunks())
+    uploaded = await embedded.post(
+        "/api/v1/dossiers/echo", content=chunks(), headers={"Content-Type": "application/octet-stream"}
+    )
     assert uploaded.json() == {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
     async with embedded.stream("GET", "/api/v1/dossiers/download") as download:
         received = 0
@@ -153,6 +146,8 @@ async def test_upstream_down_is_503_and_slow_is_504(tmp_path: Path) -> None:
     app = create_app(
         _settings(tmp_path, payment=f"http://127.0.0.1:{port}", dossier=f"http://127.0.0.1:{closed}"),
         keyring=KeyRing(SigningKey.generate()),
+        bus=LocalBus(None),
+        configure_logs=False,
     )
     try:
         async with gateway_client(app) as client:

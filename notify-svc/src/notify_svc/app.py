@@ -2,16 +2,58 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
 
-from motcua_shared.chassis.app import create_service_app
+from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
+from motcua_shared.contracts import topics
+from motcua_shared.contracts.notify import NotifyChannel
+from notify_svc.channels.base import ChannelAdapter
+from notify_svc.channels.email import SmtpEmailProvider
+from notify_svc.channels.push import WebPushProvider
+from notify_svc.channels.sms import HttpSmsProvider, SandboxSmsProvider
+from notify_svc.channels.webhook import WebhookSender
+from notify_svc.clock import Clock, system_clock
+from notify_svc.deliveries.dispatcher import Dispatcher
+from notify_svc.deliveries.handlers import build_handlers
+from notify_svc.deliveries.router import router as deliveries_router
+from notify_svc.directory.router import router as directory_router
+from notify_svc.env import NotifyEnv
+from notify_svc.inbox.router import router as inbox_router
+from notify_svc.sandbox.router import router as sandbox_router
+from notify_svc.sandbox.service import recorder
 from notify_svc.settings import Settings
+from notify_svc.templates.router import router as templates_router
+from notify_svc.templates.service import seed_defaults
+from notify_svc.uow import NotifyUnitOfWork
+from notify_svc.webhooks.router import router as webhooks_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def build_adapters(
+    settings: Settings, clock: Clock, uow_factory: Callable[[], NotifyUnitOfWork]
+) -> dict[NotifyChannel, ChannelAdapter]:
+    """One adapter per configured channel (in-app needs none: the handler writes the inbox)."""
+    adapters: dict[NotifyChannel, ChannelAdapter] = {
+        # Receivers check webhook-timestamp against their own clock: always wall time.
+        NotifyChannel.WEBHOOK: WebhookSender(settings.webhooks, system_clock),
+    }
+    if settings.sms.provider == "http":
+        adapters[NotifyChannel.SMS] = HttpSmsProvider(settings.sms)
+    else:
+        adapters[NotifyChannel.SMS] = SandboxSmsProvider(settings.sms, recorder(uow_factory), clock)
+    if settings.email.host:
+        adapters[NotifyChannel.EMAIL] = SmtpEmailProvider(settings.email)
+    if settings.push.vapid_private_key is not None:
+        adapters[NotifyChannel.PUSH] = WebPushProvider(settings.push)
+    return adapters
 
 
 def create_app(
@@ -20,14 +62,44 @@ def create_app(
     bus: Bus | None = None,
     key_source: KeySource | None = None,
     configure_logs: bool = True,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """The notify-svc ASGI app (`bus` and `key_source` are shared in the embedded mode)."""
-    return create_service_app(
-        settings or Settings(),
+    """The notify-svc ASGI app (`bus` and `key_source` are shared in the embedded mode; `clock` is for
+    tests). Once started, ``app.state.dispatcher`` is the running :class:`Dispatcher`."""
+    settings = settings or Settings()
+    env = NotifyEnv(settings=settings, clock=clock or system_clock)
+    uow_class = NotifyUnitOfWork.bind(env)
+
+    async def start(runtime: Runtime) -> None:
+        factory = cast(Callable[[], NotifyUnitOfWork], runtime.uow)
+        await runtime.bus.ensure_topics([topics.NOTIFY])
+        await seed_defaults(factory())
+        dispatcher = Dispatcher(factory, build_adapters(settings, env.clock, factory), settings.dispatch)
+        env.wake_dispatcher = dispatcher.wake
+        app.state.dispatcher = dispatcher
+        app.state.notify_env = env
+        runtime.background.append(
+            asyncio.create_task(dispatcher.serve(loop=settings.dispatch.autostart), name="notify-dispatcher")
+        )
+
+    app = create_service_app(
+        settings,
         title="motcua notify-svc",
-        description="SMS, e-mail, push and in-app notifications",
+        description="SMS, e-mail, Web Push and in-app notifications; integrator webhooks",
+        routers=[
+            templates_router,
+            deliveries_router,
+            inbox_router,
+            directory_router,
+            webhooks_router,
+            sandbox_router,
+        ],
+        handlers=build_handlers(),
+        uow_class=uow_class,
         migrations=MIGRATIONS,
         bus=bus,
         key_source=key_source,
+        on_startup=[start],
         configure_logs=configure_logs,
     )
+    return app

@@ -39,6 +39,14 @@ def _db(var_dir: Path, name: str) -> DbSettings:
 def create_platform(var_dir: Path = Path("var"), *, partitions: int = 12) -> FastAPI:
     """The whole platform as one ASGI app (the gateway, with the services behind it in-process)."""
     gateway_settings = gateway.settings.Settings()
+    gateway_updates: dict[str, Any] = {}
+    if "db" not in gateway_settings.model_fields_set:
+        gateway_updates["db"] = _db(var_dir, "gateway")
+    identity = gateway_settings.identity
+    if gateway_settings.env == "development" and "demo_accounts" not in identity.model_fields_set:
+        # The README's demo officers, admin and integrator exist in the development mode only.
+        gateway_updates["identity"] = identity.model_copy(update={"demo_accounts": True})
+    gateway_settings = gateway_settings.model_copy(update=gateway_updates)
     ring = KeyRing.load(
         var_dir / "gateway" / "signing-key.pem",
         generate_missing=gateway_settings.identity.generate_missing_key,
@@ -65,5 +73,5 @@ def create_platform(var_dir: Path = Path("var"), *, partitions: int = 12) -> Fas
 
     companions = [shared_bus(), *(app.router.lifespan_context(app) for app in services.values())]
     return gateway.app.create_app(
-        gateway_settings, upstream_apps=services, keyring=ring, companions=companions
+        gateway_settings, upstream_apps=services, keyring=ring, companions=companions, bus=bus
     )

@@ -106,17 +106,18 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         bootstrap = broker.bootstrap
         state["kafka"] = {"data_dir": str(paths.kafka)}
     pg_url = os.environ.get("MOTCUA_PG_URL")
-    names = [_database_name(s) for s in SERVICES]
+    owners = [*SERVICES, "gateway"]
+    names = [_database_name(s) for s in owners]
     if pg_url:
         create_databases(pg_url, names)
         base = pg_url.rsplit("/", 1)[0]
-        urls = {s: f"{base}/{_database_name(s)}" for s in SERVICES}
+        urls = {s: f"{base}/{_database_name(s)}" for s in owners}
     else:
         cluster = PostgresCluster(paths.postgres)
         cluster.start()
         for name in names:
             cluster.create_database(name)
-        urls = {s: cluster.url(_database_name(s)) for s in SERVICES}
+        urls = {s: cluster.url(_database_name(s)) for s in owners}
         state["postgres"] = {"data_dir": str(paths.postgres), "port": cluster.port}
     state["bootstrap"] = bootstrap
     paths.root.mkdir(parents=True, exist_ok=True)
@@ -133,6 +134,11 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
     }
     gateway_env |= {"GATEWAY_HTTP__PORT": str(base_port), "GATEWAY_HTTP__HOST": "127.0.0.1"}
     gateway_env["GATEWAY_IDENTITY__SIGNING_KEY_PATH"] = str(paths.root / "gateway" / "signing-key.pem")
+    gateway_env |= {
+        "GATEWAY_DB__URL": urls["gateway"],
+        "GATEWAY_BUS__KIND": "kafka",
+        "GATEWAY_BUS__BOOTSTRAP_SERVERS": bootstrap,
+    }
     state["processes"].append({**_spawn("gateway", "gateway", gateway_env, paths), "port": base_port})
     paths.state.write_text(json.dumps(state, indent=2))
     deadline = time.monotonic() + timeout

@@ -1,1 +1,1 @@
-"""Identity: the gateway's signing keys and, in later work, sign-in and token issuing."""
+"""Identity: sign-in (phone OTP, staff login, client credentials, external OIDC), tokens and their keys."""

@@ -1,15 +1,219 @@
-"""Identity routes: the JWKS every service verifies tokens against."""
+"""Identity routes: OTP, token, login, logout, the caller's profile, staff and clients, JWKS."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response, status
 
-from motcua_shared.contracts.asyncapi import build_asyncapi
+from gateway.deps import ClientIpDep, IdentityDep, LimiterDep, SettingsDep, UowDep
+from gateway.identity import service
+from gateway.identity.schemas import (
+    ClientCredentialsGrant,
+    ClientIn,
+    ClientOut,
+    LoginIn,
+    LogoutIn,
+    MeOut,
+    OtpGrant,
+    OtpIn,
+    OtpOut,
+    RefreshGrant,
+    StaffIn,
+    StaffOut,
+    TokenExchangeGrant,
+    TokenIn,
+    TokenOut,
+)
+from gateway.responses import problems
+from motcua_shared.chassis.auth import Principal, PrincipalDep, Role, require_roles
 
 router = APIRouter(tags=["identity"])
-documents = APIRouter(tags=["documents"])
+AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+def _no_store(response: Response) -> None:
+    # Tokens must not linger in caches (RFC 6749 §5.1).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
+def _tokens(tokens: service.Tokens) -> TokenOut:
+    return TokenOut(
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token,
+        scope=tokens.scope,
+    )
+
+
+@router.post(
+    "/api/v1/auth/otp",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=OtpOut,
+    summary="Send a sign-in code by SMS",
+    responses=problems(422, 429),
+)
+async def request_otp(
+    body: OtpIn, uow: UowDep, ids: IdentityDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
+) -> OtpOut:
+    """A 6-digit code, valid 5 minutes, is sent to the phone; answer it at ``POST /api/v1/auth/token``."""
+    limiter.check("otp-ip", settings.limits.otp_per_ip, ip)
+    phone = service.normalise_phone(body.phone)
+    limiter.check("otp-phone", settings.limits.otp_per_phone, phone)
+    challenge = await service.request_otp(uow, ids, phone)
+    return OtpOut(challenge_id=challenge.challenge_id, expires_at=challenge.expires_at)
+
+
+@router.post(
+    "/api/v1/auth/token",
+    response_model=TokenOut,
+    response_model_exclude_none=True,
+    summary="Tokens for an OTP, a refresh token, client credentials or an external ID token",
+    responses=problems(401, 403, 422, 429, 503),
+)
+async def token(
+    body: TokenIn,
+    response: Response,
+    uow: UowDep,
+    ids: IdentityDep,
+    limiter: LimiterDep,
+    settings: SettingsDep,
+    ip: ClientIpDep,
+) -> TokenOut:
+    """One endpoint, four grants (``grant_type``): ``otp``, ``refresh_token``, ``client_credentials`` and
+    RFC 8693 token exchange of an ID token from a trusted issuer such as VNeID."""
+    _no_store(response)
+    limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
+    match body:
+        case OtpGrant():
+            limiter.check("sign-in-subject", settings.limits.sign_in_per_subject, f"otp:{body.challenge_id}")
+            return _tokens(await service.sign_in_with_otp(uow, ids, body.challenge_id, body.code))
+        case RefreshGrant():
+            return _tokens(await service.refresh(uow, ids, body.refresh_token))
+        case ClientCredentialsGrant():
+            limiter.check("sign-in-subject", settings.limits.sign_in_per_subject, f"client:{body.client_id}")
+            return _tokens(
+                await service.client_credentials(uow, ids, body.client_id, body.client_secret, body.scope)
+            )
+        case TokenExchangeGrant():
+            return _tokens(await service.sign_in_external(uow, ids, body.subject_token))
+
+
+@router.post(
+    "/api/v1/auth/login",
+    response_model=TokenOut,
+    response_model_exclude_none=True,
+    summary="Officer and admin sign-in by username and password",
+    responses=problems(401, 422, 429),
+)
+async def login(
+    body: LoginIn,
+    response: Response,
+    uow: UowDep,
+    ids: IdentityDep,
+    limiter: LimiterDep,
+    settings: SettingsDep,
+    ip: ClientIpDep,
+) -> TokenOut:
+    """Five wrong passwords in a row lock the account for 15 minutes (401 ``account-locked``)."""
+    _no_store(response)
+    limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
+    limiter.check("sign-in-subject", settings.limits.sign_in_per_subject, f"user:{body.username.lower()}")
+    return _tokens(await service.login(uow, ids, body.username, body.password))
+
+
+@router.post(
+    "/api/v1/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End the session a refresh token belongs to",
+    responses=problems(422, 429),
+)
+async def logout(
+    body: LogoutIn, uow: UowDep, ids: IdentityDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
+) -> Response:
+    """Every refresh token of the session stops working; access tokens expire on their own."""
+    limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
+    await service.logout(uow, ids, body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/api/v1/auth/me",
+    response_model=MeOut,
+    response_model_exclude_none=True,
+    summary="Who the token belongs to",
+    responses=problems(401),
+)
+async def me(request: Request, who: PrincipalDep, uow: UowDep) -> MeOut:
+    """The caller's own account; an integrator sees its client id and scopes."""
+    account = await service.profile(uow, who)
+    if account is None:
+        return MeOut(subject=who.subject, role=who.role.value, scope=None)
+    return MeOut(
+        subject=who.subject,
+        role=who.role.value,
+        agency_code=account.agency_code,
+        display_name=account.display_name,
+        phone=account.phone,
+        username=account.username,
+    )
+
+
+@router.post(
+    "/api/v1/auth/staff",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StaffOut,
+    summary="Create an officer or admin account (admin)",
+    responses=problems(401, 403, 409, 422),
+)
+async def create_staff(body: StaffIn, _admin: AdminDep, uow: UowDep, ids: IdentityDep) -> StaffOut:
+    """An officer must be bound to an agency; an admin must not be."""
+    account = await service.create_staff(
+        uow,
+        ids,
+        username=body.username,
+        password=body.password,
+        role=Role(body.role),
+        display_name=body.display_name,
+        agency_code=body.agency_code,
+    )
+    return StaffOut(
+        id=account.id,
+        username=body.username,
+        role=account.role,
+        display_name=account.display_name,
+        agency_code=account.agency_code,
+    )
+
+
+@router.post(
+    "/api/v1/auth/clients",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClientOut,
+    summary="Register an integrator client (admin)",
+    responses=problems(401, 403, 422),
+)
+async def create_client(
+    body: ClientIn, response: Response, _admin: AdminDep, uow: UowDep, ids: IdentityDep
+) -> ClientOut:
+    """The secret is in this answer only; the gateway keeps its argon2id hash."""
+    _no_store(response)
+    client = await service.create_client(uow, ids, name=body.name, scopes=body.scopes)
+    return ClientOut(
+        client_id=client.client_id, client_secret=client.client_secret, name=client.name, scopes=client.scopes
+    )
+
+
+@router.post(
+    "/api/v1/auth/keys/rotate",
+    summary="Start signing with a new key (admin)",
+    responses=problems(401, 403),
+)
+async def rotate_keys(request: Request, _admin: AdminDep) -> dict[str, str]:
+    """The old key stays in the JWKS until the tokens it signed have expired."""
+    new = request.app.state.keyring.rotate()
+    return {"kid": new.kid}
 
 
 @router.get("/.well-known/jwks.json", summary="Public keys that verify the platform's tokens")
@@ -20,7 +224,20 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
     return document
 
 
-@documents.get("/asyncapi.json", summary="The platform's events as an AsyncAPI 3 document")
-async def asyncapi() -> dict[str, Any]:
-    """Generated from the event contracts, the same document ``motcua_shared.contracts`` commits."""
-    return build_asyncapi()
+@router.get("/.well-known/openid-configuration", summary="Where the tokens and keys are")
+async def discovery(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """A minimal discovery document for clients and services that configure themselves from it."""
+    base = str(request.base_url).rstrip("/")
+    return {
+        "issuer": settings.identity.issuer,
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "token_endpoint": f"{base}/api/v1/auth/token",
+        "grant_types_supported": [
+            "otp",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ],
+        "id_token_signing_alg_values_supported": ["EdDSA"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post"],
+    }

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from motcua_shared.chassis import metrics
+from motcua_shared.chassis.background import pause, stop_task
 from motcua_shared.chassis.bus.base import Bus, Consumer, Message, Record, TopicPartition
 from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.errors import PermanentError
@@ -111,6 +112,7 @@ class ConsumerRunner:
         self._uow_factory = uow_factory
         self._settings = settings
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._consumer: Consumer | None = None
         self.handled = 0
         self.duplicates = 0
@@ -123,19 +125,27 @@ class ConsumerRunner:
     def start(self) -> None:
         """Run in the background."""
         if self._task is None:
+            self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group}")
 
     async def stop(self) -> None:
-        """Stop; what was not committed is delivered again to the next member."""
+        """Stop after the batch in flight; what was not committed is delivered again to the next member."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task, self._stopping)
             self._task = None
 
     async def _run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            if self._consumer is not None:
+                with contextlib.suppress(Exception):
+                    await self._consumer.stop()
+                self._consumer = None
+
+    async def _loop(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping.is_set():
             try:
                 if self._consumer is None:
                     await self._bus.ensure_topics(self._handlers.topics)
@@ -144,12 +154,6 @@ class ConsumerRunner:
                     self._consumer = consumer
                 await self._poll_once(self._consumer)
                 failures = 0
-            except asyncio.CancelledError:
-                if self._consumer is not None:
-                    with contextlib.suppress(Exception):
-                        await self._consumer.stop()
-                    self._consumer = None
-                raise
             except Exception as exc:
                 failures += 1
                 delay = min(
@@ -160,7 +164,7 @@ class ConsumerRunner:
                     extra={"group": self.group, "error": repr(exc)[:300], "retry_in": delay},
                 )
                 await self._recover()
-                await asyncio.sleep(delay)
+                await pause(self._stopping, delay)
 
     async def _recover(self) -> None:
         if self._consumer is None:
@@ -224,6 +228,8 @@ class ConsumerRunner:
                     tp = traceparent_var.set(envelope.traceparent)
                     try:
                         await entry.handler(uow, event, envelope)
+                        # The next event of the batch must see this one's rows, as it would one by one.
+                        await uow.session.flush()
                     finally:
                         request_id_var.reset(rid)
                         traceparent_var.reset(tp)

@@ -13,6 +13,7 @@ from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_shared.chassis import metrics
+from motcua_shared.chassis.background import pause, stop_task
 from motcua_shared.chassis.bus.base import Bus, Message
 from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.db import Database
@@ -76,6 +77,7 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._retention = retention
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock_key = zlib.crc32(f"motcua-outbox-{service}".encode())
         self.published = 0
@@ -87,26 +89,24 @@ class OutboxRelay:
     def start(self) -> None:
         """Run the relay loop in the background."""
         if self._task is None:
+            self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
 
     async def stop(self) -> None:
         """Stop after the batch in flight."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._wake.set()
+            await stop_task(self._task, self._stopping)
             self._task = None
 
     async def _run(self) -> None:
         failures = 0
         last_purge = datetime.now(UTC)
-        while True:
+        while not self._stopping.is_set():
             self._wake.clear()
             try:
                 sent = await self.relay_once()
                 failures = 0
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:
                 failures += 1
                 delay = min(0.1 * 2**failures, 5.0)
@@ -114,7 +114,7 @@ class OutboxRelay:
                     "outbox relay failed; rows stay pending",
                     extra={"service": self._service, "error": repr(exc)[:300], "retry_in": delay},
                 )
-                await asyncio.sleep(delay)
+                await pause(self._stopping, delay)
                 continue
             if sent >= self._batch_size:
                 continue

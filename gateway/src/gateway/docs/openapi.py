@@ -1,0 +1,180 @@
+"""The merged OpenAPI document: the gateway's own routes and each service's public ones.
+
+Each service's ``/openapi.json`` is fetched when the document is asked for, at most once per
+``cache_seconds``; a service that is down keeps its last good document, or is listed under
+``x-motcua-unavailable`` until it answers, so the document is always served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.responses import PROBLEM_MEDIA_TYPE, PROBLEM_REF, problem_schemas
+from gateway.routing.proxy import Upstreams
+from gateway.routing.table import ROUTES, SERVICES
+from gateway.settings import DocsSettings
+
+log = logging.getLogger(__name__)
+
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+_SCHEMA_REF = "#/components/schemas/"
+
+
+@dataclass
+class _Cached:
+    document: dict[str, Any] | None = None
+    fetched_at: float | None = None
+
+
+class OpenApiMerger:
+    """Builds and caches the merged document."""
+
+    def __init__(
+        self,
+        own: Callable[[], dict[str, Any]],
+        upstreams: Upstreams,
+        settings: DocsSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._own = own
+        self._upstreams = upstreams
+        self._settings = settings
+        self._clock = clock
+        self._cache: dict[str, _Cached] = {name: _Cached() for name in SERVICES}
+        self._lock = asyncio.Lock()
+
+    async def document(self) -> dict[str, Any]:
+        """The merged document (services refreshed when their cache is stale)."""
+        async with self._lock:
+            await asyncio.gather(*(self._refresh(name) for name in SERVICES if self._stale(name)))
+        return merge(self._own(), {name: c.document for name, c in self._cache.items()})
+
+    def _stale(self, name: str) -> bool:
+        cached = self._cache[name]
+        if cached.fetched_at is None:
+            return True
+        age = self._clock() - cached.fetched_at
+        # A service that has never answered is retried sooner than a good document expires.
+        limit = (
+            self._settings.cache_seconds
+            if cached.document is not None
+            else min(5.0, self._settings.cache_seconds)
+        )
+        return age >= limit
+
+    async def _refresh(self, name: str) -> None:
+        cached = self._cache[name]
+        cached.fetched_at = self._clock()
+        client = self._upstreams.clients.get(name)
+        if client is None:
+            return
+        try:
+            response = await client.get("/openapi.json", timeout=self._settings.fetch_timeout)
+            response.raise_for_status()
+            document = response.json()
+        except Exception as exc:
+            log.warning("openapi of %s unavailable (%s)", name, type(exc).__name__)
+            return
+        if isinstance(document, dict) and isinstance(document.get("paths"), dict):
+            cached.document = document
+
+
+def _public_paths(service: str, document: dict[str, Any]) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for path, item in document.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        segment = path[len("/api/v1/") :].split("/", 1)[0]
+        if ROUTES.get(segment) == service:
+            paths[path] = item
+    return paths
+
+
+def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
+                name = value[len(_SCHEMA_REF) :]
+                out[key] = _SCHEMA_REF + renames.get(name, name)
+            else:
+                out[key] = _rewrite_refs(value, renames)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(item, renames) for item in node]
+    return node
+
+
+def _gateway_responses(path: str, method: str, operation: dict[str, Any]) -> None:
+    """What the gateway itself may answer on a proxied route, and validation errors as they really are."""
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    problem = {"content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}}
+    validation = responses.get("422")
+    if validation is not None and "application/json" in validation.get("content", {}):
+        # The chassis renders every validation error as problem+json, whatever FastAPI's default says.
+        responses["422"] = {"description": "Dữ liệu không hợp lệ", **problem}
+    defaults = {"503": "Dịch vụ tạm thời không khả dụng", "504": "Dịch vụ phản hồi quá chậm"}
+    if method in WRITE_METHODS or path.startswith("/api/v1/lookup/"):
+        defaults["429"] = "Quá nhiều yêu cầu"
+    if "requestBody" in operation:
+        defaults["413"] = "Nội dung quá lớn"
+    for status, description in defaults.items():
+        responses.setdefault(status, {"description": description, **problem})
+
+
+def merge(own: dict[str, Any], services: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """The gateway's document with each available service's public paths and schemas added.
+
+    A schema name two services define differently is prefixed with the service's name in that service's
+    part of the document, so neither overwrites the other.
+    """
+    merged = copy.deepcopy(own)
+    merged["openapi"] = "3.1.0"
+    paths: dict[str, Any] = merged.setdefault("paths", {})
+    components: dict[str, Any] = merged.setdefault("components", {})
+    schemas: dict[str, Any] = components.setdefault("schemas", {})
+    for name, schema in problem_schemas().items():
+        schemas.setdefault(name, schema)
+    security: dict[str, Any] = components.setdefault("securitySchemes", {})
+    tags = {t["name"]: t for t in merged.get("tags", [])}
+    unavailable: list[str] = []
+    for service, document in services.items():
+        if document is None:
+            unavailable.append(service)
+            continue
+        theirs: dict[str, Any] = document.get("components", {}).get("schemas", {})
+        renames = {
+            name: f"{service.capitalize()}{name}"
+            for name, schema in theirs.items()
+            if name in schemas and _canonical(schemas[name]) != _canonical(schema)
+        }
+        for name, schema in theirs.items():
+            schemas.setdefault(renames.get(name, name), _rewrite_refs(schema, renames))
+        for name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
+            security.setdefault(name, scheme)
+        for path, item in _public_paths(service, document).items():
+            rewritten = _rewrite_refs(item, renames)
+            for method, operation in rewritten.items():
+                if method in HTTP_METHODS and isinstance(operation, dict):
+                    _gateway_responses(path, method, operation)
+            paths[path] = rewritten
+        for tag in document.get("tags", []):
+            tags.setdefault(tag["name"], tag)
+    if tags:
+        merged["tags"] = list(tags.values())
+    if unavailable:
+        merged["x-motcua-unavailable"] = sorted(unavailable)
+    return merged
+
+
+def _canonical(schema: Any) -> str:
+    return json.dumps(schema, sort_keys=True, ensure_ascii=False)

@@ -1,0 +1,90 @@
+"""Sign-in failures, each with its own problem type so that clients (and tests) can tell them apart.
+
+None of them says whether an account, phone or client exists.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from motcua_shared.chassis.errors import PROBLEM_BASE, Forbidden, Unauthenticated
+
+
+class InvalidGrant(Unauthenticated):
+    """The code, password, secret or refresh token is wrong or unknown."""
+
+    type = PROBLEM_BASE + "invalid-grant"
+    title = "Thông tin đăng nhập không đúng"
+
+
+class WrongOtp(InvalidGrant):
+    """A wrong code; the challenge counts the attempt."""
+
+    type = PROBLEM_BASE + "otp-wrong"
+    title = "Mã OTP không đúng"
+
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__(f"Mã OTP không đúng; còn {attempts_left} lần thử.")
+        self.attempts_left = attempts_left
+
+
+class OtpExpired(InvalidGrant):
+    """The code's five minutes are over."""
+
+    type = PROBLEM_BASE + "otp-expired"
+    title = "Mã OTP đã hết hạn"
+
+    def __init__(self) -> None:
+        super().__init__("Mã OTP đã hết hạn; vui lòng yêu cầu mã mới.")
+
+
+class OtpLocked(InvalidGrant):
+    """The code was used already, or too many wrong codes were tried."""
+
+    type = PROBLEM_BASE + "otp-locked"
+    title = "Mã OTP không còn hiệu lực"
+
+    def __init__(self) -> None:
+        super().__init__("Mã OTP đã được dùng hoặc đã nhập sai quá số lần cho phép; vui lòng yêu cầu mã mới.")
+
+
+class AccountLocked(Unauthenticated):
+    """Too many wrong passwords in a row: the account waits."""
+
+    type = PROBLEM_BASE + "account-locked"
+    title = "Tài khoản tạm khóa"
+
+    def __init__(self, retry_after: timedelta) -> None:
+        seconds = max(1, math.ceil(retry_after.total_seconds()))
+        super().__init__(
+            "Đăng nhập sai quá nhiều lần; tài khoản tạm khóa, vui lòng thử lại sau.",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+class RefreshReused(InvalidGrant):
+    """A refresh token was presented a second time: its whole family is revoked."""
+
+    type = PROBLEM_BASE + "refresh-reused"
+    title = "Mã làm mới đã được sử dụng"
+
+    def __init__(self) -> None:
+        super().__init__("Mã làm mới đã được dùng trước đó; mọi phiên từ lần đăng nhập này đã bị thu hồi.")
+
+
+class RefreshExpired(InvalidGrant):
+    """The refresh token's life is over, or its family was revoked."""
+
+    type = PROBLEM_BASE + "refresh-expired"
+    title = "Phiên đăng nhập đã kết thúc"
+
+    def __init__(self) -> None:
+        super().__init__("Phiên đăng nhập đã hết hạn hoặc đã bị thu hồi; vui lòng đăng nhập lại.")
+
+
+class ScopeNotAllowed(Forbidden):
+    """An integrator asked for a scope it was not granted."""
+
+    type = PROBLEM_BASE + "invalid-scope"
+    title = "Phạm vi không được cấp"

@@ -1,0 +1,453 @@
+"""Identity use cases: one transaction each; the OTP request writes its event to the outbox in it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from gateway.identity.credentials import Clock, ExternalVerifier, Secrets, TokenIssuer, sha256_hex
+from gateway.identity.errors import (
+    InvalidGrant,
+    OtpLocked,
+    RefreshExpired,
+    RefreshReused,
+    ScopeNotAllowed,
+    WrongOtp,
+)
+from gateway.identity.models import (
+    Account,
+    ExternalIdentity,
+    IntegratorClient,
+    OtpChallenge,
+    RefreshFamily,
+    RefreshToken,
+)
+from gateway.settings import DemoAccount, DemoClient, IdentitySettings
+from gateway.uow import GatewayUnitOfWork
+from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.errors import Conflict, NotFound, Unprocessable
+from motcua_shared.contracts.identity import OtpPurpose, OtpRequested
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the identity use cases need besides the unit of work: rules, secrets, signer and clock."""
+
+    settings: IdentitySettings
+    secrets: Secrets
+    tokens: TokenIssuer
+    clock: Clock
+    external: ExternalVerifier
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """An OTP challenge as its requester sees it (never the code)."""
+
+    challenge_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What a successful sign-in returns."""
+
+    access_token: str
+    expires_in: int
+    refresh_token: str | None = None
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account as the API shows it (read inside the transaction, safe after it)."""
+
+    id: str
+    role: str
+    username: str | None
+    phone: str | None
+    display_name: str | None
+    agency_code: str | None
+
+    @classmethod
+    def of(cls, account: Account) -> AccountView:
+        """Snapshot ``account``."""
+        return cls(
+            id=account.id,
+            role=account.role,
+            username=account.username,
+            phone=account.phone,
+            display_name=account.display_name,
+            agency_code=account.agency_code,
+        )
+
+
+@dataclass(frozen=True)
+class NewClient:
+    """An integrator client just created; the secret is shown this once."""
+
+    client_id: str
+    client_secret: str
+    name: str
+    scopes: list[str]
+
+
+# -- citizens: phone OTP -------------------------------------------------------------------------
+
+
+async def request_otp(uow: GatewayUnitOfWork, ids: Identity, phone: str) -> Challenge:
+    """Issue a 6-digit code for ``phone``; keep its hash; send it by SMS through notify (an event)."""
+    now = ids.clock()
+    code = ids.secrets.new_otp()
+    challenge = OtpChallenge(
+        id=str(uuid.uuid4()),
+        phone=phone,
+        purpose=OtpPurpose.SIGN_IN.value,
+        attempts=0,
+        created_at=now,
+        expires_at=now + timedelta(seconds=ids.settings.otp_ttl_seconds),
+    )
+    challenge.code_hash = ids.secrets.otp_hash(challenge.id, code)
+    async with uow:
+        uow.identity.add(challenge)
+        uow.outbox.add(
+            OtpRequested(
+                challenge_id=challenge.id,
+                phone=phone,
+                code=code,
+                purpose=OtpPurpose.SIGN_IN,
+                expires_at=challenge.expires_at,
+                requested_at=now,
+            )
+        )
+        await uow.commit()
+    return Challenge(challenge_id=challenge.id, expires_at=challenge.expires_at)
+
+
+async def sign_in_with_otp(uow: GatewayUnitOfWork, ids: Identity, challenge_id: str, code: str) -> Tokens:
+    """Exchange a correct, fresh code for tokens; the citizen's account is made on first sign-in.
+
+    A wrong code counts an attempt, committed even though the request fails: the limit must hold.
+    """
+    now = ids.clock()
+    max_attempts = ids.settings.otp_max_attempts
+    async with uow:
+        challenge = await uow.identity.challenge(challenge_id)
+        if challenge is None:
+            raise OtpLocked()
+        challenge.ensure_usable(now, max_attempts=max_attempts)
+        if not ids.secrets.otp_matches(challenge.id, code, challenge.code_hash):
+            challenge.attempts += 1
+            await uow.commit()
+            if challenge.attempts >= max_attempts:
+                raise OtpLocked()
+            raise WrongOtp(challenge.attempts_left(max_attempts))
+        challenge.consumed_at = now
+        account = await uow.identity.account_by_phone(challenge.phone)
+        if account is None:
+            account = _new_citizen(now, phone=challenge.phone)
+            uow.identity.add(account)
+        account.signed_in(now)
+        tokens = await _session_tokens(uow, ids, account, now)
+        await uow.commit()
+    return tokens
+
+
+async def sign_in_external(uow: GatewayUnitOfWork, ids: Identity, id_token: str) -> Tokens:
+    """Sign a citizen in with an ID token of a trusted issuer, bound to their phone's account."""
+    claims = await ids.external.verify(id_token)
+    now = ids.clock()
+    async with uow:
+        link = await uow.identity.external_identity(claims.issuer, claims.subject)
+        account = await uow.identity.account(link.account_id) if link is not None else None
+        if account is None:
+            if claims.phone is None:
+                raise Unprocessable("Bên phát hành không cung cấp số điện thoại đã xác thực.")
+            phone = normalise_phone(claims.phone)
+            account = await uow.identity.account_by_phone(phone)
+            if account is None:
+                account = _new_citizen(now, phone=phone, name=claims.name)
+                uow.identity.add(account)
+            uow.identity.add(
+                ExternalIdentity(
+                    issuer=claims.issuer, subject=claims.subject, account_id=account.id, linked_at=now
+                )
+            )
+        if account.role != Role.CITIZEN or not account.active:
+            raise InvalidGrant("Tài khoản không dùng được để đăng nhập bằng định danh bên ngoài.")
+        account.signed_in(now)
+        tokens = await _session_tokens(uow, ids, account, now)
+        await uow.commit()
+    return tokens
+
+
+# -- staff: username and password -----------------------------------------------------------------
+
+
+async def login(uow: GatewayUnitOfWork, ids: Identity, username: str, password: str) -> Tokens:
+    """An officer or admin signs in; five wrong passwords in a row lock the account for a while."""
+    now = ids.clock()
+    async with uow:
+        account = await uow.identity.account_by_username(username)
+        if account is not None:
+            account.ensure_unlocked(now)
+        matches = await ids.secrets.verify_password(account.password_hash if account else None, password)
+        if account is None or not account.active:
+            raise InvalidGrant("Tên đăng nhập hoặc mật khẩu không đúng.")
+        if not matches:
+            account.login_failed(
+                now,
+                max_failures=ids.settings.login_max_failures,
+                lock_for=timedelta(seconds=ids.settings.login_lock_seconds),
+            )
+            await uow.commit()
+            raise InvalidGrant("Tên đăng nhập hoặc mật khẩu không đúng.")
+        account.signed_in(now)
+        tokens = await _session_tokens(uow, ids, account, now)
+        await uow.commit()
+    return tokens
+
+
+async def create_staff(
+    uow: GatewayUnitOfWork,
+    ids: Identity,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    agency_code: str | None,
+) -> AccountView:
+    """Create an officer (bound to an agency) or an admin account."""
+    if role not in (Role.OFFICER, Role.ADMIN):
+        raise Unprocessable("Chỉ tạo được tài khoản cán bộ hoặc quản trị.")
+    if (role is Role.OFFICER) != bool(agency_code):
+        raise Unprocessable("Cán bộ phải thuộc một cơ quan; quản trị viên thì không.")
+    password_hash = await ids.secrets.hash_password(password)
+    async with uow:
+        if await uow.identity.account_by_username(username) is not None:
+            raise Conflict("Tên đăng nhập đã được dùng.")
+        account = Account(
+            id=str(uuid.uuid4()),
+            role=role.value,
+            username=username,
+            password_hash=password_hash,
+            agency_code=agency_code,
+            display_name=display_name,
+            active=True,
+            failed_logins=0,
+            created_at=ids.clock(),
+        )
+        uow.identity.add(account)
+        view = AccountView.of(account)
+        await uow.commit()
+    return view
+
+
+# -- integrators: client credentials --------------------------------------------------------------
+
+
+async def client_credentials(
+    uow: GatewayUnitOfWork, ids: Identity, client_id: str, client_secret: str, scope: str | None
+) -> Tokens:
+    """An access token for an integrator, limited to the scopes asked for (all it has by default)."""
+    async with uow:
+        client = await uow.identity.client(client_id)
+        secret_hash = client.secret_hash if client is not None and client.active else None
+        scopes = list(client.scopes) if client is not None else []
+    matches = await ids.secrets.verify_password(secret_hash, client_secret)
+    if not matches:
+        raise InvalidGrant("Mã ứng dụng hoặc khóa bí mật không đúng.")
+    asked = scope.split() if scope else scopes
+    refused = sorted(set(asked) - set(scopes))
+    if refused:
+        raise ScopeNotAllowed(f"Ứng dụng không được cấp phạm vi: {' '.join(refused)}.")
+    granted = " ".join(sorted(set(asked)))
+    access = ids.tokens.access(subject=f"client:{client_id}", role=Role.INTEGRATOR, extra={"scope": granted})
+    return Tokens(access_token=access.token, expires_in=access.expires_in, scope=granted)
+
+
+async def create_client(uow: GatewayUnitOfWork, ids: Identity, *, name: str, scopes: list[str]) -> NewClient:
+    """Register an integrator; its secret is returned once and kept only as an argon2id hash."""
+    client_id = f"cli_{uuid.uuid4().hex[:20]}"
+    secret = ids.secrets.new_token()
+    secret_hash = await ids.secrets.hash_password(secret)
+    async with uow:
+        uow.identity.add(
+            IntegratorClient(
+                client_id=client_id,
+                name=name,
+                secret_hash=secret_hash,
+                scopes=sorted(set(scopes)),
+                active=True,
+                created_at=ids.clock(),
+            )
+        )
+        await uow.commit()
+    return NewClient(client_id=client_id, client_secret=secret, name=name, scopes=sorted(set(scopes)))
+
+
+# -- sessions: rotating refresh tokens -------------------------------------------------------------
+
+
+async def refresh(uow: GatewayUnitOfWork, ids: Identity, refresh_token: str) -> Tokens:
+    """Rotate: the token is spent, a new one in the same family is returned.
+
+    Presenting a spent token means it was copied: the family is revoked, so neither the thief nor the
+    victim can go on with it (RFC 9700 §4.14.2).
+    """
+    now = ids.clock()
+    token_hash = sha256_hex(refresh_token)
+    async with uow:
+        row = await uow.identity.refresh_token(token_hash)
+        if row is None:
+            raise InvalidGrant("Mã làm mới không hợp lệ.")
+        family = await uow.identity.family(row.family_id)
+        if family is None or family.revoked_at is not None or now >= row.expires_at:
+            raise RefreshExpired()
+        if row.used_at is not None or not await uow.identity.spend_refresh_token(token_hash, now):
+            family.revoke(now, "reuse")
+            await uow.commit()
+            raise RefreshReused()
+        account = await uow.identity.account(family.account_id)
+        if account is None or not account.active:
+            raise RefreshExpired()
+        tokens = _tokens_in_family(uow, ids, account, family, now)
+        await uow.commit()
+    return tokens
+
+
+async def logout(uow: GatewayUnitOfWork, ids: Identity, refresh_token: str) -> None:
+    """Revoke the family of ``refresh_token``; unknown tokens are ignored (sign-out is idempotent)."""
+    async with uow:
+        row = await uow.identity.refresh_token(sha256_hex(refresh_token))
+        if row is None:
+            return
+        family = await uow.identity.family(row.family_id)
+        if family is not None:
+            family.revoke(ids.clock(), "logout")
+        await uow.commit()
+
+
+async def profile(uow: GatewayUnitOfWork, who: Principal) -> AccountView | None:
+    """The caller's own account (None for an integrator, which has none)."""
+    if who.role is Role.INTEGRATOR:
+        return None
+    async with uow:
+        account = await uow.identity.account(who.subject)
+        if account is None:
+            raise NotFound("Không tìm thấy tài khoản.")
+        return AccountView.of(account)
+
+
+# -- development mode ------------------------------------------------------------------------------
+
+
+async def ensure_demo(
+    uow: GatewayUnitOfWork, ids: Identity, staff: list[DemoAccount], clients: list[DemoClient]
+) -> list[str]:
+    """Create the demo staff and integrator (development only); existing ones are left alone."""
+    created: list[str] = []
+    for demo in staff:
+        async with uow:
+            exists = await uow.identity.account_by_username(demo.username) is not None
+        if not exists:
+            await create_staff(
+                uow,
+                ids,
+                username=demo.username,
+                password=demo.password.get_secret_value(),
+                role=Role(demo.role),
+                display_name=demo.display_name,
+                agency_code=demo.agency_code,
+            )
+            created.append(demo.username)
+    for demo_client in clients:
+        secret_hash = await ids.secrets.hash_password(demo_client.client_secret.get_secret_value())
+        async with uow:
+            if await uow.identity.client(demo_client.client_id) is None:
+                uow.identity.add(
+                    IntegratorClient(
+                        client_id=demo_client.client_id,
+                        name=demo_client.name,
+                        secret_hash=secret_hash,
+                        scopes=sorted(demo_client.scopes),
+                        active=True,
+                        created_at=ids.clock(),
+                    )
+                )
+                await uow.commit()
+                created.append(demo_client.client_id)
+    return created
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def normalise_phone(raw: str) -> str:
+    """A Vietnamese mobile number in E.164 (``0912345678``, ``84912345678`` → ``+84912345678``)."""
+    digits = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
+    if digits.startswith("+84"):
+        national = digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        national = digits[2:]
+    elif digits.startswith("0"):
+        national = digits[1:]
+    else:
+        raise Unprocessable(
+            "Số điện thoại không hợp lệ.",
+            errors=[{"field": "phone", "in": "body", "message": "not a Vietnamese phone number"}],
+        )
+    if not national.isdigit() or len(national) not in (9, 10) or national.startswith("0"):
+        raise Unprocessable(
+            "Số điện thoại không hợp lệ.",
+            errors=[{"field": "phone", "in": "body", "message": "not a Vietnamese phone number"}],
+        )
+    return f"+84{national}"
+
+
+def _new_citizen(now: datetime, *, phone: str, name: str | None = None) -> Account:
+    return Account(
+        id=str(uuid.uuid4()),
+        role=Role.CITIZEN.value,
+        phone=phone,
+        display_name=name,
+        active=True,
+        failed_logins=0,
+        created_at=now,
+    )
+
+
+async def _session_tokens(uow: GatewayUnitOfWork, ids: Identity, account: Account, now: datetime) -> Tokens:
+    family = RefreshFamily(id=str(uuid.uuid4()), account_id=account.id, created_at=now)
+    uow.identity.add(family)
+    return _tokens_in_family(uow, ids, account, family, now)
+
+
+def _tokens_in_family(
+    uow: GatewayUnitOfWork, ids: Identity, account: Account, family: RefreshFamily, now: datetime
+) -> Tokens:
+    refresh_value = ids.secrets.new_token()
+    uow.identity.add(
+        RefreshToken(
+            token_hash=sha256_hex(refresh_value),
+            family_id=family.id,
+            issued_at=now,
+            expires_at=now + timedelta(seconds=ids.settings.refresh_ttl_seconds),
+        )
+    )
+    role = Role(account.role)
+    extra: dict[str, Any] = {"sid": family.id}
+    if account.phone:
+        extra["phone_number"] = account.phone
+    if account.display_name:
+        extra["name"] = account.display_name
+    access = ids.tokens.access(
+        subject=account.id,
+        role=role,
+        agency_code=account.agency_code if role is Role.OFFICER else None,
+        extra=extra,
+    )
+    return Tokens(access_token=access.token, expires_in=access.expires_in, refresh_token=refresh_value)

@@ -1,0 +1,116 @@
+"""The proxy's entry: a pure ASGI layer that hands `/api/v1/<segment>` to its service.
+
+It runs before FastAPI's router, so a proxied request costs no routing, dependency or response-model
+work in the gateway; the gateway's own routes (`/api/v1/auth/...`, documents, health) fall through.
+Lookups and writes spend rate-limit tokens here, per IP and, for writes, per verified token subject.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.routing.table import ROUTES, SERVICES
+from motcua_shared.chassis.errors import PROBLEM_BASE
+from motcua_shared.chassis.http import problem
+
+if TYPE_CHECKING:
+    from gateway.runtime import GatewayRuntime
+
+_API = "/api/v1/"
+_OPS = "/ops/"
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Payment providers call back from a few addresses in bursts; their callbacks are signed instead.
+_UNLIMITED_PREFIXES = ("/api/v1/payments/providers/",)
+
+
+@dataclass(frozen=True)
+class _RouteLabel:
+    """What the access log and metrics name a proxied request by (one label per service segment)."""
+
+    path: str
+
+
+_LABELS = {segment: _RouteLabel(f"{_API}{segment}/…") for segment in ROUTES}
+
+
+class ProxyDispatch:
+    """Forward requests for the services; pass everything else to the gateway's own app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        raw: bytes = scope.get("raw_path") or path.encode("latin-1")
+        if path.startswith(_API):
+            segment = path[len(_API) :].split("/", 1)[0]
+            service = ROUTES.get(segment)
+            if service is not None:
+                runtime: GatewayRuntime = scope["app"].state.gateway
+                scope["route"] = _LABELS[segment]
+                if not await _within_limits(runtime, scope, receive, send, segment):
+                    return
+                await runtime.upstreams.forwarders[service].forward(scope, receive, send, raw)
+                return
+        elif path.startswith(_OPS):
+            service = path[len(_OPS) :].partition("/")[0]
+            if service in SERVICES:
+                runtime = scope["app"].state.gateway
+                upstream_path = b"/ops/" + raw[len(_OPS) + len(service) + 1 :]
+                await runtime.upstreams.forwarders[service].forward(scope, receive, send, upstream_path)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _within_limits(
+    runtime: GatewayRuntime, scope: Scope, receive: Receive, send: Send, segment: str
+) -> bool:
+    limits = runtime.settings.limits
+    if not limits.enabled:
+        return True
+    method: str = scope["method"]
+    limiter = runtime.limiter
+    ip = str(scope["client"][0]) if scope.get("client") else "unknown"
+    wait = 0.0
+    if segment == "lookup":
+        wait = limiter.take("lookup-ip", limits.lookup_per_ip, ip)
+    elif method in _WRITES and not scope["path"].startswith(_UNLIMITED_PREFIXES):
+        wait = limiter.take("writes-ip", limits.writes_per_ip, ip)
+        if not wait:
+            subject = await _subject(runtime, scope)
+            if subject is not None:
+                wait = limiter.take("writes-subject", limits.writes_per_subject, subject)
+    if not wait:
+        return True
+    response = problem(
+        429,
+        title="Quá nhiều yêu cầu",
+        detail="Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau.",
+        type_=PROBLEM_BASE + "rate-limited",
+        headers={"Retry-After": str(max(1, math.ceil(wait)))},
+    )
+    await response(scope, receive, send)
+    return False
+
+
+async def _subject(runtime: GatewayRuntime, scope: Scope) -> str | None:
+    """The verified token's subject; None without a valid token (the service will answer 401)."""
+    header = next((v for n, v in scope["headers"] if n == b"authorization"), None)
+    if header is None:
+        return None
+    scheme, _, token = header.decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        principal = await runtime.verifier.verify(token.strip())
+    except Exception:
+        return None
+    return principal.subject

@@ -1,0 +1,274 @@
+"""The whole embedded platform behind the gateway: OTP sign-in end to end through notify's SMS sandbox, the
+denial matrix over every route the merged OpenAPI lists, and schemathesis against ``/openapi.json``.
+
+Both walk the merged document, so they grow as the services add routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from motcua.embedded import create_platform
+from motcua.infra.ports import free_port
+from motcua_shared.chassis.keys import SigningKey, issue_token
+
+METHODS = ("get", "post", "put", "patch", "delete")
+WRITES = ("post", "put", "patch", "delete")
+
+
+class Platform:
+    """The embedded platform served by uvicorn in a thread of its own."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.app = create_platform(var_dir)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None, access_log=False)
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Platform:
+        self.thread.start()
+        deadline = time.monotonic() + 120
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the platform did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(60)
+
+    def token(self, subject: str, role: str, *, agency: str | None = None, **extra: Any) -> str:
+        ring = self.app.state.keyring
+        return issue_token(
+            ring.current,
+            subject=subject,
+            role=role,
+            agency_code=agency,
+            issuer="motcua",
+            audience="motcua",
+            ttl=timedelta(minutes=30),
+            extra=extra or None,
+        )
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    # The matrix and the fuzzer send hundreds of writes from one address: limits are tested elsewhere.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GATEWAY_LIMITS__ENABLED", "false")
+        with Platform(tmp_path_factory.mktemp("platform")) as running:
+            yield running
+
+
+@pytest.fixture(scope="module")
+def document(platform: Platform) -> dict[str, Any]:
+    doc: dict[str, Any] = httpx.get(f"{platform.base}/openapi.json", timeout=30).json()
+    assert "x-motcua-unavailable" not in doc, "every service's document was merged"
+    return doc
+
+
+# -- OTP end to end ------------------------------------------------------------------------------
+
+
+def test_otp_sign_in_end_to_end_through_the_sms_sandbox(platform: Platform) -> None:
+    with httpx.Client(base_url=platform.base, timeout=10) as client:
+        challenge = client.post("/api/v1/auth/otp", json={"phone": "0905111222"})
+        assert challenge.status_code == 202
+        code = None
+        deadline = time.monotonic() + 30
+        while code is None and time.monotonic() < deadline:
+            inbox = client.get("/api/v1/sandbox/sms", params={"phone": "+84905111222"})
+            assert inbox.status_code == 200, inbox.text
+            found = [re.search(r"\b(\d{6})\b", m["text"]) for m in inbox.json()["items"]]
+            code = next((m.group(1) for m in found if m), None)
+            time.sleep(0.2)
+        assert code is not None, "notify sent the code by SMS"
+        tokens = client.post(
+            "/api/v1/auth/token",
+            json={"grant_type": "otp", "challenge_id": challenge.json()["challenge_id"], "code": code},
+        )
+        assert tokens.status_code == 200, tokens.text
+        me = client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {tokens.json()['access_token']}"}
+        )
+        assert me.json()["phone"] == "+84905111222"
+
+
+# -- the denial matrix -----------------------------------------------------------------------------
+
+
+def _fill(path: str, operation: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """A concrete URL for ``path`` (ids that exist nowhere) and its required query parameters."""
+    query: dict[str, str] = {}
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        value = parameter.get("example") or schema.get("default") or _sample(schema)
+        if parameter["in"] == "path":
+            path = path.replace("{" + parameter["name"] + "}", str(value))
+        elif parameter["in"] == "query" and parameter.get("required"):
+            query[parameter["name"]] = str(value)
+    return re.sub(r"\{[^}]+\}", "khong-co", path), query
+
+
+def _sample(schema: dict[str, Any]) -> Any:
+    if "enum" in schema:
+        return schema["enum"][0]
+    for option in schema.get("anyOf", []):
+        if option.get("type") != "null":
+            return _sample(option)
+    kind = schema.get("type")
+    if kind == "integer":
+        return max(1, int(schema.get("minimum", 1)))
+    if kind == "boolean":
+        return "true"
+    if schema.get("format") == "date":
+        return "2026-12-01"
+    return "khong-co"
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in sorted(document["paths"].items())
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def test_the_denial_matrix_over_every_route(platform: Platform, document: dict[str, Any]) -> None:
+    foreign = SigningKey.generate()
+    expired = issue_token(
+        platform.app.state.keyring.current,
+        subject="citizen-a",
+        role="citizen",
+        issuer="motcua",
+        audience="motcua",
+        ttl=timedelta(minutes=5),
+        now=datetime.now(UTC) - timedelta(hours=1),
+    )
+    forged = issue_token(
+        foreign, subject="admin", role="admin", issuer="motcua", audience="motcua", ttl=timedelta(minutes=5)
+    )
+    callers: dict[str, str | None] = {
+        "anonymous": None,
+        "forged": forged,
+        "expired": expired,
+        "citizen_a": platform.token("citizen-a", "citizen", phone_number="+84905000001"),
+        "citizen_b": platform.token("citizen-b", "citizen", phone_number="+84905000002"),
+        "officer_a": platform.token("officer-a", "officer", agency="000.00.14.H57"),
+        "officer_b": platform.token("officer-b", "officer", agency="000.00.20.H57"),
+        "integrator": platform.token("client:matrix", "integrator", scope="events:read"),
+    }
+    operations = _operations(document)
+    assert len(operations) >= 10
+    failures: list[str] = []
+
+    async def run() -> None:
+        async with httpx.AsyncClient(base_url=platform.base, timeout=30) as client:
+            for path, method, operation in operations:
+                url, query = _fill(path, operation)
+                body: dict[str, Any] | None = {} if "requestBody" in operation and method in WRITES else None
+                secured = bool(operation.get("security"))
+                seen: dict[str, int] = {}
+                for name, token in callers.items():
+                    headers = {"Authorization": f"Bearer {token}"} if token else {}
+                    # Streamed and closed after the head: an event stream never ends by itself.
+                    request = client.build_request(method, url, params=query, headers=headers, json=body)
+                    response = await client.send(request, stream=True)
+                    await response.aclose()
+                    seen[name] = response.status_code
+                    label = f"{method.upper()} {path} as {name}: {response.status_code}"
+                    if response.status_code >= 500:
+                        failures.append(f"{label} (server error)")
+                    if response.status_code >= 400 and response.status_code != 405:
+                        kind = response.headers.get("content-type", "")
+                        if kind != "application/problem+json":
+                            failures.append(f"{label} is not problem+json ({kind})")
+                    if secured and name in ("forged", "expired") and response.status_code != 401:
+                        failures.append(f"{label}; a bad token must be 401")
+                    if token and name not in ("forged", "expired") and response.status_code == 401:
+                        failures.append(f"{label}; a valid token is never 401")
+                refused = [n for n, s in seen.items() if s == 403]
+                if refused and 200 <= seen["anonymous"] < 300:
+                    failures.append(f"{method.upper()} {path}: {refused} refused, yet anonymous got through")
+
+    asyncio.run(run())
+    assert not failures, "\n".join(failures)
+
+
+# -- schemathesis ------------------------------------------------------------------------------------
+
+
+def _event_streams(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """Operations that answer with an endless event stream (a fuzzer would wait on them forever)."""
+    return {
+        (path, method)
+        for path, method, operation in _operations(document)
+        if any("text/event-stream" in r.get("content", {}) for r in operation.get("responses", {}).values())
+    }
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(
+    platform: Platform, document: dict[str, Any]
+) -> None:
+    schema = schemathesis.openapi.from_url(f"{platform.base}/openapi.json")
+    admin = platform.token("admin-fuzz", "admin")
+    failures: list[str] = []
+    calls: list[int] = []
+    streams = _event_streams(document)
+    operations = [
+        operation
+        for operation in (result.ok() for result in schema.get_all_operations())  # type: ignore[union-attr]
+        if (operation.path, operation.method.lower()) not in streams
+    ]
+    assert operations
+
+    for operation in operations:
+        label = operation.label
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=6,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+        def fuzz(case: schemathesis.Case[Any]) -> None:
+            calls.append(1)
+            try:
+                case.call_and_validate(
+                    base_url=platform.base,
+                    headers={"Authorization": f"Bearer {admin}"},
+                    checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+                    timeout=30,
+                )
+            except Exception as exc:
+                failures.append(f"{label}: {str(exc).splitlines()[0][:300]}")  # noqa: B023 - run at once
+                raise
+
+        try:
+            fuzz()
+        except Exception:
+            continue
+    assert len(calls) >= 2 * len(operations), "every operation was exercised"
+    assert not failures, "\n".join(sorted(set(failures)))

@@ -1,0 +1,96 @@
+"""Identity's pure rules: phone numbers, OTP hashing, challenge and lockout rules, the key ring on disk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway.identity.credentials import Secrets
+from gateway.identity.errors import AccountLocked, OtpExpired, OtpLocked
+from gateway.identity.keyring import KeyRing
+from gateway.identity.models import Account, OtpChallenge
+from gateway.identity.service import normalise_phone
+from motcua_shared.chassis.errors import Unprocessable
+
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("0905123456", "+84905123456"),
+        ("+84905123456", "+84905123456"),
+        ("84905123456", "+84905123456"),
+        ("090 512 3456", "+84905123456"),
+        ("02343822123", "+842343822123"),
+    ],
+)
+def test_vietnamese_numbers_become_e164(raw: str, e164: str) -> None:
+    assert normalise_phone(raw) == e164
+
+
+@pytest.mark.parametrize("raw", ["905123456", "+14155552671", "0905", "00905123456", "+840905123456"])
+def test_other_numbers_are_refused(raw: str) -> None:
+    with pytest.raises(Unprocessable):
+        normalise_phone(raw)
+
+
+def test_otp_hashes_are_keyed_and_bound_to_the_challenge() -> None:
+    secrets = Secrets(otp_pepper=b"pepper")
+    stored = secrets.otp_hash("c1", "123456")
+    assert secrets.otp_matches("c1", "123456", stored)
+    assert not secrets.otp_matches("c2", "123456", stored), "a hash cannot be moved to another challenge"
+    assert Secrets(otp_pepper=b"other").otp_hash("c1", "123456") != stored
+    assert all(len(Secrets.new_otp()) == 6 and Secrets.new_otp().isdigit() for _ in range(50))
+
+
+def _challenge(**values: object) -> OtpChallenge:
+    defaults: dict[str, object] = {
+        "id": "c1",
+        "phone": "+84905123456",
+        "code_hash": "x",
+        "purpose": "sign_in",
+        "attempts": 0,
+        "created_at": NOW,
+        "expires_at": NOW + timedelta(minutes=5),
+    }
+    return OtpChallenge(**(defaults | values))
+
+
+def test_a_challenge_expires_runs_out_and_is_spent_once() -> None:
+    _challenge().ensure_usable(NOW + timedelta(minutes=4, seconds=59), max_attempts=5)
+    with pytest.raises(OtpExpired):
+        _challenge().ensure_usable(NOW + timedelta(minutes=5), max_attempts=5)
+    with pytest.raises(OtpLocked):
+        _challenge(attempts=5).ensure_usable(NOW, max_attempts=5)
+    with pytest.raises(OtpLocked):
+        _challenge(consumed_at=NOW).ensure_usable(NOW, max_attempts=5)
+
+
+def test_an_account_locks_after_repeated_failures_and_unlocks_later() -> None:
+    account = Account(id="a", role="officer", failed_logins=0, active=True, created_at=NOW)
+    for _ in range(4):
+        account.login_failed(NOW, max_failures=5, lock_for=timedelta(minutes=15))
+    account.ensure_unlocked(NOW)
+    account.login_failed(NOW, max_failures=5, lock_for=timedelta(minutes=15))
+    with pytest.raises(AccountLocked) as raised:
+        account.ensure_unlocked(NOW + timedelta(minutes=1))
+    assert raised.value.headers is not None
+    assert raised.value.headers["Retry-After"] == "840"
+    account.ensure_unlocked(NOW + timedelta(minutes=15))
+
+
+def test_the_key_ring_survives_a_restart_and_forgets_old_keys(tmp_path: Path) -> None:
+    path = tmp_path / "gateway" / "signing-key.pem"
+    ring = KeyRing.load(path, generate_missing=True)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    first = ring.current.kid
+    second = ring.rotate().kid
+    reloaded = KeyRing.load(path, generate_missing=False)
+    assert [k["kid"] for k in reloaded.jwks()["keys"]] == [second, first]
+    expired = KeyRing.load(path, generate_missing=False, retire_after=timedelta(seconds=-1))
+    assert [k["kid"] for k in expired.jwks()["keys"]] == [second]
+    with pytest.raises(FileNotFoundError):
+        KeyRing.load(tmp_path / "missing.pem", generate_missing=False)

@@ -1,0 +1,101 @@
+"""HTTP: the delivery log for staff, and the SMS provider's delivery receipts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+
+from motcua_shared.chassis.auth import PrincipalDep
+from motcua_shared.chassis.errors import NotFound, Unprocessable
+from motcua_shared.contracts.notify import NotifyChannel
+from notify_svc.deliveries import service
+from notify_svc.deliveries.errors import BadReceiptSignature
+from notify_svc.deliveries.models import DeliveryStatus
+from notify_svc.deliveries.schemas import (
+    DeliveryOut,
+    DeliveryPage,
+    ReceiptIn,
+    ReceiptOut,
+    decode_cursor,
+    encode_cursor,
+)
+from notify_svc.deps import SettingsDep, UowDep
+from notify_svc.problems import PROBLEMS
+
+router = APIRouter(prefix="/api/v1/notifications", tags=["deliveries"])
+
+
+@router.get(
+    "/deliveries",
+    response_model=DeliveryPage,
+    summary="Delivery log (staff)",
+    responses={401: PROBLEMS[401], 403: PROBLEMS[403], 422: PROBLEMS[422]},
+)
+async def list_deliveries(
+    uow: UowDep,
+    who: PrincipalDep,
+    channel: NotifyChannel | None = None,
+    status: DeliveryStatus | None = None,
+    dossier_code: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> DeliveryPage:
+    """Admins see every delivery, officers those about their agency's dossiers; `?status=failed` shows
+    what did not reach people."""
+    try:
+        before = decode_cursor(cursor) if cursor else None
+    except ValueError:
+        raise Unprocessable(
+            "Con trỏ phân trang không hợp lệ.",
+            errors=[{"field": "cursor", "in": "query", "message": "invalid", "code": "cursor"}],
+        ) from None
+    rows, total = await service.list_for_staff(
+        uow,
+        who,
+        channel=channel.value if channel else None,
+        status=status.value if status else None,
+        dossier_code=dossier_code,
+        limit=limit + 1,
+        before=before,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return DeliveryPage(
+        items=[DeliveryOut.of(d) for d in rows],
+        total=total,
+        next_cursor=encode_cursor(rows[-1]) if more and rows else None,
+    )
+
+
+@router.post(
+    "/receipts/sms",
+    response_model=ReceiptOut,
+    summary="SMS delivery receipt (provider callback, signed)",
+    responses={401: PROBLEMS[401], 404: PROBLEMS[404]},
+)
+async def sms_receipt(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    signature: Annotated[str | None, Header(alias="X-Signature")] = None,
+) -> ReceiptOut:
+    """Verified first (``X-Signature: sha256=<hex HMAC-SHA256 of the body>``), then applied; a receipt
+    never reopens a delivered or failed message."""
+    secret = settings.sms.receipt_secret
+    if secret is None:
+        raise NotFound("Không nhận báo cáo gửi tin ở cấu hình này.")
+    raw = await request.body()
+    expected = "sha256=" + hmac.new(secret.get_secret_value().encode(), raw, hashlib.sha256).hexdigest()
+    if signature is None or not hmac.compare_digest(signature, expected):
+        raise BadReceiptSignature("Chữ ký báo cáo gửi tin không hợp lệ.")
+    try:
+        receipt = ReceiptIn.model_validate_json(raw)
+    except ValueError:
+        raise Unprocessable("Báo cáo gửi tin không đúng định dạng.") from None
+    delivery, changed = await service.apply_receipt(
+        uow, message_id=receipt.message_id, delivered=receipt.status == "delivered", error=receipt.error
+    )
+    return ReceiptOut(delivery_id=delivery.id, status=delivery.status, changed=changed)

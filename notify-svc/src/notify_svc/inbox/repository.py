@@ -1,0 +1,73 @@
+"""Every query on the in-app inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify_svc.inbox.models import Audience, Notification
+from notify_svc.sql import insert_ignoring_duplicates
+
+Inbox = tuple[Audience, str]
+
+
+def _of(inboxes: Sequence[Inbox]) -> ColumnElement[bool]:
+    return or_(*(and_(Notification.audience == a.value, Notification.recipient == r) for a, r in inboxes))
+
+
+class InboxRepository:
+    """Notifications, always read through the inboxes the caller may read."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, values: dict[str, Any]) -> bool:
+        """Insert one notification; False when this event already notified this inbox."""
+        statement = insert_ignoring_duplicates(self._session, Notification, values).returning(
+            Notification.seq
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none() is not None
+
+    async def page(
+        self, inboxes: Sequence[Inbox], *, limit: int, before: int | None, unread: bool
+    ) -> tuple[Sequence[Notification], int, int]:
+        """Newest first: a page, the total, and how many are unread."""
+        where = _of(inboxes)
+        total, unread_count = (
+            await self._session.execute(
+                select(
+                    func.count(), func.count(Notification.seq).filter(Notification.read_at.is_(None))
+                ).where(where)
+            )
+        ).one()
+        query = select(Notification).where(where)
+        if unread:
+            query = query.where(Notification.read_at.is_(None))
+        if before is not None:
+            query = query.where(Notification.seq < before)
+        rows = (await self._session.scalars(query.order_by(Notification.seq.desc()).limit(limit))).all()
+        return rows, int(total), int(unread_count)
+
+    async def get(self, inboxes: Sequence[Inbox], notification_id: str) -> Notification | None:
+        """One notification, only if it is in one of ``inboxes``."""
+        return await self._session.scalar(
+            select(Notification).where(Notification.id == notification_id, _of(inboxes))
+        )
+
+    async def after(self, inboxes: Sequence[Inbox], seq: int, *, limit: int) -> Sequence[Notification]:
+        """Oldest first, those after ``seq`` (the live stream's catch-up)."""
+        return (
+            await self._session.scalars(
+                select(Notification)
+                .where(_of(inboxes), Notification.seq > seq)
+                .order_by(Notification.seq)
+                .limit(limit)
+            )
+        ).all()
+
+    async def last_seq(self, inboxes: Sequence[Inbox]) -> int:
+        """The newest ``seq`` in ``inboxes`` (0 when empty)."""
+        return int(await self._session.scalar(select(func.max(Notification.seq)).where(_of(inboxes))) or 0)

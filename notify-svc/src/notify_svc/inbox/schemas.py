@@ -1,0 +1,49 @@
+"""Inbox request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from notify_svc.inbox.models import Notification
+
+
+class NotificationOut(BaseModel):
+    """One in-app notification."""
+
+    id: str
+    seq: int = Field(description="Order in the inbox; the SSE event id (`Last-Event-ID`).")
+    audience: str = Field(description="`user` (yours) or `agency` (your agency's queue).")
+    title: str
+    body: str
+    dossier_code: str | None
+    event_type: str
+    template: str
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, n: Notification) -> NotificationOut:
+        """From the row."""
+        return cls(
+            id=n.id,
+            seq=n.seq,
+            audience=n.audience,
+            title=n.title,
+            body=n.body,
+            dossier_code=n.dossier_code,
+            event_type=n.source_event_type,
+            template=n.template,
+            created_at=n.created_at,
+            read_at=n.read_at,
+        )
+
+
+class NotificationPage(BaseModel):
+    """A page of the inbox, newest first."""
+
+    items: list[NotificationOut]
+    total: int
+    unread: int
+    next_cursor: str | None

@@ -1,0 +1,103 @@
+"""Use cases of the in-app inbox: list, mark read, and the live stream with resume."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from motcua_shared.chassis.auth import Principal, Role
+from notify_svc.inbox.errors import UnknownNotification
+from notify_svc.inbox.models import Audience, Notification, inbox_key
+from notify_svc.inbox.repository import Inbox
+
+if TYPE_CHECKING:
+    from notify_svc.uow import NotifyUnitOfWork
+
+STREAM_BATCH = 200
+
+
+def inboxes_of(who: Principal) -> list[Inbox]:
+    """The inboxes the caller reads: their own, and for an officer their agency's queue."""
+    inboxes: list[Inbox] = [(Audience.USER, who.subject)]
+    if who.role is Role.OFFICER and who.agency_code:
+        inboxes.append((Audience.AGENCY, who.agency_code))
+    return inboxes
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of the inbox."""
+
+    items: Sequence[Notification]
+    total: int
+    unread: int
+    next_cursor: str | None
+
+
+async def list_notifications(
+    uow: NotifyUnitOfWork, who: Principal, *, limit: int, cursor: int | None, unread_only: bool
+) -> Page:
+    """The caller's notifications, newest first."""
+    async with uow:
+        rows, total, unread = await uow.notifications.page(
+            inboxes_of(who), limit=limit + 1, before=cursor, unread=unread_only
+        )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, total, unread, str(rows[-1].seq) if more and rows else None)
+
+
+async def mark_read(uow: NotifyUnitOfWork, who: Principal, notification_id: str) -> Notification:
+    """Mark one of the caller's notifications read (idempotent)."""
+    async with uow:
+        notification = await uow.notifications.get(inboxes_of(who), notification_id)
+        if notification is None:
+            raise UnknownNotification("Không tìm thấy thông báo.")
+        if notification.mark_read(uow.env.clock()):
+            await uow.commit()
+    return notification
+
+
+async def stream(
+    uow_factory: Callable[[], NotifyUnitOfWork],
+    who: Principal,
+    *,
+    last_seq: int | None,
+) -> AsyncIterator[Notification | None]:
+    """The caller's notifications after ``last_seq``, then live, forever; ``None`` means 'say you're alive'.
+
+    Without ``last_seq`` the stream starts from now. Before each read it registers for wake-ups, so a
+    commit between the read and the wait is never missed; the poll catches other replicas' writes.
+    """
+    inboxes = inboxes_of(who)
+    keys = [inbox_key(a, r) for a, r in inboxes]
+    probe = uow_factory()
+    hub, settings = probe.env.hub, probe.env.settings.stream
+    if last_seq is None:
+        async with probe as uow:
+            last_seq = await uow.notifications.last_seq(inboxes)
+    idle = 0.0
+    while True:
+        woken = hub.listen(keys)
+        try:
+            async with uow_factory() as uow:
+                rows = await uow.notifications.after(inboxes, last_seq, limit=STREAM_BATCH)
+            for row in rows:
+                last_seq = row.seq
+                yield row
+            if rows:
+                idle = 0.0
+                continue
+            wait = min(settings.poll_interval, max(0.0, settings.heartbeat - idle))
+            started = asyncio.get_running_loop().time()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), wait)
+            idle += asyncio.get_running_loop().time() - started
+            if idle >= settings.heartbeat:
+                idle = 0.0
+                yield None
+        finally:
+            hub.forget(keys, woken)

@@ -1,0 +1,60 @@
+"""HTTP: the sandbox SMS inbox (embedded and development only; 404 in production settings)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from motcua_shared.contracts.common import VN_PHONE_PATTERN
+from notify_svc.deliveries import service as deliveries
+from notify_svc.deliveries.schemas import ReceiptOut
+from notify_svc.deps import SettingsDep, UowDep
+from notify_svc.problems import PROBLEMS
+from notify_svc.sandbox import service
+from notify_svc.sandbox.errors import SandboxDisabled
+from notify_svc.sandbox.schemas import SandboxReceiptIn, SandboxSmsOut, SandboxSmsPage
+from notify_svc.settings import Settings
+
+router = APIRouter(prefix="/api/v1/sandbox", tags=["sandbox"], responses={404: PROBLEMS[404]})
+
+
+def _available(settings: Settings) -> None:
+    if not settings.sandbox_enabled:
+        raise SandboxDisabled()
+
+
+@router.get("/sms", response_model=SandboxSmsPage, summary="SMS the sandbox provider received")
+async def sandbox_sms(
+    uow: UowDep,
+    settings: SettingsDep,
+    phone: Annotated[str, Query(pattern=VN_PHONE_PATTERN, examples=["+84905123456"])],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
+) -> SandboxSmsPage:
+    """Newest first. Development only: there is no such inbox in production."""
+    _available(settings)
+    rows, total = await service.messages_to(
+        uow, phone, limit=limit + 1, before=int(cursor) if cursor else None
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return SandboxSmsPage(
+        items=[SandboxSmsOut.model_validate(r, from_attributes=True) for r in rows],
+        total=total,
+        next_cursor=str(rows[-1].id) if more and rows else None,
+    )
+
+
+@router.post(
+    "/sms/{message_id}/receipt", response_model=ReceiptOut, summary="Simulate the provider's delivery receipt"
+)
+async def sandbox_receipt(
+    message_id: str, body: SandboxReceiptIn, uow: UowDep, settings: SettingsDep
+) -> ReceiptOut:
+    """What a real provider's signed callback does, for development."""
+    _available(settings)
+    delivery, changed = await deliveries.apply_receipt(
+        uow, message_id=message_id, delivered=body.status == "delivered", error=body.error
+    )
+    return ReceiptOut(delivery_id=delivery.id, status=delivery.status, changed=changed)

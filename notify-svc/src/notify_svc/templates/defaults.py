@@ -1,0 +1,254 @@
+"""The default templates: version 1 of every (code, channel), seeded when missing, then editable.
+
+Texts are ours, in Vietnamese with full diacritics. SMS texts are written with diacritics too; the SMS
+channel removes them when sending unless configured not to. Every template sees the event's own fields
+plus ``name``, ``procedure_name`` and ``agency_name`` (from the dossier's contact); see the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from motcua_shared.contracts.dossier import (
+    DossierApproved,
+    DossierDeadlineExtended,
+    DossierDueSoon,
+    DossierForwarded,
+    DossierOverdue,
+    DossierReceived,
+    DossierRejected,
+    DossierResultReturned,
+    DossierSubmitted,
+    DossierSupplemented,
+    DossierSupplementRequested,
+    DossierWithdrawn,
+)
+from motcua_shared.contracts.identity import OtpRequested
+from motcua_shared.contracts.notify import NotifyChannel
+from motcua_shared.contracts.payment import (
+    PaymentExpired,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentRequested,
+    PaymentSucceeded,
+)
+
+SMS, EMAIL, PUSH, IN_APP = NotifyChannel.SMS, NotifyChannel.EMAIL, NotifyChannel.PUSH, NotifyChannel.IN_APP
+ALL = frozenset({SMS, EMAIL, PUSH, IN_APP})
+NO_SMS = frozenset({EMAIL, PUSH, IN_APP})
+
+EMAIL_OPENING = "Kính gửi {{ name }},\n\n"
+EMAIL_CLOSING = (
+    "\n\nTrân trọng,\n{{ agency_name }}\n\n"
+    "Thư này được gửi tự động từ Cổng dịch vụ công motcua, vui lòng không trả lời thư."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSpec:
+    """One notification kind: its code, the event it answers, its channels and its default texts."""
+
+    code: str
+    event_type: str
+    channels: frozenset[NotifyChannel]
+    title: str
+    text: str
+    sms: str | None = None
+    email_more: str = ""
+    mandatory: bool = False
+    """A legally required notice (or the OTP): sent even on channels the person switched off."""
+
+    def default(self, channel: NotifyChannel) -> tuple[str | None, str]:
+        """Subject and body of version 1 for ``channel``."""
+        if channel is SMS:
+            return None, self.sms or self.text
+        if channel is EMAIL:
+            more = f"\n\n{self.email_more}" if self.email_more else ""
+            return self.title, EMAIL_OPENING + self.text + more + EMAIL_CLOSING
+        return self.title, self.text
+
+
+CITIZEN: tuple[TemplateSpec, ...] = (
+    TemplateSpec(
+        "dossier.submitted",
+        DossierSubmitted.TYPE,
+        NO_SMS,
+        "Đã nộp hồ sơ {{ dossier_code }}",
+        "Hồ sơ {{ procedure_name }} của bạn đã được gửi tới {{ agency_name }} với mã {{ dossier_code }} "
+        "và đang chờ tiếp nhận.",
+        email_more="Vui lòng giữ mã hồ sơ để tra cứu tình trạng giải quyết."
+        "{% if fee_total %} Phí, lệ phí phải nộp: {{ fee_total|vnd }}.{% endif %}",
+    ),
+    TemplateSpec(
+        "dossier.received",
+        DossierReceived.TYPE,
+        ALL,
+        "Hồ sơ {{ dossier_code }} đã được tiếp nhận",
+        "{{ agency_name }} đã tiếp nhận hồ sơ {{ dossier_code }} ({{ procedure_name }}). "
+        "Ngày hẹn trả kết quả: {{ due_at|ngay }}.",
+        sms="Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. "
+        "Tra cứu tại motcua.vn",
+    ),
+    TemplateSpec(
+        "dossier.supplement_requested",
+        DossierSupplementRequested.TYPE,
+        ALL,
+        "Cần bổ sung hồ sơ {{ dossier_code }}",
+        "{{ agency_name }} đề nghị bổ sung hồ sơ {{ dossier_code }}: {{ reason }}"
+        "{% if respond_by %} Hạn bổ sung: {{ respond_by|ngay }}.{% endif %}",
+        sms="Hồ sơ {{ dossier_code }} cần bổ sung: {{ reason }}"
+        "{% if respond_by %} Hạn {{ respond_by|ngay }}.{% endif %}",
+        email_more="Thời gian bổ sung hồ sơ không tính vào thời hạn giải quyết.",
+        mandatory=True,
+    ),
+    TemplateSpec(
+        "dossier.supplemented",
+        DossierSupplemented.TYPE,
+        NO_SMS,
+        "Đã nhận hồ sơ bổ sung {{ dossier_code }}",
+        "Hồ sơ {{ dossier_code }} đã được bổ sung và tiếp tục được giải quyết. "
+        "Ngày hẹn trả kết quả: {{ due_at|ngay }}.",
+    ),
+    TemplateSpec(
+        "dossier.forwarded",
+        DossierForwarded.TYPE,
+        frozenset({IN_APP}),
+        "Hồ sơ {{ dossier_code }} chuyển bước xử lý",
+        "Hồ sơ {{ dossier_code }} đang ở bước {{ step_order }}/{{ step_count }}: {{ step_name }}.",
+    ),
+    TemplateSpec(
+        "dossier.result_ready",
+        DossierApproved.TYPE,
+        ALL,
+        "Đã có kết quả hồ sơ {{ dossier_code }}",
+        "Hồ sơ {{ dossier_code }} ({{ procedure_name }}) đã có kết quả"
+        "{% if result %}: {{ result }}{% endif %}. Mời bạn nhận kết quả theo hình thức đã đăng ký.",
+        sms="Hồ sơ {{ dossier_code }} đã có kết quả. Mời bạn nhận kết quả theo hình thức đã đăng ký.",
+    ),
+    TemplateSpec(
+        "dossier.rejected",
+        DossierRejected.TYPE,
+        NO_SMS,
+        "Hồ sơ {{ dossier_code }} không được giải quyết",
+        "{{ agency_name }} từ chối giải quyết hồ sơ {{ dossier_code }}. Lý do: {{ reason }}",
+        mandatory=True,
+    ),
+    TemplateSpec(
+        "dossier.result_returned",
+        DossierResultReturned.TYPE,
+        NO_SMS,
+        "Đã trả kết quả hồ sơ {{ dossier_code }}",
+        "Hồ sơ {{ dossier_code }} đã hoàn thành và trả kết quả. "
+        "Mời bạn đánh giá mức độ hài lòng về việc giải quyết hồ sơ.",
+    ),
+    TemplateSpec(
+        "dossier.withdrawn",
+        DossierWithdrawn.TYPE,
+        frozenset({IN_APP, EMAIL}),
+        "Đã rút hồ sơ {{ dossier_code }}",
+        "Hồ sơ {{ dossier_code }} đã được rút theo yêu cầu của bạn.",
+    ),
+    TemplateSpec(
+        "dossier.deadline_extended",
+        DossierDeadlineExtended.TYPE,
+        ALL,
+        "Thư xin lỗi: hồ sơ {{ dossier_code }} trễ hẹn",
+        "{{ agency_name }} xin lỗi vì hồ sơ {{ dossier_code }} chưa thể trả kết quả đúng hẹn "
+        "{{ previous_due_at|ngay }}. Lý do: {{ reason }} Thời gian hẹn trả kết quả mới: {{ due_at|ngay }}.",
+        sms="{{ agency_name }} xin lỗi: hồ sơ {{ dossier_code }} trễ hẹn. "
+        "Hẹn trả kết quả mới {{ due_at|ngay }}.",
+        mandatory=True,
+    ),
+    TemplateSpec(
+        "payment.requested",
+        PaymentRequested.TYPE,
+        ALL,
+        "Thanh toán phí, lệ phí hồ sơ {{ dossier_code }}",
+        "Hồ sơ {{ dossier_code }} cần thanh toán {{ amount|vnd }}. Nội dung chuyển khoản: {{ reference }}."
+        "{% if expires_at %} Hạn thanh toán: {{ expires_at|ngay }}.{% endif %}",
+        sms="Hồ sơ {{ dossier_code }} cần thanh toán {{ amount|vnd }}, "
+        "nội dung chuyển khoản {{ reference }}.",
+    ),
+    TemplateSpec(
+        "payment.succeeded",
+        PaymentSucceeded.TYPE,
+        NO_SMS,
+        "Đã thanh toán {{ amount|vnd }}",
+        "Đã nhận thanh toán {{ amount|vnd }} cho hồ sơ {{ dossier_code }}"
+        "{% if receipt_number %}, biên lai số {{ receipt_number }}{% endif %}.",
+    ),
+    TemplateSpec(
+        "payment.failed",
+        PaymentFailed.TYPE,
+        frozenset({IN_APP, PUSH}),
+        "Thanh toán chưa thành công",
+        "Giao dịch thanh toán {{ amount|vnd }} cho hồ sơ {{ dossier_code }} chưa thành công. "
+        "Bạn có thể thanh toán lại.",
+    ),
+    TemplateSpec(
+        "payment.expired",
+        PaymentExpired.TYPE,
+        frozenset({IN_APP, EMAIL}),
+        "Yêu cầu thanh toán đã hết hạn",
+        "Yêu cầu thanh toán {{ amount|vnd }} cho hồ sơ {{ dossier_code }} đã hết hạn.",
+    ),
+    TemplateSpec(
+        "payment.refunded",
+        PaymentRefunded.TYPE,
+        NO_SMS,
+        "Đã hoàn tiền {{ refunded_amount|vnd }}",
+        "Đã hoàn {{ refunded_amount|vnd }} cho hồ sơ {{ dossier_code }}. Lý do: {{ reason }}",
+    ),
+)
+
+OTP = TemplateSpec(
+    "identity.otp",
+    OtpRequested.TYPE,
+    frozenset({SMS}),
+    "Mã xác thực",
+    "{{ code }} là mã xác thực đăng nhập motcua của bạn, có hiệu lực {{ ttl_minutes }} phút. "
+    "Không chia sẻ mã này với bất kỳ ai.",
+    mandatory=True,
+)
+
+AGENCY: tuple[TemplateSpec, ...] = (
+    TemplateSpec(
+        "agency.dossier_submitted",
+        DossierSubmitted.TYPE,
+        frozenset({IN_APP}),
+        "Hồ sơ mới {{ dossier_code }}",
+        "Có hồ sơ mới chờ tiếp nhận: {{ dossier_code }} – {{ procedure_name }}.",
+    ),
+    TemplateSpec(
+        "agency.dossier_forwarded",
+        DossierForwarded.TYPE,
+        frozenset({IN_APP}),
+        "Hồ sơ {{ dossier_code }} được chuyển đến",
+        "Hồ sơ {{ dossier_code }} được chuyển đến đơn vị ở bước {{ step_name }}"
+        "{% if step_due_at %}, hạn xử lý {{ step_due_at|ngay }}{% endif %}.",
+    ),
+    TemplateSpec(
+        "agency.dossier_withdrawn",
+        DossierWithdrawn.TYPE,
+        frozenset({IN_APP}),
+        "Hồ sơ {{ dossier_code }} đã bị rút",
+        "Người nộp đã rút hồ sơ {{ dossier_code }}.",
+    ),
+    TemplateSpec(
+        "agency.dossier_due_soon",
+        DossierDueSoon.TYPE,
+        frozenset({IN_APP}),
+        "Hồ sơ {{ dossier_code }} sắp đến hạn",
+        "Hồ sơ {{ dossier_code }}{% if step_name %} (bước {{ step_name }}){% endif %} đến hạn lúc "
+        "{{ due_at|ngay }}; còn chưa đầy một ngày làm việc.",
+    ),
+    TemplateSpec(
+        "agency.dossier_overdue",
+        DossierOverdue.TYPE,
+        frozenset({IN_APP}),
+        "Hồ sơ {{ dossier_code }} đã quá hạn",
+        "Hồ sơ {{ dossier_code }} đã quá hạn giải quyết từ {{ due_at|ngay }}.",
+    ),
+)
+
+SPECS: dict[str, TemplateSpec] = {spec.code: spec for spec in (*CITIZEN, OTP, *AGENCY)}

@@ -1,0 +1,89 @@
+"""Rendering: a sandboxed Jinja2 environment (templates are edited by admins), strict about names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from notify_svc.clock import VN_TZ
+
+
+def vnd(amount: Any) -> str:
+    """``8000`` → ``8.000 đồng`` (Vietnamese groups thousands with dots)."""
+    if amount is None:
+        return ""
+    return f"{int(amount):,}".replace(",", ".") + " đồng"
+
+
+def ngay(value: Any) -> str:
+    """An instant as Huế reads it: ``08:15 ngày 05/08/2025`` (Asia/Ho_Chi_Minh)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = value.astimezone(VN_TZ)
+    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    env.filters["vnd"] = vnd
+    env.filters["ngay"] = ngay
+    return env
+
+
+_ENV = _environment()
+
+
+class RenderError(ValueError):
+    """A template that does not compile, or names something the context lacks."""
+
+
+@lru_cache(maxsize=2048)
+def _compiled(source: str) -> Any:
+    return _ENV.from_string(source)
+
+
+def render_text(source: str, context: dict[str, Any]) -> str:
+    """Render one template source; raises :class:`RenderError`."""
+    try:
+        return str(_compiled(source).render(context)).strip()
+    except TemplateError as exc:
+        raise RenderError(str(exc)) from exc
+
+
+def check(source: str) -> None:
+    """Raise :class:`RenderError` when ``source`` does not compile."""
+    try:
+        _ENV.parse(source)
+    except TemplateError as exc:
+        raise RenderError(str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A rendered message."""
+
+    code: str
+    channel: str
+    version: int
+    subject: str | None
+    body: str
+
+
+def render(
+    code: str, channel: str, version: int, subject: str | None, body: str, context: dict[str, Any]
+) -> Rendered:
+    """Render a template version's subject and body."""
+    return Rendered(
+        code,
+        channel,
+        version,
+        render_text(subject, context) if subject else None,
+        render_text(body, context),
+    )

@@ -1,0 +1,142 @@
+"""HTTP: integrator webhook subscriptions, secret rotation and the delivery log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from motcua_shared.chassis.auth import Principal, Role, require_roles
+from motcua_shared.chassis.errors import Unprocessable
+from notify_svc.deliveries.schemas import decode_cursor, encode_cursor
+from notify_svc.deps import UowDep
+from notify_svc.problems import PROBLEMS
+from notify_svc.webhooks import service
+from notify_svc.webhooks.schemas import (
+    AttemptOut,
+    EventTypes,
+    SubscriptionIn,
+    SubscriptionList,
+    SubscriptionOut,
+    SubscriptionPatch,
+    SubscriptionWithSecret,
+    WebhookDeliveryOut,
+    WebhookDeliveryPage,
+)
+
+router = APIRouter(
+    prefix="/api/v1/webhooks",
+    tags=["webhooks"],
+    responses={401: PROBLEMS[401], 403: PROBLEMS[403], 404: PROBLEMS[404]},
+)
+IntegratorDep = Annotated[Principal, Depends(require_roles(Role.INTEGRATOR, Role.ADMIN))]
+
+
+@router.get("/event-types", response_model=EventTypes, summary="Event types you can subscribe to")
+async def subscribable(_who: IntegratorDep) -> EventTypes:
+    """Dossier and payment events (personal data is removed from what is sent)."""
+    return EventTypes(items=sorted(service.webhook_event_types()))
+
+
+@router.post(
+    "",
+    response_model=SubscriptionWithSecret,
+    status_code=status.HTTP_201_CREATED,
+    summary="Subscribe an endpoint",
+    responses={422: PROBLEMS[422]},
+)
+async def create(body: SubscriptionIn, uow: UowDep, who: IntegratorDep) -> SubscriptionWithSecret:
+    """Each delivery is signed per Standard Webhooks with the returned secret."""
+    subscription = await service.create(
+        uow, who, url=body.url, event_types_=body.event_types, description=body.description
+    )
+    return SubscriptionWithSecret.with_secret(subscription)
+
+
+@router.get("", response_model=SubscriptionList, summary="Your subscriptions")
+async def list_mine(uow: UowDep, who: IntegratorDep) -> SubscriptionList:
+    """Oldest first."""
+    rows = await service.list_mine(uow, who)
+    return SubscriptionList(items=[SubscriptionOut.of(s) for s in rows], total=len(rows))
+
+
+@router.get("/{subscription_id}", response_model=SubscriptionOut, summary="One subscription")
+async def get(subscription_id: str, uow: UowDep, who: IntegratorDep) -> SubscriptionOut:
+    """Someone else's is a 404."""
+    return SubscriptionOut.of(await service.get(uow, who, subscription_id))
+
+
+@router.patch(
+    "/{subscription_id}",
+    response_model=SubscriptionOut,
+    summary="Change a subscription",
+    responses={422: PROBLEMS[422]},
+)
+async def patch(
+    subscription_id: str, body: SubscriptionPatch, uow: UowDep, who: IntegratorDep
+) -> SubscriptionOut:
+    """URL, event types, description."""
+    subscription = await service.update(
+        uow, who, subscription_id, url=body.url, event_types_=body.event_types, description=body.description
+    )
+    return SubscriptionOut.of(subscription)
+
+
+@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe")
+async def delete(subscription_id: str, uow: UowDep, who: IntegratorDep) -> Response:
+    """Pending deliveries fail."""
+    await service.delete(uow, who, subscription_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{subscription_id}/rotate-secret",
+    response_model=SubscriptionWithSecret,
+    summary="Rotate the signing secret",
+)
+async def rotate(subscription_id: str, uow: UowDep, who: IntegratorDep) -> SubscriptionWithSecret:
+    """The old secret keeps signing next to the new one until `previous_secret_expires_at`."""
+    return SubscriptionWithSecret.with_secret(await service.rotate_secret(uow, who, subscription_id))
+
+
+@router.post("/{subscription_id}/enable", response_model=SubscriptionOut, summary="Re-enable after failures")
+async def enable(subscription_id: str, uow: UowDep, who: IntegratorDep) -> SubscriptionOut:
+    """Resume deliveries to a disabled endpoint."""
+    return SubscriptionOut.of(await service.enable(uow, who, subscription_id))
+
+
+@router.get("/{subscription_id}/deliveries", response_model=WebhookDeliveryPage, summary="The delivery log")
+async def deliveries(
+    subscription_id: str,
+    uow: UowDep,
+    who: IntegratorDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> WebhookDeliveryPage:
+    """Each event sent to the endpoint with every attempt's answer."""
+    try:
+        before = decode_cursor(cursor) if cursor else None
+    except ValueError:
+        raise Unprocessable("Con trỏ phân trang không hợp lệ.") from None
+    entries, total = await service.delivery_log(uow, who, subscription_id, limit=limit + 1, before=before)
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return WebhookDeliveryPage(
+        items=[
+            WebhookDeliveryOut(
+                id=e.delivery.id,
+                event_id=e.delivery.source_event_id,
+                event_type=e.delivery.source_event_type,
+                status=e.delivery.status,
+                attempts=e.delivery.attempts,
+                next_attempt_at=e.delivery.next_attempt_at if e.delivery.status == "queued" else None,
+                last_error=e.delivery.last_error,
+                created_at=e.delivery.created_at,
+                finished_at=e.delivery.finished_at,
+                log=[AttemptOut.model_validate(a, from_attributes=True) for a in e.attempts],
+            )
+            for e in entries
+        ],
+        total=total,
+        next_cursor=encode_cursor(entries[-1].delivery) if more and entries else None,
+    )

@@ -1,0 +1,239 @@
+"""Use cases of integrator webhooks: subscribe, list, rotate, re-enable, read the log; and the fan-out."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.contracts import topics
+from motcua_shared.contracts.base import CloudEvent, Event
+from motcua_shared.contracts.notify import NotifyChannel
+from motcua_shared.contracts.registry import event_types
+from notify_svc.channels.webhook import new_secret
+from notify_svc.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
+from notify_svc.webhooks.errors import InvalidSubscription, UnknownSubscription
+from notify_svc.webhooks.models import WebhookSubscription
+from notify_svc.webhooks.redaction import public_envelope
+
+if TYPE_CHECKING:
+    from notify_svc.uow import NotifyUnitOfWork
+
+WEBHOOK_TOPICS = frozenset({topics.DOSSIER, topics.PAYMENT})
+
+
+def webhook_event_types() -> frozenset[str]:
+    """The event types an integrator may subscribe to (the identity topic carries secrets: never)."""
+    return frozenset(name for name, model in event_types().items() if model.TOPIC in WEBHOOK_TOPICS)
+
+
+def _check_url(url: str, *, allow_insecure: bool) -> None:
+    parts = urlsplit(url)
+    problem: str | None = None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        problem = "must be an absolute http(s) URL"
+    elif not allow_insecure:
+        if parts.scheme != "https":
+            problem = "must use https"
+        else:
+            try:
+                address = ipaddress.ip_address(parts.hostname)
+            except ValueError:
+                address = None
+            if parts.hostname == "localhost" or (address is not None and not address.is_global):
+                problem = "must be a public address"
+    if problem is not None:
+        raise InvalidSubscription(
+            "Địa chỉ webhook không hợp lệ.",
+            errors=[{"field": "url", "in": "body", "message": problem, "code": "url"}],
+        )
+
+
+def _check_types(types_: Sequence[str]) -> list[str]:
+    allowed = webhook_event_types()
+    unknown = sorted(set(types_) - allowed)
+    if unknown:
+        raise InvalidSubscription(
+            "Có loại sự kiện không được hỗ trợ.",
+            errors=[
+                {"field": "event_types", "in": "body", "message": f"unknown: {t}", "code": "event_type"}
+                for t in unknown
+            ],
+        )
+    return sorted(set(types_))
+
+
+async def create(
+    uow: NotifyUnitOfWork, who: Principal, *, url: str, event_types_: Sequence[str], description: str | None
+) -> WebhookSubscription:
+    """Subscribe ``url`` to ``event_types_``; the returned subscription shows its secret this once."""
+    _check_url(url, allow_insecure=uow.env.settings.webhooks.allow_insecure_urls)
+    wanted = _check_types(event_types_)
+    now = uow.env.clock()
+    subscription = WebhookSubscription(
+        id=str(uuid.uuid4()),
+        owner=who.subject,
+        url=url,
+        event_types=wanted,
+        description=description,
+        secret=new_secret(),
+        status="active",
+        consecutive_failures=0,
+        created_at=now,
+        updated_at=now,
+    )
+    async with uow:
+        uow.webhooks.add(subscription)
+        await uow.commit()
+    return subscription
+
+
+async def _owned(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> WebhookSubscription:
+    subscription = await uow.webhooks.get(subscription_id)
+    # Someone else's subscription is reported as missing: its existence is not the caller's business.
+    if subscription is None or (subscription.owner != who.subject and who.role is not Role.ADMIN):
+        raise UnknownSubscription("Không tìm thấy đăng ký webhook.")
+    return subscription
+
+
+async def list_mine(uow: NotifyUnitOfWork, who: Principal) -> Sequence[WebhookSubscription]:
+    """The caller's subscriptions."""
+    async with uow:
+        return await uow.webhooks.owned_by(who.subject)
+
+
+async def get(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> WebhookSubscription:
+    """One of the caller's subscriptions."""
+    async with uow:
+        return await _owned(uow, who, subscription_id)
+
+
+async def update(
+    uow: NotifyUnitOfWork,
+    who: Principal,
+    subscription_id: str,
+    *,
+    url: str | None,
+    event_types_: Sequence[str] | None,
+    description: str | None,
+) -> WebhookSubscription:
+    """Change the URL, the event types or the description."""
+    if url is not None:
+        _check_url(url, allow_insecure=uow.env.settings.webhooks.allow_insecure_urls)
+    wanted = _check_types(event_types_) if event_types_ is not None else None
+    async with uow:
+        subscription = await _owned(uow, who, subscription_id)
+        if url is not None:
+            subscription.url = url
+        if wanted is not None:
+            subscription.event_types = wanted
+        if description is not None:
+            subscription.description = description
+        subscription.updated_at = uow.env.clock()
+        await uow.commit()
+    return subscription
+
+
+async def delete(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> None:
+    """Unsubscribe; what is still queued for it fails at its next attempt."""
+    async with uow:
+        subscription = await _owned(uow, who, subscription_id)
+        await uow.webhooks.delete(subscription)
+        await uow.commit()
+
+
+async def rotate_secret(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> WebhookSubscription:
+    """A new secret; the old one keeps signing, next to it, for the grace period."""
+    grace = timedelta(hours=uow.env.settings.webhooks.rotation_grace_hours)
+    async with uow:
+        subscription = await _owned(uow, who, subscription_id)
+        subscription.rotate(new_secret(), uow.env.clock(), grace)
+        await uow.commit()
+    return subscription
+
+
+async def enable(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> WebhookSubscription:
+    """Resume a disabled subscription (events that failed meanwhile are not resent)."""
+    async with uow:
+        subscription = await _owned(uow, who, subscription_id)
+        subscription.enable(uow.env.clock())
+        await uow.commit()
+    return subscription
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One delivery of the subscription with its attempts."""
+
+    delivery: Delivery
+    attempts: Sequence[DeliveryAttempt]
+
+
+async def delivery_log(
+    uow: NotifyUnitOfWork,
+    who: Principal,
+    subscription_id: str,
+    *,
+    limit: int,
+    before: tuple[datetime, str] | None,
+) -> tuple[list[LogEntry], int]:
+    """The subscription's deliveries, newest first, each with its attempts."""
+    async with uow:
+        await _owned(uow, who, subscription_id)
+        rows, total = await uow.deliveries.page(
+            agency_code=None,
+            recipient_key=subscription_id,
+            channel=NotifyChannel.WEBHOOK.value,
+            status=None,
+            dossier_code=None,
+            limit=limit,
+            before=before,
+        )
+        attempts = await uow.deliveries.attempts([r.id for r in rows])
+    by_delivery: dict[str, list[DeliveryAttempt]] = {}
+    for attempt in attempts:
+        by_delivery.setdefault(attempt.delivery_id, []).append(attempt)
+    return [LogEntry(r, by_delivery.get(r.id, [])) for r in rows], total
+
+
+async def fan_out(uow: NotifyUnitOfWork, event: Event, envelope: CloudEvent) -> int:
+    """Queue the event for every active subscription taking its type (in the handler's transaction)."""
+    if event.TOPIC not in WEBHOOK_TOPICS:
+        return 0
+    subscriptions = [s for s in await uow.webhooks.active() if s.wants(event.TYPE)]
+    if not subscriptions:
+        return 0
+    body = public_envelope(event, envelope)
+    now = uow.env.clock()
+    queued = 0
+    for subscription in subscriptions:
+        added = await uow.deliveries.add(
+            {
+                "id": str(uuid.uuid4()),
+                "source_event_id": envelope.id,
+                "source_event_type": envelope.type,
+                "channel": NotifyChannel.WEBHOOK.value,
+                "recipient_key": subscription.id,
+                "recipient_id": subscription.id,
+                "address": subscription.url,
+                "agency_code": getattr(event, "agency_code", None),
+                "dossier_code": getattr(event, "dossier_code", None),
+                "subject": None,
+                "body": body,
+                "secret": False,
+                "urgent": False,
+                "status": DeliveryStatus.QUEUED.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+        queued += int(added)
+    if queued:
+        uow.queued = True
+    return queued

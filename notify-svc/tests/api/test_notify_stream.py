@@ -1,0 +1,97 @@
+"""The live stream over a real socket (uvicorn): backlog after Last-Event-ID, then live, only one's own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import uvicorn
+from notify_testkit import Notify, StartNotify, bearer, wait_for
+
+from motcua.infra.ports import free_port
+from motcua_shared.contracts.dossier import DossierReceived, DossierSubmitted, DossierSupplementRequested
+from motcua_shared.contracts.examples import APPLICANT_ID, examples
+
+EX = examples()
+OWNER = bearer(APPLICANT_ID)
+
+
+@contextlib.asynccontextmanager
+async def serving(n: Notify) -> AsyncIterator[str]:
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(n.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    await wait_for(lambda: server.started, what="uvicorn started")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def read_events(response: httpx.Response, count: int, into: list[dict[str, Any]]) -> None:
+    current: dict[str, str] = {}
+    async for line in response.aiter_lines():
+        if line == "":
+            if "data" in current:
+                into.append(
+                    {
+                        "sse_id": current.get("id"),
+                        "sse_event": current.get("event"),
+                        **json.loads(current["data"]),
+                    }
+                )
+                if len(into) >= count:
+                    return
+            current = {}
+            continue
+        if line.startswith(":"):
+            continue
+        field, _, value = line.partition(": ")
+        current[field] = value
+
+
+async def test_the_stream_resumes_after_last_event_id_then_goes_live(start_notify: StartNotify) -> None:
+    n = await start_notify()
+    await n.deliver(EX[DossierSubmitted.TYPE])
+    await n.deliver(EX[DossierReceived.TYPE])
+    first = (await n.client.get("/api/v1/notifications", headers=OWNER)).json()["items"][-1]
+    async with serving(n) as base, httpx.AsyncClient(base_url=base, timeout=20) as client:
+        events: list[dict[str, Any]] = []
+        headers = {**OWNER, "Last-Event-ID": str(first["seq"])}
+        async with client.stream("GET", "/api/v1/stream", headers=headers) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            reader = asyncio.create_task(read_events(response, 2, events))
+            await wait_for(lambda: len(events) == 1, what="the backlog after Last-Event-ID")
+            assert events[0]["template"] == "dossier.received"
+            await n.deliver(EX[DossierSupplementRequested.TYPE])
+            await asyncio.wait_for(reader, 20)
+        assert [e["template"] for e in events] == ["dossier.received", "dossier.supplement_requested"]
+        assert [int(e["sse_id"]) for e in events] == [e["seq"] for e in events]
+        assert all(e["sse_event"] == "notification" for e in events)
+
+        unauthenticated = await client.get("/api/v1/stream")
+        assert unauthenticated.status_code == 401
+        bad = await client.get("/api/v1/stream", headers={**OWNER, "Last-Event-ID": "abc"})
+        assert bad.status_code == 422
+
+        stranger: list[dict[str, Any]] = []
+        async with client.stream(
+            "GET", "/api/v1/stream", headers={**bearer("citizen-khac"), "Last-Event-ID": "0"}
+        ) as r:
+            reader = asyncio.create_task(read_events(r, 1, stranger))
+            await n.deliver(
+                EX[DossierReceived.TYPE].model_copy(update={"dossier_code": "000.00.14.H56-250804-0200"})
+            )
+            await asyncio.sleep(0.3)
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        assert stranger == [], "nobody else's notifications on one's stream"

@@ -74,18 +74,24 @@ GATEWAY_ENV = {
     "BUS__BOOTSTRAP_SERVERS",
 }
 
-_INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?-)?(?P<default>[^}]*)\}")
+_INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?])?(?P<default>[^}]*)\}")
+# What the operator gives for the required variables (``${VAR:?message}``): provider credentials.
+OPERATOR_VALUES = {"MOTCUA_PUBLIC_URL": "https://dichvucong.hue.gov.vn", "SMS_API_URL": "https://sms.example.vn/api"}
 
 
 # -- reading the files -----------------------------------------------------------------------------
 
 
 def interpolate(value: str) -> str:
-    """Resolve compose's ``${VAR:-default}`` with its defaults (what a bare ``docker compose up`` gets)."""
+    """Resolve compose's ``${VAR:-default}`` with its defaults, and ``${VAR:?why}`` with an operator's value."""
 
     def resolve(match: re.Match[str]) -> str:
-        if match.group("op") is None:
+        op = match.group("op")
+        if op is None:
             raise AssertionError(f"{match.group(0)} has no default: the file would not work without it")
+        if op.endswith("?"):
+            assert match.group("default"), f"{match.group(0)} must say what to set"
+            return OPERATOR_VALUES.get(match.group("name"), f"operator-{match.group('name').lower()}-value")
         return match.group("default")
 
     return _INTERPOLATION.sub(resolve, value.replace("$$", "\0")).replace("\0", "$")

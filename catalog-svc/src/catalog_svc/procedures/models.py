@@ -6,6 +6,7 @@ latest published version only; an edit changes the working copy and is invisible
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -103,6 +104,41 @@ class ProcedureLevel(Base):
         ForeignKey("procedures.id", ondelete="CASCADE"), primary_key=True
     )
     level_code: Mapped[str] = mapped_column(ForeignKey("admin_levels.code"), primary_key=True, index=True)
+
+
+class ProcedureSearch(Base):
+    """The search projection of a published procedure: one narrow row per searchable procedure.
+
+    Written with each publish and deleted at withdrawal, so it holds exactly what the search may find, and
+    nothing else: the search reads this small table (and its full-text index) only, never the wide
+    ``procedures`` rows with their working copies. ``levels`` is the level codes between spaces
+    (`` commune province ``), so a level filter is a substring test and the level facet needs no join.
+    """
+
+    __tablename__ = "procedure_search"
+
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedures.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text)
+    field_code: Mapped[str] = mapped_column(String(64), index=True)
+    implementing_agency_code: Mapped[str] = mapped_column(String(64), index=True)
+    competent_agency_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    levels: Mapped[str] = mapped_column(String(255))
+    online_level: Mapped[int] = mapped_column(Integer)
+    online_mode: Mapped[str | None] = mapped_column(String(16), default=None)
+    min_days: Mapped[float] = mapped_column(Float)
+    max_days: Mapped[float] = mapped_column(Float)
+    min_fee: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+def levels_key(levels: Iterable[str]) -> str:
+    """The ``levels`` column of :class:`ProcedureSearch`: sorted distinct codes, each between spaces."""
+    return " " + " ".join(sorted(set(levels))) + " "
 
 
 class ProcedureVersion(Base):

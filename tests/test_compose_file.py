@@ -83,7 +83,7 @@ OPERATOR_VALUES = {"MOTCUA_PUBLIC_URL": "https://dichvucong.hue.gov.vn", "SMS_AP
 
 
 def interpolate(value: str) -> str:
-    """Resolve compose's ``${VAR:-default}`` with its defaults, and ``${VAR:?why}`` with an operator's value."""
+    """Resolve ``${VAR:-default}`` with its default and ``${VAR:?why}`` with an operator's value."""
 
     def resolve(match: re.Match[str]) -> str:
         op = match.group("op")

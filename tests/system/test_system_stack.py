@@ -51,9 +51,9 @@ class Stack:
 def _free_block() -> int:
     for _ in range(50):
         base = free_port()
-        if base < 60000 and all(port_is_free(base + i) for i in range(5)):
+        if base < 60000 and all(port_is_free(base + i) for i in range(6)):
             return base
-    raise RuntimeError("no five free consecutive ports")
+    raise RuntimeError("no six free consecutive ports")
 
 
 @pytest.fixture
@@ -79,10 +79,10 @@ def _logs(root: Path) -> str:
 def test_stack_runs_each_service_as_its_own_process_behind_the_gateway(stack: Stack) -> None:
     status = stack.motcua("status")
     assert status.returncode == 0, status.stdout
-    for name in ("gateway", "catalog", "dossier", "payment", "notify"):
+    for name in ("gateway", "catalog", "dossier", "payment", "notify", "payment-sandbox"):
         assert name in status.stdout
     pids = {p["name"]: p["pid"] for p in stack.state()["processes"]}
-    assert len(set(pids.values())) == 5, "one process per service and the gateway"
+    assert len(set(pids.values())) == 6, "one process per service, the gateway and the payment sandbox"
 
     with httpx.Client(base_url=stack.gateway, timeout=10) as client:
         ready = client.get("/readyz")

@@ -99,17 +99,19 @@ def upgrade() -> None:
             "INSERT INTO procedure_search_fts(rowid, search_text) VALUES (new.procedure_id, new.search_text); END"
         )
         levels = "group_concat(l.level_code, ' ')"
-    op.execute(
-        "INSERT INTO procedure_search (procedure_id, code, name, name_key, search_text, field_code, "
-        "implementing_agency_code, competent_agency_code, levels, online_level, online_mode, min_days, "
-        "max_days, min_fee, version) "
-        "SELECT p.id, p.code, p.name, p.name_key, p.search_text, p.field_code, p.implementing_agency_code, "
+    columns = (
+        "procedure_id, code, name, name_key, search_text, field_code, implementing_agency_code, "
+        "competent_agency_code, levels, online_level, online_mode, min_days, max_days, min_fee, version"
+    )
+    values = (
+        "p.id, p.code, p.name, p.name_key, p.search_text, p.field_code, p.implementing_agency_code, "  # noqa: S608
         "p.competent_agency_code, "
         f"' ' || coalesce((SELECT {levels} FROM procedure_levels l WHERE l.procedure_id = p.id), '') || ' ', "
         "p.online_level, p.online_mode, coalesce(p.min_days, 0), coalesce(p.max_days, 0), "
-        "coalesce(p.min_fee, 0), p.version "
-        "FROM procedures p WHERE p.status = 'published'"
+        "coalesce(p.min_fee, 0), p.version"
     )
+    backfill = f"INSERT INTO procedure_search ({columns}) SELECT {values} FROM procedures p"  # noqa: S608
+    op.execute(f"{backfill} WHERE p.status = 'published'")
     if postgres:
         op.execute(
             "INSERT INTO search_terms (term) SELECT DISTINCT word FROM procedure_search, "

@@ -36,6 +36,13 @@ def _db(var_dir: Path, name: str) -> DbSettings:
     return DbSettings(url=f"sqlite+aiosqlite:///{var_dir / name}.db")
 
 
+def _files(name: str, var_dir: Path) -> dict[str, Any]:
+    """Where a service keeps files, under ``var_dir`` like its database."""
+    if name == "dossier":
+        return {"documents": dossier_svc.settings.DocumentSettings(store_dir=str(var_dir / "dossier-files"))}
+    return {}
+
+
 def create_platform(var_dir: Path = Path("var"), *, partitions: int = 12) -> FastAPI:
     """The whole platform as one ASGI app (the gateway, with the services behind it in-process)."""
     gateway_settings = gateway.settings.Settings()
@@ -55,7 +62,7 @@ def create_platform(var_dir: Path = Path("var"), *, partitions: int = 12) -> Fas
     memory = BusSettings(kind="memory", partitions=partitions)
     services: dict[str, FastAPI] = {
         name: factory(
-            settings_class(db=_db(var_dir, name), bus=memory),
+            settings_class(db=_db(var_dir, name), bus=memory, **_files(name, var_dir)),
             bus=bus,
             key_source=ring.jwks,
             configure_logs=False,

@@ -27,6 +27,8 @@ SERVICES: dict[str, tuple[str, int]] = {
     "notify": ("notify_svc", 4),
 }
 BASE_PORT = 8000
+# The sandbox payment provider, a process of its own as a real provider would be.
+SANDBOX_OFFSET = 5
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,34 @@ def _service_env(prefix: str, *, db_url: str, bootstrap: str, port: int, base_po
     }
 
 
+def _extra_env(service: str, paths: StackPaths, base_port: int) -> dict[str, str]:
+    gateway = f"http://127.0.0.1:{base_port}"
+    sandbox = f"http://127.0.0.1:{base_port + SANDBOX_OFFSET}"
+    if service == "dossier":
+        return {
+            "DOSSIER_DOCUMENTS__STORE_DIR": str(paths.root / "dossier-files"),
+            "DOSSIER_PAPERS__LOOKUP_URL": gateway + "/api/v1/lookup/{code}?proof={secret}",
+        }
+    if service == "payment":
+        return {
+            "PAYMENT_MOUNT_SANDBOX": "false",
+            "PAYMENT_PUBLIC_BASE_URL": gateway,
+            "PAYMENT_SANDBOX__PAY_URL": f"{sandbox}/pay",
+            "PAYMENT_SANDBOX__API_URL": f"{sandbox}/api/transaction",
+        }
+    return {}
+
+
+def _sandbox_env(base_port: int) -> dict[str, str]:
+    gateway = f"http://127.0.0.1:{base_port}"
+    return {
+        "SANDBOX_HTTP__HOST": "127.0.0.1",
+        "SANDBOX_HTTP__PORT": str(base_port + SANDBOX_OFFSET),
+        "SANDBOX_IPN_URL": f"{gateway}/api/v1/payments/providers/sandbox/ipn",
+        "SANDBOX_BANK_NOTIFY_URL": f"{gateway}/api/v1/payments/providers/bank/notify",
+    }
+
+
 def _spawn(name: str, module: str, env: dict[str, str], paths: StackPaths) -> dict[str, Any]:
     paths.logs.mkdir(parents=True, exist_ok=True)
     log = (paths.logs / f"{name}.log").open("ab")
@@ -95,7 +125,11 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
     """Start Kafka (or use ``MOTCUA_KAFKA_BOOTSTRAP``), PostgreSQL (or ``MOTCUA_PG_URL``), then the apps."""
     if paths.state.exists():
         raise RuntimeError(f"a stack is already up (see {paths.state}); run `motcua stack down` first")
-    for port in (base_port, *(base_port + offset for _, offset in SERVICES.values())):
+    for port in (
+        base_port,
+        base_port + SANDBOX_OFFSET,
+        *(base_port + offset for _, offset in SERVICES.values()),
+    ):
         if not port_is_free(port):
             raise RuntimeError(f"port {port} is taken")
     state: dict[str, Any] = {"processes": [], "base_port": base_port}
@@ -126,8 +160,14 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         port = base_port + offset
         env = _service_env(
             service.upper(), db_url=urls[service], bootstrap=bootstrap, port=port, base_port=base_port
-        )
+        ) | _extra_env(service, paths, base_port)
         state["processes"].append({**_spawn(service, module, env, paths), "port": port})
+    state["processes"].append(
+        {
+            **_spawn("payment-sandbox", "payment_svc.sandbox", _sandbox_env(base_port), paths),
+            "port": base_port + SANDBOX_OFFSET,
+        }
+    )
     gateway_env = {
         f"GATEWAY_UPSTREAMS__{name.upper()}": f"http://127.0.0.1:{base_port + offset}"
         for name, (_, offset) in SERVICES.items()

@@ -1,10 +1,15 @@
 """Every query on procedures, including the search on both databases.
 
-Matching is the database's own full-text engine over the folded text: FTS5 on SQLite, a GIN-indexed
-``tsvector`` on PostgreSQL. Both see the same ASCII tokens (see :mod:`catalog_svc.text`) and every query word
-is a prefix, so both find the same rows; the ranking is plain SQL over the folded name, so both order
-them the same way. When no row has every word, PostgreSQL falls back on trigram similarity (``pg_trgm``),
-which forgives misspellings, and SQLite on rows with any of the words.
+The search reads ``procedure_search`` only — one narrow row per published procedure — and runs as **one
+statement**: the match (FTS5 on SQLite, a GIN-indexed ``tsvector`` on PostgreSQL, both over the same folded
+ASCII tokens, every query word a prefix) is computed once into a materialised CTE, from which the facet
+counts (one grouping by field × agency × levels, split in Python) and the ranked page are both derived, and
+the page rows come back with everything a hit shows. The ranking is plain SQL over the folded name, so both
+databases order the hits the same way.
+
+When no row has every word, PostgreSQL corrects misspelt words against the catalogue's vocabulary
+(``search_terms``, trigram similarity) and searches again; on both databases the last resort is the rows
+with any of the words, most words first.
 """
 
 from __future__ import annotations
@@ -15,25 +20,38 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     case,
+    column,
     delete,
     func,
     insert,
-    literal,
     literal_column,
-    or_,
+    null,
     select,
+    table,
     text,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement as Col
-from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.sql.selectable import CompoundSelect
 
-from catalog_svc.procedures.models import Procedure, ProcedureLevel, ProcedureVersion, Status
+from catalog_svc.procedures.models import (
+    Procedure,
+    ProcedureLevel,
+    ProcedureSearch,
+    ProcedureVersion,
+    Status,
+)
 
 Match = Literal["all", "exact", "fuzzy", "none"]
+
+#: The vocabulary on PostgreSQL (created by migration 0003; SQLite has none).
+_TERMS = table("search_terms", column("term"))
+#: How many known words a misspelt word may stand for, and how alike they must be (trigram similarity).
+MAX_CORRECTIONS = 4
+MIN_SIMILARITY = 0.2
+_S = ProcedureSearch.__table__.c
 
 
 @dataclass(frozen=True)
@@ -47,14 +65,38 @@ class SearchFilters:
 
 
 @dataclass(frozen=True)
+class SearchHit:
+    """What a search hit shows, straight from the search projection."""
+
+    code: str
+    name: str
+    field_code: str
+    implementing_agency_code: str
+    levels: list[str]
+    online_level: int
+    online_mode: str | None
+    min_days: float
+    max_days: float
+    min_fee: int
+    version: int
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """A page of hits, the total and the facet counts."""
 
-    rows: Sequence[Procedure]
-    levels: dict[int, list[str]]
+    hits: Sequence[SearchHit]
     total: int
     match: Match
     facets: dict[str, list[tuple[str, int]]]
+
+
+@dataclass(frozen=True)
+class _Key:
+    """One ranking key: an SQL expression and its direction (descending keys are numbers)."""
+
+    expr: ColumnElement[Any]
+    descending: bool = False
 
 
 class ProcedureRepository:
@@ -127,131 +169,244 @@ class ProcedureRepository:
         )
         return {str(code): int(count) for code, count in rows.all() if code is not None}
 
+    async def index(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Make the published procedures in ``rows`` (search projection rows) searchable as given."""
+        if not rows:
+            return
+        ids = [row["procedure_id"] for row in rows]
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            await self.session.execute(delete(ProcedureSearch).where(ProcedureSearch.procedure_id.in_(chunk)))
+        await self.session.execute(insert(ProcedureSearch), list(rows))
+        if self.dialect == "postgresql":
+            terms = sorted({w for row in rows for w in row["search_text"].split() if _is_term(w)})
+            for start in range(0, len(terms), 5000):
+                await self.session.execute(
+                    pg_insert(_TERMS).on_conflict_do_nothing(),
+                    [{"term": term} for term in terms[start : start + 5000]],
+                )
+
+    async def unindex(self, procedure_id: int) -> None:
+        """Take a procedure out of the search (its words stay in the vocabulary: they do no harm)."""
+        await self.session.execute(
+            delete(ProcedureSearch).where(ProcedureSearch.procedure_id == procedure_id)
+        )
+
     async def search(
         self, tokens: Sequence[str], filters: SearchFilters, *, offset: int, limit: int
     ) -> SearchResult:
         """Published procedures matching every word (prefixes, any order), best first, with facets."""
         base = self._filters(filters)
         if not tokens:
-            return await self._page(
-                base, [Procedure.name_key.asc(), Procedure.code.asc()], offset, limit, "all"
-            )
-        exact: list[Any] = [*base, self._match_all(tokens)]
-        result = await self._page(exact, self._ranking(tokens), offset, limit, "exact")
+            order = [_Key(self._text(_S.name_key)), _Key(self._text(_S.code))]
+            return await self._run(base, order, offset, limit, "all")
+        result = await self._run(
+            [*base, self._match([[f"{t}*"] for t in tokens])], self._ranking(tokens), offset, limit, "exact"
+        )
         if result.total:
             return result
-        fuzzy, order = self._tolerant(tokens)
-        result = await self._page([*base, fuzzy], order, offset, limit, "fuzzy")
+        words: list[list[str]] = [[f"{t}*"] for t in tokens]
+        if self.dialect == "postgresql":
+            words = await self._corrections(tokens)
+            if any(len(alternatives) > 1 for alternatives in words):
+                # The best guess of each word ranks; any of the guesses matches.
+                guessed = [alternatives[-1].rstrip("*") for alternatives in words]
+                result = await self._run(
+                    [*base, self._match(words)], self._ranking(guessed), offset, limit, "fuzzy"
+                )
+                if result.total:
+                    return result
+        anyword = [w.rstrip("*") for alternatives in words for w in alternatives]
+        order = [_Key(self._count_in(_S.search_text, anyword), True), *self._ranking(tokens)]
+        result = await self._run(
+            [*base, self._match([[w for a in words for w in a]])], order, offset, limit, "fuzzy"
+        )
         if result.total:
             return result
-        return SearchResult(rows=[], levels={}, total=0, match="none", facets=result.facets)
+        return SearchResult(hits=[], total=0, match="none", facets=result.facets)
 
     def _filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = [Procedure.status == Status.PUBLISHED]
+        conditions: list[ColumnElement[bool]] = []
         if filters.field:
-            conditions.append(Procedure.field_code == filters.field)
+            conditions.append(_S.field_code == filters.field)
         if filters.agency:
             conditions.append(
-                or_(
-                    Procedure.implementing_agency_code == filters.agency,
-                    Procedure.competent_agency_code == filters.agency,
-                )
+                (_S.implementing_agency_code == filters.agency) | (_S.competent_agency_code == filters.agency)
             )
         if filters.level:
-            conditions.append(
-                Procedure.id.in_(
-                    select(ProcedureLevel.procedure_id).where(ProcedureLevel.level_code == filters.level)
-                )
-            )
+            conditions.append(self._contains(_S.levels, f" {filters.level} "))
         if filters.online == "any":
-            conditions.append(Procedure.online_mode.is_not(None))
+            conditions.append(_S.online_mode.is_not(None))
         elif filters.online:
-            conditions.append(Procedure.online_mode == filters.online)
+            conditions.append(_S.online_mode == filters.online)
         return conditions
 
-    def _match_all(self, tokens: Sequence[str]) -> ColumnElement[bool] | TextClause:
+    def _match(self, words: Sequence[Sequence[str]]) -> ColumnElement[bool]:
+        """Rows with, for every group of ``words``, one of them (``tok*`` is a prefix, ``tok`` a word)."""
         if self.dialect == "postgresql":
-            query = " & ".join(f"{token}:*" for token in tokens)
-            return text("procedures.search_tsv @@ to_tsquery('simple', :tsquery)").bindparams(tsquery=query)
-        fts = " AND ".join(f'"{token}"*' for token in tokens)
-        return Procedure.id.in_(
+            query = " & ".join("(" + " | ".join(w.replace("*", ":*") for w in group) + ")" for group in words)
+            vector = func.to_tsvector(literal_column("'simple'::regconfig"), _S.search_text)
+            tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), query)
+            return vector.bool_op("@@")(tsquery)
+        fts = " AND ".join(
+            "(" + " OR ".join(f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in group) + ")"
+            for group in words
+        )
+        return _S.procedure_id.in_(
             select(literal_column("rowid"))
-            .select_from(text("procedure_fts"))
-            .where(text("procedure_fts MATCH :fts").bindparams(fts=fts))
+            .select_from(text("procedure_search_fts"))
+            .where(text("procedure_search_fts MATCH :fts").bindparams(fts=fts))
         )
 
-    def _tolerant(self, tokens: Sequence[str]) -> tuple[ColumnElement[bool] | TextClause, list[Any]]:
-        if self.dialect == "postgresql":
-            phrase = " ".join(tokens)
-            similar = text("(:phrase <% procedures.search_text)").bindparams(phrase=phrase)
-            score = func.word_similarity(phrase, Procedure.search_text)
-            return similar, [score.desc(), *self._ranking(tokens)]
-        fts = " OR ".join(f'"{token}"*' for token in tokens)
-        condition = Procedure.id.in_(
-            select(literal_column("rowid"))
-            .select_from(text("procedure_fts"))
-            .where(text("procedure_fts MATCH :fts").bindparams(fts=fts))
-        )
-        text_hits = sum(
-            (case((Procedure.search_text.like(f"%{token}%"), 1), else_=0) for token in tokens), start=_zero()
-        )
-        return condition, [text_hits.desc(), *self._ranking(tokens)]
-
-    @staticmethod
-    def _ranking(tokens: Sequence[str]) -> list[Any]:
+    def _ranking(self, tokens: Sequence[str]) -> list[_Key]:
         # Most query words starting a word of the name first, then the shortest such name (the most
         # specific), then the query as a phrase: plain SQL, so SQLite and PostgreSQL rank identically.
-        name_hits = sum(
-            (case((Procedure.name_key.like(f"% {token}%"), 1), else_=0) for token in tokens), start=_zero()
-        )
-        phrase = case((Procedure.name_key.like(f"% {' '.join(tokens)}%"), 1), else_=0)
-        return [name_hits.desc(), func.length(Procedure.name_key).asc(), phrase.desc(), Procedure.code.asc()]
+        return [
+            _Key(self._count_in(_S.name_key, [f" {token}" for token in tokens]), True),
+            _Key(func.length(_S.name_key)),
+            _Key(self._count_in(_S.name_key, [" " + " ".join(tokens)]), True),
+            _Key(self._text(_S.code)),
+        ]
 
-    async def _page(
-        self, conditions: list[Any], order: list[Any], offset: int, limit: int, match: Match
-    ) -> SearchResult:
-        facets = await self._facets(conditions)
-        # Every published procedure has exactly one field, so the field facet adds up to the total.
-        total = sum(count for _, count in facets["field"])
-        if not total:
-            return SearchResult(rows=[], levels={}, total=0, match=match, facets=facets)
-        rows = (
-            await self.session.scalars(
-                select(Procedure).where(*conditions).order_by(*order).offset(offset).limit(limit)
-            )
-        ).all()
-        levels: dict[int, list[str]] = {row.id: [] for row in rows}
-        if rows:
-            for procedure_id, level in await self.session.execute(
-                select(ProcedureLevel.procedure_id, ProcedureLevel.level_code).where(
-                    ProcedureLevel.procedure_id.in_(list(levels))
+    def _contains(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
+        # strpos/instr rather than LIKE '%…%': the same test, several times cheaper per row on PostgreSQL.
+        find = func.strpos if self.dialect == "postgresql" else func.instr
+        return find(haystack, needle) > 0
+
+    def _count_in(self, haystack: ColumnElement[str], needles: Sequence[str]) -> ColumnElement[int]:
+        """How many of ``needles`` occur in ``haystack``."""
+        return sum(
+            (case((self._contains(haystack, needle), 1), else_=0) for needle in needles), start=_zero()
+        )
+
+    def _text(self, value: ColumnElement[str]) -> ColumnElement[str]:
+        # Byte order on both databases (and in Python, which puts the page back in order).
+        return value.collate("C") if self.dialect == "postgresql" else value
+
+    async def _corrections(self, tokens: Sequence[str]) -> list[list[str]]:
+        """Per query word: itself as a prefix if some word of the catalogue starts with it, else also the
+        most alike known words (best last)."""
+        await self.session.execute(
+            select(func.set_config("pg_trgm.similarity_threshold", str(MIN_SIMILARITY), True))
+        )
+        words: list[list[str]] = []
+        for token in tokens:
+            alternatives = [f"{token}*"]
+            if _is_term(token):
+                known = await self.session.scalar(
+                    select(_TERMS.c.term).where(_TERMS.c.term.like(f"{token}%")).limit(1)
                 )
-            ):
-                levels[procedure_id].append(level)
-        return SearchResult(rows=rows, levels=levels, total=total, match=match, facets=facets)
+                if known is None:
+                    similarity = func.similarity(_TERMS.c.term, token)
+                    guesses = await self.session.scalars(
+                        select(_TERMS.c.term)
+                        .where(_TERMS.c.term.bool_op("%")(token))
+                        .order_by(similarity.desc(), _TERMS.c.term)
+                        .limit(MAX_CORRECTIONS)
+                    )
+                    alternatives += reversed([str(g) for g in guesses])
+            words.append(alternatives)
+        return words
 
-    async def _facets(self, conditions: list[Any]) -> dict[str, list[tuple[str, int]]]:
-        # One round trip for the three facets.
-        by_field = select(literal("field").label("facet"), Procedure.field_code.label("code"), func.count())
-        by_agency = select(
-            literal("agency").label("facet"), Procedure.implementing_agency_code.label("code"), func.count()
+    async def _run(
+        self,
+        conditions: Sequence[ColumnElement[bool]],
+        order: Sequence[_Key],
+        offset: int,
+        limit: int,
+        match: Match,
+    ) -> SearchResult:
+        """Match once, then derive the facet counts and the ranked page from the matched rows."""
+        keys = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
+        matched = (
+            select(_S.procedure_id, _S.field_code, _S.implementing_agency_code, _S.levels, *keys)
+            .where(*conditions)
+            .cte("matched")
+            .prefix_with("MATERIALIZED")
         )
-        by_level = select(
-            literal("level").label("facet"), ProcedureLevel.level_code.label("code"), func.count()
-        ).join(Procedure, ProcedureLevel.procedure_id == Procedure.id)
-        query: CompoundSelect[Any] = union_all(
-            by_field.where(*conditions).group_by(Procedure.field_code),
-            by_agency.where(*conditions).group_by(Procedure.implementing_agency_code),
-            by_level.where(*conditions).group_by(ProcedureLevel.level_code),
+        ranked = [matched.c[f"k{i}"] for i in range(len(order))]
+        page = (
+            select(matched.c.procedure_id, *ranked)
+            .order_by(*(k.desc() if key.descending else k for k, key in zip(ranked, order, strict=True)))
+            .limit(limit)
+            .offset(offset)
+            .cte("page")
         )
-        facets: dict[str, list[tuple[str, int]]] = {"field": [], "level": [], "agency": []}
-        for facet, code, count in (await self.session.execute(query)).all():
-            if code is not None:
-                facets[str(facet)].append((str(code), int(count)))
-        for values in facets.values():
-            values.sort(key=lambda item: (-item[1], item[0]))
-        return facets
+        hits = select(
+            literal_column("1", Integer).label("part"),
+            _S.field_code,
+            _S.implementing_agency_code,
+            _S.levels,
+            null().label("n"),
+            _S.code,
+            _S.name,
+            _S.online_level,
+            _S.online_mode,
+            _S.min_days,
+            _S.max_days,
+            _S.min_fee,
+            _S.version,
+            *(page.c[f"k{i}"] for i in range(len(order))),
+        ).join_from(page, ProcedureSearch.__table__, page.c.procedure_id == _S.procedure_id)
+        counts = select(
+            literal_column("0", Integer),
+            matched.c.field_code,
+            matched.c.implementing_agency_code,
+            matched.c.levels,
+            func.count(),
+            *([null()] * (8 + len(order))),
+        ).group_by(matched.c.field_code, matched.c.implementing_agency_code, matched.c.levels)
+        rows = (await self.session.execute(union_all(hits, counts))).all()
+
+        by_field: dict[str, int] = {}
+        by_agency: dict[str, int] = {}
+        by_level: dict[str, int] = {}
+        found: list[tuple[tuple[Any, ...], SearchHit]] = []
+        for row in rows:
+            if row[0] == 0:
+                count = int(row[4])
+                by_field[row[1]] = by_field.get(row[1], 0) + count
+                by_agency[row[2]] = by_agency.get(row[2], 0) + count
+                for level in row[3].split():
+                    by_level[level] = by_level.get(level, 0) + count
+                continue
+            sort_key = tuple(
+                -value if key.descending else value for value, key in zip(row[13:], order, strict=True)
+            )
+            found.append(
+                (
+                    sort_key,
+                    SearchHit(
+                        code=row[5],
+                        name=row[6],
+                        field_code=row[1],
+                        implementing_agency_code=row[2],
+                        levels=row[3].split(),
+                        online_level=row[7],
+                        online_mode=row[8],
+                        min_days=row[9],
+                        max_days=row[10],
+                        min_fee=row[11],
+                        version=row[12],
+                    ),
+                )
+            )
+        # The page came back unordered (a join); the keys it carries put it back in the ranking's order.
+        found.sort(key=lambda item: item[0])
+        facets = {"field": _sorted(by_field), "level": _sorted(by_level), "agency": _sorted(by_agency)}
+        return SearchResult(
+            hits=[hit for _, hit in found], total=sum(by_field.values()), match=match, facets=facets
+        )
 
 
-def _zero() -> Col[int]:
+def _sorted(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _is_term(word: str) -> bool:
+    """Whether ``word`` belongs in the vocabulary of misspelling corrections (numbers do not)."""
+    return 2 <= len(word) <= 64 and not word.isdigit()
+
+
+def _zero() -> ColumnElement[int]:
     return literal_column("0")

@@ -19,8 +19,8 @@ from sqlalchemy import delete, insert
 from catalog_svc.db import aware
 from catalog_svc.directory.repository import Directory
 from catalog_svc.procedures.errors import InvalidProcedure, ProcedureExists, ProcedureNotFound
-from catalog_svc.procedures.models import Procedure, ProcedureLevel, ProcedureVersion, Status
-from catalog_svc.procedures.repository import SearchFilters
+from catalog_svc.procedures.models import Procedure, ProcedureLevel, ProcedureVersion, Status, levels_key
+from catalog_svc.procedures.repository import SearchFilters, SearchHit
 from catalog_svc.procedures.schemas import (
     FacetCount,
     Facets,
@@ -77,7 +77,7 @@ async def search(
     async with uow:
         directory = await uow.directory.load()
         result = await uow.procedures.search(query_tokens(q), filters, offset=offset, limit=size)
-        items = [_summary(row, result.levels.get(row.id, []), directory) for row in result.rows]
+        items = [_summary(hit, directory) for hit in result.hits]
         return SearchPage(
             items=items,
             total=result.total,
@@ -97,28 +97,30 @@ def _facet(code: str, count: int, names: Any) -> FacetCount:
     return FacetCount(code=code, name=named.name if named is not None else code, count=count)
 
 
-def _summary(row: Procedure, levels: list[str], directory: Directory) -> ProcedureSummary:
-    assert row.field_code is not None
-    assert row.implementing_agency_code is not None
-    assert row.name is not None
-    assert row.online_level is not None
-    agency = directory.agencies[row.implementing_agency_code]
-    field_row = directory.fields[row.field_code]
-    ranks = {code: level.rank for code, level in directory.levels.items()}
+def _summary(hit: SearchHit, directory: Directory) -> ProcedureSummary:
+    agency = directory.agencies.get(hit.implementing_agency_code)
+    field_row = directory.fields.get(hit.field_code)
     return ProcedureSummary(
-        code=row.code,
-        name=row.name,
-        field=FieldRef(code=field_row.code, name=field_row.name),
-        levels=sorted(levels, key=lambda code: ranks.get(code, 99)),
-        implementing_agency=AgencyRef(code=agency.code, name=agency.name),
-        online_level=row.online_level,
-        online_mode=OnlineMode(row.online_mode) if row.online_mode else None,
-        min_days=row.min_days or 0,
-        max_days=row.max_days or 0,
-        min_fee=row.min_fee or 0,
-        version=row.version,
-        status=row.status,
+        code=hit.code,
+        name=hit.name,
+        field=FieldRef(code=hit.field_code, name=field_row.name if field_row else hit.field_code),
+        levels=sorted(hit.levels, key=lambda code: _rank(code, directory)),
+        implementing_agency=AgencyRef(
+            code=hit.implementing_agency_code, name=agency.name if agency else hit.implementing_agency_code
+        ),
+        online_level=hit.online_level,
+        online_mode=OnlineMode(hit.online_mode) if hit.online_mode else None,
+        min_days=hit.min_days,
+        max_days=hit.max_days,
+        min_fee=hit.min_fee,
+        version=hit.version,
+        status=Status.PUBLISHED,
     )
+
+
+def _rank(level: str, directory: Directory) -> int:
+    found = directory.levels.get(level)
+    return found.rank if found is not None else 99
 
 
 async def get_published(uow: CatalogUnitOfWork, code: str, version: int | None = None) -> ProcedureOut:
@@ -242,6 +244,7 @@ async def withdraw(
         if procedure is None:
             raise ProcedureNotFound(code)
         procedure.withdraw(reason, now)
+        await uow.procedures.unindex(procedure.id)
         stored = await uow.procedures.version(procedure.id, procedure.version)
         assert stored is not None
         uow.outbox.add(
@@ -407,13 +410,24 @@ class _PublishBatch:
     levels: list[dict[str, Any]] = field(default_factory=list)
     replaced: list[int] = field(default_factory=list)
     events: list[ProcedurePublished] = field(default_factory=list)
+    searchable: list[dict[str, Any]] = field(default_factory=list)
 
     def publish(
         self, procedure: Procedure, data: ProcedureIn, directory: Directory, *, replace_levels: bool
     ) -> None:
         if replace_levels:
             self.replaced.append(procedure.id)
-        version = procedure.publish(projection(data, directory), self.now)
+        projected = projection(data, directory)
+        version = procedure.publish(projected, self.now)
+        self.searchable.append(
+            {
+                **{column: projected[column] for column in _SEARCH_COLUMNS},
+                "procedure_id": procedure.id,
+                "code": procedure.code,
+                "levels": levels_key(data.levels),
+                "version": version,
+            }
+        )
         snapshot = build_snapshot(data, version, directory)
         self.versions.append(
             ProcedureVersion(
@@ -441,6 +455,7 @@ class _PublishBatch:
             await session.execute(delete(ProcedureLevel).where(ProcedureLevel.procedure_id.in_(chunk)))
         if self.levels:
             await session.execute(insert(ProcedureLevel), self.levels)
+        await uow.procedures.index(self.searchable)
         for version in self.versions:
             uow.procedures.add_version(version)
         for event in self.events:
@@ -588,6 +603,22 @@ def build_snapshot(data: ProcedureIn, version: int, directory: Directory) -> Pro
         result=data.result,
         legal_basis=tuple(data.legal_basis),
     )
+
+
+#: The columns of the search projection that :func:`projection` gives.
+_SEARCH_COLUMNS = (
+    "name",
+    "name_key",
+    "search_text",
+    "field_code",
+    "implementing_agency_code",
+    "competent_agency_code",
+    "online_level",
+    "online_mode",
+    "min_days",
+    "max_days",
+    "min_fee",
+)
 
 
 def projection(data: ProcedureIn, directory: Directory) -> dict[str, Any]:

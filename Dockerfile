@@ -58,6 +58,11 @@ FROM ${PYTHON_IMAGE} AS runtime
 ARG SERVICE
 ARG PORT=8000
 
+# DejaVu carries every Vietnamese glyph: dossier-svc's papers (Circular 01/2018 forms) are set in it.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 motcua \
  && useradd --system --uid 10001 --gid motcua --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin motcua

@@ -8,7 +8,7 @@ export UV_PYTHON := 3.11
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 SOURCES := shared services gateway catalog-svc dossier-svc payment-svc notify-svc tests bench conftest.py
 
-.PHONY: help uv install kafka-libs run test lint format stack stack-status stack-down bench up down clean
+.PHONY: help uv install kafka-libs run test lint format stack stack-status stack-down bench bench-deps up down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -46,8 +46,14 @@ stack-status: ## what the stack runs, and whether it is ready
 stack-down: ## stop everything `make stack` started
 	$(UV) run --frozen motcua stack down
 
-bench: install kafka-libs ## backbone throughput, latency and memory; writes bench/results/
-	$(UV) run --frozen python bench/backbone.py
+BENCHES := backbone catalog_search gateway_proxy dossier_submit payment_flow notify_inapp
+
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { s=""; [ "$$(id -u)" -eq 0 ] || s=sudo; $$s apt-get install -y -qq wrk; }
+
+bench: install kafka-libs bench-deps ## every benchmark (BENCH_ARGS=--quick for a smoke run); writes bench/results/
+	@for b in $(BENCHES); do echo "== bench/$$b.py $(BENCH_ARGS)"; $(UV) run --frozen python bench/$$b.py $(BENCH_ARGS) || exit 1; done
+	@echo "summaries: bench/results/*.md"
 
 up: ## the containers (docker compose; needs secrets/gateway-signing-key.pem)
 	@test -f secrets/gateway-signing-key.pem || { mkdir -p secrets && $(UV) run --frozen python -m gateway.identity.keygen > secrets/gateway-signing-key.pem; }

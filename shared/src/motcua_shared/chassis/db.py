@@ -39,15 +39,22 @@ class Database:
             # between, which busy_timeout cannot cure; SQLite has one writer anyway.
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Reads need no writer lock on SQLite (see _sqlite_begin); elsewhere the option is ignored.
+        self._read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
+        self._readers = async_sessionmaker(self._read_engine, expire_on_commit=False, autoflush=False)
 
     def session(self) -> AsyncSession:
         """A new session (the caller owns its transaction)."""
         return self.sessionmaker()
 
+    def reader(self) -> AsyncSession:
+        """A session for reads only: on SQLite it does not take the writer's lock."""
+        return self._readers()
+
     async def ping(self) -> bool:
         """True when the database answers."""
         try:
-            async with self.engine.connect() as conn:
+            async with self._read_engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception:
             return False
@@ -69,7 +76,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
 NAMING_CONVENTION = {

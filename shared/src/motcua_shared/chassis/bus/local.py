@@ -1,19 +1,22 @@
 """The in-process bus of the embedded mode: a durable, partitioned log in a SQLite file.
 
-It is not a mock. Records are kept until they are consumed and committed by every group, offsets are
-committed per group, a restarted consumer resumes from its committed offsets, so the embedded mode has the
-same at-least-once semantics as Kafka. Kafka's own behaviour is only ever tested against Kafka.
+It is not a mock. Offsets are committed per group and a restarted consumer resumes from its committed
+offsets, so the embedded mode has the same at-least-once semantics as Kafka. Records that every group
+reading a partition has committed are compacted away from time to time (the last record of a partition is
+kept, so offsets never restart); a group that joins later starts after them. Kafka's own behaviour is
+only ever tested against Kafka.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Integer, LargeBinary, String, func, select, tuple_
+from sqlalchemy import JSON, Integer, LargeBinary, String, delete, func, select, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -58,6 +61,8 @@ class LocalBus(Bus):
         self._ends: dict[TopicPartition, int] = {}
         self._started = False
         self._starting = asyncio.Lock()
+        self.compact_every = 60.0
+        self._compacted_at = time.monotonic()
 
     async def start(self) -> None:
         """Create the log's tables and learn where each partition ends."""
@@ -66,7 +71,7 @@ class LocalBus(Bus):
                 return
             async with self._db.engine.begin() as conn:
                 await conn.run_sync(_LogBase.metadata.create_all)
-            async with self._db.session() as session:
+            async with self._db.reader() as session:
                 rows = await session.execute(
                     select(_LogRecord.topic, _LogRecord.partition, func.max(_LogRecord.offset)).group_by(
                         _LogRecord.topic, _LogRecord.partition
@@ -131,7 +136,7 @@ class LocalBus(Bus):
                 await asyncio.wait_for(self._published.wait(), timeout)
 
     async def _read(self, tp: TopicPartition, start: int, limit: int) -> list[Record]:
-        async with self._db.session() as session:
+        async with self._db.reader() as session:
             rows = await session.scalars(
                 select(_LogRecord)
                 .where(_LogRecord.topic == tp[0], _LogRecord.partition == tp[1], _LogRecord.offset >= start)
@@ -151,7 +156,7 @@ class LocalBus(Bus):
             ]
 
     async def _committed(self, group: str, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        async with self._db.session() as session:
+        async with self._db.reader() as session:
             rows = await session.execute(
                 select(_GroupOffset.topic, _GroupOffset.partition, _GroupOffset.offset).where(
                     _GroupOffset.group == group,
@@ -172,6 +177,31 @@ class LocalBus(Bus):
             )
             await session.execute(stmt)
             await session.commit()
+        if time.monotonic() - self._compacted_at > self.compact_every:
+            self._compacted_at = time.monotonic()
+            await self.compact()
+
+    async def compact(self) -> int:
+        """Delete the records every group reading their partition has committed; returns how many."""
+        deleted = 0
+        async with self._write_lock, self._db.session() as session:
+            floors = await session.execute(
+                select(_GroupOffset.topic, _GroupOffset.partition, func.min(_GroupOffset.offset)).group_by(
+                    _GroupOffset.topic, _GroupOffset.partition
+                )
+            )
+            for topic, partition, floor in floors.all():
+                keep_from = min(int(floor), self.end_offset((topic, partition)) - 1)
+                result = await session.execute(
+                    delete(_LogRecord).where(
+                        _LogRecord.topic == topic,
+                        _LogRecord.partition == partition,
+                        _LogRecord.offset < keep_from,
+                    )
+                )
+                deleted += int(getattr(result, "rowcount", 0) or 0)
+            await session.commit()
+        return deleted
 
 
 class _LocalConsumer(Consumer):

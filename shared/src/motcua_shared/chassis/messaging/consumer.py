@@ -157,7 +157,8 @@ class ConsumerRunner:
             except Exception as exc:
                 failures += 1
                 delay = min(
-                    self._settings.consumer_backoff_initial * 2**failures, self._settings.consumer_backoff_max
+                    self._settings.consumer_backoff_initial * 2 ** min(failures, 16),
+                    self._settings.consumer_backoff_max,
                 )
                 log.warning(
                     "consumer paused",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -78,6 +79,7 @@ class OutboxRelay:
         self._retention = retention
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._observed_at = 0.0
         self._task: asyncio.Task[None] | None = None
         self._lock_key = zlib.crc32(f"motcua-outbox-{service}".encode())
         self.published = 0
@@ -109,7 +111,7 @@ class OutboxRelay:
                 failures = 0
             except Exception as exc:
                 failures += 1
-                delay = min(0.1 * 2**failures, 5.0)
+                delay = min(0.1 * 2 ** min(failures, 16), 5.0)
                 log.warning(
                     "outbox relay failed; rows stay pending",
                     extra={"service": self._service, "error": repr(exc)[:300], "retry_in": delay},
@@ -138,7 +140,7 @@ class OutboxRelay:
         else:
             # SQLite has one writer and one relay per file: read, publish, then mark in short transactions
             # so that use cases committing meanwhile never wait on the bus.
-            async with self._db.session() as session, session.begin():
+            async with self._db.reader() as session, session.begin():
                 rows = await self._pending(session)
             if rows:
                 await self._publish(rows)
@@ -150,7 +152,9 @@ class OutboxRelay:
             return 0
         self.published += len(rows)
         metrics.EVENTS_PUBLISHED.labels(self._service).inc(len(rows))
-        await self._observe()
+        if time.monotonic() - self._observed_at > 1.0:
+            self._observed_at = time.monotonic()
+            await self._observe()
         return len(rows)
 
     async def _pending(self, session: AsyncSession) -> Sequence[Row[int, str, str, str]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from motcua_shared.chassis.db import BigId, UtcDateTime
 
 
 class MessagingBase(DeclarativeBase):
@@ -33,8 +33,8 @@ class OutboxRecord(MessagingBase):
     key: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(255))
     payload: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
 
 
 class InboxRecord(MessagingBase):
@@ -45,7 +45,7 @@ class InboxRecord(MessagingBase):
     consumer: Mapped[str] = mapped_column(String(255), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(255))
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class DeadLetter(MessagingBase):
@@ -65,4 +65,4 @@ class DeadLetter(MessagingBase):
     payload: Mapped[str] = mapped_column(Text)
     error: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer)
-    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from catalog_svc.directory.router import agencies_router, fields_router
+from catalog_svc.procedures.repository import SEARCH_CACHE
 from catalog_svc.procedures.router import router as procedures_router
 from catalog_svc.settings import Settings
 from catalog_svc.uow import CatalogUnitOfWork
@@ -25,8 +26,11 @@ def create_app(
     configure_logs: bool = True,
 ) -> FastAPI:
     """The catalog-svc ASGI app (`bus` and `key_source` are shared in the embedded mode)."""
+    settings = settings or Settings()
+    SEARCH_CACHE.ttl = settings.search.cache_ttl
+    SEARCH_CACHE.size = settings.search.cache_size
     return create_service_app(
-        settings or Settings(),
+        settings,
         title="motcua catalog-svc",
         description="Catalogue of administrative procedures: search, agencies, fields; admin publishing.",
         routers=[procedures_router, agencies_router, fields_router],

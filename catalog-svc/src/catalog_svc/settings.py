@@ -15,6 +15,13 @@ class ImportSettings(BaseModel):
     max_rows: int = Field(default=200_000, ge=1)
 
 
+class SearchSettings(BaseModel):
+    """The search's cache of recent results (per process; cleared by this process's publishes)."""
+
+    cache_ttl: float = Field(default=30.0, ge=0, description="Seconds a result is reused; 0 turns it off.")
+    cache_size: int = Field(default=2048, ge=1, description="Results kept at most.")
+
+
 class Settings(ServiceSettings):
     """Configuration of catalog-svc."""
 
@@ -26,6 +33,7 @@ class Settings(ServiceSettings):
     http: HttpSettings = HttpSettings(port=8001)
     db: DbSettings = DbSettings(url="sqlite+aiosqlite:///var/catalog.db")
     imports: ImportSettings = ImportSettings()
+    search: SearchSettings = SearchSettings()
 
     @property
     def allow_synthetic(self) -> bool:

@@ -16,4 +16,6 @@ class CatalogUnitOfWork(UnitOfWork):
     def open(self) -> None:
         """Build the repositories on this unit of work's session."""
         self.directory = DirectoryRepository(self.session, cache_key=str(self.db.url))
-        self.procedures = ProcedureRepository(self.session, self.db.url.get_backend_name())
+        self.procedures = ProcedureRepository(
+            self.session, self.db.url.get_backend_name(), cache_key=str(self.db.url)
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -9,12 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from alembic import command
 from catalog_testkit import ADMIN, CITIZEN, OFFICER, SearchCase, running, settings_for
 from sqlalchemy import select
 
+from catalog_svc.app import MIGRATIONS
 from catalog_svc.synthetic import synthetic_procedures
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.messaging.models import OutboxRecord
+from motcua_shared.chassis.migrations import alembic_config
 from motcua_shared.contracts.catalog import ProcedurePublished, ProcedureWithdrawn
 
 PROBLEM = "application/problem+json"
@@ -311,3 +315,46 @@ async def test_synthetic_rows_are_refused_in_production(tmp_path: Path, local_bu
         ok = await client.post("/api/v1/procedures/import", json=rows, headers=ADMIN)
         assert ok.status_code == 200
         assert len(ok.json()["published"]) == 3
+
+
+async def test_publishes_and_withdrawals_show_in_the_next_identical_search(
+    client: httpx.AsyncClient, procedure_body: Callable[..., dict[str, Any]]
+) -> None:
+    """The cache of recent results never hides this process's own writes."""
+    query: dict[str, str | int] = {"q": "le hoi truyen thong", "size": 5}
+
+    async def names() -> list[str]:
+        response = await client.get("/api/v1/procedures", params=query)
+        assert response.status_code == 200
+        return [item["name"] for item in response.json()["items"] if item["code"] == "HUE-TEST-01"]
+
+    assert await names() == []
+    assert (await client.post("/api/v1/procedures", json=procedure_body(), headers=ADMIN)).status_code == 201
+    assert (await client.post("/api/v1/procedures/HUE-TEST-01/publish", headers=ADMIN)).status_code == 200
+    assert await names() == ["Cấp giấy phép tổ chức lễ hội truyền thống"]
+    renamed = procedure_body(name="Cấp giấy phép tổ chức lễ hội truyền thống cấp xã")
+    assert (
+        await client.put("/api/v1/procedures/HUE-TEST-01", json=renamed, headers=ADMIN)
+    ).status_code == 200
+    assert await names() == ["Cấp giấy phép tổ chức lễ hội truyền thống"], (
+        "edits stay private until published"
+    )
+    assert (await client.post("/api/v1/procedures/HUE-TEST-01/publish", headers=ADMIN)).status_code == 200
+    assert await names() == ["Cấp giấy phép tổ chức lễ hội truyền thống cấp xã"]
+    withdrawn = await client.post("/api/v1/procedures/HUE-TEST-01/withdraw", json={}, headers=ADMIN)
+    assert withdrawn.status_code == 200
+    assert await names() == []
+
+
+async def test_upgrading_an_existing_catalogue_keeps_it_searchable(
+    tmp_path: Path, local_bus: LocalBus
+) -> None:
+    """Migration 0003 fills the search projection from the procedures published before it."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/catalog.db"
+    async with running(settings_for(url, search={"cache_ttl": 0}), local_bus) as (client, _):
+        before = (await client.get("/api/v1/procedures", params={"q": "khai sinh"})).json()
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, url), "0002")
+    async with running(settings_for(url, search={"cache_ttl": 0}), local_bus, seeded=False) as (client, _):
+        after = (await client.get("/api/v1/procedures", params={"q": "khai sinh"})).json()
+    assert before["total"] > 0
+    assert after == before

@@ -12,10 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from alembic import command
 from catalog_testkit import ADMIN, SearchCase, running, settings_for
 
+from catalog_svc.app import MIGRATIONS
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.migrations import alembic_config
 from motcua_shared.chassis.settings import BusSettings
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.catalog import ProcedurePublished, ProcedureWithdrawn
@@ -123,3 +126,28 @@ async def test_each_publish_and_withdraw_is_an_event_on_kafka(
     finally:
         await consumer.stop()
         await bus.stop()
+
+
+async def test_nonsense_finds_nothing_and_a_misspelt_middle_word_is_corrected(
+    fresh_pg_url: str, local_bus: LocalBus
+) -> None:
+    async with running(settings_for(fresh_pg_url), local_bus) as (client, _):
+        codes, match = await _codes(client, SearchCase("xqzw vbnm"))
+        assert (codes, match) == ([], "none")
+        codes, match = await _codes(client, SearchCase("phieu ly lichh tu phap cong dan"))
+        assert match == "fuzzy"
+        assert codes[0] == "HUE-LLTP-01"
+
+
+async def test_upgrading_an_existing_catalogue_keeps_it_searchable_on_postgres(
+    fresh_pg_url: str, local_bus: LocalBus
+) -> None:
+    """Migration 0003 fills the projection and the vocabulary from what was published before it."""
+    settings = settings_for(fresh_pg_url, search={"cache_ttl": 0})
+    async with running(settings, local_bus) as (client, _):
+        before = [await _codes(client, SearchCase(q)) for q in ("khai sinh", "dang ky khai sinhh")]
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, fresh_pg_url), "0002")
+    async with running(settings, local_bus, seeded=False) as (client, _):
+        after = [await _codes(client, SearchCase(q)) for q in ("khai sinh", "dang ky khai sinhh")]
+    assert before[0][0]
+    assert after == before

@@ -14,14 +14,20 @@ with any of the words, most words first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    String,
+    bindparam,
     case,
+    cast,
     column,
     delete,
     func,
@@ -33,6 +39,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,12 +106,94 @@ class _Key:
     descending: bool = False
 
 
+class SearchCache:
+    """Recent search results of one database, kept a few seconds, computed once when asked concurrently.
+
+    The catalogue changes a few times a day and citizens ask the same few hundred questions, so most searches
+    are answered here without the database. This process's writes clear it as soon as they commit
+    (:func:`forget_searches`); other replicas see a change within :data:`SEARCH_CACHE.ttl` seconds, as
+    they see directory changes. A search that began before a write is not stored after it.
+    """
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[Hashable, tuple[float, SearchResult]] = OrderedDict()
+        self.pending: dict[Hashable, asyncio.Future[SearchResult]] = {}
+        self.generation = 0
+
+    async def get_or_compute(
+        self, key: Hashable, compute: Callable[[], Awaitable[SearchResult]]
+    ) -> SearchResult:
+        """The cached result for ``key``, the one being computed, or a fresh one from ``compute``."""
+        ttl, size = SEARCH_CACHE.ttl, SEARCH_CACHE.size
+        if ttl <= 0:
+            return await compute()
+        now = time.monotonic()
+        cached = self.entries.get(key)
+        if cached is not None and cached[0] > now:
+            self.entries.move_to_end(key)
+            return cached[1]
+        waiting = self.pending.get(key)
+        if waiting is not None:
+            try:
+                return await asyncio.shield(waiting)
+            except asyncio.CancelledError:
+                if not waiting.cancelled():
+                    raise  # this caller was cancelled
+                return await compute()  # the one computing it was; do it here
+        generation = self.generation
+        future: asyncio.Future[SearchResult] = asyncio.get_running_loop().create_future()
+        self.pending[key] = future
+        try:
+            result = await compute()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # marked as retrieved: the waiters, if any, re-raise it
+            raise
+        finally:
+            self.pending.pop(key, None)
+        future.set_result(result)
+        if generation == self.generation:
+            self.entries[key] = (now + ttl, result)
+            self.entries.move_to_end(key)
+            while len(self.entries) > size:
+                self.entries.popitem(last=False)
+        return result
+
+    def clear(self) -> None:
+        """Forget every result, and refuse those computed before now."""
+        self.entries.clear()
+        self.generation += 1
+
+
+@dataclass
+class SearchCacheSettings:
+    """How long search results are kept (0 turns the cache off) and how many of them."""
+
+    ttl: float = 30.0
+    size: int = 2048
+
+
+#: Set by the composition root from the service's settings.
+SEARCH_CACHE = SearchCacheSettings()
+_caches: dict[str, SearchCache] = {}
+
+
+def forget_searches() -> None:
+    """Drop every cached search result (after a commit that changed what is published)."""
+    for cache in _caches.values():
+        cache.clear()
+
+
 class ProcedureRepository:
     """Procedures of one unit of work."""
 
-    def __init__(self, session: AsyncSession, dialect: str) -> None:
+    def __init__(self, session: AsyncSession, dialect: str, cache_key: str = "") -> None:
         self.session = session
         self.dialect = dialect
+        self.cache_key = cache_key
 
     async def get(self, code: str) -> Procedure | None:
         """The procedure with ``code``."""
@@ -195,7 +284,17 @@ class ProcedureRepository:
     async def search(
         self, tokens: Sequence[str], filters: SearchFilters, *, offset: int, limit: int
     ) -> SearchResult:
-        """Published procedures matching every word (prefixes, any order), best first, with facets."""
+        """Published procedures matching every word (prefixes, any order), best first, with facets.
+
+        A recent identical search is answered from this process's cache (see :class:`SearchCache`).
+        """
+        cache = _caches.setdefault(self.cache_key, SearchCache())
+        key = (tuple(tokens), filters, offset, limit)
+        return await cache.get_or_compute(key, lambda: self._search(tokens, filters, offset, limit))
+
+    async def _search(
+        self, tokens: Sequence[str], filters: SearchFilters, offset: int, limit: int
+    ) -> SearchResult:
         base = self._filters(filters)
         if not tokens:
             order = [_Key(self._text(_S.name_key)), _Key(self._text(_S.code))]
@@ -244,10 +343,13 @@ class ProcedureRepository:
     def _match(self, words: Sequence[Sequence[str]]) -> ColumnElement[bool]:
         """Rows with, for every group of ``words``, one of them (``tok*`` is a prefix, ``tok`` a word)."""
         if self.dialect == "postgresql":
-            query = " & ".join("(" + " | ".join(w.replace("*", ":*") for w in group) + ")" for group in words)
-            vector = func.to_tsvector(literal_column("'simple'::regconfig"), _S.search_text)
-            tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), query)
-            return vector.bool_op("@@")(tsquery)
+            # Every prefix of every word is a lexeme of catalog_prefixes() (migration 0004).
+            query = " & ".join("(" + " | ".join(w.rstrip("*") for w in group) + ")" for group in words)
+            # Inlined (the words are [a-z0-9] only): PostgreSQL then plans with the words in sight. As a bound
+            # parameter of a prepared statement it soon gets a generic plan, which cannot estimate how many
+            # rows match and may pick a sequential scan that computes every row's prefixes.
+            words_literal = bindparam("tsquery", query, type_=String(), literal_execute=True)
+            return func.catalog_prefixes(_S.search_text).bool_op("@@")(cast(words_literal, TSQUERY))
         fts = " AND ".join(
             "(" + " OR ".join(f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in group) + ")"
             for group in words

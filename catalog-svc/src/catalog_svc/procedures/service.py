@@ -20,7 +20,7 @@ from catalog_svc.db import aware
 from catalog_svc.directory.repository import Directory
 from catalog_svc.procedures.errors import InvalidProcedure, ProcedureExists, ProcedureNotFound
 from catalog_svc.procedures.models import Procedure, ProcedureLevel, ProcedureVersion, Status, levels_key
-from catalog_svc.procedures.repository import SearchFilters, SearchHit
+from catalog_svc.procedures.repository import SearchFilters, SearchHit, forget_searches
 from catalog_svc.procedures.schemas import (
     FacetCount,
     Facets,
@@ -231,6 +231,7 @@ async def publish(uow: CatalogUnitOfWork, code: str, *, now: datetime | None = N
         await batch.write(uow)
         stored = batch.versions[-1]
         await uow.commit()
+        forget_searches()
         return _published_out(procedure, stored)
 
 
@@ -251,6 +252,7 @@ async def withdraw(
             ProcedureWithdrawn(code=code, version=procedure.version, withdrawn_at=now, reason=reason)
         )
         await uow.commit()
+        forget_searches()
         return _published_out(procedure, stored)
 
 
@@ -398,6 +400,7 @@ async def import_procedures(
             published.append(VersionRef(code=row.code, version=procedure.version))
         await batch.write(uow)
         await uow.commit()
+        forget_searches()
         return ImportReport(received=len(raw_rows), published=published, unchanged=unchanged)
 
 

@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from journey_steps import free_port_block
 
-from motcua.infra.ports import free_port, port_is_free
+from motcua.infra.ports import free_port
 from motcua.infra.postgres import PgServer
 
 pytestmark = [pytest.mark.system, pytest.mark.integration]
@@ -48,14 +49,6 @@ class Stack:
         return data
 
 
-def _free_block() -> int:
-    for _ in range(50):
-        base = free_port()
-        if base < 60000 and all(port_is_free(base + i) for i in range(6)):
-            return base
-    raise RuntimeError("no six free consecutive ports")
-
-
 @pytest.fixture
 def stack(tmp_path: Path, kafka_bootstrap: str, pg_server: PgServer) -> Iterator[Stack]:
     env = {
@@ -63,7 +56,7 @@ def stack(tmp_path: Path, kafka_bootstrap: str, pg_server: PgServer) -> Iterator
         "MOTCUA_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "MOTCUA_PG_URL": pg_server.url("postgres"),
     }
-    stack = Stack(tmp_path / "stack", _free_block(), env)
+    stack = Stack(tmp_path / "stack", free_port_block(6), env)
     started = stack.motcua("up", "--base-port", str(stack.base_port))
     try:
         assert started.returncode == 0, started.stdout + started.stderr + _logs(stack.root)

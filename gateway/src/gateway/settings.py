@@ -65,14 +65,14 @@ DEMO_ACCOUNTS = [
         password=SecretStr("motcua-canbo"),
         role="officer",
         display_name="Nguyễn Thị Hương (Sở Tư pháp)",
-        agency_code="000.00.14.H57",
+        agency_code="hue.so-tu-phap",
     ),
     DemoAccount(
         username="canbo.xaydung",
         password=SecretStr("motcua-canbo"),
         role="officer",
         display_name="Trần Văn Minh (Sở Xây dựng)",
-        agency_code="000.00.20.H57",
+        agency_code="hue.so-xay-dung",
     ),
 ]
 DEMO_CLIENTS = [

@@ -215,7 +215,7 @@ async def test_an_officer_signs_in_bound_to_an_agency(client: httpx.AsyncClient,
     assert response.status_code == 200, response.text
     token_claims = await claims(app, response.json()["access_token"])
     assert token_claims["role"] == "officer"
-    assert token_claims["agency_code"] == "000.00.14.H57"
+    assert token_claims["agency_code"] == "hue.so-tu-phap"
     admin = await login(client, "admin", "motcua-admin")
     assert (await claims(app, admin.json()["access_token"]))["role"] == "admin"
 
@@ -378,7 +378,7 @@ async def test_a_service_verifies_the_gateways_tokens(client: httpx.AsyncClient,
     token = (await login(client, "canbo.tuphap", "motcua-canbo")).json()["access_token"]
     verifier = JwksVerifier(issuer="motcua", audience="motcua", key_source=app.state.keyring.jwks)
     principal = await verifier.verify(token)
-    assert (principal.role, principal.agency_code) == (Role.OFFICER, "000.00.14.H57")
+    assert (principal.role, principal.agency_code) == (Role.OFFICER, "hue.so-tu-phap")
 
 
 # -- an external issuer (VNeID-like) ---------------------------------------------------------------

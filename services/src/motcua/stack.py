@@ -179,6 +179,10 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         "GATEWAY_BUS__KIND": "kafka",
         "GATEWAY_BUS__BOOTSTRAP_SERVERS": bootstrap,
     }
+    if "GATEWAY_IDENTITY__DEMO_ACCOUNTS" not in os.environ:
+        # A development stack, like `motcua run`: the README's demo officers and admin exist, or nobody
+        # could ever sign in as staff (creating staff needs an admin).
+        gateway_env["GATEWAY_IDENTITY__DEMO_ACCOUNTS"] = "true"
     state["processes"].append({**_spawn("gateway", "gateway", gateway_env, paths), "port": base_port})
     paths.state.write_text(json.dumps(state, indent=2))
     deadline = time.monotonic() + timeout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Callable
 
 import pytest
@@ -77,3 +79,14 @@ async def test_running_broker_can_be_adopted(kafka_broker_factory: Callable[...,
     assert not adopted.running
     assert not broker.running
     assert KafkaBroker.adopt(broker.data_dir) is None
+
+
+def test_a_cluster_id_beginning_with_a_dash_formats(kafka_broker_factory: Callable[..., KafkaBroker]) -> None:
+    """One random id in 64 begins with "-": the storage tool must not take it for an option."""
+    broker = kafka_broker_factory(start=False)
+    broker.data_dir.mkdir(parents=True, exist_ok=True)
+    cluster_id = base64.urlsafe_b64encode(b"\xf8" + os.urandom(15)).decode().rstrip("=")
+    assert cluster_id.startswith("-")
+    (broker.data_dir / "cluster.id").write_text(cluster_id + "\n", encoding="utf-8")
+    broker.start()
+    assert broker.cluster_id == cluster_id

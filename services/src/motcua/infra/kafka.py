@@ -428,7 +428,8 @@ class KafkaBroker:
         cmd = [
             "java", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", *self._log4j_opts(),
             "-cp", self._classpath(libs), "kafka.tools.StorageTool",
-            "format", "-t", cluster_id, "-c", str(props_file), "--ignore-formatted",
+            # "=": a base64 id may begin with "-", which argparse would take for an option.
+            "format", f"--cluster-id={cluster_id}", "-c", str(props_file), "--ignore-formatted",
         ]  # fmt: skip
         done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=120)  # noqa: S603
         if done.returncode != 0:

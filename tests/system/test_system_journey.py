@@ -1,0 +1,297 @@
+"""The citizen's journey end to end, through the gateway's public HTTP API only, on both deployments.
+
+A citizen signs in by OTP (the code read from notify's SMS sandbox), finds the judicial record certificate by
+an accent-less search, files it online with its documents once dossier-svc's replica knows the procedure, pays
+the fee due at submission through the sandbox provider, and the Department of Justice's officer receives the
+dossier (refused while unpaid). The citizen follows it by its code and by the public lookup, and was told by
+SMS and in-app; another citizen and an officer of another agency see nothing of it.
+
+(a) the embedded platform (one process, SQLite, in-process bus) served over ASGI in the test's loop;
+(b) the stack: the gateway, each service and the sandbox provider as processes, on PostgreSQL and Kafka.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from journey_steps import (
+    API,
+    Journey,
+    Person,
+    expect,
+    expect_problem,
+    free_port_block,
+    new_phone,
+    pdf_bytes,
+    png_bytes,
+)
+
+from motcua.embedded import create_platform
+from motcua.infra.postgres import PgServer
+from motcua.services import seed_all
+
+pytestmark = pytest.mark.system
+
+# The judicial record certificate: a province-level procedure whose fee is due when the dossier is filed.
+SEARCH = "ly lich tu phap"
+NAME_PART = "Phiếu lý lịch tư pháp"
+OFFICER = ("canbo.tuphap", "motcua-canbo")  # the Department of Justice (Sở Tư pháp)
+OTHER_OFFICER = ("canbo.xaydung", "motcua-canbo")  # the Department of Construction
+ADMIN = ("admin", "motcua-admin")
+
+SUBMITTED = "vn.motcua.dossier.dossier.submitted.v1"
+RECEIVED = "vn.motcua.dossier.dossier.received.v1"
+PAYMENT_REQUESTED = "vn.motcua.payment.payment.requested.v1"
+PAYMENT_SUCCEEDED = "vn.motcua.payment.payment.succeeded.v1"
+
+
+def _online_case(procedure: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The first case whose online channel charges a fee, and that fee."""
+    for case in procedure["cases"]:
+        for channel in case["channels"]:
+            fee = sum(item["amount"] for item in channel["fee_items"])
+            if channel["channel"] == "online" and fee > 0:
+                return case, fee
+    raise AssertionError(f"{procedure['code']} charges nothing online")
+
+
+def _documents(procedure: dict[str, Any], case_code: str) -> dict[str, tuple[str, bytes, str]]:
+    """A file per required document of the case: the declaration as a PDF, the rest as scans (PNG)."""
+    required = [
+        d
+        for d in procedure["documents"]
+        if d["required"] and (not d["case_codes"] or case_code in d["case_codes"])
+    ]
+    assert required, "the procedure asks for documents"
+    files = {required[0]["code"]: ("to-khai.pdf", pdf_bytes("To khai ly lich tu phap"), "application/pdf")}
+    for document in required[1:]:
+        files[document["code"]] = (f"{document['code']}.png", png_bytes(), "image/png")
+    return files
+
+
+async def citizen_journey(journey: Journey) -> None:
+    """The whole journey and its denials; every step through the gateway."""
+    client = journey.client
+
+    # 1. Sign in by phone; the code comes by SMS.
+    typed, phone = new_phone()
+    citizen = await journey.sign_in_citizen(typed, phone)
+    await journey.no_quiet_hours(citizen)
+
+    # 2. Find the procedure without typing accents; its fee is due at submission.
+    procedure = await journey.find_procedure(SEARCH, NAME_PART)
+    assert procedure["fee_timing"] == "submission"
+    agency = procedure["implementing_agency"]["code"]
+    case, fee = _online_case(procedure)
+
+    # 3. dossier-svc knows the procedure only from catalog's event.
+    await journey.wait_until_dossier_knows(citizen, procedure["code"])
+
+    # 4. File it with the documents, once (the same key replays the same answer).
+    submission = {
+        "procedure_code": procedure["code"],
+        "case_code": case["code"],
+        "applicant": {
+            "name": "Trần Thị Mai",
+            "cccd": "046190001234",
+            "phone": typed,
+            "address": "12 Lê Lợi, phường Thuận Hóa, thành phố Huế",
+        },
+        "form_data": {"muc_dich": "Bổ sung hồ sơ xin việc"},
+    }
+    files = _documents(procedure, case["code"])
+    key = f"journey-{uuid.uuid4()}"
+    no_key = await client.post(
+        f"{API}/dossiers",
+        data={"dossier": "{}"},
+        files={"x": ("x.pdf", pdf_bytes("x"), "application/pdf")},
+        headers=citizen.headers,
+    )
+    assert no_key.status_code in (400, 422), no_key.text
+    filed = expect(await journey.submit(citizen, submission, files, key), 201)
+    code = filed["code"]
+    assert filed["status"] == "submitted"
+    assert filed["national_status"] == 6, "waiting for the fee due at submission"
+    assert filed["agency_code"] == agency
+    assert filed["fees"] == {**filed["fees"], "total": fee, "timing": "submission", "outstanding": True}
+    assert sorted(d["document_code"] for d in filed["documents"]) == sorted(files)
+    replay = await journey.submit(citizen, submission, files, key)
+    assert expect(replay, 201)["code"] == code
+    assert replay.headers["idempotent-replayed"] == "true"
+
+    # 5. The receiving agency's officer: the dossier is in their queue, but cannot be received unpaid.
+    officer = await journey.sign_in_staff(*OFFICER)
+    assert officer.me["role"] == "officer"
+    assert officer.me["agency_code"] == agency, "the demo officer belongs to the agency that receives it"
+    assert expect(await journey.dossier(officer, code), 200)["status"] == "submitted"
+    unpaid = expect_problem(await journey.act(officer, code, "receive"), 409)
+    assert unpaid["type"].endswith("precondition-unmet"), unpaid
+
+    # 6. payment-svc asked for the fee; the citizen pays through the sandbox provider.
+    payment = await journey.payment_requested(citizen, code)
+    assert (payment["amount"], payment["status"], payment["agency_code"]) == (fee, "pending", agency)
+    await journey.pay_through_sandbox(citizen, code, key=f"pay-{uuid.uuid4()}")
+    paid = await journey.payment_succeeded(citizen, payment["id"])
+    assert paid["receipt_number"].startswith("BL-"), paid
+    settled = await journey.fee_settled(citizen, code)
+    assert settled["fees"]["paid_at"] is not None
+    assert "receive" not in settled["allowed_actions"], "only the officer receives"
+
+    # 7. Now the officer receives it.
+    received = expect(await journey.act(officer, code, "receive", {"note": "Hồ sơ đầy đủ, hợp lệ."}), 200)
+    assert (received["status"], received["national_status"]) == ("received", 2)
+
+    # 8. The citizen follows it: their dossier, and the public lookup with proof.
+    mine = expect(await journey.dossier(citizen, code), 200)
+    assert mine["status"] == "received"
+    assert mine["received_at"] is not None
+    assert mine["due_at"] is not None
+    listed = expect(await client.get(f"{API}/dossiers", headers=citizen.headers), 200)
+    assert code in [d["code"] for d in listed["items"]]
+    by_phone = expect(await client.get(f"{API}/lookup/{code}", params={"proof": typed[-4:]}), 200)
+    assert (by_phone["status"], by_phone["fee_outstanding"]) == ("received", False)
+    assert "applicant" not in by_phone, "the lookup shows no personal data"
+    by_secret = expect(
+        await client.get(f"{API}/lookup/{code}", headers={"X-Lookup-Proof": filed["lookup_secret"]}), 200
+    )
+    assert by_secret["code"] == code
+    wrong = "0000" if typed[-4:] != "0000" else "1111"
+    expect_problem(await client.get(f"{API}/lookup/{code}", params={"proof": wrong}), 404)
+
+    # 9. They were told: SMS for the payment request and the receipt, in-app for every step.
+    await journey.sms_about(phone, code, "cần thanh toán", "đã được tiếp nhận")
+    await journey.inbox_has(citizen, code, SUBMITTED, PAYMENT_REQUESTED, PAYMENT_SUCCEEDED, RECEIVED)
+    queue = await journey.inbox_has(officer, code, SUBMITTED)
+    assert {n["audience"] for n in queue} == {"agency"}, "the new dossier went to the agency's queue"
+
+    # 10. Nobody else sees it.
+    other_typed, other_phone = new_phone()
+    stranger = await journey.sign_in_citizen(other_typed, other_phone)
+    await _sees_nothing(journey, stranger, code, payment["id"])
+    outsider = await journey.sign_in_staff(*OTHER_OFFICER)
+    assert outsider.me["agency_code"] != agency
+    await _sees_nothing(journey, outsider, code, payment["id"])
+    expect_problem(await journey.act(outsider, code, "approve"), 404)
+    expect_problem(await client.get(f"{API}/dossiers/{code}"), 401)
+    assert expect(await journey.dossier(citizen, code), 200)["status"] == "received", "nothing changed it"
+
+    # 11. No consumer gave up on any event of this journey.
+    admin = await journey.sign_in_staff(*ADMIN)
+    assert await journey.dead_letters_about(admin, code) == []
+
+
+async def _sees_nothing(journey: Journey, person: Person, code: str, payment_id: str) -> None:
+    """``person`` gets 404 for the dossier, its documents, timeline and payment, and it is in no list."""
+    client = journey.client
+    expect_problem(await journey.dossier(person, code), 404)
+    expect_problem(await client.get(f"{API}/dossiers/{code}/documents", headers=person.headers), 404)
+    expect_problem(await client.get(f"{API}/dossiers/{code}/timeline", headers=person.headers), 404)
+    expect_problem(await client.get(f"{API}/payments/{payment_id}", headers=person.headers), 404)
+    expect_problem(await journey.act(person, code, "withdraw"), 404)
+    listed = expect(await client.get(f"{API}/dossiers", headers=person.headers), 200)
+    assert code not in [d["code"] for d in listed["items"]]
+    payments = expect(await client.get(f"{API}/payments", headers=person.headers), 200)
+    assert payment_id not in [p["id"] for p in payments["items"]]
+    inbox = expect(await client.get(f"{API}/notifications", headers=person.headers), 200)
+    assert code not in [n["dossier_code"] for n in inbox["items"]]
+
+
+# -- (a) the embedded platform -----------------------------------------------------------------------
+
+
+@pytest.fixture
+async def embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The embedded platform, seeded as `motcua run` seeds it, served over ASGI in this loop."""
+    var_dir = tmp_path / "var"
+    await seed_all(var_dir)
+    app = create_platform(var_dir)
+    async with app.router.lifespan_context(app):
+        # The host is the platform's public base URL, which the payment provider's redirect names.
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000", timeout=30) as c:
+            yield c
+
+
+async def test_citizen_journey_on_the_embedded_platform(embedded: httpx.AsyncClient) -> None:
+    await citizen_journey(Journey(embedded, timeout=30))
+
+
+# -- (b) the stack across processes -----------------------------------------------------------------
+
+
+@dataclass
+class RunningStack:
+    """A `motcua stack` started for one test."""
+
+    root: Path
+    gateway: str
+    env: dict[str, str]
+    catalog_db_url: str
+
+    def motcua(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "motcua.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def _logs(root: Path) -> str:
+    return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted((root / "logs").glob("*.log")))
+
+
+@pytest.fixture
+def stack(tmp_path: Path, kafka_bootstrap: str, pg_server: PgServer) -> Iterator[RunningStack]:
+    """`motcua stack up` on the session's Kafka and PostgreSQL, its catalogue seeded by `motcua seed`."""
+    env = {
+        **os.environ,
+        "MOTCUA_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "MOTCUA_PG_URL": pg_server.url("postgres"),
+    }
+    root = tmp_path / "stack"
+    for _ in range(3):
+        base_port = free_port_block(6)
+        running = RunningStack(root, f"http://127.0.0.1:{base_port}", env, pg_server.url("motcua_catalog"))
+        started = running.motcua("stack", "up", "--base-port", str(base_port), "--root", str(root))
+        # `up` checks its ports before it starts anything: one taken meanwhile is retried on another block.
+        if "is taken" not in started.stderr:
+            break
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr + _logs(root)
+        # The stack's catalogue is its own PostgreSQL database; `motcua seed` loads it there, and the running
+        # catalog-svc's outbox relay publishes the procedures to Kafka like any other publish.
+        seeded = subprocess.run(
+            [sys.executable, "-m", "motcua.cli", "seed", "--var-dir", str(tmp_path / "seed")],
+            env={**env, "CATALOG_DB__URL": running.catalog_db_url},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+        assert "101 procedures" in seeded.stdout, seeded.stdout
+        yield running
+    finally:
+        stopped = running.motcua("stack", "down", "--root", str(root))
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+
+
+@pytest.mark.integration
+async def test_citizen_journey_on_the_stack(stack: RunningStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
+        try:
+            await citizen_journey(Journey(client, timeout=90))
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{_logs(stack.root)}") from exc

@@ -28,7 +28,7 @@ async def make_harness(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
     """Start dossier-svc apps on SQLite and the in-memory bus; all are stopped at teardown."""
     stack: list[tuple[Any, httpx.AsyncClient, Bus]] = []
 
-    async def make(**overrides: Any) -> Harness:
+    async def make(*, max_bytes: int = 64 * 1024, **overrides: Any) -> Harness:
         name = uuid.uuid4().hex[:8]
         files_dir = tmp_path / f"files-{name}"
         settings = Settings(
@@ -36,7 +36,7 @@ async def make_harness(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
             bus=BusSettings(
                 consumer_backoff_initial=0.01, consumer_backoff_max=0.05, consumer_max_attempts=2
             ),
-            documents=DocumentSettings(store_dir=str(files_dir), max_bytes=64 * 1024),
+            documents=DocumentSettings(store_dir=str(files_dir), max_bytes=max_bytes),
             deadlines=DeadlineSettings(enabled=False),
             lookup=LookupSettings(per_client_per_minute=1000, failures_per_code_per_hour=5),
             **overrides,

@@ -1,8 +1,52 @@
-"""`python -m dossier_svc`: serve dossier-svc alone, configured from the environment."""
+"""`python -m dossier_svc`: serve dossier-svc alone, configured from the environment.
 
-from dossier_svc.app import create_app
+With ``DOSSIER_WORKERS`` > 1 the service runs as that many uvicorn worker processes on one port, replicas
+of one another (the outbox relay's advisory lock, the Kafka consumer group and the deadline job's row
+versions already allow replicas; the lookup limits are per replica, so per worker). The database is
+migrated once, here, before they start.
+"""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from dossier_svc.app import MIGRATIONS, create_app
 from dossier_svc.settings import Settings
+from motcua_shared.chassis.migrations import upgrade
 from motcua_shared.chassis.serve import serve
 
+WORKER_RELAY_POLL_INTERVAL = 0.05
+"""Seconds between outbox polls of each worker when there are several (see :func:`main`)."""
+
+
+def main() -> None:
+    """Serve in this process, or in ``settings.workers`` worker processes."""
+    settings = Settings()
+    if settings.workers <= 1:
+        serve(create_app, settings)
+        return
+    if settings.db.auto_migrate:
+        upgrade(MIGRATIONS, settings.db.url)
+    # The workers build their app from the environment (uvicorn's factory); they must not migrate too.
+    os.environ["DOSSIER_DB__AUTO_MIGRATE"] = "false"
+    # A commit wakes only its own worker's relay, and one relay at a time holds the outbox lock: rows
+    # committed by the others wait for its next cycle, so unless told otherwise it polls often.
+    if not any(name.upper() == "DOSSIER_BUS__RELAY_POLL_INTERVAL" for name in os.environ):
+        os.environ["DOSSIER_BUS__RELAY_POLL_INTERVAL"] = str(WORKER_RELAY_POLL_INTERVAL)
+    uvicorn.run(
+        "dossier_svc.app:create_app",
+        factory=True,
+        workers=settings.workers,
+        host=settings.http.host,
+        port=settings.http.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
 if __name__ == "__main__":
-    serve(create_app, Settings())
+    main()

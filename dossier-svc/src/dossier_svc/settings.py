@@ -84,6 +84,8 @@ class Settings(ServiceSettings):
 
     service_name: str = "dossier"
     http: HttpSettings = HttpSettings(port=8002)
+    workers: int = Field(default=1, ge=1, le=64)
+    """Worker processes of `python -m dossier_svc` on its port (replicas of one another)."""
     db: DbSettings = DbSettings(url="sqlite+aiosqlite:///var/dossier.db")
     calendar: CalendarSettings = CalendarSettings()
     documents: DocumentSettings = DocumentSettings()

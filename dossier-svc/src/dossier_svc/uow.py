@@ -6,7 +6,9 @@ from dossier_svc.documents.repository import DocumentRepository
 from dossier_svc.dossiers.repository import DossierRepository
 from dossier_svc.procedures.repository import ProcedureRepository
 from dossier_svc.stats.repository import StatsRepository
+from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.uow import UnitOfWork
+from motcua_shared.contracts.base import Event
 
 
 class DossierUow(UnitOfWork):
@@ -23,3 +25,25 @@ class DossierUow(UnitOfWork):
         self.dossiers = DossierRepository(self.session, postgres=self.db.is_postgres)
         self.documents = DocumentRepository(self.session)
         self.stats = StatsRepository(self.session)
+
+    async def autocommit(self) -> None:
+        """On PostgreSQL, let each statement commit on its own (no BEGIN/COMMIT round trips).
+
+        Only for a use case whose reads need no common snapshot and whose whole write is one atomic
+        statement (the filing, see :meth:`DossierRepository.file`). Call it first. On SQLite the unit stays
+        one transaction.
+        """
+        if self.db.is_postgres:
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+    def outbox_row(self, event: Event) -> OutboxRecord:
+        """The outbox row of ``event``, made by the chassis outbox but kept out of the session, for a write
+        done as one statement; :meth:`commit` still wakes the relay."""
+        envelope = self.outbox.add(event)
+        record = next(
+            staged
+            for staged in self.session.new
+            if isinstance(staged, OutboxRecord) and staged.event_id == envelope.id
+        )
+        self.session.expunge(record)
+        return record

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +31,8 @@ from dossier_testkit import (
 from pypdf import PdfReader
 
 from dossier_svc.deadlines.service import sweep
+from dossier_svc.documents.service import INLINE_HASH_BYTES
+from dossier_svc.documents.store import LocalFileStore
 from motcua_shared.contracts.catalog import ProcedureWithdrawn
 from motcua_shared.contracts.payment import PaymentMethod, PaymentSucceeded
 
@@ -429,3 +433,49 @@ async def test_the_replica_keeps_the_newest_version(make_harness: HarnessFactory
     dossier = await h.submit()
     assert dossier["procedure_version"] == 2
     assert dossier["processing_days"] == 7
+
+
+async def test_filings_follow_a_newly_published_version(harness: Harness) -> None:
+    first = await harness.submit()
+    assert (first["procedure_version"], first["processing_days"]) == (1, 3)
+    await harness.deliver(published(snapshot(version=2, days=7)))
+    second = await harness.submit()
+    assert (second["procedure_version"], second["processing_days"]) == (2, 7)
+    assert (await harness.submit())["procedure_version"] == 2
+
+
+async def test_a_large_document_is_stored_once_with_its_digest(make_harness: HarnessFactory) -> None:
+    h: Harness = await make_harness(max_bytes=4 * 1024 * 1024)
+    await h.deliver(published(snapshot()))
+    large = b"%PDF-1.7\n" + os.urandom(INLINE_HASH_BYTES + 512 * 1024)  # hashed off the event loop
+    first = await h.submit(files={"to-khai": large, "giay-chung-sinh": PNG})
+    again = await h.submit(files={"to-khai": large, "giay-chung-sinh": PNG})
+    assert first["code"] != again["code"]
+    document = next(d for d in first["documents"] if d["document_code"] == "to-khai")
+    assert document["sha256"] == hashlib.sha256(large).hexdigest()
+    assert document["size"] == len(large)
+    download = await h.client.get(document["href"], headers=CITIZEN)
+    assert download.status_code == 200
+    assert download.content == large
+    store = h.ports.files
+    assert isinstance(store, LocalFileStore)
+    assert store.count() == 2  # the same bytes twice are one blob
+
+
+async def test_the_answer_to_a_filing_is_its_stored_record(harness: Harness) -> None:
+    headers = {**CITIZEN, "Idempotency-Key": uuid.uuid4().hex}
+    answer = await harness.client.post("/api/v1/dossiers", headers=headers, **multipart(submission()))
+    assert answer.status_code == 201
+    assert answer.headers["content-type"] == "application/json"
+    body = answer.json()
+    assert answer.headers["Location"] == f"/api/v1/dossiers/{body['code']}"
+    read = (await harness.client.get(f"/api/v1/dossiers/{body['code']}", headers=CITIZEN)).json()
+
+    def comparable(dossier: dict[str, Any]) -> dict[str, Any]:
+        # One filing's documents share its time; their order among themselves is not part of the answer.
+        documents = sorted(dossier["documents"], key=lambda d: d["id"])
+        return {**{k: v for k, v in dossier.items() if k != "time_left"}, "documents": documents}
+
+    assert comparable(read) == comparable(body)
+    (event,) = await harness.events("submitted")
+    assert event["dossier_code"] == body["code"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from dossier_testkit import CITIZEN, KEY, multipart, published, snapshot, submission, token
+from sqlalchemy import text
 
 from dossier_svc.app import create_app
 from dossier_svc.settings import DeadlineSettings, DocumentSettings, Settings
@@ -124,3 +125,60 @@ async def test_one_hundred_concurrent_submissions_get_distinct_codes_on_postgres
     codes = await asyncio.gather(*(_submit(stack) for _ in range(100)))
     assert len(set(codes)) == 100
     assert sorted(int(c.rsplit("-", 1)[1]) for c in codes) == list(range(1, 101))
+
+
+async def test_racing_requests_with_one_key_file_once_and_leave_no_gap_on_postgres(stack: Stack) -> None:
+    await _publish_procedure(stack)
+    headers = {**CITIZEN, "Idempotency-Key": uuid.uuid4().hex}
+
+    async def post() -> httpx.Response:
+        return await stack.client.post(
+            "/api/v1/dossiers", headers=headers, **multipart(submission(stack.procedure_code))
+        )
+
+    answers = await asyncio.gather(*(post() for _ in range(10)))
+    assert {a.status_code for a in answers} == {201}
+    assert sum("Idempotent-Replayed" not in a.headers for a in answers) == 1
+    assert len({a.json()["code"] for a in answers}) == 1
+    code = answers[0].json()["code"]
+    assert code.endswith("-0001")
+    # The losers' statements failed whole: their numbers were given back.
+    assert (await _submit(stack)).endswith("-0002")
+    unit = stack.runtime.uow()
+    assert isinstance(unit, DossierUow)
+    async with unit as uow:
+        stored = (
+            await uow.session.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM dossiers WHERE procedure_code = :p),"
+                    " (SELECT count(*) FROM outbox WHERE payload LIKE '%~seq-%'),"
+                    " (SELECT count(*) FROM idempotency_keys WHERE CAST(response AS text) LIKE '%~seq-%'),"
+                    " (SELECT response ->> 'code' FROM idempotency_keys WHERE key = :k)"
+                ),
+                {"p": stack.procedure_code, "k": headers["Idempotency-Key"]},
+            )
+        ).one()
+    assert tuple(stored) == (2, 0, 0, code)
+
+
+async def test_the_submitted_event_carries_the_final_code_on_postgres(stack: Stack) -> None:
+    await _publish_procedure(stack)
+    code = await _submit(stack)
+    consumer = stack.kafka.consumer(f"watch-{uuid.uuid4().hex[:6]}", [topics.DOSSIER])
+    await consumer.start()
+    found: CloudEvent | None = None
+    try:
+        for _ in range(120):
+            for record in await consumer.poll(max_records=500, timeout=1.0):
+                event = CloudEvent.from_json(record.value)
+                if event.subject == code:
+                    assert record.key == code
+                    found = event
+            if found is not None:
+                break
+    finally:
+        await consumer.stop()
+    assert found is not None
+    assert found.type.endswith(".submitted.v1")
+    assert found.data["dossier_code"] == code
+    assert found.data["agency_code"] == stack.agency.code

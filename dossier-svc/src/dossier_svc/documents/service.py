@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from dossier_svc.db import utcnow
@@ -78,6 +81,10 @@ def safe_filename(name: str | None, fallback: str) -> str:
     return base[:150] or fallback
 
 
+INLINE_HASH_BYTES = 1024 * 1024
+"""Up to this many bytes per request are hashed on the event loop (well under a millisecond); more go to a
+worker thread, where hashlib releases the GIL, so one large upload never stalls the other requests."""
+
 _DOCUMENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -112,6 +119,13 @@ def inspect(incoming: IncomingFile, *, max_bytes: int) -> Inspected:
     )
 
 
+async def inspect_all(incoming: Sequence[IncomingFile], *, max_bytes: int) -> list[Inspected]:
+    """:func:`inspect` every file of a request, off the event loop when they are large."""
+    if sum(len(f.data) for f in incoming) <= INLINE_HASH_BYTES:
+        return [inspect(f, max_bytes=max_bytes) for f in incoming]
+    return await asyncio.to_thread(lambda: [inspect(f, max_bytes=max_bytes) for f in incoming])
+
+
 def check_codes(files: list[Inspected], allowed: set[str]) -> None:
     """422 when a file is for a document the procedure does not list."""
     unknown = sorted({f.document_code for f in files} - allowed)
@@ -122,17 +136,16 @@ def check_codes(files: list[Inspected], allowed: set[str]) -> None:
         )
 
 
-async def store(files: FileStore, inspected: list[Inspected]) -> None:
-    """Put the bytes in the file store (content-addressed: a retry stores nothing twice)."""
-    for item in inspected:
-        await files.put(item.sha256, item.data)
+async def store(files: FileStore, inspected: Sequence[Inspected]) -> None:
+    """Put the bytes in the file store, durably (content-addressed: a retry stores nothing twice)."""
+    await files.put_many([(item.sha256, item.data) for item in inspected])
 
 
-def attach(uow: DossierUow, dossier: Dossier, item: Inspected, who: Principal) -> DossierDocument:
-    """Stage the document row of a stored file."""
-    row = DossierDocument(
+def new_row(dossier_id: str, item: Inspected, who: Principal, now: datetime) -> DossierDocument:
+    """The document row of a stored file (not staged anywhere)."""
+    return DossierDocument(
         id=new_id(),
-        dossier_id=dossier.id,
+        dossier_id=dossier_id,
         document_code=item.document_code,
         filename=item.filename,
         content_type=item.content_type,
@@ -141,8 +154,13 @@ def attach(uow: DossierUow, dossier: Dossier, item: Inspected, who: Principal) -
         storage_key=item.sha256,
         uploaded_by=who.subject,
         uploaded_role=who.role.value,
-        uploaded_at=utcnow(),
+        uploaded_at=now,
     )
+
+
+def attach(uow: DossierUow, dossier: Dossier, item: Inspected, who: Principal) -> DossierDocument:
+    """Stage the document row of a stored file."""
+    row = new_row(dossier.id, item, who, utcnow())
     uow.documents.add(row)
     return row
 
@@ -158,7 +176,7 @@ async def upload(
     uow: DossierUow, ports: Ports, who: Principal, code: str, incoming: IncomingFile
 ) -> DocumentOut:
     """Attach one file to a dossier, when its state and the caller's party allow it."""
-    item = inspect(incoming, max_bytes=ports.settings.documents.max_bytes)
+    (item,) = await inspect_all([incoming], max_bytes=ports.settings.documents.max_bytes)
     async with uow:
         dossier = await _visible(uow, who, code)
         allowed_parties = UPLOADERS.get(dossier.state)

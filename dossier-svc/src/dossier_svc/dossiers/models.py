@@ -46,6 +46,11 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def dossier_code(agency_code: str, day: str, number: int | str) -> str:
+    """The national pattern ``{agency}-{yymmdd}-{number:04d}`` (``number`` may stand in as a string)."""
+    return f"{agency_code}-{day}-{number:04d}" if isinstance(number, int) else f"{agency_code}-{day}-{number}"
+
+
 def month_of(moment: datetime, calendar: WorkCalendar) -> str:
     """``YYYY-MM`` of ``moment`` in the platform's zone (the statistics' month)."""
     return calendar.local(moment).strftime("%Y-%m")
@@ -779,10 +784,24 @@ def _details(action: Action, given: ActionInput, d: Dossier) -> dict[str, Any]:
     return details
 
 
+_SECRET_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # noqa: S105 - an alphabet, not a secret
+_SECRET_UNBIASED = 256 - 256 % len(_SECRET_ALPHABET)
+
+
 def new_lookup_secret() -> str:
-    """The secret printed on the receipt: 8 characters, unambiguous to read and type."""
-    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(8))
+    """The secret printed on the receipt: 8 characters, unambiguous to read and type.
+
+    Drawn from one read of the system's random source, each character uniform over the alphabet (bytes
+    at or above the last whole multiple of its length are skipped, so no character is favoured).
+    """
+    chosen: list[str] = []
+    while len(chosen) < 8:
+        chosen.extend(
+            _SECRET_ALPHABET[b % len(_SECRET_ALPHABET)]
+            for b in secrets.token_bytes(16)
+            if b < _SECRET_UNBIASED
+        )
+    return "".join(chosen[:8])
 
 
 class DossierSequence(Base):

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import functools
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, and_, bindparam, func, insert, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import class_mapper, selectinload
 
+from dossier_svc.db import Base
+from dossier_svc.documents.models import DossierDocument
 from dossier_svc.dossiers.models import (
     Dossier,
     DossierSequence,
@@ -18,8 +25,149 @@ from dossier_svc.dossiers.models import (
     IdempotencyRecord,
     RatingRecord,
     TimelineEntry,
+    dossier_code,
 )
 from dossier_svc.dossiers.workflow import RUNNING, State
+from dossier_svc.procedures.models import Procedure
+from motcua_shared.chassis.messaging.models import MessagingBase, OutboxRecord
+
+
+@dataclass(frozen=True)
+class FilingContext:
+    """What a submission reads before it writes: its Idempotency-Key's record and its procedure."""
+
+    previous: IdempotencyRecord | None
+    procedure: Procedure | None
+    """Without its JSON snapshot (see :meth:`ProcedureRepository.parse`)."""
+
+
+@dataclass(frozen=True)
+class Filing:
+    """Everything one submission writes: the dossier (with its steps), its documents, its first timeline
+    entry, its events' outbox rows and the idempotency record of the request."""
+
+    dossier: Dossier
+    documents: Sequence[DossierDocument]
+    timeline: TimelineEntry
+    outbox: Sequence[OutboxRecord]
+    idempotency: IdempotencyRecord
+
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Column values by table, as the ORM would have inserted them."""
+        dossier = self.dossier
+        dossier.row_version = 1  # what the ORM's version counter gives a new row
+        for step in dossier.steps:
+            step.dossier_id = dossier.id
+        return {
+            "dossiers": [_values(dossier)],
+            "dossier_steps": [_values(step) for step in dossier.steps],
+            "dossier_documents": [_values(row) for row in self.documents],
+            "dossier_timeline": [_values(self.timeline)],
+            "outbox": [_values(record) for record in self.outbox],
+            "idempotency_keys": [_values(self.idempotency)],
+        }
+
+
+_FILING_TABLES: tuple[Table, ...] = tuple(
+    table
+    for metadata in (Base.metadata, MessagingBase.metadata)
+    for table in metadata.sorted_tables
+    if table.name
+    in ("dossiers", "dossier_steps", "dossier_documents", "dossier_timeline", "outbox", "idempotency_keys")
+)
+
+
+@functools.cache
+def _columns_of(cls: type[Base | MessagingBase]) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, column name, Python default) of the columns a new row of ``cls`` is inserted with."""
+    mapper = class_mapper(cls)
+    table = mapper.local_table
+    assert isinstance(table, Table)
+    return tuple(
+        (attribute.key, column.name, column.default)
+        for attribute in mapper.column_attrs
+        for column in attribute.columns[:1]
+        if column is not table.autoincrement_column
+    )
+
+
+def _values(row: Base | MessagingBase) -> dict[str, Any]:
+    """A new row's column values by column name; None where unset becomes the column's Python default."""
+    values: dict[str, Any] = {}
+    for key, name, default in _columns_of(type(row)):
+        value = getattr(row, key)
+        if value is None and default is not None:
+            value = default.arg(None) if default.is_callable else default.arg
+        values[name] = value
+    return values
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        return value.astimezone(UTC).isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def _insert_from_json(table: Table) -> str:
+    columns = ", ".join(f'r."{c.name}"' for c in table.columns if c is not table.autoincrement_column)
+    names = ", ".join(f'"{c.name}"' for c in table.columns if c is not table.autoincrement_column)
+    # Built from the tables' own metadata, never from input.
+    return (
+        f"INSERT INTO {table.name} ({names}) SELECT {columns} "  # noqa: S608
+        f"FROM doc, jsonb_populate_recordset(NULL::{table.name}, doc.j -> '{table.name}') AS r"
+    )
+
+
+def _filing_statement() -> str:
+    inserts = ",\n".join(f"ins_{table.name} AS ({_insert_from_json(table)})" for table in _FILING_TABLES)
+    last = "CAST(last AS text)"
+    return (
+        "WITH seq AS (\n"  # noqa: S608 - the tables' own metadata, never input
+        "  INSERT INTO dossier_sequences AS s (agency_code, day, last) VALUES (:agency, :day, 1)\n"
+        "  ON CONFLICT (agency_code, day) DO UPDATE SET last = s.last + 1 RETURNING s.last\n"
+        "), doc AS (\n"
+        "  SELECT replace(CAST(:rows AS text), :marker,"
+        f" lpad({last}, greatest(4, length({last})), '0'))::jsonb AS j, last FROM seq\n"
+        f"), {inserts}\n"
+        "SELECT last FROM doc"
+    )
+
+
+_TABLES = {table.name: table for table in _FILING_TABLES}
+
+_ONE = select(literal(1).label("one")).subquery()
+_FILING_CONTEXT = (
+    select(
+        Procedure.code,
+        Procedure.version,
+        Procedure.name,
+        Procedure.agency_code,
+        Procedure.published_at,
+        Procedure.withdrawn_at,
+        Procedure.withdrawn_reason,
+        IdempotencyRecord.fingerprint,
+        IdempotencyRecord.dossier_code,
+        IdempotencyRecord.response,
+        IdempotencyRecord.created_at,
+    )
+    .select_from(_ONE)
+    .outerjoin(Procedure, Procedure.code == bindparam("procedure_code"))
+    .outerjoin(
+        IdempotencyRecord,
+        and_(IdempotencyRecord.subject == bindparam("subject"), IdempotencyRecord.key == bindparam("key")),
+    )
+)
+"""One row whatever exists: the procedure's columns but its snapshot, and the key's earlier answer."""
+
+_FILING_SQL = text(_filing_statement())
+"""One statement writes a whole filing on PostgreSQL (see :meth:`DossierRepository.file`).
+
+Per-table rows travel as one JSON document whose dossier code carries a one-off marker in place of the
+number; the statement takes the number from the sequence row, puts it where the marker is (in the code,
+the event payloads and keys, the stored response), and inserts every row from the document. The data-
+modifying CTEs all run, and the foreign keys are checked at the end of the statement."""
 
 
 class DossierRepository:
@@ -75,13 +223,68 @@ class DossierRepository:
         number = (await self._session.execute(statement)).scalar_one()
         return int(number)
 
-    async def idempotency(self, subject: str, key: str) -> IdempotencyRecord | None:
-        """What ``subject`` got for ``key`` before."""
-        return await self._session.get(IdempotencyRecord, (subject, key))
+    async def file(self, agency_code: str, day: str, build: Callable[[str], Filing]) -> tuple[str, Filing]:
+        """Number a submitted dossier and write it with everything it brings, atomically; its final code
+        and the rows written. ``build(code)`` makes the rows for the dossier code it is given.
 
-    def remember(self, record: IdempotencyRecord) -> None:
-        """Stage an idempotency record (its primary key makes a concurrent duplicate fail)."""
-        self._session.add(record)
+        The number comes from the ``(agency, day)`` sequence row, gap-free: taken in the same transaction
+        as the rows, so a filing that fails (a concurrent request with the same Idempotency-Key, say) gives
+        its number back. That row is every filing's of the agency that day, so it is locked as briefly as
+        possible: on PostgreSQL the filing is one statement committed on its own (the unit of work is in
+        autocommit mode), taking the lock for that statement only, with no round trip or event-loop turn
+        in between. On SQLite, one writer at a time anyway, it is an ordinary transaction.
+        """
+        if not self._postgres:
+            code = dossier_code(agency_code, day, await self.next_number(agency_code, day))
+            filing = build(code)
+            for table_name, rows in filing.rows().items():
+                if rows:
+                    await self._session.execute(insert(_TABLES[table_name]), rows)
+            return code, filing
+        marker = f"~seq-{uuid.uuid4().hex}~"
+        filing = build(dossier_code(agency_code, day, marker))
+        document = json.dumps(filing.rows(), default=_json_default, ensure_ascii=False, separators=(",", ":"))
+        number = (
+            await self._session.execute(
+                _FILING_SQL, {"agency": agency_code, "day": day, "rows": document, "marker": marker}
+            )
+        ).scalar_one()
+        return dossier_code(agency_code, day, int(number)), filing
+
+    async def filing_context(self, subject: str, key: str, procedure_code: str) -> FilingContext:
+        """The key's earlier answer and the procedure, in one query (neither is locked: the key's primary
+        key settles a race at write time, and the procedure's version is fixed in the dossier)."""
+        row = (
+            await self._session.execute(
+                _FILING_CONTEXT, {"procedure_code": procedure_code, "subject": subject, "key": key}
+            )
+        ).one()
+        previous = (
+            IdempotencyRecord(
+                subject=subject,
+                key=key,
+                fingerprint=row.fingerprint,
+                dossier_code=row.dossier_code,
+                response=row.response,
+                created_at=row.created_at,
+            )
+            if row.fingerprint is not None
+            else None
+        )
+        procedure = (
+            Procedure(
+                code=row.code,
+                version=row.version,
+                name=row.name,
+                agency_code=row.agency_code,
+                published_at=row.published_at,
+                withdrawn_at=row.withdrawn_at,
+                withdrawn_reason=row.withdrawn_reason,
+            )
+            if row.code is not None
+            else None
+        )
+        return FilingContext(previous=previous, procedure=procedure)
 
     async def list(
         self,

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -115,7 +114,7 @@ async def submit(
     ports: PortsDep,
     who: PrincipalDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> JSONResponse:
+) -> Response:
     """File a dossier: a citizen online, or an officer at the counter or by post.
 
     Send `multipart/form-data` with a `dossier` JSON part and one file part per document (the part named
@@ -125,10 +124,10 @@ async def submit(
     settings = ports.settings.documents
     body, files = await _read_submission(request, settings.max_bytes, settings.max_files_per_request)
     result = await service.submit(uow, ports, who, body, files, idempotency_key)
-    headers = {"Location": f"/api/v1/dossiers/{result.body['code']}"}
+    headers = {"Location": f"/api/v1/dossiers/{result.code}"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(result.body, status_code=201, headers=headers)
+    return Response(result.body, status_code=201, headers=headers, media_type="application/json")
 
 
 @router.get(

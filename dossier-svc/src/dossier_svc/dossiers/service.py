@@ -35,8 +35,10 @@ from dossier_svc.dossiers.models import (
     Outcome,
     RatingRecord,
     actor_of,
+    dossier_code,
     month_of,
 )
+from dossier_svc.dossiers.repository import Filing
 from dossier_svc.dossiers.schemas import (
     ActionIn,
     ApplicantIn,
@@ -67,9 +69,10 @@ MAX_KEY_LENGTH = 128
 
 @dataclass(frozen=True)
 class Submitted:
-    """The answer to a submission, and whether it is a replay of an earlier one."""
+    """The answer to a submission (its JSON text), and whether it is a replay of an earlier one."""
 
-    body: dict[str, Any]
+    code: str
+    body: str
     replayed: bool
 
 
@@ -210,8 +213,9 @@ def _filing_channel(who: Principal, asked: Channel | None) -> Channel:
 
 async def _assign_code(uow: DossierUow, ports: Ports, dossier: Dossier, now: datetime) -> None:
     day = ports.calendar.local(now).strftime("%y%m%d")
-    number = await uow.dossiers.next_number(dossier.agency_code, day)
-    dossier.code = f"{dossier.agency_code}-{day}-{number:04d}"
+    dossier.code = dossier_code(
+        dossier.agency_code, day, await uow.dossiers.next_number(dossier.agency_code, day)
+    )
 
 
 def _record(uow: DossierUow, outcome: Outcome) -> None:
@@ -228,7 +232,12 @@ async def submit(
     incoming: list[IncomingFile],
     idempotency_key: str | None,
 ) -> Submitted:
-    """File a dossier in one request, with its documents; replayed for a repeated `Idempotency-Key`."""
+    """File a dossier in one request, with its documents; replayed for a repeated `Idempotency-Key`.
+
+    The files are checked and stored first; then the key and the procedure are read, every rule is
+    checked, and one atomic write adds the numbered dossier, its rows, its event and the remembered
+    answer (:meth:`DossierRepository.file`).
+    """
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
         raise IdempotencyKeyRequired(f"Cần tiêu đề Idempotency-Key (1–{MAX_KEY_LENGTH} ký tự).")
     channel = _filing_channel(who, body.channel)
@@ -237,18 +246,22 @@ async def submit(
             "Chỉ cán bộ được ghi tài khoản người nộp.",
             errors=[{"field": "applicant_account_id", "message": "officers only"}],
         )
-    files = [documents.inspect(f, max_bytes=ports.settings.documents.max_bytes) for f in incoming]
+    files = await documents.inspect_all(incoming, max_bytes=ports.settings.documents.max_bytes)
     fingerprint = _fingerprint(body, files)
-    # Bytes go to the store before the transaction opens, so a slow disk never holds database locks; a
-    # filing refused below leaves unreferenced blobs, harmless (content-addressed) and collectable.
+    # Bytes go to the store before the unit of work takes a connection: disk latency never holds a
+    # connection or a lock, and a blob is durable before any row names it. A filing refused below leaves
+    # unreferenced blobs, harmless (content-addressed: a retry stores nothing twice) and collectable.
     await documents.store(ports.files, files)
     try:
         async with uow:
-            previous = await uow.dossiers.idempotency(who.subject, idempotency_key)
-            if previous is not None:
-                return _replay(previous, fingerprint)
+            await uow.autocommit()
+            context = await uow.dossiers.filing_context(who.subject, idempotency_key, body.procedure_code)
+            if context.previous is not None:
+                return _replay(context.previous, fingerprint)
             now = utcnow()
-            procedure = await uow.procedures.get(body.procedure_code)
+            procedure = context.procedure
+            if procedure is not None:
+                await uow.procedures.parse(procedure)
             terms = procedures.resolve(
                 procedure,
                 case_code=body.case_code,
@@ -279,50 +292,60 @@ async def submit(
             dossier.check_complete({f.document_code for f in files})
             party = Party.OWNER if who.role is Role.CITIZEN else Party.RECEIVING_OFFICER
             transition = dossier.authorize(Action.SUBMIT, frozenset({party}), ActionInput())
-            await _assign_code(uow, ports, dossier, now)
-            outcome = dossier.apply(
-                transition, actor_of(who), ActionInput(), now=now, calendar=ports.calendar
-            )
-            uow.dossiers.add(dossier)
-            # The document and timeline rows have no ORM relationship to order them after the dossier.
-            await uow.session.flush()
-            rows = [documents.attach(uow, dossier, f, who) for f in files]
-            _record(uow, outcome)
-            out = DossierOut.full(
-                dossier,
-                calendar=ports.calendar,
-                now=now,
-                documents=[DocumentOut.of(dossier.code, r) for r in rows],
-                allowed=[
-                    a for a in actions_for(dossier.state, frozenset({party})) if a not in SYSTEM_ACTIONS
-                ],
-            )
-            response = out.model_dump(mode="json")
-            uow.dossiers.remember(
-                IdempotencyRecord(
-                    subject=who.subject,
-                    key=idempotency_key,
-                    fingerprint=fingerprint,
-                    dossier_code=dossier.code,
-                    response=response,
-                    created_at=now,
+
+            def build(code: str) -> Filing:
+                dossier.code = code
+                outcome = dossier.apply(
+                    transition, actor_of(who), ActionInput(), now=now, calendar=ports.calendar
                 )
-            )
+                rows = [documents.new_row(dossier.id, f, who, now) for f in files]
+                out = DossierOut.full(
+                    dossier,
+                    calendar=ports.calendar,
+                    now=now,
+                    documents=[DocumentOut.of(code, r) for r in rows],
+                    allowed=[
+                        a for a in actions_for(dossier.state, frozenset({party})) if a not in SYSTEM_ACTIONS
+                    ],
+                )
+                return Filing(
+                    dossier=dossier,
+                    documents=rows,
+                    timeline=outcome.entry,
+                    outbox=[uow.outbox_row(outcome.event)] if outcome.event is not None else [],
+                    idempotency=IdempotencyRecord(
+                        subject=who.subject,
+                        key=idempotency_key,
+                        fingerprint=fingerprint,
+                        dossier_code=code,
+                        response=out.model_dump(mode="json"),
+                        created_at=now,
+                    ),
+                )
+
+            day = ports.calendar.local(now).strftime("%y%m%d")
+            code, filing = await uow.dossiers.file(dossier.agency_code, day, build)
             await uow.commit()
-            return Submitted(response, replayed=False)
     except IntegrityError:
         # A concurrent request with the same key won the race: answer as it did.
         async with uow:
-            previous = await uow.dossiers.idempotency(who.subject, idempotency_key)
-        if previous is None:
-            raise
-        return _replay(previous, fingerprint)
+            won = await uow.dossiers.filing_context(who.subject, idempotency_key, body.procedure_code)
+            if won.previous is None:
+                raise
+            return _replay(won.previous, fingerprint)
+    # The answer was made before the number was known (on PostgreSQL); the stored copy got it in SQL.
+    answer = _json(filing.idempotency.response).replace(filing.idempotency.dossier_code, code)
+    return Submitted(code=code, body=answer, replayed=False)
+
+
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def _replay(previous: IdempotencyRecord, fingerprint: str) -> Submitted:
     if previous.fingerprint != fingerprint:
         raise IdempotencyKeyReused("Idempotency-Key này đã được dùng cho một hồ sơ khác.")
-    return Submitted(previous.response, replayed=True)
+    return Submitted(code=previous.dossier_code, body=_json(previous.response), replayed=True)
 
 
 async def create_draft(uow: DossierUow, ports: Ports, who: Principal, body: DraftIn) -> DossierOut:

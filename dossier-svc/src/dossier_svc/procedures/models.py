@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,9 @@ from motcua_shared.contracts.catalog import (
     ProcedureSnapshot,
     ProcedureWithdrawn,
 )
+
+_SNAPSHOTS: OrderedDict[tuple[str, int, datetime], ProcedureSnapshot] = OrderedDict()
+_SNAPSHOTS_KEPT = 512
 
 
 class Procedure(Base):
@@ -63,6 +67,23 @@ class Procedure(Base):
         """Whether it takes new dossiers."""
         return self.withdrawn_at is None
 
+    def snapshot_parsed(self) -> bool:
+        """Whether :meth:`to_snapshot` has this version parsed already (no need to read the JSON)."""
+        return (self.code, self.version, self.published_at) in _SNAPSHOTS
+
     def to_snapshot(self) -> ProcedureSnapshot:
-        """The published version as the contract models it."""
-        return ProcedureSnapshot.model_validate(self.snapshot)
+        """The published version as the contract models it.
+
+        Parsed once per process and version: a published version never changes (a change is a new version),
+        and the snapshot is frozen, so every filing under it can share the parsed one.
+        """
+        key = (self.code, self.version, self.published_at)
+        parsed = _SNAPSHOTS.get(key)
+        if parsed is None:
+            parsed = ProcedureSnapshot.model_validate(self.snapshot)
+            _SNAPSHOTS[key] = parsed
+            if len(_SNAPSHOTS) > _SNAPSHOTS_KEPT:
+                _SNAPSHOTS.popitem(last=False)
+        else:
+            _SNAPSHOTS.move_to_end(key)
+        return parsed

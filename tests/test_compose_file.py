@@ -76,7 +76,10 @@ GATEWAY_ENV = {
 
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?])?(?P<default>[^}]*)\}")
 # What the operator gives for the required variables (``${VAR:?message}``): provider credentials.
-OPERATOR_VALUES = {"MOTCUA_PUBLIC_URL": "https://dichvucong.hue.gov.vn", "SMS_API_URL": "https://sms.example.vn/api"}
+OPERATOR_VALUES = {
+    "MOTCUA_PUBLIC_URL": "https://dichvucong.hue.gov.vn",
+    "SMS_API_URL": "https://sms.example.vn/api",
+}
 
 
 # -- reading the files -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ class BusSettings(BaseModel):
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_interval: float = Field(default=1.0, gt=0)
     consumer_batch_size: int = Field(default=200, ge=1)
+    consumer_commit_interval: float = Field(default=0.2, ge=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_backoff_initial: float = Field(default=0.2, gt=0)
     consumer_backoff_max: float = Field(default=5.0, gt=0)

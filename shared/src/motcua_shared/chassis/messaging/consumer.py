@@ -114,6 +114,8 @@ class ConsumerRunner:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._consumer: Consumer | None = None
+        self._uncommitted: dict[TopicPartition, int] = {}
+        self._committed_at = 0.0
         self.handled = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -139,6 +141,8 @@ class ConsumerRunner:
             await self._loop()
         finally:
             if self._consumer is not None:
+                with contextlib.suppress(Exception):
+                    await self._flush(self._consumer)
                 with contextlib.suppress(Exception):
                     await self._consumer.stop()
                 self._consumer = None
@@ -171,6 +175,7 @@ class ConsumerRunner:
         if self._consumer is None:
             return
         try:
+            await self._flush(self._consumer)
             await self._consumer.seek_to_committed()
         except Exception:
             with contextlib.suppress(Exception):
@@ -188,10 +193,20 @@ class ConsumerRunner:
                     await self.process(record)
                     offsets[record.position] = record.offset + 1
         finally:
-            # Commit what was processed even when a later record failed: those effects are committed.
-            if offsets:
-                await consumer.commit(offsets)
+            # What was processed is committed even when a later record failed: those effects are.
+            self._uncommitted.update(offsets)
+        if not records or time.monotonic() - self._committed_at >= self._settings.consumer_commit_interval:
+            await self._flush(consumer)
         metrics.CONSUMER_LAG.labels(self._service, self.group).set(await consumer.lag())
+
+    async def _flush(self, consumer: Consumer) -> None:
+        """Commit the offsets of what was applied. Committing less often than every poll only widens what a
+        crash redelivers, and the inbox makes a redelivery a no-op."""
+        self._committed_at = time.monotonic()
+        if self._uncommitted:
+            # Dropped if the commit fails: the records come again and the inbox turns them into no-ops.
+            offsets, self._uncommitted = self._uncommitted, {}
+            await consumer.commit(offsets)
 
     async def apply_batch(self, records: list[Record]) -> bool:
         """Apply well-formed records together, in order, in one transaction; False to go one by one.

@@ -24,20 +24,21 @@ import asyncio
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import wrk_runner
 from sqlalchemy import func, select
+from wrk_runner import Load
 
 from catalog_svc.app import MIGRATIONS
 from catalog_svc.procedures.service import import_procedures
@@ -71,49 +72,9 @@ QUERIES = (
 CHUNK = 5_000
 
 
-@dataclass
-class Load:
-    """What wrk measured."""
-
-    requests_per_s: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 def wrk(base: str, script: Path, *, connections: int, seconds: int) -> Load:
     """One wrk run against ``base`` with the rotating-query ``script``."""
-    done = subprocess.run(  # noqa: S603 - fixed arguments
-        [
-            shutil.which("wrk") or "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-s",
-            str(script),
-            base,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    out = done.stdout
-    latency = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.MULTILINE))
-    if "99" not in latency:
-        raise RuntimeError(f"unexpected wrk output:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = sum(
-        int(m.group(1))
-        for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors:.*?timeout (\d+)")
-        if (m := re.search(pattern, out))
-    )
-    return Load(requests_per_s=rps, p50_ms=_ms(latency["50"]), p99_ms=_ms(latency["99"]), errors=errors)
+    return wrk_runner.run(base, connections=connections, seconds=seconds, script=script)
 
 
 def _lua(work: Path) -> Path:

@@ -18,24 +18,24 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import wrk_runner
+from wrk_runner import Load
 
 from motcua.infra.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
 TARGET_ADDED_P50_MS = 2.0
 TARGET_RATIO = 0.70
 SEARCH = "/api/v1/procedures?q=khai%20sinh&size=20"
@@ -51,40 +51,9 @@ _SEED = (
 )
 
 
-@dataclass
-class Load:
-    """What wrk measured."""
-
-    requests_per_s: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 def wrk(url: str, *, connections: int, seconds: int, threads: int = 1) -> Load:
     """One wrk run against ``url``."""
-    done = subprocess.run(  # noqa: S603 - our arguments
-        [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    out = done.stdout
-    latency = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.MULTILINE))
-    if "99" not in latency:
-        raise RuntimeError(f"unexpected wrk output:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = 0
-    for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors:.*?timeout (\d+)"):
-        match = re.search(pattern, out)
-        if match:
-            errors += int(match.group(1))
-    return Load(requests_per_s=rps, p50_ms=_ms(latency["50"]), p99_ms=_ms(latency["99"]), errors=errors)
+    return wrk_runner.run(url, connections=connections, seconds=seconds, threads=threads)
 
 
 def _wait_ready(url: str, timeout: float = 60) -> None:

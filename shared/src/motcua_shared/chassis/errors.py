@@ -13,6 +13,7 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     type: ClassVar[str] = PROBLEM_BASE + "bad-request"
     title: ClassVar[str] = "Yêu cầu không hợp lệ"
+    default_headers: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
@@ -24,7 +25,7 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
-        self.headers = headers
+        self.headers = {**self.default_headers, **(headers or {})} or None
 
 
 class NotFound(DomainError):
@@ -57,15 +58,7 @@ class Unauthenticated(DomainError):
     status = 401
     type = PROBLEM_BASE + "unauthenticated"
     title = "Chưa xác thực"
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        errors: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail, errors=errors, headers={"WWW-Authenticate": "Bearer", **(headers or {})})
+    default_headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 class Unprocessable(DomainError):

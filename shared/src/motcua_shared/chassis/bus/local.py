@@ -57,6 +57,8 @@ class LocalBus(Bus):
         self._db = Database(DbSettings(url=url, auto_migrate=False))
         self.partitions = partitions
         self._write_lock = asyncio.Lock()
+        # In memory there is one connection (StaticPool): sessions must take turns on it.
+        self._shared_connection = path is None
         self._published = asyncio.Condition()
         self._ends: dict[TopicPartition, int] = {}
         self._started = False
@@ -69,9 +71,9 @@ class LocalBus(Bus):
         async with self._starting:
             if self._started:
                 return
-            async with self._db.engine.begin() as conn:
+            async with self._turn(), self._db.engine.begin() as conn:
                 await conn.run_sync(_LogBase.metadata.create_all)
-            async with self._db.reader() as session:
+            async with self._turn(), self._db.reader() as session:
                 rows = await session.execute(
                     select(_LogRecord.topic, _LogRecord.partition, func.max(_LogRecord.offset)).group_by(
                         _LogRecord.topic, _LogRecord.partition
@@ -135,8 +137,11 @@ class LocalBus(Bus):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._published.wait(), timeout)
 
+    def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._write_lock if self._shared_connection else contextlib.nullcontext()
+
     async def _read(self, tp: TopicPartition, start: int, limit: int) -> list[Record]:
-        async with self._db.reader() as session:
+        async with self._turn(), self._db.reader() as session:
             rows = await session.scalars(
                 select(_LogRecord)
                 .where(_LogRecord.topic == tp[0], _LogRecord.partition == tp[1], _LogRecord.offset >= start)
@@ -156,7 +161,7 @@ class LocalBus(Bus):
             ]
 
     async def _committed(self, group: str, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        async with self._db.reader() as session:
+        async with self._turn(), self._db.reader() as session:
             rows = await session.execute(
                 select(_GroupOffset.topic, _GroupOffset.partition, _GroupOffset.offset).where(
                     _GroupOffset.group == group,
@@ -168,7 +173,7 @@ class LocalBus(Bus):
     async def _commit(self, group: str, offsets: Mapping[TopicPartition, int]) -> None:
         if not offsets:
             return
-        async with self._db.session() as session:
+        async with self._turn(), self._db.session() as session:
             stmt = sqlite_insert(_GroupOffset).values(
                 [{"group": group, "topic": t, "partition": p, "offset": o} for (t, p), o in offsets.items()]
             )

@@ -43,9 +43,18 @@ class FeeKind(StrEnum):
 
 
 class FeeTiming(StrEnum):
-    """When the applicant pays: when the dossier is submitted, or when the result is ready."""
+    """When the procedure's fees become payable, and which step waits for them.
+
+    - ``submission``: when the dossier is filed; it is not received until they are paid.
+    - ``supplement``: during processing, when the agency asks the applicant to fulfil the financial
+      obligation (yêu cầu thực hiện nghĩa vụ tài chính, national status 6) as part of a supplement request,
+      as land procedures do before the agency continues. The fees become payable with that request;
+      processing continues only once they are paid, and no result is approved while they are owed.
+    - ``result``: when the result is ready; it is not handed over until they are paid.
+    """
 
     SUBMISSION = "submission"
+    SUPPLEMENT = "supplement"
     RESULT = "result"
 
 

@@ -113,7 +113,9 @@ class DossierSubmitted(DossierEvent):
         default=(), description="The fee items owed, with this applicant's exemptions; empty when free."
     )
     fee_total: int = Field(ge=0, description="What the applicant pays in all, in VND (exempt items count 0).")
-    fee_timing: FeeTiming = Field(description="Whether the fees are paid now or when the result is ready.")
+    fee_timing: FeeTiming = Field(
+        description="When the fees become payable: now, at a supplement request during processing, or at the result."
+    )
     processing_days: float = Field(ge=0, description="Processing time in working days, counted from receipt.")
     due_at: AwareDatetime | None = Field(
         default=None,

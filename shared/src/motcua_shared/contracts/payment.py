@@ -53,7 +53,9 @@ class PaymentRequested(PaymentEvent):
     items: tuple[FeeItem, ...] = Field(
         min_length=1, description="The fee items; `amount` is the sum of what they make payable."
     )
-    fee_timing: FeeTiming = Field(description="Whether it is due at submission or at result.")
+    fee_timing: FeeTiming = Field(
+        description="Whether it is due at submission, at a supplement request, or at result."
+    )
     payer: Contact = Field(description="Who pays, and how to reach them. Personal data.")
     reference: str = Field(
         min_length=1,

@@ -31,16 +31,16 @@ async def make_harness(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
     async def make(*, max_bytes: int = 64 * 1024, **overrides: Any) -> Harness:
         name = uuid.uuid4().hex[:8]
         files_dir = tmp_path / f"files-{name}"
-        settings = Settings(
-            db=DbSettings(url=f"sqlite+aiosqlite:///{tmp_path}/dossier-{name}.db"),
-            bus=BusSettings(
+        sections: dict[str, Any] = {
+            "db": DbSettings(url=f"sqlite+aiosqlite:///{tmp_path}/dossier-{name}.db"),
+            "bus": BusSettings(
                 consumer_backoff_initial=0.01, consumer_backoff_max=0.05, consumer_max_attempts=2
             ),
-            documents=DocumentSettings(store_dir=str(files_dir), max_bytes=max_bytes),
-            deadlines=DeadlineSettings(enabled=False),
-            lookup=LookupSettings(per_client_per_minute=1000, failures_per_code_per_hour=5),
-            **overrides,
-        )
+            "documents": DocumentSettings(store_dir=str(files_dir), max_bytes=max_bytes),
+            "deadlines": DeadlineSettings(enabled=False),
+            "lookup": LookupSettings(per_client_per_minute=1000, failures_per_code_per_hour=5),
+        }
+        settings = Settings(**{**sections, **overrides})
         bus = LocalBus(tmp_path / f"bus-{name}.db")
         app = create_app(settings, bus=bus, key_source=lambda: jwks([KEY]), configure_logs=False)
         lifespan = app.router.lifespan_context(app)

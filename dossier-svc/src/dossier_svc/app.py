@@ -30,11 +30,11 @@ from motcua_shared.chassis.messaging.consumer import Handlers
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def build_handlers() -> Handlers[DossierUow]:
+def build_handlers(ports: Ports) -> Handlers[DossierUow]:
     """Every event dossier-svc consumes: the catalogue's procedures and the payment confirmations."""
     handlers: Handlers[DossierUow] = Handlers()
     procedure_handlers.register(handlers)
-    dossier_handlers.register(handlers)
+    dossier_handlers.register(handlers, calendar=ports.calendar)
     return handlers
 
 
@@ -89,7 +89,7 @@ def create_app(
             calendar_router,
             stats_router,
         ],
-        handlers=build_handlers(),
+        handlers=build_handlers(ports),
         uow_class=DossierUow,
         migrations=MIGRATIONS,
         bus=bus,

@@ -30,10 +30,12 @@ from dossier_testkit import (
 )
 from pypdf import PdfReader
 
-from dossier_svc.deadlines.service import sweep
+from dossier_svc.deadlines.service import UNPAID_REASON, sweep
 from dossier_svc.documents.service import INLINE_HASH_BYTES
 from dossier_svc.documents.store import LocalFileStore
+from dossier_svc.settings import DeadlineSettings
 from motcua_shared.contracts.catalog import ProcedureWithdrawn
+from motcua_shared.contracts.common import FeeTiming
 from motcua_shared.contracts.payment import PaymentMethod, PaymentSucceeded
 
 PROBLEM = "application/problem+json"
@@ -326,6 +328,111 @@ async def test_fee_at_submission_waits_for_the_payment_service(harness: Harness)
         )
     )
     assert (await harness.act(code, "receive", OFFICER)).status_code == 200
+
+
+def _paid(code: str, amount: int, payment_id: str = "pay-1") -> PaymentSucceeded:
+    return PaymentSucceeded(
+        payment_id=payment_id,
+        dossier_code=code,
+        applicant_id="citizen-1",
+        amount=amount,
+        occurred_at=datetime.now(UTC),
+        provider="sandbox",
+        provider_txn_id=f"txn-{payment_id}",
+        method=PaymentMethod.VIETQR,
+    )
+
+
+async def _at_last_step_with_fee_at_supplement(harness: Harness, fee: int = 120_000) -> str:
+    await harness.deliver(published(snapshot(code="1.004227", fee=fee, fee_timing=FeeTiming.SUPPLEMENT)))
+    filed = await harness.submit(submission(procedure_code="1.004227"))
+    code: str = filed["code"]
+    assert (filed["national_status"], filed["fees"]["outstanding"]) == (1, False), "nothing owed yet"
+    for action, who in (("receive", OFFICER), ("forward", OFFICER), ("forward", POLICE_OFFICER)):
+        assert (await harness.act(code, action, who)).status_code == 200
+    return code
+
+
+async def test_a_fee_due_at_supplement_is_asked_paid_and_the_dossier_resumes(harness: Harness) -> None:
+    code = await _at_last_step_with_fee_at_supplement(harness)
+    refused = problem(await harness.act(code, "approve", OFFICER), 409)
+    assert refused["type"].endswith("/precondition-unmet")
+    assert "request-supplement" in refused["detail"]
+
+    asked = await harness.act(code, "request-supplement", OFFICER, reason="Thực hiện nghĩa vụ tài chính")
+    assert asked.status_code == 200, asked.text
+    dossier = asked.json()
+    assert (dossier["status"], dossier["national_status"]) == ("supplement_requested", 6)
+    assert dossier["fees"]["outstanding"]
+    assert dossier["supplement"]["fee_total"] == 120_000
+    assert dossier["supplement"]["documents"] == []
+    lookup = (await harness.client.get(f"/api/v1/lookup/{code}", params={"proof": "5678"})).json()
+    assert (lookup["national_status"], lookup["fee_outstanding"]) == (6, True)
+    assert lookup["national_status_label"] == "Yêu cầu thực hiện nghĩa vụ tài chính"
+    for who in (CITIZEN, OFFICER):
+        unpaid = problem(await harness.act(code, "supplement", who), 409)
+        assert unpaid["type"].endswith("/precondition-unmet")
+    problem(await harness.act(code, "resume", OFFICER), 403)  # the system's, never the API's
+    paper = await harness.client.get(f"/api/v1/dossiers/{code}/papers/supplement-request", headers=CITIZEN)
+    text = " ".join(PdfReader(io.BytesIO(paper.content)).pages[0].extract_text().split())
+    assert "Nghĩa vụ tài chính cần thực hiện: nộp phí, lệ phí 120.000 đồng" in text
+    assert (await harness.dossier(code)).clock_started_at is None
+
+    await harness.deliver(_paid(code, 120_000))
+    await harness.deliver(_paid(code, 120_000))  # a second confirmation changes nothing
+    resumed = (await harness.client.get(f"/api/v1/dossiers/{code}", headers=CITIZEN)).json()
+    assert (resumed["status"], resumed["national_status"]) == ("in_progress", 4)
+    assert not resumed["fees"]["outstanding"]
+    supplemented = await harness.events("supplemented")
+    assert len(supplemented) == 1
+    assert supplemented[0]["actor"]["role"] == "system"
+    assert supplemented[0]["documents"] == []
+    timeline = (await harness.client.get(f"/api/v1/dossiers/{code}/timeline", headers=CITIZEN)).json()
+    assert [i["action"] for i in timeline["items"]][-3:] == [
+        "request-supplement",
+        "payment-confirmed",
+        "resume",
+    ]
+    assert [i["national_status"] for i in timeline["items"]][-3:] == [6, 5, 4]
+    approved = await harness.act(code, "approve", OFFICER)
+    assert (approved.status_code, approved.json()["national_status"]) == (200, 9)
+
+
+async def test_documents_asked_with_the_fee_wait_for_the_applicant(harness: Harness) -> None:
+    code = await _at_last_step_with_fee_at_supplement(harness)
+    await harness.act(
+        code, "request-supplement", OFFICER, reason="Bổ sung tờ khai, nộp lệ phí", documents=["to-khai"]
+    )
+    await harness.client.post(
+        f"/api/v1/dossiers/{code}/documents",
+        headers=CITIZEN,
+        data={"document_code": "to-khai"},
+        files={"file": ("moi.pdf", PDF + b"%2", "application/pdf")},
+    )
+    problem(await harness.act(code, "supplement", CITIZEN), 409)  # uploaded, but not paid
+    await harness.deliver(_paid(code, 120_000))
+    waiting = (await harness.client.get(f"/api/v1/dossiers/{code}", headers=CITIZEN)).json()
+    assert (waiting["status"], waiting["national_status"]) == ("supplement_requested", 5)
+    assert "supplement" in waiting["allowed_actions"]
+    assert (await harness.act(code, "supplement", CITIZEN)).json()["status"] == "in_progress"
+    assert (await harness.events("supplemented"))[0]["actor"]["role"] == "citizen"
+
+
+async def test_an_unpaid_financial_obligation_stops_the_dossier_whatever_the_policy(
+    make_harness: HarnessFactory,
+) -> None:
+    harness: Harness = await make_harness(
+        deadlines=DeadlineSettings(enabled=False, supplement_expiry="resume")
+    )
+    code = await _at_last_step_with_fee_at_supplement(harness)
+    await harness.act(code, "request-supplement", OFFICER, reason="Thực hiện nghĩa vụ tài chính", days=2)
+    respond_by = (await harness.dossier(code)).respond_by
+    assert respond_by is not None
+    swept = await sweep(harness.uow, harness.ports.calendar, harness.settings.deadlines, now=respond_by)
+    assert swept.expired == 1
+    after = (await harness.client.get(f"/api/v1/dossiers/{code}", headers=CITIZEN)).json()
+    assert (after["status"], after["national_status"]) == ("rejected", 8)
+    assert after["close_reason"] == UNPAID_REASON
 
 
 async def test_lookup_needs_proof_answers_alike_and_is_rate_limited(harness: Harness) -> None:

@@ -18,6 +18,7 @@ from dossier_svc.dossiers.workflow import TABLE, Action, ActionInput, Party, Sta
 from dossier_svc.procedures.models import Procedure
 from dossier_svc.procedures.service import resolve
 from dossier_svc.settings import CalendarSettings
+from motcua_shared.contracts import dossier as ev
 from motcua_shared.contracts.common import Actor, ActorRole, Channel, FeeTiming
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -206,3 +207,101 @@ def test_an_apology_moves_the_appointment_not_the_legal_due_time() -> None:
     assert dossier.due_at == datetime(2025, 8, 5, 8, 0, tzinfo=VN)
     now = datetime.now(UTC)
     assert dossier.is_overdue(now)
+
+
+def _at_last_step(dossier: Dossier, at: datetime) -> None:
+    run(dossier, Action.SUBMIT, {Party.OWNER}, at)
+    run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, at)
+    run(dossier, Action.FORWARD, {Party.HOLDING_OFFICER}, at)
+    run(dossier, Action.FORWARD, {Party.HOLDING_OFFICER}, at)
+
+
+def test_a_fee_due_at_supplement_is_asked_for_alone_and_the_dossier_resumes_once_paid() -> None:
+    dossier = new_dossier(fee=50_000, fee_timing=FeeTiming.SUPPLEMENT, days=3)
+    _at_last_step(dossier, MONDAY)
+    assert dossier.national_status == 4, "nothing is owed before the agency asks"
+    with pytest.raises(GuardRefused, match="request-supplement"):
+        run(dossier, Action.APPROVE, {Party.HOLDING_OFFICER}, MONDAY)  # the fee cannot be forgotten
+    assert dossier.state is State.IN_PROGRESS
+
+    tuesday = MONDAY + timedelta(days=1)
+    entry = run(dossier, Action.REQUEST_SUPPLEMENT, {Party.HOLDING_OFFICER}, tuesday, reason="Nộp lệ phí")
+    assert dossier.status == State.SUPPLEMENT_REQUESTED.value
+    assert dossier.national_status == 6
+    assert entry.national_status == 6
+    assert entry.details == {"fee_total": 50_000}
+    assert dossier.supplement_asks_fee
+    assert dossier.clock_started_at is None, "the clock waits on the citizen, as for documents"
+    assert dossier.worked_seconds == 8 * 3600
+    for action, parties in ((Action.SUPPLEMENT, {Party.OWNER}), (Action.RESUME, {Party.SYSTEM})):
+        with pytest.raises(GuardRefused, match="nghĩa vụ tài chính"):
+            run(dossier, action, parties, tuesday)
+        assert dossier.status == State.SUPPLEMENT_REQUESTED.value
+    assert dossier.resume_when_paid(tuesday, CAL) is None, "nothing paid yet"
+    assert dossier.note_payment("pay-1", 20_000, tuesday) is not None
+    assert dossier.resume_when_paid(tuesday, CAL) is None, "a short payment settles nothing"
+
+    thursday = MONDAY + timedelta(days=3)
+    dossier.note_payment("pay-2", 50_000, thursday)
+    resumed = dossier.resume_when_paid(thursday, CAL)
+    assert resumed is not None
+    assert resumed.transition.action is Action.RESUME
+    assert (resumed.entry.actor_role, resumed.entry.from_status) == ("system", "supplement_requested")
+    assert isinstance(resumed.event, ev.DossierSupplemented)
+    assert resumed.event.actor.role is ActorRole.SYSTEM
+    assert resumed.event.documents == ()
+    assert (dossier.state, dossier.national_status) == (State.IN_PROGRESS, 4)
+    assert dossier.due_at == datetime(2025, 8, 12, 8, 0, tzinfo=VN)  # Thu + 3 working days, anew
+    assert dossier.worked_seconds == 8 * 3600, "the days waiting on the payment are not counted"
+    assert dossier.resume_when_paid(thursday, CAL) is None, "only once"
+    run(dossier, Action.APPROVE, {Party.HOLDING_OFFICER}, thursday)
+    assert dossier.national_status == 9
+    run(dossier, Action.RETURN_RESULT, {Party.RECEIVING_OFFICER}, thursday)
+    assert dossier.national_status == 10
+
+
+def test_documents_asked_with_the_fee_are_still_supplied_by_the_applicant() -> None:
+    dossier = new_dossier(fee=50_000, fee_timing=FeeTiming.SUPPLEMENT)
+    _at_last_step(dossier, MONDAY)
+    run(
+        dossier,
+        Action.REQUEST_SUPPLEMENT,
+        {Party.HOLDING_OFFICER},
+        MONDAY,
+        reason="Bổ sung tờ khai và nộp lệ phí",
+        documents=("to-khai",),
+    )
+    assert dossier.national_status == 6
+    uploaded = frozenset({"to-khai"})
+    with pytest.raises(GuardRefused, match="nghĩa vụ tài chính"):
+        run(dossier, Action.SUPPLEMENT, {Party.OWNER}, MONDAY, fresh_documents=uploaded)
+    dossier.note_payment("pay-1", 50_000, MONDAY + timedelta(hours=1))
+    assert dossier.resume_when_paid(MONDAY + timedelta(hours=1), CAL) is None
+    assert (dossier.state, dossier.national_status) == (State.SUPPLEMENT_REQUESTED, 5)
+    with pytest.raises(GuardRefused, match="to-khai"):
+        run(dossier, Action.SUPPLEMENT, {Party.OWNER}, MONDAY + timedelta(hours=2))
+    run(dossier, Action.SUPPLEMENT, {Party.OWNER}, MONDAY + timedelta(hours=2), fresh_documents=uploaded)
+    assert dossier.state is State.IN_PROGRESS
+    # A later request asks for documents only: the fee was paid after the first one.
+    run(
+        dossier,
+        Action.REQUEST_SUPPLEMENT,
+        {Party.HOLDING_OFFICER},
+        MONDAY + timedelta(hours=3),
+        reason="Ảnh mờ",
+    )
+    assert not dossier.supplement_asks_fee
+    assert dossier.national_status == 5
+
+
+@pytest.mark.parametrize(("fee", "timing"), [(0, FeeTiming.SUPPLEMENT), (50_000, FeeTiming.RESULT)])
+def test_no_fee_due_at_supplement_means_a_plain_supplement_request(fee: int, timing: FeeTiming) -> None:
+    dossier = new_dossier(fee=fee, fee_timing=timing)
+    _at_last_step(dossier, MONDAY)
+    entry = run(dossier, Action.REQUEST_SUPPLEMENT, {Party.HOLDING_OFFICER}, MONDAY, reason="Thiếu chữ ký")
+    assert dossier.national_status == 5
+    assert "fee_total" not in entry.details
+    assert dossier.resume_when_paid(MONDAY, CAL) is None
+    run(dossier, Action.SUPPLEMENT, {Party.OWNER}, MONDAY)
+    run(dossier, Action.APPROVE, {Party.HOLDING_OFFICER}, MONDAY)
+    assert dossier.national_status == (6 if fee else 9)

@@ -21,10 +21,12 @@ from dossier_svc.dossiers.workflow import Action, ActionInput, Party
 from dossier_svc.settings import DeadlineSettings
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.errors import DomainError
+from motcua_shared.contracts.common import FeeTiming
 
 log = logging.getLogger(__name__)
 
 EXPIRED_REASON = "Quá thời hạn bổ sung hồ sơ mà người nộp chưa bổ sung."
+UNPAID_REASON = "Quá thời hạn mà người nộp chưa thực hiện nghĩa vụ tài chính (phí, lệ phí)."
 
 
 @dataclass
@@ -82,7 +84,13 @@ async def _expire(
         dossier = await uow.dossiers.by_id(dossier_id)
         if dossier is None or dossier.respond_by is None or dossier.respond_by > now:
             return 0
-        given = ActionInput(reason=EXPIRED_REASON if action is Action.EXPIRE_SUPPLEMENT else None)
+        if dossier.fee_outstanding(FeeTiming.SUPPLEMENT):
+            # Processing cannot go on without the fee (the table refuses `resume`, and `approve` later), so
+            # whatever the policy, the dossier stops rather than run its clock towards a result it cannot get.
+            given = ActionInput(reason=UNPAID_REASON)
+            action = Action.EXPIRE_SUPPLEMENT
+        else:
+            given = ActionInput(reason=EXPIRED_REASON if action is Action.EXPIRE_SUPPLEMENT else None)
         try:
             outcome = dossier.act(
                 action, frozenset({Party.SYSTEM}), SYSTEM_ACTOR, given, now=now, calendar=calendar

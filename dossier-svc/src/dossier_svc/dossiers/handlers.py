@@ -1,9 +1,15 @@
-"""Dossiers follow the payment service's confirmations (fees due at submission gate receipt)."""
+"""Dossiers follow the payment service's confirmations.
+
+A fee due at submission gates receipt, one due at result gates its return (both read the recorded payment
+through the transition table's guards); one due at supplement gates the resumption, and a request that
+asked for the fee alone resumes here, as the system, once it is paid.
+"""
 
 from __future__ import annotations
 
 import logging
 
+from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.db import utcnow
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.errors import PermanentError
@@ -14,8 +20,8 @@ from motcua_shared.contracts.payment import PaymentSucceeded
 log = logging.getLogger(__name__)
 
 
-def register(handlers: Handlers[DossierUow]) -> None:
-    """Subscribe dossiers to payment confirmations."""
+def register(handlers: Handlers[DossierUow], *, calendar: WorkCalendar) -> None:
+    """Subscribe dossiers to payment confirmations (``calendar`` restarts a resumed dossier's clock)."""
 
     @handlers.on(PaymentSucceeded)
     async def payment_succeeded(uow: DossierUow, event: PaymentSucceeded, envelope: CloudEvent) -> None:
@@ -23,8 +29,14 @@ def register(handlers: Handlers[DossierUow]) -> None:
         if dossier is None:
             # Payments are requested from our own `submitted` event, so the dossier exists or never will.
             raise PermanentError(f"payment {event.payment_id} names an unknown dossier")
-        entry = dossier.note_payment(event.payment_id, event.amount, utcnow())
+        now = utcnow()
+        entry = dossier.note_payment(event.payment_id, event.amount, now)
         if entry is None:
             log.info("payment for a dossier already paid", extra={"payment_id": event.payment_id})
             return
         uow.dossiers.append(entry)
+        resumed = dossier.resume_when_paid(now, calendar)
+        if resumed is not None:
+            uow.dossiers.append(resumed.entry)
+            if resumed.event is not None:
+                uow.outbox.add(resumed.event)

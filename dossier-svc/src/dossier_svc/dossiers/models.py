@@ -360,6 +360,21 @@ class Dossier(Base):
         return self.fee_total > 0 and self.fee_timing == timing.value and self.paid_at is None
 
     @property
+    def supplement_asks_fee(self) -> bool:
+        """True when the open (or last) supplement request asked for the fees due at supplement.
+
+        Every request made while they are owed asks for them, so no column records it: the fees were paid
+        after that request, or not yet.
+        """
+        asked = self.supplement_requested_at
+        return (
+            asked is not None
+            and self.fee_total > 0
+            and self.fee_timing == FeeTiming.SUPPLEMENT.value
+            and (self.paid_at is None or self.paid_at >= asked)
+        )
+
+    @property
     def national_status(self) -> int | None:
         """The national status code (None for a draft, which the nation never sees)."""
         state = self.state
@@ -367,6 +382,8 @@ class Dossier(Base):
             return None
         if state is State.SUBMITTED:
             return 6 if self.fee_outstanding(FeeTiming.SUBMISSION) else 1
+        if state is State.SUPPLEMENT_REQUESTED:
+            return 6 if self.fee_outstanding(FeeTiming.SUPPLEMENT) else 5
         if state is State.RESULT_READY:
             return 6 if self.fee_outstanding(FeeTiming.RESULT) else 9
         if state is State.REJECTED:
@@ -374,7 +391,6 @@ class Dossier(Base):
         return {
             State.RECEIVED: 2,
             State.IN_PROGRESS: 4,
-            State.SUPPLEMENT_REQUESTED: 5,
             State.RETURNED: 10,
             State.WITHDRAWN: 7,
         }[state]
@@ -508,6 +524,26 @@ class Dossier(Base):
             actor_role="system",
             note=None,
             details={"payment_id": payment_id, "amount": amount, "fee_total": self.fee_total},
+        )
+
+    def resume_when_paid(self, now: datetime, calendar: WorkCalendar) -> Outcome | None:
+        """The system's ``resume`` once the fees a supplement request asked for alone are paid.
+
+        None when there is nothing to resume: not waiting, documents were asked too (the applicant still
+        supplies them and says so), or the fees are still owed.
+        """
+        if (
+            self.state is not State.SUPPLEMENT_REQUESTED
+            or self.supplement_documents
+            or not self.supplement_asks_fee
+            or self.fee_outstanding(FeeTiming.SUPPLEMENT)
+        ):
+            return None
+        given = ActionInput(
+            note="Người nộp đã hoàn thành nghĩa vụ tài chính; hồ sơ tiếp tục được giải quyết."
+        )
+        return self.act(
+            Action.RESUME, frozenset({Party.SYSTEM}), SYSTEM_ACTOR, given, now=now, calendar=calendar
         )
 
     def _event_base(self, actor: Actor, now: datetime) -> dict[str, Any]:
@@ -781,6 +817,8 @@ def _details(action: Action, given: ActionInput, d: Dossier) -> dict[str, Any]:
         details["agency_code"] = d.step.agency_code
     if action is Action.RECEIVE and d.due_at is not None:
         details["due_at"] = d.due_at.isoformat()
+    if action is Action.REQUEST_SUPPLEMENT and d.supplement_asks_fee:
+        details["fee_total"] = d.fee_total
     return details
 
 

@@ -233,6 +233,11 @@ class SupplementOut(BaseModel):
     documents: list[str]
     requested_at: datetime | None
     respond_by: datetime | None
+    fee_total: int = Field(
+        default=0,
+        description="VND asked with it when the procedure's fees are due at supplement (the financial "
+        "obligation, paid through the payment service); 0 when only documents were asked.",
+    )
 
 
 def time_left(dossier: Dossier, calendar: WorkCalendar, now: datetime) -> TimeLeft | None:
@@ -366,6 +371,7 @@ class DossierOut(DossierSummary):
                     documents=list(dossier.supplement_documents or []),
                     requested_at=dossier.supplement_requested_at,
                     respond_by=dossier.respond_by,
+                    fee_total=dossier.fee_total if dossier.supplement_asks_fee else 0,
                 )
                 if dossier.supplement_requested_at
                 else None

@@ -54,7 +54,8 @@ class Action(StrEnum):
 
 
 SYSTEM_ACTIONS = frozenset({Action.EXPIRE_SUPPLEMENT, Action.RESUME})
-"""Actions only the scheduled job performs; the HTTP API refuses them."""
+"""Actions only the system performs (the deadline job; ``resume`` also when a fee asked for alone is
+paid); the HTTP API refuses them."""
 
 
 class Party(StrEnum):
@@ -85,11 +86,23 @@ Guard = Callable[["Dossier", ActionInput], str | None]
 """Returns why the action cannot happen yet, or None."""
 
 
-def _fee_settled(timing: FeeTiming) -> Guard:
+def _fee_settled(timing: FeeTiming, then: str = "") -> Guard:
+    """Refuses while fees payable at ``timing`` are owed; ``then`` says what to do about it."""
+
     def guard(dossier: Dossier, _: ActionInput) -> str | None:
         if dossier.fee_outstanding(timing):
-            return "Hồ sơ chưa hoàn thành nghĩa vụ tài chính (phí, lệ phí chưa được thanh toán)."
+            refusal = "Hồ sơ chưa hoàn thành nghĩa vụ tài chính (phí, lệ phí chưa được thanh toán)."
+            return f"{refusal} {then}" if then else refusal
         return None
+
+    return guard
+
+
+def _all(*guards: Guard) -> Guard:
+    """The first refusal of ``guards``, in order."""
+
+    def guard(dossier: Dossier, given: ActionInput) -> str | None:
+        return next((r for g in guards if (r := g(dossier, given))), None)
 
     return guard
 
@@ -126,6 +139,12 @@ class Transition:
     """Input fields the action requires (422 when missing)."""
 
 
+_obligation_met = _fee_settled(
+    FeeTiming.SUPPLEMENT,
+    "Hãy yêu cầu người nộp thực hiện nghĩa vụ tài chính (request-supplement) trước khi phê duyệt.",
+)
+"""A fee due at supplement is paid before the result: it cannot be forgotten on the way."""
+
 _OWNER = frozenset({Party.OWNER})
 _RECEIVER = frozenset({Party.RECEIVING_OFFICER})
 _HOLDER = frozenset({Party.HOLDING_OFFICER})
@@ -135,7 +154,7 @@ _SYSTEM = frozenset({Party.SYSTEM})
 def _processing(state: State) -> tuple[Transition, ...]:
     return (
         Transition(state, Action.FORWARD, _HOLDER, State.IN_PROGRESS, _has_next_step),
-        Transition(state, Action.APPROVE, _HOLDER, State.RESULT_READY, _at_last_step),
+        Transition(state, Action.APPROVE, _HOLDER, State.RESULT_READY, _all(_at_last_step, _obligation_met)),
         Transition(state, Action.REQUEST_SUPPLEMENT, _HOLDER, State.SUPPLEMENT_REQUESTED, needs=("reason",)),
         Transition(state, Action.REJECT, _HOLDER, State.REJECTED, needs=("reason",)),
         Transition(state, Action.WITHDRAW, _OWNER, State.WITHDRAWN),
@@ -157,12 +176,18 @@ TABLE: tuple[Transition, ...] = (
         Action.SUPPLEMENT,
         _OWNER | _RECEIVER,
         State.IN_PROGRESS,
-        _supplied,
+        _all(_fee_settled(FeeTiming.SUPPLEMENT), _supplied),
     ),
     Transition(State.SUPPLEMENT_REQUESTED, Action.REJECT, _HOLDER, State.REJECTED, needs=("reason",)),
     Transition(State.SUPPLEMENT_REQUESTED, Action.WITHDRAW, _OWNER, State.WITHDRAWN),
     Transition(State.SUPPLEMENT_REQUESTED, Action.EXPIRE_SUPPLEMENT, _SYSTEM, State.REJECTED),
-    Transition(State.SUPPLEMENT_REQUESTED, Action.RESUME, _SYSTEM, State.IN_PROGRESS),
+    Transition(
+        State.SUPPLEMENT_REQUESTED,
+        Action.RESUME,
+        _SYSTEM,
+        State.IN_PROGRESS,
+        _fee_settled(FeeTiming.SUPPLEMENT),
+    ),
     Transition(
         State.RESULT_READY, Action.RETURN_RESULT, _RECEIVER, State.RETURNED, _fee_settled(FeeTiming.RESULT)
     ),

@@ -123,6 +123,7 @@ def _body(dossier: Dossier, paper: Paper, calendar: WorkCalendar, name: str) -> 
             "cơ quan giải quyết đề nghị ông/bà bổ sung, hoàn thiện hồ sơ với nội dung sau:",
             f"  {dossier.supplement_reason or ''}",
             *([f"Thành phần cần bổ sung: {wanted}."] if wanted else []),
+            *([_obligation(dossier.fee_total)] if dossier.supplement_asks_fee else []),
             f"Hạn bổ sung: {_when(dossier.respond_by, calendar)}.",
             "Thời hạn giải quyết được tính lại từ khi nhận đủ hồ sơ bổ sung.",
             "Xin lỗi ông/bà vì sự bất tiện này.",
@@ -145,6 +146,14 @@ def _body(dossier: Dossier, paper: Paper, calendar: WorkCalendar, name: str) -> 
         "Cơ quan giải quyết thành thật xin lỗi ông/bà vì sự chậm trễ này.",
         f"Xin hẹn lại thời gian trả kết quả vào: {_when(dossier.appointment_at, calendar)}.",
     ]
+
+
+def _obligation(fee_total: int) -> str:
+    amount = f"{fee_total:,}".replace(",", ".")
+    return (
+        f"Nghĩa vụ tài chính cần thực hiện: nộp phí, lệ phí {amount} đồng (thanh toán trực tuyến theo yêu "
+        "cầu thanh toán của hồ sơ); hồ sơ tiếp tục được giải quyết khi đã nộp đủ."
+    )
 
 
 async def paper_for(

@@ -12,8 +12,16 @@ import pypdf
 from payment_testkit import AGENCY, MARRIAGE, OTHER_AGENCY, Harness, submitted
 from sqlalchemy import func, select
 
+from motcua_shared.chassis.bus.base import Message
+from motcua_shared.contracts import topics
+from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.common import FeeItem, FeeKind, FeeTiming
-from motcua_shared.contracts.dossier import DossierApproved, DossierStatus, DossierWithdrawn
+from motcua_shared.contracts.dossier import (
+    DossierApproved,
+    DossierStatus,
+    DossierSupplementRequested,
+    DossierWithdrawn,
+)
 from motcua_shared.contracts.payment import PaymentRequested, PaymentSucceeded
 from payment_svc.payments import service
 from payment_svc.payments.models import ProviderTransaction
@@ -98,6 +106,40 @@ async def test_fees_due_at_result_are_requested_when_the_result_is_ready(env: Ha
     payment = await env.wait_for(lambda: env.payment_of(event.dossier_code), what="request at result")
     assert payment.fee_timing == "result"
     assert payment.amount == 38_000
+
+
+async def test_fees_due_at_supplement_are_requested_once_when_the_agency_asks(env: Harness) -> None:
+    event = submitted(timing=FeeTiming.SUPPLEMENT)
+    await env.publish(event)
+    await env.requested(submitted())
+    assert await env.payment_of(event.dossier_code) is None, "nothing is payable before the agency asks"
+    asked = CloudEvent.wrap(
+        DossierSupplementRequested(
+            **event.model_dump(
+                include={"dossier_code", "procedure_code", "agency_code", "applicant_id", "actor"}
+            ),
+            status=DossierStatus.SUPPLEMENT_REQUESTED,
+            national_status=6,
+            occurred_at=event.occurred_at,
+            reason="Thực hiện nghĩa vụ tài chính",
+        ),
+        source="/motcua/dossier",
+    )
+    message = Message(topic=topics.DOSSIER, key=asked.subject, value=asked.to_json().encode())
+    consumer = env.app.state.runtime.consumer
+    await env.bus.publish([message, message])  # the same event delivered twice
+    await env.wait_for(lambda: consumer.duplicates >= 1, what="the redelivery")
+    payment = await env.wait_for(lambda: env.payment_of(event.dossier_code), what="request at supplement")
+    assert (payment.fee_timing, payment.amount) == ("supplement", 38_000)
+    assert await env.outbox_count(PaymentRequested.TYPE, payment.id) == 1
+    async with env.uow() as uow:
+        assert len(await uow.payments.by_dossier(event.dossier_code)) == 1
+    checkout = await env.checkout(payment.id)
+    decided = await env.sandbox_pay(checkout.json()["gateway"]["redirect_url"])
+    assert decided.status_code == 303
+    await env.wait_for(
+        lambda: env.outbox_count(PaymentSucceeded.TYPE, payment.id), what="PaymentSucceeded for the dossier"
+    )
 
 
 async def test_gateway_flow_credits_once_and_issues_a_receipt(env: Harness) -> None:

@@ -10,6 +10,7 @@ from motcua_shared.contracts.dossier import (
     DossierApproved,
     DossierRejected,
     DossierSubmitted,
+    DossierSupplementRequested,
     DossierWithdrawn,
 )
 from payment_svc.payments import service
@@ -23,6 +24,12 @@ def build_handlers(*, payment_ttl: timedelta) -> Handlers[PaymentUnitOfWork]:
     @handlers.on(DossierSubmitted)
     async def submitted(uow: PaymentUnitOfWork, event: DossierSubmitted, envelope: CloudEvent) -> None:
         await service.request_for_submission(uow, event, now=datetime.now(UTC), ttl=payment_ttl)
+
+    @handlers.on(DossierSupplementRequested)
+    async def supplement_requested(
+        uow: PaymentUnitOfWork, event: DossierSupplementRequested, envelope: CloudEvent
+    ) -> None:
+        await service.request_at_supplement(uow, event, now=datetime.now(UTC), ttl=payment_ttl)
 
     @handlers.on(DossierApproved)
     async def approved(uow: PaymentUnitOfWork, event: DossierApproved, envelope: CloudEvent) -> None:

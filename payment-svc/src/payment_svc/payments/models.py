@@ -373,7 +373,10 @@ class ReceiptCounter(Base):
 
 
 class FeeDue(Base):
-    """Fees announced at submission but payable only when the result is ready."""
+    """Fees announced at submission but payable later: at a supplement request, or when the result is ready.
+
+    ``status``: ``waiting``, then ``requested`` (the payment is open) or ``cancelled`` (the dossier ended).
+    """
 
     __tablename__ = "fee_dues"
 

@@ -251,7 +251,7 @@ class PaymentRepository:
 
     # fees due at result
     async def fee_due(self, dossier_code: str) -> FeeDue | None:
-        """Fees of a dossier waiting for its result."""
+        """Fees of a dossier kept for a supplement request or its result."""
         return await self.session.get(FeeDue, dossier_code)
 
     async def payments_in(self, ids: Sequence[str]) -> dict[str, Payment]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import Conflict, PermanentError, Unavailable, Unprocessable
 from motcua_shared.contracts.common import FeeTiming
-from motcua_shared.contracts.dossier import DossierApproved, DossierSubmitted
+from motcua_shared.contracts.dossier import DossierApproved, DossierSubmitted, DossierSupplementRequested
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.payments.errors import (
     IdempotencyKeyReused,
@@ -130,12 +130,17 @@ async def _open_payment(
     return payment
 
 
+KEPT = frozenset({FeeTiming.SUPPLEMENT, FeeTiming.RESULT})
+"""Timings whose fees are kept at submission (a `FeeDue`) and requested later, by a dossier event."""
+
+
 async def request_for_submission(
     uow: PaymentUnitOfWork, submitted: DossierSubmitted, *, now: datetime, ttl: timedelta
 ) -> Payment | None:
-    """A dossier was filed: request its fees now, keep them for its result, or do nothing if free.
+    """A dossier was filed: request its fees now, keep them for later, or do nothing if free.
 
-    Runs inside the consumer's transaction (the caller commits).
+    Fees due at supplement or at result are kept until `dossier.supplement_requested` or `dossier.approved`
+    makes them payable. Runs inside the consumer's transaction (the caller commits).
     """
     payable = sum(item.payable() for item in submitted.fee_items)
     if payable != submitted.fee_total:
@@ -144,7 +149,7 @@ async def request_for_submission(
         )
     if payable == 0:
         return None
-    if submitted.fee_timing is FeeTiming.RESULT:
+    if submitted.fee_timing in KEPT:
         if await uow.payments.fee_due(submitted.dossier_code) is None:
             uow.payments.add(
                 FeeDue(
@@ -158,19 +163,40 @@ async def request_for_submission(
     return await _open_payment(uow, submitted, now=now, ttl=ttl)
 
 
+async def _release(
+    uow: PaymentUnitOfWork, dossier_code: str, timing: FeeTiming, *, now: datetime, ttl: timedelta
+) -> Payment | None:
+    """Open the payment of fees kept for ``timing``; None when none wait for it (free, exempt, other
+    timing, already requested or cancelled), so a redelivered or repeated event opens nothing."""
+    due = await uow.payments.fee_due(dossier_code)
+    if due is None or due.status != "waiting":
+        return None
+    submitted = DossierSubmitted.model_validate(due.submitted)
+    if submitted.fee_timing is not timing:
+        return None
+    due.status = "requested"
+    return await _open_payment(uow, submitted, now=now, ttl=ttl)
+
+
+async def request_at_supplement(
+    uow: PaymentUnitOfWork, requested: DossierSupplementRequested, *, now: datetime, ttl: timedelta
+) -> Payment | None:
+    """The agency asked for the financial obligation: the fees kept for it become payable (the caller
+    commits). dossier-svc asks for them with the first supplement request made while they are owed; a later
+    request finds them requested already."""
+    return await _release(uow, requested.dossier_code, FeeTiming.SUPPLEMENT, now=now, ttl=ttl)
+
+
 async def request_at_result(
     uow: PaymentUnitOfWork, approved: DossierApproved, *, now: datetime, ttl: timedelta
 ) -> Payment | None:
     """The result is ready: the fees kept for it become payable (the caller commits)."""
-    due = await uow.payments.fee_due(approved.dossier_code)
-    if due is None or due.status != "waiting":
-        return None
-    due.status = "requested"
-    return await _open_payment(uow, DossierSubmitted.model_validate(due.submitted), now=now, ttl=ttl)
+    return await _release(uow, approved.dossier_code, FeeTiming.RESULT, now=now, ttl=ttl)
 
 
 async def end_for_dossier(uow: PaymentUnitOfWork, dossier_code: str, *, now: datetime) -> int:
-    """The dossier was withdrawn or refused unpaid: its open requests expire (the caller commits)."""
+    """The dossier was withdrawn, refused or stopped: its open requests expire and fees still kept for a
+    supplement or result are cancelled, never requested later (the caller commits)."""
     ended = 0
     for payment in await uow.payments.by_dossier(dossier_code, lock=True):
         if payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):

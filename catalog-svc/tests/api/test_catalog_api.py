@@ -20,6 +20,7 @@ from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.migrations import alembic_config
 from motcua_shared.contracts.catalog import ProcedurePublished, ProcedureWithdrawn
+from motcua_shared.contracts.common import FeeTiming
 
 PROBLEM = "application/problem+json"
 
@@ -304,6 +305,25 @@ async def test_import_is_all_or_nothing_and_reports_each_rejected_row(
         )
         assert bad.status_code == 422
         assert bad.headers["content-type"] == PROBLEM
+
+
+async def test_every_fee_timing_is_imported_and_published_and_no_other(
+    app_client: tuple[httpx.AsyncClient, Any], procedure_body: Callable[..., dict[str, Any]]
+) -> None:
+    client, app = app_client
+    unknown = procedure_body(code="HUE-TEST-09", version=1, fee_timing="installments")
+    refused = await client.post("/api/v1/procedures/import", json=[unknown], headers=ADMIN)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == PROBLEM
+    assert (await client.get("/api/v1/procedures/HUE-TEST-09")).status_code == 404
+    for n, timing in enumerate(FeeTiming, start=10):
+        code = f"HUE-TEST-{n}"
+        row = procedure_body(code=code, version=1, fee_timing=timing.value)
+        imported = await client.post("/api/v1/procedures/import", json=[row], headers=ADMIN)
+        assert imported.json()["published"] == [{"code": code, "version": 1}], imported.text
+        assert (await client.get(f"/api/v1/procedures/{code}")).json()["fee_timing"] == timing.value
+        [event] = await _events(app, ProcedurePublished.TYPE, code)
+        assert ProcedurePublished.model_validate(event).procedure.fee_timing is timing
 
 
 async def test_synthetic_rows_are_refused_in_production(tmp_path: Path, local_bus: LocalBus) -> None:

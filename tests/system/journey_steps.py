@@ -281,8 +281,27 @@ class Journey:
             f"{API}/dossiers/{code}/actions/{action}", json=body or {}, headers=person.headers
         )
 
+    async def import_procedures(self, admin: Person, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """Import procedures into the catalogue as an admin (each row published as its version)."""
+        report: dict[str, Any] = expect(
+            await self.client.post(
+                f"{API}/procedures/import", json={"procedures": rows}, headers=admin.headers
+            ),
+            200,
+        )
+        return report
+
+    async def dossier_reaches(self, person: Person, code: str, status: str) -> dict[str, Any]:
+        """Wait for the dossier to reach ``status`` (moved by an event, not by this client)."""
+
+        async def there() -> dict[str, Any] | None:
+            body: dict[str, Any] = expect(await self.dossier(person, code), 200)
+            return body if body["status"] == status else None
+
+        return await eventually(there, what=f"the dossier {status}", timeout=self.timeout)
+
     async def payment_requested(self, citizen: Person, dossier_code: str) -> dict[str, Any]:
-        """Wait for payment-svc to request the dossier's fee (from ``dossier.submitted``)."""
+        """Wait for payment-svc to request the dossier's fee (from the dossier event its fee timing names)."""
 
         async def pending() -> dict[str, Any] | None:
             page = expect(

@@ -1,10 +1,15 @@
-"""The citizen's journey end to end, through the gateway's public HTTP API only, on both deployments.
+"""The citizen's journeys end to end, through the gateway's public HTTP API only, on both deployments.
 
 A citizen signs in by OTP (the code read from notify's SMS sandbox), finds the judicial record certificate by
 an accent-less search, files it online with its documents once dossier-svc's replica knows the procedure, pays
 the fee due at submission through the sandbox provider, and the Department of Justice's officer receives the
 dossier (refused while unpaid). The citizen follows it by its code and by the public lookup, and was told by
 SMS and in-app; another citizen and an officer of another agency see nothing of it.
+
+A fee due at supplement: an admin imports a (synthetic) procedure whose fee is paid when the agency asks for
+the financial obligation during processing; the dossier is received unpaid, cannot be approved, the officer
+asks for the obligation (national status 6), payment-svc requests the fee, the citizen pays at the sandbox,
+and the dossier resumes by itself.
 
 (a) the embedded platform (one process, SQLite, in-process bus) served over ASGI in the test's loop;
 (b) the stack: the gateway, each service and the sandbox provider as processes, on PostgreSQL and Kafka.
@@ -52,6 +57,8 @@ SUBMITTED = "vn.motcua.dossier.dossier.submitted.v1"
 RECEIVED = "vn.motcua.dossier.dossier.received.v1"
 PAYMENT_REQUESTED = "vn.motcua.payment.payment.requested.v1"
 PAYMENT_SUCCEEDED = "vn.motcua.payment.payment.succeeded.v1"
+SUPPLEMENT_REQUESTED = "vn.motcua.dossier.dossier.supplement_requested.v1"
+SUPPLEMENTED = "vn.motcua.dossier.dossier.supplemented.v1"
 
 
 def _online_case(procedure: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -189,6 +196,118 @@ async def citizen_journey(journey: Journey) -> None:
     assert await journey.dead_letters_about(admin, code) == []
 
 
+def _procedure_with_fee_at_supplement(agency: str) -> dict[str, Any]:
+    """A SYNTHETIC procedure (test data, never seeded) whose fee is payable at a supplement request."""
+    return {
+        "code": f"SYN-FS{uuid.uuid4().hex[:8].upper()}",
+        "code_kind": "synthetic",
+        "version": 1,
+        "name": "Thủ tục có nghĩa vụ tài chính trong khi giải quyết (dữ liệu tổng hợp)",
+        "field_code": "datdai",
+        "levels": ["province"],
+        "implementing_agency_code": agency,
+        "online_level": 4,
+        "online_mode": "full",
+        "applicant_kinds": ["citizen"],
+        "cases": [
+            {
+                "code": "chung",
+                "name": "Trường hợp chung",
+                "channels": [
+                    {
+                        "channel": "online",
+                        "processing_days": 10,
+                        "fee_items": [{"name": "Lệ phí (tổng hợp)", "kind": "lệ_phí", "amount": 100_000}],
+                    }
+                ],
+            }
+        ],
+        "documents": [{"code": "don", "name": "Đơn đề nghị (tổng hợp)", "originals": 1, "copies": 0}],
+        "steps": [
+            {"order": 1, "name": "Tiếp nhận", "role": "one_stop", "share_percent": 20},
+            {"order": 2, "name": "Giải quyết", "role": "specialist", "share_percent": 80},
+        ],
+        "fee_timing": "supplement",
+        "result": "Kết quả (tổng hợp)",
+        "sources": [
+            {
+                "url": "synthetic://motcua/catalog-generator",
+                "note": "Dữ liệu tổng hợp cho kiểm thử; không phải thủ tục thật.",
+            }
+        ],
+    }
+
+
+async def fee_at_supplement_journey(journey: Journey) -> None:
+    """A fee payable when the agency asks for the financial obligation; every step through the gateway."""
+    admin = await journey.sign_in_staff(*ADMIN)
+    officer = await journey.sign_in_staff(*OFFICER)
+    agency = officer.me["agency_code"]
+    procedure = _procedure_with_fee_at_supplement(agency)
+    imported = await journey.import_procedures(admin, [procedure])
+    assert imported["published"] == [{"code": procedure["code"], "version": 1}], imported
+
+    typed, phone = new_phone()
+    citizen = await journey.sign_in_citizen(typed, phone)
+    await journey.no_quiet_hours(citizen)
+    await journey.wait_until_dossier_knows(citizen, procedure["code"])
+    submission = {
+        "procedure_code": procedure["code"],
+        "applicant": {
+            "name": "Lê Văn Phúc",
+            "cccd": "046190004321",
+            "phone": typed,
+            "address": "5 Nguyễn Huệ, phường Thuận Hóa, thành phố Huế",
+        },
+    }
+    files = {"don": ("don.pdf", pdf_bytes("Don de nghi"), "application/pdf")}
+    filed = expect(await journey.submit(citizen, submission, files, f"journey-{uuid.uuid4()}"), 201)
+    code = filed["code"]
+    assert (filed["national_status"], filed["fees"]["outstanding"]) == (1, False), "nothing is owed yet"
+    assert filed["fees"]["timing"] == "supplement"
+
+    # Received without paying; processed to its last step, where the approval waits for the obligation.
+    received = expect(await journey.act(officer, code, "receive"), 200)
+    assert received["national_status"] == 2
+    expect(await journey.act(officer, code, "forward"), 200)
+    unpaid = expect_problem(await journey.act(officer, code, "approve"), 409)
+    assert unpaid["type"].endswith("precondition-unmet"), unpaid
+
+    # The officer asks for the financial obligation alone: the clock stops, the nation sees status 6.
+    asked = expect(
+        await journey.act(
+            officer, code, "request-supplement", {"reason": "Đề nghị thực hiện nghĩa vụ tài chính."}
+        ),
+        200,
+    )
+    assert (asked["status"], asked["national_status"]) == ("supplement_requested", 6)
+    assert asked["fees"]["outstanding"]
+    assert asked["supplement"]["fee_total"] == 100_000
+    lookup = expect(await journey.client.get(f"{API}/lookup/{code}", params={"proof": typed[-4:]}), 200)
+    assert (lookup["national_status"], lookup["fee_outstanding"]) == (6, True)
+    early = expect_problem(await journey.act(citizen, code, "supplement"), 409)
+    assert early["type"].endswith("precondition-unmet"), early
+
+    # payment-svc requests the fee on `supplement_requested`; the citizen pays; the dossier goes on by itself.
+    payment = await journey.payment_requested(citizen, code)
+    assert (payment["amount"], payment["status"], payment["fee_timing"]) == (100_000, "pending", "supplement")
+    await journey.pay_through_sandbox(citizen, code, key=f"pay-{uuid.uuid4()}")
+    await journey.payment_succeeded(citizen, payment["id"])
+    resumed = await journey.dossier_reaches(citizen, code, "in_progress")
+    assert resumed["national_status"] == 4
+    assert resumed["fees"]["paid_at"] is not None
+    timeline = expect(
+        await journey.client.get(f"{API}/dossiers/{code}/timeline", headers=citizen.headers), 200
+    )
+    assert [i["action"] for i in timeline["items"]][-2:] == ["payment-confirmed", "resume"]
+    approved = expect(await journey.act(officer, code, "approve"), 200)
+    assert approved["national_status"] == 9
+
+    await journey.sms_about(phone, code, "cần bổ sung", "cần thanh toán")
+    await journey.inbox_has(citizen, code, SUPPLEMENT_REQUESTED, PAYMENT_REQUESTED, SUPPLEMENTED)
+    assert await journey.dead_letters_about(admin, code) == []
+
+
 async def _sees_nothing(journey: Journey, person: Person, code: str, payment_id: str) -> None:
     """``person`` gets 404 for the dossier, its documents, timeline and payment, and it is in no list."""
     client = journey.client
@@ -223,6 +342,10 @@ async def embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_citizen_journey_on_the_embedded_platform(embedded: httpx.AsyncClient) -> None:
     await citizen_journey(Journey(embedded, timeout=30))
+
+
+async def test_fee_at_supplement_on_the_embedded_platform(embedded: httpx.AsyncClient) -> None:
+    await fee_at_supplement_journey(Journey(embedded, timeout=30))
 
 
 # -- (b) the stack across processes -----------------------------------------------------------------
@@ -289,9 +412,11 @@ def stack(tmp_path: Path, kafka_bootstrap: str, pg_server: PgServer) -> Iterator
 
 
 @pytest.mark.integration
-async def test_citizen_journey_on_the_stack(stack: RunningStack) -> None:
+async def test_citizen_journeys_on_the_stack(stack: RunningStack) -> None:
+    # One stack (its start is the slow part) for both journeys: they share no dossier, payment or citizen.
     async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
         try:
             await citizen_journey(Journey(client, timeout=90))
+            await fee_at_supplement_journey(Journey(client, timeout=90))
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{_logs(stack.root)}") from exc

@@ -157,7 +157,8 @@ class ProcedureSnapshot(Part):
     documents: tuple[RequiredDocument, ...] = Field(default=(), description="The required documents.")
     steps: tuple[ProcedureStep, ...] = Field(default=(), description="The workflow steps, in order.")
     fee_timing: FeeTiming = Field(
-        description="When fees become payable: at submission, at a supplement request during processing, or when the result is ready."
+        description="When fees become payable: at submission, at a supplement request during processing, "
+        "or when the result is ready."
     )
     result: str | None = Field(
         default=None, description="The result document, e.g. `Giấy khai sinh (bản chính)`."

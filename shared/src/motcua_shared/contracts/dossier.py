@@ -114,7 +114,8 @@ class DossierSubmitted(DossierEvent):
     )
     fee_total: int = Field(ge=0, description="What the applicant pays in all, in VND (exempt items count 0).")
     fee_timing: FeeTiming = Field(
-        description="When the fees become payable: now, at a supplement request during processing, or at the result."
+        description="When the fees become payable: now, at a supplement request during processing, "
+        "or at the result."
     )
     processing_days: float = Field(ge=0, description="Processing time in working days, counted from receipt.")
     due_at: AwareDatetime | None = Field(

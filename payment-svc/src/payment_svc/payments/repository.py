@@ -249,7 +249,7 @@ class PaymentRepository:
         )
         return int(result.scalar_one())
 
-    # fees due at result
+    # fees kept for a supplement request or the result
     async def fee_due(self, dossier_code: str) -> FeeDue | None:
         """Fees of a dossier kept for a supplement request or its result."""
         return await self.session.get(FeeDue, dossier_code)

@@ -37,13 +37,7 @@ class DossierUow(UnitOfWork):
             await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
     def outbox_row(self, event: Event) -> OutboxRecord:
-        """The outbox row of ``event``, made by the chassis outbox but kept out of the session, for a write
-        done as one statement; :meth:`commit` still wakes the relay."""
+        """The outbox row of ``event``, made by the chassis outbox but left for the caller to insert, for a
+        write done as one statement; :meth:`commit` still wakes the relay."""
         envelope = self.outbox.add(event)
-        record = next(
-            staged
-            for staged in self.session.new
-            if isinstance(staged, OutboxRecord) and staged.event_id == envelope.id
-        )
-        self.session.expunge(record)
-        return record
+        return OutboxRecord(**self.outbox.detach(envelope.id))

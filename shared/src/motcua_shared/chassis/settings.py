@@ -21,6 +21,12 @@ class DbSettings(BaseModel):
     url: str = "sqlite+aiosqlite:///var/motcua.db"
     echo: bool = False
     pool_size: int = 10
+    pool_pre_ping: bool = False
+    """Test each pooled connection with a round trip before use. Off by default: a connection lost to a
+    database restart fails one operation, which invalidates the whole pool (the relay and consumers retry
+    it), instead of every transaction paying an extra round trip."""
+    pool_recycle: float = 1800.0
+    """Seconds after which a pooled connection is replaced (ahead of server and proxy idle timeouts)."""
     auto_migrate: bool = True
 
 

@@ -48,6 +48,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Commit the change and its events together, then wake the relay."""
+        await self.outbox.flush()
         await self.session.commit()
         if self.outbox.added and self._on_commit is not None:
             self._on_commit()
@@ -56,4 +57,4 @@ class UnitOfWork:
     async def rollback(self) -> None:
         """Drop everything staged."""
         await self.session.rollback()
-        self.outbox.added = 0
+        self.outbox.discard()

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Integer, LargeBinary, String, delete, func, select, tuple_
+from sqlalchemy import JSON, Integer, LargeBinary, String, delete, func, select, tuple_, union_all
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -140,25 +140,36 @@ class LocalBus(Bus):
     def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._write_lock if self._shared_connection else contextlib.nullcontext()
 
-    async def _read(self, tp: TopicPartition, start: int, limit: int) -> list[Record]:
+    async def _read(self, starts: Sequence[tuple[TopicPartition, int]], per_partition: int) -> list[Record]:
+        """Up to ``per_partition`` records of each partition from its start offset, in one statement."""
+        table = _LogRecord.__table__.c
+        parts = [
+            select(table.topic, table.partition, table.offset, table.key, table.value, table.headers)
+            .where(table.topic == topic, table.partition == partition, table.offset >= start)
+            .order_by(table.offset)
+            .limit(per_partition)
+            .subquery()
+            .select()
+            for (topic, partition), start in starts
+        ]
+        statement = parts[0] if len(parts) == 1 else union_all(*parts)
         async with self._turn(), self._db.reader() as session:
-            rows = await session.scalars(
-                select(_LogRecord)
-                .where(_LogRecord.topic == tp[0], _LogRecord.partition == tp[1], _LogRecord.offset >= start)
-                .order_by(_LogRecord.offset)
-                .limit(limit)
+            rows = (await session.execute(statement)).all()
+        records = [
+            Record(
+                topic=topic,
+                partition=partition,
+                offset=offset,
+                key=key,
+                value=value,
+                headers=tuple((k, v.encode("utf-8")) for k, v in headers),
             )
-            return [
-                Record(
-                    topic=r.topic,
-                    partition=r.partition,
-                    offset=r.offset,
-                    key=r.key,
-                    value=r.value,
-                    headers=tuple((k, v.encode("utf-8")) for k, v in r.headers),
-                )
-                for r in rows
-            ]
+            for topic, partition, offset, key, value, headers in rows
+        ]
+        # Each partition's records in order; partitions in the order asked (the caller rotates it).
+        rank = {tp: i for i, (tp, _) in enumerate(starts)}
+        records.sort(key=lambda r: (rank[(r.topic, r.partition)], r.offset))
+        return records
 
     async def _committed(self, group: str, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
         async with self._turn(), self._db.reader() as session:
@@ -233,16 +244,17 @@ class _LocalConsumer(Consumer):
         if not ready:
             await self._bus._wait_for_records(timeout)
             ready = self._ready()
-        records: list[Record] = []
-        # Start each poll at a different partition so a busy one cannot starve the rest.
-        self._next = (self._next + 1) % max(len(ready), 1)
-        for tp in ready[self._next :] + ready[: self._next]:
-            if len(records) >= max_records:
-                break
-            batch = await self._bus._read(tp, self._positions[tp], max_records - len(records))
-            if batch:
-                self._positions[tp] = batch[-1].offset + 1
-                records.extend(batch)
+        if not ready:
+            return []
+        # Start each poll at a different partition, and share the batch among the ready partitions, so a
+        # busy one cannot starve the rest.
+        self._next = (self._next + 1) % len(ready)
+        order = ready[self._next :] + ready[: self._next]
+        share = max(1, -(-max_records // len(order)))
+        records = await self._bus._read([(tp, self._positions[tp]) for tp in order], share)
+        records = records[:max_records]
+        for record in records:
+            self._positions[record.position] = record.offset + 1
         return records
 
     def _ready(self) -> list[TopicPartition]:

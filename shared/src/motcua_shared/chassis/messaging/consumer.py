@@ -44,7 +44,12 @@ class _Entry:
 
 
 class Handlers(Generic[U]):
-    """What a service does with the event types it subscribes to (one handler per type)."""
+    """What a service does with the event types it subscribes to (one handler per type).
+
+    Under load the runner applies a poll's events in one transaction with autoflush on: an ORM query of a
+    later handler sees the rows of an earlier one. A handler that reads those tables with a Core or
+    ``text()`` statement must ``await uow.session.flush()`` first.
+    """
 
     def __init__(self) -> None:
         self._by_type: dict[str, _Entry] = {}
@@ -233,6 +238,9 @@ class ConsumerRunner:
         started = time.perf_counter()
         try:
             async with self._uow_factory() as uow:
+                # A later event of the batch must see an earlier one's rows, as it would one by one: the
+                # session flushes before each query, and rows nobody queries go in one flush at commit.
+                uow.session.sync_session.autoflush = True
                 fresh = await uow.inbox.claim_many(self.group, [(e.id, e.type) for _, _, e in prepared])
                 handled = 0
                 for entry, event, envelope in prepared:
@@ -244,8 +252,6 @@ class ConsumerRunner:
                     tp = traceparent_var.set(envelope.traceparent)
                     try:
                         await entry.handler(uow, event, envelope)
-                        # The next event of the batch must see this one's rows, as it would one by one.
-                        await uow.session.flush()
                     finally:
                         request_id_var.reset(rid)
                         traceparent_var.reset(tp)

@@ -4,54 +4,45 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua_shared.chassis.messaging.models import InboxRecord
+from motcua_shared.chassis.messaging.models import INBOX as _TABLE
 
 
 class Inbox:
-    """Claims event ids inside the caller's transaction."""
+    """Claims event ids inside the caller's transaction, one statement per claim.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` both checks and records: an id already applied returns
+    no row. A concurrent claim of the same id waits on the primary key until the first transaction ends,
+    then returns nothing (or succeeds if the first rolled back), so exactly one applies it.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def claim(self, consumer: str, event_id: str, event_type: str) -> bool:
-        """False when ``consumer`` has applied ``event_id`` already; else records it and returns True.
-
-        A concurrent claim of the same id fails at commit on the primary key, so only one commits.
-        """
-        seen = await self._session.scalar(
-            select(InboxRecord.event_id).where(
-                InboxRecord.consumer == consumer, InboxRecord.event_id == event_id
-            )
-        )
-        if seen is not None:
-            return False
-        self._session.add(
-            InboxRecord(consumer=consumer, event_id=event_id, type=event_type, processed_at=datetime.now(UTC))
-        )
-        await self._session.flush()
-        return True
+        """False when ``consumer`` has applied ``event_id`` already; else records it and returns True."""
+        return bool(await self.claim_many(consumer, [(event_id, event_type)]))
 
     async def claim_many(self, consumer: str, events: list[tuple[str, str]]) -> set[str]:
         """Claim ``(event_id, type)`` pairs at once; returns the ids that were not applied before."""
-        ids = list(dict.fromkeys(event_id for event_id, _ in events))
-        if not ids:
-            return set()
-        seen = set(
-            await self._session.scalars(
-                select(InboxRecord.event_id).where(
-                    InboxRecord.consumer == consumer, InboxRecord.event_id.in_(ids)
-                )
-            )
-        )
-        now = datetime.now(UTC)
         types = dict(events)
-        fresh = [event_id for event_id in ids if event_id not in seen]
-        self._session.add_all(
-            InboxRecord(consumer=consumer, event_id=event_id, type=types[event_id], processed_at=now)
-            for event_id in fresh
+        if not types:
+            return set()
+        now = datetime.now(UTC)
+        bind = self._session.get_bind()
+        insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            insert(_TABLE)
+            .values(
+                [
+                    {"consumer": consumer, "event_id": event_id, "type": type_, "processed_at": now}
+                    for event_id, type_ in types.items()
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(_TABLE.c.event_id)
         )
-        await self._session.flush()
-        return set(fresh)
+        return set(await self._session.scalars(statement))

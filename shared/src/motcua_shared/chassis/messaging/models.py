@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from motcua_shared.chassis.db import BigId, UtcDateTime
@@ -66,3 +67,9 @@ class DeadLetter(MessagingBase):
     error: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer)
     failed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+OUTBOX = cast(Table, OutboxRecord.__table__)
+"""The outbox table, for Core statements (no ORM bookkeeping on the hot path)."""
+INBOX = cast(Table, InboxRecord.__table__)
+"""The inbox table, for Core statements."""

@@ -9,8 +9,9 @@ import time
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_shared.chassis import metrics
@@ -18,7 +19,7 @@ from motcua_shared.chassis.background import pause, stop_task
 from motcua_shared.chassis.bus.base import Bus, Message
 from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.db import Database
-from motcua_shared.chassis.messaging.models import OutboxRecord
+from motcua_shared.chassis.messaging.models import OUTBOX, OutboxRecord
 from motcua_shared.contracts.base import CloudEvent, Event
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,17 @@ CONTENT_TYPE = ("content-type", b"application/cloudevents+json; charset=utf-8")
 
 
 class Outbox:
-    """Adds events to the caller's transaction; they exist exactly when the change commits."""
+    """Adds events to the caller's transaction; they exist exactly when the change commits.
+
+    Rows are staged and inserted in one Core statement just before the commit (:meth:`flush`, called by
+    the unit of work): no ORM bookkeeping per event, and the row ids are drawn as late as possible, which
+    narrows the window in which a transaction committing later holds a smaller id.
+    """
 
     def __init__(self, session: AsyncSession, source: str) -> None:
         self._session = session
         self._source = source
+        self._staged: list[dict[str, Any]] = []
         self.added = 0
 
     def add(self, event: Event) -> CloudEvent:
@@ -39,18 +46,40 @@ class Outbox:
         envelope = CloudEvent.wrap(
             event, source=self._source, request_id=request_id_var.get(), traceparent=traceparent_var.get()
         )
-        self._session.add(
-            OutboxRecord(
-                event_id=envelope.id,
-                topic=event.TOPIC,
-                key=envelope.subject,
-                type=envelope.type,
-                payload=envelope.to_json(),
-                created_at=envelope.time,
-            )
+        self._staged.append(
+            {
+                "event_id": envelope.id,
+                "topic": event.TOPIC,
+                "key": envelope.subject,
+                "type": envelope.type,
+                "payload": envelope.to_json(),
+                "created_at": envelope.time,
+                "published_at": None,
+            }
         )
         self.added += 1
         return envelope
+
+    def detach(self, event_id: str) -> dict[str, Any]:
+        """Take a staged row back (its column values) for a caller that inserts it in its own statement.
+
+        It still counts as added, so the commit wakes the relay.
+        """
+        for index, row in enumerate(self._staged):
+            if row["event_id"] == event_id:
+                return self._staged.pop(index)
+        raise KeyError(event_id)
+
+    async def flush(self) -> None:
+        """Insert the staged rows into the session's transaction."""
+        if self._staged:
+            rows, self._staged = self._staged, []
+            await self._session.execute(insert(OUTBOX), rows)
+
+    def discard(self) -> None:
+        """Forget what was staged (the transaction is rolled back)."""
+        self._staged.clear()
+        self.added = 0
 
 
 class OutboxRelay:
@@ -133,10 +162,10 @@ class OutboxRelay:
             async with self._db.session() as session, session.begin():
                 if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
                     return 0
-                rows = await self._pending(session)
+                # Marked first, in this transaction: a failed publish rolls the marks back.
+                rows = await self._take_pending(session)
                 if rows:
                     await self._publish(rows)
-                    await self._mark(session, rows)
         else:
             # SQLite has one writer and one relay per file: read, publish, then mark in short transactions
             # so that use cases committing meanwhile never wait on the bus.
@@ -165,6 +194,22 @@ class OutboxRelay:
             .limit(self._batch_size)
         )
         return result.all()
+
+    async def _take_pending(self, session: AsyncSession) -> Sequence[Row[int, str, str, str]]:
+        table = OUTBOX
+        batch = (
+            select(table.c.id)
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.id)
+            .limit(self._batch_size)
+        )
+        result = await session.execute(
+            update(table)
+            .where(table.c.id.in_(batch))
+            .values(published_at=datetime.now(UTC))
+            .returning(table.c.id, table.c.topic, table.c.key, table.c.payload)
+        )
+        return sorted(result.all(), key=lambda row: row.id)
 
     async def _publish(self, rows: Sequence[Row[int, str, str, str]]) -> None:
         await self._bus.publish(

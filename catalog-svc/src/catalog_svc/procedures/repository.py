@@ -25,6 +25,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     String,
+    Text,
     bindparam,
     case,
     cast,
@@ -55,6 +56,29 @@ Match = Literal["all", "exact", "fuzzy", "none"]
 
 #: The vocabulary on PostgreSQL (created by migration 0003; SQLite has none).
 _TERMS = table("search_terms", column("term"))
+#: PostgreSQL's dense search table and its dictionary of facet codes (migration 0005; SQLite has neither).
+_KEYS = table(
+    "procedure_search_keys",
+    column("procedure_id", Integer),
+    column("code", String),
+    column("field_id", Integer),
+    column("agency_id", Integer),
+    column("competent_id", Integer),
+    column("levels_id", Integer),
+    column("online_mode", String),
+    column("name_len", Integer),
+    column("name_key", Text),
+    column("other_key", Text),
+)
+_CODES = table("search_codes", column("id", Integer), column("kind", String), column("code", String))
+_K = _KEYS.c
+#: The facet codes numbered in ``search_codes``: (kind, projection column).
+_CODED = (
+    ("field", "field_code"),
+    ("agency", "implementing_agency_code"),
+    ("agency", "competent_agency_code"),
+    ("levels", "levels"),
+)
 #: How many known words a misspelt word may stand for, and how alike they must be (trigram similarity).
 MAX_CORRECTIONS = 4
 MIN_SIMILARITY = 0.2
@@ -268,12 +292,44 @@ class ProcedureRepository:
             await self.session.execute(delete(ProcedureSearch).where(ProcedureSearch.procedure_id.in_(chunk)))
         await self.session.execute(insert(ProcedureSearch), list(rows))
         if self.dialect == "postgresql":
+            await self._index_keys(rows)
             terms = sorted({w for row in rows for w in row["search_text"].split() if _is_term(w)})
             for start in range(0, len(terms), 5000):
                 await self.session.execute(
                     pg_insert(_TERMS).on_conflict_do_nothing(),
                     [{"term": term} for term in terms[start : start + 5000]],
                 )
+
+    async def _index_keys(self, rows: Sequence[dict[str, Any]]) -> None:
+        """PostgreSQL: the dense search rows of ``rows``, their facet codes numbered in ``search_codes``."""
+        wanted = sorted({(kind, row[name]) for row in rows for kind, name in _CODED if row[name] is not None})
+        await self.session.execute(
+            pg_insert(_CODES).on_conflict_do_nothing(), [{"kind": kind, "code": code} for kind, code in wanted]
+        )
+        numbered = await self.session.execute(select(_CODES.c.kind, _CODES.c.code, _CODES.c.id))
+        ids: dict[tuple[str, str], int] = {(kind, code): id_ for kind, code, id_ in numbered.all()}
+        keys = []
+        for row in rows:
+            name_key, text_key = row["name_key"], " " + row["search_text"]
+            # The searchable text starts with the folded name (see service.projection); if it ever did not,
+            # the whole text is the rest, which still matches the same rows.
+            other_key = text_key[len(name_key) :] if text_key.startswith(name_key) else text_key
+            competent = row.get("competent_agency_code")
+            keys.append(
+                {
+                    "procedure_id": row["procedure_id"],
+                    "code": row["code"],
+                    "field_id": ids[("field", row["field_code"])],
+                    "agency_id": ids[("agency", row["implementing_agency_code"])],
+                    "competent_id": ids[("agency", competent)] if competent is not None else None,
+                    "levels_id": ids[("levels", row["levels"])],
+                    "online_mode": row.get("online_mode"),
+                    "name_len": len(name_key),
+                    "name_key": name_key,
+                    "other_key": other_key,
+                }
+            )
+        await self.session.execute(insert(_KEYS), keys)
 
     async def unindex(self, procedure_id: int) -> None:
         """Take a procedure out of the search (its words stay in the vocabulary: they do no harm)."""
@@ -297,7 +353,8 @@ class ProcedureRepository:
     ) -> SearchResult:
         base = self._filters(filters)
         if not tokens:
-            order = [_Key(self._text(_S.name_key)), _Key(self._text(_S.code))]
+            rows = _K if self.dialect == "postgresql" else _S
+            order = [_Key(self._text(rows.name_key)), _Key(self._text(rows.code))]
             return await self._run(base, order, offset, limit, "all")
         result = await self._run(
             [*base, self._match([[f"{t}*"] for t in tokens])], self._ranking(tokens), offset, limit, "exact"
@@ -316,7 +373,7 @@ class ProcedureRepository:
                 if result.total:
                     return result
         anyword = [w.rstrip("*") for alternatives in words for w in alternatives]
-        order = [_Key(self._count_in(_S.search_text, anyword), True), *self._ranking(tokens)]
+        order = [_Key(self._count_in(self._searchable(), anyword), True), *self._ranking(tokens)]
         result = await self._run(
             [*base, self._match([[w for a in words for w in a]])], order, offset, limit, "fuzzy"
         )
@@ -325,6 +382,8 @@ class ProcedureRepository:
         return SearchResult(hits=[], total=0, match="none", facets=result.facets)
 
     def _filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
+        if self.dialect == "postgresql":
+            return self._coded_filters(filters)
         conditions: list[ColumnElement[bool]] = []
         if filters.field:
             conditions.append(_S.field_code == filters.field)
@@ -340,7 +399,37 @@ class ProcedureRepository:
             conditions.append(_S.online_mode == filters.online)
         return conditions
 
-    def _match(self, words: Sequence[Sequence[str]]) -> ColumnElement[bool]:
+    def _coded_filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
+        """PostgreSQL: the filters on the numbered codes of ``procedure_search_keys`` (each code looked up once)."""
+        conditions: list[ColumnElement[bool]] = []
+        if filters.field:
+            conditions.append(_K.field_id == _code_id("field", filters.field))
+        if filters.agency:
+            conditions.append(
+                (_K.agency_id == _code_id("agency", filters.agency))
+                | (_K.competent_id == _code_id("agency", filters.agency))
+            )
+        if filters.level:
+            conditions.append(
+                _K.levels_id.in_(
+                    select(_CODES.c.id).where(
+                        _CODES.c.kind == "levels", func.strpos(_CODES.c.code, f" {filters.level} ") > 0
+                    )
+                )
+            )
+        if filters.online == "any":
+            conditions.append(_K.online_mode.is_not(None))
+        elif filters.online:
+            conditions.append(_K.online_mode == filters.online)
+        return conditions
+
+    def _searchable(self) -> ColumnElement[str]:
+        """The whole folded searchable text of a row."""
+        if self.dialect == "postgresql":
+            return _K.name_key.concat(_K.other_key)
+        return _S.search_text
+
+    def _match(self, words: Sequence[Sequence[str]], *, in_name: bool = False) -> ColumnElement[bool]:
         """Rows with, for every group of ``words``, one of them (``tok*`` is a prefix, ``tok`` a word)."""
         if self.dialect == "postgresql":
             # Every prefix of every word is a lexeme of catalog_prefixes() (migration 0004).
@@ -349,7 +438,8 @@ class ProcedureRepository:
             # parameter of a prepared statement it soon gets a generic plan, which cannot estimate how many
             # rows match and may pick a sequential scan that computes every row's prefixes.
             words_literal = bindparam("tsquery", query, type_=String(), literal_execute=True)
-            return func.catalog_prefixes(_S.search_text).bool_op("@@")(cast(words_literal, TSQUERY))
+            indexed = _K.name_key if in_name else self._searchable()
+            return func.catalog_prefixes(indexed).bool_op("@@")(cast(words_literal, TSQUERY))
         fts = " AND ".join(
             "(" + " OR ".join(f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in group) + ")"
             for group in words
@@ -363,11 +453,15 @@ class ProcedureRepository:
     def _ranking(self, tokens: Sequence[str]) -> list[_Key]:
         # Most query words starting a word of the name first, then the shortest such name (the most
         # specific), then the query as a phrase: plain SQL, so SQLite and PostgreSQL rank identically.
+        if self.dialect == "postgresql":
+            name_key, name_len, code = _K.name_key, _K.name_len, _K.code
+        else:
+            name_key, name_len, code = _S.name_key, func.length(_S.name_key), _S.code
         return [
-            _Key(self._count_in(_S.name_key, [f" {token}" for token in tokens]), True),
-            _Key(func.length(_S.name_key)),
-            _Key(self._count_in(_S.name_key, [" " + " ".join(tokens)]), True),
-            _Key(self._text(_S.code)),
+            _Key(self._count_in(name_key, [f" {token}" for token in tokens]), True),
+            _Key(name_len),
+            _Key(self._count_in(name_key, [" " + " ".join(tokens)]), True),
+            _Key(self._text(code)),
         ]
 
     def _contains(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
@@ -420,12 +514,14 @@ class ProcedureRepository:
     ) -> SearchResult:
         """Match once, then derive the facet counts and the ranked page from the matched rows."""
         keys = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
-        matched = (
-            select(_S.procedure_id, _S.field_code, _S.implementing_agency_code, _S.levels, *keys)
-            .where(*conditions)
-            .cte("matched")
-            .prefix_with("MATERIALIZED")
+        postgres = self.dialect == "postgresql"
+        facets = (
+            (_K.procedure_id, _K.field_id, _K.agency_id, _K.levels_id)
+            if postgres
+            else (_S.procedure_id, _S.field_code, _S.implementing_agency_code, _S.levels)
         )
+        matched = select(*facets, *keys).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
+        facet_columns = [matched.c[column.name] for column in facets[1:]]
         ranked = [matched.c[f"k{i}"] for i in range(len(order))]
         page = (
             select(matched.c.procedure_id, *ranked)
@@ -450,14 +546,28 @@ class ProcedureRepository:
             _S.version,
             *(page.c[f"k{i}"] for i in range(len(order))),
         ).join_from(page, ProcedureSearch.__table__, page.c.procedure_id == _S.procedure_id)
-        counts = select(
-            literal_column("0", Integer),
-            matched.c.field_code,
-            matched.c.implementing_agency_code,
-            matched.c.levels,
-            func.count(),
-            *([null()] * (8 + len(order))),
-        ).group_by(matched.c.field_code, matched.c.implementing_agency_code, matched.c.levels)
+        if postgres:
+            # Counted by number; only the groups (a hundred or so) are turned back into codes.
+            counted = (
+                select(*facet_columns, func.count().label("n")).group_by(*facet_columns).subquery("counted")
+            )
+            field, agency, levels = (_CODES.alias(name) for name in ("field", "agency", "levels"))
+            counts = select(
+                literal_column("0", Integer),
+                field.c.code,
+                agency.c.code,
+                levels.c.code,
+                counted.c.n,
+                *([null()] * (8 + len(order))),
+            ).select_from(
+                counted.join(field, field.c.id == counted.c.field_id)
+                .join(agency, agency.c.id == counted.c.agency_id)
+                .join(levels, levels.c.id == counted.c.levels_id)
+            )
+        else:
+            counts = select(
+                literal_column("0", Integer), *facet_columns, func.count(), *([null()] * (8 + len(order)))
+            ).group_by(*facet_columns)
         rows = (await self.session.execute(union_all(hits, counts))).all()
 
         by_field: dict[str, int] = {}
@@ -503,6 +613,11 @@ class ProcedureRepository:
 
 def _sorted(counts: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _code_id(kind: str, code: str) -> ColumnElement[int]:
+    """The number of a facet code in ``search_codes`` (PostgreSQL), evaluated once per search."""
+    return select(_CODES.c.id).where(_CODES.c.kind == kind, _CODES.c.code == code).scalar_subquery()
 
 
 def _is_term(word: str) -> bool:

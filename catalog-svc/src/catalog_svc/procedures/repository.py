@@ -82,6 +82,10 @@ _CODED = (
 #: How many known words a misspelt word may stand for, and how alike they must be (trigram similarity).
 MAX_CORRECTIONS = 4
 MIN_SIMILARITY = 0.2
+#: From how many query words PostgreSQL looks for the page among the rows with every word in their name
+#: first (:meth:`ProcedureRepository._named_page`): ranking every matched row costs a ``strpos`` per word
+#: and row, which outweighs a second index scan from three words on (measured at 100,000 procedures).
+NAMED_TIER_MIN_WORDS = 3
 _S = ProcedureSearch.__table__.c
 
 
@@ -304,7 +308,8 @@ class ProcedureRepository:
         """PostgreSQL: the dense search rows of ``rows``, their facet codes numbered in ``search_codes``."""
         wanted = sorted({(kind, row[name]) for row in rows for kind, name in _CODED if row[name] is not None})
         await self.session.execute(
-            pg_insert(_CODES).on_conflict_do_nothing(), [{"kind": kind, "code": code} for kind, code in wanted]
+            pg_insert(_CODES).on_conflict_do_nothing(),
+            [{"kind": kind, "code": code} for kind, code in wanted],
         )
         numbered = await self.session.execute(select(_CODES.c.kind, _CODES.c.code, _CODES.c.id))
         ids: dict[tuple[str, str], int] = {(kind, code): id_ for kind, code, id_ in numbered.all()}
@@ -357,7 +362,12 @@ class ProcedureRepository:
             order = [_Key(self._text(rows.name_key)), _Key(self._text(rows.code))]
             return await self._run(base, order, offset, limit, "all")
         result = await self._run(
-            [*base, self._match([[f"{t}*"] for t in tokens])], self._ranking(tokens), offset, limit, "exact"
+            [*base, self._match([[f"{t}*"] for t in tokens])],
+            self._ranking(tokens),
+            offset,
+            limit,
+            "exact",
+            named=(base, tokens),
         )
         if result.total:
             return result
@@ -368,7 +378,12 @@ class ProcedureRepository:
                 # The best guess of each word ranks; any of the guesses matches.
                 guessed = [alternatives[-1].rstrip("*") for alternatives in words]
                 result = await self._run(
-                    [*base, self._match(words)], self._ranking(guessed), offset, limit, "fuzzy"
+                    [*base, self._match(words)],
+                    self._ranking(guessed),
+                    offset,
+                    limit,
+                    "fuzzy",
+                    named=(base, guessed),
                 )
                 if result.total:
                     return result
@@ -400,7 +415,7 @@ class ProcedureRepository:
         return conditions
 
     def _coded_filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
-        """PostgreSQL: the filters on the numbered codes of ``procedure_search_keys`` (each code looked up once)."""
+        """PostgreSQL: the filters on the numbered codes of ``procedure_search_keys``, each looked up once."""
         conditions: list[ColumnElement[bool]] = []
         if filters.field:
             conditions.append(_K.field_id == _code_id("field", filters.field))
@@ -450,18 +465,21 @@ class ProcedureRepository:
             .where(text("procedure_search_fts MATCH :fts").bindparams(fts=fts))
         )
 
-    def _ranking(self, tokens: Sequence[str]) -> list[_Key]:
+    def _ranking(self, tokens: Sequence[str], rows: Any = None) -> list[_Key]:
+        """The ranking keys over ``rows`` (with ``name_key``, ``code`` and, on PostgreSQL, ``name_len``)."""
         # Most query words starting a word of the name first, then the shortest such name (the most
         # specific), then the query as a phrase: plain SQL, so SQLite and PostgreSQL rank identically.
         if self.dialect == "postgresql":
-            name_key, name_len, code = _K.name_key, _K.name_len, _K.code
+            rows = _K if rows is None else rows
+            name_len = rows.name_len
         else:
-            name_key, name_len, code = _S.name_key, func.length(_S.name_key), _S.code
+            rows = _S if rows is None else rows
+            name_len = func.length(rows.name_key)
         return [
-            _Key(self._count_in(name_key, [f" {token}" for token in tokens]), True),
+            _Key(self._count_in(rows.name_key, [f" {token}" for token in tokens]), True),
             _Key(name_len),
-            _Key(self._count_in(name_key, [" " + " ".join(tokens)]), True),
-            _Key(self._text(code)),
+            _Key(self._count_in(rows.name_key, [" " + " ".join(tokens)]), True),
+            _Key(self._text(rows.code)),
         ]
 
     def _contains(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
@@ -504,6 +522,51 @@ class ProcedureRepository:
             words.append(alternatives)
         return words
 
+    def _named_page(
+        self,
+        conditions: Sequence[ColumnElement[bool]],
+        order: Sequence[_Key],
+        offset: int,
+        limit: int,
+        filters: Sequence[ColumnElement[bool]],
+        tokens: Sequence[str],
+    ) -> Any:
+        """PostgreSQL: the page of the ranking ``order`` (= ``_ranking(tokens)``), mostly without ranking.
+
+        The best rows have every word in their name, and the name index finds exactly those. When at least
+        ``offset + limit`` of them pass the filters, the page is among them, ordered by the remaining keys:
+        only those within the page's name lengths (ties included) are ranked. Otherwise every matched row is
+        ranked, as on SQLite. Both give the same page; only the first costs less than the match itself.
+        """
+        window = offset + limit
+        named = (
+            select(_K.procedure_id, _K.name_len, _K.name_key, _K.code)
+            .where(*filters, self._match([[token] for token in tokens], in_name=True))
+            .order_by(_K.name_len)
+            .fetch(window, with_ties=True)
+            .cte("named")
+        )
+        enough = select(func.count() >= window).select_from(named).scalar_subquery()
+        best = [
+            _Key(literal_column(str(len(tokens)), Integer), True),
+            *self._ranking(tokens, named.c)[1:],
+        ]
+        among_named = [key.expr.label(f"k{i}") for i, key in enumerate(best)]
+        among_all = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
+        page = union_all(
+            select(named.c.procedure_id, *among_named)
+            .where(enough)
+            .order_by(*_ordered(among_named, best))
+            .limit(limit)
+            .offset(offset),
+            select(_K.procedure_id, *among_all)
+            .where(~enough, *conditions)
+            .order_by(*_ordered(among_all, order))
+            .limit(limit)
+            .offset(offset),
+        )
+        return page.cte("page")
+
     async def _run(
         self,
         conditions: Sequence[ColumnElement[bool]],
@@ -511,25 +574,35 @@ class ProcedureRepository:
         offset: int,
         limit: int,
         match: Match,
+        *,
+        named: tuple[Sequence[ColumnElement[bool]], Sequence[str]] | None = None,
     ) -> SearchResult:
-        """Match once, then derive the facet counts and the ranked page from the matched rows."""
-        keys = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
+        """Match once, then derive the facet counts and the ranked page from the matched rows.
+
+        ``named`` (the filters and the query words, when ``order`` is their :meth:`_ranking`) lets
+        PostgreSQL rank without computing the keys of every matched row; see :meth:`_named_page`.
+        """
         postgres = self.dialect == "postgresql"
-        facets = (
+        grouped = (
             (_K.procedure_id, _K.field_id, _K.agency_id, _K.levels_id)
             if postgres
             else (_S.procedure_id, _S.field_code, _S.implementing_agency_code, _S.levels)
         )
-        matched = select(*facets, *keys).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
-        facet_columns = [matched.c[column.name] for column in facets[1:]]
-        ranked = [matched.c[f"k{i}"] for i in range(len(order))]
-        page = (
-            select(matched.c.procedure_id, *ranked)
-            .order_by(*(k.desc() if key.descending else k for k, key in zip(ranked, order, strict=True)))
-            .limit(limit)
-            .offset(offset)
-            .cte("page")
-        )
+        if postgres and named is not None and len(named[1]) >= NAMED_TIER_MIN_WORDS:
+            matched = select(*grouped).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
+            page = self._named_page(conditions, order, offset, limit, *named)
+        else:
+            keys = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
+            matched = select(*grouped, *keys).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
+            ranked = [matched.c[f"k{i}"] for i in range(len(order))]
+            page = (
+                select(matched.c.procedure_id, *ranked)
+                .order_by(*_ordered(ranked, order))
+                .limit(limit)
+                .offset(offset)
+                .cte("page")
+            )
+        facet_columns = [matched.c[column.name] for column in grouped[1:]]
         hits = select(
             literal_column("1", Integer).label("part"),
             _S.field_code,
@@ -609,6 +682,11 @@ class ProcedureRepository:
         return SearchResult(
             hits=[hit for _, hit in found], total=sum(by_field.values()), match=match, facets=facets
         )
+
+
+def _ordered(keys: Sequence[ColumnElement[Any]], order: Sequence[_Key]) -> list[ColumnElement[Any]]:
+    """``keys`` as ORDER BY terms, each in its direction in ``order``."""
+    return [key.desc() if spec.descending else key for key, spec in zip(keys, order, strict=True)]
 
 
 def _sorted(counts: dict[str, int]) -> list[tuple[str, int]]:

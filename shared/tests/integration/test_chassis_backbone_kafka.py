@@ -98,3 +98,23 @@ async def test_broker_down_while_1000_events_commit_then_back(
     finally:
         await toy.close()
         await bus.stop()
+
+
+async def test_a_relay_locked_out_by_another_replica_relays_its_rows_once_the_lock_is_free(toy: Toy) -> None:
+    """Two replicas share one outbox: the one that commits while the other holds the lock must not leave
+    its rows to the next poll (an hour here), and nothing is published twice."""
+    relay = toy.start_relay(poll_interval=3600)
+    toy.start_consumer()
+    await toy.emit("warm-up", 0)
+    await toy.wait_for_ledger(1, timeout=90)
+
+    lock = select(func.pg_advisory_xact_lock(relay._lock_key))
+    async with toy.producer_db.session() as other_replica, other_replica.begin():
+        await other_replica.execute(lock)
+        await toy.emit("locked", 1)  # commits and wakes the relay, which finds the lock taken
+        await toy.wait_for(lambda: relay._locked_out, timeout=30, what="the relay to meet the lock")
+        assert await toy.ledger_count() == 1
+    # The other replica's transaction ended without publishing: ours must, without a new commit or poll.
+    await toy.wait_for_ledger(2, timeout=60)
+    rows = await toy.ledger()
+    assert sorted(r.seq for r in rows) == [0, 1]

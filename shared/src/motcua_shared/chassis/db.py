@@ -25,13 +25,19 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_postgres = self.url.get_backend_name() == "postgresql"
         kwargs: dict[str, Any] = {"echo": settings.echo}
+        read_kwargs: dict[str, Any] | None = None
         if self.is_sqlite:
             database = self.url.database or ""
+            kwargs["connect_args"] = {"timeout": 30}
             if database in ("", ":memory:"):
                 kwargs["poolclass"] = StaticPool
             else:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}
+                # SQLite has one writer. Writers queue here for the one writing connection instead of in
+                # SQLite's busy handler, which polls with sleeps of up to 100 ms; readers (WAL) get their
+                # own pool and never wait for a writer.
+                read_kwargs = {**kwargs, "pool_size": settings.pool_size, "max_overflow": 0}
+                kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
         else:
             kwargs.update(
                 pool_size=settings.pool_size,
@@ -49,6 +55,12 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Reads need no writer lock on SQLite (see _sqlite_begin); elsewhere the option is ignored.
         self._read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
+        self._readers_engine: AsyncEngine | None = None
+        if read_kwargs is not None:
+            readers = self._readers_engine = create_async_engine(self.url, **read_kwargs)
+            event.listen(readers.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(readers.sync_engine, "begin", _sqlite_begin)
+            self._read_engine = readers.execution_options(sqlite_begin="DEFERRED")
         self._readers = async_sessionmaker(self._read_engine, expire_on_commit=False, autoflush=False)
 
     def session(self) -> AsyncSession:
@@ -71,6 +83,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._readers_engine is not None:
+            await self._readers_engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

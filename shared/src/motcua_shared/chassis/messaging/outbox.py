@@ -90,6 +90,9 @@ class OutboxRelay:
     at a time, so replicas never reorder an aggregate's events.
     """
 
+    LOCKED_RETRY = 0.01
+    """Seconds before trying again when another replica's relay holds the lock and rows are waiting."""
+
     def __init__(
         self,
         db: Database,
@@ -111,6 +114,7 @@ class OutboxRelay:
         self._observed_at = 0.0
         self._task: asyncio.Task[None] | None = None
         self._lock_key = zlib.crc32(f"motcua-outbox-{service}".encode())
+        self._locked_out = False
         self.published = 0
 
     def wake(self) -> None:
@@ -134,6 +138,7 @@ class OutboxRelay:
         failures = 0
         last_purge = datetime.now(UTC)
         while not self._stopping.is_set():
+            woken = self._wake.is_set()
             self._wake.clear()
             try:
                 sent = await self.relay_once()
@@ -149,6 +154,12 @@ class OutboxRelay:
                 continue
             if sent >= self._batch_size:
                 continue
+            if self._locked_out and woken:
+                # Another replica holds the lock and may have read its batch before our commit: try
+                # again shortly rather than leave our rows to its next wake-up or the poll.
+                self._wake.set()
+                await pause(self._stopping, self.LOCKED_RETRY)
+                continue
             if datetime.now(UTC) - last_purge > timedelta(minutes=10):
                 last_purge = datetime.now(UTC)
                 with contextlib.suppress(Exception):
@@ -161,7 +172,9 @@ class OutboxRelay:
         if self._db.is_postgres:
             async with self._db.session() as session, session.begin():
                 if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
+                    self._locked_out = True
                     return 0
+                self._locked_out = False
                 # Marked first, in this transaction: a failed publish rolls the marks back.
                 rows = await self._take_pending(session)
                 if rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog_svc.db import Base, Json
@@ -37,6 +37,8 @@ class Agency(Base):
     level_code: Mapped[str] = mapped_column(ForeignKey("admin_levels.code"), index=True)
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"), index=True, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    receives_dossiers: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False for an umbrella whose children receive the dossiers (e.g. `Ủy ban nhân dân cấp xã`)."""
     dissolved_on: Mapped[date | None] = mapped_column(Date, default=None)
     former_names: Mapped[list[str]] = mapped_column(Json, default=list)
     note: Mapped[str | None] = mapped_column(Text, default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,25 @@ class Directory:
         """Whether ``code`` is a level organised on ``on``."""
         level = self.levels.get(code)
         return level is not None and level.is_active(on)
+
+    def receiving_offices(self, code: str) -> tuple[Agency, ...]:
+        """Where a dossier of a procedure implemented by ``code`` is filed, when not at ``code`` itself.
+
+        Empty when ``code`` receives dossiers; for an umbrella (``receives_dossiers`` false, e.g. the
+        communes' People's Committees as one), its children in operation that receive them, by code.
+        """
+        agency = self.agencies.get(code)
+        if agency is None or agency.receives_dossiers:
+            return ()
+        return self._receiving_children.get(code, ())
+
+    @functools.cached_property
+    def _receiving_children(self) -> dict[str, tuple[Agency, ...]]:
+        children: dict[str, list[Agency]] = {}
+        for agency in sorted(self.agencies.values(), key=lambda a: a.code):
+            if agency.parent_code is not None and agency.active and agency.receives_dossiers:
+                children.setdefault(agency.parent_code, []).append(agency)
+        return {parent: tuple(found) for parent, found in children.items()}
 
 
 #: Seconds a process reuses the directory it read. It changes only when the structure is (re)loaded, which

@@ -29,6 +29,10 @@ class AgencyIn(BaseModel):
     level: str = Field(min_length=1, max_length=32)
     parent: str | None = None
     active: bool = True
+    receives_dossiers: bool = Field(
+        default=True,
+        description="False for an umbrella grouping the agencies that receive (`Ủy ban nhân dân cấp xã`).",
+    )
     dissolved_on: date | None = None
     former_names: list[str] = Field(default_factory=list)
     note: str | None = None
@@ -66,6 +70,12 @@ class AgencyOut(BaseModel):
     level_name: str
     parent_code: str | None = None
     active: bool
+    receives_dossiers: bool = Field(
+        description=(
+            "False for an umbrella whose children receive the dossiers: procedures it implements are filed "
+            "at one of them (see `receiving_agencies` of a procedure)."
+        )
+    )
     dissolved_on: date | None = None
     former_names: list[str] = Field(default_factory=list)
     note: str | None = None

@@ -69,12 +69,13 @@ class Procedure(Base):
         self.draft_hash = draft_hash
         self.updated_at = now
 
-    def publish(self, projection: dict[str, Any], now: datetime) -> int:
+    def publish(self, projection: dict[str, Any], now: datetime, *, receivers_changed: bool = False) -> int:
         """Make the working copy the next published version; returns that version.
 
-        Republishing unchanged content is refused, except to bring back a withdrawn procedure.
+        Republishing unchanged content is refused, except to bring back a withdrawn procedure or when the
+        agency tree has changed the agencies that receive its dossiers (``receivers_changed``).
         """
-        if self.status == Status.PUBLISHED and not self.has_unpublished_changes:
+        if self.status == Status.PUBLISHED and not self.has_unpublished_changes and not receivers_changed:
             raise NothingToPublish(self.code, self.version)
         for column, value in projection.items():
             setattr(self, column, value)

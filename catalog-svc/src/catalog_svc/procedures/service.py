@@ -226,8 +226,20 @@ async def publish(uow: CatalogUnitOfWork, code: str, *, now: datetime | None = N
         directory = await uow.directory.load()
         data = ProcedureIn.model_validate(procedure.draft)
         _raise_if_invalid(check_references(data, directory, now.date()))
+        current = await uow.procedures.version(procedure.id, procedure.version) if procedure.version else None
+        # The same content is published anew when the agency tree gave it other receiving agencies.
+        receivers_changed = current is not None and current.snapshot.get("receiving_agencies", []) != [
+            agency.model_dump(mode="json")
+            for agency in receiving_agencies(data.implementing_agency_code, directory)
+        ]
         batch = _PublishBatch(now)
-        batch.publish(procedure, data, directory, replace_levels=procedure.version > 0)
+        batch.publish(
+            procedure,
+            data,
+            directory,
+            replace_levels=procedure.version > 0,
+            receivers_changed=receivers_changed,
+        )
         await batch.write(uow)
         stored = batch.versions[-1]
         await uow.commit()
@@ -416,12 +428,18 @@ class _PublishBatch:
     searchable: list[dict[str, Any]] = field(default_factory=list)
 
     def publish(
-        self, procedure: Procedure, data: ProcedureIn, directory: Directory, *, replace_levels: bool
+        self,
+        procedure: Procedure,
+        data: ProcedureIn,
+        directory: Directory,
+        *,
+        replace_levels: bool,
+        receivers_changed: bool = False,
     ) -> None:
         if replace_levels:
             self.replaced.append(procedure.id)
         projected = projection(data, directory)
-        version = procedure.publish(projected, self.now)
+        version = procedure.publish(projected, self.now, receivers_changed=receivers_changed)
         self.searchable.append(
             {
                 **{column: projected[column] for column in _SEARCH_COLUMNS},
@@ -537,7 +555,30 @@ def check_references(data: ProcedureIn, directory: Directory, today: date) -> li
             errors.append(_error(where, f"Cơ quan '{code}' không tồn tại.", "unknown_agency"))
         elif not agency.active:
             errors.append(_error(where, f"Cơ quan '{agency.name}' không còn hoạt động.", "inactive_agency"))
+    implementing = directory.agencies.get(data.implementing_agency_code)
+    if (
+        implementing is not None
+        and implementing.active
+        and not implementing.receives_dossiers
+        and not directory.receiving_offices(implementing.code)
+    ):
+        errors.append(
+            _error(
+                "implementing_agency_code",
+                f"'{implementing.name}' không trực tiếp tiếp nhận hồ sơ và không có cơ quan trực thuộc "
+                "nào đang tiếp nhận.",
+                "no_receiving_agency",
+            )
+        )
     return errors
+
+
+def receiving_agencies(implementing_agency_code: str, directory: Directory) -> tuple[AgencyRef, ...]:
+    """The agencies a dossier may be filed at when the implementing agency is an umbrella; else empty."""
+    return tuple(
+        AgencyRef(code=agency.code, name=agency.name)
+        for agency in directory.receiving_offices(implementing_agency_code)
+    )
 
 
 def _agency_ref(code: str, directory: Directory) -> AgencyRef:
@@ -559,6 +600,7 @@ def build_snapshot(data: ProcedureIn, version: int, directory: Directory) -> Pro
         competent_agency=_agency_ref(data.competent_agency_code, directory)
         if data.competent_agency_code
         else None,
+        receiving_agencies=receiving_agencies(data.implementing_agency_code, directory),
         online_level=data.online_level,
         online_mode=data.online_mode,
         applicant_kinds=tuple(data.applicant_kinds),

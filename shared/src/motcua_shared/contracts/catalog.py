@@ -146,6 +146,16 @@ class ProcedureSnapshot(Part):
     competent_agency: AgencyRef | None = Field(
         default=None, description="The agency that decides (cơ quan có thẩm quyền), when different."
     )
+    receiving_agencies: tuple[AgencyRef, ...] = Field(
+        default=(),
+        description=(
+            "When the implementing agency is a group of agencies that each receive dossiers (e.g. "
+            "`Ủy ban nhân dân cấp xã`: the citizen files at the commune or ward where they live), the "
+            "agencies of that group a dossier may be filed at; the filer chooses one, which receives the "
+            "dossier and does the steps of the implementing agency. Empty: the implementing agency itself "
+            "receives. Computed from the agency tree when the version is published."
+        ),
+    )
     online_level: int = Field(ge=1, le=4, description="Online service level 1–4 (dịch vụ công mức độ).")
     online_mode: OnlineMode | None = Field(
         default=None, description="Full or partial online per Decree 42/2022; null when not online."

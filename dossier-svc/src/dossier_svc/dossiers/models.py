@@ -36,6 +36,7 @@ from dossier_svc.dossiers.workflow import (
 from dossier_svc.procedures.service import Terms
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.contracts import dossier as ev
+from motcua_shared.contracts.catalog import AgencyRef
 from motcua_shared.contracts.common import Actor, Channel, Contact, FeeItem, FeeTiming
 
 DRAFT_PREFIX = "draft-"
@@ -291,6 +292,14 @@ class Dossier(Base):
         if fee_exemptions is not None:
             self.fee_exemptions = sorted(set(fee_exemptions))
 
+    def file_at(self, agency: AgencyRef) -> None:
+        """Make ``agency`` the one that receives the dossier (until it is received, it also holds it)."""
+        if self.state is not State.DRAFT:
+            raise IllegalAction("Chỉ đổi được nơi nộp của hồ sơ nháp.")
+        self.agency_code = agency.code
+        self.agency_name = agency.name
+        self.holder_agency_code = agency.code
+
     def file_under(self, terms: Terms) -> None:
         """Fix the procedure version, fees, days, documents and steps the dossier will run under."""
         procedure = terms.procedure
@@ -298,9 +307,7 @@ class Dossier(Base):
         self.procedure_name = procedure.name
         self.case_code = terms.case.code
         self.case_name = terms.case.name
-        self.agency_code = procedure.implementing_agency.code
-        self.agency_name = procedure.implementing_agency.name
-        self.holder_agency_code = self.agency_code
+        self.file_at(terms.receiving)
         self.fee_items = [item.model_dump(mode="json") for item in terms.fee_items]
         self.fee_total = terms.fee_total
         self.fee_timing = procedure.fee_timing.value

@@ -88,6 +88,14 @@ def _small_form(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+_AGENCY_CODE = (
+    "Where the dossier is filed: one of the procedure's `receiving_agencies` (the catalogue lists them), "
+    "required when it has any — e.g. `hue.xa.phu-xuan`, the ward where the applicant lives, for a procedure "
+    "of the communes' People's Committees. Leave it out otherwise (the implementing agency receives). The "
+    "chosen agency receives the dossier, numbers it and does the implementing agency's steps."
+)
+
+
 class SubmissionIn(BaseModel):
     """A dossier filed in one request (JSON, or the `dossier` part of a multipart request with its files)."""
 
@@ -95,6 +103,10 @@ class SubmissionIn(BaseModel):
 
     procedure_code: Code
     case_code: Code | None = Field(default=None, description="Required when the procedure has several cases.")
+    agency_code: Code | None = Field(
+        default=None,
+        description=_AGENCY_CODE,
+    )
     channel: Channel | None = Field(
         default=None, description="`online` for citizens (the default); `counter` or `postal` for officers."
     )
@@ -119,6 +131,7 @@ class DraftIn(BaseModel):
 
     procedure_code: Code
     case_code: Code | None = None
+    agency_code: Code | None = Field(default=None, description=_AGENCY_CODE + " May be chosen later.")
     applicant: DraftApplicantIn | None = None
     form_data: dict[str, Any] = Field(default_factory=dict)
     fee_exemptions: list[Name] = Field(default_factory=list, max_length=20)
@@ -132,6 +145,9 @@ class DraftPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     case_code: Code | None = None
+    agency_code: Code | None = Field(
+        default=None, description="Where the dossier will be filed (see drafts)."
+    )
     applicant: DraftApplicantIn | None = None
     form_data: dict[str, Any] | None = None
     fee_exemptions: list[Name] | None = Field(default=None, max_length=20)

@@ -56,6 +56,7 @@ from dossier_svc.dossiers.schemas import (
 from dossier_svc.dossiers.workflow import SYSTEM_ACTIONS, Action, ActionInput, Party, State, actions_for
 from dossier_svc.ports import Ports
 from dossier_svc.procedures import service as procedures
+from dossier_svc.procedures.models import Procedure
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import Forbidden, Unprocessable
@@ -266,18 +267,19 @@ async def submit(
                 procedure,
                 case_code=body.case_code,
                 channel=channel,
+                agency_code=body.agency_code,
                 exemptions=frozenset(body.fee_exemptions),
             )
-            if who.role is Role.OFFICER and who.agency_code != terms.procedure.implementing_agency.code:
-                raise ActionForbidden("Thủ tục không do cơ quan của bạn tiếp nhận.")
+            if who.role is Role.OFFICER and who.agency_code != terms.receiving.code:
+                raise ActionForbidden("Hồ sơ không nộp tại cơ quan của bạn.")
             owner = who.subject if who.role is Role.CITIZEN else body.applicant_account_id
             dossier = Dossier.draft(
                 owner=owner,
                 created_by=who.subject,
                 procedure_code=terms.procedure.code,
                 procedure_name=terms.procedure.name,
-                agency_code=terms.procedure.implementing_agency.code,
-                agency_name=terms.procedure.implementing_agency.name,
+                agency_code=terms.receiving.code,
+                agency_name=terms.receiving.name,
                 channel=channel,
                 now=now,
             )
@@ -360,14 +362,21 @@ async def create_draft(uow: DossierUow, ports: Ports, who: Principal, body: Draf
                 errors=[{"field": "procedure_code", "message": "unknown or withdrawn"}],
             )
         snapshot = procedure.to_snapshot()
+        # Until one is chosen, a draft names the implementing agency (an umbrella, maybe): nobody but its
+        # owner sees a draft, and its submission asks for the choice.
+        agency = (
+            procedures.receiving_agency(snapshot, body.agency_code)
+            if body.agency_code is not None
+            else snapshot.implementing_agency
+        )
         now = utcnow()
         dossier = Dossier.draft(
             owner=who.subject,
             created_by=who.subject,
             procedure_code=procedure.code,
             procedure_name=procedure.name,
-            agency_code=snapshot.implementing_agency.code,
-            agency_name=snapshot.implementing_agency.name,
+            agency_code=agency.code,
+            agency_name=agency.name,
             channel=Channel.ONLINE,
             now=now,
         )
@@ -397,6 +406,14 @@ async def update_draft(
     """Change a draft."""
     async with uow:
         dossier = await _own_draft(uow, who, code)
+        if body.agency_code is not None:
+            procedure = await uow.procedures.get(dossier.procedure_code)
+            if procedure is None:
+                raise InvalidDossier(
+                    "Thủ tục không tồn tại.",
+                    errors=[{"field": "agency_code", "message": "unknown procedure"}],
+                )
+            dossier.file_at(procedures.receiving_agency(procedure.to_snapshot(), body.agency_code))
         applicant = None
         if body.applicant is not None:
             applicant = {**dossier.applicant, **body.applicant.model_dump(exclude_none=True)}
@@ -488,10 +505,21 @@ async def _prepare_draft(uow: DossierUow, ports: Ports, dossier: Dossier) -> Non
         procedure,
         case_code=dossier.case_code,
         channel=Channel(dossier.channel),
+        agency_code=_chosen_agency(procedure, dossier),
         exemptions=frozenset(dossier.fee_exemptions),
     )
     dossier.file_under(terms)
     dossier.check_complete(await uow.documents.codes(dossier.id))
+
+
+def _chosen_agency(procedure: Procedure | None, draft: Dossier) -> str | None:
+    """The agency a draft was filed at, if its owner chose one the procedure still receives at; None
+    otherwise (a draft names the implementing agency until a choice is made, and the procedure may have
+    been published anew since: its submission follows the current version)."""
+    if procedure is None:
+        return None
+    receivers = procedure.to_snapshot().receiving_agencies
+    return draft.agency_code if any(agency.code == draft.agency_code for agency in receivers) else None
 
 
 async def rate(uow: DossierUow, ports: Ports, who: Principal, code: str, body: RatingIn) -> RatingOut:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dossier_svc.procedures.errors import ProcedureNotOpen
+from dossier_svc.procedures.errors import ProcedureNotOpen, ReceivingAgencyInvalid
 from dossier_svc.procedures.models import Procedure
 from motcua_shared.contracts.catalog import (
     AgencyRef,
@@ -35,6 +35,8 @@ class Terms:
     """The resolved terms of one filing."""
 
     procedure: ProcedureSnapshot
+    receiving: AgencyRef
+    """The agency the dossier is filed at: the implementing agency, or the one chosen among its members."""
     case: ProcedureCase
     channel: ChannelTerms
     fee_items: tuple[FeeItem, ...]
@@ -56,10 +58,11 @@ def resolve(
     *,
     case_code: str | None,
     channel: Channel,
+    agency_code: str | None = None,
     exemptions: frozenset[str] = frozenset(),
     for_filing: bool = True,
 ) -> Terms:
-    """The terms of filing under ``procedure``; 422 when it cannot be filed that way."""
+    """The terms of filing under ``procedure`` at ``agency_code``; 422 when it cannot be filed that way."""
     if procedure is None:
         raise ProcedureNotOpen(
             "Thủ tục không tồn tại.", errors=_field_error("procedure_code", "unknown procedure")
@@ -70,6 +73,7 @@ def resolve(
             errors=_field_error("procedure_code", "withdrawn"),
         )
     snapshot = procedure.to_snapshot()
+    receiving = receiving_agency(snapshot, agency_code)
     case = _case(snapshot, case_code)
     terms = next((t for t in case.channels if t.channel == channel), None)
     if terms is None:
@@ -94,7 +98,36 @@ def resolve(
         for item in terms.fee_items
     )
     documents = tuple(d for d in snapshot.documents if not d.case_codes or case.code in d.case_codes)
-    return Terms(snapshot, case, terms, fee_items, documents, steps_of(snapshot))
+    return Terms(snapshot, receiving, case, terms, fee_items, documents, steps_of(snapshot, receiving))
+
+
+def receiving_agency(snapshot: ProcedureSnapshot, agency_code: str | None) -> AgencyRef:
+    """Where a dossier under ``snapshot`` is filed when the filer names ``agency_code``; 422 when not there.
+
+    A procedure whose implementing agency is an umbrella (its ``receiving_agencies``, e.g. the communes
+    and wards) is filed at one of them, which must be named; any other is filed at its implementing agency,
+    which may be named or left out.
+    """
+    implementing = snapshot.implementing_agency
+    if not snapshot.receiving_agencies:
+        if agency_code is None or agency_code == implementing.code:
+            return implementing
+        raise ReceivingAgencyInvalid(
+            f"Hồ sơ của thủ tục này do {implementing.name} tiếp nhận; không chọn được nơi nộp khác.",
+            errors=_field_error("agency_code", f"leave it out, or {implementing.code}"),
+        )
+    if agency_code is None or agency_code == implementing.code:
+        raise ReceivingAgencyInvalid(
+            "Cần chọn cơ quan tiếp nhận hồ sơ (xã, phường nơi nộp) trong danh sách của thủ tục.",
+            errors=_field_error("agency_code", "required: one of the procedure's receiving_agencies"),
+        )
+    chosen = next((agency for agency in snapshot.receiving_agencies if agency.code == agency_code), None)
+    if chosen is None:
+        raise ReceivingAgencyInvalid(
+            "Cơ quan được chọn không tiếp nhận hồ sơ của thủ tục này.",
+            errors=_field_error("agency_code", "not one of the procedure's receiving_agencies"),
+        )
+    return chosen
 
 
 def _case(snapshot: ProcedureSnapshot, case_code: str | None) -> ProcedureCase:
@@ -113,16 +146,22 @@ def _case(snapshot: ProcedureSnapshot, case_code: str | None) -> ProcedureCase:
     )
 
 
-def steps_of(snapshot: ProcedureSnapshot) -> tuple[StepPlan, ...]:
-    """The workflow a dossier runs: the procedure's steps, or one step at the implementing agency."""
+def steps_of(snapshot: ProcedureSnapshot, receiving: AgencyRef | None = None) -> tuple[StepPlan, ...]:
+    """The workflow a dossier filed at ``receiving`` runs: the procedure's steps, or one step.
+
+    The steps of the implementing agency (those naming no agency, or naming it) are done by ``receiving``
+    (by default the implementing agency): the commune a dossier was filed at, not the communes' umbrella.
+    """
+    implementing = snapshot.implementing_agency
+    receiving = receiving or implementing
     if not snapshot.steps:
-        return (StepPlan(1, "Giải quyết hồ sơ", "one_stop", snapshot.implementing_agency, 100),)
+        return (StepPlan(1, "Giải quyết hồ sơ", "one_stop", receiving, 100),)
     return tuple(
         StepPlan(
             order=index,
             name=step.name,
             role=step.role,
-            agency=step.agency or snapshot.implementing_agency,
+            agency=receiving if step.agency is None or step.agency.code == implementing.code else step.agency,
             share_percent=step.share_percent,
         )
         for index, step in enumerate(sorted(snapshot.steps, key=lambda s: s.order), start=1)

@@ -11,6 +11,10 @@ the financial obligation during processing; the dossier is received unpaid, cann
 asks for the obligation (national status 6), payment-svc requests the fee, the citizen pays at the sandbox,
 and the dossier resumes by itself.
 
+A commune-level procedure (birth registration, whose implementing agency is the communes' umbrella) filed at
+the ward the citizen chooses (embedded only): that ward's officer receives it; another ward's officer and a
+department's officer see nothing of it.
+
 (a) the embedded platform (one process, SQLite, in-process bus) served over ASGI in the test's loop;
 (b) the stack: the gateway, each service and the sandbox provider as processes, on PostgreSQL and Kafka.
 """
@@ -50,6 +54,10 @@ pytestmark = pytest.mark.system
 SEARCH = "ly lich tu phap"
 NAME_PART = "Phiếu lý lịch tư pháp"
 OFFICER = ("canbo.tuphap", "motcua-canbo")  # the Department of Justice (Sở Tư pháp)
+WARD_OFFICER = ("canbo.phuxuan", "motcua-canbo")  # Ủy ban nhân dân phường Phú Xuân
+WARD = "hue.xa.phu-xuan"
+OTHER_WARD = "hue.xa.kim-long"
+BIRTH = "1.001193"  # Đăng ký khai sinh, done by the commune where the child's parents live
 OTHER_OFFICER = ("canbo.xaydung", "motcua-canbo")  # the Department of Construction
 ADMIN = ("admin", "motcua-admin")
 
@@ -308,6 +316,89 @@ async def fee_at_supplement_journey(journey: Journey) -> None:
     assert await journey.dead_letters_about(admin, code) == []
 
 
+async def commune_journey(journey: Journey) -> None:
+    """A commune-level dossier filed at the ward the citizen chose, received by that ward's officer only."""
+    client = journey.client
+    typed, phone = new_phone()
+    citizen = await journey.sign_in_citizen(typed, phone)
+
+    # 1. The catalogue names the communes' umbrella and the wards that receive for it.
+    found = expect(await client.get(f"{API}/procedures", params={"q": "dang ky khai sinh", "size": 5}), 200)
+    assert found["items"][0]["code"] == BIRTH
+    procedure = expect(await client.get(f"{API}/procedures/{BIRTH}"), 200)
+    assert procedure["implementing_agency"]["code"] == "hue.ubnd-xa"
+    receivers = {a["code"]: a["name"] for a in procedure["receiving_agencies"]}
+    assert len(receivers) == 40
+    assert receivers[WARD] == "Ủy ban nhân dân phường Phú Xuân"
+    await journey.wait_until_dossier_knows(citizen, BIRTH)
+
+    # 2. Filed without choosing a ward: refused, naming the field. Filed at Phú Xuân: numbered there.
+    submission = {
+        "procedure_code": BIRTH,
+        "case_code": "dung-han",
+        "applicant": {
+            "name": "Hoàng Văn Nam",
+            "cccd": "046190005678",
+            "phone": typed,
+            "address": "5 Đinh Tiên Hoàng, phường Phú Xuân, thành phố Huế",
+        },
+        "form_data": {"ten_tre": "Hoàng Minh Khang"},
+    }
+    files = _documents(procedure, "dung-han")
+    unchosen = expect_problem(await journey.submit(citizen, submission, files, f"birth-{uuid.uuid4()}"), 422)
+    assert [e["field"] for e in unchosen["errors"]] == ["agency_code"], unchosen
+    filed = expect(
+        await journey.submit(citizen, {**submission, "agency_code": WARD}, files, f"birth-{uuid.uuid4()}"),
+        201,
+    )
+    code = filed["code"]
+    assert code.startswith(f"{WARD}-"), code
+    assert (filed["agency_code"], filed["status"], filed["fees"]["total"]) == (WARD, "submitted", 0)
+
+    # 3. The ward's officer has it in the queue, is told of it, and receives it.
+    officer = await journey.sign_in_staff(*WARD_OFFICER)
+    assert officer.me["agency_code"] == WARD
+    queue = expect(await client.get(f"{API}/dossiers", headers=officer.headers), 200)
+    assert code in [d["code"] for d in queue["items"]]
+    await journey.inbox_has(officer, code, SUBMITTED)
+    received = expect(await journey.act(officer, code, "receive", {"note": "Hồ sơ hợp lệ."}), 200)
+    assert (received["status"], received["holder_agency_code"]) == ("received", WARD)
+    await journey.inbox_has(citizen, code, SUBMITTED, RECEIVED)
+
+    # 4. Another ward's officer (made by the admin) and a department's officer see nothing of it.
+    admin = await journey.sign_in_staff(*ADMIN)
+    username = f"canbo.kimlong.{uuid.uuid4().hex[:6]}"
+    expect(
+        await client.post(
+            f"{API}/auth/staff",
+            json={
+                "username": username,
+                "password": "mat-khau-phuong-kim-long",
+                "role": "officer",
+                "display_name": "Cán bộ phường Kim Long",
+                "agency_code": OTHER_WARD,
+            },
+            headers=admin.headers,
+        ),
+        201,
+    )
+    for outsider in (
+        await journey.sign_in_staff(username, "mat-khau-phuong-kim-long"),
+        await journey.sign_in_staff(*OFFICER),
+    ):
+        expect_problem(await journey.dossier(outsider, code), 404)
+        expect_problem(await journey.act(outsider, code, "forward"), 404)
+        for scope in ("holding", "involved"):
+            listed = expect(
+                await client.get(f"{API}/dossiers", params={"scope": scope}, headers=outsider.headers), 200
+            )
+            assert code not in [d["code"] for d in listed["items"]]
+        inbox = expect(await client.get(f"{API}/notifications", headers=outsider.headers), 200)
+        assert code not in [n["dossier_code"] for n in inbox["items"]]
+    assert expect(await journey.dossier(citizen, code), 200)["status"] == "received", "nothing changed it"
+    assert await journey.dead_letters_about(admin, code) == []
+
+
 async def _sees_nothing(journey: Journey, person: Person, code: str, payment_id: str) -> None:
     """``person`` gets 404 for the dossier, its documents, timeline and payment, and it is in no list."""
     client = journey.client
@@ -346,6 +437,12 @@ async def test_citizen_journey_on_the_embedded_platform(embedded: httpx.AsyncCli
 
 async def test_fee_at_supplement_on_the_embedded_platform(embedded: httpx.AsyncClient) -> None:
     await fee_at_supplement_journey(Journey(embedded, timeout=30))
+
+
+async def test_a_commune_dossier_is_received_by_the_chosen_ward_on_the_embedded_platform(
+    embedded: httpx.AsyncClient,
+) -> None:
+    await commune_journey(Journey(embedded, timeout=30))
 
 
 # -- (b) the stack across processes -----------------------------------------------------------------

@@ -74,6 +74,13 @@ DEMO_ACCOUNTS = [
         display_name="Trần Văn Minh (Sở Xây dựng)",
         agency_code="hue.so-xay-dung",
     ),
+    DemoAccount(
+        username="canbo.phuxuan",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Lê Thị Thu (UBND phường Phú Xuân)",
+        agency_code="hue.xa.phu-xuan",
+    ),
 ]
 DEMO_CLIENTS = [
     DemoClient(

@@ -4,16 +4,16 @@ An umbrella such as ``Ủy ban nhân dân cấp xã`` groups the 40 communes and
 filed; a procedure it implements publishes those children as the agencies that may receive it. Existing
 agencies receive dossiers (the default); the seed data marks the umbrellas.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

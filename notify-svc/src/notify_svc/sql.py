@@ -2,16 +2,73 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def dialect_of(session: AsyncSession) -> str:
+    """``postgresql`` or ``sqlite``: the dialect of the session's engine."""
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def _insert(dialect: str, table: Table) -> Any:
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
 def insert_ignoring_duplicates(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> Insert:
     """``INSERT … ON CONFLICT DO NOTHING`` for the session's dialect (PostgreSQL or SQLite)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    dialect = dialect_of(session)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return insert(model).values(**values).on_conflict_do_nothing()
+
+
+# Built once per (dialect, table, column) and reused: a statement object memoises its cache key and
+# compiled form, which building one per row (``.values(**row)``) would compute again every time.
+_NEW_ROWS: dict[tuple[str, str, str], Insert] = {}
+_UPSERTS: dict[tuple[str, str], Insert] = {}
+
+
+async def insert_new_rows(
+    session: AsyncSession, model: type[Any], rows: Sequence[dict[str, Any]], *, returning: str
+) -> set[Any]:
+    """Insert ``rows`` into ``model``'s table with ``ON CONFLICT DO NOTHING``, as few statements as possible (one per set of
+    keys, each an ``executemany``); returns the ``returning`` column of the rows actually inserted."""
+    if not rows:
+        return set()
+    table: Table = model.__table__
+    dialect = dialect_of(session)
+    key = (dialect, table.name, returning)
+    statement = _NEW_ROWS.get(key)
+    if statement is None:
+        statement = _insert(dialect, table).on_conflict_do_nothing().returning(table.c[returning])
+        _NEW_ROWS[key] = statement
+    # A row leaving a column out gets its default; an executemany needs the same keys in every row.
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    inserted: set[Any] = set()
+    for group in groups.values():
+        inserted.update((await session.execute(statement, group)).scalars())
+    return inserted
+
+
+async def upsert(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> None:
+    """``INSERT … ON CONFLICT (primary key) DO UPDATE`` every other column of ``model``'s table from
+    ``values`` (which names every column)."""
+    table: Table = model.__table__
+    dialect = dialect_of(session)
+    statement = _UPSERTS.get((dialect, table.name))
+    if statement is None:
+        insert = _insert(dialect, table)
+        keys = [c.name for c in table.primary_key.columns]
+        statement = insert.on_conflict_do_update(
+            index_elements=keys,
+            set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys},
+        )
+        _UPSERTS[(dialect, table.name)] = statement
+    await session.execute(statement, values)

@@ -1,11 +1,14 @@
-"""notify-svc's unit of work: its repositories, and the wake-ups fired once a commit has landed."""
+"""notify-svc's unit of work: its repositories, the rows staged for commit, and the wake-ups fired once a
+commit has landed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import TracebackType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from motcua_shared.chassis.uow import UnitOfWork
+from motcua_shared.contracts.base import Event
 from notify_svc.deliveries.repository import DeliveryRepository
 from notify_svc.directory.repository import DirectoryRepository
 from notify_svc.env import NotifyEnv
@@ -15,8 +18,24 @@ from notify_svc.templates.repository import TemplateRepository
 from notify_svc.webhooks.repository import WebhookRepository
 
 
+@dataclass(frozen=True, slots=True)
+class StagedNotification:
+    """An in-app notification to insert at commit, the inbox it wakes and its audit event."""
+
+    values: dict[str, Any]
+    inbox: str
+    audit: Event
+
+
 class NotifyUnitOfWork(UnitOfWork):
-    """``async with uow: ...; await uow.commit()``; use :meth:`bind` to give it the service's env."""
+    """``async with uow: ...; await uow.commit()``; use :meth:`bind` to give it the service's env.
+
+    In-app notifications and deliveries are staged (:meth:`stage_notification`, :meth:`stage_delivery`)
+    and inserted together just before the commit: one statement per table for a whole batch of events
+    instead of one per row. Nothing reads them back in the transaction that writes them (the handlers
+    never read the inbox or the queue), and a row the unique key refuses (the event already notified
+    that inbox, or already has that delivery) adds nothing: no audit event, no wake-up.
+    """
 
     env: ClassVar[NotifyEnv]
 
@@ -30,6 +49,28 @@ class NotifyUnitOfWork(UnitOfWork):
         self.sandbox = SandboxRepository(self.session)
         self.touched_inboxes: set[str] = set()
         self.queued = False
+        self._notifications: list[StagedNotification] = []
+        self._deliveries: list[dict[str, Any]] = []
+
+    def stage_notification(self, values: dict[str, Any], *, inbox: str, audit: Event) -> None:
+        """Insert an in-app notification at commit; if it is new, wake ``inbox`` and emit ``audit``."""
+        self._notifications.append(StagedNotification(values, inbox, audit))
+
+    def stage_delivery(self, values: dict[str, Any]) -> None:
+        """Queue a delivery at commit; if it is new, wake the dispatcher once committed."""
+        self._deliveries.append(values)
+
+    async def _write_staged(self) -> None:
+        notifications, self._notifications = self._notifications, []
+        deliveries, self._deliveries = self._deliveries, []
+        if notifications:
+            inserted = await self.notifications.add_many([n.values for n in notifications])
+            for staged in notifications:
+                if staged.values["id"] in inserted:
+                    self.touched_inboxes.add(staged.inbox)
+                    self.outbox.add(staged.audit)
+        if deliveries and await self.deliveries.add_many(deliveries):
+            self.queued = True
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -40,7 +81,9 @@ class NotifyUnitOfWork(UnitOfWork):
         await super().__aexit__(exc_type, exc, tb)
 
     async def commit(self) -> None:
-        """Commit, then wake the streams of the inboxes written and the dispatcher if work was queued."""
+        """Write what was staged and commit; then wake the streams of the inboxes written and the
+        dispatcher if work was queued."""
+        await self._write_staged()
         await super().commit()
         if self.touched_inboxes:
             self.env.hub.notify(self.touched_inboxes)
@@ -48,6 +91,12 @@ class NotifyUnitOfWork(UnitOfWork):
         if self.queued:
             self.env.wake_dispatcher()
             self.queued = False
+
+    async def rollback(self) -> None:
+        """Drop everything staged."""
+        self._notifications, self._deliveries = [], []
+        self.touched_inboxes, self.queued = set(), False
+        await super().rollback()
 
     @classmethod
     def bind(cls, env: NotifyEnv) -> type[NotifyUnitOfWork]:

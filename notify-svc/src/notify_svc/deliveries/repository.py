@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_svc.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
-from notify_svc.sql import insert_ignoring_duplicates
+from notify_svc.sql import insert_new_rows
 
 
 class DeliveryRepository:
@@ -20,10 +20,10 @@ class DeliveryRepository:
         self._session = session
         self._postgres = postgres
 
-    async def add(self, values: dict[str, Any]) -> bool:
-        """Queue one delivery; False when (event, channel, recipient) already has one."""
-        statement = insert_ignoring_duplicates(self._session, Delivery, values).returning(Delivery.id)
-        return (await self._session.execute(statement)).scalar_one_or_none() is not None
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Queue deliveries; the ids of those inserted (one whose (event, channel, recipient) already has a
+        delivery is skipped)."""
+        return await insert_new_rows(self._session, Delivery, rows, returning="id")
 
     async def claim_due(self, now: datetime, *, limit: int) -> Sequence[Delivery]:
         """Queued deliveries due by ``now`` and not leased; other replicas' locked rows are skipped."""

@@ -25,7 +25,7 @@ from notify_svc.deliveries.models import Delivery, DeliveryAttempt, DeliveryStat
 from notify_svc.deliveries.planning import context_for, plan
 from notify_svc.deliveries.scheduling import after_quiet_hours, backoff
 from notify_svc.directory.models import DossierContact, QuietWindow
-from notify_svc.directory.service import preferences_of, remember_contact
+from notify_svc.directory.service import Preferences, preferences_of, remember_contact
 from notify_svc.inbox.models import Audience, inbox_key
 from notify_svc.settings import RetrySettings
 from notify_svc.templates.defaults import TemplateSpec
@@ -68,15 +68,21 @@ async def _tell_person(
         phone, email = event.payer.phone, event.payer.email or email
     if isinstance(event, OtpRequested):
         phone, subject = event.phone, None
-    preferences = await preferences_of(uow, subject)
     channels = spec.channels & uow.env.channels
+    preferences: Preferences | None = None
     for channel in sorted(channels):
-        if not spec.mandatory and not preferences.allows(channel):
-            continue
         if channel is NotifyChannel.IN_APP:
+            # Nobody can refuse in-app (the record of everything): no preferences needed.
             if subject:
                 await _store_in_app(uow, spec, envelope, event, Audience.USER, subject, context)
-        elif channel is NotifyChannel.SMS and phone:
+            continue
+        if not _reachable(channel, subject=subject, phone=phone, email=email):
+            continue
+        if preferences is None:
+            preferences = await preferences_of(uow, subject)
+        if not spec.mandatory and not preferences.allows(channel):
+            continue
+        if channel is NotifyChannel.SMS and phone:
             urgent = isinstance(event, OtpRequested)
             await _queue(
                 uow, spec, channel, event, envelope, context,
@@ -96,6 +102,15 @@ async def _tell_person(
                 )  # fmt: skip
 
 
+def _reachable(channel: NotifyChannel, *, subject: str | None, phone: str | None, email: str | None) -> bool:
+    """Whether there is an address to try ``channel`` on (a phone, an e-mail, an account for push)."""
+    if channel is NotifyChannel.SMS:
+        return bool(phone)
+    if channel is NotifyChannel.EMAIL:
+        return bool(email)
+    return channel is NotifyChannel.PUSH and bool(subject)
+
+
 async def _store_in_app(
     uow: NotifyUnitOfWork,
     spec: TemplateSpec,
@@ -108,37 +123,34 @@ async def _store_in_app(
     rendered = await render_current(uow, spec.code, NotifyChannel.IN_APP, context)
     now = uow.env.clock()
     notification_id = str(uuid.uuid4())
-    added = await uow.notifications.add(
+    dossier_code = getattr(event, "dossier_code", None)
+    uow.stage_notification(
         {
             "id": notification_id,
             "audience": audience.value,
             "recipient": recipient,
             "source_event_id": envelope.id,
             "source_event_type": envelope.type,
-            "dossier_code": getattr(event, "dossier_code", None),
+            "dossier_code": dossier_code,
             "template": spec.code,
             "template_version": rendered.version,
             "title": rendered.subject or "",
             "body": rendered.body,
             "created_at": now,
-        }
-    )
-    if not added:
-        return
-    uow.touched_inboxes.add(inbox_key(audience, recipient))
-    uow.outbox.add(
-        NotificationSent(
+        },
+        inbox=inbox_key(audience, recipient),
+        audit=NotificationSent(
             delivery_id=notification_id,
             channel=NotifyChannel.IN_APP,
             source_event_id=envelope.id,
             source_event_type=envelope.type,
             recipient_id=recipient if audience is Audience.USER else f"agency:{recipient}",
-            dossier_code=getattr(event, "dossier_code", None),
+            dossier_code=dossier_code,
             template=spec.code,
             template_version=rendered.version,
             provider=IN_APP_PROVIDER,
             occurred_at=now,
-        )
+        ),
     )
 
 
@@ -159,7 +171,7 @@ async def _queue(
 ) -> None:
     rendered = await render_current(uow, spec.code, channel, context)
     now = uow.env.clock()
-    added = await uow.deliveries.add(
+    uow.stage_delivery(
         {
             "id": str(uuid.uuid4()),
             "source_event_id": envelope.id,
@@ -184,8 +196,6 @@ async def _queue(
             "created_at": now,
         }
     )
-    if added:
-        uow.queued = True
 
 
 # -- dispatching ----------------------------------------------------------------------------------------

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from notify_svc.directory.models import DossierContact, Preference, PushSubscription
+from notify_svc.sql import upsert
 
 
 class DirectoryRepository:
@@ -19,6 +22,16 @@ class DirectoryRepository:
     async def contact(self, dossier_code: str) -> DossierContact | None:
         """The dossier's contact, if known."""
         return await self._session.get(DossierContact, dossier_code)
+
+    def loaded_contact(self, dossier_code: str) -> DossierContact | None:
+        """The dossier's contact if this transaction has loaded it already (no query)."""
+        loaded = self._session.identity_map.get(identity_key(DossierContact, dossier_code))
+        return loaded if isinstance(loaded, DossierContact) else None
+
+    async def upsert_contact(self, values: dict[str, Any]) -> None:
+        """Insert or replace a dossier's contact in one statement (``values`` names every column); the
+        caller makes sure this transaction has not loaded it (see :meth:`loaded_contact`)."""
+        await upsert(self._session, DossierContact, values)
 
     async def add_contact(self, contact: DossierContact) -> None:
         """Add a contact, flushed: the next event of a batch (same transaction) must find it."""

@@ -24,22 +24,28 @@ async def remember_contact(uow: NotifyUnitOfWork, event: Event) -> DossierContac
     return the dossier's contact as known after this event."""
     now = uow.env.clock()
     if isinstance(event, DossierSubmitted):
-        contact = await uow.directory.contact(event.dossier_code)
-        fresh = contact is None
-        if contact is None:
-            contact = DossierContact(dossier_code=event.dossier_code)
-        contact.applicant_id = event.applicant_id
-        contact.name = event.applicant.name
-        contact.phone = event.applicant.phone
-        contact.email = event.applicant.email
-        contact.procedure_code = event.procedure_code
-        contact.procedure_name = event.procedure_name
-        contact.agency_code = event.agency_code
-        contact.agency_name = event.agency_name
-        contact.updated_at = now
-        if fresh:
-            await uow.directory.add_contact(contact)
-        return contact
+        values = {
+            "dossier_code": event.dossier_code,
+            "applicant_id": event.applicant_id,
+            "name": event.applicant.name,
+            "phone": event.applicant.phone,
+            "email": event.applicant.email,
+            "procedure_code": event.procedure_code,
+            "procedure_name": event.procedure_name,
+            "agency_code": event.agency_code,
+            "agency_name": event.agency_name,
+            "updated_at": now,
+        }
+        loaded = uow.directory.loaded_contact(event.dossier_code)
+        if loaded is not None:
+            # An earlier event of this transaction loaded it: change that object, or it would go stale.
+            for name, value in values.items():
+                if name != "dossier_code":
+                    setattr(loaded, name, value)
+            return loaded
+        await uow.directory.upsert_contact(values)
+        # Not added to the session: the row is written; this copy only carries the names onward.
+        return DossierContact(**values)
     dossier_code = getattr(event, "dossier_code", None)
     if not isinstance(dossier_code, str):
         return None

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_svc.inbox.models import Audience, Notification
-from notify_svc.sql import insert_ignoring_duplicates
+from notify_svc.sql import insert_new_rows
 
 Inbox = tuple[Audience, str]
 
@@ -24,12 +24,10 @@ class InboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, values: dict[str, Any]) -> bool:
-        """Insert one notification; False when this event already notified this inbox."""
-        statement = insert_ignoring_duplicates(self._session, Notification, values).returning(
-            Notification.seq
-        )
-        return (await self._session.execute(statement)).scalar_one_or_none() is not None
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert notifications, in order; the ids of those inserted (one whose event already notified
+        its inbox is skipped)."""
+        return await insert_new_rows(self._session, Notification, rows, returning="id")
 
     async def page(
         self, inboxes: Sequence[Inbox], *, limit: int, before: int | None, unread: bool

@@ -15,6 +15,7 @@ class WebhookRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._active: Sequence[WebhookSubscription] | None = None
 
     def add(self, subscription: WebhookSubscription) -> None:
         """Stage a new subscription."""
@@ -43,6 +44,13 @@ class WebhookRepository:
                 )
             )
         ).all()
+
+    async def active_in_transaction(self) -> Sequence[WebhookSubscription]:
+        """Every active subscription, read at the first call in this transaction and then reused: the
+        consumer's handlers, which never change subscriptions, share one read per batch of events."""
+        if self._active is None:
+            self._active = await self.active()
+        return self._active
 
     async def delete(self, subscription: WebhookSubscription) -> None:
         """Remove a subscription."""

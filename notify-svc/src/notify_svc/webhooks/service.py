@@ -202,17 +202,17 @@ async def delivery_log(
 
 
 async def fan_out(uow: NotifyUnitOfWork, event: Event, envelope: CloudEvent) -> int:
-    """Queue the event for every active subscription taking its type (in the handler's transaction)."""
+    """Stage the event for every active subscription taking its type (in the handler's transaction);
+    returns how many."""
     if event.TOPIC not in WEBHOOK_TOPICS:
         return 0
-    subscriptions = [s for s in await uow.webhooks.active() if s.wants(event.TYPE)]
+    subscriptions = [s for s in await uow.webhooks.active_in_transaction() if s.wants(event.TYPE)]
     if not subscriptions:
         return 0
     body = public_envelope(event, envelope)
     now = uow.env.clock()
-    queued = 0
     for subscription in subscriptions:
-        added = await uow.deliveries.add(
+        uow.stage_delivery(
             {
                 "id": str(uuid.uuid4()),
                 "source_event_id": envelope.id,
@@ -233,7 +233,4 @@ async def fan_out(uow: NotifyUnitOfWork, event: Event, envelope: CloudEvent) -> 
                 "created_at": now,
             }
         )
-        queued += int(added)
-    if queued:
-        uow.queued = True
-    return queued
+    return len(subscriptions)

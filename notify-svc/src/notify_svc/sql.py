@@ -36,8 +36,9 @@ _UPSERTS: dict[tuple[str, str], Insert] = {}
 async def insert_new_rows(
     session: AsyncSession, model: type[Any], rows: Sequence[dict[str, Any]], *, returning: str
 ) -> set[Any]:
-    """Insert ``rows`` into ``model``'s table with ``ON CONFLICT DO NOTHING``, as few statements as possible (one per set of
-    keys, each an ``executemany``); returns the ``returning`` column of the rows actually inserted."""
+    """Insert ``rows`` into ``model``'s table with ``ON CONFLICT DO NOTHING``, in as few statements as
+    possible (one ``executemany`` per set of keys); returns the ``returning`` column of the rows that
+    were inserted."""
     if not rows:
         return set()
     table: Table = model.__table__
@@ -57,9 +58,11 @@ async def insert_new_rows(
     return inserted
 
 
-async def upsert(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> None:
-    """``INSERT … ON CONFLICT (primary key) DO UPDATE`` every other column of ``model``'s table from
-    ``values`` (which names every column)."""
+async def upsert_many(session: AsyncSession, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT … ON CONFLICT (primary key) DO UPDATE`` every other column of ``model``'s table, one
+    ``executemany`` for all ``rows`` (each names every column, no two the same key)."""
+    if not rows:
+        return
     table: Table = model.__table__
     dialect = dialect_of(session)
     statement = _UPSERTS.get((dialect, table.name))
@@ -71,4 +74,4 @@ async def upsert(session: AsyncSession, model: type[Any], values: dict[str, Any]
             set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys},
         )
         _UPSERTS[(dialect, table.name)] = statement
-    await session.execute(statement, values)
+    await session.execute(statement, list(rows))

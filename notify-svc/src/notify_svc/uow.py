@@ -31,10 +31,12 @@ class NotifyUnitOfWork(UnitOfWork):
     """``async with uow: ...; await uow.commit()``; use :meth:`bind` to give it the service's env.
 
     In-app notifications and deliveries are staged (:meth:`stage_notification`, :meth:`stage_delivery`)
-    and inserted together just before the commit: one statement per table for a whole batch of events
-    instead of one per row. Nothing reads them back in the transaction that writes them (the handlers
-    never read the inbox or the queue), and a row the unique key refuses (the event already notified
-    that inbox, or already has that delivery) adds nothing: no audit event, no wake-up.
+    and inserted together just before the commit, and so are the contacts the directory saves: one
+    statement per table for a whole batch of events instead of one per row. Nothing reads notifications
+    or deliveries back in the transaction that writes them (the handlers never read the inbox or the
+    queue; the directory answers for its staged contacts itself), and a row the unique key refuses (the
+    event already notified that inbox, or already has that delivery) adds nothing: no audit event, no
+    wake-up.
     """
 
     env: ClassVar[NotifyEnv]
@@ -61,6 +63,7 @@ class NotifyUnitOfWork(UnitOfWork):
         self._deliveries.append(values)
 
     async def _write_staged(self) -> None:
+        await self.directory.write_staged()
         notifications, self._notifications = self._notifications, []
         deliveries, self._deliveries = self._deliveries, []
         if notifications:
@@ -93,10 +96,9 @@ class NotifyUnitOfWork(UnitOfWork):
             self.queued = False
 
     async def rollback(self) -> None:
-        """Drop everything staged."""
-        self._notifications, self._deliveries = [], []
-        self.touched_inboxes, self.queued = set(), False
+        """Drop everything staged, with the transaction."""
         await super().rollback()
+        self.open()
 
     @classmethod
     def bind(cls, env: NotifyEnv) -> type[NotifyUnitOfWork]:

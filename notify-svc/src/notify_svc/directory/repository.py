@@ -7,10 +7,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.util import identity_key
 
 from notify_svc.directory.models import DossierContact, Preference, PushSubscription
-from notify_svc.sql import upsert
+from notify_svc.sql import upsert_many
 
 
 class DirectoryRepository:
@@ -18,25 +17,30 @@ class DirectoryRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._staged: dict[str, tuple[dict[str, Any], DossierContact]] = {}
 
     async def contact(self, dossier_code: str) -> DossierContact | None:
-        """The dossier's contact, if known."""
+        """The dossier's contact, if known (as saved earlier in this transaction, if it was)."""
+        staged = self._staged.get(dossier_code)
+        if staged is not None:
+            return staged[1]
         return await self._session.get(DossierContact, dossier_code)
 
-    def loaded_contact(self, dossier_code: str) -> DossierContact | None:
-        """The dossier's contact if this transaction has loaded it already (no query)."""
-        loaded = self._session.identity_map.get(identity_key(DossierContact, dossier_code))
-        return loaded if isinstance(loaded, DossierContact) else None
+    def save_contact(self, values: dict[str, Any]) -> DossierContact:
+        """Insert or replace a dossier's contact (``values`` names every column); returns it.
 
-    async def upsert_contact(self, values: dict[str, Any]) -> None:
-        """Insert or replace a dossier's contact in one statement (``values`` names every column); the
-        caller makes sure this transaction has not loaded it (see :meth:`loaded_contact`)."""
-        await upsert(self._session, DossierContact, values)
+        The row is upserted by :meth:`write_staged`, with the others of the transaction, at commit; until
+        then :meth:`contact` answers with this copy (never added to the session, so a row this transaction
+        loaded earlier is neither read again nor flushed over it).
+        """
+        contact = DossierContact(**values)
+        self._staged[values["dossier_code"]] = (values, contact)
+        return contact
 
-    async def add_contact(self, contact: DossierContact) -> None:
-        """Add a contact, flushed: the next event of a batch (same transaction) must find it."""
-        self._session.add(contact)
-        await self._session.flush()
+    async def write_staged(self) -> None:
+        """Upsert the contacts saved by :meth:`save_contact` (one statement)."""
+        staged, self._staged = self._staged, {}
+        await upsert_many(self._session, DossierContact, [values for values, _ in staged.values()])
 
     async def preference(self, subject: str) -> Preference | None:
         """The account's preferences, if it set any."""

@@ -36,34 +36,26 @@ async def remember_contact(uow: NotifyUnitOfWork, event: Event) -> DossierContac
             "agency_name": event.agency_name,
             "updated_at": now,
         }
-        loaded = uow.directory.loaded_contact(event.dossier_code)
-        if loaded is not None:
-            # An earlier event of this transaction loaded it: change that object, or it would go stale.
-            for name, value in values.items():
-                if name != "dossier_code":
-                    setattr(loaded, name, value)
-            return loaded
-        await uow.directory.upsert_contact(values)
-        # Not added to the session: the row is written; this copy only carries the names onward.
-        return DossierContact(**values)
+        return uow.directory.save_contact(values)
     dossier_code = getattr(event, "dossier_code", None)
     if not isinstance(dossier_code, str):
         return None
     contact = await uow.directory.contact(dossier_code)
     if contact is None and isinstance(event, PaymentRequested):
-        contact = DossierContact(
-            dossier_code=dossier_code,
-            applicant_id=event.applicant_id,
-            name=event.payer.name,
-            phone=event.payer.phone,
-            email=event.payer.email,
-            procedure_code=event.procedure_code,
-            procedure_name=None,
-            agency_code=event.agency_code,
-            agency_name=None,
-            updated_at=now,
+        contact = uow.directory.save_contact(
+            {
+                "dossier_code": dossier_code,
+                "applicant_id": event.applicant_id,
+                "name": event.payer.name,
+                "phone": event.payer.phone,
+                "email": event.payer.email,
+                "procedure_code": event.procedure_code,
+                "procedure_name": None,
+                "agency_code": event.agency_code,
+                "agency_name": None,
+                "updated_at": now,
+            }
         )
-        await uow.directory.add_contact(contact)
     return contact
 
 

@@ -32,6 +32,7 @@ class FakePayments:
 
     dues: dict[str, FeeDue] = field(default_factory=dict)
     payments: list[Payment] = field(default_factory=list)
+    ended: dict[str, str] = field(default_factory=dict)
 
     async def fee_due(self, dossier_code: str) -> FeeDue | None:
         return self.dues.get(dossier_code)
@@ -45,6 +46,12 @@ class FakePayments:
 
     async def by_dossier(self, dossier_code: str, *, lock: bool = False) -> list[Payment]:
         return [p for p in self.payments if p.dossier_code == dossier_code]
+
+    async def lock_dossier(self, dossier_code: str, fee_timing: str | None = None) -> list[Payment]:
+        return [p for p in await self.by_dossier(dossier_code) if fee_timing in (None, p.fee_timing)]
+
+    async def mark_ended(self, dossier_code: str, reason: str, at: datetime) -> None:
+        self.ended.setdefault(dossier_code, reason)
 
     async def close_open_attempts(self, payment_id: str, status: Any, now: datetime) -> None:
         return None
@@ -153,8 +160,9 @@ async def test_an_ended_dossier_cancels_the_kept_fee_and_expires_the_open_reques
     uow = FakeUow()
     kept = submitted(timing=FeeTiming.SUPPLEMENT)
     await service.request_for_submission(uow.unit, kept, now=NOW, ttl=TTL)
-    assert await service.end_for_dossier(uow.unit, kept.dossier_code, now=NOW) == 0
+    assert await service.end_for_dossier(uow.unit, kept.dossier_code, now=NOW, reason="withdrawn") == 0
     assert uow.payments.dues[kept.dossier_code].status == "cancelled"
+    assert uow.payments.ended[kept.dossier_code] == "withdrawn"
     asked = _later(kept, DossierSupplementRequested)
     assert await service.request_at_supplement(uow.unit, asked, now=NOW, ttl=TTL) is None
     assert uow.payments.payments == []

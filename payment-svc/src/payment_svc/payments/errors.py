@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from motcua_shared.chassis.errors import PROBLEM_BASE, Conflict, DomainError, NotFound, Unprocessable
 
 
@@ -84,3 +86,52 @@ class BadSignature(DomainError):
     status = 400
     type = PROBLEM_BASE + "bad-signature"
     title = "Chữ ký không hợp lệ"
+
+
+class RenewalRefusal(StrEnum):
+    """Why a payment request cannot be renewed (the `reason` of the 409's error entry)."""
+
+    STILL_PAYABLE = "still_payable"
+    """It is pending and not yet expired: pay it."""
+    SUPERSEDED = "superseded"
+    """A newer request of the same fee exists: renew or pay that one."""
+    PAID = "paid"
+    """The fee was paid (by this request or another one)."""
+    DOSSIER_ENDED = "dossier_ended"
+    """The dossier was withdrawn, refused or stopped: it owes nothing any more."""
+
+
+_REFUSALS = {
+    RenewalRefusal.STILL_PAYABLE: "Yêu cầu thanh toán này vẫn còn hạn; hãy thanh toán yêu cầu này.",
+    RenewalRefusal.SUPERSEDED: "Đã có yêu cầu thanh toán mới hơn cho khoản phí này.",
+    RenewalRefusal.PAID: "Khoản phí này đã được thanh toán.",
+    RenewalRefusal.DOSSIER_ENDED: "Hồ sơ đã được rút, bị từ chối hoặc đã dừng xử lý; không còn phải nộp khoản phí này.",
+}
+
+
+class NotRenewable(Conflict):
+    """The payment request cannot be renewed; ``reason`` says why, ``current`` names the fee's current request
+    (newer or paid) when there is one."""
+
+    type = PROBLEM_BASE + "payment-not-renewable"
+
+    def __init__(self, reason: RenewalRefusal, *, current: str | None = None) -> None:
+        entry: dict[str, str] = {"field": "payment_id", "reason": reason.value}
+        if current is not None:
+            entry["current_payment_id"] = current
+        super().__init__(_REFUSALS[reason], errors=[entry])
+        self.reason = reason
+        self.current = current
+
+
+class FeeAlreadyPaid(Conflict):
+    """Late money cannot be accepted for a fee another request already collected: it must be refunded."""
+
+    type = PROBLEM_BASE + "fee-already-paid"
+
+    def __init__(self, paid_by: str) -> None:
+        super().__init__(
+            "Khoản phí này đã được thanh toán qua một yêu cầu khác; giao dịch này cần được hoàn lại.",
+            errors=[{"field": "payment_id", "paid_by": paid_by}],
+        )
+        self.paid_by = paid_by

@@ -37,10 +37,10 @@ def build_handlers(*, payment_ttl: timedelta) -> Handlers[PaymentUnitOfWork]:
 
     @handlers.on(DossierWithdrawn)
     async def withdrawn(uow: PaymentUnitOfWork, event: DossierWithdrawn, envelope: CloudEvent) -> None:
-        await service.end_for_dossier(uow, event.dossier_code, now=datetime.now(UTC))
+        await service.end_for_dossier(uow, event.dossier_code, now=datetime.now(UTC), reason="withdrawn")
 
     @handlers.on(DossierRejected)
     async def rejected(uow: PaymentUnitOfWork, event: DossierRejected, envelope: CloudEvent) -> None:
-        await service.end_for_dossier(uow, event.dossier_code, now=datetime.now(UTC))
+        await service.end_for_dossier(uow, event.dossier_code, now=datetime.now(UTC), reason="rejected")
 
     return handlers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -106,17 +106,24 @@ def _actor(who: Principal) -> Actor:
 
 
 class Payment(Base):
-    """One payment of a dossier's fees, due at submission or at result."""
+    """One request to pay a dossier's fee (due at submission, at a supplement request or at result).
+
+    A fee has one request at a time: the first (``request_no`` 1), then, each time the payer renews one that
+    expired or failed unpaid, the next (``renews`` names the one it replaces). The unique
+    ``(dossier_code, fee_timing, request_no)`` makes two concurrent renewals open one request.
+    """
 
     __tablename__ = "payments"
     __table_args__ = (
-        UniqueConstraint("dossier_code", "fee_timing"),
+        UniqueConstraint("dossier_code", "fee_timing", "request_no"),
         Index("ix_payments_status_expires_at", "status", "expires_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     dossier_code: Mapped[str] = mapped_column(String(64), index=True)
     fee_timing: Mapped[str] = mapped_column(String(16))
+    request_no: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    renews: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), unique=True)
     procedure_code: Mapped[str] = mapped_column(String(64))
     procedure_name: Mapped[str] = mapped_column(String(500))
     agency_code: Mapped[str] = mapped_column(String(64), index=True)
@@ -179,7 +186,46 @@ class Payment(Base):
             payer=self.payer(),
             reference=self.reference,
             expires_at=self.expires_at,
+            renews=self.renews,
         )
+
+    def renewal(self, *, at: datetime, ttl: timedelta) -> Payment:
+        """The next request for this fee: the same payer, items and amount, a new reference and expiry."""
+        return Payment(
+            id=new_id("pay"),
+            dossier_code=self.dossier_code,
+            fee_timing=self.fee_timing,
+            request_no=self.request_no + 1,
+            renews=self.id,
+            procedure_code=self.procedure_code,
+            procedure_name=self.procedure_name,
+            agency_code=self.agency_code,
+            agency_name=self.agency_name,
+            applicant_id=self.applicant_id,
+            payer_name=self.payer_name,
+            payer_phone=self.payer_phone,
+            payer_email=self.payer_email,
+            items=[dict(item) for item in self.items],
+            amount=self.amount,
+            currency=self.currency,
+            reference=new_reference(),
+            status=PaymentStatus.PENDING.value,
+            expires_at=at + ttl,
+            refunded_amount=0,
+            flagged=False,
+            created_at=at,
+            updated_at=at,
+        )
+
+    @property
+    def is_paid(self) -> bool:
+        """Money was credited to it (it may have been refunded since)."""
+        return self.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+
+    @property
+    def is_open(self) -> bool:
+        """Still awaiting money: pending, or failed and open to another try."""
+        return self.status in (PaymentStatus.PENDING, PaymentStatus.FAILED)
 
     def reopen(self, at: datetime) -> None:
         """A failed payment may be tried again."""
@@ -247,6 +293,10 @@ class Payment(Base):
             reason=refund.reason,
             actor=_actor(who),
         )
+
+    def owned_by(self, who: Principal) -> bool:
+        """The citizen who pays it."""
+        return who.role is Role.CITIZEN and self.applicant_id is not None and who.subject == self.applicant_id
 
     def visible_to(self, who: Principal) -> bool:
         """A citizen sees their own payments, an officer their agency's, an admin all."""
@@ -384,3 +434,14 @@ class FeeDue(Base):
     submitted: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EndedDossier(Base):
+    """A dossier that was withdrawn, refused or stopped: it owes none of its fees any more, so none of its
+    payment requests is renewed."""
+
+    __tablename__ = "ended_dossiers"
+
+    dossier_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)

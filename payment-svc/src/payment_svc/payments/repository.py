@@ -15,6 +15,7 @@ from payment_svc.payments.models import (
     FLAGGED,
     Attempt,
     AttemptStatus,
+    EndedDossier,
     FeeDue,
     IdempotencyRecord,
     Payment,
@@ -68,6 +69,33 @@ class PaymentRepository:
         if lock:
             query = query.with_for_update()
         return list(await self.session.scalars(query))
+
+    async def lock_dossier(self, dossier_code: str, fee_timing: str | None = None) -> list[Payment]:
+        """Lock every payment of a dossier (of one fee, when ``fee_timing`` is given), newest first.
+
+        Under READ COMMITTED a locking statement that waited for a concurrent transaction (a renewal) does not
+        see the rows that transaction inserted, so the rows are read and locked again, each statement with its
+        own snapshot, until no new one turns up; then no request of the fee is left unlocked.
+        """
+        query = select(Payment).where(Payment.dossier_code == dossier_code)
+        if fee_timing is not None:
+            query = query.where(Payment.fee_timing == fee_timing)
+        query = (
+            query.order_by(Payment.created_at.desc(), Payment.request_no.desc())
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        seen: set[str] | None = None
+        while True:
+            rows = list(await self.session.scalars(query))
+            ids = {p.id for p in rows}
+            if ids == seen:
+                return rows
+            seen = ids
+
+    async def renewal_of(self, payment_id: str) -> Payment | None:
+        """The request that replaced ``payment_id``, if it was renewed."""
+        return (await self.session.scalars(select(Payment).where(Payment.renews == payment_id))).one_or_none()
 
     async def by_reference(self, reference: str, *, lock: bool = False) -> Payment | None:
         """The payment a transfer quotes."""
@@ -253,6 +281,16 @@ class PaymentRepository:
     async def fee_due(self, dossier_code: str) -> FeeDue | None:
         """Fees of a dossier kept for a supplement request or its result."""
         return await self.session.get(FeeDue, dossier_code)
+
+    # dossiers that ended
+    async def ended(self, dossier_code: str) -> EndedDossier | None:
+        """Whether (and why) a dossier was withdrawn, refused or stopped."""
+        return await self.session.get(EndedDossier, dossier_code)
+
+    async def mark_ended(self, dossier_code: str, reason: str, at: datetime) -> None:
+        """Record that a dossier ended (the first reason stays)."""
+        if await self.ended(dossier_code) is None:
+            self.session.add(EndedDossier(dossier_code=dossier_code, reason=reason, ended_at=at))
 
     async def payments_in(self, ids: Sequence[str]) -> dict[str, Payment]:
         """Payments by id."""

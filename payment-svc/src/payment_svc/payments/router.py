@@ -130,6 +130,23 @@ async def pay(
     return out
 
 
+@router.post(
+    "/{payment_id}/renew",
+    response_model=PaymentOut,
+    status_code=201,
+    summary="Renew a payment request that expired or failed unpaid",
+)
+async def renew(
+    payment_id: str, uow: UowDep, ports: PortsDep, who: CitizenDep, key: IdempotencyKeyDep
+) -> PaymentOut:
+    """Get a new payment request (new reference, new expiry; same items and amount) for a fee your dossier
+    still owes, when its request expired or failed unpaid; then pay the new one. Needs `Idempotency-Key`.
+    409 `payment-not-renewable` when the request is still payable, a newer one exists, the fee was paid, or
+    the dossier was withdrawn or refused (`errors[0].reason`)."""
+    done = await service.renew(uow, ports, who, payment_id, key=key)
+    return PaymentOut.of(done.payment)
+
+
 @router.get("/anomalies", response_model=AnomalyList, summary="Flagged money awaiting a decision")
 async def list_anomalies(
     uow: UowDep, who: StaffDep, limit: int = Query(default=100, ge=1, le=500)

@@ -131,6 +131,13 @@ class PaymentOut(Out):
     receipt_url: str | None
     flagged: bool
     payer: PayerOut
+    renews: str | None = Field(
+        default=None, description="The request this one replaced (it expired or failed unpaid), if any."
+    )
+    renewed_by: str | None = Field(
+        default=None,
+        description="The request that replaced this expired one, if it was renewed (`GET /payments/{id}` only).",
+    )
     created_at: datetime
     updated_at: datetime
     attempts: list[AttemptOut] = []
@@ -163,6 +170,8 @@ class PaymentOut(Out):
             receipt_url=f"{BASE}/{payment.id}/receipt.pdf" if payment.receipt_number else None,
             flagged=payment.flagged,
             payer=PayerOut(name=payment.payer_name, phone=payment.payer_phone, email=payment.payer_email),
+            renews=payment.renews,
+            renewed_by=view.renewed_by if view else None,
             created_at=payment.created_at,
             updated_at=payment.updated_at,
             attempts=[AttemptOut.model_validate(a) for a in view.attempts] if view else [],

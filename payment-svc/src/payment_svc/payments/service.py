@@ -13,7 +13,7 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -27,11 +27,14 @@ from motcua_shared.contracts.common import FeeTiming
 from motcua_shared.contracts.dossier import DossierApproved, DossierSubmitted, DossierSupplementRequested
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.payments.errors import (
+    FeeAlreadyPaid,
     IdempotencyKeyReused,
     IllegalTransition,
     NothingToReview,
+    NotRenewable,
     PaymentNotFound,
     RefundTooLarge,
+    RenewalRefusal,
     SlipRejected,
 )
 from payment_svc.payments.models import (
@@ -97,6 +100,7 @@ def _new_payment(submitted: DossierSubmitted, *, now: datetime, ttl: timedelta) 
         id=new_id("pay"),
         dossier_code=submitted.dossier_code,
         fee_timing=submitted.fee_timing.value,
+        request_no=1,
         procedure_code=submitted.procedure_code,
         procedure_name=submitted.procedure_name,
         agency_code=submitted.agency_code,
@@ -194,12 +198,18 @@ async def request_at_result(
     return await _release(uow, approved.dossier_code, FeeTiming.RESULT, now=now, ttl=ttl)
 
 
-async def end_for_dossier(uow: PaymentUnitOfWork, dossier_code: str, *, now: datetime) -> int:
-    """The dossier was withdrawn, refused or stopped: its open requests expire and fees still kept for a
-    supplement or result are cancelled, never requested later (the caller commits)."""
+async def end_for_dossier(
+    uow: PaymentUnitOfWork, dossier_code: str, *, now: datetime, reason: str = "ended"
+) -> int:
+    """The dossier was withdrawn, refused or stopped: it owes nothing any more. Its open requests expire,
+    none is renewed after this, and fees still kept for a supplement or result are cancelled, never requested
+    later (the caller commits). Returns how many requests it expired."""
+    # Recorded before the requests are locked: a renewal that holds their locks now has either not yet read
+    # the mark (then its new request is committed before the locks are ours, and expired below) or will see it.
+    await uow.payments.mark_ended(dossier_code, reason, now)
     ended = 0
-    for payment in await uow.payments.by_dossier(dossier_code, lock=True):
-        if payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+    for payment in await uow.payments.lock_dossier(dossier_code):
+        if payment.is_open:
             uow.outbox.add(payment.expire(now))
             await uow.payments.close_open_attempts(payment.id, AttemptStatus.LAPSED, now)
             ended += 1
@@ -222,6 +232,7 @@ class PaymentView:
     refunds: list[Refund] = field(default_factory=list)
     slips: list[Slip] = field(default_factory=list)
     transactions: list[ProviderTransaction] = field(default_factory=list)
+    renewed_by: str | None = None
 
 
 async def _visible(uow: PaymentUnitOfWork, who: Principal, payment_id: str, *, lock: bool = False) -> Payment:
@@ -243,6 +254,9 @@ async def get(uow: PaymentUnitOfWork, who: Principal, payment_id: str) -> Paymen
         )
         if who.role is not Role.CITIZEN:
             view.transactions = await uow.payments.transactions_of(payment.id)
+        if payment.status == PaymentStatus.EXPIRED:
+            renewal = await uow.payments.renewal_of(payment.id)
+            view.renewed_by = renewal.id if renewal is not None else None
         return view
 
 
@@ -396,6 +410,98 @@ async def checkout(
             await uow.payments.flush()
             await uow.commit()
             return Checkout(payment, attempt, replayed=False)
+
+    return await _retrying(once)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Renewing a request that expired or failed unpaid
+
+
+RENEW = "renew"
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """The fee's new payment request (for a replayed key, the one the key made)."""
+
+    payment: Payment
+    replayed: bool
+
+
+async def _owned(uow: PaymentUnitOfWork, who: Principal, payment_id: str) -> Payment:
+    payment = await uow.payments.get(payment_id)
+    if payment is None or not payment.owned_by(who):
+        raise PaymentNotFound()
+    return payment
+
+
+def renewal_refusal(
+    payment: Payment, fee: Sequence[Payment], *, now: datetime, ended: bool
+) -> NotRenewable | None:
+    """Why ``payment`` may not be renewed, given every request of its fee (``fee``, itself included) and
+    whether its dossier ended; None when it may: it is the fee's latest request, expired or failed (or pending
+    past its expiry), nothing paid the fee and the dossier still owes it."""
+    paid = next((p for p in fee if p.is_paid), None)
+    if paid is not None:
+        return NotRenewable(RenewalRefusal.PAID, current=paid.id)
+    if ended:
+        return NotRenewable(RenewalRefusal.DOSSIER_ENDED)
+    latest = max(fee, key=lambda p: p.request_no)
+    if latest.id != payment.id:
+        return NotRenewable(RenewalRefusal.SUPERSEDED, current=latest.id)
+    if payment.status == PaymentStatus.PENDING and payment.expires_at > now:
+        return NotRenewable(RenewalRefusal.STILL_PAYABLE)
+    return None
+
+
+async def renew(
+    uow: PaymentUnitOfWork, ports: Ports, who: Principal, payment_id: str, *, key: str
+) -> Renewal:
+    """The payer asks again for a fee whose request expired or failed unpaid while the dossier still owes it.
+
+    Opens the fee's next request: the same items and amount, a new reference and expiry, announced by
+    `payment.requested` with `renews`. The replaced request is closed as expired first when it was not yet
+    (failed, or pending past its expiry before the job reached it), so money that still arrives for it is
+    flagged for refund, never credited beside the new one. Only the payer may renew; the same key gives the
+    same renewal, and two renewals at once open one request (the fee's rows are locked, and
+    ``(dossier_code, fee_timing, request_no)`` is unique).
+    """
+    fingerprint = _fingerprint(payment_id=payment_id)
+
+    async def once() -> Renewal:
+        async with uow:
+            now = ports.now()
+            seen = await uow.payments.idempotency(who.subject, RENEW, key)
+            if seen is not None:
+                if seen.request_hash != fingerprint:
+                    raise IdempotencyKeyReused()
+                return Renewal(await _owned(uow, who, seen.result_id), replayed=True)
+            payment = await _owned(uow, who, payment_id)
+            fee = await uow.payments.lock_dossier(payment.dossier_code, payment.fee_timing)
+            ended = await uow.payments.ended(payment.dossier_code) is not None
+            refusal = renewal_refusal(payment, fee, now=now, ended=ended)
+            if refusal is not None:
+                raise refusal
+            if payment.is_open:
+                uow.outbox.add(payment.expire(now))
+                await uow.payments.close_open_attempts(payment.id, AttemptStatus.LAPSED, now)
+            renewed = payment.renewal(at=now, ttl=ports.settings.payment_ttl)
+            uow.payments.add(renewed)
+            uow.outbox.add(renewed.requested())
+            uow.payments.add(
+                IdempotencyRecord(
+                    subject=who.subject,
+                    operation=RENEW,
+                    key=key,
+                    request_hash=fingerprint,
+                    result_id=renewed.id,
+                    created_at=now,
+                )
+            )
+            await uow.payments.flush()
+            await uow.commit()
+            return Renewal(renewed, replayed=False)
 
     return await _retrying(once)
 
@@ -616,6 +722,10 @@ async def resolve_anomaly(
             if accept:
                 if payment is None or txn.amount != payment.amount or txn.currency != "VND":
                     raise Unprocessable("Chỉ chấp nhận được giao dịch khớp đúng số tiền của một khoản.")
+                fee = await uow.payments.lock_dossier(payment.dossier_code, payment.fee_timing)
+                paid = next((p for p in fee if p.id != payment.id and p.is_paid), None)
+                if paid is not None:
+                    raise FeeAlreadyPaid(paid.id)
                 event = payment.succeed(
                     provider=txn.provider,
                     provider_txn_id=txn.provider_txn_id,
@@ -627,6 +737,11 @@ async def resolve_anomaly(
                 )
                 uow.outbox.add(event)
                 txn.outcome = Outcome.CREDITED.value
+                for other in fee:
+                    if other.id != payment.id and other.is_open:
+                        # The accepted money pays the fee: the request that renewed this one is owed no more.
+                        uow.outbox.add(other.expire(now))
+                        await uow.payments.close_open_attempts(other.id, AttemptStatus.LAPSED, now)
             txn.resolved_at = now
             txn.detail = f"{txn.detail} | {who.role.value} {who.subject}: {note}"[:500]
             await uow.commit()

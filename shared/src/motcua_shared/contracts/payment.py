@@ -43,7 +43,11 @@ class PaymentEvent(Event):
 
 @register
 class PaymentRequested(PaymentEvent):
-    """A payment is due for a dossier's fees; the payer may now pay it."""
+    """A payment is due for a dossier's fees; the payer may now pay it.
+
+    Emitted again, with a new payment id, reference and expiry and with `renews` set, when the payer renews a
+    request that expired or failed while the fee is still owed.
+    """
 
     TYPE: ClassVar[str] = "vn.motcua.payment.payment.requested.v1"
     SUMMARY: ClassVar[str] = "A payment of a dossier's fees is due."
@@ -62,6 +66,11 @@ class PaymentRequested(PaymentEvent):
         description="The payment reference the payer quotes in a bank transfer, matched on statements.",
     )
     expires_at: AwareDatetime | None = Field(default=None, description="When the request expires unpaid.")
+    renews: str | None = Field(
+        default=None,
+        description="When the payer renewed a request that expired or failed unpaid: the id of the payment "
+        "this one replaces (its reference no longer pays the fee). Absent for a dossier's first request.",
+    )
 
 
 @register

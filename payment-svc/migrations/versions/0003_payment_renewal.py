@@ -28,7 +28,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("renews", sa.String(length=40), nullable=True))
         batch_op.drop_constraint("uq_payments_dossier_code_fee_timing", type_="unique")
         batch_op.create_unique_constraint(
-            op.f("uq_payments_dossier_code_fee_timing_request_no"), ["dossier_code", "fee_timing", "request_no"]
+            op.f("uq_payments_dossier_code_fee_timing_request_no"),
+            ["dossier_code", "fee_timing", "request_no"],
         )
         batch_op.create_unique_constraint(op.f("uq_payments_renews"), ["renews"])
         batch_op.create_foreign_key(op.f("fk_payments_renews_payments"), "payments", ["renews"], ["id"])

@@ -105,7 +105,9 @@ _REFUSALS = {
     RenewalRefusal.STILL_PAYABLE: "Yêu cầu thanh toán này vẫn còn hạn; hãy thanh toán yêu cầu này.",
     RenewalRefusal.SUPERSEDED: "Đã có yêu cầu thanh toán mới hơn cho khoản phí này.",
     RenewalRefusal.PAID: "Khoản phí này đã được thanh toán.",
-    RenewalRefusal.DOSSIER_ENDED: "Hồ sơ đã được rút, bị từ chối hoặc đã dừng xử lý; không còn phải nộp khoản phí này.",
+    RenewalRefusal.DOSSIER_ENDED: (
+        "Hồ sơ đã được rút, bị từ chối hoặc đã dừng xử lý; không còn phải nộp khoản phí này."
+    ),
 }
 
 

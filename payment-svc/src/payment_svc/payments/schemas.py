@@ -136,7 +136,8 @@ class PaymentOut(Out):
     )
     renewed_by: str | None = Field(
         default=None,
-        description="The request that replaced this expired one, if it was renewed (`GET /payments/{id}` only).",
+        description="The request that replaced this expired one, if it was renewed "
+        "(in `GET /payments/{id}` only).",
     )
     created_at: datetime
     updated_at: datetime

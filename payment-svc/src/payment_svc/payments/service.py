@@ -204,8 +204,8 @@ async def end_for_dossier(
     """The dossier was withdrawn, refused or stopped: it owes nothing any more. Its open requests expire,
     none is renewed after this, and fees still kept for a supplement or result are cancelled, never requested
     later (the caller commits). Returns how many requests it expired."""
-    # Recorded before the requests are locked: a renewal that holds their locks now has either not yet read
-    # the mark (then its new request is committed before the locks are ours, and expired below) or will see it.
+    # Marked before the requests are locked: a renewal holding their locks now either has not read the mark
+    # (then its new request is committed before the locks are ours, and expired below) or will see it.
     await uow.payments.mark_ended(dossier_code, reason, now)
     ended = 0
     for payment in await uow.payments.lock_dossier(dossier_code):
@@ -473,12 +473,15 @@ async def renew(
         async with uow:
             now = ports.now()
             seen = await uow.payments.idempotency(who.subject, RENEW, key)
+            if seen is None:
+                payment = await _owned(uow, who, payment_id)
+                fee = await uow.payments.lock_dossier(payment.dossier_code, payment.fee_timing)
+                # The same request may have renewed it while we waited for the locks: answer as it did.
+                seen = await uow.payments.idempotency(who.subject, RENEW, key)
             if seen is not None:
                 if seen.request_hash != fingerprint:
                     raise IdempotencyKeyReused()
                 return Renewal(await _owned(uow, who, seen.result_id), replayed=True)
-            payment = await _owned(uow, who, payment_id)
-            fee = await uow.payments.lock_dossier(payment.dossier_code, payment.fee_timing)
             ended = await uow.payments.ended(payment.dossier_code) is not None
             refusal = renewal_refusal(payment, fee, now=now, ended=ended)
             if refusal is not None:

@@ -8,8 +8,10 @@ from pathlib import Path
 import backbone_scenarios as scenarios
 import pytest
 from backbone_toy import Toy
+from sqlalchemy import func, select
 
 from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.messaging.models import OutboxRecord
 
 
 @pytest.fixture
@@ -38,3 +40,46 @@ async def test_poison_event_reaches_dlq_and_the_rest_flow(toy: Toy) -> None:
 
 async def test_order_per_aggregate(toy: Toy) -> None:
     await scenarios.order_per_aggregate(toy)
+
+
+async def _unmarked_rows(toy: Toy) -> int:
+    async with toy.producer_db.reader() as session:
+        query = select(func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
+        return int(await session.scalar(query) or 0)
+
+
+async def test_sqlite_relay_marks_published_rows_later_and_on_stop(toy: Toy) -> None:
+    relay = toy.start_relay()
+    toy.start_consumer()
+    await toy.emit_many([(f"m-{i % 3}", i) for i in range(30)], per_transaction=3)
+    await toy.wait_for_ledger(30)
+
+    async def all_marked() -> bool:
+        return await _unmarked_rows(toy) == 0
+
+    # Published at once, marked within the mark interval (the relay's next idle round).
+    await toy.wait_for(all_marked, timeout=30, what="published rows marked in the outbox")
+    await toy.emit("m-0", 30)
+    await toy.wait_for_ledger(31)
+    await relay.stop()
+    assert await _unmarked_rows(toy) == 0, "stopping marks what was published"
+    assert relay.published == 31
+
+
+async def test_sqlite_relay_crashing_before_its_mark_publishes_again_and_the_inbox_absorbs_it(
+    toy: Toy,
+) -> None:
+    relay = toy.start_relay()
+    toy.start_consumer()
+    relay.MARK_INTERVAL = 3600  # never marks on its own: a crash loses the marks
+    await toy.emit_many([(f"c-{i % 2}", i) for i in range(10)], per_transaction=5)
+    await toy.wait_for_ledger(10)
+    assert await _unmarked_rows(toy) == 10
+    relay._unmarked.clear()  # the process died: what it remembered is gone
+    await relay.stop()
+    restarted = toy.start_relay()
+    await toy.wait_for(lambda: restarted.published >= 10, timeout=30, what="the rows published again")
+    await toy.emit("c-0", 10)
+    await toy.wait_for_ledger(11)
+    rows = await toy.ledger()
+    assert sorted(r.seq for r in rows) == list(range(11)), "each effect once despite the second publish"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
@@ -82,6 +81,4 @@ class CloudEvent(BaseModel):
     @classmethod
     def from_json(cls, raw: bytes | str) -> Self:
         """Parse an envelope; raises ``pydantic.ValidationError`` or ``ValueError`` when malformed."""
-        if isinstance(raw, bytes):
-            raw = raw.decode("utf-8")
-        return cls.model_validate(json.loads(raw))
+        return cls.model_validate_json(raw)

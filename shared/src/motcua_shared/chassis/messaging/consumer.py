@@ -121,6 +121,7 @@ class ConsumerRunner:
         self._consumer: Consumer | None = None
         self._uncommitted: dict[TopicPartition, int] = {}
         self._committed_at = 0.0
+        self._lag_observed_at = 0.0
         self.handled = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -202,7 +203,9 @@ class ConsumerRunner:
             self._uncommitted.update(offsets)
         if not records or time.monotonic() - self._committed_at >= self._settings.consumer_commit_interval:
             await self._flush(consumer)
-        metrics.CONSUMER_LAG.labels(self._service, self.group).set(await consumer.lag())
+        if time.monotonic() - self._lag_observed_at >= 1.0:
+            self._lag_observed_at = time.monotonic()
+            metrics.CONSUMER_LAG.labels(self._service, self.group).set(await consumer.lag())
 
     async def _flush(self, consumer: Consumer) -> None:
         """Commit the offsets of what was applied. Committing less often than every poll only widens what a

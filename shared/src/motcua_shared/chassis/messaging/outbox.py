@@ -90,6 +90,8 @@ class OutboxRelay:
     at a time, so replicas never reorder an aggregate's events.
     """
 
+    MARK_INTERVAL = 0.5
+    """Seconds between marks of published rows on SQLite (see :meth:`relay_once`)."""
     LOCKED_RETRY = 0.01
     """Seconds before trying again when another replica's relay holds the lock and rows are waiting."""
 
@@ -115,6 +117,9 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._lock_key = zlib.crc32(f"motcua-outbox-{service}".encode())
         self._locked_out = False
+        self._cursor: int | None = None
+        self._unmarked: list[int] = []
+        self._marked_at = time.monotonic()
         self.published = 0
 
     def wake(self) -> None:
@@ -133,6 +138,9 @@ class OutboxRelay:
             self._wake.set()
             await stop_task(self._task, self._stopping)
             self._task = None
+        with contextlib.suppress(Exception):
+            await self._mark_published(force=True)
+        self._cursor = None
 
     async def _run(self) -> None:
         failures = 0
@@ -180,14 +188,17 @@ class OutboxRelay:
                 if rows:
                     await self._publish(rows)
         else:
-            # SQLite has one writer and one relay per file: read, publish, then mark in short transactions
-            # so that use cases committing meanwhile never wait on the bus.
+            # SQLite has one writer and one relay per file, and commits in id order: read past what this
+            # relay published, publish, and mark in the file now and then rather than queueing behind the
+            # use cases for the writer after every batch. A crash before the mark publishes those rows
+            # again, which consumers' inboxes absorb.
             async with self._db.reader() as session, session.begin():
-                rows = await self._pending(session)
+                rows = await self._pending(session, after=self._cursor)
             if rows:
                 await self._publish(rows)
-                async with self._db.session() as session, session.begin():
-                    await self._mark(session, rows)
+                self._cursor = rows[-1].id
+                self._unmarked.extend(r.id for r in rows)
+            await self._mark_published(force=False)
         if not rows:
             metrics.OUTBOX_PENDING.labels(self._service).set(0)
             metrics.OUTBOX_LAG.labels(self._service).set(0)
@@ -199,14 +210,38 @@ class OutboxRelay:
             await self._observe()
         return len(rows)
 
-    async def _pending(self, session: AsyncSession) -> Sequence[Row[int, str, str, str]]:
-        result = await session.execute(
+    async def _pending(
+        self, session: AsyncSession, *, after: int | None
+    ) -> Sequence[Row[int, str, str, str]]:
+        query = (
             select(OutboxRecord.id, OutboxRecord.topic, OutboxRecord.key, OutboxRecord.payload)
             .where(OutboxRecord.published_at.is_(None))
             .order_by(OutboxRecord.id)
             .limit(self._batch_size)
         )
-        return result.all()
+        if after is not None:
+            query = query.where(OutboxRecord.id > after)
+        return (await session.execute(query)).all()
+
+    async def _mark_published(self, *, force: bool) -> None:
+        """Mark what was published (SQLite): when asked, when a batch's worth waits, or every interval."""
+        if not self._unmarked:
+            return
+        due = time.monotonic() - self._marked_at >= self.MARK_INTERVAL
+        if force or due or len(self._unmarked) >= self._batch_size:
+            ids, self._unmarked = self._unmarked, []
+            try:
+                async with self._db.session() as session, session.begin():
+                    for start in range(0, len(ids), 500):
+                        await session.execute(
+                            update(OutboxRecord)
+                            .where(OutboxRecord.id.in_(ids[start : start + 500]))
+                            .values(published_at=datetime.now(UTC))
+                        )
+            except BaseException:
+                self._unmarked = ids + self._unmarked
+                raise
+            self._marked_at = time.monotonic()
 
     async def _take_pending(self, session: AsyncSession) -> Sequence[Row[int, str, str, str]]:
         table = OUTBOX
@@ -232,22 +267,14 @@ class OutboxRelay:
             ]
         )
 
-    async def _mark(self, session: AsyncSession, rows: Sequence[Row[int, str, str, str]]) -> None:
-        await session.execute(
-            update(OutboxRecord)
-            .where(OutboxRecord.id.in_([r.id for r in rows]))
-            .values(published_at=datetime.now(UTC))
-        )
-
     async def _observe(self) -> None:
-        async with self._db.session() as session:
-            pending, oldest = (
-                await session.execute(
-                    select(func.count(), func.min(OutboxRecord.created_at)).where(
-                        OutboxRecord.published_at.is_(None)
-                    )
-                )
-            ).one()
+        query = select(func.count(), func.min(OutboxRecord.created_at)).where(
+            OutboxRecord.published_at.is_(None)
+        )
+        if self._cursor is not None:
+            query = query.where(OutboxRecord.id > self._cursor)
+        async with self._db.reader() as session:
+            pending, oldest = (await session.execute(query)).one()
         metrics.OUTBOX_PENDING.labels(self._service).set(pending)
         if oldest is not None:
             if oldest.tzinfo is None:

@@ -17,5 +17,5 @@ class CatalogUnitOfWork(UnitOfWork):
         """Build the repositories on this unit of work's session."""
         self.directory = DirectoryRepository(self.session, cache_key=str(self.db.url))
         self.procedures = ProcedureRepository(
-            self.session, self.db.url.get_backend_name(), cache_key=str(self.db.url)
+            self.session, self.db.url.get_backend_name(), cache_key=str(self.db.url), engine=self.db.engine
         )

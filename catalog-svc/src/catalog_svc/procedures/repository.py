@@ -7,9 +7,10 @@ counts (one grouping by field × agency × levels, split in Python) and the rank
 the page rows come back with everything a hit shows. The ranking is plain SQL over the folded name, so both
 databases order the hits the same way.
 
-When no row has every word, PostgreSQL corrects misspelt words against the catalogue's vocabulary
-(``search_terms``, trigram similarity) and searches again; on both databases the last resort is the rows
-with any of the words, most words first.
+PostgreSQL's search, which reads the denser ``procedure_search_keys``, is in
+:mod:`catalog_svc.procedures.pg_search`; the SQLite one is here. When no row has every word, PostgreSQL
+corrects misspelt words against the catalogue's vocabulary (``search_terms``, trigram similarity) and
+searches again; on both databases the last resort is the rows with any of the words, most words first.
 """
 
 from __future__ import annotations
@@ -19,16 +20,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     String,
     Text,
-    bindparam,
     case,
-    cast,
     column,
     delete,
     func,
@@ -40,9 +39,8 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from catalog_svc.procedures.models import (
     Procedure,
@@ -51,8 +49,25 @@ from catalog_svc.procedures.models import (
     ProcedureVersion,
     Status,
 )
+from catalog_svc.procedures.pg_search import PostgresSearch, forget_codes, is_term
+from catalog_svc.procedures.search_types import (
+    Match,
+    SearchFilters,
+    SearchHit,
+    SearchResult,
+    sorted_counts,
+)
 
-Match = Literal["all", "exact", "fuzzy", "none"]
+__all__ = [
+    "SEARCH_CACHE",
+    "Match",
+    "ProcedureRepository",
+    "SearchCache",
+    "SearchFilters",
+    "SearchHit",
+    "SearchResult",
+    "forget_searches",
+]
 
 #: The vocabulary on PostgreSQL (created by migration 0003; SQLite has none).
 _TERMS = table("search_terms", column("term"))
@@ -71,7 +86,6 @@ _KEYS = table(
     column("other_key", Text),
 )
 _CODES = table("search_codes", column("id", Integer), column("kind", String), column("code", String))
-_K = _KEYS.c
 #: The facet codes numbered in ``search_codes``: (kind, projection column).
 _CODED = (
     ("field", "field_code"),
@@ -79,51 +93,7 @@ _CODED = (
     ("agency", "competent_agency_code"),
     ("levels", "levels"),
 )
-#: How many known words a misspelt word may stand for, and how alike they must be (trigram similarity).
-MAX_CORRECTIONS = 4
-MIN_SIMILARITY = 0.2
-#: From how many query words PostgreSQL looks for the page among the rows with every word in their name
-#: first (:meth:`ProcedureRepository._named_page`): ranking every matched row costs a ``strpos`` per word
-#: and row, which outweighs a second index scan from three words on (measured at 100,000 procedures).
-NAMED_TIER_MIN_WORDS = 3
 _S = ProcedureSearch.__table__.c
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """What narrows a search besides the words."""
-
-    field: str | None = None
-    agency: str | None = None
-    level: str | None = None
-    online: Literal["full", "partial", "any"] | None = None
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """What a search hit shows, straight from the search projection."""
-
-    code: str
-    name: str
-    field_code: str
-    implementing_agency_code: str
-    levels: list[str]
-    online_level: int
-    online_mode: str | None
-    min_days: float
-    max_days: float
-    min_fee: int
-    version: int
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """A page of hits, the total and the facet counts."""
-
-    hits: Sequence[SearchHit]
-    total: int
-    match: Match
-    facets: dict[str, list[tuple[str, int]]]
 
 
 @dataclass(frozen=True)
@@ -210,18 +180,23 @@ _caches: dict[str, SearchCache] = {}
 
 
 def forget_searches() -> None:
-    """Drop every cached search result (after a commit that changed what is published)."""
+    """Drop every cached search result and numbered code (after a commit that changed what is published)."""
     for cache in _caches.values():
         cache.clear()
+    forget_codes()
 
 
 class ProcedureRepository:
     """Procedures of one unit of work."""
 
-    def __init__(self, session: AsyncSession, dialect: str, cache_key: str = "") -> None:
+    def __init__(
+        self, session: AsyncSession, dialect: str, cache_key: str = "", engine: AsyncEngine | None = None
+    ) -> None:
         self.session = session
         self.dialect = dialect
         self.cache_key = cache_key
+        #: PostgreSQL's search runs on connections of its own, in autocommit (see ``pg_search``).
+        self.engine = engine
 
     async def get(self, code: str) -> Procedure | None:
         """The procedure with ``code``."""
@@ -297,7 +272,7 @@ class ProcedureRepository:
         await self.session.execute(insert(ProcedureSearch), list(rows))
         if self.dialect == "postgresql":
             await self._index_keys(rows)
-            terms = sorted({w for row in rows for w in row["search_text"].split() if _is_term(w)})
+            terms = sorted({w for row in rows for w in row["search_text"].split() if is_term(w)})
             for start in range(0, len(terms), 5000):
                 await self.session.execute(
                     pg_insert(_TERMS).on_conflict_do_nothing(),
@@ -356,49 +331,26 @@ class ProcedureRepository:
     async def _search(
         self, tokens: Sequence[str], filters: SearchFilters, offset: int, limit: int
     ) -> SearchResult:
+        if self.dialect == "postgresql":
+            if self.engine is None:
+                raise RuntimeError("the PostgreSQL search needs the engine")
+            return await PostgresSearch(self.engine).search(tokens, filters, offset, limit)
         base = self._filters(filters)
         if not tokens:
-            rows = _K if self.dialect == "postgresql" else _S
-            order = [_Key(self._text(rows.name_key)), _Key(self._text(rows.code))]
-            return await self._run(base, order, offset, limit, "all")
+            return await self._run(base, [_Key(_S.name_key), _Key(_S.code)], offset, limit, "all")
         result = await self._run(
-            [*base, self._match([[f"{t}*"] for t in tokens])],
-            self._ranking(tokens),
-            offset,
-            limit,
-            "exact",
-            named=(base, tokens),
+            [*base, self._match([[token] for token in tokens])], self._ranking(tokens), offset, limit, "exact"
         )
         if result.total:
             return result
-        words: list[list[str]] = [[f"{t}*"] for t in tokens]
-        if self.dialect == "postgresql":
-            words = await self._corrections(tokens)
-            if any(len(alternatives) > 1 for alternatives in words):
-                # The best guess of each word ranks; any of the guesses matches.
-                guessed = [alternatives[-1].rstrip("*") for alternatives in words]
-                result = await self._run(
-                    [*base, self._match(words)],
-                    self._ranking(guessed),
-                    offset,
-                    limit,
-                    "fuzzy",
-                    named=(base, guessed),
-                )
-                if result.total:
-                    return result
-        anyword = [w.rstrip("*") for alternatives in words for w in alternatives]
-        order = [_Key(self._count_in(self._searchable(), anyword), True), *self._ranking(tokens)]
-        result = await self._run(
-            [*base, self._match([[w for a in words for w in a]])], order, offset, limit, "fuzzy"
-        )
+        # SQLite has no vocabulary to correct words with: the rows with any of them, most words first.
+        order = [_Key(self._count_in(_S.search_text, tokens), True), *self._ranking(tokens)]
+        result = await self._run([*base, self._match([tokens])], order, offset, limit, "fuzzy")
         if result.total:
             return result
         return SearchResult(hits=[], total=0, match="none", facets=result.facets)
 
     def _filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
-        if self.dialect == "postgresql":
-            return self._coded_filters(filters)
         conditions: list[ColumnElement[bool]] = []
         if filters.field:
             conditions.append(_S.field_code == filters.field)
@@ -414,158 +366,34 @@ class ProcedureRepository:
             conditions.append(_S.online_mode == filters.online)
         return conditions
 
-    def _coded_filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
-        """PostgreSQL: the filters on the numbered codes of ``procedure_search_keys``, each looked up once."""
-        conditions: list[ColumnElement[bool]] = []
-        if filters.field:
-            conditions.append(_K.field_id == _code_id("field", filters.field))
-        if filters.agency:
-            conditions.append(
-                (_K.agency_id == _code_id("agency", filters.agency))
-                | (_K.competent_id == _code_id("agency", filters.agency))
-            )
-        if filters.level:
-            conditions.append(
-                _K.levels_id.in_(
-                    select(_CODES.c.id).where(
-                        _CODES.c.kind == "levels", func.strpos(_CODES.c.code, f" {filters.level} ") > 0
-                    )
-                )
-            )
-        if filters.online == "any":
-            conditions.append(_K.online_mode.is_not(None))
-        elif filters.online:
-            conditions.append(_K.online_mode == filters.online)
-        return conditions
-
-    def _searchable(self) -> ColumnElement[str]:
-        """The whole folded searchable text of a row."""
-        if self.dialect == "postgresql":
-            return _K.name_key.concat(_K.other_key)
-        return _S.search_text
-
-    def _match(self, words: Sequence[Sequence[str]], *, in_name: bool = False) -> ColumnElement[bool]:
-        """Rows with, for every group of ``words``, one of them (``tok*`` is a prefix, ``tok`` a word)."""
-        if self.dialect == "postgresql":
-            # Every prefix of every word is a lexeme of catalog_prefixes() (migration 0004).
-            query = " & ".join("(" + " | ".join(w.rstrip("*") for w in group) + ")" for group in words)
-            # Inlined (the words are [a-z0-9] only): PostgreSQL then plans with the words in sight. As a bound
-            # parameter of a prepared statement it soon gets a generic plan, which cannot estimate how many
-            # rows match and may pick a sequential scan that computes every row's prefixes.
-            words_literal = bindparam("tsquery", query, type_=String(), literal_execute=True)
-            indexed = _K.name_key if in_name else self._searchable()
-            return func.catalog_prefixes(indexed).bool_op("@@")(cast(words_literal, TSQUERY))
-        fts = " AND ".join(
-            "(" + " OR ".join(f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in group) + ")"
-            for group in words
-        )
+    def _match(self, words: Sequence[Sequence[str]]) -> ColumnElement[bool]:
+        """Rows with, for every group of ``words``, a word starting with one of them (FTS5 prefixes)."""
+        fts = " AND ".join("(" + " OR ".join(f'"{w}"*' for w in group) + ")" for group in words)
         return _S.procedure_id.in_(
             select(literal_column("rowid"))
             .select_from(text("procedure_search_fts"))
             .where(text("procedure_search_fts MATCH :fts").bindparams(fts=fts))
         )
 
-    def _ranking(self, tokens: Sequence[str], rows: Any = None) -> list[_Key]:
-        """The ranking keys over ``rows`` (with ``name_key``, ``code`` and, on PostgreSQL, ``name_len``)."""
+    def _ranking(self, tokens: Sequence[str]) -> list[_Key]:
+        """The ranking keys: the same as PostgreSQL's (:mod:`catalog_svc.procedures.pg_search`)."""
         # Most query words starting a word of the name first, then the shortest such name (the most
         # specific), then the query as a phrase: plain SQL, so SQLite and PostgreSQL rank identically.
-        if self.dialect == "postgresql":
-            rows = _K if rows is None else rows
-            name_len = rows.name_len
-        else:
-            rows = _S if rows is None else rows
-            name_len = func.length(rows.name_key)
         return [
-            _Key(self._count_in(rows.name_key, [f" {token}" for token in tokens]), True),
-            _Key(name_len),
-            _Key(self._count_in(rows.name_key, [" " + " ".join(tokens)]), True),
-            _Key(self._text(rows.code)),
+            _Key(self._count_in(_S.name_key, [f" {token}" for token in tokens]), True),
+            _Key(func.length(_S.name_key)),
+            _Key(self._count_in(_S.name_key, [" " + " ".join(tokens)]), True),
+            _Key(_S.code),
         ]
 
     def _contains(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
-        # strpos/instr rather than LIKE '%…%': the same test, several times cheaper per row on PostgreSQL.
-        find = func.strpos if self.dialect == "postgresql" else func.instr
-        return find(haystack, needle) > 0
+        return func.instr(haystack, needle) > 0
 
     def _count_in(self, haystack: ColumnElement[str], needles: Sequence[str]) -> ColumnElement[int]:
         """How many of ``needles`` occur in ``haystack``."""
         return sum(
             (case((self._contains(haystack, needle), 1), else_=0) for needle in needles), start=_zero()
         )
-
-    def _text(self, value: ColumnElement[str]) -> ColumnElement[str]:
-        # Byte order on both databases (and in Python, which puts the page back in order).
-        return value.collate("C") if self.dialect == "postgresql" else value
-
-    async def _corrections(self, tokens: Sequence[str]) -> list[list[str]]:
-        """Per query word: itself as a prefix if some word of the catalogue starts with it, else also the
-        most alike known words (best last)."""
-        await self.session.execute(
-            select(func.set_config("pg_trgm.similarity_threshold", str(MIN_SIMILARITY), True))
-        )
-        words: list[list[str]] = []
-        for token in tokens:
-            alternatives = [f"{token}*"]
-            if _is_term(token):
-                known = await self.session.scalar(
-                    select(_TERMS.c.term).where(_TERMS.c.term.like(f"{token}%")).limit(1)
-                )
-                if known is None:
-                    similarity = func.similarity(_TERMS.c.term, token)
-                    guesses = await self.session.scalars(
-                        select(_TERMS.c.term)
-                        .where(_TERMS.c.term.bool_op("%")(token))
-                        .order_by(similarity.desc(), _TERMS.c.term)
-                        .limit(MAX_CORRECTIONS)
-                    )
-                    alternatives += reversed([str(g) for g in guesses])
-            words.append(alternatives)
-        return words
-
-    def _named_page(
-        self,
-        conditions: Sequence[ColumnElement[bool]],
-        order: Sequence[_Key],
-        offset: int,
-        limit: int,
-        filters: Sequence[ColumnElement[bool]],
-        tokens: Sequence[str],
-    ) -> Any:
-        """PostgreSQL: the page of the ranking ``order`` (= ``_ranking(tokens)``), mostly without ranking.
-
-        The best rows have every word in their name, and the name index finds exactly those. When at least
-        ``offset + limit`` of them pass the filters, the page is among them, ordered by the remaining keys:
-        only those within the page's name lengths (ties included) are ranked. Otherwise every matched row is
-        ranked, as on SQLite. Both give the same page; only the first costs less than the match itself.
-        """
-        window = offset + limit
-        named = (
-            select(_K.procedure_id, _K.name_len, _K.name_key, _K.code)
-            .where(*filters, self._match([[token] for token in tokens], in_name=True))
-            .order_by(_K.name_len)
-            .fetch(window, with_ties=True)
-            .cte("named")
-        )
-        enough = select(func.count() >= window).select_from(named).scalar_subquery()
-        best = [
-            _Key(literal_column(str(len(tokens)), Integer), True),
-            *self._ranking(tokens, named.c)[1:],
-        ]
-        among_named = [key.expr.label(f"k{i}") for i, key in enumerate(best)]
-        among_all = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
-        page = union_all(
-            select(named.c.procedure_id, *among_named)
-            .where(enough)
-            .order_by(*_ordered(among_named, best))
-            .limit(limit)
-            .offset(offset),
-            select(_K.procedure_id, *among_all)
-            .where(~enough, *conditions)
-            .order_by(*_ordered(among_all, order))
-            .limit(limit)
-            .offset(offset),
-        )
-        return page.cte("page")
 
     async def _run(
         self,
@@ -574,34 +402,19 @@ class ProcedureRepository:
         offset: int,
         limit: int,
         match: Match,
-        *,
-        named: tuple[Sequence[ColumnElement[bool]], Sequence[str]] | None = None,
     ) -> SearchResult:
-        """Match once, then derive the facet counts and the ranked page from the matched rows.
-
-        ``named`` (the filters and the query words, when ``order`` is their :meth:`_ranking`) lets
-        PostgreSQL rank without computing the keys of every matched row; see :meth:`_named_page`.
-        """
-        postgres = self.dialect == "postgresql"
-        grouped = (
-            (_K.procedure_id, _K.field_id, _K.agency_id, _K.levels_id)
-            if postgres
-            else (_S.procedure_id, _S.field_code, _S.implementing_agency_code, _S.levels)
+        """Match once, then derive the facet counts and the ranked page from the matched rows."""
+        grouped = (_S.procedure_id, _S.field_code, _S.implementing_agency_code, _S.levels)
+        keys = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
+        matched = select(*grouped, *keys).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
+        ranked = [matched.c[f"k{i}"] for i in range(len(order))]
+        page = (
+            select(matched.c.procedure_id, *ranked)
+            .order_by(*_ordered(ranked, order))
+            .limit(limit)
+            .offset(offset)
+            .cte("page")
         )
-        if postgres and named is not None and len(named[1]) >= NAMED_TIER_MIN_WORDS:
-            matched = select(*grouped).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
-            page = self._named_page(conditions, order, offset, limit, *named)
-        else:
-            keys = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
-            matched = select(*grouped, *keys).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
-            ranked = [matched.c[f"k{i}"] for i in range(len(order))]
-            page = (
-                select(matched.c.procedure_id, *ranked)
-                .order_by(*_ordered(ranked, order))
-                .limit(limit)
-                .offset(offset)
-                .cte("page")
-            )
         facet_columns = [matched.c[column.name] for column in grouped[1:]]
         hits = select(
             literal_column("1", Integer).label("part"),
@@ -619,28 +432,9 @@ class ProcedureRepository:
             _S.version,
             *(page.c[f"k{i}"] for i in range(len(order))),
         ).join_from(page, ProcedureSearch.__table__, page.c.procedure_id == _S.procedure_id)
-        if postgres:
-            # Counted by number; only the groups (a hundred or so) are turned back into codes.
-            counted = (
-                select(*facet_columns, func.count().label("n")).group_by(*facet_columns).subquery("counted")
-            )
-            field, agency, levels = (_CODES.alias(name) for name in ("field", "agency", "levels"))
-            counts = select(
-                literal_column("0", Integer),
-                field.c.code,
-                agency.c.code,
-                levels.c.code,
-                counted.c.n,
-                *([null()] * (8 + len(order))),
-            ).select_from(
-                counted.join(field, field.c.id == counted.c.field_id)
-                .join(agency, agency.c.id == counted.c.agency_id)
-                .join(levels, levels.c.id == counted.c.levels_id)
-            )
-        else:
-            counts = select(
-                literal_column("0", Integer), *facet_columns, func.count(), *([null()] * (8 + len(order)))
-            ).group_by(*facet_columns)
+        counts = select(
+            literal_column("0", Integer), *facet_columns, func.count(), *([null()] * (8 + len(order)))
+        ).group_by(*facet_columns)
         rows = (await self.session.execute(union_all(hits, counts))).all()
 
         by_field: dict[str, int] = {}
@@ -678,7 +472,11 @@ class ProcedureRepository:
             )
         # The page came back unordered (a join); the keys it carries put it back in the ranking's order.
         found.sort(key=lambda item: item[0])
-        facets = {"field": _sorted(by_field), "level": _sorted(by_level), "agency": _sorted(by_agency)}
+        facets = {
+            "field": sorted_counts(by_field),
+            "level": sorted_counts(by_level),
+            "agency": sorted_counts(by_agency),
+        }
         return SearchResult(
             hits=[hit for _, hit in found], total=sum(by_field.values()), match=match, facets=facets
         )
@@ -687,20 +485,6 @@ class ProcedureRepository:
 def _ordered(keys: Sequence[ColumnElement[Any]], order: Sequence[_Key]) -> list[ColumnElement[Any]]:
     """``keys`` as ORDER BY terms, each in its direction in ``order``."""
     return [key.desc() if spec.descending else key for key, spec in zip(keys, order, strict=True)]
-
-
-def _sorted(counts: dict[str, int]) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
-def _code_id(kind: str, code: str) -> ColumnElement[int]:
-    """The number of a facet code in ``search_codes`` (PostgreSQL), evaluated once per search."""
-    return select(_CODES.c.id).where(_CODES.c.kind == kind, _CODES.c.code == code).scalar_subquery()
-
-
-def _is_term(word: str) -> bool:
-    """Whether ``word`` belongs in the vocabulary of misspelling corrections (numbers do not)."""
-    return 2 <= len(word) <= 64 and not word.isdigit()
 
 
 def _zero() -> ColumnElement[int]:

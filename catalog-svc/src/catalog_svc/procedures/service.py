@@ -77,44 +77,48 @@ async def search(
     async with uow:
         directory = await uow.directory.load()
         result = await uow.procedures.search(query_tokens(q), filters, offset=offset, limit=size)
-        items = [_summary(hit, directory) for hit in result.hits]
-        return SearchPage(
-            items=items,
-            total=result.total,
-            page=page,
-            size=size,
-            match=result.match,
-            facets=Facets(
-                field=[_facet(code, n, directory.fields) for code, n in result.facets["field"]],
-                level=[_facet(code, n, directory.levels) for code, n in result.facets["level"]],
-                agency=[_facet(code, n, directory.agencies) for code, n in result.facets["agency"]],
-            ),
-        )
+    # Built without validation (``model_construct``): every value comes from the search projection and the
+    # directory, which were validated when they were written; FastAPI serialises the page once.
+    return SearchPage.model_construct(
+        items=[_summary(hit, directory) for hit in result.hits],
+        total=result.total,
+        page=page,
+        size=size,
+        match=result.match,
+        facets=Facets.model_construct(
+            field=[_facet(code, n, directory.fields) for code, n in result.facets["field"]],
+            level=[_facet(code, n, directory.levels) for code, n in result.facets["level"]],
+            agency=[_facet(code, n, directory.agencies) for code, n in result.facets["agency"]],
+        ),
+        next_cursor=None,
+    )
 
 
 def _facet(code: str, count: int, names: Any) -> FacetCount:
     named = names.get(code)
-    return FacetCount(code=code, name=named.name if named is not None else code, count=count)
+    return FacetCount.model_construct(code=code, name=named.name if named is not None else code, count=count)
 
 
 def _summary(hit: SearchHit, directory: Directory) -> ProcedureSummary:
     agency = directory.agencies.get(hit.implementing_agency_code)
     field_row = directory.fields.get(hit.field_code)
-    return ProcedureSummary(
+    return ProcedureSummary.model_construct(
         code=hit.code,
         name=hit.name,
-        field=FieldRef(code=hit.field_code, name=field_row.name if field_row else hit.field_code),
+        field=FieldRef.model_construct(
+            code=hit.field_code, name=field_row.name if field_row else hit.field_code
+        ),
         levels=sorted(hit.levels, key=lambda code: _rank(code, directory)),
-        implementing_agency=AgencyRef(
+        implementing_agency=AgencyRef.model_construct(
             code=hit.implementing_agency_code, name=agency.name if agency else hit.implementing_agency_code
         ),
         online_level=hit.online_level,
         online_mode=OnlineMode(hit.online_mode) if hit.online_mode else None,
-        min_days=hit.min_days,
-        max_days=hit.max_days,
+        min_days=float(hit.min_days),
+        max_days=float(hit.max_days),
         min_fee=hit.min_fee,
         version=hit.version,
-        status=Status.PUBLISHED,
+        status=Status.PUBLISHED.value,
     )
 
 

@@ -1,0 +1,456 @@
+"""The catalogue search on PostgreSQL, with as little Python per request as the answer needs.
+
+The statements are the ones :mod:`catalog_svc.procedures.repository` describes (one statement per search:
+the match materialised once, the facet counts and the ranked page derived from it), written here as SQL
+text from fixed fragments: putting a search together is a few string joins, not a SQLAlchemy expression
+tree built, hashed and looked up anew on every request. The values travel as bind parameters (``$n``),
+except the words of the match, which are inlined as a quoted ``tsquery`` literal: PostgreSQL then plans
+each search knowing them (as a parameter, a prepared statement soon got a generic plan that scanned the
+whole table). The words are folded tokens (``[a-z0-9]`` only), checked again here.
+
+A search reads in autocommit: its one statement is its own snapshot, so ``BEGIN`` and ``ROLLBACK`` would
+only add two round trips. The facet codes numbered in ``search_codes`` never change meaning, so they are
+resolved in Python from :class:`SearchCodes`, an in-process copy of that small table.
+"""
+
+# The statements are this module's own fragments; every value is a bound parameter, and the words of the
+# match, inlined on purpose, are refused unless folded (``[a-z0-9]``).
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from catalog_svc.procedures.search_types import Match, SearchFilters, SearchHit, SearchResult, sorted_counts
+
+#: From how many query words the page is first looked for among the rows with every word in their name
+#: (see :func:`_named_page`): ranking every matched row costs a ``strpos`` per word and row,
+#: which outweighs a second index scan from three words on (measured at 100,000 procedures).
+NAMED_TIER_MIN_WORDS = 3
+#: How many known words a misspelt word may stand for, and how alike they must be (trigram similarity).
+MAX_CORRECTIONS = 4
+MIN_SIMILARITY = 0.2
+
+_WORD = re.compile(r"[a-z0-9]+")
+_KEYS = "procedure_search_keys"
+#: What a hit shows, from ``procedure_search`` (alias ``s``), in :class:`SearchHit` order after the codes.
+_HIT_COLUMNS = (
+    "s.field_code, s.implementing_agency_code, s.levels, s.code, s.name, s.online_level, s.online_mode, "
+    "s.min_days, s.max_days, s.min_fee, s.version"
+)
+_HIT_WIDTH = 11
+#: Every row of the answer: ``part`` (1 a hit, 0 a facet group), the group's three code numbers and count,
+#: the hit's columns, then the ranking keys the hit was ordered by.
+_FIRST_KEY = 5 + _HIT_WIDTH
+_EMPTY_FACETS: dict[str, list[tuple[str, int]]] = {"field": [], "level": [], "agency": []}
+
+
+class SearchCodes:
+    """The numbered facet codes of one database (``search_codes``), kept in this process.
+
+    A number never changes meaning, so a copy is never wrong, only incomplete: a code numbered since (by
+    this process, which drops its copy when it publishes, or by another replica) is looked up when a
+    filter names it or a facet group counts it.
+    """
+
+    def __init__(self) -> None:
+        self.codes: dict[int, str] = {}
+        self.ids: dict[tuple[str, str], int] = {}
+        self.loaded = False
+
+    def forget(self) -> None:
+        """Read the whole table again at the next search."""
+        self.codes, self.ids, self.loaded = {}, {}, False
+
+    async def load(self, conn: AsyncConnection) -> None:
+        """Read every numbered code."""
+        rows: Sequence[Any] = (await conn.exec_driver_sql("SELECT id, kind, code FROM search_codes")).all()
+        self.codes = {row[0]: row[2] for row in rows}
+        self.ids = {(row[1], row[2]): row[0] for row in rows}
+        self.loaded = True
+
+    async def id_of(self, conn: AsyncConnection, kind: str, code: str) -> int | None:
+        """The number of ``code`` (a field, an agency), or ``None`` if nothing published ever used it."""
+        found = self.ids.get((kind, code))
+        if found is None:
+            answer = await conn.exec_driver_sql(
+                "SELECT id FROM search_codes WHERE kind = $1 AND code = $2", (kind, code)
+            )
+            found = answer.scalar()
+            if found is not None:
+                self.ids[(kind, code)] = found
+        return found
+
+    async def decode(self, conn: AsyncConnection, ids: set[int]) -> dict[int, str]:
+        """The codes of ``ids`` (numbers the search just counted, so they exist)."""
+        if not ids <= self.codes.keys():
+            await self.load(conn)
+        return self.codes
+
+
+#: The codes of each database, by engine (a new engine, e.g. after a migration, starts afresh).
+_codes: weakref.WeakKeyDictionary[AsyncEngine, SearchCodes] = weakref.WeakKeyDictionary()
+
+
+def forget_codes() -> None:
+    """Make every database's copy of its numbered codes be read again (after this process published)."""
+    for codes in _codes.values():
+        codes.forget()
+
+
+class _Statement:
+    """SQL text being put together from this module's fragments, and its positional parameters."""
+
+    def __init__(self) -> None:
+        self.params: list[Any] = []
+
+    def bind(self, value: Any) -> str:
+        """A placeholder for ``value``."""
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+
+@dataclass(frozen=True)
+class CodedFilters:
+    """The filters of a search with their codes numbered (``None``: not filtered on)."""
+
+    field_id: int | None
+    agency_id: int | None
+    level: str | None
+    online: str | None
+
+    def where(self, st: _Statement, rows: str) -> list[str]:
+        """The conditions on ``rows`` (an alias of ``procedure_search_keys``)."""
+        conditions: list[str] = []
+        if self.field_id is not None:
+            conditions.append(f"{rows}.field_id = {st.bind(self.field_id)}")
+        if self.agency_id is not None:
+            agency = st.bind(self.agency_id)
+            conditions.append(f"({rows}.agency_id = {agency} OR {rows}.competent_id = {agency})")
+        if self.level is not None:
+            # The level sets are few; asking the table rather than this process's copy also counts a set
+            # another replica numbered a moment ago.
+            conditions.append(
+                f"{rows}.levels_id IN (SELECT id FROM search_codes WHERE kind = 'levels' "
+                f"AND strpos(code, {st.bind(f' {self.level} ')}) > 0)"
+            )
+        if self.online == "any":
+            conditions.append(f"{rows}.online_mode IS NOT NULL")
+        elif self.online is not None:
+            conditions.append(f"{rows}.online_mode = {st.bind(self.online)}")
+        return conditions
+
+
+#: A ranking key: its SQL and whether it sorts descending (descending keys are numbers).
+_Key = tuple[str, bool]
+
+
+@dataclass(frozen=True)
+class Order:
+    """How hits are ranked: by name without words; by :func:`_ranking` of ``tokens``; or, for the rows with
+    any of ``anyword``, by how many of them the whole text has first."""
+
+    tokens: Sequence[str] = ()
+    anyword: Sequence[str] = ()
+
+    def keys(self, st: _Statement, rows: str) -> list[_Key]:
+        """The keys over ``rows`` (with ``name_key``, ``name_len`` and ``code``)."""
+        if not self.tokens:
+            return [(f'{rows}.name_key COLLATE "C"', False), (f'{rows}.code COLLATE "C"', False)]
+        ranking = _ranking(st, rows, self.tokens)
+        if self.anyword:
+            return [(_count_in(st, f"{rows}.name_key || {rows}.other_key", self.anyword), True), *ranking]
+        return ranking
+
+
+def _ranking(st: _Statement, rows: str, tokens: Sequence[str]) -> list[_Key]:
+    # Most query words starting a word of the name first, then the shortest such name (the most specific),
+    # then the query as a phrase, then the code: the same keys as SQLite's (see the repository).
+    return [
+        (_count_in(st, f"{rows}.name_key", [f" {token}" for token in tokens]), True),
+        *_ranking_after_words(st, rows, tokens),
+    ]
+
+
+def _ranking_after_words(st: _Statement, rows: str, tokens: Sequence[str]) -> list[_Key]:
+    """The keys of :func:`_ranking` after the first (how many query words start a word of the name)."""
+    return [
+        (f"{rows}.name_len", False),
+        (_count_in(st, f"{rows}.name_key", [" " + " ".join(tokens)]), True),
+        (f'{rows}.code COLLATE "C"', False),
+    ]
+
+
+def _count_in(st: _Statement, haystack: str, needles: Sequence[str]) -> str:
+    """How many of ``needles`` occur in ``haystack`` (``strpos``: several times cheaper than ``LIKE``)."""
+    return (
+        "("
+        + " + ".join(f"CASE WHEN strpos({haystack}, {st.bind(n)}) > 0 THEN 1 ELSE 0 END" for n in needles)
+        + ")"
+    )
+
+
+def _labelled(keys: Sequence[_Key]) -> str:
+    return ", ".join(f"{sql} AS k{i}" for i, (sql, _desc) in enumerate(keys))
+
+
+def _order_by(keys: Sequence[_Key]) -> str:
+    return ", ".join(f"k{i} DESC" if desc else f"k{i}" for i, (_sql, desc) in enumerate(keys))
+
+
+def tsquery(groups: Sequence[Sequence[str]]) -> str:
+    """The ``tsquery`` literal of rows with, for every group, one of its words (every prefix of every word
+    is a lexeme of ``catalog_prefixes``, migration 0004), refusing anything but folded words."""
+    for group in groups:
+        for word in group:
+            if not _WORD.fullmatch(word):
+                raise ValueError(f"not a folded search word: {word!r}")
+    return "'" + " & ".join("(" + " | ".join(group) + ")" for group in groups) + "'::tsquery"
+
+
+class PostgresSearch:
+    """The search of one PostgreSQL database (``engine``), each statement on an autocommit connection."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        codes = _codes.get(engine)
+        if codes is None:
+            codes = _codes[engine] = SearchCodes()
+        self.codes = codes
+
+    async def search(
+        self, tokens: Sequence[str], filters: SearchFilters, offset: int, limit: int
+    ) -> SearchResult:
+        """Published procedures with every word as a prefix, best first, with the facet counts; when none
+        has them all, with corrected words; at last with any of the words."""
+        async with self._reader() as conn:
+            numbered = await self._numbered(conn, filters)
+            if numbered is None:  # a field or agency nothing published ever named: nothing can match
+                return SearchResult([], 0, "none" if tokens else "all", _EMPTY_FACETS)
+            if not tokens:
+                return await self._run(conn, numbered, Order(), offset, limit, "all")
+            words = [[token] for token in tokens]
+            result = await self._run(
+                conn, numbered, Order(tokens), offset, limit, "exact", words=words, named=True
+            )
+        if result.total:
+            return result
+        words = await self._corrections(tokens)
+        async with self._reader() as conn:
+            if any(len(alternatives) > 1 for alternatives in words):
+                # The best guess of each word ranks; any of the guesses matches.
+                guessed = [alternatives[-1] for alternatives in words]
+                result = await self._run(
+                    conn, numbered, Order(guessed), offset, limit, "fuzzy", words=words, named=True
+                )
+                if result.total:
+                    return result
+            anyword = [word for alternatives in words for word in alternatives]
+            result = await self._run(
+                conn, numbered, Order(tokens, anyword), offset, limit, "fuzzy", words=[anyword]
+            )
+        if result.total:
+            return result
+        return SearchResult([], 0, "none", result.facets)
+
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection in autocommit: each statement is its own snapshot, no BEGIN/ROLLBACK."""
+        async with self.engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def _numbered(self, conn: AsyncConnection, filters: SearchFilters) -> CodedFilters | None:
+        if not self.codes.loaded:
+            await self.codes.load(conn)
+        field_id = agency_id = None
+        if filters.field:
+            field_id = await self.codes.id_of(conn, "field", filters.field)
+            if field_id is None:
+                return None
+        if filters.agency:
+            agency_id = await self.codes.id_of(conn, "agency", filters.agency)
+            if agency_id is None:
+                return None
+        return CodedFilters(field_id, agency_id, filters.level or None, filters.online)
+
+    async def _corrections(self, tokens: Sequence[str]) -> list[list[str]]:
+        """Per query word: itself if some word of the catalogue starts with it, else also the most alike
+        known words (best last)."""
+        async with self.engine.connect() as conn:  # one transaction: the threshold is set for it only
+            await conn.exec_driver_sql(
+                "SELECT set_config('pg_trgm.similarity_threshold', $1, true)", (str(MIN_SIMILARITY),)
+            )
+            words: list[list[str]] = []
+            for token in tokens:
+                alternatives = [token]
+                if is_term(token):
+                    known = await conn.exec_driver_sql(
+                        "SELECT term FROM search_terms WHERE term LIKE $1 LIMIT 1", (f"{token}%",)
+                    )
+                    if known.first() is None:
+                        guesses = await conn.exec_driver_sql(
+                            "SELECT term FROM search_terms WHERE term % $1 "
+                            "ORDER BY similarity(term, $1) DESC, term LIMIT $2",
+                            (token, MAX_CORRECTIONS),
+                        )
+                        alternatives += reversed([str(guess) for guess in guesses.scalars()])
+                words.append(alternatives)
+        return words
+
+    async def _run(
+        self,
+        conn: AsyncConnection,
+        filters: CodedFilters,
+        order: Order,
+        offset: int,
+        limit: int,
+        match: Match,
+        *,
+        words: Sequence[Sequence[str]] = (),
+        named: bool = False,
+    ) -> SearchResult:
+        """Run :func:`search_statement` and read its rows into a result."""
+        sql, params, keys = search_statement(filters, order, offset, limit, words=words, named=named)
+        rows = (await conn.exec_driver_sql(sql, params)).all()
+        return await self._result(conn, rows, keys, match)
+
+    async def _result(
+        self, conn: AsyncConnection, rows: Sequence[Any], keys: Sequence[_Key], match: Match
+    ) -> SearchResult:
+        groups = [row for row in rows if row[0] == 0]
+        codes = await self.codes.decode(conn, {id_ for row in groups for id_ in row[1:4]})
+        by_field: dict[str, int] = {}
+        by_agency: dict[str, int] = {}
+        by_level: dict[str, int] = {}
+        for _part, field_id, agency_id, levels_id, count, *_ in groups:
+            field, agency = codes[field_id], codes[agency_id]
+            by_field[field] = by_field.get(field, 0) + count
+            by_agency[agency] = by_agency.get(agency, 0) + count
+            for level in codes[levels_id].split():
+                by_level[level] = by_level.get(level, 0) + count
+        descending = [desc for _sql, desc in keys]
+        found = []
+        for row in rows:
+            if row[0] != 1:
+                continue
+            sort_key = tuple(-v if desc else v for v, desc in zip(row[_FIRST_KEY:], descending, strict=True))
+            found.append(
+                (
+                    sort_key,
+                    SearchHit(
+                        code=row[8],
+                        name=row[9],
+                        field_code=row[5],
+                        implementing_agency_code=row[6],
+                        levels=row[7].split(),
+                        online_level=row[10],
+                        online_mode=row[11],
+                        min_days=row[12],
+                        max_days=row[13],
+                        min_fee=row[14],
+                        version=row[15],
+                    ),
+                )
+            )
+        # The page came back unordered (a join); the keys it carries put it back in the ranking's order.
+        found.sort(key=lambda item: item[0])
+        facets = {
+            "field": sorted_counts(by_field),
+            "level": sorted_counts(by_level),
+            "agency": sorted_counts(by_agency),
+        }
+        return SearchResult([hit for _, hit in found], sum(by_field.values()), match, facets)
+
+
+def search_statement(
+    filters: CodedFilters,
+    order: Order,
+    offset: int,
+    limit: int,
+    *,
+    words: Sequence[Sequence[str]] = (),
+    named: bool = False,
+) -> tuple[str, tuple[Any, ...], list[_Key]]:
+    """The one statement of a search, its parameters and the ranking keys its hits carry.
+
+    The match (rows with, for every group of ``words``, one of its words as a prefix) is computed once,
+    materialised; the facet counts (one grouping by field × agency × level set, by number) and the ranked
+    page are derived from it, and the page comes back joined to what a hit shows. ``named`` (when ``order``
+    ranks by the query words) lets a long query's page come from the rows with every word in their name:
+    see :func:`_named_page`.
+    """
+    st = _Statement()
+    conditions = filters.where(st, "k")
+    if words:
+        conditions.append(f"catalog_prefixes(k.name_key || k.other_key) @@ {tsquery(words)}")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    if named and len(order.tokens) >= NAMED_TIER_MIN_WORDS:
+        page, keys = _named_page(st, filters, order, where, offset, limit)
+        matched = f"SELECT k.procedure_id, k.field_id, k.agency_id, k.levels_id FROM {_KEYS} k{where}"
+    else:
+        keys = order.keys(st, "k")
+        matched = (
+            f"SELECT k.procedure_id, k.field_id, k.agency_id, k.levels_id, {_labelled(keys)} "
+            f"FROM {_KEYS} k{where}"
+        )
+        ranked = ", ".join(f"k{i}" for i in range(len(keys)))
+        page = (
+            f"SELECT procedure_id, {ranked} FROM matched ORDER BY {_order_by(keys)} "
+            f"LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
+        )
+    width = len(keys)
+    page_keys = ", ".join(f"page.k{i}" for i in range(width))
+    sql = (
+        f"WITH matched AS MATERIALIZED ({matched}), page AS ({page}) "
+        f"SELECT 1, NULL, NULL, NULL, NULL, {_HIT_COLUMNS}, {page_keys} "
+        "FROM page JOIN procedure_search s ON s.procedure_id = page.procedure_id "
+        f"UNION ALL SELECT 0, field_id, agency_id, levels_id, count(*){', NULL' * (_HIT_WIDTH + width)} "
+        "FROM matched GROUP BY field_id, agency_id, levels_id"
+    )
+    return sql, tuple(st.params), keys
+
+
+def _named_page(
+    st: _Statement, filters: CodedFilters, order: Order, where: str, offset: int, limit: int
+) -> tuple[str, list[_Key]]:
+    """The page of ``order`` (a ranking by the query words), mostly without ranking.
+
+    The best rows have every word in their name, and the name index finds exactly those. When at least
+    ``offset + limit`` of them pass the filters, the page is among them, ordered by the remaining keys:
+    only those within the page's name lengths (ties included) are ranked. Otherwise every matched row is
+    ranked, as on SQLite. Both give the same page; only the first costs less than the match itself.
+    """
+    window = st.bind(offset + limit)
+    in_name = [
+        *filters.where(st, "k"),
+        f"catalog_prefixes(k.name_key) @@ {tsquery([[t] for t in order.tokens])}",
+    ]
+    named = (
+        f"SELECT k.procedure_id, k.name_len, k.name_key, k.code FROM {_KEYS} k "
+        f"WHERE {' AND '.join(in_name)} ORDER BY k.name_len FETCH FIRST ({window}) ROWS WITH TIES"
+    )
+    enough = f"(SELECT count(*) >= {window} FROM named)"
+    # Every one of them has every word in its name: the first key is the number of words.
+    best: list[_Key] = [(str(len(order.tokens)), True), *_ranking_after_words(st, "named", order.tokens)]
+    keys = order.keys(st, "k")
+    limits = f"LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
+    page = (
+        f"WITH named AS ({named}) "
+        f"(SELECT named.procedure_id, {_labelled(best)} FROM named WHERE {enough} "
+        f"ORDER BY {_order_by(best)} {limits}) "
+        f"UNION ALL (SELECT k.procedure_id, {_labelled(keys)} FROM {_KEYS} k "
+        f"{where + ' AND' if where else ' WHERE'} NOT {enough} ORDER BY {_order_by(keys)} {limits})"
+    )
+    return page, keys
+
+
+def is_term(word: str) -> bool:
+    """Whether ``word`` belongs in the vocabulary of misspelling corrections (numbers do not)."""
+    return 2 <= len(word) <= 64 and not word.isdigit()

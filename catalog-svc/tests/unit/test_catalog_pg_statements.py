@@ -1,0 +1,62 @@
+"""The PostgreSQL search statements, as text: every placeholder bound, the words inlined only when folded."""
+
+from __future__ import annotations
+
+import re
+from itertools import product
+
+import pytest
+
+from catalog_svc.procedures.pg_search import CodedFilters, Order, search_statement, tsquery
+
+FILTERS = (
+    CodedFilters(None, None, None, None),
+    CodedFilters(3, None, None, None),
+    CodedFilters(None, 7, "commune", "any"),
+    CodedFilters(3, 7, "province", "full"),
+)
+ORDERS = (
+    (Order(), ()),
+    (Order(("khai",)), [["khai"]]),
+    (Order(("khai", "sinh")), [["khai"], ["sinh"]]),
+    (Order(("giay", "phep", "xay", "dung")), [["giay"], ["phep"], ["xay"], ["dung"]]),
+    (Order(("dang", "ky", "sinh")), [["dang"], ["ky"], ["sinhh", "sinh"]]),
+    (Order(("ly", "lich"), ("ly", "lich", "lichh")), [["ly", "lich", "lichh"]]),
+)
+
+
+def test_a_tsquery_is_the_folded_words_and_nothing_else() -> None:
+    assert tsquery([["khai"], ["sinh", "sinhh"]]) == "'(khai) & (sinh | sinhh)'::tsquery"
+    for word in ("x'); DROP TABLE procedures; --", "sinh:*", "giấy", "a b", ""):
+        with pytest.raises(ValueError, match="folded"):
+            tsquery([["khai"], [word]])
+
+
+@pytest.mark.parametrize(("filters", "shape", "named"), list(product(FILTERS, ORDERS, (False, True))))
+def test_every_placeholder_has_its_value(
+    filters: CodedFilters, shape: tuple[Order, list[list[str]]], named: bool
+) -> None:
+    order, words = shape
+    sql, params, keys = search_statement(filters, order, 40, 20, words=words, named=named)
+    used = {int(n) for n in re.findall(r"\$(\d+)", sql)}
+    assert used == set(range(1, len(params) + 1))
+    assert len(keys) == (2 if not order.tokens else 4 + bool(order.anyword))
+    # Besides the match's words, the input reaches the statement as bound values only.
+    text = re.sub(r"'[a-z0-9 &|()]*'::tsquery", "", sql)
+    for value in params:
+        if isinstance(value, str):
+            assert value not in text
+
+
+def test_long_queries_look_among_the_names_first_and_short_ones_do_not() -> None:
+    three = Order(("giay", "phep", "xay"))
+    sql, _params, _keys = search_statement(
+        FILTERS[0], three, 0, 20, words=[["giay"], ["phep"], ["xay"]], named=True
+    )
+    assert "WITH named AS" in sql
+    assert "catalog_prefixes(k.name_key) @@ '(giay) & (phep) & (xay)'::tsquery" in sql
+    two = Order(("giay", "phep"))
+    sql, _params, _keys = search_statement(FILTERS[0], two, 0, 20, words=[["giay"], ["phep"]], named=True)
+    assert "WITH named AS" not in sql
+    sql, _params, _keys = search_statement(FILTERS[0], three, 0, 20, words=[["giay"], ["phep"], ["xay"]])
+    assert "WITH named AS" not in sql

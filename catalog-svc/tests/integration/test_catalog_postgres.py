@@ -257,7 +257,11 @@ async def test_a_search_is_one_statement_outside_any_transaction(
         await _page(client, {"q": "khai sinh"})  # the directory and the numbered codes are read once
         event.listen(engine, "after_cursor_execute", seen)
         try:
-            for params in ({"q": "giay phep xay dung", "level": "commune"}, {"field": "hotich", "size": 3}):
+            searches: list[dict[str, str | int]] = [
+                {"q": "giay phep xay dung", "level": "commune"},
+                {"field": "hotich", "size": 3},
+            ]
+            for params in searches:
                 statements.clear()
                 assert (await _page(client, params))["total"]
                 assert len(statements) == 1, statements
@@ -310,7 +314,7 @@ async def test_a_filter_on_a_code_nothing_uses_finds_nothing_on_both_databases(
         async with running(settings_for(url, search={"cache_ttl": 0}), local_bus) as (client, _):
             answers[name] = [await _page(client, params) for params in searches]
     assert answers["postgres"] == answers["sqlite"]
-    empty = {"field": [], "level": [], "agency": []}
+    empty: dict[str, list[Any]] = {"field": [], "level": [], "agency": []}
     assert [(a["total"], a["match"], a["facets"]) for a in answers["postgres"]] == [
         (0, "all", empty),
         (0, "none", empty),

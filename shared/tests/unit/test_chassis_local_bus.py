@@ -54,3 +54,31 @@ async def test_compaction_keeps_what_a_group_has_not_committed_and_the_offsets(t
     new = await _drain(reopened, "fast")
     assert [r.offset for r in new] == [10], "offsets never restart after compaction"
     await reopened.stop()
+
+
+async def test_records_read_from_memory_equal_those_read_from_the_file(tmp_path: Path) -> None:
+    bus = LocalBus(tmp_path / "bus.db", partitions=4)
+    bus.TAIL = 8  # small, so that part of the log is only in the file
+    messages = [
+        Message(topic="t.v1", key=f"hs-{i % 5}", value=f"m{i}".encode(), headers=(("h", f"{i}".encode()),))
+        for i in range(60)
+    ]
+    for start in range(0, 60, 7):
+        await bus.publish(messages[start : start + 7])
+    from_memory_and_file = await _drain(bus, "live")  # the newest records come from the tails
+    await bus.stop()
+
+    reopened = LocalBus(tmp_path / "bus.db", partitions=4)  # nothing in memory: all from the file
+    from_file = await _drain(reopened, "replay")
+    await reopened.stop()
+
+    def by_partition(records: list[Record]) -> dict[int, list[tuple[int, str | None, bytes, object]]]:
+        out: dict[int, list[tuple[int, str | None, bytes, object]]] = {}
+        for r in records:
+            out.setdefault(r.partition, []).append((r.offset, r.key, r.value, r.headers))
+        return out
+
+    assert len(from_file) == 60
+    assert by_partition(from_memory_and_file) == by_partition(from_file)
+    for rows in by_partition(from_file).values():
+        assert [offset for offset, *_ in rows] == list(range(len(rows))), "each partition whole, in order"

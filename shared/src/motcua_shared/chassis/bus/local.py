@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,9 @@ class _GroupOffset(_LogBase):
 class LocalBus(Bus):
     """A partitioned log in SQLite (``path``) or in memory (``path=None``, for unit tests)."""
 
+    TAIL = 256
+    """Newest records kept in memory per partition for consumers that keep up."""
+
     def __init__(self, path: Path | None = None, *, partitions: int = 12) -> None:
         url = f"sqlite+aiosqlite:///{path}" if path else "sqlite+aiosqlite://"
         self._db = Database(DbSettings(url=url, auto_migrate=False))
@@ -64,6 +69,7 @@ class LocalBus(Bus):
         self._started = False
         self._starting = asyncio.Lock()
         self.compact_every = 60.0
+        self._tails: dict[TopicPartition, deque[Record]] = {}
         self._compacted_at = time.monotonic()
 
     async def start(self) -> None:
@@ -80,6 +86,7 @@ class LocalBus(Bus):
                     )
                 )
                 self._ends = {(t, p): int(o) + 1 for t, p, o in rows.all()}
+            self._tails = {}
             self._started = True
 
     async def stop(self) -> None:
@@ -113,6 +120,23 @@ class LocalBus(Bus):
                 await session.execute(sqlite_insert(_LogRecord), rows)
                 await session.commit()
             self._ends = ends
+            # The newest records also stay in memory: a consumer keeping up reads them from here, not
+            # from the file (which stays the durable log, for restarts and late readers).
+            for row in rows:
+                tp = (row["topic"], row["partition"])
+                tail = self._tails.get(tp)
+                if tail is None:
+                    tail = self._tails[tp] = deque(maxlen=self.TAIL)
+                tail.append(
+                    _record(
+                        row["topic"],
+                        row["partition"],
+                        row["offset"],
+                        row["key"],
+                        row["value"],
+                        row["headers"],
+                    )
+                )
         async with self._published:
             self._published.notify_all()
 
@@ -141,7 +165,27 @@ class LocalBus(Bus):
         return self._write_lock if self._shared_connection else contextlib.nullcontext()
 
     async def _read(self, starts: Sequence[tuple[TopicPartition, int]], per_partition: int) -> list[Record]:
-        """Up to ``per_partition`` records of each partition from its start offset, in one statement."""
+        """Up to ``per_partition`` records of each partition from its start offset: from the in-memory
+        tail when it still holds that offset, else from the file in one statement."""
+        records: list[Record] = []
+        from_file: list[tuple[TopicPartition, int]] = []
+        for tp, start in starts:
+            tail = self._tails.get(tp)
+            if tail and tail[0].offset <= start:
+                first = start - tail[0].offset
+                records.extend(itertools.islice(tail, first, first + per_partition))
+            else:
+                from_file.append((tp, start))
+        if from_file:
+            records.extend(await self._read_file(from_file, per_partition))
+        # Each partition's records in order; partitions in the order asked (the caller rotates it).
+        rank = {tp: i for i, (tp, _) in enumerate(starts)}
+        records.sort(key=lambda r: (rank[(r.topic, r.partition)], r.offset))
+        return records
+
+    async def _read_file(
+        self, starts: Sequence[tuple[TopicPartition, int]], per_partition: int
+    ) -> list[Record]:
         table = _LogRecord.__table__.c
         parts = [
             select(table.topic, table.partition, table.offset, table.key, table.value, table.headers)
@@ -155,21 +199,7 @@ class LocalBus(Bus):
         statement = parts[0] if len(parts) == 1 else union_all(*parts)
         async with self._turn(), self._db.reader() as session:
             rows = (await session.execute(statement)).all()
-        records = [
-            Record(
-                topic=topic,
-                partition=partition,
-                offset=offset,
-                key=key,
-                value=value,
-                headers=tuple((k, v.encode("utf-8")) for k, v in headers),
-            )
-            for topic, partition, offset, key, value, headers in rows
-        ]
-        # Each partition's records in order; partitions in the order asked (the caller rotates it).
-        rank = {tp: i for i, (tp, _) in enumerate(starts)}
-        records.sort(key=lambda r: (rank[(r.topic, r.partition)], r.offset))
-        return records
+        return [_record(*row) for row in rows]
 
     async def _committed(self, group: str, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
         async with self._turn(), self._db.reader() as session:
@@ -218,6 +248,19 @@ class LocalBus(Bus):
                 deleted += int(getattr(result, "rowcount", 0) or 0)
             await session.commit()
         return deleted
+
+
+def _record(
+    topic: str, partition: int, offset: int, key: str | None, value: bytes, headers: list[list[str]]
+) -> Record:
+    return Record(
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        key=key,
+        value=value,
+        headers=tuple((k, v.encode("utf-8")) for k, v in headers),
+    )
 
 
 class _LocalConsumer(Consumer):

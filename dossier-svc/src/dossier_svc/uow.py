@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dossier_svc.documents.repository import DocumentRepository
 from dossier_svc.dossiers.repository import DossierRepository
 from dossier_svc.procedures.repository import ProcedureRepository
 from dossier_svc.stats.repository import StatsRepository
-from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.uow import UnitOfWork
 from motcua_shared.contracts.base import Event
 
@@ -36,8 +37,8 @@ class DossierUow(UnitOfWork):
         if self.db.is_postgres:
             await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
-    def outbox_row(self, event: Event) -> OutboxRecord:
-        """The outbox row of ``event``, made by the chassis outbox but left for the caller to insert, for a
-        write done as one statement; :meth:`commit` still wakes the relay."""
+    def outbox_values(self, event: Event) -> dict[str, Any]:
+        """The column values of ``event``'s outbox row, made by the chassis outbox but left for the caller
+        to insert, for a write done as one statement; :meth:`commit` still wakes the relay."""
         envelope = self.outbox.add(event)
-        return OutboxRecord(**self.outbox.detach(envelope.id))
+        return self.outbox.detach(envelope.id)

@@ -140,6 +140,8 @@ async def test_racing_requests_with_one_key_file_once_and_leave_no_gap_on_postgr
     assert {a.status_code for a in answers} == {201}
     assert sum("Idempotent-Replayed" not in a.headers for a in answers) == 1
     assert len({a.json()["code"] for a in answers}) == 1
+    # The replays answer with the stored copy, byte for byte in content the first answer.
+    assert all(a.json() == answers[0].json() for a in answers)
     code = answers[0].json()["code"]
     assert code.endswith("-0001")
     # The losers' statements failed whole: their numbers were given back.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +35,20 @@ class DocumentOut(BaseModel):
             sha256=row.sha256,
             uploaded_at=row.uploaded_at,
             href=f"/api/v1/dossiers/{code}/documents/{row.id}",
+        )
+
+    @classmethod
+    def of_values(cls, code: str, values: Mapping[str, Any]) -> DocumentOut:
+        """Shape a row not loaded but about to be written (its column values)."""
+        return cls(
+            id=values["id"],
+            document_code=values["document_code"],
+            filename=values["filename"],
+            content_type=values["content_type"],
+            size=values["size"],
+            sha256=values["sha256"],
+            uploaded_at=values["uploaded_at"],
+            href=f"/api/v1/dossiers/{code}/documents/{values['id']}",
         )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
 
 from dossier_svc.db import utcnow
 from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
@@ -141,21 +142,26 @@ async def store(files: FileStore, inspected: Sequence[Inspected]) -> None:
     await files.put_many([(item.sha256, item.data) for item in inspected])
 
 
+def new_values(dossier_id: str, item: Inspected, who: Principal, now: datetime) -> dict[str, Any]:
+    """The column values of a stored file's document row, for a statement that inserts it itself."""
+    return {
+        "id": new_id(),
+        "dossier_id": dossier_id,
+        "document_code": item.document_code,
+        "filename": item.filename,
+        "content_type": item.content_type,
+        "size": item.size,
+        "sha256": item.sha256,
+        "storage_key": item.sha256,
+        "uploaded_by": who.subject,
+        "uploaded_role": who.role.value,
+        "uploaded_at": now,
+    }
+
+
 def new_row(dossier_id: str, item: Inspected, who: Principal, now: datetime) -> DossierDocument:
     """The document row of a stored file (not staged anywhere)."""
-    return DossierDocument(
-        id=new_id(),
-        dossier_id=dossier_id,
-        document_code=item.document_code,
-        filename=item.filename,
-        content_type=item.content_type,
-        size=item.size,
-        sha256=item.sha256,
-        storage_key=item.sha256,
-        uploaded_by=who.subject,
-        uploaded_role=who.role.value,
-        uploaded_at=now,
-    )
+    return DossierDocument(**new_values(dossier_id, item, who, now))
 
 
 def attach(uow: DossierUow, dossier: Dossier, item: Inspected, who: Principal) -> DossierDocument:

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import class_mapper, selectinload
 
 from dossier_svc.db import Base
-from dossier_svc.documents.models import DossierDocument
 from dossier_svc.dossiers.models import (
     Dossier,
     DossierSequence,
@@ -29,7 +28,7 @@ from dossier_svc.dossiers.models import (
 )
 from dossier_svc.dossiers.workflow import RUNNING, State
 from dossier_svc.procedures.models import Procedure
-from motcua_shared.chassis.messaging.models import MessagingBase, OutboxRecord
+from motcua_shared.chassis.messaging.models import MessagingBase
 
 
 @dataclass(frozen=True)
@@ -43,17 +42,22 @@ class FilingContext:
 
 @dataclass(frozen=True)
 class Filing:
-    """Everything one submission writes: the dossier (with its steps), its documents, its first timeline
-    entry, its events' outbox rows and the idempotency record of the request."""
+    """Everything one submission writes: the dossier (with its steps), its documents' rows, its first
+    timeline entry, its events' outbox rows, and the idempotency record of the request with the answer
+    it remembers (JSON text, as it is sent)."""
 
     dossier: Dossier
-    documents: Sequence[DossierDocument]
+    documents: Sequence[dict[str, Any]]
+    """Column values (see :func:`dossier_svc.documents.service.new_values`)."""
     timeline: TimelineEntry
-    outbox: Sequence[OutboxRecord]
-    idempotency: IdempotencyRecord
+    outbox: Sequence[dict[str, Any]]
+    """Column values (see :meth:`dossier_svc.uow.DossierUow.outbox_values`)."""
+    idempotency: dict[str, Any]
+    """Column values but ``response``, which is :attr:`response`."""
+    response: str
 
-    def rows(self) -> dict[str, list[dict[str, Any]]]:
-        """Column values by table, as the ORM would have inserted them."""
+    def _tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Column values by table, as the ORM would have inserted them; the idempotency record apart."""
         dossier = self.dossier
         dossier.row_version = 1  # what the ORM's version counter gives a new row
         for step in dossier.steps:
@@ -61,11 +65,28 @@ class Filing:
         return {
             "dossiers": [_values(dossier)],
             "dossier_steps": [_values(step) for step in dossier.steps],
-            "dossier_documents": [_values(row) for row in self.documents],
+            "dossier_documents": list(self.documents),
             "dossier_timeline": [_values(self.timeline)],
-            "outbox": [_values(record) for record in self.outbox],
-            "idempotency_keys": [_values(self.idempotency)],
+            "outbox": list(self.outbox),
         }
+
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Column values by table."""
+        return {
+            **self._tables(),
+            "idempotency_keys": [{**self.idempotency, "response": json.loads(self.response)}],
+        }
+
+    def document(self) -> str:
+        """:meth:`rows` as one JSON document, the answer spliced in as it is rather than parsed and
+        serialised again (it is most of the document)."""
+        tables = _dumps(self._tables())
+        record = _dumps(self.idempotency)
+        return f'{tables[:-1]},"idempotency_keys":[{record[:-1]},"response":{self.response}}}]}}'
+
+
+def _dumps(value: dict[str, Any]) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
 _FILING_TABLES: tuple[Table, ...] = tuple(
@@ -94,8 +115,11 @@ def _columns_of(cls: type[Base | MessagingBase]) -> tuple[tuple[str, str, Any], 
 def _values(row: Base | MessagingBase) -> dict[str, Any]:
     """A new row's column values by column name; None where unset becomes the column's Python default."""
     values: dict[str, Any] = {}
+    # A new object's attributes are plain entries of its __dict__ (absent while unset): read there,
+    # without the instrumented descriptors.
+    state = row.__dict__
     for key, name, default in _columns_of(type(row)):
-        value = getattr(row, key)
+        value = state.get(key)
         if value is None and default is not None:
             value = default.arg(None) if default.is_callable else default.arg
         values[name] = value
@@ -243,7 +267,7 @@ class DossierRepository:
             return code, filing
         marker = f"~seq-{uuid.uuid4().hex}~"
         filing = build(dossier_code(agency_code, day, marker))
-        document = json.dumps(filing.rows(), default=_json_default, ensure_ascii=False, separators=(",", ":"))
+        document = filing.document()
         number = (
             await self._session.execute(
                 _FILING_SQL, {"agency": agency_code, "day": day, "rows": document, "marker": marker}

@@ -290,27 +290,32 @@ class DossierSummary(BaseModel):
     @classmethod
     def of(cls, dossier: Dossier, calendar: WorkCalendar, now: datetime) -> DossierSummary:
         """Shape a dossier for a list."""
-        step = dossier.step
-        national = dossier.national_status
-        return cls(
-            code=dossier.code,
-            status=dossier.status,
-            national_status=national,
-            national_status_label=NATIONAL_LABELS.get(national) if national else None,
-            procedure_code=dossier.procedure_code,
-            procedure_name=dossier.procedure_name,
-            agency_code=dossier.agency_code,
-            holder_agency_code=dossier.holder_agency_code,
-            applicant_name=dossier.applicant.get("name"),
-            channel=dossier.channel,
-            current_step=dossier.current_step,
-            step_count=dossier.step_count,
-            step_name=step.name if step else None,
-            submitted_at=dossier.submitted_at,
-            due_at=dossier.due_at,
-            time_left=time_left(dossier, calendar, now),
-            created_at=dossier.created_at,
-        )
+        return cls(**_summary_fields(dossier, calendar, now))
+
+
+def _summary_fields(dossier: Dossier, calendar: WorkCalendar, now: datetime) -> dict[str, Any]:
+    """The fields a dossier's summary and its full shape share."""
+    step = dossier.step
+    national = dossier.national_status
+    return {
+        "code": dossier.code,
+        "status": dossier.status,
+        "national_status": national,
+        "national_status_label": NATIONAL_LABELS.get(national) if national else None,
+        "procedure_code": dossier.procedure_code,
+        "procedure_name": dossier.procedure_name,
+        "agency_code": dossier.agency_code,
+        "holder_agency_code": dossier.holder_agency_code,
+        "applicant_name": dossier.applicant.get("name"),
+        "channel": dossier.channel,
+        "current_step": dossier.current_step,
+        "step_count": dossier.step_count,
+        "step_name": step.name if step else None,
+        "submitted_at": dossier.submitted_at,
+        "due_at": dossier.due_at,
+        "time_left": time_left(dossier, calendar, now),
+        "created_at": dossier.created_at,
+    }
 
 
 class DossierOut(DossierSummary):
@@ -352,9 +357,8 @@ class DossierOut(DossierSummary):
         allowed: list[Action],
     ) -> DossierOut:
         """Shape a dossier in full."""
-        summary = DossierSummary.of(dossier, calendar, now)
         return cls(
-            **summary.model_dump(),
+            **_summary_fields(dossier, calendar, now),
             procedure_version=dossier.procedure_version,
             case_code=dossier.case_code,
             case_name=dossier.case_name,

@@ -300,12 +300,12 @@ async def submit(
                 outcome = dossier.apply(
                     transition, actor_of(who), ActionInput(), now=now, calendar=ports.calendar
                 )
-                rows = [documents.new_row(dossier.id, f, who, now) for f in files]
+                rows = [documents.new_values(dossier.id, f, who, now) for f in files]
                 out = DossierOut.full(
                     dossier,
                     calendar=ports.calendar,
                     now=now,
-                    documents=[DocumentOut.of(code, r) for r in rows],
+                    documents=[DocumentOut.of_values(code, r) for r in rows],
                     allowed=[
                         a for a in actions_for(dossier.state, frozenset({party})) if a not in SYSTEM_ACTIONS
                     ],
@@ -314,15 +314,15 @@ async def submit(
                     dossier=dossier,
                     documents=rows,
                     timeline=outcome.entry,
-                    outbox=[uow.outbox_row(outcome.event)] if outcome.event is not None else [],
-                    idempotency=IdempotencyRecord(
-                        subject=who.subject,
-                        key=idempotency_key,
-                        fingerprint=fingerprint,
-                        dossier_code=code,
-                        response=out.model_dump(mode="json"),
-                        created_at=now,
-                    ),
+                    outbox=[uow.outbox_values(outcome.event)] if outcome.event is not None else [],
+                    idempotency={
+                        "subject": who.subject,
+                        "key": idempotency_key,
+                        "fingerprint": fingerprint,
+                        "dossier_code": code,
+                        "created_at": now,
+                    },
+                    response=out.model_dump_json(),
                 )
 
             day = ports.calendar.local(now).strftime("%y%m%d")
@@ -336,7 +336,7 @@ async def submit(
                 raise
             return _replay(won.previous, fingerprint)
     # The answer was made before the number was known (on PostgreSQL); the stored copy got it in SQL.
-    answer = _json(filing.idempotency.response).replace(filing.idempotency.dossier_code, code)
+    answer = filing.response.replace(filing.idempotency["dossier_code"], code)
     return Submitted(code=code, body=answer, replayed=False)
 
 

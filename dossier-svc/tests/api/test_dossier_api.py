@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import json
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -239,6 +240,44 @@ async def test_upload_limits_and_types_are_checked_by_content_with_nothing_store
     problem(await post({"to-khai": PDF, "giay-chung-sinh": PNG, "../../etc/passwd": PDF}), 422)
     assert not harness.files_dir.exists() or not any(p.is_file() for p in harness.files_dir.rglob("*"))
     assert await harness.events() == []
+
+
+async def test_malformed_and_oversized_multipart_bodies_are_refused_with_nothing_stored(
+    harness: Harness,
+) -> None:
+    boundary = "b-" + uuid.uuid4().hex
+    content_type = f"multipart/form-data; boundary={boundary}"
+
+    def body(*parts: tuple[str, str | None, bytes]) -> bytes:
+        out = b""
+        for name, filename, data in parts:
+            disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+            out += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + data + b"\r\n"
+        return out + f"--{boundary}--\r\n".encode()
+
+    async def post(content: Any, kind: str = content_type) -> Any:
+        headers = {**CITIZEN, "Idempotency-Key": uuid.uuid4().hex, "Content-Type": kind}
+        return await harness.client.post("/api/v1/dossiers", headers=headers, content=content)
+
+    dossier = json.dumps(submission()).encode()
+    good = body(("dossier", None, dossier), ("to-khai", "a.pdf", PDF), ("giay-chung-sinh", "b.png", PNG))
+    problem(await post(good[:-20]), 400)  # cut short: no closing boundary
+    problem(await post(good, "multipart/form-data"), 400)  # no boundary
+    problem(await post(body(("to-khai", "a.pdf", PDF), ("giay-chung-sinh", "b.png", PNG))), 422)
+    problem(await post(body(("dossier", "d.json", dossier), ("to-khai", "a.pdf", PDF))), 422)
+    many = [("to-khai", f"{i}.pdf", PDF) for i in range(21)]
+    problem(await post(body(("dossier", None, dossier), *many)), 400)
+
+    async def chunked() -> Any:  # no Content-Length: the limit is enforced while reading
+        yield good[:100]
+        for _ in range(40):
+            yield b"\x00" * (64 * 1024)
+
+    problem(await post(chunked()), 413)
+    assert not harness.files_dir.exists() or not any(p.is_file() for p in harness.files_dir.rglob("*"))
+    assert await harness.events() == []
+    # The same body, whole, is filed.
+    assert (await post(good)).status_code == 201
 
 
 async def test_drafts_supplements_and_downloads(harness: Harness) -> None:

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
 
+from dossier_svc import multipart
 from dossier_svc.deps import PortsDep, UowDep
 from dossier_svc.documents.errors import FileTooLarge
 from dossier_svc.documents.service import IncomingFile
@@ -69,26 +69,30 @@ async def _read_submission(
         raw = await request.body()
         return _parse(raw, ("body",)), []
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_files * max_bytes + _MULTIPART_OVERHEAD:
-        raise FileTooLarge(f"Yêu cầu vượt quá {max_files} tệp × {max_bytes} byte.")
-    form = await request.form(max_files=max_files, max_fields=10)
+    limit = max_files * max_bytes + _MULTIPART_OVERHEAD
+    too_large = f"Yêu cầu vượt quá {max_files} tệp × {max_bytes} byte."
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise FileTooLarge(too_large)
+    boundary, charset = multipart.boundary_and_charset(content_type)
     try:
-        raw_dossier = form.get("dossier")
-        if not isinstance(raw_dossier, str):
-            raise Unprocessable(
-                "Thiếu phần 'dossier' (JSON) trong yêu cầu multipart.",
-                errors=[{"field": "dossier", "message": "required JSON part"}],
-            )
-        body = _parse(raw_dossier, ("body", "dossier"))
-        files: list[IncomingFile] = []
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                # Read one byte past the limit: enough to know it is too large, never the whole of it.
-                data = await value.read(max_bytes + 1)
-                files.append(IncomingFile(document_code=name, filename=value.filename, data=data))
-        return body, files
-    finally:
-        await form.close()
+        raw = await multipart.read_body(request, limit)
+    except multipart.BodyTooLarge:
+        raise FileTooLarge(too_large) from None
+    parts = multipart.split(raw, boundary, charset=charset, max_files=max_files, max_fields=10)
+    # Of several parts named `dossier`, the last counts (as in a form's dictionary).
+    dossier = next((part for part in reversed(parts) if part.name == "dossier"), None)
+    if dossier is None or dossier.filename is not None:
+        raise Unprocessable(
+            "Thiếu phần 'dossier' (JSON) trong yêu cầu multipart.",
+            errors=[{"field": "dossier", "message": "required JSON part"}],
+        )
+    body = _parse(dossier.text(charset), ("body", "dossier"))
+    files = [
+        IncomingFile(document_code=part.name, filename=part.filename, data=part.data)
+        for part in parts
+        if part.filename is not None
+    ]
+    return body, files
 
 
 def _parse(raw: str | bytes, loc: tuple[str, ...]) -> SubmissionIn:

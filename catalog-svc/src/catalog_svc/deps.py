@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from catalog_svc.settings import Settings
 from catalog_svc.uow import CatalogUnitOfWork
 from motcua_shared.chassis.auth import OptionalPrincipalDep, Principal, Role, require_roles
-from motcua_shared.chassis.deps import get_runtime
+from motcua_shared.chassis.deps import runtime_of
 
 # Coroutines on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop that cost a
 # search more CPU than its SQL (see the README's search section).
@@ -17,12 +17,12 @@ from motcua_shared.chassis.deps import get_runtime
 
 async def get_uow(request: Request) -> CatalogUnitOfWork:
     """A new unit of work on the catalogue's database."""
-    return cast(CatalogUnitOfWork, get_runtime(request).uow())
+    return cast(CatalogUnitOfWork, runtime_of(request).uow())
 
 
 async def get_settings(request: Request) -> Settings:
     """The service's settings."""
-    return cast(Settings, get_runtime(request).settings)
+    return cast(Settings, runtime_of(request).settings)
 
 
 UowDep = Annotated[CatalogUnitOfWork, Depends(get_uow)]

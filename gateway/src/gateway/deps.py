@@ -13,33 +13,38 @@ from gateway.settings import Settings
 from gateway.uow import GatewayUnitOfWork
 
 
-def get_runtime(request: Request) -> GatewayRuntime:
+def runtime_of(request: Request) -> GatewayRuntime:
     """The running gateway's resources (set by the lifespan)."""
     runtime: GatewayRuntime = request.app.state.gateway
     return runtime
 
 
-def get_uow(request: Request) -> GatewayUnitOfWork:
+async def get_runtime(request: Request) -> GatewayRuntime:
+    """The runtime as a dependency (``async``: FastAPI runs a plain ``def`` in a worker thread)."""
+    return runtime_of(request)
+
+
+async def get_uow(request: Request) -> GatewayUnitOfWork:
     """A new unit of work."""
-    return get_runtime(request).uow()
+    return runtime_of(request).uow()
 
 
-def get_identity(request: Request) -> Identity:
+async def get_identity(request: Request) -> Identity:
     """Sign-in rules, secrets and the token signer."""
-    return get_runtime(request).identity
+    return runtime_of(request).identity
 
 
-def get_limiter(request: Request) -> TokenBucketLimiter:
+async def get_limiter(request: Request) -> TokenBucketLimiter:
     """The rate limiter."""
-    return get_runtime(request).limiter
+    return runtime_of(request).limiter
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The gateway's settings."""
-    return get_runtime(request).settings
+    return runtime_of(request).settings
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     """The caller's address (uvicorn resolves X-Forwarded-For from trusted proxies only)."""
     return request.client.host if request.client else "unknown"
 

@@ -12,17 +12,17 @@ from notify_svc.settings import Settings
 from notify_svc.uow import NotifyUnitOfWork
 
 
-def get_uow(runtime: RuntimeDep) -> NotifyUnitOfWork:
+async def get_uow(runtime: RuntimeDep) -> NotifyUnitOfWork:
     """A new unit of work."""
     return cast(NotifyUnitOfWork, runtime.uow())
 
 
-def get_uow_factory(runtime: RuntimeDep) -> Callable[[], NotifyUnitOfWork]:
+async def get_uow_factory(runtime: RuntimeDep) -> Callable[[], NotifyUnitOfWork]:
     """A maker of units of work (for the stream, which needs one per read)."""
     return cast(Callable[[], NotifyUnitOfWork], runtime.uow)
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     """The service's settings."""
     return cast(Settings, runtime.settings)
 

@@ -7,26 +7,26 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from motcua_shared.chassis.auth import Principal, Role, require_roles
-from motcua_shared.chassis.deps import get_runtime
+from motcua_shared.chassis.deps import runtime_of
 from payment_svc.payments.errors import IdempotencyKeyMissing
 from payment_svc.ports import Ports
 from payment_svc.uow import PaymentUnitOfWork
 
 
-def get_uow(request: Request) -> PaymentUnitOfWork:
+async def get_uow(request: Request) -> PaymentUnitOfWork:
     """A new unit of work on payment-svc's database."""
-    uow = get_runtime(request).uow()
+    uow = runtime_of(request).uow()
     assert isinstance(uow, PaymentUnitOfWork)
     return uow
 
 
-def get_ports(request: Request) -> Ports:
+async def get_ports(request: Request) -> Ports:
     """The providers, settings and clock the lifespan built."""
     ports: Ports = request.app.state.ports
     return ports
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -42,7 +42,7 @@ def idempotency_key(
     return key.strip()
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     """The payer's address as the gateway protocol wants it (the proxy's `X-Forwarded-For` first)."""
     forwarded = request.headers.get("x-forwarded-for", "")
     first = forwarded.split(",", 1)[0].strip()

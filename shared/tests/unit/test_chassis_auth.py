@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -977,3 +978,62 @@ async def test_api_without_a_verifier_is_a_wiring_error(key: SigningKey) -> None
     async with httpx.AsyncClient(transport=transport, base_url="http://svc.test") as client:
         with pytest.raises(RuntimeError, match=r"app\.state\.verifier"):
             await client.get("/me", headers=_bearer(_token(key)))
+
+
+# ---------------------------------------------------------------- verified tokens remembered
+
+
+def _spy_on_signature_checks(verifier: JwksVerifier, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    checks: list[str] = []
+    real = verifier._decode
+
+    def decode(token: str, key: jwt.PyJWK, alg: str) -> dict[str, Any]:
+        checks.append("decode")
+        return real(token, key, alg)
+
+    monkeypatch.setattr(verifier, "_decode", decode)
+    return checks
+
+
+async def test_a_verified_token_is_answered_without_checking_its_signature_again(
+    verifier: JwksVerifier, key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _token(key, subject="again")
+    first = await verifier.verify(token)
+    checks = _spy_on_signature_checks(verifier, monkeypatch)
+    assert await verifier.verify(token) == first
+    assert checks == []
+
+
+async def test_a_remembered_token_is_checked_again_after_the_ttl(
+    verifier: JwksVerifier, key: SigningKey, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _token(key)
+    await verifier.verify(token)
+    checks = _spy_on_signature_checks(verifier, monkeypatch)
+    clock.advance(JwksVerifier.VERIFIED_TTL + 1)
+    await verifier.verify(token)
+    assert checks == ["decode"]
+
+
+async def test_a_token_is_not_remembered_past_its_expiry(
+    verifier: JwksVerifier, key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _token(key, ttl=timedelta(seconds=60))
+    await verifier.verify(token)
+    checks = _spy_on_signature_checks(verifier, monkeypatch)
+    later = time.time() + 120  # past the token's expiry, as far as the memory is concerned
+    monkeypatch.setattr("motcua_shared.chassis.auth.time.time", lambda: later)
+    await verifier.verify(token)  # PyJWT, on the real clock, still accepts it; but it was checked again
+    assert checks == ["decode"]
+
+
+async def test_a_remembered_token_whose_key_left_the_key_set_is_refused(
+    verifier: JwksVerifier, key: SigningKey, other_key: SigningKey, gateway: FakeGateway, clock: Clock
+) -> None:
+    token = _token(key)
+    await verifier.verify(token)
+    gateway.publish(other_key)  # the gateway retired the key
+    clock.advance(301)  # the key set is reloaded on the next verification that needs it
+    await verifier.verify(_token(other_key))
+    await _rejected(verifier, token, "unknown_key")

@@ -134,6 +134,11 @@ class JwksVerifier:
     caller's token is not at fault.
     """
 
+    VERIFIED_TTL = 60.0
+    """Seconds a verified token is trusted without checking its signature again."""
+    VERIFIED_MAX = 10_000
+    """Verified tokens remembered at most (the oldest is forgotten first)."""
+
     def __init__(
         self,
         *,
@@ -167,6 +172,7 @@ class JwksVerifier:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._keys: dict[str, jwt.PyJWK] | None = None
+        self._verified: dict[str, tuple[Principal, str, float, float]] = {}
         self._loaded_at: float | None = None
         self._attempted_at: float | None = None
 
@@ -177,13 +183,36 @@ class JwksVerifier:
             self._client = None
 
     async def verify(self, token: str) -> Principal:
-        """Verify ``token`` and return its principal; raise :class:`InvalidCredentials` if it is not good."""
+        """Verify ``token`` and return its principal; raise :class:`InvalidCredentials` if it is not good.
+
+        A token verified in the last :attr:`VERIFIED_TTL` seconds, not expired and whose key is still in
+        the key set, is answered from memory: an app sends the same token with every request, and a
+        signature check costs more than the rest of a small request's authorisation.
+        """
+        seen = self._verified.get(token)
+        if seen is not None:
+            principal, kid, expires, verified_at = seen
+            if (
+                self._clock() - verified_at < self.VERIFIED_TTL
+                and time.time() < expires
+                and self._keys is not None
+                and kid in self._keys
+            ):
+                return principal
+            del self._verified[token]
         alg, kid = self._read_header(token)
         key = await self._key_for(kid)
         if key.algorithm_name != alg:
             # An RSA key must never verify an EdDSA-labelled token or the reverse.
             raise _rejected("algorithm")
-        return self._principal(self._decode(token, key, alg))
+        claims = self._decode(token, key, alg)
+        principal = self._principal(claims)
+        exp = claims.get("exp")
+        if isinstance(exp, int | float):
+            if len(self._verified) >= self.VERIFIED_MAX:
+                self._verified.pop(next(iter(self._verified)))
+            self._verified[token] = (principal, kid, float(exp), self._clock())
+        return principal
 
     @staticmethod
     def _read_header(token: str) -> tuple[str, str]:

@@ -10,10 +10,15 @@ if TYPE_CHECKING:
     from motcua_shared.chassis.app import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     """The running service's resources (set by the lifespan)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime as a dependency (``async``: FastAPI runs a plain ``def`` in a worker thread)."""
+    return runtime_of(request)
 
 
 RuntimeDep = Annotated["Runtime", Depends(get_runtime)]

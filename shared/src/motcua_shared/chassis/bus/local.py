@@ -16,9 +16,20 @@ import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Integer, LargeBinary, String, delete, func, select, tuple_, union_all
+from sqlalchemy import (
+    JSON,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,6 +60,10 @@ class _GroupOffset(_LogBase):
     topic: Mapped[str] = mapped_column(String(249), primary_key=True)
     partition: Mapped[int] = mapped_column(Integer, primary_key=True)
     offset: Mapped[int] = mapped_column(Integer)
+
+
+_RECORDS = cast(Table, _LogRecord.__table__)
+_OFFSETS = cast(Table, _GroupOffset.__table__)
 
 
 class LocalBus(Bus):
@@ -117,7 +132,7 @@ class LocalBus(Bus):
                     }
                 )
             async with self._db.session() as session:
-                await session.execute(sqlite_insert(_LogRecord), rows)
+                await session.execute(sqlite_insert(_RECORDS), rows)
                 await session.commit()
             self._ends = ends
             # The newest records also stay in memory: a consumer keeping up reads them from here, not
@@ -215,13 +230,14 @@ class LocalBus(Bus):
         if not offsets:
             return
         async with self._turn(), self._db.session() as session:
-            stmt = sqlite_insert(_GroupOffset).values(
-                [{"group": group, "topic": t, "partition": p, "offset": o} for (t, p), o in offsets.items()]
-            )
+            stmt = sqlite_insert(_OFFSETS)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["group", "topic", "partition"], set_={"offset": stmt.excluded.offset}
             )
-            await session.execute(stmt)
+            await session.execute(
+                stmt,
+                [{"group": group, "topic": t, "partition": p, "offset": o} for (t, p), o in offsets.items()],
+            )
             await session.commit()
         if time.monotonic() - self._compacted_at > self.compact_every:
             self._compacted_at = time.monotonic()

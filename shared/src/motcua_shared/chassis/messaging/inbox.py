@@ -34,15 +34,15 @@ class Inbox:
         now = datetime.now(UTC)
         bind = self._session.get_bind()
         insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+        # One statement with its rows as parameters (SQLAlchemy batches them into one multi-row INSERT),
+        # so its compiled form is cached whatever the number of events.
         statement = (
             insert(_TABLE)
-            .values(
-                [
-                    {"consumer": consumer, "event_id": event_id, "type": type_, "processed_at": now}
-                    for event_id, type_ in types.items()
-                ]
-            )
             .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
             .returning(_TABLE.c.event_id)
         )
-        return set(await self._session.scalars(statement))
+        rows = [
+            {"consumer": consumer, "event_id": event_id, "type": type_, "processed_at": now}
+            for event_id, type_ in types.items()
+        ]
+        return set(await self._session.scalars(statement, rows))

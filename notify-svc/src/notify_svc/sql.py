@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Insert, Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua_shared.chassis.db import conflict_insert
 
 
 def dialect_of(session: AsyncSession) -> str:
@@ -17,14 +17,13 @@ def dialect_of(session: AsyncSession) -> str:
 
 
 def _insert(dialect: str, table: Table) -> Any:
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return conflict_insert(table, postgres=dialect == "postgresql")
 
 
 def insert_ignoring_duplicates(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> Insert:
     """``INSERT … ON CONFLICT DO NOTHING`` for the session's dialect (PostgreSQL or SQLite)."""
-    dialect = dialect_of(session)
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(model).values(**values).on_conflict_do_nothing()
+    insert = conflict_insert(model, postgres=dialect_of(session) == "postgresql")
+    return insert.values(**values).on_conflict_do_nothing()
 
 
 # Built once per (dialect, table, column) and reused: a statement object memoises its cache key and

@@ -13,9 +13,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Table, and_, bindparam, func, insert, literal, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import class_mapper, selectinload
@@ -34,6 +32,7 @@ from dossier_svc.dossiers.models import (
 )
 from dossier_svc.dossiers.workflow import RUNNING, State
 from dossier_svc.procedures.models import Procedure
+from motcua_shared.chassis.db import conflict_insert
 from motcua_shared.chassis.messaging.models import MessagingBase
 
 
@@ -264,9 +263,8 @@ class DossierRepository:
 
     async def next_number(self, agency_code: str, day: str) -> int:
         """The next number of ``agency_code`` on ``day``: an atomic upsert, safe under concurrent filings."""
-        insert = pg_insert if self._postgres else sqlite_insert
         statement = (
-            insert(DossierSequence)
+            conflict_insert(DossierSequence, postgres=self._postgres)
             .values(agency_code=agency_code, day=day, last=1)
             .on_conflict_do_update(
                 index_elements=[DossierSequence.agency_code, DossierSequence.day],

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.db import conflict_insert
 from payment_svc.payments.models import (
     FLAGGED,
     Attempt,
@@ -265,9 +264,10 @@ class PaymentRepository:
     # receipts
     async def next_receipt_number(self, year: int) -> int:
         """The next e-receipt number of ``year``; the row lock serialises concurrent issuers."""
-        insert = pg_insert if self._is_postgres else sqlite_insert
         await self.session.execute(
-            insert(ReceiptCounter).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"])
+            conflict_insert(ReceiptCounter, postgres=self._is_postgres)
+            .values(year=year, last=0)
+            .on_conflict_do_nothing(index_elements=["year"])
         )
         result = await self.session.execute(
             update(ReceiptCounter)

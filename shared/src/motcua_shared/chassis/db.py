@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -139,3 +140,9 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 """A JSON document column (JSONB on PostgreSQL)."""
+
+
+def conflict_insert(target: Any, *, postgres: bool) -> postgresql.Insert | sqlite.Insert:
+    """An ``INSERT`` into ``target`` (a model or table) that takes ``ON CONFLICT`` clauses, in the
+    dialect of the service's database (PostgreSQL or SQLite, which spell them the same)."""
+    return postgresql.insert(target) if postgres else sqlite.insert(target)

@@ -15,14 +15,13 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from motcua_shared.chassis import metrics
 from motcua_shared.chassis.background import pause, stop_task
 from motcua_shared.chassis.bus.base import Bus, Consumer, Message, Record, TopicPartition
 from motcua_shared.chassis.context import request_id_var, traceparent_var
+from motcua_shared.chassis.db import conflict_insert
 from motcua_shared.chassis.errors import PermanentError
 from motcua_shared.chassis.messaging.models import DeadLetter
 from motcua_shared.chassis.settings import BusSettings
@@ -373,8 +372,8 @@ class ConsumerRunner:
                 "attempts": attempts,
                 "failed_at": datetime.now(UTC),
             }
-            insert = pg_insert if uow.db.is_postgres else sqlite_insert
-            await uow.session.execute(insert(DeadLetter).values(**values).on_conflict_do_nothing())
+            insert = conflict_insert(DeadLetter, postgres=uow.db.is_postgres)
+            await uow.session.execute(insert.values(**values).on_conflict_do_nothing())
             await uow.commit()
             size = await uow.session.scalar(select(func.count()).select_from(DeadLetter))
         self.dead_lettered += 1

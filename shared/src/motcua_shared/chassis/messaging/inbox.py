@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua_shared.chassis.db import conflict_insert
 from motcua_shared.chassis.messaging.models import INBOX as _TABLE
 
 
@@ -32,12 +31,11 @@ class Inbox:
         if not types:
             return set()
         now = datetime.now(UTC)
-        bind = self._session.get_bind()
-        insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+        postgres = self._session.get_bind().dialect.name == "postgresql"
         # One statement with its rows as parameters (SQLAlchemy batches them into one multi-row INSERT),
         # so its compiled form is cached whatever the number of events.
         statement = (
-            insert(_TABLE)
+            conflict_insert(_TABLE, postgres=postgres)
             .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
             .returning(_TABLE.c.event_id)
         )

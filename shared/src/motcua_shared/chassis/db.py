@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
+from motcua_shared.chassis import sqlite as inline_sqlite
 from motcua_shared.chassis.settings import DbSettings
 
 
@@ -25,6 +26,8 @@ class Database:
         self.url = make_url(settings.url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_postgres = self.url.get_backend_name() == "postgresql"
+        if self.is_sqlite and settings.sqlite_inline and self.url.get_driver_name() == "aiosqlite":
+            self.url = self.url.set(drivername=f"sqlite+{inline_sqlite.DRIVER}")
         kwargs: dict[str, Any] = {"echo": settings.echo}
         read_kwargs: dict[str, Any] | None = None
         if self.is_sqlite:
@@ -89,12 +92,13 @@ class Database:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The busy timeout is the driver's ``timeout`` (connect_args): aiosqlite waits in SQLite's busy
+    # handler, the inline driver on the loop (see motcua_shared.chassis.sqlite).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

@@ -28,6 +28,9 @@ class DbSettings(BaseModel):
     pool_recycle: float = 1800.0
     """Seconds after which a pooled connection is replaced (ahead of server and proxy idle timeouts)."""
     auto_migrate: bool = True
+    sqlite_inline: bool = True
+    """Run SQLite statements on the event loop's thread (``motcua_shared.chassis.sqlite``) instead of
+    aiosqlite's worker thread, for a ``sqlite+aiosqlite`` URL. Off: aiosqlite as configured."""
 
 
 class BusSettings(BaseModel):

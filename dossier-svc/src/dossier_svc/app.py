@@ -43,7 +43,7 @@ def build_ports(settings: Settings) -> Ports:
     return Ports(
         settings=settings,
         calendar=WorkCalendar.from_settings(settings.calendar),
-        files=LocalFileStore(Path(settings.documents.store_dir)),
+        files=LocalFileStore(Path(settings.documents.store_dir), sync=settings.documents.store_sync),
         lookup_guard=LookupGuard(
             per_client_per_minute=settings.lookup.per_client_per_minute,
             failures_per_code_per_hour=settings.lookup.failures_per_code_per_hour,

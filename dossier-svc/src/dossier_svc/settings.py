@@ -43,6 +43,10 @@ class DocumentSettings(BaseModel):
     max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_files_per_request: int = Field(default=20, ge=1)
     store_dir: str = "var/dossier-files"
+    store_sync: Literal["group", "each"] = "group"
+    """How stored blobs are made durable before a dossier refers to them: ``group``, one ``syncfs`` of
+    the store's file system shared by the uploads of the moment (Linux; elsewhere ``each``); ``each``, an
+    ``fsync`` of every file and its directory."""
 
 
 class DeadlineSettings(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -46,3 +48,77 @@ def test_lookup_secrets_use_the_whole_unambiguous_alphabet_evenly() -> None:
     # a million runs; a byte taken modulo 31 without rejection (8 characters 12 % likelier) scores ~200.
     expected = 8 * len(secrets) / len(alphabet)
     assert sum((n - expected) ** 2 / expected for n in counts.values()) < 80
+
+
+@pytest.mark.parametrize("sync", ["group", "each"])
+async def test_both_ways_of_syncing_store_the_same(tmp_path: Path, sync: str) -> None:
+    store = LocalFileStore(tmp_path, sync=sync)  # type: ignore[arg-type]
+    assert store.sync == sync  # Linux has syncfs
+    data = b"%PDF-1.4 durable"
+    key = hashlib.sha256(data).hexdigest()
+    assert await store.put(key, data) == key
+    assert await store.get(key) == data
+
+
+async def test_concurrent_uploads_share_a_sync_that_started_after_their_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalFileStore(tmp_path)
+    group = store._group
+    assert group is not None
+    events: list[str] = []
+    real_sync = group._sync
+
+    def slow_sync() -> None:
+        events.append("sync starts")
+        time.sleep(0.05)
+        real_sync()
+        events.append("sync ends")
+
+    monkeypatch.setattr(group, "_sync", slow_sync)
+    real_write = store._write
+
+    def write(path: Path, key: str, data: bytes, *, each: bool) -> None:
+        real_write(path, key, data, each=each)
+        events.append(f"wrote {data.decode()}")
+
+    monkeypatch.setattr(store, "_write", write)
+
+    async def put(label: str) -> None:
+        await store.put(hashlib.sha256(label.encode()).hexdigest(), label.encode())
+        events.append(f"returned {label}")
+
+    await asyncio.gather(*(put(f"blob-{i}") for i in range(20)))
+    assert store.count() == 20
+    assert 1 <= group.runs < 20, "uploads of the moment share syncs"
+    for i in range(20):
+        wrote, returned = events.index(f"wrote blob-{i}"), events.index(f"returned blob-{i}")
+        starts = [n for n, e in enumerate(events) if e == "sync starts" and wrote < n < returned]
+        assert starts, f"no sync started between blob-{i}'s write and its return"
+        assert events.index("sync ends", starts[0]) < returned, f"blob-{i} returned before its sync ended"
+
+
+async def test_a_failed_sync_fails_the_upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = LocalFileStore(tmp_path)
+    assert store._group is not None
+
+    def broken() -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(store._group, "_sync", broken)
+    with pytest.raises(OSError, match="Input/output"):
+        await store.put(hashlib.sha256(b"x").hexdigest(), b"x")
+    monkeypatch.undo()
+    assert await store.put(hashlib.sha256(b"y").hexdigest(), b"y")  # the next sync runs again
+
+
+async def test_a_name_left_over_a_torn_file_is_written_again(tmp_path: Path) -> None:
+    store = LocalFileStore(tmp_path)
+    data = b"%PDF-1.4 whole document"
+    key = hashlib.sha256(data).hexdigest()
+    torn = tmp_path / key[:2] / key[2:4] / key
+    torn.parent.mkdir(parents=True)
+    for leftover in (b"", data[:7], b"X" * len(data)):  # empty, short, same size but other bytes
+        torn.write_bytes(leftover)
+        await store.put(key, data)
+        assert torn.read_bytes() == data

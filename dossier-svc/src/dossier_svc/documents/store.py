@@ -6,12 +6,14 @@ Keys are the content's sha256, so a client never names a path and the same bytes
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
@@ -39,14 +41,31 @@ class FileStore(Protocol):
 class LocalFileStore:
     """Blobs as files under one directory, two levels of fan-out, written atomically and durably.
 
-    A blob is written to a temporary file, fsynced, renamed into place, and its directory fsynced (and
-    the parents of any directory just created), so a blob that ``put`` returned survives a power cut:
-    the database row that refers to it is committed only afterwards. All blobs of one request are
-    written in one worker thread, off the event loop.
+    A blob is written to a temporary file and renamed into place; ``put_many`` returns once the blob, its
+    name and any directory just created are on disk, so a blob it returned survives a power cut (the
+    database row that refers to it is committed only afterwards). How that is made durable:
+
+    * ``sync="group"`` (the default where Linux has ``syncfs``): the requests of the moment share one
+      ``syncfs`` of the store's file system, started after their files were written (group commit): one
+      journal commit for many blobs instead of two ``fsync`` calls (file and directory) per blob, which
+      cost the service more CPU than anything else a submission does with its documents;
+    * ``sync="each"``: each file, then its directory, is fsynced on its own (what ``group`` falls back to
+      where there is no ``syncfs``).
+
+    A file found already in place is trusted only if it holds the bytes its name promises: after a crash
+    between a rename and the sync, a name can exist over a short or empty file, which is then rewritten.
+    Blob writes run in a worker thread, off the event loop.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, sync: Literal["group", "each"] = "group") -> None:
         self.root = root
+        self._syncfs = _load_syncfs() if sync == "group" else None
+        self._group = _GroupSync(self._sync_all) if self._syncfs is not None else None
+
+    @property
+    def sync(self) -> Literal["group", "each"]:
+        """How writes are made durable (``group`` only where ``syncfs`` exists)."""
+        return "group" if self._group is not None else "each"
 
     def _path(self, key: str) -> Path:
         if not _KEY.fullmatch(key):
@@ -58,33 +77,37 @@ class LocalFileStore:
         return (await self.put_many([(sha256, data)]))[0]
 
     async def put_many(self, blobs: Sequence[tuple[str, bytes]]) -> list[str]:
-        """Write every blob not there yet, in one trip to a worker thread."""
-        paths = [(self._path(key), data) for key, data in blobs]
+        """Write every blob not there yet, in one trip to a worker thread; return when they are durable."""
+        paths = [(self._path(key), key, data) for key, data in blobs]
         if paths:
-            await asyncio.to_thread(self._write_all, paths)
+            await asyncio.to_thread(self._write_all, paths, self._group is None)
+            if self._group is not None:
+                await self._group.wait()
         return [key for key, _ in blobs]
 
-    def _write_all(self, blobs: list[tuple[Path, bytes]]) -> None:
-        for path, data in blobs:
-            self._write(path, data)
+    def _write_all(self, blobs: list[tuple[Path, str, bytes]], each: bool) -> None:
+        for path, key, data in blobs:
+            self._write(path, key, data, each=each)
 
-    def _write(self, path: Path, data: bytes) -> None:
-        if path.exists():
+    def _write(self, path: Path, key: str, data: bytes, *, each: bool) -> None:
+        if _holds(path, key, len(data)):
             return
-        self._make_dirs(path.parent)
+        self._make_dirs(path.parent, each=each)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if each:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(path.parent)
+        if each:
+            _fsync_dir(path.parent)
 
-    def _make_dirs(self, directory: Path) -> None:
+    def _make_dirs(self, directory: Path, *, each: bool) -> None:
         if directory.is_dir():
             return
         missing: list[Path] = []
@@ -93,7 +116,17 @@ class LocalFileStore:
             directory = directory.parent
         for created in reversed(missing):
             created.mkdir(exist_ok=True)
-            _fsync_dir(created.parent)
+            if each:
+                _fsync_dir(created.parent)
+
+    def _sync_all(self) -> None:
+        assert self._syncfs is not None
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            self._syncfs(fd)
+        finally:
+            os.close(fd)
 
     async def get(self, key: str) -> bytes:
         """Read a blob."""
@@ -108,6 +141,70 @@ class LocalFileStore:
         if not self.root.exists():
             return 0
         return sum(1 for p in self.root.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _holds(path: Path, key: str, size: int) -> bool:
+    """Whether ``path`` is there with the bytes of ``key`` (a name left over a short or empty file by a
+    crash before the sync does not count)."""
+    try:
+        if path.stat().st_size != size:
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest() == key
+    except FileNotFoundError:
+        return False
+
+
+class _GroupSync:
+    """Group commit: every caller of :meth:`wait` returns after one run of ``sync`` that started after
+    it called, and callers arriving while a run is under way share the next one."""
+
+    def __init__(self, sync: Callable[[], None]) -> None:
+        self._sync = sync
+        self._next: asyncio.Future[None] | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self.runs = 0
+
+    async def wait(self) -> None:
+        """Return once a sync that started after this call has finished (raise what it raised)."""
+        loop = asyncio.get_running_loop()
+        if self._next is None or self._next.get_loop() is not loop:
+            self._next = loop.create_future()
+        waiting = self._next
+        if self._runner is None or self._runner.done() or self._runner.get_loop() is not loop:
+            self._runner = loop.create_task(self._run(), name="file-store-sync")
+        await asyncio.shield(waiting)
+
+    async def _run(self) -> None:
+        while (batch := self._next) is not None:
+            self._next = None
+            try:
+                await asyncio.to_thread(self._sync)
+            except asyncio.CancelledError:
+                batch.cancel()
+                raise
+            except Exception as error:  # handed to every waiter of this run
+                batch.set_exception(error)
+            else:
+                batch.set_result(None)
+            finally:
+                self.runs += 1
+
+
+def _load_syncfs() -> Callable[[int], None] | None:
+    """Linux's ``syncfs(2)`` (flush one file system: data, metadata and journal), or None elsewhere."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+
+    def syncfs(fd: int) -> None:
+        if function(fd) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno))
+
+    return syncfs
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -45,7 +45,8 @@ class Database:
         else:
             kwargs.update(
                 pool_size=settings.pool_size,
-                max_overflow=settings.pool_size,
+                max_overflow=settings.pool_overflow,
+                pool_timeout=settings.pool_timeout,
                 pool_pre_ping=settings.pool_pre_ping,
                 pool_recycle=settings.pool_recycle,
             )

@@ -21,6 +21,15 @@ class DbSettings(BaseModel):
     url: str = "sqlite+aiosqlite:///var/motcua.db"
     echo: bool = False
     pool_size: int = 10
+    """Connections each process keeps open (PostgreSQL; on SQLite the readers')."""
+    pool_overflow: int = Field(default=0, ge=0)
+    """Connections opened beyond ``pool_size`` when all are busy, and closed again as soon as they are
+    returned. Off by default: under load every overflow connection is a new PostgreSQL backend (a fork,
+    authentication, asyncpg's type introspection) thrown away moments later, which cost more CPU than the
+    requests it served; requests wait briefly for one of the pool's connections instead (a fixed-size
+    pool, as HikariCP and pgbouncer advise)."""
+    pool_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a request waits for a pooled connection before it fails."""
     pool_pre_ping: bool = False
     """Test each pooled connection with a round trip before use. Off by default: a connection lost to a
     database restart fails one operation, which invalidates the whole pool (the relay and consumers retry

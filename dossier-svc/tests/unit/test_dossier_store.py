@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -122,3 +123,32 @@ async def test_a_name_left_over_a_torn_file_is_written_again(tmp_path: Path) -> 
         torn.write_bytes(leftover)
         await store.put(key, data)
         assert torn.read_bytes() == data
+
+
+async def test_syncs_overlap_up_to_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = LocalFileStore(tmp_path)
+    group = store._group
+    assert group is not None
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_sync() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.03)
+        with lock:
+            running -= 1
+
+    monkeypatch.setattr(group, "_sync", slow_sync)
+
+    async def put(i: int) -> None:
+        await asyncio.sleep(i * 0.004)  # arrivals spread over several syncs
+        data = f"blob-{i}".encode()
+        await store.put(hashlib.sha256(data).hexdigest(), data)
+
+    await asyncio.gather(*(put(i) for i in range(60)))
+    assert store.count() == 60
+    assert 1 < most <= 4, "runs overlap, never more than four"
+    assert group.runs < 60, "arrivals still share runs"

@@ -48,7 +48,9 @@ class LocalFileStore:
     * ``sync="group"`` (the default where Linux has ``syncfs``): the requests of the moment share one
       ``syncfs`` of the store's file system, started after their files were written (group commit): one
       journal commit for many blobs instead of two ``fsync`` calls (file and directory) per blob, which
-      cost the service more CPU than anything else a submission does with its documents;
+      cost the service more CPU than anything else a submission does with its documents. A few syncs
+      may overlap, so that an upload waits about one sync (``syncfs`` also flushes whatever else is
+      dirty on that file system, so a store on its own volume syncs fastest);
     * ``sync="each"``: each file, then its directory, is fsynced on its own (what ``group`` falls back to
       where there is no ``syncfs``).
 
@@ -155,39 +157,53 @@ def _holds(path: Path, key: str, size: int) -> bool:
 
 
 class _GroupSync:
-    """Group commit: every caller of :meth:`wait` returns after one run of ``sync`` that started after
-    it called, and callers arriving while a run is under way share the next one."""
+    """Group commit: every caller of :meth:`wait` returns after a run of ``sync`` that started after it
+    called. Callers share the run that has not started yet; up to ``in_flight`` runs overlap, so a
+    caller waits about one run, not the rest of the one under way and then its own."""
 
-    def __init__(self, sync: Callable[[], None]) -> None:
+    def __init__(self, sync: Callable[[], None], *, in_flight: int = 4) -> None:
         self._sync = sync
+        self._in_flight = in_flight
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._next: asyncio.Future[None] | None = None
-        self._runner: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
         self.runs = 0
 
     async def wait(self) -> None:
         """Return once a sync that started after this call has finished (raise what it raised)."""
         loop = asyncio.get_running_loop()
-        if self._next is None or self._next.get_loop() is not loop:
-            self._next = loop.create_future()
-        waiting = self._next
-        if self._runner is None or self._runner.done() or self._runner.get_loop() is not loop:
-            self._runner = loop.create_task(self._run(), name="file-store-sync")
-        await asyncio.shield(waiting)
+        if self._loop is not loop:
+            self._loop, self._next, self._running = loop, None, set()
+        batch = self._next
+        if batch is None:
+            batch = self._next = loop.create_future()
+            if len(self._running) < self._in_flight:
+                self._start(loop)
+        await asyncio.shield(batch)
 
-    async def _run(self) -> None:
-        while (batch := self._next) is not None:
-            self._next = None
-            try:
-                await asyncio.to_thread(self._sync)
-            except asyncio.CancelledError:
-                batch.cancel()
-                raise
-            except Exception as error:  # handed to every waiter of this run
-                batch.set_exception(error)
-            else:
-                batch.set_result(None)
-            finally:
-                self.runs += 1
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch, self._next = self._next, None
+        assert batch is not None
+        task = loop.create_task(self._run(batch), name="file-store-sync")
+        self._running.add(task)
+
+    async def _run(self, batch: asyncio.Future[None]) -> None:
+        try:
+            await asyncio.to_thread(self._sync)
+        except asyncio.CancelledError:
+            batch.cancel()
+            raise
+        except Exception as error:  # handed to every waiter of this run
+            batch.set_exception(error)
+        else:
+            batch.set_result(None)
+        finally:
+            self.runs += 1
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.discard(task)
+            if self._next is not None and len(self._running) < self._in_flight and self._loop is not None:
+                self._start(self._loop)
 
 
 def _load_syncfs() -> Callable[[int], None] | None:

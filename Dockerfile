@@ -70,6 +70,10 @@ RUN groupadd --system --gid 10001 motcua \
 # Owned by root and only readable by the service user: the code and the venv are immutable at run time.
 COPY --from=builder /app /app
 
+# The one place a service writes files (dossier-svc's documents): compose mounts a named volume here, which
+# Docker initialises with this directory's owner.
+RUN mkdir /data && chown 10001:10001 /data
+
 ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -338,6 +338,20 @@ def test_the_signing_key_is_a_mounted_secret(compose: dict[str, Any]) -> None:
     assert compose["secrets"][path.name]["file"] == "./secrets/gateway-signing-key.pem"
 
 
+def test_documents_live_on_a_volume_the_service_user_owns(compose: dict[str, Any]) -> None:
+    store = Path(environment(compose, "dossier")["DOSSIER_DOCUMENTS__STORE_DIR"])
+    mounts = [str(v).split(":") for v in service(compose, "dossier").get("volumes", [])]
+    volume = next((src for src, target, *_ in mounts if store.is_relative_to(target)), None)
+    assert volume is not None, "uploaded documents would be lost with the container"
+    assert volume in compose["volumes"], "a named volume, declared at the top level"
+    # A new named volume takes the owner of the image's directory at its mount point.
+    target = next(target for src, target, *_ in mounts if src == volume)
+    assert re.search(
+        rf"mkdir {re.escape(target)} && chown 10001:10001 {re.escape(target)}", DOCKERFILE.read_text()
+    )
+    assert "USER 10001:10001" in DOCKERFILE.read_text()
+
+
 # -- start-up order and health ---------------------------------------------------------------------
 
 

@@ -65,3 +65,35 @@ def test_each_service_has_the_house_layout(package: str) -> None:
     for feature in (p for p in source.iterdir() if p.is_dir() and (p / "router.py").exists()):
         for name in ("router.py", "schemas.py", "models.py", "repository.py", "service.py", "errors.py"):
             assert (feature / name).is_file(), f"{package}.{feature.name} lacks {name}"
+
+
+def wait_for_calls(path: Path) -> list[str]:
+    """``file:line`` of every ``asyncio.wait_for(…)`` call in the Python files under ``path``."""
+    found: list[str] = []
+    for file in path.rglob("*.py"):
+        tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "wait_for"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "asyncio"
+            ):
+                found.append(f"{file.relative_to(path)}:{node.lineno}")
+    return found
+
+
+def test_no_code_waits_with_asyncio_wait_for() -> None:
+    # On Python 3.11, wait_for swallows a cancellation that arrives as the awaited thing completes: a
+    # background loop cancelled just as it was woken ran on for ever and hung the platform's shutdown.
+    # Use asyncio.timeout, or motcua_shared.chassis.background.wait_event.
+    sources = [SHARED, ROOT / "services" / "src", *(folder / "src" for folder in SERVICES.values())]
+    assert [call for source in sources for call in wait_for_calls(source)] == []
+
+
+def test_the_wait_for_check_sees_a_call(tmp_path: Path) -> None:
+    (tmp_path / "loop.py").write_text(
+        "import asyncio\nasync def f(e):\n    await asyncio.wait_for(e.wait(), 1)\n"
+    )
+    assert len(wait_for_calls(tmp_path)) == 1

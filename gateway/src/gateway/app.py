@@ -148,7 +148,8 @@ async def _start(
         stack.push_async_callback(the_bus.stop)
     if settings.bus.kind == "kafka":
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(the_bus.ensure_topics([topics.IDENTITY]), timeout=10)
+            async with asyncio.timeout(10):
+                await the_bus.ensure_topics([topics.IDENTITY])
     relay = OutboxRelay(
         db,
         the_bus,

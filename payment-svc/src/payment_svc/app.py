@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import KeySource
+from motcua_shared.chassis.background import cancel_and_wait
 from motcua_shared.chassis.bus import Bus
 from payment_svc import jobs
 from payment_svc.payments.callbacks import router as callbacks_router
@@ -115,8 +116,7 @@ def create_app(
                 for task in tasks:
                     task.cancel()
                 for task in tasks:
-                    with contextlib.suppress(BaseException):
-                        await task
+                    await cancel_and_wait(task)
 
     app.router.lifespan_context = lifespan
     return app

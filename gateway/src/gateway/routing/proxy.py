@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from yarl import URL
 
 from gateway.settings import ProxySettings
+from motcua_shared.chassis.background import cancel_and_wait
 from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.errors import PROBLEM_BASE
 from motcua_shared.chassis.http import problem
@@ -254,8 +255,7 @@ async def _pump(
         for task in (watcher, copier):
             task.cancel()
         for task in (watcher, copier):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await cancel_and_wait(task)
     if copier in done and copier.exception() is not None:
         raise copier.exception()  # type: ignore[misc]
 

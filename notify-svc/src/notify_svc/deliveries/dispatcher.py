@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
+from motcua_shared.chassis.background import wait_event
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import ChannelAdapter, Failed, Job, Outcome
 from notify_svc.channels.ratelimit import TokenBucket
@@ -74,8 +75,7 @@ class Dispatcher:
                 continue
             if handled >= self._settings.batch_size:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._settings.poll_interval)
+            await wait_event(self._wake, self._settings.poll_interval)
 
     async def dispatch_once(self) -> int:
         """Lease one batch of due deliveries and send them all; returns how many were attempted."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.background import wait_event
 from notify_svc.inbox.errors import UnknownNotification
 from notify_svc.inbox.models import Audience, Notification, inbox_key
 from notify_svc.inbox.repository import Inbox
@@ -93,8 +93,7 @@ async def stream(
                 continue
             wait = min(settings.poll_interval, max(0.0, settings.heartbeat - idle))
             started = asyncio.get_running_loop().time()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), wait)
+            await wait_event(woken, wait)
             idle += asyncio.get_running_loop().time() - started
             if idle >= settings.heartbeat:
                 idle = 0.0

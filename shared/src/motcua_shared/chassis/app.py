@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from motcua_shared.chassis import metrics
 from motcua_shared.chassis.auth import JwksVerifier, KeySource
+from motcua_shared.chassis.background import cancel_and_wait
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
@@ -135,8 +136,7 @@ def create_service_app(
             for task in runtime.background:
                 task.cancel()
             for task in runtime.background:
-                with contextlib.suppress(BaseException):
-                    await task
+                await cancel_and_wait(task)
             if runtime.consumer is not None:
                 await runtime.consumer.stop()
             await relay.stop()

@@ -93,7 +93,8 @@ class KafkaBus(Bus):
             for m in messages
         ]
         try:
-            await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
+            async with asyncio.timeout(30):
+                await asyncio.gather(*futures)
         except Exception:
             for future in futures:
                 future.cancel()
@@ -126,7 +127,8 @@ class KafkaBus(Bus):
         """True when the cluster answers a metadata request."""
         try:
             admin = await self._connected_admin()
-            await asyncio.wait_for(admin.describe_cluster(), timeout=3)
+            async with asyncio.timeout(3):
+                await admin.describe_cluster()
         except Exception:
             return False
         return True

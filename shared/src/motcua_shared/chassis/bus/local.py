@@ -174,7 +174,8 @@ class LocalBus(Bus):
     async def _wait_for_records(self, timeout: float) -> None:
         async with self._published:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._published.wait(), timeout)
+                async with asyncio.timeout(timeout):  # not wait_for: see chassis.background
+                    await self._published.wait()
 
     def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._write_lock if self._shared_connection else contextlib.nullcontext()

@@ -15,7 +15,7 @@ from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_shared.chassis import metrics
-from motcua_shared.chassis.background import pause, stop_task
+from motcua_shared.chassis.background import pause, stop_task, wait_event
 from motcua_shared.chassis.bus.base import Bus, Message
 from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.db import Database
@@ -174,12 +174,10 @@ class OutboxRelay:
                 last_purge = datetime.now(UTC)
                 with contextlib.suppress(Exception):
                     await self.purge()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
-                if not self._db.is_postgres:
-                    # SQLite commits one at a time: let the commits already queued land, and relay
-                    # them in one batch rather than one cycle each (the cycle costs more than the wait).
-                    await pause(self._stopping, self.SQLITE_GATHER)
+            if await wait_event(self._wake, self._poll_interval) and not self._db.is_postgres:
+                # SQLite commits one at a time: let the commits already queued land, and relay
+                # them in one batch rather than one cycle each (the cycle costs more than the wait).
+                await pause(self._stopping, self.SQLITE_GATHER)
 
     async def relay_once(self) -> int:
         """Publish one batch; returns how many rows it published."""

@@ -66,6 +66,20 @@ class FakePayments:
     async def idempotency(self, subject: str, operation: str, key: str) -> IdempotencyRecord | None:
         return self.keys.get((subject, operation, key))
 
+    def remember(
+        self, subject: str, operation: str, key: str, *, request_hash: str, result_id: str, at: datetime
+    ) -> None:
+        self.add(
+            IdempotencyRecord(
+                subject=subject,
+                operation=operation,
+                key=key,
+                request_hash=request_hash,
+                result_id=result_id,
+                created_at=at,
+            )
+        )
+
     async def ended(self, dossier_code: str) -> str | None:
         return self.ended_dossiers.get(dossier_code)
 

@@ -261,6 +261,21 @@ class PaymentRepository:
         """A key this caller already used for ``operation``."""
         return await self.session.get(IdempotencyRecord, (subject, operation, key))
 
+    def remember(
+        self, subject: str, operation: str, key: str, *, request_hash: str, result_id: str, at: datetime
+    ) -> None:
+        """Stage what ``key`` did for this caller's ``operation`` (the row a replay answers from)."""
+        self.session.add(
+            IdempotencyRecord(
+                subject=subject,
+                operation=operation,
+                key=key,
+                request_hash=request_hash,
+                result_id=result_id,
+                created_at=at,
+            )
+        )
+
     # receipts
     async def next_receipt_number(self, year: int) -> int:
         """The next e-receipt number of ``year``; the row lock serialises concurrent issuers."""

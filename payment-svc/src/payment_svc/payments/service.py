@@ -41,7 +41,6 @@ from payment_svc.payments.models import (
     Attempt,
     AttemptStatus,
     FeeDue,
-    IdempotencyRecord,
     Outcome,
     Payment,
     PaymentStatus,
@@ -397,15 +396,8 @@ async def checkout(
                     PaymentStatus.EXPIRED if payment.expires_at <= now else payment.status, wanted
                 )
             attempt = await _attempt_for(uow, ports, payment, command.method, client_ip=client_ip)
-            uow.payments.add(
-                IdempotencyRecord(
-                    subject=who.subject,
-                    operation="checkout",
-                    key=key,
-                    request_hash=command.fingerprint(),
-                    result_id=attempt.id,
-                    created_at=now,
-                )
+            uow.payments.remember(
+                who.subject, "checkout", key, request_hash=command.fingerprint(), result_id=attempt.id, at=now
             )
             await uow.payments.flush()
             await uow.commit()
@@ -492,15 +484,8 @@ async def renew(
             renewed = payment.renewal(at=now, ttl=ports.settings.payment_ttl)
             uow.payments.add(renewed)
             uow.outbox.add(renewed.requested())
-            uow.payments.add(
-                IdempotencyRecord(
-                    subject=who.subject,
-                    operation=RENEW,
-                    key=key,
-                    request_hash=fingerprint,
-                    result_id=renewed.id,
-                    created_at=now,
-                )
+            uow.payments.remember(
+                who.subject, RENEW, key, request_hash=fingerprint, result_id=renewed.id, at=now
             )
             await uow.payments.flush()
             await uow.commit()
@@ -916,15 +901,8 @@ async def refund(
                 created_at=now,
             )
             uow.payments.add(new)
-            uow.payments.add(
-                IdempotencyRecord(
-                    subject=who.subject,
-                    operation="refund",
-                    key=key,
-                    request_hash=fingerprint,
-                    result_id=new.id,
-                    created_at=now,
-                )
+            uow.payments.remember(
+                who.subject, "refund", key, request_hash=fingerprint, result_id=new.id, at=now
             )
             await uow.payments.flush()
             await uow.commit()

@@ -42,6 +42,7 @@ from motcua_shared.contracts.catalog import (
 from motcua_shared.contracts.common import Channel, FeeKind, FeeTiming
 
 KEY = SigningKey.generate()
+PROBLEM = "application/problem+json"
 AGENCY = AgencyRef(code="000.00.14.H56", name="Ủy ban nhân dân phường Thuận Hóa")
 POLICE = AgencyRef(code="000.00.20.H56", name="Công an phường Thuận Hóa")
 OTHER_AGENCY = "000.00.99.H56"
@@ -234,3 +235,12 @@ class Harness:
 
 
 HarnessFactory = Callable[..., Any]
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    """The RFC 9457 body of ``response``, asserting its status and media type."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body

@@ -19,10 +19,12 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from motcua_shared.chassis.bus.base import Bus, Message
+from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.settings import BusSettings, DbSettings
+from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.common import Actor, ActorRole, Channel, Contact, FeeItem, FeeKind, FeeTiming
 from motcua_shared.contracts.dossier import DossierStatus, DossierSubmitted
@@ -176,6 +178,19 @@ class Harness:
             form["lose_ipn"] = "1"
         base = parts.path.rsplit("/", 1)[0]
         return await self.client.post(f"{base}/decide", data=form)
+
+
+@contextlib.asynccontextmanager
+async def kafka_bus(bootstrap: str) -> AsyncIterator[tuple[KafkaBus, BusSettings]]:
+    """A started Kafka bus with payment's and dossier's topics, and the settings ``harness`` takes with it."""
+    settings = BusSettings(kind="kafka", bootstrap_servers=bootstrap, partitions=3, relay_poll_interval=0.1)
+    bus = KafkaBus(settings, client_id=f"payment-test-{uuid.uuid4().hex[:6]}")
+    await bus.start()
+    try:
+        await bus.ensure_topics([topics.PAYMENT, topics.DOSSIER])
+        yield bus, settings
+    finally:
+        await bus.stop()
 
 
 @contextlib.asynccontextmanager

@@ -25,6 +25,7 @@ from dossier_testkit import (
     HarnessFactory,
     applicant,
     multipart,
+    problem,
     published,
     snapshot,
     submission,
@@ -38,16 +39,6 @@ from dossier_svc.settings import DeadlineSettings
 from motcua_shared.contracts.catalog import ProcedureWithdrawn
 from motcua_shared.contracts.common import FeeTiming
 from motcua_shared.contracts.payment import PaymentMethod, PaymentSucceeded
-
-PROBLEM = "application/problem+json"
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 async def test_full_lifecycle_with_events_timeline_papers_and_rating(harness: Harness) -> None:

@@ -15,6 +15,7 @@ from dossier_testkit import (
     Harness,
     HarnessFactory,
     multipart,
+    problem,
     published,
     snapshot,
     submission,
@@ -26,7 +27,6 @@ from dossier_svc.dossiers.models import Dossier, DossierSequence
 from motcua_shared.chassis.auth import Role
 from motcua_shared.contracts.catalog import AgencyRef, ProcedureStep
 
-PROBLEM = "application/problem+json"
 UMBRELLA = AgencyRef(code="hue.ubnd-xa", name="Ủy ban nhân dân cấp xã thành phố Huế")
 PHU_XUAN = AgencyRef(code="hue.xa.phu-xuan", name="Ủy ban nhân dân phường Phú Xuân")
 KIM_LONG = AgencyRef(code="hue.xa.kim-long", name="Ủy ban nhân dân phường Kim Long")
@@ -67,14 +67,6 @@ async def communes(make_harness: HarnessFactory) -> Harness:
     await h.deliver(published(commune_procedure()))
     await h.deliver(published(snapshot()))
     return h
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 async def _stored(h: Harness) -> tuple[int, int]:

@@ -9,12 +9,10 @@ import uuid
 from urllib.parse import parse_qsl
 
 import pytest
-from payment_testkit import Harness, harness, submitted
+from payment_testkit import Harness, harness, kafka_bus, submitted
 from sqlalchemy import func, select
 
 from motcua_shared.chassis.bus.base import Consumer
-from motcua_shared.chassis.bus.kafka import KafkaBus
-from motcua_shared.chassis.settings import BusSettings
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.payment import PaymentRequested, PaymentSucceeded
@@ -43,13 +41,7 @@ async def credited(env: Harness, payment_id: str) -> int:
 
 
 async def test_submitted_to_succeeded_on_kafka_and_postgres(kafka_bootstrap: str, fresh_pg_url: str) -> None:
-    settings = BusSettings(
-        kind="kafka", bootstrap_servers=kafka_bootstrap, partitions=3, relay_poll_interval=0.1
-    )
-    bus = KafkaBus(settings, client_id=f"payment-test-{uuid.uuid4().hex[:6]}")
-    await bus.start()
-    try:
-        await bus.ensure_topics([topics.PAYMENT, topics.DOSSIER])
+    async with kafka_bus(kafka_bootstrap) as (bus, settings):
         watcher = bus.consumer(f"payment-watch-{uuid.uuid4().hex[:8]}", [topics.PAYMENT])
         await watcher.start()
         try:
@@ -80,36 +72,29 @@ async def test_submitted_to_succeeded_on_kafka_and_postgres(kafka_bootstrap: str
                 assert await env.outbox_count(PaymentSucceeded.TYPE, payment.id) == 1
         finally:
             await watcher.stop()
-    finally:
-        await bus.stop()
 
 
 async def test_concurrent_refunds_never_exceed_the_payment_on_postgres(
     kafka_bootstrap: str, fresh_pg_url: str
 ) -> None:
-    settings = BusSettings(
-        kind="kafka", bootstrap_servers=kafka_bootstrap, partitions=3, relay_poll_interval=0.1
-    )
-    bus = KafkaBus(settings, client_id=f"payment-test-{uuid.uuid4().hex[:6]}")
-    await bus.start()
-    try:
-        async with harness(db_url=fresh_pg_url, bus=bus, bus_settings=settings) as env:
-            payment = await env.requested(submitted())
-            checkout = (await env.checkout(payment.id)).json()
-            await env.sandbox_pay(checkout["gateway"]["redirect_url"])
-            url = f"/api/v1/payments/{payment.id}/refund"
-            answers = await asyncio.gather(
-                *(
-                    env.client.post(
-                        url,
-                        json={"amount": 20_000, "reason": "Hoàn trả song song"},
-                        headers={**env.officer(), "Idempotency-Key": f"par-{i}"},
-                    )
-                    for i in range(4)
+    async with (
+        kafka_bus(kafka_bootstrap) as (bus, settings),
+        harness(db_url=fresh_pg_url, bus=bus, bus_settings=settings) as env,
+    ):
+        payment = await env.requested(submitted())
+        checkout = (await env.checkout(payment.id)).json()
+        await env.sandbox_pay(checkout["gateway"]["redirect_url"])
+        url = f"/api/v1/payments/{payment.id}/refund"
+        answers = await asyncio.gather(
+            *(
+                env.client.post(
+                    url,
+                    json={"amount": 20_000, "reason": "Hoàn trả song song"},
+                    headers={**env.officer(), "Idempotency-Key": f"par-{i}"},
                 )
+                for i in range(4)
             )
-            assert sorted(a.status_code for a in answers) == [201, 422, 422, 422]
-            after = (await env.client.get(f"/api/v1/payments/{payment.id}", headers=env.officer())).json()
-            assert after["refunded_amount"] == 20_000
-    finally:
-        await bus.stop()
+        )
+        assert sorted(a.status_code for a in answers) == [201, 422, 422, 422]
+        after = (await env.client.get(f"/api/v1/payments/{payment.id}", headers=env.officer())).json()
+        assert after["refunded_amount"] == 20_000

@@ -10,12 +10,11 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from payment_testkit import Harness, harness, submitted
+from payment_testkit import Harness, harness, kafka_bus, submitted
 from sqlalchemy import text
 
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.bus.kafka import KafkaBus
-from motcua_shared.chassis.settings import BusSettings
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.payment import PaymentRequested
@@ -29,17 +28,11 @@ AN = Principal(subject="citizen-an", role=Role.CITIZEN)
 
 @pytest.fixture
 async def pg_env(kafka_bootstrap: str, fresh_pg_url: str) -> AsyncIterator[tuple[Harness, KafkaBus]]:
-    settings = BusSettings(
-        kind="kafka", bootstrap_servers=kafka_bootstrap, partitions=3, relay_poll_interval=0.1
-    )
-    bus = KafkaBus(settings, client_id=f"payment-test-{uuid.uuid4().hex[:6]}")
-    await bus.start()
-    try:
-        await bus.ensure_topics([topics.PAYMENT, topics.DOSSIER])
-        async with harness(db_url=fresh_pg_url, bus=bus, bus_settings=settings) as env:
-            yield env, bus
-    finally:
-        await bus.stop()
+    async with (
+        kafka_bus(kafka_bootstrap) as (bus, settings),
+        harness(db_url=fresh_pg_url, bus=bus, bus_settings=settings) as env,
+    ):
+        yield env, bus
 
 
 async def expired_request(env: Harness) -> Payment:

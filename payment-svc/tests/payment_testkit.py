@@ -27,7 +27,7 @@ from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.common import Actor, ActorRole, Channel, Contact, FeeItem, FeeKind, FeeTiming
-from motcua_shared.contracts.dossier import DossierStatus, DossierSubmitted
+from motcua_shared.contracts.dossier import DossierStatus, DossierSubmitted, DossierWithdrawn
 from payment_svc.app import create_app
 from payment_svc.payments.models import Payment
 from payment_svc.ports import Ports
@@ -178,6 +178,26 @@ class Harness:
             form["lose_ipn"] = "1"
         base = parts.path.rsplit("/", 1)[0]
         return await self.client.post(f"{base}/decide", data=form)
+
+
+async def withdraw_and_expire(env: Harness, event: DossierSubmitted) -> None:
+    """Publish the withdrawal of ``event``'s dossier and wait until its payment request has expired."""
+    await env.publish(
+        DossierWithdrawn(
+            **event.model_dump(
+                include={"dossier_code", "procedure_code", "agency_code", "applicant_id", "actor"}
+            ),
+            status=DossierStatus.WITHDRAWN,
+            national_status=7,
+            occurred_at=event.occurred_at,
+        )
+    )
+
+    async def expired() -> bool:
+        found = await env.payment_of(event.dossier_code)
+        return found is not None and found.status == "expired"
+
+    await env.wait_for(expired, what="expiry on withdrawal")
 
 
 @contextlib.asynccontextmanager

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pypdf
-from payment_testkit import AGENCY, MARRIAGE, OTHER_AGENCY, Harness, submitted
+from payment_testkit import AGENCY, MARRIAGE, OTHER_AGENCY, Harness, submitted, withdraw_and_expire
 from sqlalchemy import func, select
 
 from motcua_shared.chassis.bus.base import Message
@@ -20,7 +20,6 @@ from motcua_shared.contracts.dossier import (
     DossierApproved,
     DossierStatus,
     DossierSupplementRequested,
-    DossierWithdrawn,
 )
 from motcua_shared.contracts.payment import PaymentRequested, PaymentSucceeded
 from payment_svc.payments import service
@@ -575,22 +574,7 @@ async def test_reconciliation_flags_an_amount_mismatch(env: Harness) -> None:
 async def test_withdrawal_ends_an_unpaid_request(env: Harness) -> None:
     event = submitted()
     payment = await env.requested(event)
-    await env.publish(
-        DossierWithdrawn(
-            **event.model_dump(
-                include={"dossier_code", "procedure_code", "agency_code", "applicant_id", "actor"}
-            ),
-            status=DossierStatus.WITHDRAWN,
-            national_status=7,
-            occurred_at=event.occurred_at,
-        )
-    )
-
-    async def expired() -> bool:
-        found = await env.payment_of(event.dossier_code)
-        return found is not None and found.status == "expired"
-
-    await env.wait_for(expired, what="expiry on withdrawal")
+    await withdraw_and_expire(env, event)
     assert (await env.checkout(payment.id)).status_code == 409
 
 

@@ -11,12 +11,11 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from payment_testkit import Harness, submitted
+from payment_testkit import Harness, submitted, withdraw_and_expire
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from motcua_shared.chassis.messaging.models import OutboxRecord
-from motcua_shared.contracts.dossier import DossierStatus, DossierWithdrawn
 from motcua_shared.contracts.payment import PaymentExpired, PaymentRequested, PaymentSucceeded
 from payment_svc.payments import service
 from payment_svc.payments.models import Payment
@@ -151,22 +150,7 @@ async def test_renewal_is_refused_when_superseded_and_when_the_dossier_ended(env
 
     event = submitted()
     withdrawn = await env.requested(event)
-    await env.publish(
-        DossierWithdrawn(
-            **event.model_dump(
-                include={"dossier_code", "procedure_code", "agency_code", "applicant_id", "actor"}
-            ),
-            status=DossierStatus.WITHDRAWN,
-            national_status=7,
-            occurred_at=event.occurred_at,
-        )
-    )
-
-    async def ended() -> bool:
-        found = await env.payment_of(event.dossier_code)
-        return found is not None and found.status == "expired"
-
-    await env.wait_for(ended, what="expiry on withdrawal")
+    await withdraw_and_expire(env, event)
     assert refusal(await renew(env, withdrawn.id)) == "dossier_ended"
     assert len(await fee_requests(env, event.dossier_code)) == 1
 

@@ -13,7 +13,7 @@ from motcua_shared.chassis.errors import Unprocessable
 from motcua_shared.contracts.common import FeeKind
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.payments.models import Payment, Slip
-from payment_svc.payments.service import PaymentView
+from payment_svc.payments.service.reading import PaymentView
 
 BASE = "/api/v1/payments"
 Vnd = Annotated[int, Field(strict=True, gt=0, le=10**12, description="VND, an integer.")]

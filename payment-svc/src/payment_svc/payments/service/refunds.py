@@ -1,0 +1,169 @@
+"""Refunds of paid payments, through the provider that took the money or by hand."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from motcua_shared.chassis.auth import Principal
+from motcua_shared.chassis.errors import Conflict, Unavailable
+from motcua_shared.contracts.payment import PaymentMethod
+from payment_svc.payments.errors import IdempotencyKeyReused, IllegalTransition, RefundTooLarge
+from payment_svc.payments.models import Payment, PaymentStatus, Refund, RefundStatus, new_id
+from payment_svc.payments.service.common import MANUAL, fingerprint, retried_on_race, visible
+from payment_svc.ports import Ports
+from payment_svc.providers.base import ProviderRefused, ProviderUnavailable, RefundRequest
+from payment_svc.uow import PaymentUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+async def refund(
+    uow: PaymentUnitOfWork,
+    ports: Ports,
+    who: Principal,
+    payment_id: str,
+    *,
+    amount: int,
+    reason: str,
+    key: str,
+    client_ip: str,
+) -> tuple[Refund, Payment]:
+    """Refund all or part of a paid payment, never more than was paid.
+
+    Three steps, because a provider call cannot sit inside a transaction: reserve the amount (so two
+    refunds cannot together exceed the payment), ask the provider, then record its answer. A provider
+    outage leaves the refund reserved; the same request with the same Idempotency-Key resumes it.
+    """
+    reserved, payment = await _reserve(uow, ports, who, payment_id, amount=amount, reason=reason, key=key)
+    if reserved.status != RefundStatus.REQUESTED:
+        return reserved, payment
+    provider_txn_id: str | None = None
+    if reserved.provider != MANUAL:
+        provider_txn_id = await _ask_provider(uow, ports, who, reserved, payment, client_ip=client_ip)
+    return await _finish_refund(uow, ports, who, reserved.id, provider_txn_id=provider_txn_id)
+
+
+@retried_on_race
+async def _reserve(
+    uow: PaymentUnitOfWork,
+    ports: Ports,
+    who: Principal,
+    payment_id: str,
+    *,
+    amount: int,
+    reason: str,
+    key: str,
+) -> tuple[Refund, Payment]:
+    """Reserve the amount as a requested refund (for a replayed key, the refund the key made)."""
+    request_hash = fingerprint(payment_id=payment_id, amount=amount, reason=reason)
+    async with uow:
+        now = ports.now()
+        seen = await uow.payments.idempotency(who.subject, "refund", key)
+        if seen is not None:
+            if seen.request_hash != request_hash:
+                raise IdempotencyKeyReused()
+            found = await uow.payments.refund(seen.result_id)
+            assert found is not None
+            return found, await visible(uow, who, found.payment_id)
+        payment = await visible(uow, who, payment_id, lock=True)
+        if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
+            raise IllegalTransition(payment.status, PaymentStatus.REFUNDED)
+        left = payment.amount - await uow.payments.reserved_refunds(payment.id)
+        if amount > left:
+            raise RefundTooLarge(left)
+        gateway_paid = payment.method == PaymentMethod.GATEWAY.value
+        new = Refund(
+            id=new_id("rfd"),
+            payment_id=payment.id,
+            amount=amount,
+            reason=reason,
+            status=RefundStatus.REQUESTED.value,
+            provider=(payment.provider or MANUAL) if gateway_paid else MANUAL,
+            request_id=uuid.uuid4().hex,
+            actor_id=who.subject,
+            actor_role=who.role.value,
+            actor_agency=who.agency_code,
+            created_at=now,
+        )
+        uow.payments.add(new)
+        uow.payments.remember(who.subject, "refund", key, request_hash=request_hash, result_id=new.id, at=now)
+        await uow.payments.flush()
+        await uow.commit()
+        return new, payment
+
+
+async def _ask_provider(
+    uow: PaymentUnitOfWork,
+    ports: Ports,
+    who: Principal,
+    reserved: Refund,
+    payment: Payment,
+    *,
+    client_ip: str,
+) -> str | None:
+    """Ask the gateway that took the money to return it; its transaction id when it did.
+
+    An outage leaves the refund reserved (503, to be resumed with the same key); a refusal records the
+    refund as failed (409).
+    """
+    if reserved.provider != ports.gateway.code:
+        raise Unavailable(f"Nhà cung cấp '{reserved.provider}' không còn được cấu hình để hoàn tiền.")
+    assert payment.paid_txn_ref is not None
+    assert payment.provider_txn_id is not None
+    assert payment.paid_at is not None
+    try:
+        result = await ports.gateway.refund(
+            RefundRequest(
+                request_id=reserved.request_id,
+                txn_ref=payment.paid_txn_ref,
+                provider_txn_id=payment.provider_txn_id,
+                amount=reserved.amount,
+                full=reserved.amount == payment.amount,
+                paid_at=payment.paid_at,
+                actor=who.subject,
+                client_ip=client_ip,
+                order_info=f"Hoan tien ho so {payment.dossier_code}",
+            )
+        )
+    except ProviderUnavailable as exc:
+        log.warning("refund left reserved: provider unavailable", extra={"refund_id": reserved.id})
+        raise Unavailable(
+            "Cổng thanh toán chưa phản hồi; gửi lại yêu cầu với cùng Idempotency-Key để tiếp tục.",
+            headers={"Retry-After": "30"},
+        ) from exc
+    except ProviderRefused as exc:
+        await _finish_refund(uow, ports, who, reserved.id, failure=str(exc))
+        raise Conflict(f"Cổng thanh toán từ chối hoàn tiền ({exc}).") from exc
+    return result.provider_txn_id
+
+
+@retried_on_race
+async def _finish_refund(
+    uow: PaymentUnitOfWork,
+    ports: Ports,
+    who: Principal,
+    refund_id: str,
+    *,
+    provider_txn_id: str | None = None,
+    failure: str | None = None,
+) -> tuple[Refund, Payment]:
+    """Record the provider's answer on a reserved refund (once: a finished refund is returned as it is)."""
+    async with uow:
+        now = ports.now()
+        found = await uow.payments.refund(refund_id)
+        assert found is not None
+        payment = await uow.payments.get(found.payment_id, lock=True)
+        assert payment is not None
+        if found.status != RefundStatus.REQUESTED:
+            return found, payment
+        found.completed_at = now
+        if failure is not None:
+            found.status = RefundStatus.FAILED.value
+            found.failure = failure[:500]
+        else:
+            found.status = RefundStatus.SUCCEEDED.value
+            found.provider_txn_id = provider_txn_id
+            uow.outbox.add(payment.refunded(found, who, now))
+        await uow.commit()
+        return found, payment

@@ -39,6 +39,7 @@ import psutil
 from motcua.infra.postgres import ExternalPostgres, PgServer, PostgresCluster
 from motcua_shared.chassis.bus.base import Message
 from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.clock import PLATFORM_TZ, SettableClock
 from motcua_shared.chassis.keys import SigningKey, jwks
 from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.contracts.base import CloudEvent
@@ -46,7 +47,6 @@ from motcua_shared.contracts.common import Contact
 from motcua_shared.contracts.dossier import DossierSubmitted
 from motcua_shared.contracts.examples import examples
 from notify_svc.app import create_app
-from notify_svc.clock import VN_TZ
 from notify_svc.settings import DispatchSettings, Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,9 +129,9 @@ async def run(
     )
     bus = LocalBus(workdir / "bus.db", partitions=4)
     await bus.start()
-    daytime = datetime(2025, 8, 4, 9, 0, tzinfo=VN_TZ)
+    daytime = datetime(2025, 8, 4, 9, 0, tzinfo=PLATFORM_TZ)
     app = create_app(
-        settings, bus=bus, key_source=lambda: jwks([key]), configure_logs=False, clock=lambda: daytime
+        settings, bus=bus, key_source=lambda: jwks([key]), configure_logs=False, clock=SettableClock(daytime)
     )
     watch = Watch()
     try:

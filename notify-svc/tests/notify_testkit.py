@@ -7,7 +7,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +18,17 @@ from fastapi import FastAPI
 from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.bus.base import Bus, Message
 from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.clock import PLATFORM_TZ, SettableClock
 from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.registry import model_for
 from notify_svc.app import create_app
-from notify_svc.clock import VN_TZ
 from notify_svc.deliveries.dispatcher import Dispatcher
 from notify_svc.settings import DispatchSettings, RetrySettings, Settings, StreamSettings
 
 KEY = SigningKey.generate()
-DAYTIME = datetime(2025, 8, 4, 9, 0, tzinfo=VN_TZ)
+DAYTIME = datetime(2025, 8, 4, 9, 0, tzinfo=PLATFORM_TZ)
 
 
 def bearer(subject: str, role: Role | str = Role.CITIZEN, agency_code: str | None = None) -> dict[str, str]:
@@ -45,17 +45,11 @@ def bearer(subject: str, role: Role | str = Role.CITIZEN, agency_code: str | Non
     return {"Authorization": f"Bearer {token}"}
 
 
-@dataclass
-class FakeClock:
-    """A clock tests move by hand."""
+class FakeClock(SettableClock):
+    """A clock tests move by hand, stopped on a weekday's daytime unless told otherwise."""
 
-    now: datetime = DAYTIME
-
-    def __call__(self) -> datetime:
-        return self.now.astimezone(UTC)
-
-    def advance(self, delta: timedelta) -> None:
-        self.now = self.now + delta
+    def __init__(self, at: datetime = DAYTIME) -> None:
+        super().__init__(at)
 
 
 @dataclass

@@ -34,7 +34,7 @@ def build_handlers(ports: Ports) -> Handlers[DossierUow]:
     """Every event dossier-svc consumes: the catalogue's procedures and the payment confirmations."""
     handlers: Handlers[DossierUow] = Handlers()
     procedure_handlers.register(handlers)
-    dossier_handlers.register(handlers, calendar=ports.calendar)
+    dossier_handlers.register(handlers, calendar=ports.calendar, clock=ports.clock)
     return handlers
 
 
@@ -73,7 +73,8 @@ def create_app(
 
         runtime.background.append(
             asyncio.create_task(
-                deadlines.run_forever(uow, ports.calendar, settings.deadlines), name="dossier-deadlines"
+                deadlines.run_forever(uow, ports.calendar, settings.deadlines, ports.clock),
+                name="dossier-deadlines",
             )
         )
 

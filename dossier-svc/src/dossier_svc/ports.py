@@ -8,13 +8,16 @@ from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.documents.store import FileStore
 from dossier_svc.lookup.models import LookupGuard
 from dossier_svc.settings import Settings
+from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 
 
 @dataclass(frozen=True)
 class Ports:
-    """What use cases need besides the unit of work: the calendar, the file store, the lookup guard."""
+    """What use cases need besides the unit of work: the calendar, the file store, the lookup guard and
+    the clock."""
 
     settings: Settings
     calendar: WorkCalendar
     files: FileStore
     lookup_guard: LookupGuard
+    clock: Clock = SYSTEM_CLOCK

@@ -12,9 +12,8 @@ from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSett
 
 
 class CalendarSettings(BaseModel):
-    """The working calendar deadlines are counted on."""
+    """The working calendar deadlines are counted on (in the platform's time zone)."""
 
-    timezone: str = "Asia/Ho_Chi_Minh"
     office_hours: tuple[tuple[time, time], ...] = (
         (time(7, 30), time(11, 30)),
         (time(13, 30), time(17, 30)),

@@ -23,7 +23,7 @@ from gateway.docs.openapi import OpenApiMerger
 from gateway.docs.router import router as documents_router
 from gateway.edge import BodyLimit, SecurityHeaders
 from gateway.identity import service as identity_service
-from gateway.identity.credentials import Clock, ExternalVerifier, Secrets, TokenIssuer, derive_pepper, utcnow
+from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer, derive_pepper
 from gateway.identity.keyring import KeyRing
 from gateway.identity.router import router as identity_router
 from gateway.ratelimit.limiter import TokenBucketLimiter
@@ -36,6 +36,7 @@ from motcua_shared.chassis.auth import JwksVerifier
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.errors import NotFound
 from motcua_shared.chassis.http import RequestContextMiddleware, install_problem_handlers
@@ -65,7 +66,7 @@ def create_app(
     configure_logs: bool = True,
     bus: Bus | None = None,
     external_http: httpx.AsyncClient | None = None,
-    clock: Clock = utcnow,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
     """The gateway app.
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from gateway.app import create_app
 from gateway.identity.keyring import KeyRing
 from gateway.settings import IdentitySettings, ProxySettings, Settings, Upstreams
 from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.clock import SettableClock
 from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.settings import DbSettings
@@ -24,17 +25,11 @@ from motcua_shared.contracts.base import CloudEvent
 CLIENT_IP = "203.0.113.7"
 
 
-class Clock:
-    """A settable clock for expiry rules."""
+class Clock(SettableClock):
+    """A settable clock for expiry rules, stopped at the time it was made."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+        super().__init__(datetime.now(UTC))
 
 
 def settings(tmp_path: Path, *, demo: bool = True, **overrides: Any) -> Settings:
@@ -67,7 +62,7 @@ def gateway(
     tmp_path: Path,
     *,
     upstream_apps: dict[str, FastAPI] | None = None,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock | None = None,
     **overrides: Any,
 ) -> FastAPI:
     """A gateway on a fresh database and an in-memory bus."""

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
+from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import ChannelAdapter
@@ -19,7 +20,6 @@ from notify_svc.channels.email import SmtpEmailProvider
 from notify_svc.channels.push import WebPushProvider
 from notify_svc.channels.sms import HttpSmsProvider, SandboxSmsProvider
 from notify_svc.channels.webhook import WebhookSender
-from notify_svc.clock import Clock, system_clock
 from notify_svc.deliveries.dispatcher import Dispatcher
 from notify_svc.deliveries.handlers import build_handlers
 from notify_svc.deliveries.router import router as deliveries_router
@@ -43,7 +43,7 @@ def build_adapters(
     """One adapter per configured channel (in-app needs none: the handler writes the inbox)."""
     adapters: dict[NotifyChannel, ChannelAdapter] = {
         # Receivers check webhook-timestamp against their own clock: always wall time.
-        NotifyChannel.WEBHOOK: WebhookSender(settings.webhooks, system_clock),
+        NotifyChannel.WEBHOOK: WebhookSender(settings.webhooks, SYSTEM_CLOCK),
     }
     if settings.sms.provider == "http":
         adapters[NotifyChannel.SMS] = HttpSmsProvider(settings.sms)
@@ -67,7 +67,7 @@ def create_app(
     """The notify-svc ASGI app (`bus` and `key_source` are shared in the embedded mode; `clock` is for
     tests). Once started, ``app.state.dispatcher`` is the running :class:`Dispatcher`."""
     settings = settings or Settings()
-    env = NotifyEnv(settings=settings, clock=clock or system_clock)
+    env = NotifyEnv(settings=settings, clock=clock or SYSTEM_CLOCK)
     uow_class = NotifyUnitOfWork.bind(env)
 
     async def start(runtime: Runtime) -> None:

@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from motcua_shared.chassis.clock import Clock
 from motcua_shared.contracts.notify import NotifyChannel
-from notify_svc.clock import Clock
 from notify_svc.directory.models import QuietWindow
 from notify_svc.inbox.hub import Hub
 from notify_svc.settings import Settings

@@ -8,6 +8,7 @@ from typing import Any
 from notify_testkit import FakeClock, Notify, StartNotify, bearer, wait_for
 
 from motcua_shared.chassis.bus.base import Message
+from motcua_shared.chassis.clock import PLATFORM_TZ
 from motcua_shared.contracts.dossier import (
     DossierDueSoon,
     DossierReceived,
@@ -17,7 +18,6 @@ from motcua_shared.contracts.dossier import (
 from motcua_shared.contracts.examples import APPLICANT_ID, DOSSIER_CODE, examples
 from motcua_shared.contracts.identity import OtpRequested
 from motcua_shared.contracts.payment import PaymentRequested
-from notify_svc.clock import VN_TZ
 
 EX = examples()
 PHONE = "+84905123456"
@@ -110,7 +110,7 @@ async def test_preferences_refuse_switching_in_app_off(start_notify: StartNotify
 
 
 async def test_quiet_hours_defer_an_sms_then_send_it_but_never_an_otp(start_notify: StartNotify) -> None:
-    clock = FakeClock(datetime(2025, 8, 4, 23, 0, tzinfo=VN_TZ))
+    clock = FakeClock(datetime(2025, 8, 4, 23, 0, tzinfo=PLATFORM_TZ))
     n = await start_notify(clock=clock)
     await n.deliver(EX[DossierSubmitted.TYPE])
     await n.deliver(EX[DossierReceived.TYPE])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+from motcua_shared.chassis.clock import PLATFORM_TZ
 from motcua_shared.contracts.dossier import DossierForwarded, DossierOverdue, DossierRated, DossierSubmitted
 from motcua_shared.contracts.examples import example_envelope, examples
 from motcua_shared.contracts.identity import OtpRequested
-from notify_svc.clock import VN_TZ
 from notify_svc.deliveries.models import Delivery, DeliveryStatus
 from notify_svc.deliveries.planning import context_for, plan
 from notify_svc.deliveries.scheduling import after_quiet_hours, backoff
@@ -22,7 +22,7 @@ EX = examples()
 
 
 def vn(hour: int, minute: int = 0, day: int = 4) -> datetime:
-    return datetime(2025, 8, day, hour, minute, tzinfo=VN_TZ)
+    return datetime(2025, 8, day, hour, minute, tzinfo=PLATFORM_TZ)
 
 
 def test_quiet_hours_span_midnight() -> None:

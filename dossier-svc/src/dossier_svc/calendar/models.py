@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
 from dossier_svc.settings import CalendarSettings
+from motcua_shared.chassis.clock import PLATFORM_TZ
 
 # No sane deadline reaches this far; the bound turns a calendar without working days into an error.
 _MAX_DAYS_SCANNED = 366 * 10
@@ -52,7 +52,7 @@ class WorkCalendar:
     def from_settings(cls, settings: CalendarSettings) -> WorkCalendar:
         """The calendar the settings describe."""
         return cls(
-            zone=ZoneInfo(settings.timezone),
+            zone=PLATFORM_TZ,
             sessions=settings.office_hours,
             extra_days_off=frozenset(settings.extra_days_off),
             extra_working_days=frozenset(settings.extra_working_days),

@@ -15,11 +15,11 @@ from datetime import datetime
 from sqlalchemy.orm.exc import StaleDataError
 
 from dossier_svc.calendar.models import WorkCalendar
-from dossier_svc.db import utcnow
 from dossier_svc.dossiers.models import SYSTEM_ACTOR
 from dossier_svc.dossiers.workflow import Action, ActionInput, Party
 from dossier_svc.settings import DeadlineSettings
 from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.clock import Clock
 from motcua_shared.chassis.errors import DomainError
 from motcua_shared.contracts.common import FeeTiming
 
@@ -42,10 +42,10 @@ async def sweep(
     uow_factory: Callable[[], DossierUow],
     calendar: WorkCalendar,
     settings: DeadlineSettings,
-    now: datetime | None = None,
+    *,
+    now: datetime,
 ) -> SweepResult:
     """One pass over the dossiers whose deadlines need attention at ``now``."""
-    now = now or utcnow()
     result = SweepResult()
     async with uow_factory() as uow:
         due_soon = await uow.dossiers.due_soon(now, settings.batch_size)
@@ -109,12 +109,12 @@ async def _expire(
 
 
 async def run_forever(
-    uow_factory: Callable[[], DossierUow], calendar: WorkCalendar, settings: DeadlineSettings
+    uow_factory: Callable[[], DossierUow], calendar: WorkCalendar, settings: DeadlineSettings, clock: Clock
 ) -> None:
     """Sweep every ``settings.sweep_interval`` seconds until cancelled; a failed pass is logged."""
     while True:
         try:
-            result = await sweep(uow_factory, calendar, settings)
+            result = await sweep(uow_factory, calendar, settings, now=clock.now())
             if result.due_soon or result.overdue or result.expired:
                 log.info(
                     "deadline sweep",

@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
-from dossier_svc.db import utcnow
 from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
 from dossier_svc.documents.models import DossierDocument
 from dossier_svc.documents.schemas import DocumentList, DocumentOut
@@ -164,9 +163,11 @@ def new_row(dossier_id: str, item: Inspected, who: Principal, now: datetime) -> 
     return DossierDocument(**new_values(dossier_id, item, who, now))
 
 
-def attach(uow: DossierUow, dossier: Dossier, item: Inspected, who: Principal) -> DossierDocument:
+def attach(
+    uow: DossierUow, dossier: Dossier, item: Inspected, who: Principal, now: datetime
+) -> DossierDocument:
     """Stage the document row of a stored file."""
-    row = new_row(dossier.id, item, who, utcnow())
+    row = new_row(dossier.id, item, who, now)
     uow.documents.add(row)
     return row
 
@@ -197,7 +198,7 @@ async def upload(
             codes = {d["code"] for d in dossier.documents_required}
         check_codes([item], codes)
         await store(ports.files, [item])
-        row = attach(uow, dossier, item, who)
+        row = attach(uow, dossier, item, who, ports.clock.now())
         await uow.commit()
         return DocumentOut.of(dossier.code, row)
 

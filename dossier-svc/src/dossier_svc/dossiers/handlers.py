@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 
 from dossier_svc.calendar.models import WorkCalendar
-from dossier_svc.db import utcnow
 from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.clock import Clock
 from motcua_shared.chassis.errors import PermanentError
 from motcua_shared.chassis.messaging.consumer import Handlers
 from motcua_shared.contracts.base import CloudEvent
@@ -20,7 +20,7 @@ from motcua_shared.contracts.payment import PaymentSucceeded
 log = logging.getLogger(__name__)
 
 
-def register(handlers: Handlers[DossierUow], *, calendar: WorkCalendar) -> None:
+def register(handlers: Handlers[DossierUow], *, calendar: WorkCalendar, clock: Clock) -> None:
     """Subscribe dossiers to payment confirmations (``calendar`` restarts a resumed dossier's clock)."""
 
     @handlers.on(PaymentSucceeded)
@@ -29,7 +29,7 @@ def register(handlers: Handlers[DossierUow], *, calendar: WorkCalendar) -> None:
         if dossier is None:
             # Payments are requested from our own `submitted` event, so the dossier exists or never will.
             raise PermanentError(f"payment {event.payment_id} names an unknown dossier")
-        now = utcnow()
+        now = clock.now()
         entry = dossier.note_payment(event.payment_id, event.amount, now)
         if entry is None:
             log.info("payment for a dossier already paid", extra={"payment_id": event.payment_id})

@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from dossier_svc.db import utcnow
 from dossier_svc.documents import service as documents
 from dossier_svc.documents.schemas import DocumentOut
 from dossier_svc.documents.service import IncomingFile, Inspected
@@ -93,7 +92,7 @@ async def _shape(uow: DossierUow, ports: Ports, who: Principal, dossier: Dossier
     return DossierOut.full(
         dossier,
         calendar=ports.calendar,
-        now=utcnow(),
+        now=ports.clock.now(),
         documents=[DocumentOut.of(dossier.code, r) for r in rows],
         allowed=allowed,
     )
@@ -171,7 +170,7 @@ async def listing(
             )
         else:
             raise Forbidden("Vai trò của bạn không xem được danh sách hồ sơ.")
-        now = utcnow()
+        now = ports.clock.now()
         items = [DossierSummary.of(d, ports.calendar, now) for d in rows]
     following = offset + len(items)
     return DossierPage(
@@ -259,7 +258,7 @@ async def submit(
             context = await uow.dossiers.filing_context(who.subject, idempotency_key, body.procedure_code)
             if context.previous is not None:
                 return _replay(context.previous, fingerprint)
-            now = utcnow()
+            now = ports.clock.now()
             procedure = context.procedure
             if procedure is not None:
                 await uow.procedures.parse(procedure)
@@ -369,7 +368,7 @@ async def create_draft(uow: DossierUow, ports: Ports, who: Principal, body: Draf
             if body.agency_code is not None
             else snapshot.implementing_agency
         )
-        now = utcnow()
+        now = ports.clock.now()
         dossier = Dossier.draft(
             owner=who.subject,
             created_by=who.subject,
@@ -423,7 +422,7 @@ async def update_draft(
             form_data=body.form_data,
             fee_exemptions=body.fee_exemptions,
         )
-        dossier.updated_at = utcnow()
+        dossier.updated_at = ports.clock.now()
         await _commit(uow)
         return await _shape(uow, ports, who, dossier)
 
@@ -465,7 +464,7 @@ async def act(
     given = _input(body)
     async with uow:
         dossier = await _visible(uow, who, code)
-        now = utcnow()
+        now = ports.clock.now()
         if action is Action.REQUEST_SUPPLEMENT and given.days is None:
             given = ActionInput(**{**given.__dict__, "days": ports.settings.deadlines.supplement_wait_days})
         if action is Action.SUPPLEMENT and dossier.supplement_requested_at is not None:
@@ -532,7 +531,7 @@ async def rate(uow: DossierUow, ports: Ports, who: Principal, code: str, body: R
             raise IllegalAction("Chỉ đánh giá được hồ sơ đã trả kết quả.")
         if await uow.dossiers.rating(dossier.id) is not None:
             raise AlreadyRated("Hồ sơ đã được đánh giá.")
-        now = utcnow()
+        now = ports.clock.now()
         record = RatingRecord(
             dossier_id=dossier.id,
             rating=body.rating.value,

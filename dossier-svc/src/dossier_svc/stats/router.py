@@ -32,5 +32,5 @@ async def statistics(
 ) -> StatsOut:
     """On-time and late results (late attributed to agency and step), satisfaction, by month."""
     return await service.statistics(
-        uow, ports.calendar, start=start, end=end, agency=agency, procedure=procedure
+        uow, ports.calendar, ports.clock, start=start, end=end, agency=agency, procedure=procedure
     )

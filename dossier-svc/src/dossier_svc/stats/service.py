@@ -6,11 +6,11 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from dossier_svc.calendar.models import WorkCalendar
-from dossier_svc.db import utcnow
 from dossier_svc.stats.errors import InvalidPeriod
 from dossier_svc.stats.models import Scope
 from dossier_svc.stats.schemas import LateStep, Month, Satisfaction, StatsOut, Timeliness
 from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.clock import Clock
 
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -47,6 +47,7 @@ def _satisfaction(counts: dict[str, int]) -> Satisfaction:
 async def statistics(
     uow: DossierUow,
     calendar: WorkCalendar,
+    clock: Clock,
     *,
     start: date | None,
     end: date | None,
@@ -54,7 +55,8 @@ async def statistics(
     procedure: str | None,
 ) -> StatsOut:
     """Received, finished, early/on-time/late, lateness by agency and step, satisfaction, by month."""
-    today = calendar.local(utcnow()).date()
+    now = clock.now()
+    today = calendar.local(now).date()
     end = end or today
     start = start or end.replace(day=1)
     if end < start or (end - start).days > MAX_PERIOD_DAYS:
@@ -72,7 +74,7 @@ async def statistics(
         received = await uow.stats.received_by_month(scope)
         finished = await uow.stats.finished_by_month(scope)
         closed = await uow.stats.closed_without_result(scope)
-        overdue = await uow.stats.overdue_in_progress(scope, utcnow())
+        overdue = await uow.stats.overdue_in_progress(scope, now)
         steps = await uow.stats.late_steps(scope)
         ratings = await uow.stats.ratings_by_month(scope)
 

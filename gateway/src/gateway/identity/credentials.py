@@ -7,9 +7,8 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import argon2
@@ -20,15 +19,9 @@ from gateway.identity.errors import InvalidGrant
 from gateway.identity.keyring import KeyRing
 from gateway.settings import ExternalIssuer, IdentitySettings
 from motcua_shared.chassis.auth import Role
+from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 from motcua_shared.chassis.errors import Unavailable
 from motcua_shared.chassis.keys import issue_token
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 def sha256_hex(value: str) -> str:
@@ -99,7 +92,7 @@ class IssuedAccess:
 class TokenIssuer:
     """Signs access tokens with the key ring's current key."""
 
-    def __init__(self, ring: KeyRing, settings: IdentitySettings, clock: Clock = utcnow) -> None:
+    def __init__(self, ring: KeyRing, settings: IdentitySettings, clock: Clock = SYSTEM_CLOCK) -> None:
         self._ring = ring
         self._settings = settings
         self._clock = clock
@@ -123,7 +116,7 @@ class TokenIssuer:
             audience=self._settings.audience,
             ttl=ttl,
             extra=extra,
-            now=self._clock(),
+            now=self._clock.now(),
         )
         return IssuedAccess(token=token, expires_in=int(ttl.total_seconds()))
 

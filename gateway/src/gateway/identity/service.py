@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from gateway.identity.credentials import Clock, ExternalVerifier, Secrets, TokenIssuer, sha256_hex
+from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer, sha256_hex
 from gateway.identity.errors import (
     InvalidGrant,
     OtpLocked,
@@ -27,6 +27,7 @@ from gateway.identity.models import (
 from gateway.settings import DemoAccount, DemoClient, IdentitySettings
 from gateway.uow import GatewayUnitOfWork
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.clock import Clock
 from motcua_shared.chassis.errors import Conflict, NotFound, Unprocessable
 from motcua_shared.contracts.identity import OtpPurpose, OtpRequested
 
@@ -99,7 +100,7 @@ class NewClient:
 
 async def request_otp(uow: GatewayUnitOfWork, ids: Identity, phone: str) -> Challenge:
     """Issue a 6-digit code for ``phone``; keep its hash; send it by SMS through notify (an event)."""
-    now = ids.clock()
+    now = ids.clock.now()
     code = ids.secrets.new_otp()
     challenge = OtpChallenge(
         id=str(uuid.uuid4()),
@@ -131,7 +132,7 @@ async def sign_in_with_otp(uow: GatewayUnitOfWork, ids: Identity, challenge_id: 
 
     A wrong code counts an attempt, committed even though the request fails: the limit must hold.
     """
-    now = ids.clock()
+    now = ids.clock.now()
     max_attempts = ids.settings.otp_max_attempts
     async with uow:
         challenge = await uow.identity.challenge(challenge_id)
@@ -158,7 +159,7 @@ async def sign_in_with_otp(uow: GatewayUnitOfWork, ids: Identity, challenge_id: 
 async def sign_in_external(uow: GatewayUnitOfWork, ids: Identity, id_token: str) -> Tokens:
     """Sign a citizen in with an ID token of a trusted issuer, bound to their phone's account."""
     claims = await ids.external.verify(id_token)
-    now = ids.clock()
+    now = ids.clock.now()
     async with uow:
         link = await uow.identity.external_identity(claims.issuer, claims.subject)
         account = await uow.identity.account(link.account_id) if link is not None else None
@@ -188,7 +189,7 @@ async def sign_in_external(uow: GatewayUnitOfWork, ids: Identity, id_token: str)
 
 async def login(uow: GatewayUnitOfWork, ids: Identity, username: str, password: str) -> Tokens:
     """An officer or admin signs in; five wrong passwords in a row lock the account for a while."""
-    now = ids.clock()
+    now = ids.clock.now()
     async with uow:
         account = await uow.identity.account_by_username(username)
         if account is not None:
@@ -238,7 +239,7 @@ async def create_staff(
             display_name=display_name,
             active=True,
             failed_logins=0,
-            created_at=ids.clock(),
+            created_at=ids.clock.now(),
         )
         uow.identity.add(account)
         view = AccountView.of(account)
@@ -282,7 +283,7 @@ async def create_client(uow: GatewayUnitOfWork, ids: Identity, *, name: str, sco
                 secret_hash=secret_hash,
                 scopes=sorted(set(scopes)),
                 active=True,
-                created_at=ids.clock(),
+                created_at=ids.clock.now(),
             )
         )
         await uow.commit()
@@ -298,7 +299,7 @@ async def refresh(uow: GatewayUnitOfWork, ids: Identity, refresh_token: str) -> 
     Presenting a spent token means it was copied: the family is revoked, so neither the thief nor the
     victim can go on with it (RFC 9700 §4.14.2).
     """
-    now = ids.clock()
+    now = ids.clock.now()
     token_hash = sha256_hex(refresh_token)
     async with uow:
         row = await uow.identity.refresh_token(token_hash)
@@ -327,7 +328,7 @@ async def logout(uow: GatewayUnitOfWork, ids: Identity, refresh_token: str) -> N
             return
         family = await uow.identity.family(row.family_id)
         if family is not None:
-            family.revoke(ids.clock(), "logout")
+            family.revoke(ids.clock.now(), "logout")
         await uow.commit()
 
 
@@ -375,7 +376,7 @@ async def ensure_demo(
                         secret_hash=secret_hash,
                         scopes=sorted(demo_client.scopes),
                         active=True,
-                        created_at=ids.clock(),
+                        created_at=ids.clock.now(),
                     )
                 )
                 await uow.commit()

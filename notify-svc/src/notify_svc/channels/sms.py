@@ -8,6 +8,7 @@ from datetime import datetime
 
 import httpx
 
+from motcua_shared.chassis.clock import Clock
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import Failed, Job, Outcome, Sent
 from notify_svc.channels.smstext import SmsText, prepare
@@ -88,7 +89,7 @@ class SandboxSmsProvider:
     channel = NotifyChannel.SMS
     provider = "sandbox-sms"
 
-    def __init__(self, settings: SmsSettings, record: Recorder, clock: Callable[[], datetime]) -> None:
+    def __init__(self, settings: SmsSettings, record: Recorder, clock: Clock) -> None:
         self._settings = settings
         self._record = record
         self._clock = clock
@@ -98,7 +99,7 @@ class SandboxSmsProvider:
         """Record one SMS."""
         sms = prepare(job.body, strip=self._settings.strip_diacritics)
         message_id = await self._record(
-            job.delivery_id, job.address, self._settings.brandname, sms, self._clock()
+            job.delivery_id, job.address, self._settings.brandname, sms, self._clock.now()
         )
         return Sent(self.provider, message_id, sms.segments)
 

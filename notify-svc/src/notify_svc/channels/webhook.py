@@ -12,11 +12,11 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 
 import httpx
 
+from motcua_shared.chassis.clock import Clock
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import Failed, Job, Outcome, Sent
 from notify_svc.settings import WebhookSettings
@@ -51,7 +51,7 @@ class WebhookSender:
     def __init__(
         self,
         settings: WebhookSettings,
-        clock: Callable[[], datetime],
+        clock: Clock,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self._clock = clock
@@ -63,7 +63,7 @@ class WebhookSender:
         if not job.secrets:
             return Failed(self.provider, "the subscription is disabled or gone", permanent=True)
         body = job.body.encode("utf-8")
-        timestamp = int(self._clock().timestamp())
+        timestamp = int(self._clock.now().timestamp())
         headers = {
             "content-type": "application/json",
             "user-agent": "motcua-webhooks/1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from notify_svc.clock import VN_TZ
+from motcua_shared.chassis.clock import PLATFORM_TZ
 from notify_svc.directory.models import QuietWindow
 from notify_svc.settings import RetrySettings
 
@@ -22,7 +22,7 @@ def after_quiet_hours(at: datetime, window: QuietWindow | None) -> datetime:
     """``at`` itself, or the end of the quiet hours ``at`` falls in (local time, Asia/Ho_Chi_Minh)."""
     if window is None:
         return at
-    local = at.astimezone(VN_TZ)
+    local = at.astimezone(PLATFORM_TZ)
     minute = local.hour * 60 + local.minute
     if not window.contains(minute):
         return at

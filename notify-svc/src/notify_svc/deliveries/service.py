@@ -121,7 +121,7 @@ async def _store_in_app(
     context: dict[str, Any],
 ) -> None:
     rendered = await render_current(uow, spec.code, NotifyChannel.IN_APP, context)
-    now = uow.env.clock()
+    now = uow.env.clock.now()
     notification_id = str(uuid.uuid4())
     dossier_code = getattr(event, "dossier_code", None)
     uow.stage_notification(
@@ -170,7 +170,7 @@ async def _queue(
     quiet: QuietWindow | None = None,
 ) -> None:
     rendered = await render_current(uow, spec.code, channel, context)
-    now = uow.env.clock()
+    now = uow.env.clock.now()
     uow.stage_delivery(
         {
             "id": str(uuid.uuid4()),
@@ -206,7 +206,7 @@ async def claim(uow: NotifyUnitOfWork, *, limit: int) -> list[Job]:
     settings = uow.env.settings.dispatch
     jobs: list[Job] = []
     async with uow:
-        now = uow.env.clock()
+        now = uow.env.clock.now()
         for delivery in await uow.deliveries.claim_due(now, limit=limit):
             delivery.lease_until = now + timedelta(seconds=settings.lease_seconds)
             delivery.attempts += 1
@@ -288,7 +288,7 @@ def _outcome_name(outcome: Outcome) -> str:
 async def record(uow: NotifyUnitOfWork, job: Job, outcome: Outcome, *, duration_ms: float) -> None:
     """Record what one attempt gave: sent, to be retried (with backoff), or failed for good."""
     async with uow:
-        now = uow.env.clock()
+        now = uow.env.clock.now()
         delivery = await uow.deliveries.get(job.delivery_id, lock=True)
         if delivery is None or delivery.is_terminal:
             return
@@ -356,7 +356,7 @@ async def apply_receipt(
 ) -> tuple[Delivery, bool]:
     """Apply a provider's delivery receipt; the bool says whether it changed anything (terminal stays)."""
     async with uow:
-        now = uow.env.clock()
+        now = uow.env.clock.now()
         delivery = await uow.deliveries.by_message_id(NotifyChannel.SMS.value, message_id)
         if delivery is None:
             raise UnknownMessage("Không có tin nhắn nào với mã này.")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 async def remember_contact(uow: NotifyUnitOfWork, event: Event) -> DossierContact | None:
     """Keep the applicant's contact from ``submitted`` (and the payer's, if the dossier is unknown);
     return the dossier's contact as known after this event."""
-    now = uow.env.clock()
+    now = uow.env.clock.now()
     if isinstance(event, DossierSubmitted):
         values = {
             "dossier_code": event.dossier_code,
@@ -111,7 +111,7 @@ async def set_preferences(
         row.quiet_enabled = quiet_hours is not None
         row.quiet_start = quiet_hours.start if quiet_hours else None
         row.quiet_end = quiet_hours.end if quiet_hours else None
-        row.updated_at = uow.env.clock()
+        row.updated_at = uow.env.clock.now()
         await uow.commit()
     return Preferences(sms=sms, email=email, push=push, quiet_hours=quiet_hours)
 
@@ -129,7 +129,7 @@ async def subscribe_push(
         subscription.subject = who.subject
         subscription.p256dh = p256dh
         subscription.auth = auth
-        subscription.created_at = uow.env.clock()
+        subscription.created_at = uow.env.clock.now()
         await uow.commit()
     return subscription
 

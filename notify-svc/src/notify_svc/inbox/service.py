@@ -56,7 +56,7 @@ async def mark_read(uow: NotifyUnitOfWork, who: Principal, notification_id: str)
         notification = await uow.notifications.get(inboxes_of(who), notification_id)
         if notification is None:
             raise UnknownNotification("Không tìm thấy thông báo.")
-        if notification.mark_read(uow.env.clock()):
+        if notification.mark_read(uow.env.clock.now()):
             await uow.commit()
     return notification
 

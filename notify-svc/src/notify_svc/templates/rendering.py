@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from notify_svc.clock import VN_TZ
+from motcua_shared.chassis.clock import PLATFORM_TZ
 
 
 def vnd(amount: Any) -> str:
@@ -27,7 +27,7 @@ def ngay(value: Any) -> str:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    local = value.astimezone(VN_TZ)
+    local = value.astimezone(PLATFORM_TZ)
     return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
 
 

@@ -69,7 +69,7 @@ async def seed_defaults(uow: NotifyUnitOfWork) -> int:
                         "version": 1,
                         "subject": subject,
                         "body": body,
-                        "created_at": uow.env.clock(),
+                        "created_at": uow.env.clock.now(),
                         "created_by": SEEDED_BY,
                     }
                 )
@@ -147,7 +147,7 @@ async def publish(
             version=(latest.version if latest else 0) + 1,
             subject=subject,
             body=body,
-            created_at=uow.env.clock(),
+            created_at=uow.env.clock.now(),
             created_by=who.subject,
         )
         uow.templates.add(template)

@@ -74,7 +74,7 @@ async def create(
     """Subscribe ``url`` to ``event_types_``; the returned subscription shows its secret this once."""
     _check_url(url, allow_insecure=uow.env.settings.webhooks.allow_insecure_urls)
     wanted = _check_types(event_types_)
-    now = uow.env.clock()
+    now = uow.env.clock.now()
     subscription = WebhookSubscription(
         id=str(uuid.uuid4()),
         owner=who.subject,
@@ -134,7 +134,7 @@ async def update(
             subscription.event_types = wanted
         if description is not None:
             subscription.description = description
-        subscription.updated_at = uow.env.clock()
+        subscription.updated_at = uow.env.clock.now()
         await uow.commit()
     return subscription
 
@@ -152,7 +152,7 @@ async def rotate_secret(uow: NotifyUnitOfWork, who: Principal, subscription_id: 
     grace = timedelta(hours=uow.env.settings.webhooks.rotation_grace_hours)
     async with uow:
         subscription = await _owned(uow, who, subscription_id)
-        subscription.rotate(new_secret(), uow.env.clock(), grace)
+        subscription.rotate(new_secret(), uow.env.clock.now(), grace)
         await uow.commit()
     return subscription
 
@@ -161,7 +161,7 @@ async def enable(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) ->
     """Resume a disabled subscription (events that failed meanwhile are not resent)."""
     async with uow:
         subscription = await _owned(uow, who, subscription_id)
-        subscription.enable(uow.env.clock())
+        subscription.enable(uow.env.clock.now())
         await uow.commit()
     return subscription
 
@@ -210,7 +210,7 @@ async def fan_out(uow: NotifyUnitOfWork, event: Event, envelope: CloudEvent) -> 
     if not subscriptions:
         return 0
     body = public_envelope(event, envelope)
-    now = uow.env.clock()
+    now = uow.env.clock.now()
     for subscription in subscriptions:
         uow.stage_delivery(
             {

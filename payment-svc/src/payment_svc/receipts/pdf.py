@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Final
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from motcua_shared.chassis.clock import PLATFORM_TZ
 from payment_svc.payments.models import Payment
 
 FONTS: Final = Path(__file__).resolve().parent / "fonts"
-VN: Final = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 METHODS: Final = {
     "vietqr": "Chuyển khoản qua mã VietQR",
     "gateway": "Cổng thanh toán (thẻ, ví điện tử)",
@@ -103,7 +102,7 @@ def render(payment: Payment, *, issuer: str) -> bytes:
     pdf.multi_cell(0, 5, "(Biên lai điện tử)", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.multi_cell(0, 5, f"Số: {payment.receipt_number}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
-    paid = payment.paid_at.astimezone(VN)
+    paid = payment.paid_at.astimezone(PLATFORM_TZ)
     pdf.line_of("Người nộp:", payment.payer_name)
     pdf.line_of("Mã hồ sơ:", payment.dossier_code)
     pdf.line_of("Thủ tục:", f"{payment.procedure_name} ({payment.procedure_code})")

@@ -6,15 +6,15 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from motcua_shared.chassis.auth import Principal
+from motcua_shared.chassis.clock import PLATFORM_TZ
 from payment_svc.payments.models import ProviderTransaction
 from payment_svc.reconciliation.errors import StatementInvalid
 from payment_svc.reconciliation.models import StatementLine
 from payment_svc.uow import PaymentUnitOfWork
 
-VN = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 REQUIRED = ("provider_txn_id", "amount")
 SUCCESS = frozenset({"", "00", "success", "succeeded", "thanh_cong", "thành công"})
 _AMOUNT = re.compile(r"^(?P<whole>\d{1,3}(?:[.,\s]\d{3})+|\d+)(?:[.,](?P<cents>\d{1,2}))?$")
@@ -64,7 +64,7 @@ def parse_statement(text: str) -> tuple[list[ParsedLine], list[dict[str, object]
         try:
             paid_at = datetime.fromisoformat(row["paid_at"]) if row.get("paid_at") else None
             if paid_at is not None and paid_at.tzinfo is None:
-                paid_at = paid_at.replace(tzinfo=VN)
+                paid_at = paid_at.replace(tzinfo=PLATFORM_TZ)
             if not row["provider_txn_id"]:
                 raise ValueError("empty provider_txn_id")
             lines.append(
@@ -146,12 +146,12 @@ class Report:
 
 
 def _day_of(txn: ProviderTransaction) -> date:
-    return (txn.occurred_at or txn.received_at).astimezone(VN).date()
+    return (txn.occurred_at or txn.received_at).astimezone(PLATFORM_TZ).date()
 
 
 async def report(uow: PaymentUnitOfWork, *, day: date, provider: str | None) -> Report:
     """Match the day's statement lines to our recorded credits by transaction id, then by reference."""
-    start = datetime.combine(day, time(), VN)
+    start = datetime.combine(day, time(), PLATFORM_TZ)
     async with uow:
         lines = await uow.statements.on(day, provider)
         # A credit's own time may fall on the day while we received it a little later (or earlier).

@@ -7,9 +7,10 @@ with an 8,000 VND charge. Names, codes and numbers are illustrative; they are no
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+from motcua_shared.chassis.clock import PLATFORM_TZ
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.catalog import (
@@ -57,8 +58,7 @@ from motcua_shared.contracts.payment import (
     PaymentSucceeded,
 )
 
-VN = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
-T0 = datetime(2025, 8, 4, 8, 15, tzinfo=VN)
+T0 = datetime(2025, 8, 4, 8, 15, tzinfo=PLATFORM_TZ)
 """The moment the story starts (a Monday morning, Huế time)."""
 
 EXAMPLE_SUMMARY = "A late birth registration at a commune-level agency of Huế (illustrative data)."
@@ -171,7 +171,7 @@ def _delivery(at: datetime) -> dict[str, Any]:
 def examples() -> dict[str, Event]:
     """One example event of every type, by type name."""
     minutes = timedelta(minutes=1)
-    due = datetime(2025, 8, 5, 8, 15, tzinfo=VN)
+    due = datetime(2025, 8, 5, 8, 15, tzinfo=PLATFORM_TZ)
     events: list[Event] = [
         ProcedurePublished(code="1.001193", version=3, published_at=T0 - 30 * minutes, procedure=procedure()),
         ProcedureWithdrawn(

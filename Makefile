@@ -22,8 +22,10 @@ install: uv ## install the workspace (Python 3.11, locked dependencies)
 kafka-libs: install ## fetch Apache Kafka's jars from Maven Central into the cache (once)
 	$(UV) run --frozen python -c "from motcua.infra.kafka import kafka_libs; print('kafka jars:', kafka_libs())"
 
-run: install ## the whole platform, embedded and seeded, on http://127.0.0.1:8000
-	$(UV) run --frozen motcua run
+PORT ?= 8000
+
+run: install ## the whole platform, embedded and seeded, on http://127.0.0.1:8000 (another port: PORT=8100)
+	$(UV) run --frozen motcua run --port $(PORT)
 
 test: install kafka-libs lint ## lint, type-check, and every test tier (starts and stops Kafka and PostgreSQL)
 	$(UV) run --frozen pytest

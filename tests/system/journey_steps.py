@@ -336,6 +336,12 @@ class Journey:
             str(httpx.URL(redirect).join("decide")), data={"txn_ref": txn_ref, "decision": "approve"}
         )
         assert decided.status_code == 303, decided.text
+        # Our return URL, given to the provider and followed by the payer's browser, is on the platform's
+        # public address, which is where this client reaches the gateway.
+        public = str(self.client.base_url).rstrip("/")
+        return_url = httpx.URL(redirect).params["vnp_ReturnUrl"]
+        assert return_url.startswith(f"{public}{API}/payments/providers/"), return_url
+        assert decided.headers["location"].startswith(return_url), decided.headers["location"]
         return dict(checkout)
 
     async def payment_succeeded(self, citizen: Person, payment_id: str) -> dict[str, Any]:

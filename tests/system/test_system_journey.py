@@ -423,11 +423,13 @@ async def embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """The embedded platform, seeded as `motcua run` seeds it, served over ASGI in this loop."""
     var_dir = tmp_path / "var"
     await seed_all(var_dir)
-    app = create_platform(var_dir)
+    # Served elsewhere than the default :8000, as `motcua run --port 8100` would: every link must follow.
+    public_url = "http://127.0.0.1:8100"
+    app = create_platform(var_dir, public_url=public_url)
     async with app.router.lifespan_context(app):
         # The host is the platform's public base URL, which the payment provider's redirect names.
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000", timeout=30) as c:
+        async with httpx.AsyncClient(transport=transport, base_url=public_url, timeout=30) as c:
             yield c
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from typing import Literal
+from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -74,8 +75,6 @@ class PaperSettings(BaseModel):
 
     font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     bold_font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
-    lookup_url: str = "http://127.0.0.1:8000/api/v1/lookup/{code}?proof={secret}"
-    """What the QR code on a paper encodes; `{code}` and `{secret}` are filled in."""
 
 
 class Settings(ServiceSettings):
@@ -95,3 +94,7 @@ class Settings(ServiceSettings):
     deadlines: DeadlineSettings = DeadlineSettings()
     lookup: LookupSettings = LookupSettings()
     papers: PaperSettings = PaperSettings()
+
+    def lookup_link(self, code: str, secret: str) -> str:
+        """The public status lookup of one dossier, with its proof: what a paper's QR code encodes."""
+        return f"{self.public_url}/api/v1/lookup/{quote(code, safe='')}?{urlencode({'proof': secret})}"

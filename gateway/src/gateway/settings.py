@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from motcua_shared.chassis.settings import BusSettings, DbSettings, HttpSettings
+from motcua_shared.chassis.settings import BusSettings, DbSettings, HttpSettings, PublicUrl
 
 
 class Upstreams(BaseModel):
@@ -181,6 +181,7 @@ class Settings(BaseSettings):
     limits: RateLimitSettings = RateLimitSettings()
     edge: EdgeSettings = EdgeSettings()
     docs: DocsSettings = DocsSettings()
+    public_url: PublicUrl
 
     @model_validator(mode="after")
     def _production_is_real(self) -> Settings:

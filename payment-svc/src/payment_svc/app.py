@@ -35,8 +35,7 @@ def sandbox_settings(settings: Settings) -> SandboxSettings:
     return SandboxSettings(
         tmn_code=settings.sandbox.tmn_code,
         hash_secret=settings.sandbox.hash_secret,
-        ipn_url=settings.callback_url("sandbox", "ipn"),
-        bank_notify_url=settings.callback_url("bank", "notify"),
+        public_url=settings.public_url,
         bank_webhook_secret=settings.bank.webhook_secret,
         bank_account_number=settings.bank.account_number,
     )

@@ -17,13 +17,18 @@ SANDBOX_MOUNT = "/api/v1/payments/providers/sandbox/site"
 """Where the sandbox provider's own app is mounted inside payment-svc in the embedded mode."""
 
 
+def provider_callback(public_url: str, provider: str, name: str) -> str:
+    """The public URL of one of our provider callbacks (`return`, `ipn`, `notify`) under ``public_url``."""
+    return f"{public_url}/api/v1/payments/providers/{provider}/{name}"
+
+
 class GatewaySettings(BaseModel):
     """A VNPay-style payment gateway: merchant code, hash secret and its two endpoints."""
 
     tmn_code: str = "MOTCUA01"
     hash_secret: SecretStr = SecretStr(DEV_SANDBOX_SECRET)
     pay_url: str | None = Field(
-        default=None, description="The checkout page; for the sandbox, derived from `public_base_url`."
+        default=None, description="The checkout page; for the sandbox, derived from `public_url`."
     )
     api_url: str | None = Field(
         default=None, description="The query and refund API; for the sandbox, derived likewise."
@@ -63,10 +68,6 @@ class Settings(ServiceSettings):
     http: HttpSettings = HttpSettings(port=8003)
     db: DbSettings = DbSettings(url="sqlite+aiosqlite:///var/payment.db")
 
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="The gateway's public address; return and IPN URLs given to providers start with it.",
-    )
     gateway_provider: Literal["sandbox", "vnpay"] = Field(
         default="sandbox", description="Which provider serves card and e-wallet payments."
     )
@@ -112,7 +113,7 @@ class Settings(ServiceSettings):
         """The settings of the configured gateway provider, with its URLs resolved."""
         if self.gateway_provider == "vnpay":
             return self.vnpay
-        base = self.public_base_url.rstrip("/") + SANDBOX_MOUNT
+        base = self.public_url + SANDBOX_MOUNT
         return self.sandbox.model_copy(
             update={
                 "pay_url": self.sandbox.pay_url or f"{base}/pay",
@@ -122,4 +123,4 @@ class Settings(ServiceSettings):
 
     def callback_url(self, provider: str, name: str) -> str:
         """The public URL of one of our provider callbacks (`return`, `ipn`, `notify`)."""
-        return f"{self.public_base_url.rstrip('/')}/api/v1/payments/providers/{provider}/{name}"
+        return provider_callback(self.public_url, provider, name)

@@ -27,13 +27,37 @@ def run(
     port: int = 8000,
     var_dir: VarDir = Path("var"),
 ) -> None:
-    """The whole platform in one process on http://HOST:PORT: SQLite, in-process bus, migrated, seeded."""
-    from motcua.embedded import create_platform
-    from motcua_shared.chassis.logging import configure_logging
+    """The whole platform in one process on http://HOST:PORT: SQLite, in-process bus, migrated, seeded.
 
+    Links, redirects, callback URLs and QR codes start with ``MOTCUA_PUBLIC_URL``, else with
+    http://HOST:PORT."""
+    from motcua.embedded import create_platform
+    from motcua.infra.ports import listen_socket
+    from motcua_shared.chassis.logging import configure_logging
+    from motcua_shared.chassis.settings import PUBLIC_URL_ENV, listening_url
+
+    # The port is taken before anything else, so a busy port is refused before any migration or seeding.
+    try:
+        sock = listen_socket(host, port)
+    except OSError as exc:
+        typer.echo(
+            f"motcua run: cannot listen on {host}:{port} ({exc.strerror or exc}); another program holds "
+            "the port: stop it, or choose another with --port (make run PORT=…)",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
     configure_logging("motcua", level=os.environ.get("MOTCUA_LOG_LEVEL", "INFO"))
-    asyncio.run(_seed_embedded(var_dir))
-    uvicorn.run(create_platform(var_dir), host=host, port=port, log_config=None, access_log=False)
+    public_url = os.environ.get(PUBLIC_URL_ENV) or listening_url(host, port)
+    with sock:
+        asyncio.run(_seed_embedded(var_dir))
+        config = uvicorn.Config(
+            create_platform(var_dir, public_url=public_url),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+        )
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()

@@ -43,9 +43,15 @@ def _files(name: str, var_dir: Path) -> dict[str, Any]:
     return {}
 
 
-def create_platform(var_dir: Path = Path("var"), *, partitions: int = 12) -> FastAPI:
-    """The whole platform as one ASGI app (the gateway, with the services behind it in-process)."""
-    gateway_settings = gateway.settings.Settings()
+def create_platform(
+    var_dir: Path = Path("var"), *, partitions: int = 12, public_url: str | None = None
+) -> FastAPI:
+    """The whole platform as one ASGI app (the gateway, with the services behind it in-process).
+
+    ``public_url``, when given, is the platform's public base URL for every part (else each part's
+    settings: ``MOTCUA_PUBLIC_URL`` or the default)."""
+    linked: dict[str, Any] = {} if public_url is None else {"public_url": public_url}
+    gateway_settings = gateway.settings.Settings(**linked)
     gateway_updates: dict[str, Any] = {}
     if "db" not in gateway_settings.model_fields_set:
         gateway_updates["db"] = _db(var_dir, "gateway")
@@ -62,7 +68,7 @@ def create_platform(var_dir: Path = Path("var"), *, partitions: int = 12) -> Fas
     memory = BusSettings(kind="memory", partitions=partitions)
     services: dict[str, FastAPI] = {
         name: factory(
-            settings_class(db=_db(var_dir, name), bus=memory, **_files(name, var_dir)),
+            settings_class(db=_db(var_dir, name), bus=memory, **_files(name, var_dir), **linked),
             bus=bus,
             key_source=ring.jwks,
             configure_logs=False,

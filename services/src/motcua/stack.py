@@ -18,6 +18,7 @@ import psutil
 from motcua.infra.kafka import KafkaBroker
 from motcua.infra.ports import port_is_free
 from motcua.infra.postgres import PostgresCluster, create_databases
+from motcua_shared.chassis.settings import PUBLIC_URL_ENV
 
 # The gateway listens on the base port, the services on the next four.
 SERVICES: dict[str, tuple[str, int]] = {
@@ -74,17 +75,12 @@ def _service_env(prefix: str, *, db_url: str, bootstrap: str, port: int, base_po
 
 
 def _extra_env(service: str, paths: StackPaths, base_port: int) -> dict[str, str]:
-    gateway = f"http://127.0.0.1:{base_port}"
     sandbox = f"http://127.0.0.1:{base_port + SANDBOX_OFFSET}"
     if service == "dossier":
-        return {
-            "DOSSIER_DOCUMENTS__STORE_DIR": str(paths.root / "dossier-files"),
-            "DOSSIER_PAPERS__LOOKUP_URL": gateway + "/api/v1/lookup/{code}?proof={secret}",
-        }
+        return {"DOSSIER_DOCUMENTS__STORE_DIR": str(paths.root / "dossier-files")}
     if service == "payment":
         return {
             "PAYMENT_MOUNT_SANDBOX": "false",
-            "PAYMENT_PUBLIC_BASE_URL": gateway,
             "PAYMENT_SANDBOX__PAY_URL": f"{sandbox}/pay",
             "PAYMENT_SANDBOX__API_URL": f"{sandbox}/api/transaction",
         }
@@ -92,13 +88,15 @@ def _extra_env(service: str, paths: StackPaths, base_port: int) -> dict[str, str
 
 
 def _sandbox_env(base_port: int) -> dict[str, str]:
-    gateway = f"http://127.0.0.1:{base_port}"
     return {
         "SANDBOX_HTTP__HOST": "127.0.0.1",
         "SANDBOX_HTTP__PORT": str(base_port + SANDBOX_OFFSET),
-        "SANDBOX_IPN_URL": f"{gateway}/api/v1/payments/providers/sandbox/ipn",
-        "SANDBOX_BANK_NOTIFY_URL": f"{gateway}/api/v1/payments/providers/bank/notify",
     }
+
+
+def _public_env(base_port: int) -> dict[str, str]:
+    """The platform's public base URL for every process: the operator's, else the gateway's address."""
+    return {PUBLIC_URL_ENV: os.environ.get(PUBLIC_URL_ENV) or f"http://127.0.0.1:{base_port}"}
 
 
 def _spawn(name: str, module: str, env: dict[str, str], paths: StackPaths) -> dict[str, Any]:
@@ -154,6 +152,7 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         urls = {s: cluster.url(_database_name(s)) for s in owners}
         state["postgres"] = {"data_dir": str(paths.postgres), "port": cluster.port}
     state["bootstrap"] = bootstrap
+    public = _public_env(base_port)
     paths.root.mkdir(parents=True, exist_ok=True)
     paths.state.write_text(json.dumps(state, indent=2))
     for service, (module, offset) in SERVICES.items():
@@ -161,10 +160,10 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         env = _service_env(
             service.upper(), db_url=urls[service], bootstrap=bootstrap, port=port, base_port=base_port
         ) | _extra_env(service, paths, base_port)
-        state["processes"].append({**_spawn(service, module, env, paths), "port": port})
+        state["processes"].append({**_spawn(service, module, env | public, paths), "port": port})
     state["processes"].append(
         {
-            **_spawn("payment-sandbox", "payment_svc.sandbox", _sandbox_env(base_port), paths),
+            **_spawn("payment-sandbox", "payment_svc.sandbox", _sandbox_env(base_port) | public, paths),
             "port": base_port + SANDBOX_OFFSET,
         }
     )
@@ -183,6 +182,7 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         # A development stack, like `motcua run`: the README's demo officers and admin exist, or nobody
         # could ever sign in as staff (creating staff needs an admin).
         gateway_env["GATEWAY_IDENTITY__DEMO_ACCOUNTS"] = "true"
+    gateway_env |= public
     state["processes"].append({**_spawn("gateway", "gateway", gateway_env, paths), "port": base_port})
     paths.state.write_text(json.dumps(state, indent=2))
     deadline = time.monotonic() + timeout

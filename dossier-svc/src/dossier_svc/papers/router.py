@@ -22,9 +22,7 @@ router = APIRouter(prefix="/api/v1/dossiers/{code}/papers", tags=["papers"])
 )
 async def paper(code: str, paper: Paper, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> Response:
     """01 receipt, 02 supplement request, 03 refusal, 04 apology; with a QR code for lookup."""
-    pdf = await service.paper_for(
-        uow, who, code, paper, calendar=ports.calendar, settings=ports.settings.papers
-    )
+    pdf = await service.paper_for(uow, who, code, paper, calendar=ports.calendar, settings=ports.settings)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -21,7 +21,7 @@ from dossier_svc.dossiers.models import Dossier
 from dossier_svc.dossiers.workflow import State
 from dossier_svc.papers.errors import FontMissing, PaperNotIssued
 from dossier_svc.papers.models import FORM_NUMBERS, TITLES, Paper
-from dossier_svc.settings import PaperSettings
+from dossier_svc.settings import Settings
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.auth import Principal
 
@@ -44,9 +44,9 @@ def _when(moment: datetime | None, calendar: WorkCalendar) -> str:
     return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
 
 
-def render(dossier: Dossier, paper: Paper, *, calendar: WorkCalendar, settings: PaperSettings) -> bytes:
+def render(dossier: Dossier, paper: Paper, *, calendar: WorkCalendar, settings: Settings) -> bytes:
     """The PDF of ``paper`` for ``dossier``."""
-    regular, bold = Path(settings.font_path), Path(settings.bold_font_path)
+    regular, bold = Path(settings.papers.font_path), Path(settings.papers.bold_font_path)
     if not regular.is_file() or not bold.is_file():
         raise FontMissing("Chưa cài phông chữ Unicode để in phiếu (DejaVu); liên hệ quản trị.")
     pdf = FPDF(format="A4")
@@ -82,7 +82,7 @@ def render(dossier: Dossier, paper: Paper, *, calendar: WorkCalendar, settings: 
         size=9,
     )
     line(f"Mã tra cứu: {dossier.lookup_secret}", size=11, style="B")
-    qr = segno.make(settings.lookup_url.format(code=dossier.code, secret=dossier.lookup_secret), error="m")
+    qr = segno.make(settings.lookup_link(dossier.code, dossier.lookup_secret), error="m")
     image = io.BytesIO()
     qr.save(image, kind="png", scale=6, border=2)
     image.seek(0)
@@ -163,7 +163,7 @@ async def paper_for(
     paper: Paper,
     *,
     calendar: WorkCalendar,
-    settings: PaperSettings,
+    settings: Settings,
 ) -> bytes:
     """The PDF, for the applicant and the officers handling the dossier; 409 before it is issued."""
     async with uow:

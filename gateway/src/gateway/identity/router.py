@@ -225,9 +225,9 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.get("/.well-known/openid-configuration", summary="Where the tokens and keys are")
-async def discovery(request: Request, settings: SettingsDep) -> dict[str, Any]:
+async def discovery(settings: SettingsDep) -> dict[str, Any]:
     """A minimal discovery document for clients and services that configure themselves from it."""
-    base = str(request.base_url).rstrip("/")
+    base = settings.public_url
     return {
         "issuer": settings.identity.issuer,
         "jwks_uri": f"{base}/.well-known/jwks.json",

@@ -1,12 +1,13 @@
-"""Sandbox provider settings: env vars prefixed `SANDBOX_` (`SANDBOX_HTTP__PORT`, `SANDBOX_IPN_URL`)."""
+"""Sandbox provider settings: env vars prefixed `SANDBOX_` (`SANDBOX_HTTP__PORT`); its callbacks go to the
+platform's public base URL (`MOTCUA_PUBLIC_URL`)."""
 
 from __future__ import annotations
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from motcua_shared.chassis.settings import HttpSettings
-from payment_svc.settings import DEV_BANK_SECRET, DEV_SANDBOX_SECRET
+from motcua_shared.chassis.settings import HttpSettings, PublicUrl
+from payment_svc.settings import DEV_BANK_SECRET, DEV_SANDBOX_SECRET, provider_callback
 
 
 class SandboxSettings(BaseSettings):
@@ -19,7 +20,16 @@ class SandboxSettings(BaseSettings):
     http: HttpSettings = HttpSettings(port=8005)
     tmn_code: str = "MOTCUA01"
     hash_secret: SecretStr = SecretStr(DEV_SANDBOX_SECRET)
-    ipn_url: str = "http://127.0.0.1:8000/api/v1/payments/providers/sandbox/ipn"
-    bank_notify_url: str = "http://127.0.0.1:8000/api/v1/payments/providers/bank/notify"
+    public_url: PublicUrl
     bank_webhook_secret: SecretStr = SecretStr(DEV_BANK_SECRET)
     bank_account_number: str = "113000118888"
+
+    @property
+    def ipn_url(self) -> str:
+        """Where the merchant's server takes the gateway's IPN."""
+        return provider_callback(self.public_url, "sandbox", "ipn")
+
+    @property
+    def bank_notify_url(self) -> str:
+        """Where the merchant's server takes the bank's credit notifications."""
+        return provider_callback(self.public_url, "bank", "notify")

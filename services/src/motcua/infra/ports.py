@@ -36,6 +36,21 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
         return True
 
 
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` for a server to accept on; ``OSError`` if the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # As uvicorn binds: a restart may reuse a port whose old connections linger in TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 def port_accepts(port: int, host: str = LOOPBACK, timeout: float = 0.5) -> bool:
     """Tell whether a TCP connect to ``host:port`` succeeds within ``timeout`` seconds."""
     try:

@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PUBLIC_URL_ENV = "MOTCUA_PUBLIC_URL"
+LOCAL_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def default_public_url() -> str:
+    """``MOTCUA_PUBLIC_URL`` if set, else where ``motcua run`` listens by default."""
+    return os.environ.get(PUBLIC_URL_ENV) or LOCAL_PUBLIC_URL
+
+
+def listening_url(host: str, port: int) -> str:
+    """The base URL of a server bound to ``host:port`` as a client on this machine reaches it."""
+    reachable = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
+    return f"http://{reachable}:{port}"
+
+
+PublicUrl = Annotated[
+    str,
+    AfterValidator(lambda url: url.rstrip("/")),
+    Field(
+        default_factory=default_public_url,
+        description="The platform's public base URL (the gateway's address as clients reach it): every "
+        "link, redirect, callback URL and QR code starts with it. One setting for the whole platform, "
+        "`MOTCUA_PUBLIC_URL`; a service's own `<PREFIX>_PUBLIC_URL` overrides it.",
+    ),
+]
+"""The field type of the public base URL, without a trailing slash."""
 
 
 class HttpSettings(BaseModel):
@@ -81,6 +109,7 @@ class ServiceSettings(BaseSettings):
     db: DbSettings = DbSettings()
     bus: BusSettings = BusSettings()
     auth: AuthSettings = AuthSettings()
+    public_url: PublicUrl
 
     @model_validator(mode="after")
     def _production_is_real(self) -> ServiceSettings:

@@ -20,6 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from gateway.docs.openapi import OpenApiMerger
+from gateway.docs.router import assets as documents_assets
 from gateway.docs.router import router as documents_router
 from gateway.edge import BodyLimit, SecurityHeaders
 from gateway.identity import service as identity_service
@@ -124,6 +125,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     app.include_router(identity_router)
     app.include_router(documents_router)
+    app.router.routes.append(documents_assets())
     app.include_router(_health_router())
     app.include_router(_fallback_router())
     return app

@@ -9,13 +9,14 @@ from motcua_shared.chassis.errors import PROBLEM_BASE
 from motcua_shared.chassis.http import problem
 
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'"
-# Swagger UI loads its script and style from jsDelivr (FastAPI's default) and inlines its start-up.
+# Swagger UI and ReDoc load their bundles from the gateway itself and inline their start-up; ReDoc
+# renders in a web worker it makes from a blob.
 _DOCS_CSP = (
-    b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"img-src 'self' data: https://fastapi.tiangolo.com; "
+    b"default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
     b"connect-src 'self'; frame-ancestors 'none'"
 )
+_DOCS_PATHS = frozenset({"/docs", "/redoc"})
 _BASE_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -39,7 +40,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = _DOCS_CSP if scope["path"] == "/docs" else _API_CSP
+        csp = _DOCS_CSP if scope["path"] in _DOCS_PATHS else _API_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

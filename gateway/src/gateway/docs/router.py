@@ -1,17 +1,34 @@
-"""``/openapi.json``, ``/docs`` and ``/asyncapi.json``."""
+"""``/openapi.json``, ``/docs`` (Swagger UI), ``/redoc`` and ``/asyncapi.json``.
+
+The pages' scripts and styles are served by the gateway itself from a packaged bundle (``fastapi-offline``
+ships Swagger UI's and ReDoc's distributions), so the documentation works without the Internet and no
+third party learns who reads it.
+"""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi import APIRouter
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from gateway.deps import RuntimeDep
 from motcua_shared.contracts.asyncapi import build_asyncapi
 
-router = APIRouter(tags=["documents"])
+ASSETS = "/docs/assets"
+TITLE = "motcua — API"
+
+router = APIRouter(tags=["meta"])
+
+
+def assets() -> Mount:
+    """The packaged Swagger UI and ReDoc files, mounted at :data:`ASSETS`."""
+    directory = files("fastapi_offline") / "static"
+    return Mount(ASSETS, app=StaticFiles(directory=str(directory)), name="docs-assets")
 
 
 @router.get("/openapi.json", include_in_schema=False)
@@ -21,9 +38,28 @@ async def openapi(runtime: RuntimeDep) -> JSONResponse:
 
 
 @router.get("/docs", include_in_schema=False)
-async def docs(request: Request) -> HTMLResponse:
+async def docs() -> HTMLResponse:
     """Swagger UI over the merged document."""
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="motcua — API")
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=TITLE,
+        swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS}/favicon.png",
+        swagger_ui_parameters={"displayOperationId": True, "persistAuthorization": True},
+    )
+
+
+@router.get("/redoc", include_in_schema=False)
+async def redoc() -> HTMLResponse:
+    """ReDoc over the merged document."""
+    return get_redoc_html(
+        openapi_url="/openapi.json",
+        title=TITLE,
+        redoc_js_url=f"{ASSETS}/redoc.standalone.js",
+        redoc_favicon_url=f"{ASSETS}/favicon.png",
+        with_google_fonts=False,
+    )
 
 
 @router.get("/asyncapi.json", summary="The platform's events as an AsyncAPI 3 document")

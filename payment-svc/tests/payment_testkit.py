@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from motcua_shared.chassis.bus.base import Bus, Message
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.clock import SettableClock
 from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.settings import BusSettings, DbSettings
@@ -78,7 +79,7 @@ class Harness:
     bus: Bus
     key: SigningKey
     client: httpx.AsyncClient
-    now_offset: list[timedelta] = field(default_factory=lambda: [timedelta(0)])
+    clock: SettableClock = field(default_factory=SettableClock)
 
     @property
     def ports(self) -> Ports:
@@ -92,7 +93,7 @@ class Harness:
 
     def shift_clock(self, by: timedelta) -> None:
         """Move the service's clock (expiry, callback windows)."""
-        self.now_offset[0] += by
+        self.clock.advance(by)
 
     def token(self, subject: str, role: str = "citizen", agency: str | None = None) -> dict[str, str]:
         token = issue_token(
@@ -226,13 +227,12 @@ async def harness(
         jobs=JobSettings(enabled=jobs, interval=0.2),
     )
     app = create_app(settings, bus=bus, key_source=lambda: jwks([key]), configure_logs=False)
-    offset = [timedelta(0)]
     async with app.router.lifespan_context(app):
         ports: Ports = app.state.ports
-        ports.clock = lambda: datetime.now(UTC) + offset[0]
+        clock = ports.clock = SettableClock()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://payment") as client:
-            yield Harness(app=app, bus=bus, key=key, client=client, now_offset=offset)
+            yield Harness(app=app, bus=bus, key=key, client=client, clock=clock)
 
 
 @pytest.fixture

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
+from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 from payment_svc.providers.base import GatewayProvider
 from payment_svc.settings import Settings
-
-
-def utc_now() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -21,8 +16,8 @@ class Ports:
 
     settings: Settings
     gateway: GatewayProvider
-    clock: Callable[[], datetime] = field(default=utc_now)
+    clock: Clock = SYSTEM_CLOCK
 
     def now(self) -> datetime:
         """The current time."""
-        return self.clock()
+        return self.clock.now()

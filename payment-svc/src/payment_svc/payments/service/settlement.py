@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.clock import PLATFORM_TZ
 from motcua_shared.chassis.errors import Conflict, Unprocessable
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.payments.errors import FeeAlreadyPaid, PaymentNotFound
@@ -27,8 +28,6 @@ from payment_svc.providers.base import GatewayResult, TxnState
 from payment_svc.uow import PaymentUnitOfWork
 
 log = logging.getLogger(__name__)
-
-VN = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class Applied:
 
 async def _receipt_number(uow: PaymentUnitOfWork, now: datetime) -> str:
     """The next receipt number of ``now``'s year in Vietnam (``BL-2026-000042``)."""
-    year = now.astimezone(VN).year
+    year = now.astimezone(PLATFORM_TZ).year
     return f"BL-{year}-{await uow.payments.next_receipt_number(year):06d}"
 
 

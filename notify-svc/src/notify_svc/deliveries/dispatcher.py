@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from motcua_shared.chassis.background import wait_event
+from motcua_shared.chassis.backoff import backoff
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import ChannelAdapter, Failed, Job, Outcome
 from notify_svc.channels.ratelimit import TokenBucket
@@ -69,7 +70,7 @@ class Dispatcher:
                 raise
             except Exception as exc:
                 failures += 1
-                delay = min(0.2 * 2**failures, 10.0)
+                delay = backoff(failures, initial=0.4, maximum=10.0, jitter=False)
                 log.warning("dispatch failed; retrying", extra={"error": repr(exc)[:300], "retry_in": delay})
                 await asyncio.sleep(delay)
                 continue

@@ -1,21 +1,21 @@
-"""When to try: exponential backoff with jitter, and quiet hours."""
+"""When to try: after a backoff, and outside quiet hours."""
 
 from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
 
+from motcua_shared.chassis.backoff import backoff as chassis_backoff
 from motcua_shared.chassis.clock import PLATFORM_TZ
 from notify_svc.directory.models import QuietWindow
 from notify_svc.settings import RetrySettings
 
 
 def backoff(attempt: int, policy: RetrySettings, *, rng: random.Random | None = None) -> timedelta:
-    """The wait after failed attempt number ``attempt`` (from 1): doubling, capped, then jittered
-    into [50 %, 100 %] so that a provider's outage does not end in a synchronised stampede."""
-    ceiling = min(policy.maximum, policy.initial * 2 ** (attempt - 1))
-    factor = (rng or random).uniform(0.5, 1.0)
-    return timedelta(seconds=ceiling * factor)
+    """The wait after a delivery's failed attempt number ``attempt`` (from 1), under its retry policy."""
+    return timedelta(
+        seconds=chassis_backoff(attempt, initial=policy.initial, maximum=policy.maximum, rng=rng)
+    )
 
 
 def after_quiet_hours(at: datetime, window: QuietWindow | None) -> datetime:

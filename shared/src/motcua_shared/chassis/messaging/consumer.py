@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from motcua_shared.chassis import metrics
 from motcua_shared.chassis.background import pause, stop_task
+from motcua_shared.chassis.backoff import backoff
 from motcua_shared.chassis.bus.base import Bus, Consumer, Message, Record, TopicPartition
 from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.db import conflict_insert
@@ -165,9 +165,11 @@ class ConsumerRunner:
                 failures = 0
             except Exception as exc:
                 failures += 1
-                delay = min(
-                    self._settings.consumer_backoff_initial * 2 ** min(failures, 16),
-                    self._settings.consumer_backoff_max,
+                delay = backoff(
+                    failures + 1,
+                    initial=self._settings.consumer_backoff_initial,
+                    maximum=self._settings.consumer_backoff_max,
+                    jitter=False,
                 )
                 log.warning(
                     "consumer paused",
@@ -306,9 +308,10 @@ class ConsumerRunner:
                 if attempt >= self._settings.consumer_max_attempts:
                     await self._dead_letter(record, envelope, _short(exc), attempts=attempt)
                     return
-                delay = min(
-                    self._settings.consumer_backoff_initial * 2 ** (attempt - 1),
-                    self._settings.consumer_backoff_max,
+                delay = backoff(
+                    attempt,
+                    initial=self._settings.consumer_backoff_initial,
+                    maximum=self._settings.consumer_backoff_max,
                 )
                 log.info(
                     "event handler failed; retrying",
@@ -319,7 +322,7 @@ class ConsumerRunner:
                         "error": _short(exc),
                     },
                 )
-                await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not crypto
+                await asyncio.sleep(delay)
 
     async def apply(self, entry: _Entry, event: Event, envelope: CloudEvent) -> bool:
         """Claim and handle in one transaction; False when it was a duplicate."""

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_shared.chassis import metrics
 from motcua_shared.chassis.background import pause, stop_task, wait_event
+from motcua_shared.chassis.backoff import backoff
 from motcua_shared.chassis.bus.base import Bus, Message
 from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.db import Database
@@ -155,7 +156,7 @@ class OutboxRelay:
                 failures = 0
             except Exception as exc:
                 failures += 1
-                delay = min(0.1 * 2 ** min(failures, 16), 5.0)
+                delay = backoff(failures, initial=0.2, maximum=5.0, jitter=False)
                 log.warning(
                     "outbox relay failed; rows stay pending",
                     extra={"service": self._service, "error": repr(exc)[:300], "retry_in": delay},

@@ -44,6 +44,7 @@ from motcua_shared.chassis.http import RequestContextMiddleware, install_problem
 from motcua_shared.chassis.logging import configure_logging
 from motcua_shared.chassis.messaging.outbox import OutboxRelay
 from motcua_shared.chassis.migrations import aupgrade
+from motcua_shared.chassis.openapi import operation_id
 from motcua_shared.contracts import topics
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -103,6 +104,7 @@ def create_app(
         description="Cổng dịch vụ công trực tuyến — the public API of the motcua platform.",
         version="0.1.0",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -189,7 +191,7 @@ async def _start(
         limiter=limiter,
         identity=identity,
         verifier=verifier,
-        docs=OpenApiMerger(_own_document(app), upstreams, settings.docs),
+        docs=OpenApiMerger(_own_document(app, settings.public_url), upstreams, settings.docs),
     )
     if settings.identity.demo_accounts:
         created = await identity_service.ensure_demo(
@@ -200,7 +202,7 @@ async def _start(
     return runtime
 
 
-def _own_document(app: FastAPI) -> Callable[[], dict[str, Any]]:
+def _own_document(app: FastAPI, public_url: str) -> Callable[[], dict[str, Any]]:
     cached: dict[str, Any] = {}
 
     def document() -> dict[str, Any]:
@@ -211,6 +213,7 @@ def _own_document(app: FastAPI) -> Callable[[], dict[str, Any]]:
                     version=app.version,
                     description=app.description,
                     routes=app.routes,
+                    servers=[{"url": public_url, "description": "Cổng công khai của nền tảng"}],
                 )
             )
         return cached
@@ -221,11 +224,16 @@ def _own_document(app: FastAPI) -> Callable[[], dict[str, Any]]:
 def _health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="The gateway is alive")
+    @router.get("/healthz", summary="The gateway is alive", operation_id="health.alive")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="The gateway's database and every service are ready", responses={503: {}})
+    @router.get(
+        "/readyz",
+        summary="The gateway's database and every service are ready",
+        responses={503: {}},
+        operation_id="health.ready",
+    )
     async def readyz(request: Request) -> JSONResponse:
         runtime: GatewayRuntime = request.app.state.gateway
 

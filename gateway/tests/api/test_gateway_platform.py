@@ -35,9 +35,9 @@ class Platform:
     """The embedded platform served by uvicorn in a thread of its own."""
 
     def __init__(self, var_dir: Path) -> None:
-        self.app = create_platform(var_dir)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.app = create_platform(var_dir, public_url=self.base)
         self.server = uvicorn.Server(
             uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None, access_log=False)
         )
@@ -84,6 +84,25 @@ def document(platform: Platform) -> dict[str, Any]:
     doc: dict[str, Any] = httpx.get(f"{platform.base}/openapi.json", timeout=30).json()
     assert "x-motcua-unavailable" not in doc, "every service's document was merged"
     return doc
+
+
+# -- fit for code generators -------------------------------------------------------------------------
+
+
+def test_every_operation_has_a_stable_unique_id_and_a_resource_tag(
+    platform: Platform, document: dict[str, Any]
+) -> None:
+    assert document["servers"] == [{"url": platform.base, "description": "Cổng công khai của nền tảng"}]
+    ids: dict[str, str] = {}
+    for path, method, operation in _operations(document):
+        label = f"{method.upper()} {path}"
+        identifier = operation.get("operationId", "")
+        assert re.fullmatch(r"[a-z_]+\.[a-z_]+", identifier), f"{label}: {identifier!r} is not resource.verb"
+        assert identifier not in ids, f"{label} and {ids.get(identifier)} share {identifier}"
+        ids[identifier] = label
+        resource = identifier.split(".")[0]
+        assert operation["tags"][0].replace("-", "_") == resource, f"{label}: tagged {operation['tags']}"
+    assert {"dossiers.submit", "procedures.search", "payments.create", "auth.token"} <= set(ids)
 
 
 # -- OTP end to end ------------------------------------------------------------------------------

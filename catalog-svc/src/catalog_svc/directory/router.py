@@ -15,7 +15,12 @@ agencies_router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"])
 fields_router = APIRouter(prefix="/api/v1/fields", tags=["fields"])
 
 
-@agencies_router.get("", response_model=AgencyList, summary="Agencies and the levels of local government")
+@agencies_router.get(
+    "",
+    response_model=AgencyList,
+    summary="Agencies and the levels of local government",
+    operation_id="agencies.list",
+)
 async def list_agencies(
     uow: UowDep,
     level: Annotated[str | None, Query(max_length=32, description="Only agencies at this level.")] = None,
@@ -32,13 +37,15 @@ async def list_agencies(
     )
 
 
-@agencies_router.get("/{code}", response_model=AgencyOut, responses=PROBLEMS, summary="One agency")
+@agencies_router.get(
+    "/{code}", response_model=AgencyOut, responses=PROBLEMS, summary="One agency", operation_id="agencies.get"
+)
 async def get_agency(code: str, uow: UowDep) -> AgencyOut:
     """One agency by code, in operation or not."""
     return await service.get_agency(uow, code)
 
 
-@fields_router.get("", response_model=FieldList, summary="Fields of procedures")
+@fields_router.get("", response_model=FieldList, summary="Fields of procedures", operation_id="fields.list")
 async def list_fields(uow: UowDep) -> FieldList:
     """Every field with its number of published procedures."""
     return await service.list_fields(uow)

@@ -85,6 +85,7 @@ async def create(body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureA
             }
         }
     },
+    operation_id="procedures.import",
 )
 async def import_procedures(
     request: Request, uow: UowDep, settings: SettingsDep, _admin: AdminDep
@@ -137,7 +138,13 @@ async def _read_import(request: Request, max_bytes: int) -> Any:
         ) from None
 
 
-@router.get("/{code}", response_model=ProcedureOut, responses=PROBLEMS, summary="One published procedure")
+@router.get(
+    "/{code}",
+    response_model=ProcedureOut,
+    responses=PROBLEMS,
+    summary="One published procedure",
+    operation_id="procedures.get",
+)
 async def get_procedure(
     code: str,
     uow: UowDep,
@@ -148,7 +155,11 @@ async def get_procedure(
 
 
 @router.get(
-    "/{code}/admin", response_model=ProcedureAdminOut, responses=PROBLEMS, summary="Working copy (admin)"
+    "/{code}/admin",
+    response_model=ProcedureAdminOut,
+    responses=PROBLEMS,
+    summary="Working copy (admin)",
+    operation_id="procedures.get_working_copy",
 )
 async def get_admin(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
     """The working copy beside the published version."""

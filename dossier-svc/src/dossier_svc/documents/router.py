@@ -33,7 +33,13 @@ async def upload(
     return await service.upload(uow, ports, who, code, incoming)
 
 
-@router.get("", response_model=DocumentList, responses=PROBLEMS, summary="A dossier's documents")
+@router.get(
+    "",
+    response_model=DocumentList,
+    responses=PROBLEMS,
+    summary="A dossier's documents",
+    operation_id="documents.list",
+)
 async def listing(code: str, uow: UowDep, who: PrincipalDep) -> DocumentList:
     """The documents attached to a dossier."""
     return await service.listing(uow, who, code)

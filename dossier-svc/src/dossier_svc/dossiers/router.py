@@ -135,7 +135,11 @@ async def submit(
 
 
 @router.get(
-    "", response_model=DossierPage, responses=PROBLEMS, summary="My dossiers, or my agency's work queue"
+    "",
+    response_model=DossierPage,
+    responses=PROBLEMS,
+    summary="My dossiers, or my agency's work queue",
+    operation_id="dossiers.list",
 )
 async def listing(
     uow: UowDep,

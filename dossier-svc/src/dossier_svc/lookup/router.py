@@ -23,7 +23,13 @@ def _client(request: Request, trust_forwarded: bool) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.get("/{code}", response_model=LookupOut, responses=PROBLEMS, summary="Look a dossier up")
+@router.get(
+    "/{code}",
+    response_model=LookupOut,
+    responses=PROBLEMS,
+    summary="Look a dossier up",
+    operation_id="lookup.get",
+)
 async def lookup(
     code: str,
     request: Request,

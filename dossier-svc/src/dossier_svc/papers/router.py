@@ -19,6 +19,7 @@ router = APIRouter(prefix="/api/v1/dossiers/{code}/papers", tags=["papers"])
     response_class=Response,
     responses={**PROBLEMS, 200: {"content": {"application/pdf": {}}}},
     summary="A paper of the dossier as PDF",
+    operation_id="papers.get",
 )
 async def paper(code: str, paper: Paper, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> Response:
     """01 receipt, 02 supplement request, 03 refusal, 04 apology; with a QR code for lookup."""

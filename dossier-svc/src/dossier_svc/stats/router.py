@@ -16,7 +16,12 @@ router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 
 
 @router.get(
-    "", response_model=StatsOut, response_model_by_alias=True, responses=PROBLEMS, summary="Statistics"
+    "",
+    response_model=StatsOut,
+    response_model_by_alias=True,
+    responses=PROBLEMS,
+    summary="Statistics",
+    operation_id="stats.get",
 )
 async def statistics(
     uow: UowDep,

@@ -28,7 +28,7 @@ from gateway.identity.schemas import (
 from gateway.responses import problems
 from motcua_shared.chassis.auth import Principal, PrincipalDep, Role, require_roles
 
-router = APIRouter(tags=["identity"])
+router = APIRouter(tags=["auth"])
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 

@@ -33,6 +33,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["deliveries"])
     response_model=DeliveryPage,
     summary="Delivery log (staff)",
     responses={401: PROBLEMS[401], 403: PROBLEMS[403], 422: PROBLEMS[422]},
+    operation_id="deliveries.list",
 )
 async def list_deliveries(
     uow: UowDep,

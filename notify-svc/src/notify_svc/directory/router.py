@@ -27,7 +27,12 @@ router = APIRouter(prefix="/api/v1/me", tags=["preferences"], responses={401: PR
 ALWAYS_SENT = sorted(code for code, spec in SPECS.items() if spec.mandatory)
 
 
-@router.get("/preferences", response_model=PreferencesOut, summary="Your notification preferences")
+@router.get(
+    "/preferences",
+    response_model=PreferencesOut,
+    summary="Your notification preferences",
+    operation_id="preferences.get",
+)
 async def get_preferences(uow: UowDep, who: PrincipalDep) -> PreferencesOut:
     """The defaults until you change them: every channel, quiet hours 22:00–07:00."""
     return PreferencesOut.of(await service.get_preferences(uow, who), ALWAYS_SENT)
@@ -38,6 +43,7 @@ async def get_preferences(uow: UowDep, who: PrincipalDep) -> PreferencesOut:
     response_model=PreferencesOut,
     summary="Set your notification preferences",
     responses={422: PROBLEMS[422]},
+    operation_id="preferences.update",
 )
 async def put_preferences(body: PreferencesIn, uow: UowDep, who: PrincipalDep) -> PreferencesOut:
     """Channels off are skipped except for the sign-in code and legally required notices; quiet hours

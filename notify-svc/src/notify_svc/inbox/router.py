@@ -15,10 +15,15 @@ from notify_svc.inbox import service
 from notify_svc.inbox.schemas import NotificationOut, NotificationPage
 from notify_svc.problems import PROBLEMS
 
-router = APIRouter(prefix="/api/v1", tags=["inbox"], responses={401: PROBLEMS[401]})
+router = APIRouter(prefix="/api/v1", tags=["notifications"], responses={401: PROBLEMS[401]})
 
 
-@router.get("/notifications", response_model=NotificationPage, summary="Your notifications")
+@router.get(
+    "/notifications",
+    response_model=NotificationPage,
+    summary="Your notifications",
+    operation_id="notifications.list",
+)
 async def list_notifications(
     uow: UowDep,
     who: PrincipalDep,

@@ -24,7 +24,12 @@ def _available(settings: Settings) -> None:
         raise SandboxDisabled()
 
 
-@router.get("/sms", response_model=SandboxSmsPage, summary="SMS the sandbox provider received")
+@router.get(
+    "/sms",
+    response_model=SandboxSmsPage,
+    summary="SMS the sandbox provider received",
+    operation_id="sandbox.list_sms",
+)
 async def sandbox_sms(
     uow: UowDep,
     settings: SettingsDep,
@@ -47,7 +52,10 @@ async def sandbox_sms(
 
 
 @router.post(
-    "/sms/{message_id}/receipt", response_model=ReceiptOut, summary="Simulate the provider's delivery receipt"
+    "/sms/{message_id}/receipt",
+    response_model=ReceiptOut,
+    summary="Simulate the provider's delivery receipt",
+    operation_id="sandbox.sms_receipt",
 )
 async def sandbox_receipt(
     message_id: str, body: SandboxReceiptIn, uow: UowDep, settings: SettingsDep

@@ -29,7 +29,9 @@ router = APIRouter(
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 
-@router.get("", response_model=TemplateList, summary="Every template, as in force")
+@router.get(
+    "", response_model=TemplateList, summary="Every template, as in force", operation_id="templates.list"
+)
 async def list_templates(uow: UowDep, _admin: AdminDep) -> TemplateList:
     """The current version of every (code, channel)."""
     rows = await service.list_current(uow)
@@ -41,6 +43,7 @@ async def list_templates(uow: UowDep, _admin: AdminDep) -> TemplateList:
     response_model=TemplateList,
     summary="Every version of one template",
     responses={404: PROBLEMS[404]},
+    operation_id="templates.history",
 )
 async def template_history(code: str, channel: NotifyChannel, uow: UowDep, _admin: AdminDep) -> TemplateList:
     """Newest first."""
@@ -53,6 +56,7 @@ async def template_history(code: str, channel: NotifyChannel, uow: UowDep, _admi
     response_model=TemplateOut,
     summary="Edit a template (stored as its next version)",
     responses={404: PROBLEMS[404], 422: PROBLEMS[422]},
+    operation_id="templates.update",
 )
 async def put_template(
     code: str, channel: NotifyChannel, body: TemplateIn, uow: UowDep, admin: AdminDep
@@ -67,6 +71,7 @@ async def put_template(
     response_model=PreviewOut,
     summary="Preview a template or a draft",
     responses={404: PROBLEMS[404], 422: PROBLEMS[422]},
+    operation_id="templates.preview",
 )
 async def preview_template(
     code: str, channel: NotifyChannel, body: PreviewIn, uow: UowDep, settings: SettingsDep, _admin: AdminDep

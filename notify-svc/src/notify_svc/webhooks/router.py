@@ -32,7 +32,12 @@ router = APIRouter(
 IntegratorDep = Annotated[Principal, Depends(require_roles(Role.INTEGRATOR, Role.ADMIN))]
 
 
-@router.get("/event-types", response_model=EventTypes, summary="Event types you can subscribe to")
+@router.get(
+    "/event-types",
+    response_model=EventTypes,
+    summary="Event types you can subscribe to",
+    operation_id="webhooks.event_types",
+)
 async def subscribable(_who: IntegratorDep) -> EventTypes:
     """Dossier and payment events (personal data is removed from what is sent)."""
     return EventTypes(items=sorted(service.webhook_event_types()))
@@ -53,7 +58,7 @@ async def create(body: SubscriptionIn, uow: UowDep, who: IntegratorDep) -> Subsc
     return SubscriptionWithSecret.with_secret(subscription)
 
 
-@router.get("", response_model=SubscriptionList, summary="Your subscriptions")
+@router.get("", response_model=SubscriptionList, summary="Your subscriptions", operation_id="webhooks.list")
 async def list_mine(uow: UowDep, who: IntegratorDep) -> SubscriptionList:
     """Oldest first."""
     rows = await service.list_mine(uow, who)
@@ -71,6 +76,7 @@ async def get(subscription_id: str, uow: UowDep, who: IntegratorDep) -> Subscrip
     response_model=SubscriptionOut,
     summary="Change a subscription",
     responses={422: PROBLEMS[422]},
+    operation_id="webhooks.update",
 )
 async def patch(
     subscription_id: str, body: SubscriptionPatch, uow: UowDep, who: IntegratorDep
@@ -93,6 +99,7 @@ async def delete(subscription_id: str, uow: UowDep, who: IntegratorDep) -> Respo
     "/{subscription_id}/rotate-secret",
     response_model=SubscriptionWithSecret,
     summary="Rotate the signing secret",
+    operation_id="webhooks.rotate_secret",
 )
 async def rotate(subscription_id: str, uow: UowDep, who: IntegratorDep) -> SubscriptionWithSecret:
     """The old secret keeps signing next to the new one until `previous_secret_expires_at`."""

@@ -28,7 +28,7 @@ from payment_svc.providers.base import SignatureError
 from payment_svc.receipts.pdf import vnd
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/payments/providers", tags=["provider callbacks"])
+router = APIRouter(prefix="/api/v1/payments/providers", tags=["payment-providers"])
 
 # What each outcome answers to the gateway: HTTP status, RspCode, Message.
 IPN_ANSWERS: dict[Outcome, tuple[int, str, str]] = {

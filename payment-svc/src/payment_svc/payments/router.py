@@ -77,7 +77,7 @@ def _qr_payload(ports: Ports, payment: Payment) -> str:
     )
 
 
-@router.get("", response_model=PaymentPage, summary="The caller's payments")
+@router.get("", response_model=PaymentPage, summary="The caller's payments", operation_id="payments.list")
 async def list_payments(
     uow: UowDep,
     who: PrincipalDep,
@@ -98,7 +98,13 @@ async def list_payments(
     return PaymentPage(items=[PaymentOut.of(p) for p in rows], total=total, next_cursor=next_cursor)
 
 
-@router.post("", response_model=CheckoutOut, status_code=201, summary="Pay a payment: choose a method")
+@router.post(
+    "",
+    response_model=CheckoutOut,
+    status_code=201,
+    summary="Pay a payment: choose a method",
+    operation_id="payments.create",
+)
 async def pay(
     body: CheckoutIn,
     uow: UowDep,
@@ -169,7 +175,7 @@ async def resolve_anomaly(
     return TransactionOut.model_validate(txn)
 
 
-@router.get("/{payment_id}", response_model=PaymentOut, summary="One payment")
+@router.get("/{payment_id}", response_model=PaymentOut, summary="One payment", operation_id="payments.get")
 async def get_payment(payment_id: str, uow: UowDep, who: PrincipalDep) -> PaymentOut:
     """A payment you may see, with its attempts, refunds and slips."""
     view = await service.get(uow, who, payment_id)

@@ -20,7 +20,12 @@ Provider = Annotated[
 MAX_STATEMENT_BYTES = 20 * 1024 * 1024
 
 
-@router.get("", response_model=ReportOut, summary="How a day's statements match our records")
+@router.get(
+    "",
+    response_model=ReportOut,
+    summary="How a day's statements match our records",
+    operation_id="reconciliation.get",
+)
 async def reconciliation(
     uow: UowDep, who: AdminDep, day: Annotated[date, Query(alias="date")], provider: Provider = None
 ) -> ReportOut:

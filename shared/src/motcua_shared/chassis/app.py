@@ -29,6 +29,7 @@ from motcua_shared.chassis.messaging.consumer import ConsumerRunner, Handlers
 from motcua_shared.chassis.messaging.models import DeadLetter
 from motcua_shared.chassis.messaging.outbox import OutboxRelay
 from motcua_shared.chassis.migrations import aupgrade
+from motcua_shared.chassis.openapi import operation_id
 from motcua_shared.chassis.settings import ServiceSettings
 from motcua_shared.chassis.uow import UnitOfWork
 
@@ -145,7 +146,13 @@ def create_service_app(
             await verifier.aclose()
             await db.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=name)
     app.include_router(health_router())
@@ -182,11 +189,16 @@ def health_router() -> APIRouter:
     """``/healthz`` (alive), ``/readyz`` (database and bus reachable), ``/metrics`` (Prometheus)."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="The process is alive")
+    @router.get("/healthz", summary="The process is alive", operation_id="health.alive")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="The database and the bus are reachable", responses={503: {}})
+    @router.get(
+        "/readyz",
+        summary="The database and the bus are reachable",
+        responses={503: {}},
+        operation_id="health.ready",
+    )
     async def readyz(request: Request) -> JSONResponse:
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
         if runtime is None:

@@ -343,6 +343,8 @@ async def test_fee_at_submission_waits_for_the_payment_service(harness: Harness)
     code = dossier["code"]
     assert dossier["national_status"] == 6
     assert dossier["fees"]["outstanding"]
+    seen = await harness.client.get(f"/api/v1/dossiers/{code}", headers=OFFICER)
+    assert "receive" not in seen.json()["allowed_actions"], "what would be refused is not offered"
     body = problem(await harness.act(code, "receive", OFFICER), 409)
     assert body["type"].endswith("/precondition-unmet")
     await harness.deliver(
@@ -357,6 +359,8 @@ async def test_fee_at_submission_waits_for_the_payment_service(harness: Harness)
             method=PaymentMethod.VIETQR,
         )
     )
+    seen = await harness.client.get(f"/api/v1/dossiers/{code}", headers=OFFICER)
+    assert "receive" in seen.json()["allowed_actions"]
     assert (await harness.act(code, "receive", OFFICER)).status_code == 200
 
 

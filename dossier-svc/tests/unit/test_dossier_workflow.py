@@ -305,3 +305,92 @@ def test_no_fee_due_at_supplement_means_a_plain_supplement_request(fee: int, tim
     run(dossier, Action.SUPPLEMENT, {Party.OWNER}, MONDAY)
     run(dossier, Action.APPROVE, {Party.HOLDING_OFFICER}, MONDAY)
     assert dossier.national_status == (6 if fee else 9)
+
+
+# -- allowed_actions is the guard's own answer -----------------------------------------------------------
+
+API_CALLERS = [p for p in PARTY_SETS if Party.SYSTEM not in p]
+walk_steps = st.lists(
+    st.tuples(
+        st.sampled_from(list(Action)),
+        st.booleans(),  # the applicant has uploaded what a supplement request asks
+        st.integers(min_value=0, max_value=30),  # hours later; 7 pays the fee
+    ),
+    max_size=25,
+)
+
+
+def _walk(sequence: list[tuple[Action, bool, int]], fee: int, timing: FeeTiming, days: float) -> Dossier:
+    """Replay ``sequence`` on a new dossier; each action by the parties its row names, when it has one."""
+    dossier = new_dossier(fee=fee, fee_timing=timing, days=days)
+    now = MONDAY
+    for action, uploaded, hours in sequence:
+        now += timedelta(hours=hours)
+        if hours == 7 and fee:
+            dossier.note_payment("pay-1", fee, now)
+        row = find(dossier.state, action)
+        parties = row.parties if row else frozenset({Party.OWNER})
+        fresh = frozenset(dossier.supplement_documents or ()) if uploaded else frozenset()
+        given = ActionInput(reason="Lý do", days=1.0, documents=("to-khai",), fresh_documents=fresh)
+        try:
+            dossier.act(action, parties, ACTOR, given, now=now, calendar=CAL)
+        except (IllegalAction, ActionForbidden, GuardRefused, InvalidDossier):
+            continue
+    return dossier
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    walk_steps,
+    st.sampled_from([0, 50_000]),
+    st.sampled_from(list(FeeTiming)),
+    st.sampled_from([1.0, 5.0]),
+    st.sampled_from(API_CALLERS),
+    st.booleans(),
+)
+def test_allowed_actions_are_exactly_the_actions_that_succeed(
+    sequence: list[tuple[Action, bool, int]],
+    fee: int,
+    timing: FeeTiming,
+    days: float,
+    caller: frozenset[Party],
+    uploaded: bool,
+) -> None:
+    """For any state a dossier can reach and any caller: an offered action succeeds (given what it needs),
+    and an action that would succeed is offered."""
+    reached = _walk(sequence, fee, timing, days)
+    fresh = frozenset(reached.supplement_documents or ()) if uploaded else frozenset()
+    offered = reached.allowed_actions(caller, fresh_documents=fresh)
+    assert not set(offered) & {Action.RESUME, Action.EXPIRE_SUPPLEMENT}, "system actions are never offered"
+    for action in Action:
+        if action in (Action.RESUME, Action.EXPIRE_SUPPLEMENT):
+            continue
+        trial = _walk(sequence, fee, timing, days)
+        given = ActionInput(reason="Lý do", days=1.0, documents=("to-khai",), fresh_documents=fresh)
+        try:
+            trial.act(action, caller, ACTOR, given, now=MONDAY + timedelta(days=60), calendar=CAL)
+            succeeded = True
+        except (IllegalAction, ActionForbidden, GuardRefused):
+            succeeded = False
+        assert succeeded == (action in offered), (
+            f"{action} in {reached.state} (step {reached.current_step}/{reached.step_count}, "
+            f"paid {reached.paid_at is not None}) for {set(caller)}: offered {offered}"
+        )
+
+
+def test_the_reported_lies_are_gone() -> None:
+    """Unpaid: no `receive`; at step 1 of 3: no `approve`; at the last step: no `forward`."""
+    dossier = new_dossier(fee=8_000, days=5)
+    run(dossier, Action.SUBMIT, {Party.OWNER}, MONDAY)
+    assert Action.RECEIVE not in dossier.allowed_actions(frozenset({Party.RECEIVING_OFFICER}))
+    dossier.note_payment("pay-1", 8_000, MONDAY)
+    assert Action.RECEIVE in dossier.allowed_actions(frozenset({Party.RECEIVING_OFFICER}))
+    run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
+    holder = frozenset({Party.HOLDING_OFFICER})
+    assert Action.APPROVE not in dossier.allowed_actions(holder)
+    assert Action.FORWARD in dossier.allowed_actions(holder)
+    run(dossier, Action.FORWARD, {Party.HOLDING_OFFICER}, MONDAY)
+    run(dossier, Action.FORWARD, {Party.HOLDING_OFFICER}, MONDAY)
+    assert dossier.current_step == dossier.step_count == 3
+    assert Action.FORWARD not in dossier.allowed_actions(holder)
+    assert Action.APPROVE in dossier.allowed_actions(holder)

@@ -26,6 +26,7 @@ from dossier_svc.dossiers.errors import ActionForbidden, GuardRefused, IllegalAc
 from dossier_svc.dossiers.workflow import (
     CLOSED,
     RUNNING,
+    SYSTEM_ACTIONS,
     Action,
     ActionInput,
     Party,
@@ -35,6 +36,7 @@ from dossier_svc.dossiers.workflow import (
 )
 from dossier_svc.procedures.service import Terms
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.errors import DomainError
 from motcua_shared.contracts import dossier as ev
 from motcua_shared.contracts.catalog import AgencyRef
 from motcua_shared.contracts.common import Actor, Channel, Contact, FeeItem, FeeTiming
@@ -445,24 +447,54 @@ class Dossier(Base):
 
     def authorize(self, action: Action, parties: frozenset[Party], given: ActionInput) -> Transition:
         """The row for ``action`` now; else 409 (illegal here), 403 (party), 422 (input), 409 (guard)."""
+        transition, refusal = self._judge(action, parties, given, check_input=True)
+        if refusal is not None:
+            raise refusal
+        assert transition is not None
+        return transition
+
+    def allowed_actions(
+        self, parties: frozenset[Party], *, fresh_documents: frozenset[str] = frozenset()
+    ) -> list[Action]:
+        """What ``parties`` may do now through the API: exactly the actions :meth:`authorize` lets through
+        when given the input each one needs (a reason, a number of days), judged by the same code.
+        ``fresh_documents`` are the documents uploaded since a supplement request."""
+        given = ActionInput(fresh_documents=fresh_documents)
+        return [
+            action
+            for action in Action
+            if action not in SYSTEM_ACTIONS
+            and self._judge(action, parties, given, check_input=False)[1] is None
+        ]
+
+    def _judge(
+        self, action: Action, parties: frozenset[Party], given: ActionInput, *, check_input: bool
+    ) -> tuple[Transition | None, DomainError | None]:
+        """The row for ``action`` now and why it is refused (None when it is not): the one guard of every
+        action. ``check_input`` False leaves out the checks of what the caller sends with it."""
         transition = find(self.state, action)
         if transition is None:
-            raise IllegalAction(f"Không thể '{action.value}' khi hồ sơ đang ở trạng thái '{self.status}'.")
-        if not transition.parties & parties:
-            raise ActionForbidden("Bạn không được thực hiện thao tác này với hồ sơ.")
-        missing = [name for name in transition.needs if not getattr(given, name)]
-        if missing:
-            raise InvalidDossier(
-                "Thiếu thông tin cho thao tác.",
-                errors=[{"field": name, "message": "required for this action"} for name in missing],
+            return None, IllegalAction(
+                f"Không thể '{action.value}' khi hồ sơ đang ở trạng thái '{self.status}'."
             )
-        if given.days is not None and given.days <= 0:
-            raise InvalidDossier("Số ngày phải dương.", errors=[{"field": "days", "message": "must be > 0"}])
+        if not transition.parties & parties:
+            return transition, ActionForbidden("Bạn không được thực hiện thao tác này với hồ sơ.")
+        if check_input:
+            missing = [name for name in transition.needs if not getattr(given, name)]
+            if missing:
+                return transition, InvalidDossier(
+                    "Thiếu thông tin cho thao tác.",
+                    errors=[{"field": name, "message": "required for this action"} for name in missing],
+                )
+            if given.days is not None and given.days <= 0:
+                return transition, InvalidDossier(
+                    "Số ngày phải dương.", errors=[{"field": "days", "message": "must be > 0"}]
+                )
         if transition.guard is not None:
             refusal = transition.guard(self, given)
             if refusal:
-                raise GuardRefused(refusal)
-        return transition
+                return transition, GuardRefused(refusal)
+        return transition, None
 
     def act(
         self,

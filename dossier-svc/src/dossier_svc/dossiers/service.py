@@ -52,7 +52,7 @@ from dossier_svc.dossiers.schemas import (
     TimelineItem,
     TimelineOut,
 )
-from dossier_svc.dossiers.workflow import SYSTEM_ACTIONS, Action, ActionInput, Party, State, actions_for
+from dossier_svc.dossiers.workflow import SYSTEM_ACTIONS, Action, ActionInput, Party, State
 from dossier_svc.ports import Ports
 from dossier_svc.procedures import service as procedures
 from dossier_svc.procedures.models import Procedure
@@ -86,9 +86,18 @@ async def _visible(uow: DossierUow, who: Principal, code: str) -> Dossier:
     return dossier
 
 
+async def _fresh_documents(uow: DossierUow, dossier: Dossier) -> frozenset[str]:
+    """The document codes uploaded since the supplement request (nothing when none is pending)."""
+    if dossier.state is not State.SUPPLEMENT_REQUESTED or dossier.supplement_requested_at is None:
+        return frozenset()
+    return frozenset(await uow.documents.codes(dossier.id, since=dossier.supplement_requested_at))
+
+
 async def _shape(uow: DossierUow, ports: Ports, who: Principal, dossier: Dossier) -> DossierOut:
     rows = await uow.documents.for_dossier(dossier.id)
-    allowed = [a for a in actions_for(dossier.state, dossier.parties(who)) if a not in SYSTEM_ACTIONS]
+    allowed = dossier.allowed_actions(
+        dossier.parties(who), fresh_documents=await _fresh_documents(uow, dossier)
+    )
     return DossierOut.full(
         dossier,
         calendar=ports.calendar,
@@ -305,9 +314,7 @@ async def submit(
                     calendar=ports.calendar,
                     now=now,
                     documents=[DocumentOut.of_values(code, r) for r in rows],
-                    allowed=[
-                        a for a in actions_for(dossier.state, frozenset({party})) if a not in SYSTEM_ACTIONS
-                    ],
+                    allowed=dossier.allowed_actions(frozenset({party})),
                 )
                 return Filing(
                     dossier=dossier,
@@ -467,9 +474,8 @@ async def act(
         now = ports.clock.now()
         if action is Action.REQUEST_SUPPLEMENT and given.days is None:
             given = ActionInput(**{**given.__dict__, "days": ports.settings.deadlines.supplement_wait_days})
-        if action is Action.SUPPLEMENT and dossier.supplement_requested_at is not None:
-            fresh = await uow.documents.codes(dossier.id, since=dossier.supplement_requested_at)
-            given = ActionInput(**{**given.__dict__, "fresh_documents": frozenset(fresh)})
+        if action is Action.SUPPLEMENT:
+            given = ActionInput(**{**given.__dict__, "fresh_documents": await _fresh_documents(uow, dossier)})
         if action is Action.REQUEST_SUPPLEMENT:
             unknown = sorted(set(given.documents) - {d["code"] for d in dossier.documents_required})
             if unknown:

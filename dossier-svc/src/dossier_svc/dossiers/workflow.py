@@ -202,11 +202,6 @@ def find(state: State, action: Action) -> Transition | None:
     return _INDEX.get((state, action))
 
 
-def actions_for(state: State, parties: frozenset[Party]) -> list[Action]:
-    """The actions ``parties`` may attempt in ``state`` (guards not evaluated)."""
-    return [t.action for t in TABLE if t.source == state and t.parties & parties]
-
-
 NATIONAL_LABELS: dict[int, str] = {
     1: "Mới đăng ký",
     2: "Được tiếp nhận",

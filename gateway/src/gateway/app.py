@@ -44,7 +44,7 @@ from motcua_shared.chassis.http import RequestContextMiddleware, install_problem
 from motcua_shared.chassis.logging import configure_logging
 from motcua_shared.chassis.messaging.outbox import OutboxRelay
 from motcua_shared.chassis.migrations import aupgrade
-from motcua_shared.chassis.openapi import operation_id
+from motcua_shared.chassis.openapi import RESPONSE_HEADERS, operation_id
 from motcua_shared.contracts import topics
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -120,7 +120,7 @@ def create_app(
         allow_credentials=False,
         allow_methods=METHODS,
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID", "Last-Event-ID"],
-        expose_headers=["X-Request-ID", "Retry-After", "Location", "Content-Disposition"],
+        expose_headers=list(RESPONSE_HEADERS),
         max_age=600,
     )
     app.add_middleware(SecurityHeaders, hsts=settings.edge.hsts)

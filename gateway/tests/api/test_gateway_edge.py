@@ -165,6 +165,9 @@ async def test_security_headers_and_cors(tmp_path: Path) -> None:
         )
         assert preflight.status_code == 200
         assert preflight.headers["access-control-allow-origin"] == "http://localhost:5173"
+        simple = await client.get("/healthz", headers={"Origin": "http://localhost:5173"})
+        exposed = {h.strip().lower() for h in simple.headers["access-control-expose-headers"].split(",")}
+        assert {"idempotent-replayed", "retry-after", "location", "x-request-id"} <= exposed
         stranger = await client.options(
             "/api/v1/dossiers",
             headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},

@@ -105,6 +105,23 @@ def test_every_operation_has_a_stable_unique_id_and_a_resource_tag(
     assert {"dossiers.submit", "procedures.search", "payments.create", "auth.token"} <= set(ids)
 
 
+def test_required_headers_are_declared_and_response_headers_documented(document: dict[str, Any]) -> None:
+    operations = {op["operationId"]: op for _, _, op in _operations(document)}
+    for name in ("dossiers.submit", "payments.create", "payments.renew", "payments.refund"):
+        keys = [p for p in operations[name]["parameters"] if p["name"] == "Idempotency-Key"]
+        assert [(key["in"], key["required"]) for key in keys] == [("header", True)], name
+    assert {"Location", "Idempotent-Replayed"} <= set(
+        operations["dossiers.submit"]["responses"]["201"]["headers"]
+    )
+    assert "Idempotent-Replayed" in operations["payments.create"]["responses"]["201"]["headers"]
+    for path, method, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            label = f"{method.upper()} {path} {status}"
+            assert response["headers"]["X-Request-ID"]["required"] is True, label
+            if status in ("429", "503"):
+                assert "Retry-After" in response["headers"], label
+
+
 # -- OTP end to end ------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 
 from motcua_shared.chassis.auth import Principal, Role, require_roles
 from motcua_shared.chassis.deps import runtime_of
+from motcua_shared.chassis.openapi import IDEMPOTENCY_KEY
 from payment_svc.payments.errors import IdempotencyKeyMissing
 from payment_svc.ports import Ports
 from payment_svc.uow import PaymentUnitOfWork
@@ -26,18 +27,14 @@ async def get_ports(request: Request) -> Ports:
     return ports
 
 
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
 async def idempotency_key(
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="A unique key per intended operation; a retry with the same key and body "
-            "gets the same answer, the same key with another body a 409.",
-        ),
-    ] = None,
+    key: Annotated[str | None, Header(alias=IDEMPOTENCY_KEY, include_in_schema=False)] = None,
 ) -> str:
-    """The request's `Idempotency-Key`, required."""
-    if key is None or not 1 <= len(key.strip()) <= 255:
+    """The request's `Idempotency-Key`, required (documented by the route's :func:`idempotent` extra)."""
+    if key is None or not 1 <= len(key.strip()) <= IDEMPOTENCY_KEY_MAX_LENGTH:
         raise IdempotencyKeyMissing()
     return key.strip()
 

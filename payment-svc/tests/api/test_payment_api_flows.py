@@ -276,6 +276,8 @@ async def test_idempotency_key_same_body_same_answer_other_body_409(env: Harness
     first = await env.checkout(payment.id, key="k-1")
     again = await env.checkout(payment.id, key="k-1")
     assert again.status_code == 201
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true"
     assert again.json()["attempt_id"] == first.json()["attempt_id"]
     assert again.json()["gateway"]["redirect_url"] == first.json()["gateway"]["redirect_url"]
     other = await env.checkout(payment.id, "vietqr", key="k-1")

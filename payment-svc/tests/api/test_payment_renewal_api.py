@@ -178,6 +178,8 @@ async def test_the_same_key_replays_the_renewal(env: Harness) -> None:
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["reference"] == first.json()["reference"]
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true"
     other = await expired_request(env)
     reused = await renew(env, other.id, key="renew-k")
     assert reused.status_code == 409

@@ -29,6 +29,7 @@ from dossier_svc.openapi import inline_schema
 from dossier_svc.problems import PROBLEMS
 from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import Unprocessable
+from motcua_shared.chassis.openapi import IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, idempotent
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 
@@ -58,6 +59,10 @@ _SUBMISSION_BODY: dict[str, Any] = {
             },
         },
     }
+}
+_SUBMISSION = {
+    **_SUBMISSION_BODY,
+    **idempotent(max_length=service.MAX_KEY_LENGTH, status=201, headers=("Location",)),
 }
 
 
@@ -110,14 +115,14 @@ def _parse(raw: str | bytes, loc: tuple[str, ...]) -> SubmissionIn:
     response_model=DossierOut,
     responses=PROBLEMS,
     summary="File a dossier (JSON, or multipart with its documents)",
-    openapi_extra=_SUBMISSION_BODY,
+    openapi_extra=_SUBMISSION,
 )
 async def submit(
     request: Request,
     uow: UowDep,
     ports: PortsDep,
     who: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_KEY, include_in_schema=False)] = None,
 ) -> Response:
     """File a dossier: a citizen online, or an officer at the counter or by post.
 
@@ -130,7 +135,7 @@ async def submit(
     result = await service.submit(uow, ports, who, body, files, idempotency_key)
     headers = {"Location": f"/api/v1/dossiers/{result.code}"}
     if result.replayed:
-        headers["Idempotent-Replayed"] = "true"
+        headers[IDEMPOTENT_REPLAYED] = "true"
     return Response(result.body, status_code=201, headers=headers, media_type="application/json")
 
 

@@ -20,6 +20,10 @@ from gateway.responses import PROBLEM_MEDIA_TYPE, PROBLEM_REF, problem_schemas
 from gateway.routing.proxy import Upstreams
 from gateway.routing.table import ROUTES, SERVICES
 from gateway.settings import DocsSettings
+from motcua_shared.chassis.openapi import RESPONSE_HEADERS
+
+REQUEST_ID = "X-Request-ID"
+RETRY_AFTER = "Retry-After"
 
 log = logging.getLogger(__name__)
 
@@ -114,21 +118,33 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
-def _gateway_responses(path: str, method: str, operation: dict[str, Any]) -> None:
-    """What the gateway itself may answer on a proxied route, and validation errors as they really are."""
+def _document_responses(path: str, method: str, operation: dict[str, Any], *, proxied: bool) -> None:
+    """What every answer carries, what the chassis answers on any route (validation errors as they really
+    are, a malformed body), and what the gateway itself may answer on a proxied route."""
     responses: dict[str, Any] = operation.setdefault("responses", {})
     problem = {"content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}}
     validation = responses.get("422")
     if validation is not None and "application/json" in validation.get("content", {}):
         # The chassis renders every validation error as problem+json, whatever FastAPI's default says.
         responses["422"] = {"description": "Dữ liệu không hợp lệ", **problem}
-    defaults = {"503": "Dịch vụ tạm thời không khả dụng", "504": "Dịch vụ phản hồi quá chậm"}
-    if method in WRITE_METHODS or path.startswith("/api/v1/lookup/"):
-        defaults["429"] = "Quá nhiều yêu cầu"
+    defaults: dict[str, str] = {}
     if "requestBody" in operation:
-        defaults["413"] = "Nội dung quá lớn"
+        defaults["400"] = "Nội dung yêu cầu không đọc được"
+    if proxied:
+        defaults |= {"503": "Dịch vụ tạm thời không khả dụng", "504": "Dịch vụ phản hồi quá chậm"}
+        if method in WRITE_METHODS or path.startswith("/api/v1/lookup/"):
+            defaults["429"] = "Quá nhiều yêu cầu"
+        if "requestBody" in operation:
+            defaults["413"] = "Nội dung quá lớn"
     for status, description in defaults.items():
         responses.setdefault(status, {"description": description, **problem})
+    for status, response in responses.items():
+        if "$ref" in response:
+            continue
+        headers: dict[str, Any] = response.setdefault("headers", {})
+        headers.setdefault(REQUEST_ID, {**RESPONSE_HEADERS[REQUEST_ID], "required": True})
+        if status in ("429", "503"):
+            headers.setdefault(RETRY_AFTER, RESPONSE_HEADERS[RETRY_AFTER])
 
 
 def merge(own: dict[str, Any], services: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
@@ -140,6 +156,9 @@ def merge(own: dict[str, Any], services: dict[str, dict[str, Any] | None]) -> di
     merged = copy.deepcopy(own)
     merged["openapi"] = "3.1.0"
     paths: dict[str, Any] = merged.setdefault("paths", {})
+    for path, item in paths.items():
+        for method, operation in _operations(item):
+            _document_responses(path, method, operation, proxied=False)
     components: dict[str, Any] = merged.setdefault("components", {})
     schemas: dict[str, Any] = components.setdefault("schemas", {})
     for name, schema in problem_schemas().items():
@@ -163,9 +182,8 @@ def merge(own: dict[str, Any], services: dict[str, dict[str, Any] | None]) -> di
             security.setdefault(name, scheme)
         for path, item in _public_paths(service, document).items():
             rewritten = _rewrite_refs(item, renames)
-            for method, operation in rewritten.items():
-                if method in HTTP_METHODS and isinstance(operation, dict):
-                    _gateway_responses(path, method, operation)
+            for method, operation in _operations(rewritten):
+                _document_responses(path, method, operation, proxied=True)
             paths[path] = rewritten
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
@@ -174,6 +192,14 @@ def merge(own: dict[str, Any], services: dict[str, dict[str, Any] | None]) -> di
     if unavailable:
         merged["x-motcua-unavailable"] = sorted(unavailable)
     return merged
+
+
+def _operations(item: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (method, operation)
+        for method, operation in item.items()
+        if method in HTTP_METHODS and isinstance(operation, dict)
+    ]
 
 
 def _canonical(schema: Any) -> str:

@@ -8,8 +8,10 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
 from motcua_shared.chassis.auth import PrincipalDep
+from motcua_shared.chassis.openapi import IDEMPOTENT_REPLAYED, idempotent
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.deps import (
+    IDEMPOTENCY_KEY_MAX_LENGTH,
     CitizenDep,
     ClientIpDep,
     IdempotencyKeyDep,
@@ -54,6 +56,8 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The payment's state forbids it, or the Idempotency-Key was reused", **PROBLEM},
     422: {"description": "Invalid input", **PROBLEM},
 }
+
+IDEMPOTENT = idempotent(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, status=201)
 
 router = APIRouter(prefix=BASE, tags=["payments"], responses=PROBLEMS)
 
@@ -104,6 +108,7 @@ async def list_payments(
     status_code=201,
     summary="Pay a payment: choose a method",
     operation_id="payments.create",
+    openapi_extra=IDEMPOTENT,
 )
 async def pay(
     body: CheckoutIn,
@@ -112,6 +117,7 @@ async def pay(
     who: CitizenDep,
     key: IdempotencyKeyDep,
     ip: ClientIpDep,
+    response: Response,
 ) -> CheckoutOut:
     """Choose how to pay one of your payments and get what your app needs: a gateway redirect, a
     VietQR code, or the account to transfer to. Needs `Idempotency-Key`."""
@@ -119,6 +125,8 @@ async def pay(
         method=body.method, payment_id=body.payment_id, dossier_code=body.dossier_code
     )
     done = await service.checkout(uow, ports, who, command, key=key, client_ip=ip)
+    if done.replayed:
+        response.headers[IDEMPOTENT_REPLAYED] = "true"
     payment, attempt = done.payment, done.attempt
     out = CheckoutOut(payment=PaymentOut.of(payment), attempt_id=attempt.id, method=body.method)
     if body.method is PaymentMethod.GATEWAY:
@@ -141,15 +149,23 @@ async def pay(
     response_model=PaymentOut,
     status_code=201,
     summary="Renew a payment request that expired or failed unpaid",
+    openapi_extra=IDEMPOTENT,
 )
 async def renew(
-    payment_id: str, uow: UowDep, ports: PortsDep, who: CitizenDep, key: IdempotencyKeyDep
+    payment_id: str,
+    uow: UowDep,
+    ports: PortsDep,
+    who: CitizenDep,
+    key: IdempotencyKeyDep,
+    response: Response,
 ) -> PaymentOut:
     """Get a new payment request (new reference, new expiry; same items and amount) for a fee your dossier
     still owes, when its request expired or failed unpaid; then pay the new one. Needs `Idempotency-Key`.
     409 `payment-not-renewable` when the request is still payable, a newer one exists, the fee was paid, or
     the dossier was withdrawn or refused (`errors[0].reason`)."""
     done = await service.renew(uow, ports, who, payment_id, key=key)
+    if done.replayed:
+        response.headers[IDEMPOTENT_REPLAYED] = "true"
     return PaymentOut.of(done.payment)
 
 
@@ -221,7 +237,11 @@ async def receipt(payment_id: str, uow: UowDep, ports: PortsDep, who: PrincipalD
 
 
 @router.post(
-    "/{payment_id}/refund", response_model=RefundResultOut, status_code=201, summary="Refund, in full or part"
+    "/{payment_id}/refund",
+    response_model=RefundResultOut,
+    status_code=201,
+    summary="Refund, in full or part",
+    openapi_extra=idempotent(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, status=201, replays=False),
 )
 async def refund(
     payment_id: str,

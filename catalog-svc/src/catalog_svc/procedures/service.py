@@ -285,7 +285,73 @@ async def import_procedures(
     a row at the next version is published; anything else is rejected with its reason.
     """
     now = now or datetime.now(UTC)
-    errors: list[dict[str, Any]] = []
+    plan = _ImportPlan()
+    rows = _parse_rows(plan, raw_rows, allow_synthetic=allow_synthetic)
+    async with uow:
+        directory = await uow.directory.load()
+        existing = await uow.procedures.get_many(row.code for _, row in rows)
+        for index, row in rows:
+            problems = check_references(row, directory, now.date())
+            for p in problems:
+                plan.refuse(index, row.code, p["field"], p["message"], p["code"])
+            if not problems:
+                plan.place(index, row, existing.get(row.code))
+        await _check_past_versions(uow, plan)
+        if plan.errors:
+            plan.errors.sort(key=lambda e: e["index"])
+            raise InvalidProcedure(
+                plan.errors,
+                detail=f"{len({e['index'] for e in plan.errors})} dòng bị từ chối; không thay đổi gì.",
+            )
+        published = await _publish_rows(uow, plan.to_publish, existing, directory, now)
+        await uow.commit()
+        forget_searches()
+        return ImportReport(received=len(raw_rows), published=published, unchanged=plan.unchanged)
+
+
+@dataclass
+class _ImportPlan:
+    """What an import will do with each row, and why it refuses the rows it refuses."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    to_publish: list[tuple[ImportRow, str]] = field(default_factory=list)
+    unchanged: list[VersionRef] = field(default_factory=list)
+    past: list[tuple[int, ImportRow, str, Procedure]] = field(default_factory=list)
+    """Rows at a version older than the published one: unchanged only if that version's content matches."""
+
+    def refuse(self, index: int, code: Any, field_name: str, message: str, kind: str) -> None:
+        """Record why row ``index`` is refused."""
+        self.errors.append(_row_error(index, code, field_name, message, kind))
+
+    def place(self, index: int, row: ImportRow, procedure: Procedure | None) -> None:
+        """Decide a valid row by its version against the procedure's published one (0 when new)."""
+        digest = content_hash(row)
+        current = procedure.version if procedure is not None else 0
+        same = procedure is not None and digest == procedure.published_hash
+        if procedure is not None and row.version == current:
+            if same:
+                self.unchanged.append(VersionRef(code=row.code, version=row.version))
+            else:
+                message = f"Phiên bản {row.version} đã công bố với nội dung khác; hãy tăng phiên bản."
+                self.refuse(index, row.code, "version", message, "version_conflict")
+        elif row.version == current + 1:
+            if same and procedure is not None and procedure.status == Status.PUBLISHED:
+                message = f"Nội dung giống phiên bản {current} đã công bố."
+                self.refuse(index, row.code, "version", message, "no_change")
+            else:
+                self.to_publish.append((row, digest))
+        elif row.version > current + 1:
+            message = f"Phiên bản hiện tại là {current}; phiên bản kế tiếp phải là {current + 1}."
+            self.refuse(index, row.code, "version", message, "version_gap")
+        else:
+            assert procedure is not None
+            self.past.append((index, row, digest, procedure))
+
+
+def _parse_rows(
+    plan: _ImportPlan, raw_rows: Sequence[Any], *, allow_synthetic: bool
+) -> list[tuple[int, ImportRow]]:
+    """The well-formed rows, not repeated and allowed here, with their indexes; the others refused."""
     rows: list[tuple[int, ImportRow]] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_rows):
@@ -293,131 +359,60 @@ async def import_procedures(
         try:
             row = ImportRow.model_validate(raw)
         except ValidationError as exc:
-            errors.extend(
-                _row_error(index, code, ".".join(map(str, e["loc"])), e["msg"], e["type"])
-                for e in exc.errors()
-            )
+            for e in exc.errors():
+                plan.refuse(index, code, ".".join(map(str, e["loc"])), e["msg"], e["type"])
             continue
         if row.code in seen:
-            errors.append(
-                _row_error(index, row.code, "code", f"Trùng mã với dòng {seen[row.code]}.", "duplicate")
-            )
+            plan.refuse(index, row.code, "code", f"Trùng mã với dòng {seen[row.code]}.", "duplicate")
             continue
         seen[row.code] = index
         if row.code_kind == "synthetic" and not allow_synthetic:
-            errors.append(
-                _row_error(
-                    index, row.code, "code_kind", "Không nạp dữ liệu tổng hợp ở môi trường này.", "synthetic"
-                )
-            )
+            message = "Không nạp dữ liệu tổng hợp ở môi trường này."
+            plan.refuse(index, row.code, "code_kind", message, "synthetic")
             continue
         rows.append((index, row))
+    return rows
 
+
+async def _check_past_versions(uow: CatalogUnitOfWork, plan: _ImportPlan) -> None:
+    """A row at a past version is unchanged when that stored version has its content, else stale."""
+    if not plan.past:
+        return
+    older = {procedure.id: row.version for _, row, _, procedure in plan.past}
+    stored = await uow.procedures.versions(older, older)
+    for index, row, digest, procedure in plan.past:
+        version = stored.get(procedure.id)
+        if version is not None and version.content_hash == digest:
+            plan.unchanged.append(VersionRef(code=row.code, version=row.version))
+        else:
+            message = f"Phiên bản {row.version} đã cũ và khác nội dung đã lưu."
+            plan.refuse(index, row.code, "version", message, "stale")
+
+
+async def _publish_rows(
+    uow: CatalogUnitOfWork,
+    rows: list[tuple[ImportRow, str]],
+    existing: dict[str, Procedure],
+    directory: Directory,
+    now: datetime,
+) -> list[VersionRef]:
+    """Create the new procedures, then edit and publish every row's next version in one batch."""
+    for row, _digest in rows:
+        if row.code not in existing:
+            existing[row.code] = _new_procedure(row, now)
+            uow.procedures.add(existing[row.code])
+    await uow.procedures.flush()
+    batch = _PublishBatch(now)
     published: list[VersionRef] = []
-    unchanged: list[VersionRef] = []
-    async with uow:
-        directory = await uow.directory.load()
-        existing = await uow.procedures.get_many(row.code for _, row in rows)
-        older: dict[int, int] = {}
-        plan: list[tuple[ImportRow, str]] = []
-        pending_older: list[tuple[int, ImportRow, str, Procedure]] = []
-        for index, row in rows:
-            problems = check_references(row, directory, now.date())
-            if problems:
-                errors.extend(
-                    _row_error(index, row.code, p["field"], p["message"], p["code"]) for p in problems
-                )
-                continue
-            digest = content_hash(row)
-            procedure = existing.get(row.code)
-            current = procedure.version if procedure is not None else 0
-            if procedure is not None and row.version == current:
-                if digest == procedure.published_hash:
-                    unchanged.append(VersionRef(code=row.code, version=row.version))
-                else:
-                    errors.append(
-                        _row_error(
-                            index,
-                            row.code,
-                            "version",
-                            f"Phiên bản {row.version} đã công bố với nội dung khác; hãy tăng phiên bản.",
-                            "version_conflict",
-                        )
-                    )
-            elif row.version == current + 1:
-                if (
-                    procedure is not None
-                    and digest == procedure.published_hash
-                    and procedure.status == Status.PUBLISHED
-                ):
-                    errors.append(
-                        _row_error(
-                            index,
-                            row.code,
-                            "version",
-                            f"Nội dung giống phiên bản {current} đã công bố.",
-                            "no_change",
-                        )
-                    )
-                else:
-                    plan.append((row, digest))
-            elif row.version > current + 1:
-                errors.append(
-                    _row_error(
-                        index,
-                        row.code,
-                        "version",
-                        f"Phiên bản hiện tại là {current}; phiên bản kế tiếp phải là {current + 1}.",
-                        "version_gap",
-                    )
-                )
-            else:
-                assert procedure is not None
-                older[procedure.id] = row.version
-                pending_older.append((index, row, digest, procedure))
-        if pending_older:
-            stored = await uow.procedures.versions(older, older)
-            for index, row, digest, procedure in pending_older:
-                version = stored.get(procedure.id)
-                if version is not None and version.content_hash == digest:
-                    unchanged.append(VersionRef(code=row.code, version=row.version))
-                else:
-                    errors.append(
-                        _row_error(
-                            index,
-                            row.code,
-                            "version",
-                            f"Phiên bản {row.version} đã cũ và khác nội dung đã lưu.",
-                            "stale",
-                        )
-                    )
-        if errors:
-            errors.sort(key=lambda e: e["index"])
-            raise InvalidProcedure(
-                errors,
-                detail=f"{len({e['index'] for e in errors})} dòng bị từ chối; không thay đổi gì.",
-            )
-        batch = _PublishBatch(now)
-        fresh = []
-        for row, _digest in plan:
-            procedure = existing.get(row.code)
-            if procedure is None:
-                procedure = _new_procedure(row, now)
-                existing[row.code] = procedure
-                fresh.append(procedure)
-                uow.procedures.add(procedure)
-        await uow.procedures.flush()
-        for row, digest in plan:
-            procedure = existing[row.code]
-            data = ProcedureIn.model_validate(row.model_dump(exclude={"version"}))
-            if procedure.draft_hash != digest:
-                procedure.edit(_dump(data), digest, now)
-            batch.publish(procedure, data, directory, replace_levels=procedure.version > 0)
-            published.append(VersionRef(code=row.code, version=procedure.version))
-        await batch.write(uow)
-        await uow.commit()
-        forget_searches()
-        return ImportReport(received=len(raw_rows), published=published, unchanged=unchanged)
+    for row, digest in rows:
+        procedure = existing[row.code]
+        data = ProcedureIn.model_validate(row.model_dump(exclude={"version"}))
+        if procedure.draft_hash != digest:
+            procedure.edit(_dump(data), digest, now)
+        batch.publish(procedure, data, directory, replace_levels=procedure.version > 0)
+        published.append(VersionRef(code=row.code, version=procedure.version))
+    await batch.write(uow)
+    return published
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,38 @@ async def handle_event(uow: NotifyUnitOfWork, event: Event, envelope: CloudEvent
         await _store_in_app(uow, spec, envelope, event, Audience.AGENCY, agency_code, context)
 
 
+@dataclass(frozen=True)
+class _Person:
+    """The person an event tells: their account (None for a phone-only sign-in), phone and e-mail."""
+
+    subject: str | None
+    phone: str | None
+    email: str | None
+
+    @classmethod
+    def of(cls, event: Event, contact: DossierContact | None) -> _Person:
+        """The person from the event, completed by the dossier's contact; a payment's payer and a
+        sign-in code's phone take precedence."""
+        subject: str | None = getattr(event, "applicant_id", None) or (
+            contact.applicant_id if contact else None
+        )
+        phone = contact.phone if contact else None
+        email = contact.email if contact else None
+        if isinstance(event, PaymentRequested):
+            phone, email = event.payer.phone, event.payer.email or email
+        if isinstance(event, OtpRequested):
+            phone, subject = event.phone, None
+        return cls(subject, phone, email)
+
+    def reachable(self, channel: NotifyChannel) -> bool:
+        """Whether there is an address to try ``channel`` on (a phone, an e-mail, an account for push)."""
+        if channel is NotifyChannel.SMS:
+            return bool(self.phone)
+        if channel is NotifyChannel.EMAIL:
+            return bool(self.email)
+        return channel is NotifyChannel.PUSH and bool(self.subject)
+
+
 async def _tell_person(
     uow: NotifyUnitOfWork,
     spec: TemplateSpec,
@@ -61,54 +94,54 @@ async def _tell_person(
     contact: DossierContact | None,
     context: dict[str, Any],
 ) -> None:
-    subject: str | None = getattr(event, "applicant_id", None) or (contact.applicant_id if contact else None)
-    phone = contact.phone if contact else None
-    email = contact.email if contact else None
-    if isinstance(event, PaymentRequested):
-        phone, email = event.payer.phone, event.payer.email or email
-    if isinstance(event, OtpRequested):
-        phone, subject = event.phone, None
-    channels = spec.channels & uow.env.channels
+    """Stage the person's in-app notification and queue their deliveries on every channel they allow."""
+    person = _Person.of(event, contact)
     preferences: Preferences | None = None
-    for channel in sorted(channels):
+    for channel in sorted(spec.channels & uow.env.channels):
         if channel is NotifyChannel.IN_APP:
             # Nobody can refuse in-app (the record of everything): no preferences needed.
-            if subject:
-                await _store_in_app(uow, spec, envelope, event, Audience.USER, subject, context)
+            if person.subject:
+                await _store_in_app(uow, spec, envelope, event, Audience.USER, person.subject, context)
             continue
-        if not _reachable(channel, subject=subject, phone=phone, email=email):
+        if not person.reachable(channel):
             continue
         if preferences is None:
-            preferences = await preferences_of(uow, subject)
-        if not spec.mandatory and not preferences.allows(channel):
-            continue
-        if channel is NotifyChannel.SMS and phone:
-            urgent = isinstance(event, OtpRequested)
-            await _queue(
-                uow, spec, channel, event, envelope, context,
-                recipient_key=subject or f"phone:{phone}", recipient_id=subject, address=phone,
-                secret=urgent, urgent=urgent, quiet=None if urgent else preferences.quiet_hours,
-            )  # fmt: skip
-        elif channel is NotifyChannel.EMAIL and email:
-            await _queue(
-                uow, spec, channel, event, envelope, context,
-                recipient_key=subject or f"email:{email}", recipient_id=subject, address=email,
-            )  # fmt: skip
-        elif channel is NotifyChannel.PUSH and subject:
-            for push in await uow.directory.push_subscriptions(subject):
-                await _queue(
-                    uow, spec, channel, event, envelope, context,
-                    recipient_key=push.id, recipient_id=subject, address=push.endpoint,
-                )  # fmt: skip
+            preferences = await preferences_of(uow, person.subject)
+        if spec.mandatory or preferences.allows(channel):
+            await _queue_to(uow, person, channel, preferences, spec, event, envelope, context)
 
 
-def _reachable(channel: NotifyChannel, *, subject: str | None, phone: str | None, email: str | None) -> bool:
-    """Whether there is an address to try ``channel`` on (a phone, an e-mail, an account for push)."""
-    if channel is NotifyChannel.SMS:
-        return bool(phone)
-    if channel is NotifyChannel.EMAIL:
-        return bool(email)
-    return channel is NotifyChannel.PUSH and bool(subject)
+async def _queue_to(
+    uow: NotifyUnitOfWork,
+    person: _Person,
+    channel: NotifyChannel,
+    preferences: Preferences,
+    spec: TemplateSpec,
+    event: Event,
+    envelope: CloudEvent,
+    context: dict[str, Any],
+) -> None:
+    """Queue the deliveries of ``channel`` to ``person``: to their phone or e-mail, or to each of their
+    push subscriptions. A sign-in code is urgent and secret: quiet hours do not hold it back."""
+    subject = person.subject
+    if channel is NotifyChannel.SMS and person.phone:
+        urgent = isinstance(event, OtpRequested)
+        await _queue(
+            uow, spec, channel, event, envelope, context,
+            recipient_key=subject or f"phone:{person.phone}", recipient_id=subject, address=person.phone,
+            secret=urgent, urgent=urgent, quiet=None if urgent else preferences.quiet_hours,
+        )  # fmt: skip
+    elif channel is NotifyChannel.EMAIL and person.email:
+        await _queue(
+            uow, spec, channel, event, envelope, context,
+            recipient_key=subject or f"email:{person.email}", recipient_id=subject, address=person.email,
+        )  # fmt: skip
+    elif channel is NotifyChannel.PUSH and subject:
+        for push in await uow.directory.push_subscriptions(subject):
+            await _queue(
+                uow, spec, channel, event, envelope, context,
+                recipient_key=push.id, recipient_id=subject, address=push.endpoint,
+            )  # fmt: skip
 
 
 async def _store_in_app(

@@ -344,6 +344,24 @@ class Journey:
         assert decided.headers["location"].startswith(return_url), decided.headers["location"]
         return dict(checkout)
 
+    async def follow_live_by_ticket(self, person: Person) -> dict[str, Any]:
+        """Open the live stream as a browser's EventSource does (no Authorization header, a ticket instead)
+        from the start of the inbox: its first notification; the ticket then opens nothing more."""
+        issued = expect(await self.client.post(f"{API}/stream/tickets", headers=person.headers), 201)
+        params = {"ticket": issued["ticket"], "last_event_id": "0"}
+        data: dict[str, Any] | None = None
+        async with self.client.stream("GET", f"{API}/stream", params=params) as response:
+            assert response.status_code == 200, await response.aread()
+            assert response.headers["content-type"].startswith("text/event-stream")
+            async with asyncio.timeout(self.timeout):
+                async for line in response.aiter_lines():
+                    if line.startswith("data: "):
+                        data = json.loads(line.removeprefix("data: "))
+                        break
+        assert data is not None, "the stream ended without a notification"
+        expect_problem(await self.client.get(f"{API}/stream", params=params), 401)
+        return data
+
     async def payment_succeeded(self, citizen: Person, payment_id: str) -> dict[str, Any]:
         """Wait for the IPN to credit the payment."""
 

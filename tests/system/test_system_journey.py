@@ -93,8 +93,8 @@ def _documents(procedure: dict[str, Any], case_code: str) -> dict[str, tuple[str
     return files
 
 
-async def citizen_journey(journey: Journey) -> None:
-    """The whole journey and its denials; every step through the gateway."""
+async def citizen_journey(journey: Journey) -> Person:
+    """The whole journey and its denials; every step through the gateway. The citizen, signed in."""
     client = journey.client
 
     # 1. Sign in by phone; the code comes by SMS.
@@ -202,6 +202,7 @@ async def citizen_journey(journey: Journey) -> None:
     # 11. No consumer gave up on any event of this journey.
     admin = await journey.sign_in_staff(*ADMIN)
     assert await journey.dead_letters_about(admin, code) == []
+    return citizen
 
 
 def _procedure_with_fee_at_supplement(agency: str) -> dict[str, Any]:
@@ -515,7 +516,10 @@ async def test_citizen_journeys_on_the_stack(stack: RunningStack) -> None:
     # One stack (its start is the slow part) for both journeys: they share no dossier, payment or citizen.
     async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
         try:
-            await citizen_journey(Journey(client, timeout=90))
-            await fee_at_supplement_journey(Journey(client, timeout=90))
+            journey = Journey(client, timeout=90)
+            citizen = await citizen_journey(journey)
+            # A browser's live stream: notify is its own process behind the gateway, tickets still work.
+            await journey.follow_live_by_ticket(citizen)
+            await fee_at_supplement_journey(journey)
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{_logs(stack.root)}") from exc

@@ -100,6 +100,9 @@ class StreamSettings(BaseModel):
         default=2.0, gt=0, description="Re-read the inbox at least this often (other replicas' writes)."
     )
     heartbeat: float = Field(default=15.0, gt=0)
+    ticket_ttl: float = Field(
+        default=60.0, gt=0, le=600, description="Seconds a stream ticket may wait before it is used (once)."
+    )
 
 
 class Settings(ServiceSettings):

@@ -95,3 +95,92 @@ async def test_the_stream_resumes_after_last_event_id_then_goes_live(start_notif
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
         assert stranger == [], "nobody else's notifications on one's stream"
+
+
+# -- browsers: a single-use ticket instead of the Authorization header ----------------------------------
+
+
+async def _ticket(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    issued = await client.post("/api/v1/stream/tickets", headers=headers)
+    assert issued.status_code == 201, issued.text
+    body: dict[str, Any] = issued.json()
+    return body
+
+
+async def test_a_browser_follows_its_stream_with_single_use_tickets(start_notify: StartNotify) -> None:
+    n = await start_notify()
+    await n.deliver(EX[DossierSubmitted.TYPE])
+    await n.deliver(EX[DossierReceived.TYPE])
+    first = (await n.client.get("/api/v1/notifications", headers=OWNER)).json()["items"][-1]
+    async with serving(n) as base, httpx.AsyncClient(base_url=base, timeout=20) as client:
+        issued = await _ticket(client, OWNER)
+        assert set(issued) == {"ticket", "expires_at", "stream_url"}
+        assert issued["stream_url"].endswith(f"/api/v1/stream?ticket={issued['ticket']}")
+        # EventSource sends no Authorization header: the ticket alone opens the stream.
+        params = {"ticket": issued["ticket"], "last_event_id": str(first["seq"])}
+        events: list[dict[str, Any]] = []
+        async with client.stream("GET", "/api/v1/stream", params=params) as response:
+            assert response.status_code == 200
+            await asyncio.wait_for(read_events(response, 1, events), 20)
+        assert [e["template"] for e in events] == ["dossier.received"]
+
+        again = await client.get("/api/v1/stream", params=params)
+        assert again.status_code == 401, "a ticket opens one connection"
+        assert again.json()["type"].endswith("/invalid-stream-ticket")
+
+        # Reconnecting: a new ticket, and the last event seen (a new EventSource cannot set the header).
+        await n.deliver(EX[DossierSupplementRequested.TYPE])
+        fresh = await _ticket(client, OWNER)
+        resumed: list[dict[str, Any]] = []
+        params = {"ticket": fresh["ticket"], "last_event_id": events[-1]["sse_id"]}
+        async with client.stream("GET", "/api/v1/stream", params=params) as response:
+            assert response.status_code == 200
+            await asyncio.wait_for(read_events(response, 1, resumed), 20)
+        assert [e["template"] for e in resumed] == ["dossier.supplement_requested"]
+
+
+async def test_forged_expired_and_unauthenticated_tickets_are_refused(start_notify: StartNotify) -> None:
+    n = await start_notify()
+    client = n.client
+    assert (await client.post("/api/v1/stream/tickets")).status_code == 401, "a ticket needs a token"
+    forged = await client.get("/api/v1/stream", params={"ticket": "x" * 43})
+    assert forged.status_code == 401
+    assert forged.headers["content-type"].startswith("application/problem+json")
+    assert "x" * 43 not in forged.text
+    late = await _ticket(client, OWNER)
+    n.clock.advance(seconds=n.settings.stream.ticket_ttl + 1)
+    expired = await client.get("/api/v1/stream", params={"ticket": late["ticket"]})
+    assert expired.status_code == 401
+    assert (await client.get("/api/v1/stream", params={"last_event_id": "0"})).status_code == 401
+
+
+async def test_a_ticket_is_redeemed_by_any_replica_but_once(start_notify: StartNotify) -> None:
+    """Tickets live in the service's database, not in one process: two replicas share them."""
+    one = await start_notify()
+    other = await start_notify()
+    issued = await _ticket(one.client, OWNER)
+    params = {"ticket": issued["ticket"]}
+    async with (
+        serving(other) as base,
+        httpx.AsyncClient(base_url=base, timeout=20) as client,
+        client.stream("GET", "/api/v1/stream", params=params) as response,
+    ):
+        assert response.status_code == 200
+    assert (await one.client.get("/api/v1/stream", params={"ticket": issued["ticket"]})).status_code == 401
+
+
+async def test_a_ticket_streams_its_holders_notifications_only(start_notify: StartNotify) -> None:
+    n = await start_notify()
+    await n.deliver(EX[DossierReceived.TYPE])
+    async with serving(n) as base, httpx.AsyncClient(base_url=base, timeout=20) as client:
+        stranger = await _ticket(client, bearer("citizen-khac"))
+        seen: list[dict[str, Any]] = []
+        params = {"ticket": stranger["ticket"], "last_event_id": "0"}
+        async with client.stream("GET", "/api/v1/stream", params=params) as response:
+            assert response.status_code == 200
+            reader = asyncio.create_task(read_events(response, 1, seen))
+            await asyncio.sleep(0.3)
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        assert seen == [], "the ticket is its holder's, nobody else's"

@@ -23,6 +23,22 @@ def inbox_key(audience: Audience, recipient: str) -> str:
     return f"{audience.value}:{recipient}"
 
 
+class StreamTicket(Base):
+    """A single-use pass onto the live stream, for clients that cannot send a header (``EventSource``).
+
+    Only the ticket's SHA-256 is kept: the table never holds a usable ticket."""
+
+    __tablename__ = "stream_tickets"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    agency_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class Notification(Base):
     """An in-app notification. ``seq`` orders an inbox and is the SSE event id; ``id`` is public."""
 

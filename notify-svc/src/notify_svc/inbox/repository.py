@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notify_svc.inbox.models import Audience, Notification
+from notify_svc.inbox.models import Audience, Notification, StreamTicket
 from notify_svc.sql import insert_new_rows
 
 Inbox = tuple[Audience, str]
@@ -69,3 +70,31 @@ class InboxRepository:
     async def last_seq(self, inboxes: Sequence[Inbox]) -> int:
         """The newest ``seq`` in ``inboxes`` (0 when empty)."""
         return int(await self._session.scalar(select(func.max(Notification.seq)).where(_of(inboxes))) or 0)
+
+    def add_ticket(self, ticket: StreamTicket) -> None:
+        """Keep a new stream ticket."""
+        self._session.add(ticket)
+
+    async def redeem_ticket(self, digest: str, now: datetime) -> StreamTicket | None:
+        """Use the ticket whose SHA-256 is ``digest``: the ticket if it was unused and unexpired, else None.
+
+        One conditional UPDATE: of two replicas redeeming the same ticket at once, one wins."""
+        row = (
+            await self._session.execute(
+                update(StreamTicket)
+                .where(
+                    StreamTicket.digest == digest,
+                    StreamTicket.used_at.is_(None),
+                    StreamTicket.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(StreamTicket.subject, StreamTicket.role, StreamTicket.agency_code)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        return StreamTicket(digest=digest, subject=row.subject, role=row.role, agency_code=row.agency_code)
+
+    async def purge_tickets(self, before: datetime) -> None:
+        """Forget tickets that expired before ``before`` (used or not, they can never be used again)."""
+        await self._session.execute(delete(StreamTicket).where(StreamTicket.expires_at < before))

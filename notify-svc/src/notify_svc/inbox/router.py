@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from motcua_shared.chassis.auth import PrincipalDep
-from motcua_shared.chassis.errors import Unprocessable
-from notify_svc.deps import UowDep, UowFactoryDep
+from motcua_shared.chassis.auth import OptionalPrincipalDep, PrincipalDep
+from motcua_shared.chassis.errors import Unauthenticated, Unprocessable
+from notify_svc.deps import SettingsDep, UowDep, UowFactoryDep
 from notify_svc.inbox import service
-from notify_svc.inbox.schemas import NotificationOut, NotificationPage
+from notify_svc.inbox.schemas import NotificationOut, NotificationPage, StreamTicketOut
 from notify_svc.problems import PROBLEMS
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"], responses={401: PROBLEMS[401]})
@@ -54,6 +54,36 @@ async def mark_read(notification_id: str, uow: UowDep, who: PrincipalDep) -> Not
     return NotificationOut.of(await service.mark_read(uow, who, notification_id))
 
 
+@router.post(
+    "/stream/tickets",
+    response_model=StreamTicketOut,
+    status_code=201,
+    summary="A single-use ticket onto your live stream",
+    operation_id="stream.create_ticket",
+)
+async def create_stream_ticket(uow: UowDep, who: PrincipalDep, settings: SettingsDep) -> StreamTicketOut:
+    """For browsers and WebViews, whose ``EventSource`` cannot send ``Authorization``: exchange the access
+    token for a ticket, then open ``GET /api/v1/stream?ticket=…`` within a minute. A ticket opens one
+    connection; to reconnect, ask for a new one and pass the last event's id as ``last_event_id``."""
+    issued = await service.issue_ticket(uow, who)
+    return StreamTicketOut(
+        ticket=issued.ticket,
+        expires_at=issued.expires_at,
+        stream_url=f"{settings.public_url}/api/v1/stream?ticket={issued.ticket}",
+    )
+
+
+def _event_id(value: str | None, where: str, name: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise Unprocessable(
+            "Last-Event-ID phải là số thứ tự của một sự kiện.",
+            errors=[{"field": name, "in": where, "message": "not a number", "code": "int"}],
+        )
+    return int(value.strip())
+
+
 @router.get(
     "/stream",
     summary="Your notifications, live (SSE)",
@@ -62,18 +92,35 @@ async def mark_read(notification_id: str, uow: UowDep, who: PrincipalDep) -> Not
 )
 async def stream(
     uow_factory: UowFactoryDep,
-    who: PrincipalDep,
+    bearer: OptionalPrincipalDep,
+    ticket: Annotated[
+        str | None,
+        Query(
+            max_length=128, description="A ticket from `POST /api/v1/stream/tickets` (instead of a token)."
+        ),
+    ] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id_query: Annotated[
+        str | None,
+        Query(
+            alias="last_event_id",
+            max_length=19,
+            description="Resume after this event id, for a new `EventSource` (the header wins when both).",
+        ),
+    ] = None,
 ) -> StreamingResponse:
-    """``text/event-stream`` of ``notification`` events (id = ``seq``). Send ``Last-Event-ID`` to resume."""
-    last: int | None = None
-    if last_event_id is not None and last_event_id.strip():
-        if not last_event_id.strip().isdigit():
-            raise Unprocessable(
-                "Last-Event-ID phải là số thứ tự của một sự kiện.",
-                errors=[{"field": "Last-Event-ID", "in": "header", "message": "not a number", "code": "int"}],
-            )
-        last = int(last_event_id.strip())
+    """``text/event-stream`` of ``notification`` events (id = ``seq``). Send ``Last-Event-ID`` to resume.
+
+    Authenticated by ``Authorization: Bearer`` or by a single-use ``ticket``."""
+    last = _event_id(last_event_id, "header", "Last-Event-ID")
+    if last is None:
+        last = _event_id(last_event_id_query, "query", "last_event_id")
+    if bearer is not None:
+        who = bearer
+    elif ticket:
+        who = await service.redeem_ticket(uow_factory(), ticket)
+    else:
+        raise Unauthenticated("Cần đăng nhập: thiếu mã truy cập hoặc vé kết nối (ticket).")
 
     async def events() -> AsyncIterator[str]:
         yield "retry: 3000\n\n"

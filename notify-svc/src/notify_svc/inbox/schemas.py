@@ -47,3 +47,15 @@ class NotificationPage(BaseModel):
     total: int
     unread: int
     next_cursor: str | None
+
+
+class StreamTicketOut(BaseModel):
+    """A single-use pass onto the caller's live stream."""
+
+    ticket: str = Field(
+        description="Pass it as `?ticket=` to `GET /api/v1/stream`, once, before `expires_at`."
+    )
+    expires_at: datetime
+    stream_url: str = Field(
+        description="The stream's public address with the ticket, for `new EventSource(…)`."
+    )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.background import wait_event
-from notify_svc.inbox.errors import UnknownNotification
-from notify_svc.inbox.models import Audience, Notification, inbox_key
+from notify_svc.inbox.errors import InvalidStreamTicket, UnknownNotification
+from notify_svc.inbox.models import Audience, Notification, StreamTicket, inbox_key
 from notify_svc.inbox.repository import Inbox
 
 if TYPE_CHECKING:
@@ -25,6 +28,54 @@ def inboxes_of(who: Principal) -> list[Inbox]:
     if who.role is Role.OFFICER and who.agency_code:
         inboxes.append((Audience.AGENCY, who.agency_code))
     return inboxes
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A stream ticket as its holder gets it (the only time the ticket itself exists outside the client)."""
+
+    ticket: str
+    expires_at: datetime
+
+
+def _digest(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+async def issue_ticket(uow: NotifyUnitOfWork, who: Principal) -> Ticket:
+    """A single-use ticket onto the caller's live stream, valid for ``stream.ticket_ttl`` seconds.
+
+    It is kept (hashed) in this service's database, so any replica can redeem it, once."""
+    now = uow.env.clock.now()
+    ticket = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(seconds=uow.env.settings.stream.ticket_ttl)
+    async with uow:
+        # Expired tickets go as new ones come: the table holds about a minute's worth.
+        await uow.notifications.purge_tickets(now)
+        uow.notifications.add_ticket(
+            StreamTicket(
+                digest=_digest(ticket),
+                subject=who.subject,
+                role=who.role.value,
+                agency_code=who.agency_code,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        await uow.commit()
+    return Ticket(ticket, expires_at)
+
+
+async def redeem_ticket(uow: NotifyUnitOfWork, ticket: str) -> Principal:
+    """The caller a ticket was issued to; the ticket is spent. 401 when unknown, used or expired."""
+    async with uow:
+        found = await uow.notifications.redeem_ticket(_digest(ticket), uow.env.clock.now())
+        if found is None:
+            raise InvalidStreamTicket(
+                "Vé kết nối luồng sự kiện không hợp lệ, đã dùng hoặc đã hết hạn; hãy xin vé mới."
+            )
+        await uow.commit()
+    return Principal(subject=found.subject, role=Role(found.role), agency_code=found.agency_code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,30 +17,16 @@ from catalog_svc.settings import Settings
 from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.bus.local import LocalBus
-from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.migrations import aupgrade
 from motcua_shared.chassis.settings import DbSettings
+from motcua_shared.testing import Tokens
 
-KEY = SigningKey.generate()
-
-
-def bearer(role: Role, *, agency: str | None = None, subject: str = "someone") -> dict[str, str]:
-    """An Authorization header for a caller in ``role``."""
-    token = issue_token(
-        KEY,
-        subject=subject,
-        role=role,
-        issuer="motcua",
-        audience="motcua",
-        ttl=timedelta(hours=1),
-        agency_code=agency,
-    )
-    return {"Authorization": f"Bearer {token}"}
+TOKENS = Tokens()
 
 
-ADMIN = bearer(Role.ADMIN, subject="admin-1")
-CITIZEN = bearer(Role.CITIZEN, subject="citizen-1")
-OFFICER = bearer(Role.OFFICER, agency="hue.so-tu-phap", subject="officer-1")
+ADMIN = TOKENS.bearer("admin-1", Role.ADMIN)
+CITIZEN = TOKENS.bearer("citizen-1", Role.CITIZEN)
+OFFICER = TOKENS.bearer("officer-1", Role.OFFICER, "hue.so-tu-phap")
 
 
 @dataclass(frozen=True)
@@ -91,7 +76,7 @@ def search_cases() -> tuple[SearchCase, ...]:
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:
-    """Settings on database ``url``, checking tokens signed by :data:`KEY`."""
+    """Settings on database ``url``, checking tokens signed by :data:`TOKENS`."""
     return Settings(db=DbSettings(url=url), **overrides)
 
 
@@ -103,7 +88,7 @@ async def running(
     await aupgrade(MIGRATIONS, settings.db.url)
     if seeded:
         await seed(settings)
-    app = create_app(settings, bus=bus, key_source=lambda: jwks([KEY]), configure_logs=False)
+    app = create_app(settings, bus=bus, key_source=TOKENS.jwks, configure_logs=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://catalog") as client:

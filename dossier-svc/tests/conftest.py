@@ -13,13 +13,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dossier_testkit import KEY, Harness, HarnessFactory, published, snapshot
+from dossier_testkit import TOKENS, Harness, HarnessFactory, published, snapshot
 
 from dossier_svc.app import create_app
 from dossier_svc.settings import DeadlineSettings, DocumentSettings, LookupSettings, Settings
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.bus.local import LocalBus
-from motcua_shared.chassis.keys import jwks
 from motcua_shared.chassis.settings import BusSettings, DbSettings
 
 
@@ -42,7 +41,7 @@ async def make_harness(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
         }
         settings = Settings(**{**sections, **overrides})
         bus = LocalBus(tmp_path / f"bus-{name}.db")
-        app = create_app(settings, bus=bus, key_source=lambda: jwks([KEY]), configure_logs=False)
+        app = create_app(settings, bus=bus, key_source=TOKENS.jwks, configure_logs=False)
         lifespan = app.router.lifespan_context(app)
         await bus.start()
         await lifespan.__aenter__()

@@ -5,12 +5,11 @@ A uniquely named module (not ``conftest``): several services' conftests share th
 
 from __future__ import annotations
 
-import asyncio
 import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.app import Runtime
 from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.bus.base import Bus, Message
-from motcua_shared.chassis.keys import SigningKey, issue_token
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.contracts import examples
 from motcua_shared.contracts.base import CloudEvent, Event
@@ -40,8 +38,9 @@ from motcua_shared.contracts.catalog import (
     RequiredDocument,
 )
 from motcua_shared.contracts.common import Channel, FeeKind, FeeTiming
+from motcua_shared.testing import Tokens, eventually
 
-KEY = SigningKey.generate()
+TOKENS = Tokens()
 PROBLEM = "application/problem+json"
 AGENCY = AgencyRef(code="000.00.14.H56", name="Ủy ban nhân dân phường Thuận Hóa")
 POLICE = AgencyRef(code="000.00.20.H56", name="Công an phường Thuận Hóa")
@@ -50,26 +49,12 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def token(role: Role, subject: str = "citizen-1", agency_code: str | None = None) -> dict[str, str]:
-    """Authorization headers for a caller."""
-    jwt = issue_token(
-        KEY,
-        subject=subject,
-        role=role,
-        issuer="motcua",
-        audience="motcua",
-        ttl=timedelta(hours=1),
-        agency_code=agency_code,
-    )
-    return {"Authorization": f"Bearer {jwt}"}
-
-
-CITIZEN = token(Role.CITIZEN, "citizen-1")
-OTHER_CITIZEN = token(Role.CITIZEN, "citizen-2")
-OFFICER = token(Role.OFFICER, "officer-1", AGENCY.code)
-POLICE_OFFICER = token(Role.OFFICER, "officer-police", POLICE.code)
-OTHER_OFFICER = token(Role.OFFICER, "officer-9", OTHER_AGENCY)
-ADMIN = token(Role.ADMIN, "admin-1")
+CITIZEN = TOKENS.bearer("citizen-1", Role.CITIZEN)
+OTHER_CITIZEN = TOKENS.bearer("citizen-2", Role.CITIZEN)
+OFFICER = TOKENS.bearer("officer-1", Role.OFFICER, AGENCY.code)
+POLICE_OFFICER = TOKENS.bearer("officer-police", Role.OFFICER, POLICE.code)
+OTHER_OFFICER = TOKENS.bearer("officer-9", Role.OFFICER, OTHER_AGENCY)
+ADMIN = TOKENS.bearer("admin-1", Role.ADMIN)
 
 
 def snapshot(
@@ -189,11 +174,10 @@ class Harness:
         await self.bus.publish(
             [Message(topic=event.TOPIC, key=envelope.subject, value=envelope.to_json().encode())]
         )
-        for _ in range(500):
-            if consumer.handled + consumer.duplicates + consumer.dead_lettered > before:
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"{event.TYPE} was not handled")
+        await eventually(
+            lambda: consumer.handled + consumer.duplicates + consumer.dead_lettered > before,
+            what=f"{event.TYPE} handled",
+        )
 
     async def events(self, type_suffix: str | None = None) -> list[dict[str, Any]]:
         """The events this service wrote to its outbox, oldest first."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,34 +14,19 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.bus.base import Bus, Message
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.clock import PLATFORM_TZ, SettableClock
-from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.registry import model_for
+from motcua_shared.testing import Tokens, eventually
 from notify_svc.app import create_app
 from notify_svc.deliveries.dispatcher import Dispatcher
 from notify_svc.settings import DispatchSettings, RetrySettings, Settings, StreamSettings
 
-KEY = SigningKey.generate()
+TOKENS = Tokens()
 DAYTIME = datetime(2025, 8, 4, 9, 0, tzinfo=PLATFORM_TZ)
-
-
-def bearer(subject: str, role: Role | str = Role.CITIZEN, agency_code: str | None = None) -> dict[str, str]:
-    """Authorization headers of a token the service trusts."""
-    token = issue_token(
-        KEY,
-        subject=subject,
-        role=role,
-        issuer="motcua",
-        audience="motcua",
-        ttl=timedelta(hours=1),
-        agency_code=agency_code,
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 class FakeClock(SettableClock):
@@ -84,7 +68,7 @@ class Notify:
         consumer = self.app.state.runtime.consumer
         before = consumer.handled + consumer.duplicates
         await self.publish(envelope)
-        await wait_for(
+        await eventually(
             lambda: consumer.handled + consumer.duplicates > before, what=f"{envelope.type} consumed"
         )
         return envelope
@@ -94,7 +78,7 @@ class Notify:
         consumer = self.app.state.runtime.consumer
         before = consumer.duplicates
         await self.publish(envelope)
-        await wait_for(lambda: consumer.duplicates > before, what="the duplicate seen")
+        await eventually(lambda: consumer.duplicates > before, what="the duplicate seen")
 
     async def dispatch(self) -> int:
         """Run the dispatcher once."""
@@ -111,23 +95,6 @@ def _topic(envelope: CloudEvent) -> str:
     model = model_for(envelope.type)
     assert model is not None
     return model.TOPIC
-
-
-async def wait_for(
-    condition: Callable[[], bool | Awaitable[bool]], *, what: str, within: float = 20.0
-) -> None:
-    """Poll ``condition`` until true; fail naming ``what`` after ``within`` s (a bound, not a target)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -162,9 +129,7 @@ async def start_notify(tmp_path: Path) -> AsyncIterator[StartNotify]:
         await bus.start()
         stack.push_async_callback(bus.stop)
         the_clock = clock or FakeClock()
-        app = create_app(
-            settings, bus=bus, key_source=lambda: jwks([KEY]), configure_logs=False, clock=the_clock
-        )
+        app = create_app(settings, bus=bus, key_source=TOKENS.jwks, configure_logs=False, clock=the_clock)
         await stack.enter_async_context(app.router.lifespan_context(app))
         client = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notify")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,19 +16,20 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.bus.base import Bus, Message
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.clock import SettableClock
-from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.common import Actor, ActorRole, Channel, Contact, FeeItem, FeeKind, FeeTiming
 from motcua_shared.contracts.dossier import DossierStatus, DossierSubmitted, DossierWithdrawn
+from motcua_shared.testing import FakeUnitOfWork, Tokens, eventually
 from payment_svc.app import create_app
-from payment_svc.payments.models import Payment
+from payment_svc.payments.models import FeeDue, IdempotencyRecord, Payment
 from payment_svc.ports import Ports
 from payment_svc.settings import JobSettings, Settings
 from payment_svc.uow import PaymentUnitOfWork
@@ -71,13 +70,81 @@ def submitted(
     )
 
 
+class FakePayments:
+    """The payment repository's calls that requesting, ending and renewing make, over memory."""
+
+    def __init__(self) -> None:
+        self.payments: list[Payment] = []
+        self.dues: dict[str, FeeDue] = {}
+        self.keys: dict[tuple[str, str, str], IdempotencyRecord] = {}
+        self.ended_dossiers: dict[str, str] = {}
+        self.lapsed: list[str] = []
+
+    def add(self, row: Any) -> None:
+        if isinstance(row, Payment):
+            self.payments.append(row)
+        elif isinstance(row, FeeDue):
+            self.dues[row.dossier_code] = row
+        else:
+            assert isinstance(row, IdempotencyRecord)
+            self.keys[(row.subject, row.operation, row.key)] = row
+
+    async def flush(self) -> None:
+        return None
+
+    async def get(self, payment_id: str, *, lock: bool = False) -> Payment | None:
+        return next((p for p in self.payments if p.id == payment_id), None)
+
+    async def by_dossier(self, dossier_code: str, *, lock: bool = False) -> list[Payment]:
+        return [p for p in self.payments if p.dossier_code == dossier_code]
+
+    async def lock_dossier(self, dossier_code: str, fee_timing: str | None = None) -> list[Payment]:
+        return [p for p in await self.by_dossier(dossier_code) if fee_timing in (None, p.fee_timing)]
+
+    async def fee_due(self, dossier_code: str) -> FeeDue | None:
+        return self.dues.get(dossier_code)
+
+    async def idempotency(self, subject: str, operation: str, key: str) -> IdempotencyRecord | None:
+        return self.keys.get((subject, operation, key))
+
+    def remember(
+        self, subject: str, operation: str, key: str, *, request_hash: str, result_id: str, at: datetime
+    ) -> None:
+        self.add(
+            IdempotencyRecord(
+                subject=subject,
+                operation=operation,
+                key=key,
+                request_hash=request_hash,
+                result_id=result_id,
+                created_at=at,
+            )
+        )
+
+    async def ended(self, dossier_code: str) -> str | None:
+        return self.ended_dossiers.get(dossier_code)
+
+    async def mark_ended(self, dossier_code: str, reason: str, at: datetime) -> None:
+        self.ended_dossiers.setdefault(dossier_code, reason)
+
+    async def close_open_attempts(self, payment_id: str, status: Any, at: datetime) -> None:
+        self.lapsed.append(payment_id)
+
+
+class FakeUow(FakeUnitOfWork[PaymentUnitOfWork]):
+    """payment-svc's unit of work over :class:`FakePayments`."""
+
+    def open(self) -> None:
+        self.payments = FakePayments()
+
+
 @dataclass
 class Harness:
     """One payment-svc app, started, with helpers to drive it like its clients do."""
 
     app: FastAPI
     bus: Bus
-    key: SigningKey
+    tokens: Tokens
     client: httpx.AsyncClient
     clock: SettableClock = field(default_factory=SettableClock)
 
@@ -95,43 +162,20 @@ class Harness:
         """Move the service's clock (expiry, callback windows)."""
         self.clock.advance(by)
 
-    def token(self, subject: str, role: str = "citizen", agency: str | None = None) -> dict[str, str]:
-        token = issue_token(
-            self.key,
-            subject=subject,
-            role=role,
-            issuer="motcua",
-            audience="motcua",
-            ttl=timedelta(minutes=10),
-            agency_code=agency,
-        )
-        return {"Authorization": f"Bearer {token}"}
-
     def citizen(self, subject: str = "citizen-an") -> dict[str, str]:
-        return self.token(subject)
+        return self.tokens.bearer(subject)
 
     def officer(self, agency: str = AGENCY) -> dict[str, str]:
-        return self.token(f"officer-{agency}", "officer", agency)
+        return self.tokens.bearer(f"officer-{agency}", Role.OFFICER, agency)
 
     def admin(self) -> dict[str, str]:
-        return self.token("admin-1", "admin")
+        return self.tokens.bearer("admin-1", Role.ADMIN)
 
     async def publish(self, event: Event) -> None:
         envelope = CloudEvent.wrap(event, source="/motcua/dossier")
         await self.bus.publish(
             [Message(topic=event.TOPIC, key=envelope.subject, value=envelope.to_json().encode())]
         )
-
-    async def wait_for(self, predicate: Callable[[], Any], *, timeout: float = 60, what: str = "") -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = predicate()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return result
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}")
 
     async def payment_of(self, dossier_code: str) -> Payment | None:
         async with self.uow() as uow:
@@ -141,7 +185,7 @@ class Harness:
     async def requested(self, event: DossierSubmitted) -> Payment:
         """Publish a submission and wait for its payment request."""
         await self.publish(event)
-        payment: Payment = await self.wait_for(
+        payment: Payment = await eventually(
             lambda: self.payment_of(event.dossier_code), what="the payment request"
         )
         return payment
@@ -198,7 +242,7 @@ async def withdraw_and_expire(env: Harness, event: DossierSubmitted) -> None:
         found = await env.payment_of(event.dossier_code)
         return found is not None and found.status == "expired"
 
-    await env.wait_for(expired, what="expiry on withdrawal")
+    await eventually(expired, what="expiry on withdrawal")
 
 
 @contextlib.asynccontextmanager
@@ -219,20 +263,20 @@ async def harness(
     *, db_url: str, bus: Bus, bus_settings: BusSettings, jobs: bool = False
 ) -> AsyncIterator[Harness]:
     """Start payment-svc on ``db_url`` and ``bus``, with the sandbox mounted."""
-    key = SigningKey.generate()
+    tokens = Tokens(ttl=timedelta(minutes=10))
     settings = Settings(
         env="test",
         db=DbSettings(url=db_url),
         bus=bus_settings,
         jobs=JobSettings(enabled=jobs, interval=0.2),
     )
-    app = create_app(settings, bus=bus, key_source=lambda: jwks([key]), configure_logs=False)
+    app = create_app(settings, bus=bus, key_source=tokens.jwks, configure_logs=False)
     async with app.router.lifespan_context(app):
         ports: Ports = app.state.ports
         clock = ports.clock = SettableClock()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://payment") as client:
-            yield Harness(app=app, bus=bus, key=key, client=client, clock=clock)
+            yield Harness(app=app, bus=bus, tokens=tokens, client=client, clock=clock)
 
 
 @pytest.fixture

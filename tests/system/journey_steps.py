@@ -8,51 +8,24 @@ a deadline that passes fails the test with what was last seen, never a sleep sta
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
 import struct
-import time
 import unicodedata
 import uuid
 import zlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from motcua.infra.ports import port_is_free
-
-T = TypeVar("T")
+from motcua_shared.testing import authorization, eventually
 
 API = "/api/v1"
 OTP_CODE = re.compile(r"\b(\d{6})\b")
-
-
-class StepTimeout(AssertionError):
-    """An asynchronous step did not happen before its deadline."""
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, what: str, timeout: float, interval: float = 0.2
-) -> T:
-    """Call ``probe`` until it returns something other than None; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while True:
-        try:
-            found = await probe()
-        except AssertionError as exc:
-            # A probe may assert on the shape of what it read; keep the reason for the failure message.
-            found, last = None, exc
-        if found is not None:
-            return found
-        if time.monotonic() >= deadline:
-            raise StepTimeout(f"{what}: not within {timeout:.0f} s (last: {last})")
-        await asyncio.sleep(interval)
 
 
 def fold(text: str) -> str:
@@ -65,11 +38,6 @@ def new_phone() -> tuple[str, str]:
     """A fresh Vietnamese mobile number, as typed (``0905…``) and in E.164 (``+84905…``)."""
     digits = f"{uuid.uuid4().int % 1_000_000:06d}"
     return f"0905{digits}", f"+84905{digits}"
-
-
-def bearer(token: str) -> dict[str, str]:
-    """The Authorization header of ``token``."""
-    return {"Authorization": f"Bearer {token}"}
 
 
 def expect(response: httpx.Response, status: int) -> Any:
@@ -165,7 +133,7 @@ class Person:
     @property
     def headers(self) -> dict[str, str]:
         """Their Authorization header."""
-        return bearer(self.token)
+        return authorization(self.token)
 
 
 @dataclass
@@ -193,7 +161,7 @@ class Journey:
                     return found.group(1)
             return None
 
-        otp = await eventually(code, what="the OTP by SMS", timeout=self.timeout)
+        otp = await eventually(code, what="the OTP by SMS", timeout=self.timeout, interval=0.2)
         wrong = "000000" if otp != "000000" else "111111"
         refused = await self.client.post(
             f"{API}/auth/token",
@@ -207,7 +175,9 @@ class Journey:
             ),
             200,
         )
-        me = expect(await self.client.get(f"{API}/auth/me", headers=bearer(tokens["access_token"])), 200)
+        me = expect(
+            await self.client.get(f"{API}/auth/me", headers=authorization(tokens["access_token"])), 200
+        )
         assert me["role"] == "citizen"
         assert me["phone"] == phone
         return Person(tokens["access_token"], me, phone)
@@ -218,7 +188,9 @@ class Journey:
             await self.client.post(f"{API}/auth/login", json={"username": username, "password": password}),
             200,
         )
-        me = expect(await self.client.get(f"{API}/auth/me", headers=bearer(tokens["access_token"])), 200)
+        me = expect(
+            await self.client.get(f"{API}/auth/me", headers=authorization(tokens["access_token"])), 200
+        )
         return Person(tokens["access_token"], me)
 
     async def no_quiet_hours(self, citizen: Person) -> None:
@@ -255,7 +227,9 @@ class Journey:
             code: str = body["code"]
             return code
 
-        code = await eventually(draft, what=f"dossier-svc learning {procedure_code}", timeout=self.timeout)
+        code = await eventually(
+            draft, what=f"dossier-svc learning {procedure_code}", timeout=self.timeout, interval=0.2
+        )
         expect(await self.client.delete(f"{API}/dossiers/{code}", headers=citizen.headers), 204)
 
     async def submit(
@@ -298,7 +272,7 @@ class Journey:
             body: dict[str, Any] = expect(await self.dossier(person, code), 200)
             return body if body["status"] == status else None
 
-        return await eventually(there, what=f"the dossier {status}", timeout=self.timeout)
+        return await eventually(there, what=f"the dossier {status}", timeout=self.timeout, interval=0.2)
 
     async def payment_requested(self, citizen: Person, dossier_code: str) -> dict[str, Any]:
         """Wait for payment-svc to request the dossier's fee (from the dossier event its fee timing names)."""
@@ -313,7 +287,7 @@ class Journey:
             items: list[dict[str, Any]] = page["items"]
             return items[0] if items else None
 
-        return await eventually(pending, what="the payment request", timeout=self.timeout)
+        return await eventually(pending, what="the payment request", timeout=self.timeout, interval=0.2)
 
     async def pay_through_sandbox(self, citizen: Person, dossier_code: str, key: str) -> dict[str, Any]:
         """Check out through the payment gateway, open the provider's page and approve, as a browser would."""
@@ -371,7 +345,7 @@ class Journey:
             )
             return body if body["status"] == "succeeded" else None
 
-        return await eventually(paid, what="the payment's success", timeout=self.timeout)
+        return await eventually(paid, what="the payment's success", timeout=self.timeout, interval=0.2)
 
     async def fee_settled(self, citizen: Person, code: str) -> dict[str, Any]:
         """Wait for dossier-svc to learn of the payment (``PaymentSucceeded``)."""
@@ -380,7 +354,9 @@ class Journey:
             body: dict[str, Any] = expect(await self.dossier(citizen, code), 200)
             return body if not body["fees"]["outstanding"] else None
 
-        return await eventually(settled, what="the dossier's fee marked paid", timeout=self.timeout)
+        return await eventually(
+            settled, what="the dossier's fee marked paid", timeout=self.timeout, interval=0.2
+        )
 
     async def sms_about(self, phone: str, dossier_code: str, *phrases: str) -> list[str]:
         """Wait for one SMS to ``phone`` naming the dossier per phrase (compared without diacritics)."""
@@ -392,7 +368,7 @@ class Journey:
             assert all(picked), f"SMS so far: {about}"
             return [t for t in picked if t is not None]
 
-        return await eventually(all_there, what=f"SMS {phrases}", timeout=self.timeout)
+        return await eventually(all_there, what=f"SMS {phrases}", timeout=self.timeout, interval=0.2)
 
     async def inbox_has(self, person: Person, dossier_code: str, *event_types: str) -> list[dict[str, Any]]:
         """Wait until ``person``'s in-app inbox holds a notification of each event type for the dossier."""
@@ -407,7 +383,7 @@ class Journey:
             assert not missing, f"missing {sorted(missing)}; have {[n['event_type'] for n in mine]}"
             return mine
 
-        return await eventually(all_there, what=f"in-app {event_types}", timeout=self.timeout)
+        return await eventually(all_there, what=f"in-app {event_types}", timeout=self.timeout, interval=0.2)
 
     async def dead_letters_about(self, admin: Person, text: str) -> list[dict[str, Any]]:
         """Every service's dead letters whose event mentions ``text`` (the ops API, admin only)."""

@@ -12,6 +12,7 @@ from dossier_testkit import (
     CITIZEN,
     POLICE,
     POLICE_OFFICER,
+    TOKENS,
     Harness,
     HarnessFactory,
     multipart,
@@ -19,7 +20,6 @@ from dossier_testkit import (
     published,
     snapshot,
     submission,
-    token,
 )
 from sqlalchemy import func, select
 
@@ -30,9 +30,9 @@ from motcua_shared.contracts.catalog import AgencyRef, ProcedureStep
 UMBRELLA = AgencyRef(code="hue.ubnd-xa", name="Ủy ban nhân dân cấp xã thành phố Huế")
 PHU_XUAN = AgencyRef(code="hue.xa.phu-xuan", name="Ủy ban nhân dân phường Phú Xuân")
 KIM_LONG = AgencyRef(code="hue.xa.kim-long", name="Ủy ban nhân dân phường Kim Long")
-PHU_XUAN_OFFICER = token(Role.OFFICER, "canbo-phuxuan", PHU_XUAN.code)
-KIM_LONG_OFFICER = token(Role.OFFICER, "canbo-kimlong", KIM_LONG.code)
-UMBRELLA_OFFICER = token(Role.OFFICER, "canbo-xa", UMBRELLA.code)
+PHU_XUAN_OFFICER = TOKENS.bearer("canbo-phuxuan", Role.OFFICER, PHU_XUAN.code)
+KIM_LONG_OFFICER = TOKENS.bearer("canbo-kimlong", Role.OFFICER, KIM_LONG.code)
+UMBRELLA_OFFICER = TOKENS.bearer("canbo-xa", Role.OFFICER, UMBRELLA.code)
 CODE = "1.000656"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dossier_testkit import CITIZEN, KEY, multipart, published, snapshot, submission, token
+from dossier_testkit import CITIZEN, TOKENS, multipart, published, snapshot, submission
 from sqlalchemy import text
 
 from dossier_svc.app import create_app
@@ -20,11 +20,11 @@ from motcua_shared.chassis.app import Runtime
 from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.bus.base import Message
 from motcua_shared.chassis.bus.kafka import KafkaBus
-from motcua_shared.chassis.keys import jwks
 from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.catalog import AgencyRef
+from motcua_shared.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ async def stack(kafka_bootstrap: str, fresh_pg_url: str, tmp_path: Path) -> Asyn
         documents=DocumentSettings(store_dir=str(tmp_path / "files")),
         deadlines=DeadlineSettings(enabled=False),
     )
-    app = create_app(settings, key_source=lambda: jwks([KEY]), configure_logs=False)
+    app = create_app(settings, key_source=TOKENS.jwks, configure_logs=False)
     kafka = KafkaBus(bus_settings, client_id=f"test-{uuid.uuid4().hex[:6]}")
     await kafka.start()
     # A fresh agency and procedure per test: the session's topics are shared and read from the start.
@@ -67,15 +67,15 @@ async def _publish_procedure(stack: Stack) -> None:
     await stack.kafka.publish(
         [Message(topic=topics.CATALOG, key=envelope.subject, value=envelope.to_json().encode())]
     )
-    for _ in range(600):
+
+    async def replicated() -> bool:
         unit = stack.runtime.uow()
         assert isinstance(unit, DossierUow)
         async with unit as uow:
             procedure = await uow.procedures.get(snap.code)
-            if procedure is not None and procedure.agency_code == stack.agency.code:
-                return
-        await asyncio.sleep(0.1)
-    raise AssertionError("the catalogue's event never reached the replica")
+            return procedure is not None and procedure.agency_code == stack.agency.code
+
+    await eventually(replicated, what="the catalogue's event at the replica", timeout=60)
 
 
 async def _submit(stack: Stack) -> str:
@@ -90,9 +90,9 @@ async def _submit(stack: Stack) -> str:
 
 async def test_happy_path_on_postgres_and_kafka(stack: Stack) -> None:
     await _publish_procedure(stack)
-    officer = token(Role.OFFICER, "officer-1", stack.agency.code)
+    officer = TOKENS.bearer("officer-1", Role.OFFICER, stack.agency.code)
     code = await _submit(stack)
-    police = token(Role.OFFICER, "police", "000.00.20.H56")
+    police = TOKENS.bearer("police", Role.OFFICER, "000.00.20.H56")
     for action, who in (
         ("receive", officer),
         ("forward", officer),

@@ -90,8 +90,3 @@ async def outbox_events(app: FastAPI, type_: str) -> list[CloudEvent]:
             )
         ).all()
     return [CloudEvent.model_validate_json(row.payload) for row in rows]
-
-
-def bearer(token: str) -> dict[str, str]:
-    """An Authorization header."""
-    return {"Authorization": f"Bearer {token}"}

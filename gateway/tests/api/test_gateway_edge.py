@@ -14,11 +14,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
-from gateway_harness import bearer, gateway, running
+from gateway_harness import gateway, running
 
 from gateway.settings import Bucket, EdgeSettings, RateLimitSettings, Upstreams
 from motcua.infra.ports import free_port
 from motcua_shared.chassis.keys import SigningKey, issue_token
+from motcua_shared.testing import authorization
 
 
 def service() -> FastAPI:
@@ -193,12 +194,13 @@ async def test_lookups_and_writes_are_rate_limited(tmp_path: Path) -> None:
             for s in ("alice", "bob")
         )
         alice_writes = [
-            (await client.post("/api/v1/dossiers", headers=bearer(alice))).status_code for _ in range(3)
+            (await client.post("/api/v1/dossiers", headers=authorization(alice))).status_code
+            for _ in range(3)
         ]
         assert alice_writes == [200, 200, 429]
-        limited = await client.post("/api/v1/dossiers", headers=bearer(alice))
+        limited = await client.post("/api/v1/dossiers", headers=authorization(alice))
         assert int(limited.headers["retry-after"]) >= 1
-        assert (await client.post("/api/v1/dossiers", headers=bearer(bob))).status_code == 200
+        assert (await client.post("/api/v1/dossiers", headers=authorization(bob))).status_code == 200
         forged = issue_token(
             SigningKey.generate(),
             subject="bob",
@@ -208,7 +210,7 @@ async def test_lookups_and_writes_are_rate_limited(tmp_path: Path) -> None:
             ttl=_ttl(),
         )
         for _ in range(3):
-            response = await client.post("/api/v1/dossiers", headers=bearer(forged))
+            response = await client.post("/api/v1/dossiers", headers=authorization(forged))
             assert response.status_code == 200, "a forged subject cannot spend someone else's bucket"
         assert (await client.get("/api/v1/dossiers")).status_code == 200, "reads are not writes"
 

@@ -12,12 +12,13 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
-from gateway_harness import Clock, bearer, gateway, outbox_events, running
+from gateway_harness import Clock, gateway, outbox_events, running
 from sqlalchemy import text
 
 from gateway.settings import ExternalIssuer, IdentitySettings
 from motcua_shared.chassis.auth import JwksVerifier, Role
 from motcua_shared.contracts.identity import OtpRequested
+from motcua_shared.testing import authorization
 
 PHONE = "0905123456"
 E164 = "+84905123456"
@@ -109,7 +110,7 @@ async def test_otp_sign_in_issues_citizen_tokens_and_emits_the_sms_event(
     again = await otp_tokens(client, app)
     assert (await claims(app, again["access_token"]))["sub"] == token_claims["sub"], "one account per phone"
 
-    me = await client.get("/api/v1/auth/me", headers=bearer(body["access_token"]))
+    me = await client.get("/api/v1/auth/me", headers=authorization(body["access_token"]))
     assert me.json() == {"subject": token_claims["sub"], "role": "citizen", "phone": E164}
 
 
@@ -289,7 +290,7 @@ async def test_an_expired_access_token_is_refused(
 ) -> None:
     clock.advance(hours=-2)
     tokens = await otp_tokens(client, app)
-    response = await client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
+    response = await client.get("/api/v1/auth/me", headers=authorization(tokens["access_token"]))
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
 
@@ -332,8 +333,8 @@ async def test_only_an_admin_creates_clients_and_staff(client: httpx.AsyncClient
     for path, body in (("/api/v1/auth/clients", new_client), ("/api/v1/auth/staff", staff)):
         assert (await client.post(path, json=body)).status_code == 401
         for token in (officer, citizen):
-            assert (await client.post(path, json=body, headers=bearer(token))).status_code == 403
-    created = await client.post("/api/v1/auth/clients", json=new_client, headers=bearer(admin))
+            assert (await client.post(path, json=body, headers=authorization(token))).status_code == 403
+    created = await client.post("/api/v1/auth/clients", json=new_client, headers=authorization(admin))
     assert created.status_code == 201
     secret = created.json()["client_secret"]
     issued = await client.post(
@@ -345,11 +346,15 @@ async def test_only_an_admin_creates_clients_and_staff(client: httpx.AsyncClient
         },
     )
     assert issued.status_code == 200
-    made = await client.post("/api/v1/auth/staff", json=staff, headers=bearer(admin))
+    made = await client.post("/api/v1/auth/staff", json=staff, headers=authorization(admin))
     assert made.status_code == 201
-    assert (await client.post("/api/v1/auth/staff", json=staff, headers=bearer(admin))).status_code == 409
+    assert (
+        await client.post("/api/v1/auth/staff", json=staff, headers=authorization(admin))
+    ).status_code == 409
     no_agency = {**staff, "username": "canbo.khac", "agency_code": None}
-    assert (await client.post("/api/v1/auth/staff", json=no_agency, headers=bearer(admin))).status_code == 422
+    assert (
+        await client.post("/api/v1/auth/staff", json=no_agency, headers=authorization(admin))
+    ).status_code == 422
     assert (await login(client, "canbo.moi", "mat-khau-du-dai-12")).status_code == 200
 
 
@@ -361,17 +366,17 @@ async def test_rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(
 ) -> None:
     admin = (await login(client, "admin", "motcua-admin")).json()["access_token"]
     old_kid = jwt.get_unverified_header(admin)["kid"]
-    rotated = await client.post("/api/v1/auth/keys/rotate", headers=bearer(admin))
+    rotated = await client.post("/api/v1/auth/keys/rotate", headers=authorization(admin))
     assert rotated.status_code == 200
     new_kid = rotated.json()["kid"]
     kids = [k["kid"] for k in (await client.get("/.well-known/jwks.json")).json()["keys"]]
     assert kids == [new_kid, old_kid]
-    assert (await client.get("/api/v1/auth/me", headers=bearer(admin))).status_code == 200
+    assert (await client.get("/api/v1/auth/me", headers=authorization(admin))).status_code == 200
     fresh = (await login(client, "admin", "motcua-admin")).json()["access_token"]
     assert jwt.get_unverified_header(fresh)["kid"] == new_kid
     assert (tmp_path / "previous" / f"{old_kid}.pem").exists(), "a restart keeps publishing the old key"
     officer = (await login(client, "canbo.tuphap", "motcua-canbo")).json()["access_token"]
-    assert (await client.post("/api/v1/auth/keys/rotate", headers=bearer(officer))).status_code == 403
+    assert (await client.post("/api/v1/auth/keys/rotate", headers=authorization(officer))).status_code == 403
 
 
 async def test_a_service_verifies_the_gateways_tokens(client: httpx.AsyncClient, app: FastAPI) -> None:

@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from motcua.embedded import create_platform
 from motcua.infra.ports import free_port
 from motcua_shared.chassis.keys import SigningKey, issue_token
+from motcua_shared.testing import Tokens
 
 METHODS = ("get", "post", "put", "patch", "delete")
 WRITES = ("post", "put", "patch", "delete")
@@ -57,17 +58,8 @@ class Platform:
         self.thread.join(60)
 
     def token(self, subject: str, role: str, *, agency: str | None = None, **extra: Any) -> str:
-        ring = self.app.state.keyring
-        return issue_token(
-            ring.current,
-            subject=subject,
-            role=role,
-            agency_code=agency,
-            issuer="motcua",
-            audience="motcua",
-            ttl=timedelta(minutes=30),
-            extra=extra or None,
-        )
+        tokens = Tokens(self.app.state.keyring.current, ttl=timedelta(minutes=30))
+        return tokens.token(subject, role, agency, **extra)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from notify_testkit import Notify, StartNotify, bearer
+from notify_testkit import TOKENS, Notify, StartNotify
 from sqlalchemy import func, select
 
 from motcua_shared.chassis.messaging.models import OutboxRecord
@@ -21,10 +21,10 @@ from notify_svc.uow import NotifyUnitOfWork
 
 EX = examples()
 PHONE = "+84905123456"
-CITIZEN = bearer(APPLICANT_ID)
-OFFICER = bearer("officer-thuanhoa-01", "officer", "000.00.14.H56")
-ADMIN = bearer("ops", "admin")
-INTEGRATOR = bearer("portal-quoc-gia", "integrator")
+CITIZEN = TOKENS.bearer(APPLICANT_ID)
+OFFICER = TOKENS.bearer("officer-thuanhoa-01", "officer", "000.00.14.H56")
+ADMIN = TOKENS.bearer("ops", "admin")
+INTEGRATOR = TOKENS.bearer("portal-quoc-gia", "integrator")
 
 
 def uow_of(n: Notify) -> NotifyUnitOfWork:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 from aiosmtpd.controller import Controller
-from notify_testkit import StartNotify, bearer
+from notify_testkit import TOKENS, StartNotify
 
 from motcua.infra.ports import free_port
 from motcua_shared.contracts.dossier import DossierReceived, DossierSubmitted
@@ -24,7 +24,7 @@ from notify_svc.channels.sms import HttpSmsProvider
 from notify_svc.settings import EmailSettings, SmsSettings
 
 EX = examples()
-ADMIN = bearer("ops", "admin")
+ADMIN = TOKENS.bearer("ops", "admin")
 RECEIPT_SECRET = "receipt-secret-for-tests"
 
 
@@ -137,5 +137,5 @@ async def test_email_reaches_a_real_smtp_server_in_exact_vietnamese(start_notify
         "Trân trọng,\nỦy ban nhân dân phường Thuận Hóa\n\n"
         "Thư này được gửi tự động từ Cổng dịch vụ công motcua, vui lòng không trả lời thư.\n"
     )
-    citizen = bearer(APPLICANT_ID)
+    citizen = TOKENS.bearer(APPLICANT_ID)
     assert (await n.client.get("/api/v1/notifications", headers=citizen)).json()["total"] == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from notify_testkit import FakeClock, Notify, StartNotify, bearer, wait_for
+from notify_testkit import TOKENS, FakeClock, Notify, StartNotify
 
 from motcua_shared.chassis.bus.base import Message
 from motcua_shared.chassis.clock import PLATFORM_TZ
@@ -18,12 +18,13 @@ from motcua_shared.contracts.dossier import (
 from motcua_shared.contracts.examples import APPLICANT_ID, DOSSIER_CODE, examples
 from motcua_shared.contracts.identity import OtpRequested
 from motcua_shared.contracts.payment import PaymentRequested
+from motcua_shared.testing import eventually
 
 EX = examples()
 PHONE = "+84905123456"
-CITIZEN = bearer(APPLICANT_ID)
-OFFICER = bearer("officer-thuanhoa-01", "officer", "000.00.14.H56")
-ADMIN = bearer("ops", "admin")
+CITIZEN = TOKENS.bearer(APPLICANT_ID)
+OFFICER = TOKENS.bearer("officer-thuanhoa-01", "officer", "000.00.14.H56")
+ADMIN = TOKENS.bearer("ops", "admin")
 
 
 async def inbox(n: Notify, headers: dict[str, str]) -> list[dict[str, Any]]:
@@ -63,9 +64,9 @@ async def test_officers_see_their_agency_queue_and_nothing_else(start_notify: St
     officer = await inbox(n, OFFICER)
     assert [i["template"] for i in officer] == ["agency.dossier_due_soon", "agency.dossier_submitted"]
     assert all(i["audience"] == "agency" for i in officer)
-    assert await inbox(n, bearer("officer-x", "officer", "000.00.99.H56")) == []
+    assert await inbox(n, TOKENS.bearer("officer-x", "officer", "000.00.99.H56")) == []
     assert [i["template"] for i in await inbox(n, CITIZEN)] == ["dossier.submitted"]
-    assert await inbox(n, bearer("citizen-other")) == []
+    assert await inbox(n, TOKENS.bearer("citizen-other")) == []
 
 
 async def test_a_counter_filing_without_account_is_texted_by_phone(start_notify: StartNotify) -> None:
@@ -163,7 +164,7 @@ async def test_delivery_receipts_and_the_staff_log(start_notify: StartNotify) ->
     assert (row["channel"], row["address"], row["last_error"]) == ("sms", "+84905***456", "thuê bao")
     mine = await n.client.get("/api/v1/notifications/deliveries", headers=OFFICER)
     assert mine.json()["total"] == 1
-    other = bearer("officer-x", "officer", "000.00.99.H56")
+    other = TOKENS.bearer("officer-x", "officer", "000.00.99.H56")
     assert (await n.client.get("/api/v1/notifications/deliveries", headers=other)).json()["total"] == 0
     assert (await n.client.get("/api/v1/notifications/deliveries", headers=CITIZEN)).status_code == 403
 
@@ -177,7 +178,7 @@ async def test_events_applied_in_one_batch_find_the_contact(
     await n.bus.publish(
         [Message(topic=DossierSubmitted.TOPIC, key=e.subject, value=e.to_json().encode()) for e in envelopes]
     )
-    await wait_for(lambda: consumer.handled >= 2, what="both events applied")
+    await eventually(lambda: consumer.handled >= 2, what="both events applied")
     await n.dispatch()
     [sms] = await n.sandbox(PHONE)
     assert sms["text"].startswith("Ho so 000.00.14.H56-250804-0118 da duoc tiep nhan.")

@@ -5,19 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from notify_testkit import KEY, StartNotify, bearer, make_settings
+from notify_testkit import TOKENS, StartNotify, make_settings
 
 from motcua_shared.chassis.bus.local import LocalBus
-from motcua_shared.chassis.keys import jwks
 from motcua_shared.contracts.dossier import DossierReceived, DossierSubmitted
 from motcua_shared.contracts.examples import APPLICANT_ID, examples
 from notify_svc.app import create_app
 from notify_svc.settings import SmsSettings
 
 EX = examples()
-OWNER = bearer(APPLICANT_ID)
-STRANGER = bearer("citizen-khac")
-ADMIN = bearer("ops", "admin")
+OWNER = TOKENS.bearer(APPLICANT_ID)
+STRANGER = TOKENS.bearer("citizen-khac")
+ADMIN = TOKENS.bearer("ops", "admin")
 
 
 async def test_a_citizen_cannot_read_or_mark_anothers_notifications(start_notify: StartNotify) -> None:
@@ -100,7 +99,7 @@ async def test_the_sandbox_inbox_does_not_exist_in_production(tmp_path: Path) ->
     )
     assert not settings.sandbox_enabled
     bus = LocalBus(tmp_path / "bus.db", partitions=1)
-    app = create_app(settings, bus=bus, key_source=lambda: jwks([KEY]), configure_logs=False)
+    app = create_app(settings, bus=bus, key_source=TOKENS.jwks, configure_logs=False)
     await bus.start()
     async with app.router.lifespan_context(app):
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notify")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from notify_testkit import StartNotify, bearer
+from notify_testkit import TOKENS, StartNotify
 
 from motcua.infra.ports import free_port
 from motcua_shared.contracts.dossier import DossierReceived, DossierSubmitted
@@ -22,8 +22,8 @@ from motcua_shared.contracts.examples import examples
 from notify_svc.settings import RetrySettings, WebhookSettings
 
 EX = examples()
-INTEGRATOR = bearer("portal-quoc-gia", "integrator")
-OTHER_INTEGRATOR = bearer("analytics", "integrator")
+INTEGRATOR = TOKENS.bearer("portal-quoc-gia", "integrator")
+OTHER_INTEGRATOR = TOKENS.bearer("analytics", "integrator")
 
 
 def verify_standard_webhook(
@@ -161,7 +161,7 @@ async def test_subscriptions_belong_to_their_integrator(
     assert "secret" not in listed["items"][0]
     citizen = await n.client.post(
         "/api/v1/webhooks", json={"url": endpoint.url, "event_types": [DossierSubmitted.TYPE]},
-        headers=bearer("citizen-1"),
+        headers=TOKENS.bearer("citizen-1"),
     )  # fmt: skip
     assert citizen.status_code == 403
     secret_topic = await n.client.post(

@@ -8,17 +8,17 @@ import uuid
 
 import httpx
 import pytest
-from notify_testkit import KEY, FakeClock, bearer, wait_for
+from notify_testkit import TOKENS, FakeClock
 
 from motcua_shared.chassis.bus.base import Message
 from motcua_shared.chassis.bus.kafka import KafkaBus
-from motcua_shared.chassis.keys import jwks
 from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.common import Contact
 from motcua_shared.contracts.dossier import DossierReceived, DossierSubmitted
 from motcua_shared.contracts.examples import examples
+from motcua_shared.testing import eventually
 from notify_svc.app import create_app
 from notify_svc.settings import DispatchSettings, Settings
 
@@ -55,7 +55,7 @@ async def test_dossier_submitted_on_kafka_texts_and_notifies_once(
     producer = KafkaBus(bus_settings, client_id=f"dossier-it-{suffix}")
     await producer.start()
     # Daytime in Huế, whatever the wall clock says: at night the SMS would rightly wait for 07:00.
-    app = create_app(settings, key_source=lambda: jwks([KEY]), configure_logs=False, clock=FakeClock())
+    app = create_app(settings, key_source=TOKENS.jwks, configure_logs=False, clock=FakeClock())
     envelopes = [CloudEvent.wrap(e, source="/motcua/dossier") for e in (submitted, received)]
     try:
         await producer.ensure_topics([topics.DOSSIER])
@@ -78,19 +78,19 @@ async def test_dossier_submitted_on_kafka_texts_and_notifies_once(
                 async def texted() -> bool:
                     return len(await sms()) >= 1
 
-                await wait_for(texted, what="the SMS in the sandbox", within=60)
+                await eventually(texted, what="the SMS in the sandbox", timeout=60)
                 consumer = app.state.runtime.consumer
 
-                await wait_for(lambda: consumer.duplicates >= 1, what="the duplicate seen", within=60)
+                await eventually(lambda: consumer.duplicates >= 1, what="the duplicate seen", timeout=60)
                 assert await app.state.dispatcher.dispatch_once() == 0
                 [message] = await sms()
                 assert message["text"] == (
                     f"Ho so {code} da duoc tiep nhan. Hen tra ket qua 08:35 ngay 05/08/2025. "
                     "Tra cuu tai motcua.vn"
                 )
-                inbox = (await client.get("/api/v1/notifications", headers=bearer(applicant))).json()
+                inbox = (await client.get("/api/v1/notifications", headers=TOKENS.bearer(applicant))).json()
                 assert [i["template"] for i in inbox["items"]] == ["dossier.received", "dossier.submitted"]
-                officer = bearer(f"officer-{suffix}", "officer", "000.00.14.H56")
+                officer = TOKENS.bearer(f"officer-{suffix}", "officer", "000.00.14.H56")
                 queue = (await client.get("/api/v1/notifications", headers=officer)).json()["items"]
                 assert [i["template"] for i in queue if i["dossier_code"] == code] == [
                     "agency.dossier_submitted"
@@ -98,7 +98,7 @@ async def test_dossier_submitted_on_kafka_texts_and_notifies_once(
                 log = await client.get(
                     "/api/v1/notifications/deliveries",
                     params={"dossier_code": code},
-                    headers=bearer("ops", "admin"),
+                    headers=TOKENS.bearer("ops", "admin"),
                 )
                 [row] = log.json()["items"]
                 assert (row["channel"], row["status"], row["segments"]) == ("sms", "sent", 1)

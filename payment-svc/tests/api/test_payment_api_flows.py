@@ -22,6 +22,7 @@ from motcua_shared.contracts.dossier import (
     DossierSupplementRequested,
 )
 from motcua_shared.contracts.payment import PaymentRequested, PaymentSucceeded
+from motcua_shared.testing import eventually
 from payment_svc.payments import service
 from payment_svc.payments.models import ProviderTransaction
 from payment_svc.providers import bank, vnpay
@@ -102,7 +103,7 @@ async def test_fees_due_at_result_are_requested_when_the_result_is_ready(env: Ha
         occurred_at=event.occurred_at,
     )
     await env.publish(approved)
-    payment = await env.wait_for(lambda: env.payment_of(event.dossier_code), what="request at result")
+    payment = await eventually(lambda: env.payment_of(event.dossier_code), what="request at result")
     assert payment.fee_timing == "result"
     assert payment.amount == 38_000
 
@@ -127,8 +128,8 @@ async def test_fees_due_at_supplement_are_requested_once_when_the_agency_asks(en
     message = Message(topic=topics.DOSSIER, key=asked.subject, value=asked.to_json().encode())
     consumer = env.app.state.runtime.consumer
     await env.bus.publish([message, message])  # the same event delivered twice
-    await env.wait_for(lambda: consumer.duplicates >= 1, what="the redelivery")
-    payment = await env.wait_for(lambda: env.payment_of(event.dossier_code), what="request at supplement")
+    await eventually(lambda: consumer.duplicates >= 1, what="the redelivery")
+    payment = await eventually(lambda: env.payment_of(event.dossier_code), what="request at supplement")
     assert (payment.fee_timing, payment.amount) == ("supplement", 38_000)
     assert await env.outbox_count(PaymentRequested.TYPE, payment.id) == 1
     async with env.uow() as uow:
@@ -136,7 +137,7 @@ async def test_fees_due_at_supplement_are_requested_once_when_the_agency_asks(en
     checkout = await env.checkout(payment.id)
     decided = await env.sandbox_pay(checkout.json()["gateway"]["redirect_url"])
     assert decided.status_code == 303
-    await env.wait_for(
+    await eventually(
         lambda: env.outbox_count(PaymentSucceeded.TYPE, payment.id), what="PaymentSucceeded for the dossier"
     )
 

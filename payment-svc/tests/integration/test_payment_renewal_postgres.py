@@ -18,6 +18,7 @@ from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.payment import PaymentRequested
+from motcua_shared.testing import eventually
 from payment_svc.payments import service
 from payment_svc.payments.models import EndedDossier, Payment
 from payment_svc.payments.repository import PaymentRepository
@@ -129,7 +130,7 @@ async def test_a_dossier_ending_while_a_renewal_holds_the_locks_expires_the_rene
     await checked.wait()
     monkeypatch.setattr(PaymentRepository, "ended", original)
     ending = asyncio.create_task(end(env, old.dossier_code))
-    await env.wait_for(lambda: lock_waiters(env), what="the ending waiting for the renewal's locks")
+    await eventually(lambda: lock_waiters(env), what="the ending waiting for the renewal's locks")
     go_on.set()
     renewed = (await renewing).payment
     await ending

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from payment_testkit import MARRIAGE, submitted
+from payment_testkit import MARRIAGE, FakeUow, submitted
 
-from motcua_shared.contracts.base import Event
 from motcua_shared.contracts.common import FeeItem, FeeKind, FeeTiming
 from motcua_shared.contracts.dossier import (
     DossierApproved,
@@ -19,60 +17,9 @@ from motcua_shared.contracts.dossier import (
 )
 from motcua_shared.contracts.payment import PaymentExpired, PaymentRequested
 from payment_svc.payments import service
-from payment_svc.payments.models import FeeDue, Payment
-from payment_svc.uow import PaymentUnitOfWork
 
 NOW = datetime(2025, 8, 5, 2, 0, tzinfo=UTC)
 TTL = timedelta(days=7)
-
-
-@dataclass
-class FakePayments:
-    """The repository calls the requesting use cases make, over lists."""
-
-    dues: dict[str, FeeDue] = field(default_factory=dict)
-    payments: list[Payment] = field(default_factory=list)
-    ended: dict[str, str] = field(default_factory=dict)
-
-    async def fee_due(self, dossier_code: str) -> FeeDue | None:
-        return self.dues.get(dossier_code)
-
-    def add(self, row: Any) -> None:
-        if isinstance(row, FeeDue):
-            self.dues[row.dossier_code] = row
-        else:
-            assert isinstance(row, Payment)
-            self.payments.append(row)
-
-    async def by_dossier(self, dossier_code: str, *, lock: bool = False) -> list[Payment]:
-        return [p for p in self.payments if p.dossier_code == dossier_code]
-
-    async def lock_dossier(self, dossier_code: str, fee_timing: str | None = None) -> list[Payment]:
-        return [p for p in await self.by_dossier(dossier_code) if fee_timing in (None, p.fee_timing)]
-
-    async def mark_ended(self, dossier_code: str, reason: str, at: datetime) -> None:
-        self.ended.setdefault(dossier_code, reason)
-
-    async def close_open_attempts(self, payment_id: str, status: Any, now: datetime) -> None:
-        return None
-
-
-@dataclass
-class FakeOutbox:
-    events: list[Event] = field(default_factory=list)
-
-    def add(self, event: Event) -> None:
-        self.events.append(event)
-
-
-@dataclass
-class FakeUow:
-    payments: FakePayments = field(default_factory=FakePayments)
-    outbox: FakeOutbox = field(default_factory=FakeOutbox)
-
-    @property
-    def unit(self) -> PaymentUnitOfWork:
-        return cast(PaymentUnitOfWork, self)
 
 
 def _later(event: DossierSubmitted, kind: type[DossierApproved] | type[DossierSupplementRequested]) -> Any:
@@ -162,7 +109,7 @@ async def test_an_ended_dossier_cancels_the_kept_fee_and_expires_the_open_reques
     await service.request_for_submission(uow.unit, kept, now=NOW, ttl=TTL)
     assert await service.end_for_dossier(uow.unit, kept.dossier_code, now=NOW, reason="withdrawn") == 0
     assert uow.payments.dues[kept.dossier_code].status == "cancelled"
-    assert uow.payments.ended[kept.dossier_code] == "withdrawn"
+    assert await uow.payments.ended(kept.dossier_code) == "withdrawn"
     asked = _later(kept, DossierSupplementRequested)
     assert await service.request_at_supplement(uow.unit, asked, now=NOW, ttl=TTL) is None
     assert uow.payments.payments == []

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import Any, cast
+from typing import cast
 
 import pytest
-from payment_testkit import AGENCY, submitted
+from payment_testkit import AGENCY, FakeUow, submitted
 
 from motcua_shared.chassis.auth import Principal, Role
-from motcua_shared.contracts.base import Event
 from motcua_shared.contracts.payment import PaymentExpired, PaymentRequested
 from payment_svc.payments import service
 from payment_svc.payments.errors import (
@@ -20,106 +18,12 @@ from payment_svc.payments.errors import (
     PaymentNotFound,
     RenewalRefusal,
 )
-from payment_svc.payments.models import FeeDue, IdempotencyRecord, Payment, PaymentStatus
+from payment_svc.payments.models import Payment, PaymentStatus
 from payment_svc.ports import Ports
-from payment_svc.uow import PaymentUnitOfWork
 
 NOW = datetime(2025, 8, 5, 2, 0, tzinfo=UTC)
 TTL = timedelta(days=7)
 AN = Principal(subject="citizen-an", role=Role.CITIZEN)
-
-
-@dataclass
-class FakePayments:
-    """The repository calls requesting, ending and renewing make, over dicts."""
-
-    payments: dict[str, Payment] = field(default_factory=dict)
-    dues: dict[str, FeeDue] = field(default_factory=dict)
-    keys: dict[tuple[str, str, str], IdempotencyRecord] = field(default_factory=dict)
-    ended_dossiers: dict[str, str] = field(default_factory=dict)
-    lapsed: list[str] = field(default_factory=list)
-
-    def add(self, row: Any) -> None:
-        if isinstance(row, Payment):
-            self.payments[row.id] = row
-        elif isinstance(row, FeeDue):
-            self.dues[row.dossier_code] = row
-        else:
-            assert isinstance(row, IdempotencyRecord)
-            self.keys[(row.subject, row.operation, row.key)] = row
-
-    async def flush(self) -> None:
-        return None
-
-    async def get(self, payment_id: str, *, lock: bool = False) -> Payment | None:
-        return self.payments.get(payment_id)
-
-    async def by_dossier(self, dossier_code: str, *, lock: bool = False) -> list[Payment]:
-        return [p for p in self.payments.values() if p.dossier_code == dossier_code]
-
-    async def lock_dossier(self, dossier_code: str, fee_timing: str | None = None) -> list[Payment]:
-        return [p for p in await self.by_dossier(dossier_code) if fee_timing in (None, p.fee_timing)]
-
-    async def fee_due(self, dossier_code: str) -> FeeDue | None:
-        return self.dues.get(dossier_code)
-
-    async def idempotency(self, subject: str, operation: str, key: str) -> IdempotencyRecord | None:
-        return self.keys.get((subject, operation, key))
-
-    def remember(
-        self, subject: str, operation: str, key: str, *, request_hash: str, result_id: str, at: datetime
-    ) -> None:
-        self.add(
-            IdempotencyRecord(
-                subject=subject,
-                operation=operation,
-                key=key,
-                request_hash=request_hash,
-                result_id=result_id,
-                created_at=at,
-            )
-        )
-
-    async def ended(self, dossier_code: str) -> str | None:
-        return self.ended_dossiers.get(dossier_code)
-
-    async def mark_ended(self, dossier_code: str, reason: str, at: datetime) -> None:
-        self.ended_dossiers.setdefault(dossier_code, reason)
-
-    async def close_open_attempts(self, payment_id: str, status: Any, at: datetime) -> None:
-        self.lapsed.append(payment_id)
-
-
-@dataclass
-class FakeOutbox:
-    events: list[Event] = field(default_factory=list)
-
-    def add(self, event: Event) -> None:
-        self.events.append(event)
-
-
-@dataclass
-class FakeUow:
-    """Commits are counted; a use case that raises commits nothing."""
-
-    payments: FakePayments = field(default_factory=FakePayments)
-    outbox: FakeOutbox = field(default_factory=FakeOutbox)
-    commits: int = 0
-
-    async def __aenter__(self) -> FakeUow:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
-
-    async def commit(self) -> None:
-        self.commits += 1
-
-    @property
-    def unit(self) -> PaymentUnitOfWork:
-        return cast(PaymentUnitOfWork, self)
 
 
 @dataclass
@@ -143,7 +47,7 @@ def ports(at: datetime) -> Ports:
 async def requested(uow: FakeUow) -> Payment:
     payment = await service.request_for_submission(uow.unit, submitted(), now=NOW, ttl=TTL)
     assert payment is not None
-    uow.outbox.events.clear()
+    uow.outbox.clear()
     return payment
 
 
@@ -251,7 +155,7 @@ async def test_an_ended_dossier_owes_nothing_and_its_request_is_not_renewed() ->
     first = await requested(uow)
     assert await service.end_for_dossier(uow.unit, first.dossier_code, now=NOW, reason="withdrawn") == 1
     assert first.status == "expired"
-    uow.outbox.events.clear()
+    uow.outbox.clear()
     error = await refused(uow, first.id, at=NOW + timedelta(days=1))
     assert error.reason is RenewalRefusal.DOSSIER_ENDED
     assert len(uow.payments.payments) == 1

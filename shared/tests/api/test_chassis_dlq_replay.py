@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -11,16 +10,11 @@ from backbone_toy import Toy, create_schema
 from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.bus.local import LocalBus
-from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.settings import BusSettings, DbSettings, ServiceSettings
+from motcua_shared.testing import Tokens, eventually
 
-KEY = SigningKey.generate()
-ADMIN = {
-    "Authorization": "Bearer "
-    + issue_token(
-        KEY, subject="ops", role=Role.ADMIN, issuer="motcua", audience="motcua", ttl=timedelta(hours=1)
-    )
-}
+TOKENS = Tokens()
+ADMIN = TOKENS.bearer("ops", Role.ADMIN)
 
 
 async def test_dead_letter_listed_then_replayed_once(tmp_path: Path) -> None:
@@ -42,7 +36,7 @@ async def test_dead_letter_listed_then_replayed_once(tmp_path: Path) -> None:
         title="toy consumer",
         handlers=toy.handlers(),
         bus=bus,
-        key_source=lambda: jwks([KEY]),
+        key_source=TOKENS.jwks,
         on_startup=[schema],
     )
     toy.start_relay()
@@ -57,7 +51,7 @@ async def test_dead_letter_listed_then_replayed_once(tmp_path: Path) -> None:
                 async def listed() -> bool:
                     return bool((await client.get("/ops/dlq", headers=ADMIN)).json()["total"] == 1)
 
-                await toy.wait_for(listed, what="the dead letter listed")
+                await eventually(listed, what="the dead letter listed")
                 [letter] = (await client.get("/ops/dlq", headers=ADMIN)).json()["items"]
                 assert "poison event hs-1/0" in letter["error"]
                 assert letter["attempts"] == 2

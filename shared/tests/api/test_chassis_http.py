@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,11 +14,11 @@ from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.errors import Conflict
-from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.messaging.models import MessagingBase
 from motcua_shared.chassis.settings import DbSettings, ServiceSettings
+from motcua_shared.testing import Tokens
 
-KEY = SigningKey.generate()
+TOKENS = Tokens()
 
 
 class Applicant(BaseModel):
@@ -57,7 +56,7 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         title="probe",
         routers=[router],
         bus=LocalBus(None),
-        key_source=lambda: jwks([KEY]),
+        key_source=TOKENS.jwks,
         on_startup=[_messaging_schema],
     )
     async with app.router.lifespan_context(app):
@@ -69,18 +68,6 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 async def _messaging_schema(runtime: Runtime) -> None:
     async with runtime.db.engine.begin() as conn:
         await conn.run_sync(MessagingBase.metadata.create_all)
-
-
-def _token(role: Role, agency_code: str | None = None) -> str:
-    return issue_token(
-        KEY,
-        subject="u-1",
-        role=role,
-        issuer="motcua",
-        audience="motcua",
-        ttl=timedelta(minutes=5),
-        agency_code=agency_code,
-    )
 
 
 async def test_malformed_json_is_a_400_problem(client: httpx.AsyncClient) -> None:
@@ -153,12 +140,10 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
 
 async def test_dlq_ops_endpoint_is_admin_only(client: httpx.AsyncClient) -> None:
     assert (await client.get("/ops/dlq")).status_code == 401
-    citizen = await client.get("/ops/dlq", headers={"Authorization": f"Bearer {_token(Role.CITIZEN)}"})
+    citizen = await client.get("/ops/dlq", headers=TOKENS.bearer("u-1", Role.CITIZEN))
     assert citizen.status_code == 403
-    officer = await client.get(
-        "/ops/dlq", headers={"Authorization": f"Bearer {_token(Role.OFFICER, 'H56.01')}"}
-    )
+    officer = await client.get("/ops/dlq", headers=TOKENS.bearer("u-1", Role.OFFICER, "H56.01"))
     assert officer.status_code == 403
-    admin = await client.get("/ops/dlq", headers={"Authorization": f"Bearer {_token(Role.ADMIN)}"})
+    admin = await client.get("/ops/dlq", headers=TOKENS.bearer("u-1", Role.ADMIN))
     assert admin.status_code == 200
     assert admin.json() == {"items": [], "total": 0, "next_cursor": None}

@@ -17,6 +17,7 @@ from motcua.infra.postgres import PgServer
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.settings import BusSettings
+from motcua_shared.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -112,7 +113,7 @@ async def test_a_relay_locked_out_by_another_replica_relays_its_rows_once_the_lo
     async with toy.producer_db.session() as other_replica, other_replica.begin():
         await other_replica.execute(lock)
         await toy.emit("locked", 1)  # commits and wakes the relay, which finds the lock taken
-        await toy.wait_for(lambda: relay._locked_out, timeout=30, what="the relay to meet the lock")
+        await eventually(lambda: relay._locked_out, timeout=30, what="the relay to meet the lock")
         assert await toy.ledger_count() == 1
     # The other replica's transaction ended without publishing: ours must, without a new commit or poll.
     await toy.wait_for_ledger(2, timeout=60)

@@ -15,6 +15,7 @@ from motcua_shared.chassis.context import request_id_var
 from motcua_shared.chassis.messaging.models import DeadLetter
 from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.topics import dlq
+from motcua_shared.testing import eventually
 
 
 async def round_trip(toy: Toy) -> None:
@@ -105,7 +106,7 @@ async def killed_before_offset_commit(toy: Toy) -> None:
     await toy.wait_for_ledger(50)
     await doomed.stop()
     successor = toy.start_consumer()
-    await toy.wait_for(lambda: successor.duplicates >= 50, what="50 redelivered duplicates")
+    await eventually(lambda: successor.duplicates >= 50, what="50 redelivered duplicates")
     assert await toy.ledger_count() == 50
     assert successor.handled == 0
 
@@ -121,7 +122,7 @@ async def poison_goes_to_dlq(toy: Toy) -> None:
     await toy.bus.publish([Message(topic=toy.event.TOPIC, key="hs-poison", value=b"{not json")])
     await toy.emit("hs-poison", 6)
     await toy.wait_for_ledger(6)
-    await toy.wait_for(lambda: runner.dead_lettered >= 2, what="two dead letters")
+    await eventually(lambda: runner.dead_lettered >= 2, what="two dead letters")
     rows = await toy.ledger()
     assert [r.seq for r in rows] == [0, 2, 3, 4, 5, 6]
     async with toy.consumer_db.session() as session:

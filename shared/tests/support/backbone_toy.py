@@ -5,10 +5,8 @@ The toy event is deliberately not registered in the contracts registry: it is no
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,6 +21,7 @@ from motcua_shared.chassis.messaging.outbox import OutboxRelay
 from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.chassis.uow import UnitOfWork
 from motcua_shared.contracts.base import CloudEvent, Event
+from motcua_shared.testing import eventually
 
 
 class ToyBase(DeclarativeBase):
@@ -161,22 +160,11 @@ class Toy:
         async with self.consumer_db.session() as session:
             return int(await session.scalar(select(func.count()).select_from(Ledger)) or 0)
 
-    async def wait_for(self, predicate: Callable[[], Any], *, timeout: float = 60, what: str = "") -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = predicate()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what or predicate}")
-
     async def wait_for_ledger(self, count: int, *, timeout: float = 60) -> None:
         async def enough() -> bool:
             return await self.ledger_count() >= count
 
-        await self.wait_for(enough, timeout=timeout, what=f"{count} ledger rows")
+        await eventually(enough, timeout=timeout, what=f"{count} ledger rows")
 
     async def close(self) -> None:
         for runner in self.runners:

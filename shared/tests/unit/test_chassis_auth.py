@@ -115,10 +115,17 @@ class FakeGateway:
     status: int = 200
     delay: float = 0.0
     extra_entries: list[Any] = field(default_factory=list)
+    fetching: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a fetch arrives."""
+    held: asyncio.Event | None = None
+    """When given, a fetch answers only once it is set."""
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         assert str(request.url) == JWKS_URL
         self.fetches += 1
+        self.fetching.set()
+        if self.held is not None:
+            await self.held.wait()
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.status != 200:
@@ -601,11 +608,14 @@ async def test_a_trusted_key_does_not_wait_for_a_refresh_in_flight(
     await verifier.verify(_token(key))
     clock.advance(301)
     gateway.publish(key, other_key)
-    gateway.delay = 0.5
+    gateway.held = asyncio.Event()
+    gateway.fetching.clear()
     refreshing = asyncio.create_task(verifier.verify(_token(other_key, subject="new")))
-    await asyncio.sleep(0.05)
-    assert (await verifier.verify(_token(key, subject="old"))).subject == "old"
+    await gateway.fetching.wait()
+    async with asyncio.timeout(10):
+        assert (await verifier.verify(_token(key, subject="old"))).subject == "old"
     assert not refreshing.done()
+    gateway.held.set()
     assert (await refreshing).subject == "new"
     assert gateway.fetches == 2
 

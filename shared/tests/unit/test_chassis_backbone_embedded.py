@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.messaging.models import OutboxRecord
+from motcua_shared.testing import eventually
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ async def test_sqlite_relay_marks_published_rows_later_and_on_stop(toy: Toy) -> 
         return await _unmarked_rows(toy) == 0
 
     # Published at once, marked within the mark interval (the relay's next idle round).
-    await toy.wait_for(all_marked, timeout=30, what="published rows marked in the outbox")
+    await eventually(all_marked, timeout=30, what="published rows marked in the outbox")
     await toy.emit("m-0", 30)
     await toy.wait_for_ledger(31)
     await relay.stop()
@@ -78,7 +79,7 @@ async def test_sqlite_relay_crashing_before_its_mark_publishes_again_and_the_inb
     relay._unmarked.clear()  # the process died: what it remembered is gone
     await relay.stop()
     restarted = toy.start_relay()
-    await toy.wait_for(lambda: restarted.published >= 10, timeout=30, what="the rows published again")
+    await eventually(lambda: restarted.published >= 10, timeout=30, what="the rows published again")
     await toy.emit("c-0", 10)
     await toy.wait_for_ledger(11)
     rows = await toy.ledger()

@@ -1,8 +1,11 @@
-"""Services never import each other; the chassis and contracts import no service."""
+"""Services never import each other; the chassis and contracts import no service; the layer contracts hold."""
 
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,22 +57,61 @@ def test_the_check_sees_a_violation(tmp_path: Path) -> None:
     assert {"dossier_svc", "payment_svc"} <= imported_packages(tmp_path)
 
 
-@pytest.mark.parametrize("package", sorted(set(SERVICES) - {"gateway"}))
-def test_each_service_has_the_house_layout(package: str) -> None:
-    folder = SERVICES[package]
-    source = folder / "src" / package
-    for name in ("app.py", "settings.py", "__main__.py"):
-        assert (source / name).is_file(), f"{package} lacks {name}"
-    assert (folder / "migrations" / "env.py").is_file()
-    assert list((folder / "migrations" / "versions").glob("*.py")), f"{package} has no migration"
-    # A package with its own app.py (payment's sandbox provider) is an app of its own, not a feature.
-    features = (p for p in source.iterdir() if (p / "router.py").exists() and not (p / "app.py").exists())
-    for feature in features:
-        for name in ("router.py", "schemas.py", "models.py", "repository.py", "errors.py"):
-            assert (feature / name).is_file(), f"{package}.{feature.name} lacks {name}"
-        # A large feature's use cases may be a package of modules, one per use case.
-        service = (feature / "service.py").is_file() or (feature / "service" / "__init__.py").is_file()
-        assert service, f"{package}.{feature.name} lacks service.py"
+def lint_imports(*, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run import-linter with the layer contracts of the root ``pyproject.toml``."""
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    command = [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()"]
+    return subprocess.run(
+        [*command, str(ROOT / "pyproject.toml"), "--no-cache", "--no-logo"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_layer_contracts_are_kept() -> None:
+    result = lint_imports(cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+#: A tree that breaks every contract once: module path -> its source.
+BROKEN_TREE = {
+    "catalog_svc/__init__.py": "",
+    "catalog_svc/things/__init__.py": "",
+    "catalog_svc/things/repository.py": "",
+    "catalog_svc/things/router.py": "from catalog_svc.things import repository\n",
+    "catalog_svc/things/service.py": "from catalog_svc.things import router\n",
+    "catalog_svc/app.py": "import dossier_svc\nimport motcua\n",
+    "dossier_svc/__init__.py": "",
+    "payment_svc/__init__.py": "",
+    "notify_svc/__init__.py": "",
+    "gateway/__init__.py": "",
+    "motcua/__init__.py": "",
+    "motcua_shared/__init__.py": "",
+    "motcua_shared/chassis.py": "import payment_svc\n",
+}
+
+
+def test_the_contracts_catch_each_kind_of_violation(tmp_path: Path) -> None:
+    for name, source in BROKEN_TREE.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(source, encoding="utf-8")
+    result = lint_imports(cwd=tmp_path, pythonpath=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Contracts: 0 kept, 5 broken." in result.stdout, result.stdout
+    for edge in (
+        "catalog_svc.things.router -> catalog_svc.things.repository",
+        "catalog_svc.things.service -> catalog_svc.things.router",
+        "catalog_svc.app -> dossier_svc",
+        "catalog_svc.app -> motcua",
+        "motcua_shared.chassis -> payment_svc",
+    ):
+        assert edge in result.stdout, (edge, result.stdout)
 
 
 def wait_for_calls(path: Path) -> list[str]:

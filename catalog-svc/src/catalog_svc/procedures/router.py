@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request, status
 
 from catalog_svc.deps import AdminDep, SettingsDep, UowDep
 from catalog_svc.procedures import service
-from catalog_svc.procedures.repository import SearchFilters
 from catalog_svc.procedures.schemas import (
     ImportReport,
     ProcedureAdminOut,
@@ -18,6 +17,7 @@ from catalog_svc.procedures.schemas import (
     SearchPage,
     WithdrawIn,
 )
+from catalog_svc.procedures.search_types import SearchFilters
 from catalog_svc.responses import PROBLEMS
 from motcua_shared.chassis.errors import DomainError, Unprocessable
 

@@ -8,6 +8,7 @@ a deadline that passes fails the test with what was last seen, never a sleep sta
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import re

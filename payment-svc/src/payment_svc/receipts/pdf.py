@@ -7,6 +7,7 @@ from typing import Final
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from num2words import num2words
 
 from motcua_shared.chassis.clock import PLATFORM_TZ
 from payment_svc.payments.models import Payment
@@ -17,7 +18,6 @@ METHODS: Final = {
     "gateway": "Cổng thanh toán (thẻ, ví điện tử)",
     "manual_transfer": "Chuyển khoản ngân hàng (cán bộ xác nhận)",
 }
-_DIGITS: Final = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 _GROUPS: Final = ("", " nghìn", " triệu", " tỷ", " nghìn tỷ", " triệu tỷ")
 
 
@@ -26,27 +26,17 @@ def vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " đồng"
 
 
-def _three(n: int, *, full: bool) -> str:
-    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
-    words: list[str] = []
-    if full or hundreds:
-        words += [_DIGITS[hundreds], "trăm"]
-    if tens == 0 and units and (full or hundreds):
-        words.append("lẻ")
-    elif tens == 1:
-        words.append("mười")
-    elif tens > 1:
-        words += [_DIGITS[tens], "mươi"]
-    if units:
-        if units == 1 and tens > 1:
-            words.append("mốt")
-        elif units == 5 and tens > 0:
-            words.append("lăm")
-        elif units == 4 and tens > 1:
-            words.append("tư")
-        else:
-            words.append(_DIGITS[units])
-    return " ".join(words)
+def _group(value: int, *, full: bool) -> str:
+    """One group of three digits (1–999) in words.
+
+    num2words reads the group on its own; a receipt reads a group after the first in full, hundreds included
+    (``một triệu không trăm năm mươi nghìn``, ``hai triệu không trăm lẻ năm``), and says ``tư`` for a four
+    after ``mươi`` (``hai mươi tư``): the wording our receipts have always printed.
+    """
+    words = str(num2words(value, lang="vi"))
+    if full and value < 100:
+        words = "không trăm " + ("lẻ " if value < 10 else "") + words
+    return words.replace("mươi bốn", "mươi tư")
 
 
 def in_words(amount: int) -> str:
@@ -62,7 +52,7 @@ def in_words(amount: int) -> str:
         value = groups[index]
         if value:
             full = index != len(groups) - 1
-            parts.append(_three(value, full=full) + _GROUPS[index])
+            parts.append(_group(value, full=full) + _GROUPS[index])
     text = " ".join(parts) + " đồng"
     return text[0].upper() + text[1:]
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
@@ -40,7 +41,7 @@ from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.errors import NotFound
-from motcua_shared.chassis.http import RequestContextMiddleware, install_problem_handlers
+from motcua_shared.chassis.http import RequestContextMiddleware, allowed_methods, install_problem_handlers
 from motcua_shared.chassis.logging import configure_logging
 from motcua_shared.chassis.messaging.outbox import OutboxRelay
 from motcua_shared.chassis.migrations import aupgrade
@@ -264,11 +265,15 @@ def _health_router() -> APIRouter:
 
 
 def _fallback_router() -> APIRouter:
-    """What ProxyDispatch did not take: unknown API paths and unknown services are 404 problems."""
+    """What ProxyDispatch did not take: unknown API paths and unknown services are 404 problems, and a
+    method the gateway's own path does not take a 405."""
     router = APIRouter()
 
     @router.api_route("/api/v1/{path:path}", methods=METHODS, include_in_schema=False)
-    async def api(path: str) -> Response:
+    async def api(path: str, request: Request) -> Response:
+        allowed = allowed_methods(request.app.routes, request.url.path, catch_all=api)
+        if allowed:
+            raise StarletteHTTPException(405, headers={"Allow": ", ".join(allowed)})
         raise NotFound(f"Không có tài nguyên /api/v1/{path}.")
 
     @router.api_route("/ops/{service}/{path:path}", methods=METHODS, include_in_schema=False)

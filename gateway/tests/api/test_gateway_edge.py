@@ -233,3 +233,14 @@ async def test_paths_reach_the_owning_service(tmp_path: Path, path: str) -> None
     async with running(gw) as client:
         assert (await client.get(path)).status_code == 200
     assert seen == [path.replace("/ops/dossier/", "/ops/")]
+
+
+async def test_a_method_the_gateways_own_path_does_not_take_is_405(tmp_path: Path) -> None:
+    app = gateway(tmp_path, demo=False, upstream_apps={"dossier": service()})
+    async with running(app) as client:
+        wrong = await client.put("/api/v1/auth/otp", json={"phone": "0905123456"})
+        unknown = await client.put("/api/v1/nothing")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "POST"
+    assert wrong.headers["content-type"] == "application/problem+json"
+    assert unknown.status_code == 404

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from motcua_shared.chassis import metrics
@@ -112,10 +115,14 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            # Starlette names only the first route that matched the path; a client needs them all.
+            headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
         return problem(
             exc.status_code,
             detail=exc.detail if isinstance(exc.detail, str) else None,
-            headers=dict(exc.headers) if exc.headers else None,
+            headers=headers or None,
             instance=request.url.path,
         )
 
@@ -128,6 +135,27 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail="An unexpected error occurred; it has been logged.",
             type_=PROBLEM_BASE + "internal",
         )
+
+
+def allowed_methods(
+    routes: Sequence[BaseRoute], path: str, *, catch_all: Callable[..., Any] | None = None
+) -> list[str]:
+    """The methods ``routes`` answer at ``path``, for a 405's ``Allow`` (``catch_all``'s route aside).
+
+    Where a more literal route and a templated one both match (``/slips/confirm`` and ``/slips/{slip_id}``),
+    the literal one's: that is the resource the path names.
+    """
+    matching: list[tuple[int, set[str]]] = []
+    for route in iter_route_contexts(routes):
+        regex = getattr(route, "path_regex", None)
+        if route.endpoint is catch_all or not route.methods or regex is None:
+            continue
+        if regex.match(path):
+            matching.append((len(route.param_convertors), route.methods))
+    if not matching:
+        return []
+    fewest = min(params for params, _ in matching)
+    return sorted(set().union(*(methods for params, methods in matching if params == fewest)))
 
 
 class RequestContextMiddleware:

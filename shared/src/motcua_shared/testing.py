@@ -16,8 +16,11 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, cast, overload
 
+from sqlalchemy import inspect as sa_inspect
+
 from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
+from motcua_shared.chassis.messaging.consumer import Handlers
 from motcua_shared.contracts.base import CloudEvent, Event
 
 T = TypeVar("T")
@@ -112,6 +115,29 @@ async def eventually(
         if loop.time() >= deadline:
             raise NotInTime(f"timed out waiting for {what} ({timeout:g} s; last: {last})")
         await asyncio.sleep(interval)
+
+
+async def handle(handlers: Handlers[Any], uow: object, event: Event) -> CloudEvent:
+    """Apply ``event`` with the handler ``handlers`` has for it, as the consumer runner does inside its
+    transaction (the inbox aside); returns the envelope it came in."""
+    entry = handlers.get(event.TYPE)
+    assert entry is not None, f"no handler for {event.TYPE}"
+    envelope = CloudEvent.wrap(event, source="/motcua/test")
+    await entry.handler(uow, event, envelope)
+    return envelope
+
+
+def flushed(row: T) -> T:
+    """``row`` with the column defaults a flush would fill in (a fake repository stores rows unflushed)."""
+    for attribute in sa_inspect(type(row)).column_attrs:
+        default = attribute.columns[0].default
+        if default is None or getattr(row, attribute.key) is not None:
+            continue
+        if default.is_scalar:
+            setattr(row, attribute.key, default.arg)
+        elif default.is_callable:
+            setattr(row, attribute.key, default.arg(None))
+    return row
 
 
 class FakeOutbox:

@@ -1,0 +1,184 @@
+"""dossier-svc's unit of work over memory, for the use cases' unit tests (milliseconds, no database)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dossier_testkit import published, snapshot
+
+from dossier_svc.calendar.models import WorkCalendar
+from dossier_svc.documents.models import DossierDocument
+from dossier_svc.documents.store import LocalFileStore
+from dossier_svc.dossiers.models import Dossier, RatingRecord, TimelineEntry
+from dossier_svc.dossiers.workflow import State
+from dossier_svc.lookup.models import LookupGuard
+from dossier_svc.ports import Ports
+from dossier_svc.procedures.models import Procedure
+from dossier_svc.settings import CalendarSettings, Settings
+from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.clock import SettableClock
+from motcua_shared.contracts.catalog import ProcedureSnapshot
+from motcua_shared.testing import FakeUnitOfWork, flushed
+
+#: A Monday morning in Huế.
+MONDAY = datetime(2025, 8, 4, 1, 0, tzinfo=UTC)
+
+
+class FakeProcedures:
+    """The procedure replica."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Procedure] = {}
+
+    async def get(self, code: str, *, for_update: bool = False) -> Procedure | None:
+        return self.rows.get(code)
+
+    async def parse(self, procedure: Procedure) -> None:
+        procedure.to_snapshot()
+
+    def add(self, procedure: Procedure) -> None:
+        self.rows[procedure.code] = flushed(procedure)
+
+
+class FakeDossiers:
+    """Dossiers, their timelines and ratings."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Dossier] = {}
+        self.entries: list[TimelineEntry] = []
+        self.ratings: dict[str, RatingRecord] = {}
+        self.numbers: dict[tuple[str, str], itertools.count[int]] = {}
+
+    async def by_code(self, code: str) -> Dossier | None:
+        return next((d for d in self.rows.values() if d.code == code), None)
+
+    async def by_id(self, dossier_id: str) -> Dossier | None:
+        return self.rows.get(dossier_id)
+
+    def add(self, dossier: Dossier) -> None:
+        self.rows[dossier.id] = flushed(dossier)
+
+    async def delete(self, dossier: Dossier) -> None:
+        del self.rows[dossier.id]
+
+    def append(self, entry: TimelineEntry) -> None:
+        self.entries.append(flushed(entry))
+
+    async def timeline(self, dossier_id: str) -> Sequence[TimelineEntry]:
+        return [e for e in self.entries if e.dossier_id == dossier_id]
+
+    async def next_number(self, agency_code: str, day: str) -> int:
+        return next(self.numbers.setdefault((agency_code, day), itertools.count(1)))
+
+    async def list(
+        self,
+        *,
+        applicant_id: str | None = None,
+        agency_code: str | None = None,
+        holding_only: bool = True,
+        status: State | None = None,
+        procedure_code: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[Dossier], int]:
+        found = list(self.rows.values())
+        if applicant_id is not None:
+            found = [d for d in found if d.applicant_id == applicant_id]
+        if agency_code is not None:
+            found = [d for d in found if not d.is_draft]
+            if holding_only:
+                found = [d for d in found if d.holder_agency_code == agency_code]
+            else:
+                found = [d for d in found if agency_code in {d.agency_code, d.holder_agency_code}]
+        if status is not None:
+            found = [d for d in found if d.status == status.value]
+        if procedure_code is not None:
+            found = [d for d in found if d.procedure_code == procedure_code]
+        found.sort(key=lambda d: (d.created_at, d.id), reverse=True)
+        return found[offset : offset + limit], len(found)
+
+    async def rating(self, dossier_id: str) -> RatingRecord | None:
+        return self.ratings.get(dossier_id)
+
+    def add_rating(self, rating: RatingRecord) -> None:
+        self.ratings[rating.dossier_id] = flushed(rating)
+
+
+class FakeDocuments:
+    """Uploaded documents' rows (their bytes are not needed by the use cases tested here)."""
+
+    def __init__(self) -> None:
+        self.rows: list[DossierDocument] = []
+
+    def add(self, document: DossierDocument) -> None:
+        self.rows.append(flushed(document))
+
+    async def for_dossier(self, dossier_id: str) -> Sequence[DossierDocument]:
+        return [d for d in self.rows if d.dossier_id == dossier_id]
+
+    async def codes(self, dossier_id: str, *, since: datetime | None = None) -> set[str]:
+        return {
+            d.document_code
+            for d in self.rows
+            if d.dossier_id == dossier_id and (since is None or d.uploaded_at >= since)
+        }
+
+    def upload(self, dossier: Dossier, *codes: str, at: datetime) -> None:
+        """Rows for ``codes``, as if their files had been uploaded at ``at``."""
+        for code in codes:
+            self.add(
+                DossierDocument(
+                    dossier_id=dossier.id,
+                    document_code=code,
+                    filename=f"{code}.pdf",
+                    content_type="application/pdf",
+                    size=1,
+                    sha256="0" * 64,
+                    storage_key="0" * 64,
+                    uploaded_by=dossier.created_by,
+                    uploaded_role="citizen",
+                    uploaded_at=at,
+                )
+            )
+
+
+class FakeSession:
+    """What the use cases ask of the session itself: nothing to detach from, in memory."""
+
+    def expunge(self, row: Any) -> None:
+        return None
+
+
+class FakeDossierUow(FakeUnitOfWork[DossierUow]):
+    """dossier-svc's unit of work over the fakes above."""
+
+    def open(self) -> None:
+        self.procedures = FakeProcedures()
+        self.dossiers = FakeDossiers()
+        self.documents = FakeDocuments()
+        self.session = FakeSession()
+
+    async def autocommit(self) -> None:
+        return None
+
+    def know(self, snap: ProcedureSnapshot | None = None) -> Procedure:
+        """Put a procedure into the replica (the birth registration of the test kit by default)."""
+        procedure = Procedure.from_published(published(snap or snapshot()))
+        self.procedures.add(procedure)
+        return procedure
+
+
+def fake_ports(tmp_path: Path, clock: SettableClock | None = None) -> Ports:
+    """The ports a use case takes, on the settings' defaults and a clock stopped on a Monday morning."""
+    settings = Settings()
+    return Ports(
+        settings=settings,
+        calendar=WorkCalendar.from_settings(CalendarSettings()),
+        files=LocalFileStore(tmp_path / "files"),
+        lookup_guard=LookupGuard(per_client_per_minute=1000, failures_per_code_per_hour=5),
+        clock=clock or SettableClock(MONDAY),
+    )

@@ -150,8 +150,8 @@ class Harness:
     sent: list[str] = field(default_factory=list)
 
     @property
-    def runtime(self) -> Runtime:
-        runtime: Runtime = self.app.state.runtime
+    def runtime(self) -> Runtime[DossierUow]:
+        runtime: Runtime[DossierUow] = self.app.state.runtime
         return runtime
 
     @property
@@ -160,9 +160,7 @@ class Harness:
         return ports
 
     def uow(self) -> DossierUow:
-        unit = self.runtime.uow()
-        assert isinstance(unit, DossierUow)
-        return unit
+        return self.runtime.uow()
 
     async def deliver(self, event: Event) -> None:
         """Publish ``event`` on the bus as its producer would, and wait until this service handled it."""

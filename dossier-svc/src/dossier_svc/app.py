@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -62,21 +61,12 @@ def create_app(
     settings = settings or Settings()
     ports = build_ports(settings)
 
-    async def start_deadline_job(runtime: Runtime) -> None:
-        if not settings.deadlines.enabled:
-            return
-
-        def uow() -> DossierUow:
-            unit = runtime.uow()
-            assert isinstance(unit, DossierUow)
-            return unit
-
-        runtime.background.append(
-            asyncio.create_task(
-                deadlines.run_forever(uow, ports.calendar, settings.deadlines, ports.clock),
+    async def setup(runtime: Runtime[DossierUow]) -> None:
+        if settings.deadlines.enabled:
+            runtime.run_in_background(
+                deadlines.run_forever(runtime.uow, ports.calendar, settings.deadlines, ports.clock),
                 name="dossier-deadlines",
             )
-        )
 
     app = create_service_app(
         settings,
@@ -95,7 +85,7 @@ def create_app(
         migrations=MIGRATIONS,
         bus=bus,
         key_source=key_source,
-        on_startup=[start_deadline_job],
+        setup=setup,
         configure_logs=configure_logs,
     )
     app.state.ports = ports

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.integration
 @dataclass
 class Stack:
     client: httpx.AsyncClient
-    runtime: Runtime
+    runtime: Runtime[DossierUow]
     kafka: KafkaBus
     agency: AgencyRef
     procedure_code: str

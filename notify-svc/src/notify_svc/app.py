@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
 
 from fastapi import FastAPI
 
@@ -70,16 +68,17 @@ def create_app(
     env = NotifyEnv(settings=settings, clock=clock or SYSTEM_CLOCK)
     uow_class = NotifyUnitOfWork.bind(env)
 
-    async def start(runtime: Runtime) -> None:
-        factory = cast(Callable[[], NotifyUnitOfWork], runtime.uow)
+    async def setup(runtime: Runtime[NotifyUnitOfWork]) -> None:
         await runtime.bus.ensure_topics([topics.NOTIFY])
-        await seed_defaults(factory())
-        dispatcher = Dispatcher(factory, build_adapters(settings, env.clock, factory), settings.dispatch)
+        await seed_defaults(runtime.uow())
+        dispatcher = Dispatcher(
+            runtime.uow, build_adapters(settings, env.clock, runtime.uow), settings.dispatch
+        )
         env.wake_dispatcher = dispatcher.wake
         app.state.dispatcher = dispatcher
         app.state.notify_env = env
-        runtime.background.append(
-            asyncio.create_task(dispatcher.serve(loop=settings.dispatch.autostart), name="notify-dispatcher")
+        runtime.run_in_background(
+            dispatcher.serve(loop=settings.dispatch.autostart), name="notify-dispatcher"
         )
 
     app = create_service_app(
@@ -99,7 +98,7 @@ def create_app(
         migrations=MIGRATIONS,
         bus=bus,
         key_source=key_source,
-        on_startup=[start],
+        setup=setup,
         configure_logs=configure_logs,
     )
     return app

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import cast
 
 import httpx
 from fastapi import FastAPI
 
 from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import KeySource
-from motcua_shared.chassis.background import cancel_and_wait
 from motcua_shared.chassis.bus import Bus
 from payment_svc import jobs
 from payment_svc.payments.callbacks import router as callbacks_router
@@ -54,6 +49,42 @@ def create_app(
     (our status queries to it, its callbacks to us) stay in-process.
     """
     settings = settings or Settings()
+    sandbox = create_sandbox_app(sandbox_settings(settings)) if settings.mount_sandbox else None
+
+    async def setup(runtime: Runtime[PaymentUnitOfWork]) -> None:
+        in_process = httpx.ASGITransport(app=app)
+        gateway = settings.gateway()
+        to_gateway = await runtime.resources.enter_async_context(
+            httpx.AsyncClient(
+                transport=in_process
+                if sandbox is not None and settings.gateway_provider == "sandbox"
+                else None,
+                timeout=gateway.timeout,
+                follow_redirects=False,
+            )
+        )
+        if sandbox is not None:
+            sandbox.state.http = await runtime.resources.enter_async_context(
+                httpx.AsyncClient(transport=in_process, timeout=10)
+            )
+        assert gateway.pay_url is not None, "the gateway's checkout URL must be configured"
+        assert gateway.api_url is not None, "the gateway's API URL must be configured"
+        ports = Ports(
+            settings=settings,
+            gateway=VnpayGateway(
+                code=settings.gateway_provider,
+                tmn_code=gateway.tmn_code,
+                hash_secret=gateway.hash_secret.get_secret_value(),
+                pay_url=gateway.pay_url,
+                api_url=gateway.api_url,
+                http=to_gateway,
+                timeout=gateway.timeout,
+            ),
+        )
+        app.state.ports = ports
+        if settings.jobs.enabled:
+            jobs.start(runtime, ports)
+
     app = create_service_app(
         settings,
         title="motcua payment-svc",
@@ -65,57 +96,9 @@ def create_app(
         migrations=MIGRATIONS,
         bus=bus,
         key_source=key_source,
+        setup=setup,
         configure_logs=configure_logs,
     )
-    sandbox = create_sandbox_app(sandbox_settings(settings)) if settings.mount_sandbox else None
     if sandbox is not None:
         app.mount(SANDBOX_MOUNT, sandbox)
-    chassis_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(the_app: FastAPI) -> AsyncIterator[None]:
-        async with chassis_lifespan(the_app), contextlib.AsyncExitStack() as stack:
-            runtime: Runtime = the_app.state.runtime
-            in_process = httpx.ASGITransport(app=the_app)
-            gateway = settings.gateway()
-            to_gateway = await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=in_process
-                    if sandbox is not None and settings.gateway_provider == "sandbox"
-                    else None,
-                    timeout=gateway.timeout,
-                    follow_redirects=False,
-                )
-            )
-            if sandbox is not None:
-                sandbox.state.http = await stack.enter_async_context(
-                    httpx.AsyncClient(transport=in_process, timeout=10)
-                )
-            assert gateway.pay_url is not None, "the gateway's checkout URL must be configured"
-            assert gateway.api_url is not None, "the gateway's API URL must be configured"
-            ports = Ports(
-                settings=settings,
-                gateway=VnpayGateway(
-                    code=settings.gateway_provider,
-                    tmn_code=gateway.tmn_code,
-                    hash_secret=gateway.hash_secret.get_secret_value(),
-                    pay_url=gateway.pay_url,
-                    api_url=gateway.api_url,
-                    http=to_gateway,
-                    timeout=gateway.timeout,
-                ),
-            )
-            the_app.state.ports = ports
-            tasks: list[asyncio.Task[None]] = []
-            if settings.jobs.enabled:
-                tasks = jobs.start(lambda: cast(PaymentUnitOfWork, runtime.uow()), ports)
-            try:
-                yield
-            finally:
-                for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    await cancel_and_wait(task)
-
-    app.router.lifespan_context = lifespan
     return app

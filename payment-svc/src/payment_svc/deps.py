@@ -7,25 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from motcua_shared.chassis.auth import Principal, Role, require_roles
-from motcua_shared.chassis.deps import runtime_of
+from motcua_shared.chassis.deps import ports_dependency, uow_dependency
 from motcua_shared.chassis.openapi import IDEMPOTENCY_KEY
 from payment_svc.payments.errors import IdempotencyKeyMissing
 from payment_svc.ports import Ports
 from payment_svc.uow import PaymentUnitOfWork
-
-
-async def get_uow(request: Request) -> PaymentUnitOfWork:
-    """A new unit of work on payment-svc's database."""
-    uow = runtime_of(request).uow()
-    assert isinstance(uow, PaymentUnitOfWork)
-    return uow
-
-
-async def get_ports(request: Request) -> Ports:
-    """The providers, settings and clock the lifespan built."""
-    ports: Ports = request.app.state.ports
-    return ports
-
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
@@ -46,8 +32,8 @@ async def client_ip(request: Request) -> str:
     return first or (request.client.host if request.client else "127.0.0.1")
 
 
-UowDep = Annotated[PaymentUnitOfWork, Depends(get_uow)]
-PortsDep = Annotated[Ports, Depends(get_ports)]
+UowDep = Annotated[PaymentUnitOfWork, Depends(uow_dependency(PaymentUnitOfWork))]
+PortsDep = Annotated[Ports, Depends(ports_dependency(Ports))]
 IdempotencyKeyDep = Annotated[str, Depends(idempotency_key)]
 ClientIpDep = Annotated[str, Depends(client_ip)]
 CitizenDep = Annotated[Principal, Depends(require_roles(Role.CITIZEN))]

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from motcua_shared.chassis.app import Runtime
 from payment_svc.payments import service
 from payment_svc.ports import Ports
 from payment_svc.uow import PaymentUnitOfWork
@@ -30,15 +31,12 @@ async def every(interval: float, name: str, work: Callable[[], Awaitable[Any]]) 
         await asyncio.sleep(interval)
 
 
-def start(uow_factory: Callable[[], PaymentUnitOfWork], ports: Ports) -> list[asyncio.Task[None]]:
-    """Start the expiry and re-query jobs."""
+def start(runtime: Runtime[PaymentUnitOfWork], ports: Ports) -> None:
+    """Run the expiry and re-query jobs until the service stops."""
     interval = ports.settings.jobs.interval
-    return [
-        asyncio.create_task(
-            every(interval, "expire", lambda: service.expire_due(uow_factory(), ports)), name="payment-expire"
-        ),
-        asyncio.create_task(
-            every(interval, "requery", lambda: service.requery_open(uow_factory(), ports)),
-            name="payment-requery",
-        ),
-    ]
+    runtime.run_in_background(
+        every(interval, "expire", lambda: service.expire_due(runtime.uow(), ports)), name="payment-expire"
+    )
+    runtime.run_in_background(
+        every(interval, "requery", lambda: service.requery_open(runtime.uow(), ports)), name="payment-requery"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 from backbone_toy import Toy, create_schema
@@ -28,7 +29,7 @@ async def test_dead_letter_listed_then_replayed_once(tmp_path: Path) -> None:
         bus=BusSettings(consumer_max_attempts=2, consumer_backoff_initial=0.01),
     )
 
-    async def schema(runtime: Runtime) -> None:
+    async def schema(runtime: Runtime[Any]) -> None:
         await create_schema(runtime.db)
 
     app = create_service_app(
@@ -37,7 +38,7 @@ async def test_dead_letter_listed_then_replayed_once(tmp_path: Path) -> None:
         handlers=toy.handlers(),
         bus=bus,
         key_source=TOKENS.jwks,
-        on_startup=[schema],
+        setup=schema,
     )
     toy.start_relay()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -57,7 +58,7 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         routers=[router],
         bus=LocalBus(None),
         key_source=TOKENS.jwks,
-        on_startup=[_messaging_schema],
+        setup=_messaging_schema,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -65,7 +66,7 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def _messaging_schema(runtime: Runtime) -> None:
+async def _messaging_schema(runtime: Runtime[Any]) -> None:
     async with runtime.db.engine.begin() as conn:
         await conn.run_sync(MessagingBase.metadata.create_all)
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from catalog_svc.deps import UowDep
 from catalog_svc.directory import service
+from catalog_svc.directory.errors import AgencyNotFound
 from catalog_svc.directory.schemas import AgencyList, AgencyOut, FieldList
-from catalog_svc.responses import PROBLEMS
+from motcua_shared.chassis.problems import problems
 
 agencies_router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"])
 fields_router = APIRouter(prefix="/api/v1/fields", tags=["fields"])
@@ -38,7 +39,11 @@ async def list_agencies(
 
 
 @agencies_router.get(
-    "/{code}", response_model=AgencyOut, responses=PROBLEMS, summary="One agency", operation_id="agencies.get"
+    "/{code}",
+    response_model=AgencyOut,
+    responses=problems(AgencyNotFound),
+    summary="One agency",
+    operation_id="agencies.get",
 )
 async def get_agency(code: str, uow: UowDep) -> AgencyOut:
     """One agency by code, in operation or not."""

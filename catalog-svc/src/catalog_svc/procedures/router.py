@@ -9,6 +9,13 @@ from fastapi import APIRouter, Query, Request, status
 
 from catalog_svc.deps import AdminDep, SettingsDep, UowDep
 from catalog_svc.procedures import service
+from catalog_svc.procedures.errors import (
+    InvalidProcedure,
+    NothingToPublish,
+    NotPublished,
+    ProcedureExists,
+    ProcedureNotFound,
+)
 from catalog_svc.procedures.schemas import (
     ImportReport,
     ProcedureAdminOut,
@@ -18,8 +25,8 @@ from catalog_svc.procedures.schemas import (
     WithdrawIn,
 )
 from catalog_svc.procedures.search_types import SearchFilters
-from catalog_svc.responses import PROBLEMS
-from motcua_shared.chassis.errors import DomainError, Unprocessable
+from motcua_shared.chassis.errors import DomainError, Forbidden, Unauthenticated, Unprocessable
+from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/procedures", tags=["procedures"])
 
@@ -32,7 +39,12 @@ class PayloadTooLarge(DomainError):
     title = "Tệp quá lớn"
 
 
-@router.get("", response_model=SearchPage, responses=PROBLEMS, summary="Search the catalogue")
+ADMIN_ONLY = (Unauthenticated, Forbidden)
+
+
+@router.get(
+    "", response_model=SearchPage, responses=problems(InvalidProcedure), summary="Search the catalogue"
+)
 async def search(
     uow: UowDep,
     q: Annotated[str | None, Query(max_length=200, description="Words, with or without accents.")] = None,
@@ -57,7 +69,7 @@ async def search(
     "",
     response_model=ProcedureAdminOut,
     status_code=status.HTTP_201_CREATED,
-    responses=PROBLEMS,
+    responses=problems(*ADMIN_ONLY, ProcedureExists, InvalidProcedure),
     summary="Create a procedure (admin)",
 )
 async def create(body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
@@ -68,7 +80,7 @@ async def create(body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureA
 @router.post(
     "/import",
     response_model=ImportReport,
-    responses={**PROBLEMS, 413: PROBLEMS[422] | {"description": "File too large"}},
+    responses=problems(*ADMIN_ONLY, InvalidProcedure, Unprocessable, PayloadTooLarge),
     summary="Bulk import and publish (admin)",
     openapi_extra={
         "requestBody": {
@@ -141,7 +153,7 @@ async def _read_import(request: Request, max_bytes: int) -> Any:
 @router.get(
     "/{code}",
     response_model=ProcedureOut,
-    responses=PROBLEMS,
+    responses=problems(ProcedureNotFound),
     summary="One published procedure",
     operation_id="procedures.get",
 )
@@ -157,7 +169,7 @@ async def get_procedure(
 @router.get(
     "/{code}/admin",
     response_model=ProcedureAdminOut,
-    responses=PROBLEMS,
+    responses=problems(*ADMIN_ONLY, ProcedureNotFound),
     summary="Working copy (admin)",
     operation_id="procedures.get_working_copy",
 )
@@ -166,19 +178,34 @@ async def get_admin(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureAdminO
     return await service.get_admin(uow, code)
 
 
-@router.put("/{code}", response_model=ProcedureAdminOut, responses=PROBLEMS, summary="Edit (admin)")
+@router.put(
+    "/{code}",
+    response_model=ProcedureAdminOut,
+    responses=problems(*ADMIN_ONLY, ProcedureNotFound, InvalidProcedure),
+    summary="Edit (admin)",
+)
 async def update(code: str, body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
     """Replace the working copy; nothing public changes until it is published."""
     return await service.update(uow, code, body)
 
 
-@router.post("/{code}/publish", response_model=ProcedureOut, responses=PROBLEMS, summary="Publish (admin)")
+@router.post(
+    "/{code}/publish",
+    response_model=ProcedureOut,
+    responses=problems(*ADMIN_ONLY, ProcedureNotFound, NothingToPublish, InvalidProcedure),
+    summary="Publish (admin)",
+)
 async def publish(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
     """Publish the working copy as the next version (emits `procedure.published`)."""
     return await service.publish(uow, code)
 
 
-@router.post("/{code}/withdraw", response_model=ProcedureOut, responses=PROBLEMS, summary="Withdraw (admin)")
+@router.post(
+    "/{code}/withdraw",
+    response_model=ProcedureOut,
+    responses=problems(*ADMIN_ONLY, ProcedureNotFound, NotPublished),
+    summary="Withdraw (admin)",
+)
 async def withdraw(code: str, body: WithdrawIn, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
     """Take no more dossiers (emits `procedure.withdrawn`); filed dossiers go on."""
     return await service.withdraw(uow, code, body.reason)

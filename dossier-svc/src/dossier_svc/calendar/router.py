@@ -8,14 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from dossier_svc.calendar import service
+from dossier_svc.calendar.errors import CalendarRangeTooLong
 from dossier_svc.calendar.schemas import DaysOffOut, DueDateOut
 from dossier_svc.deps import PortsDep
-from dossier_svc.problems import PROBLEMS
+from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 
 
-@router.get("/due-date", response_model=DueDateOut, responses=PROBLEMS, summary="Due time in working days")
+@router.get(
+    "/due-date",
+    response_model=DueDateOut,
+    responses=problems(CalendarRangeTooLong),
+    summary="Due time in working days",
+)
 async def due_date(
     ports: PortsDep,
     start: Annotated[datetime, Query(description="Start (RFC 3339); without offset, platform time.")],
@@ -27,7 +33,12 @@ async def due_date(
     return service.due_date(ports.calendar, start, days)
 
 
-@router.get("/days-off", response_model=DaysOffOut, responses=PROBLEMS, summary="Days not worked")
+@router.get(
+    "/days-off",
+    response_model=DaysOffOut,
+    responses=problems(CalendarRangeTooLong),
+    summary="Days not worked",
+)
 async def days_off(
     ports: PortsDep,
     start: Annotated[date, Query(alias="from")],

@@ -10,15 +10,32 @@ from fastapi.responses import Response
 
 from dossier_svc.deps import PortsDep, UowDep
 from dossier_svc.documents import service
+from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
 from dossier_svc.documents.schemas import DocumentList, DocumentOut
 from dossier_svc.documents.service import IncomingFile
-from dossier_svc.problems import PROBLEMS
+from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
 from motcua_shared.chassis.auth import PrincipalDep
+from motcua_shared.chassis.errors import NotFound, Unauthenticated
+from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/dossiers/{code}/documents", tags=["documents"])
 
 
-@router.post("", status_code=201, response_model=DocumentOut, responses=PROBLEMS, summary="Upload a document")
+@router.post(
+    "",
+    status_code=201,
+    response_model=DocumentOut,
+    responses=problems(
+        Unauthenticated,
+        ActionForbidden,
+        DossierNotFound,
+        IllegalAction,
+        InvalidDossier,
+        FileTooLarge,
+        UnsupportedFileType,
+    ),
+    summary="Upload a document",
+)
 async def upload(
     code: str,
     uow: UowDep,
@@ -36,7 +53,7 @@ async def upload(
 @router.get(
     "",
     response_model=DocumentList,
-    responses=PROBLEMS,
+    responses=problems(Unauthenticated, DossierNotFound),
     summary="A dossier's documents",
     operation_id="documents.list",
 )
@@ -47,7 +64,10 @@ async def listing(code: str, uow: UowDep, who: PrincipalDep) -> DocumentList:
 
 @router.get(
     "/{document_id}",
-    responses={**PROBLEMS, 200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+    responses={
+        **problems(Unauthenticated, DossierNotFound, NotFound),
+        200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}},
+    },
     response_class=Response,
     summary="Download a document",
 )

@@ -10,9 +10,20 @@ from pydantic import ValidationError
 
 from dossier_svc import multipart
 from dossier_svc.deps import PortsDep, UowDep
-from dossier_svc.documents.errors import FileTooLarge
+from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
 from dossier_svc.documents.service import IncomingFile
 from dossier_svc.dossiers import service
+from dossier_svc.dossiers.errors import (
+    ActionForbidden,
+    AlreadyRated,
+    DossierNotFound,
+    GuardRefused,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    IllegalAction,
+    InvalidDossier,
+    StaleDossier,
+)
 from dossier_svc.dossiers.schemas import (
     ActionIn,
     DossierOut,
@@ -26,10 +37,11 @@ from dossier_svc.dossiers.schemas import (
 )
 from dossier_svc.dossiers.workflow import Action, State
 from dossier_svc.openapi import inline_schema
-from dossier_svc.problems import PROBLEMS
+from dossier_svc.procedures.errors import ProcedureNotOpen, ReceivingAgencyInvalid
 from motcua_shared.chassis.auth import PrincipalDep
-from motcua_shared.chassis.errors import Unprocessable
+from motcua_shared.chassis.errors import Unauthenticated, Unprocessable
 from motcua_shared.chassis.openapi import IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, idempotent
+from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 
@@ -113,7 +125,17 @@ def _parse(raw: str | bytes, loc: tuple[str, ...]) -> SubmissionIn:
     "",
     status_code=201,
     response_model=DossierOut,
-    responses=PROBLEMS,
+    responses=problems(
+        Unauthenticated,
+        ActionForbidden,
+        IdempotencyKeyRequired,
+        IdempotencyKeyReused,
+        InvalidDossier,
+        ProcedureNotOpen,
+        ReceivingAgencyInvalid,
+        FileTooLarge,
+        UnsupportedFileType,
+    ),
     summary="File a dossier (JSON, or multipart with its documents)",
     openapi_extra=_SUBMISSION,
 )
@@ -142,7 +164,7 @@ async def submit(
 @router.get(
     "",
     response_model=DossierPage,
-    responses=PROBLEMS,
+    responses=problems(Unauthenticated, ActionForbidden, InvalidDossier),
     summary="My dossiers, or my agency's work queue",
     operation_id="dossiers.list",
 )
@@ -166,20 +188,34 @@ async def listing(
 
 
 @router.post(
-    "/drafts", status_code=201, response_model=DossierOut, responses=PROBLEMS, summary="Save a draft"
+    "/drafts",
+    status_code=201,
+    response_model=DossierOut,
+    responses=problems(Unauthenticated, ActionForbidden, InvalidDossier, ProcedureNotOpen),
+    summary="Save a draft",
 )
 async def create_draft(body: DraftIn, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> DossierOut:
     """Save an unfinished dossier; attach documents to it, then `POST …/actions/submit`."""
     return await service.create_draft(uow, ports, who, body)
 
 
-@router.get("/{code}", response_model=DossierOut, responses=PROBLEMS, summary="One dossier")
+@router.get(
+    "/{code}",
+    response_model=DossierOut,
+    responses=problems(Unauthenticated, DossierNotFound),
+    summary="One dossier",
+)
 async def get(code: str, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> DossierOut:
     """A dossier, for its applicant and the officers of the agencies handling it."""
     return await service.get(uow, ports, who, code)
 
 
-@router.patch("/{code}", response_model=DossierOut, responses=PROBLEMS, summary="Change a draft")
+@router.patch(
+    "/{code}",
+    response_model=DossierOut,
+    responses=problems(Unauthenticated, DossierNotFound, IllegalAction, InvalidDossier, ProcedureNotOpen),
+    summary="Change a draft",
+)
 async def update_draft(
     code: str, body: DraftPatch, uow: UowDep, ports: PortsDep, who: PrincipalDep
 ) -> DossierOut:
@@ -187,7 +223,12 @@ async def update_draft(
     return await service.update_draft(uow, ports, who, code, body)
 
 
-@router.delete("/{code}", status_code=204, responses=PROBLEMS, summary="Discard a draft")
+@router.delete(
+    "/{code}",
+    status_code=204,
+    responses=problems(Unauthenticated, DossierNotFound, IllegalAction),
+    summary="Discard a draft",
+)
 async def delete_draft(code: str, uow: UowDep, who: PrincipalDep) -> Response:
     """Discard a draft (a submitted dossier is withdrawn, not deleted)."""
     await service.delete_draft(uow, who, code)
@@ -195,7 +236,10 @@ async def delete_draft(code: str, uow: UowDep, who: PrincipalDep) -> Response:
 
 
 @router.get(
-    "/{code}/timeline", response_model=TimelineOut, responses=PROBLEMS, summary="A dossier's timeline"
+    "/{code}/timeline",
+    response_model=TimelineOut,
+    responses=problems(Unauthenticated, DossierNotFound),
+    summary="A dossier's timeline",
 )
 async def timeline(code: str, uow: UowDep, who: PrincipalDep) -> TimelineOut:
     """Every transition with its actor, role, time and note; never edited."""
@@ -203,7 +247,18 @@ async def timeline(code: str, uow: UowDep, who: PrincipalDep) -> TimelineOut:
 
 
 @router.post(
-    "/{code}/actions/{action}", response_model=DossierOut, responses=PROBLEMS, summary="Act on a dossier"
+    "/{code}/actions/{action}",
+    response_model=DossierOut,
+    responses=problems(
+        Unauthenticated,
+        ActionForbidden,
+        DossierNotFound,
+        IllegalAction,
+        GuardRefused,
+        StaleDossier,
+        InvalidDossier,
+    ),
+    summary="Act on a dossier",
 )
 async def act(
     code: str, action: Action, uow: UowDep, ports: PortsDep, who: PrincipalDep, body: ActionIn | None = None
@@ -212,7 +267,15 @@ async def act(
     return await service.act(uow, ports, who, code, action, body or ActionIn())
 
 
-@router.post("/{code}/rating", status_code=201, response_model=RatingOut, responses=PROBLEMS, summary="Rate")
+@router.post(
+    "/{code}/rating",
+    status_code=201,
+    response_model=RatingOut,
+    responses=problems(
+        Unauthenticated, ActionForbidden, DossierNotFound, IllegalAction, AlreadyRated, InvalidDossier
+    ),
+    summary="Rate",
+)
 async def rate(code: str, body: RatingIn, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> RatingOut:
     """The applicant rates a returned dossier, once."""
     return await service.rate(uow, ports, who, code, body)

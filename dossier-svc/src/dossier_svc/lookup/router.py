@@ -10,7 +10,8 @@ from dossier_svc.deps import PortsDep, UowDep
 from dossier_svc.lookup import service
 from dossier_svc.lookup.errors import LookupNotFound
 from dossier_svc.lookup.schemas import LookupOut
-from dossier_svc.problems import PROBLEMS
+from motcua_shared.chassis.errors import RateLimited
+from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/lookup", tags=["lookup"])
 
@@ -26,7 +27,7 @@ def _client(request: Request, trust_forwarded: bool) -> str:
 @router.get(
     "/{code}",
     response_model=LookupOut,
-    responses=PROBLEMS,
+    responses=problems(LookupNotFound, RateLimited),
     summary="Look a dossier up",
     operation_id="lookup.get",
 )

@@ -6,10 +6,13 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from dossier_svc.deps import PortsDep, UowDep
+from dossier_svc.dossiers.errors import DossierNotFound
 from dossier_svc.papers import service
+from dossier_svc.papers.errors import FontMissing, PaperNotIssued
 from dossier_svc.papers.models import FORM_NUMBERS, Paper
-from dossier_svc.problems import PROBLEMS
 from motcua_shared.chassis.auth import PrincipalDep
+from motcua_shared.chassis.errors import Unauthenticated
+from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/dossiers/{code}/papers", tags=["papers"])
 
@@ -17,7 +20,10 @@ router = APIRouter(prefix="/api/v1/dossiers/{code}/papers", tags=["papers"])
 @router.get(
     "/{paper}",
     response_class=Response,
-    responses={**PROBLEMS, 200: {"content": {"application/pdf": {}}}},
+    responses={
+        **problems(Unauthenticated, DossierNotFound, PaperNotIssued, FontMissing),
+        200: {"content": {"application/pdf": {}}},
+    },
     summary="A paper of the dossier as PDF",
     operation_id="papers.get",
 )

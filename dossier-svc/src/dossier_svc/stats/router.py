@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from dossier_svc.deps import PortsDep, UowDep
-from dossier_svc.problems import PROBLEMS
 from dossier_svc.stats import service
+from dossier_svc.stats.errors import InvalidPeriod
 from dossier_svc.stats.schemas import StatsOut
+from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
     "",
     response_model=StatsOut,
     response_model_by_alias=True,
-    responses=PROBLEMS,
+    responses=problems(InvalidPeriod),
     summary="Statistics",
     operation_id="stats.get",
 )

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.responses import PROBLEM_MEDIA_TYPE, PROBLEM_REF, problem_schemas
 from gateway.routing.proxy import Upstreams
 from gateway.routing.table import ROUTES, SERVICES
 from gateway.settings import DocsSettings
 from motcua_shared.chassis.openapi import RESPONSE_HEADERS
+from motcua_shared.chassis.problems import PROBLEM_MEDIA_TYPE, PROBLEM_REF, problem_schemas
 
 REQUEST_ID = "X-Request-ID"
 RETRY_AFTER = "Retry-After"

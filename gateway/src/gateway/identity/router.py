@@ -8,6 +8,16 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from gateway.deps import ClientIpDep, IdentityDep, LimiterDep, SettingsDep, UowDep
 from gateway.identity import service
+from gateway.identity.errors import (
+    AccountLocked,
+    InvalidGrant,
+    OtpExpired,
+    OtpLocked,
+    RefreshExpired,
+    RefreshReused,
+    ScopeNotAllowed,
+    WrongOtp,
+)
 from gateway.identity.schemas import (
     ClientCredentialsGrant,
     ClientIn,
@@ -25,8 +35,16 @@ from gateway.identity.schemas import (
     TokenIn,
     TokenOut,
 )
-from gateway.responses import problems
 from motcua_shared.chassis.auth import Principal, PrincipalDep, Role, require_roles
+from motcua_shared.chassis.errors import (
+    Conflict,
+    Forbidden,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+    Unprocessable,
+)
+from motcua_shared.chassis.problems import problems
 
 router = APIRouter(tags=["auth"])
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
@@ -52,7 +70,7 @@ def _tokens(tokens: service.Tokens) -> TokenOut:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=OtpOut,
     summary="Send a sign-in code by SMS",
-    responses=problems(422, 429),
+    responses=problems(Unprocessable, RateLimited),
 )
 async def request_otp(
     body: OtpIn, uow: UowDep, ids: IdentityDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
@@ -70,7 +88,18 @@ async def request_otp(
     response_model=TokenOut,
     response_model_exclude_none=True,
     summary="Tokens for an OTP, a refresh token, client credentials or an external ID token",
-    responses=problems(401, 403, 422, 429, 503),
+    responses=problems(
+        InvalidGrant,
+        WrongOtp,
+        OtpExpired,
+        OtpLocked,
+        RefreshReused,
+        RefreshExpired,
+        ScopeNotAllowed,
+        Unprocessable,
+        RateLimited,
+        Unavailable,
+    ),
 )
 async def token(
     body: TokenIn,
@@ -105,7 +134,7 @@ async def token(
     response_model=TokenOut,
     response_model_exclude_none=True,
     summary="Officer and admin sign-in by username and password",
-    responses=problems(401, 422, 429),
+    responses=problems(InvalidGrant, AccountLocked, Unprocessable, RateLimited),
 )
 async def login(
     body: LoginIn,
@@ -127,7 +156,7 @@ async def login(
     "/api/v1/auth/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="End the session a refresh token belongs to",
-    responses=problems(422, 429),
+    responses=problems(Unprocessable, RateLimited),
 )
 async def logout(
     body: LogoutIn, uow: UowDep, ids: IdentityDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
@@ -143,7 +172,7 @@ async def logout(
     response_model=MeOut,
     response_model_exclude_none=True,
     summary="Who the token belongs to",
-    responses=problems(401),
+    responses=problems(Unauthenticated),
 )
 async def me(request: Request, who: PrincipalDep, uow: UowDep) -> MeOut:
     """The caller's own account; an integrator sees its client id and scopes."""
@@ -165,7 +194,7 @@ async def me(request: Request, who: PrincipalDep, uow: UowDep) -> MeOut:
     status_code=status.HTTP_201_CREATED,
     response_model=StaffOut,
     summary="Create an officer or admin account (admin)",
-    responses=problems(401, 403, 409, 422),
+    responses=problems(Unauthenticated, Forbidden, Conflict, Unprocessable),
 )
 async def create_staff(body: StaffIn, _admin: AdminDep, uow: UowDep, ids: IdentityDep) -> StaffOut:
     """An officer must be bound to an agency; an admin must not be."""
@@ -192,7 +221,7 @@ async def create_staff(body: StaffIn, _admin: AdminDep, uow: UowDep, ids: Identi
     status_code=status.HTTP_201_CREATED,
     response_model=ClientOut,
     summary="Register an integrator client (admin)",
-    responses=problems(401, 403, 422),
+    responses=problems(Unauthenticated, Forbidden, Unprocessable),
 )
 async def create_client(
     body: ClientIn, response: Response, _admin: AdminDep, uow: UowDep, ids: IdentityDep
@@ -208,7 +237,7 @@ async def create_client(
 @router.post(
     "/api/v1/auth/keys/rotate",
     summary="Start signing with a new key (admin)",
-    responses=problems(401, 403),
+    responses=problems(Unauthenticated, Forbidden),
 )
 async def rotate_keys(request: Request, _admin: AdminDep) -> dict[str, str]:
     """The old key stays in the JWKS until the tokens it signed have expired."""

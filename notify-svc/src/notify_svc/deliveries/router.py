@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 
 from motcua_shared.chassis.auth import PrincipalDep
-from motcua_shared.chassis.errors import NotFound, Unprocessable
+from motcua_shared.chassis.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
+from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.deliveries import service
-from notify_svc.deliveries.errors import BadReceiptSignature
+from notify_svc.deliveries.errors import BadReceiptSignature, UnknownMessage
 from notify_svc.deliveries.models import DeliveryStatus
 from notify_svc.deliveries.schemas import (
     DeliveryOut,
@@ -23,7 +24,6 @@ from notify_svc.deliveries.schemas import (
     encode_cursor,
 )
 from notify_svc.deps import SettingsDep, UowDep
-from notify_svc.problems import PROBLEMS
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["deliveries"])
 
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["deliveries"])
     "/deliveries",
     response_model=DeliveryPage,
     summary="Delivery log (staff)",
-    responses={401: PROBLEMS[401], 403: PROBLEMS[403], 422: PROBLEMS[422]},
+    responses=problems(Unauthenticated, Forbidden, Unprocessable),
     operation_id="deliveries.list",
 )
 async def list_deliveries(
@@ -75,7 +75,7 @@ async def list_deliveries(
     "/receipts/sms",
     response_model=ReceiptOut,
     summary="SMS delivery receipt (provider callback, signed)",
-    responses={401: PROBLEMS[401], 404: PROBLEMS[404]},
+    responses=problems(BadReceiptSignature, NotFound, UnknownMessage, Unprocessable),
 )
 async def sms_receipt(
     request: Request,

@@ -8,10 +8,12 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Response, status
 
 from motcua_shared.chassis.auth import PrincipalDep
-from motcua_shared.chassis.errors import NotFound
+from motcua_shared.chassis.errors import NotFound, Unauthenticated
+from motcua_shared.chassis.problems import problems
 from notify_svc.channels.push import load_vapid
 from notify_svc.deps import SettingsDep, UowDep
 from notify_svc.directory import service
+from notify_svc.directory.errors import InvalidPreferences, UnknownPushSubscription
 from notify_svc.directory.schemas import (
     PreferencesIn,
     PreferencesOut,
@@ -19,10 +21,9 @@ from notify_svc.directory.schemas import (
     PushSubscriptionIn,
     PushSubscriptionOut,
 )
-from notify_svc.problems import PROBLEMS
 from notify_svc.templates.defaults import SPECS
 
-router = APIRouter(prefix="/api/v1/me", tags=["preferences"], responses={401: PROBLEMS[401]})
+router = APIRouter(prefix="/api/v1/me", tags=["preferences"], responses=problems(Unauthenticated))
 
 ALWAYS_SENT = sorted(code for code, spec in SPECS.items() if spec.mandatory)
 
@@ -42,7 +43,7 @@ async def get_preferences(uow: UowDep, who: PrincipalDep) -> PreferencesOut:
     "/preferences",
     response_model=PreferencesOut,
     summary="Set your notification preferences",
-    responses={422: PROBLEMS[422]},
+    responses=problems(InvalidPreferences),
     operation_id="preferences.update",
 )
 async def put_preferences(body: PreferencesIn, uow: UowDep, who: PrincipalDep) -> PreferencesOut:
@@ -60,7 +61,10 @@ async def put_preferences(body: PreferencesIn, uow: UowDep, who: PrincipalDep) -
 
 
 @router.get(
-    "/push-key", response_model=PushKeyOut, summary="The VAPID public key", responses={404: PROBLEMS[404]}
+    "/push-key",
+    response_model=PushKeyOut,
+    summary="The VAPID public key",
+    responses=problems(NotFound),
 )
 async def push_key(settings: SettingsDep) -> PushKeyOut:
     """404 when Web Push is not configured here."""
@@ -78,7 +82,7 @@ async def push_key(settings: SettingsDep) -> PushKeyOut:
     response_model=PushSubscriptionOut,
     status_code=status.HTTP_201_CREATED,
     summary="Receive Web Push on this browser or app",
-    responses={422: PROBLEMS[422]},
+    responses=problems(InvalidPreferences),
 )
 async def subscribe(body: PushSubscriptionIn, uow: UowDep, who: PrincipalDep) -> PushSubscriptionOut:
     """Register the subscription (the same endpoint again updates it)."""
@@ -103,7 +107,7 @@ async def list_subscriptions(uow: UowDep, who: PrincipalDep) -> list[PushSubscri
     "/push-subscriptions/{subscription_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Stop Web Push on a browser or app",
-    responses={404: PROBLEMS[404]},
+    responses=problems(UnknownPushSubscription),
 )
 async def unsubscribe(subscription_id: str, uow: UowDep, who: PrincipalDep) -> Response:
     """Someone else's subscription is a 404."""

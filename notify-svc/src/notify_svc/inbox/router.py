@@ -10,12 +10,13 @@ from fastapi.responses import StreamingResponse
 
 from motcua_shared.chassis.auth import OptionalPrincipalDep, PrincipalDep
 from motcua_shared.chassis.errors import Unauthenticated, Unprocessable
+from motcua_shared.chassis.problems import problems
 from notify_svc.deps import SettingsDep, UowDep, UowFactoryDep
 from notify_svc.inbox import service
+from notify_svc.inbox.errors import UnknownNotification
 from notify_svc.inbox.schemas import NotificationOut, NotificationPage, StreamTicketOut
-from notify_svc.problems import PROBLEMS
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"], responses={401: PROBLEMS[401]})
+router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=problems(Unauthenticated))
 
 
 @router.get(
@@ -47,7 +48,7 @@ async def list_notifications(
     "/notifications/{notification_id}/read",
     response_model=NotificationOut,
     summary="Mark a notification read",
-    responses={404: PROBLEMS[404]},
+    responses=problems(UnknownNotification),
 )
 async def mark_read(notification_id: str, uow: UowDep, who: PrincipalDep) -> NotificationOut:
     """Idempotent; someone else's notification is a 404."""

@@ -6,17 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.common import VN_PHONE_PATTERN
 from notify_svc.deliveries import service as deliveries
 from notify_svc.deliveries.schemas import ReceiptOut
 from notify_svc.deps import SettingsDep, UowDep
-from notify_svc.problems import PROBLEMS
 from notify_svc.sandbox import service
 from notify_svc.sandbox.errors import SandboxDisabled
 from notify_svc.sandbox.schemas import SandboxReceiptIn, SandboxSmsOut, SandboxSmsPage
 from notify_svc.settings import Settings
 
-router = APIRouter(prefix="/api/v1/sandbox", tags=["sandbox"], responses={404: PROBLEMS[404]})
+router = APIRouter(prefix="/api/v1/sandbox", tags=["sandbox"], responses=problems(SandboxDisabled))
 
 
 def _available(settings: Settings) -> None:

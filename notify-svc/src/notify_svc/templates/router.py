@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from motcua_shared.chassis.auth import Principal, Role, require_roles
+from motcua_shared.chassis.errors import Forbidden, Unauthenticated
+from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.smstext import prepare
 from notify_svc.deps import SettingsDep, UowDep
-from notify_svc.problems import PROBLEMS
 from notify_svc.templates import service
+from notify_svc.templates.errors import InvalidTemplate, UnknownTemplate
 from notify_svc.templates.schemas import (
     PreviewIn,
     PreviewOut,
@@ -24,7 +26,7 @@ from notify_svc.templates.schemas import (
 router = APIRouter(
     prefix="/api/v1/notifications/templates",
     tags=["templates"],
-    responses={401: PROBLEMS[401], 403: PROBLEMS[403]},
+    responses=problems(Unauthenticated, Forbidden),
 )
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
@@ -42,7 +44,7 @@ async def list_templates(uow: UowDep, _admin: AdminDep) -> TemplateList:
     "/{code}/{channel}",
     response_model=TemplateList,
     summary="Every version of one template",
-    responses={404: PROBLEMS[404]},
+    responses=problems(UnknownTemplate),
     operation_id="templates.history",
 )
 async def template_history(code: str, channel: NotifyChannel, uow: UowDep, _admin: AdminDep) -> TemplateList:
@@ -55,7 +57,7 @@ async def template_history(code: str, channel: NotifyChannel, uow: UowDep, _admi
     "/{code}/{channel}",
     response_model=TemplateOut,
     summary="Edit a template (stored as its next version)",
-    responses={404: PROBLEMS[404], 422: PROBLEMS[422]},
+    responses=problems(UnknownTemplate, InvalidTemplate),
     operation_id="templates.update",
 )
 async def put_template(
@@ -70,7 +72,7 @@ async def put_template(
     "/{code}/{channel}/preview",
     response_model=PreviewOut,
     summary="Preview a template or a draft",
-    responses={404: PROBLEMS[404], 422: PROBLEMS[422]},
+    responses=problems(UnknownTemplate, InvalidTemplate),
     operation_id="templates.preview",
 )
 async def preview_template(

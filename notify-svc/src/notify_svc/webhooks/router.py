@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from motcua_shared.chassis.auth import Principal, Role, require_roles
-from motcua_shared.chassis.errors import Unprocessable
+from motcua_shared.chassis.errors import Forbidden, Unauthenticated, Unprocessable
+from motcua_shared.chassis.problems import problems
 from notify_svc.deliveries.schemas import decode_cursor, encode_cursor
 from notify_svc.deps import UowDep
-from notify_svc.problems import PROBLEMS
 from notify_svc.webhooks import service
+from notify_svc.webhooks.errors import InvalidSubscription, UnknownSubscription
 from notify_svc.webhooks.schemas import (
     AttemptOut,
     EventTypes,
@@ -27,7 +28,7 @@ from notify_svc.webhooks.schemas import (
 router = APIRouter(
     prefix="/api/v1/webhooks",
     tags=["webhooks"],
-    responses={401: PROBLEMS[401], 403: PROBLEMS[403], 404: PROBLEMS[404]},
+    responses=problems(Unauthenticated, Forbidden, UnknownSubscription),
 )
 IntegratorDep = Annotated[Principal, Depends(require_roles(Role.INTEGRATOR, Role.ADMIN))]
 
@@ -48,7 +49,7 @@ async def subscribable(_who: IntegratorDep) -> EventTypes:
     response_model=SubscriptionWithSecret,
     status_code=status.HTTP_201_CREATED,
     summary="Subscribe an endpoint",
-    responses={422: PROBLEMS[422]},
+    responses=problems(InvalidSubscription),
 )
 async def create(body: SubscriptionIn, uow: UowDep, who: IntegratorDep) -> SubscriptionWithSecret:
     """Each delivery is signed per Standard Webhooks with the returned secret."""
@@ -75,7 +76,7 @@ async def get(subscription_id: str, uow: UowDep, who: IntegratorDep) -> Subscrip
     "/{subscription_id}",
     response_model=SubscriptionOut,
     summary="Change a subscription",
-    responses={422: PROBLEMS[422]},
+    responses=problems(InvalidSubscription),
     operation_id="webhooks.update",
 )
 async def patch(

@@ -8,7 +8,9 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
 from motcua_shared.chassis.auth import PrincipalDep
+from motcua_shared.chassis.errors import Forbidden, Unauthenticated, Unprocessable
 from motcua_shared.chassis.openapi import IDEMPOTENT_REPLAYED, idempotent
+from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.deps import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -20,7 +22,12 @@ from payment_svc.deps import (
     UowDep,
 )
 from payment_svc.payments import service
-from payment_svc.payments.errors import PaymentNotFound
+from payment_svc.payments.errors import (
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+    IllegalTransition,
+    PaymentNotFound,
+)
 from payment_svc.payments.models import Payment
 from payment_svc.payments.schemas import (
     BASE,
@@ -47,19 +54,21 @@ from payment_svc.ports import Ports
 from payment_svc.providers import vietqr
 from payment_svc.receipts.service import receipt_pdf
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed request", **PROBLEM},
-    401: {"description": "Not signed in", **PROBLEM},
-    403: {"description": "Not allowed", **PROBLEM},
-    404: {"description": "No such payment, or not the caller's", **PROBLEM},
-    409: {"description": "The payment's state forbids it, or the Idempotency-Key was reused", **PROBLEM},
-    422: {"description": "Invalid input", **PROBLEM},
-}
-
 IDEMPOTENT = idempotent(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, status=201)
 
-router = APIRouter(prefix=BASE, tags=["payments"], responses=PROBLEMS)
+router = APIRouter(
+    prefix=BASE,
+    tags=["payments"],
+    responses=problems(
+        IdempotencyKeyMissing,
+        Unauthenticated,
+        Forbidden,
+        PaymentNotFound,
+        IllegalTransition,
+        IdempotencyKeyReused,
+        Unprocessable,
+    ),
+)
 
 
 def _bank(ports: Ports, payment: Payment) -> dict[str, Any]:

@@ -7,13 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from motcua_shared.chassis.errors import Forbidden, Unauthenticated, Unprocessable
+from motcua_shared.chassis.problems import problems
 from payment_svc.deps import AdminDep, PortsDep, UowDep
-from payment_svc.payments.router import PROBLEMS
 from payment_svc.reconciliation import service
 from payment_svc.reconciliation.errors import StatementInvalid
 from payment_svc.reconciliation.schemas import ImportOut, ReportOut
 
-router = APIRouter(prefix="/api/v1/payments/reconciliation", tags=["reconciliation"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/api/v1/payments/reconciliation",
+    tags=["reconciliation"],
+    responses=problems(Unauthenticated, Forbidden, StatementInvalid, Unprocessable),
+)
 Provider = Annotated[
     str | None, Query(pattern=r"^[a-z0-9_-]{2,32}$", description="`bank`, `sandbox`, `vnpay`…")
 ]

@@ -6,15 +6,17 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select
+from starlette.middleware import Middleware
 
 from motcua_shared.chassis import metrics
 from motcua_shared.chassis.auth import JwksVerifier, KeySource
@@ -30,29 +32,56 @@ from motcua_shared.chassis.messaging.models import DeadLetter
 from motcua_shared.chassis.messaging.outbox import OutboxRelay
 from motcua_shared.chassis.migrations import aupgrade
 from motcua_shared.chassis.openapi import operation_id
+from motcua_shared.chassis.problems import ProblemDocumentingApp
 from motcua_shared.chassis.settings import ServiceSettings
 from motcua_shared.chassis.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Hook = Callable[["Runtime"], Awaitable[None]]
+U = TypeVar("U", bound=UnitOfWork)
+U_co = TypeVar("U_co", bound=UnitOfWork, covariant=True)
+Check = Callable[[], Awaitable[bool]]
+
+
+class UowFactory(Protocol[U_co]):
+    """Makes a unit of work: a :class:`UnitOfWork` subclass itself, or a function with its signature."""
+
+    def __call__(self, db: Database, *, source: str, on_commit: Callable[[], None] | None = None) -> U_co:
+        """A new unit of work on ``db``."""
+        ...
 
 
 @dataclass
-class Runtime:
-    """What the lifespan built: the resources a request or a handler reaches through dependencies."""
+class Runtime(Generic[U]):
+    """What the lifespan built: the resources a request or a handler reaches through dependencies.
+
+    ``resources`` is the lifespan's exit stack, the one place a service adds what it opens (clients,
+    background tasks): they are closed in reverse order, before the chassis stops its consumer, relay, bus
+    and database. ``checks`` are what ``/readyz`` reports (the database and the bus unless a service sets
+    its own).
+    """
 
     settings: ServiceSettings
     db: Database
     bus: Bus
     relay: OutboxRelay
-    uow_class: type[UnitOfWork]
+    make_uow: UowFactory[U]
+    resources: contextlib.AsyncExitStack
     consumer: ConsumerRunner | None = None
-    background: list[asyncio.Task[Any]] = field(default_factory=list)
+    checks: dict[str, Check] = field(default_factory=dict)
 
-    def uow(self) -> UnitOfWork:
+    def uow(self) -> U:
         """A new unit of work on this service's database."""
-        return self.uow_class(self.db, source=self.settings.source, on_commit=self.relay.wake)
+        return self.make_uow(self.db, source=self.settings.source, on_commit=self.relay.wake)
+
+    def run_in_background(self, work: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
+        """Run ``work`` until the service stops (it is cancelled and awaited then)."""
+        task = asyncio.create_task(work, name=name)
+        self.resources.push_async_callback(cancel_and_wait, task)
+        return task
+
+
+Setup = Callable[[Runtime[Any]], Awaitable[None]]
 
 
 def make_bus(settings: ServiceSettings, *, var_dir: Path = Path("var")) -> Bus:
@@ -70,17 +99,25 @@ def create_service_app(
     version: str = "0.1.0",
     routers: Sequence[APIRouter] = (),
     handlers: Handlers[Any] | None = None,
-    uow_class: type[UnitOfWork] = UnitOfWork,
+    uow_class: UowFactory[UnitOfWork] = UnitOfWork,
     migrations: Path | None = None,
     bus: Bus | None = None,
     key_source: KeySource | None = None,
-    on_startup: Sequence[Hook] = (),
+    setup: Setup | None = None,
+    companions: Sequence[AbstractAsyncContextManager[Any]] = (),
+    middleware: Sequence[Middleware] = (),
+    ops: bool = True,
+    docs: bool = True,
     configure_logs: bool = True,
 ) -> FastAPI:
     """Build a service app whose lifespan opens the database (migrated), bus, relay and consumers.
 
-    ``bus`` and ``key_source`` are given in the embedded mode, where the services share the in-process
-    log and the gateway's keys; otherwise they come from the settings.
+    ``setup(runtime)`` is the service's one extension of the lifespan: it builds the service's
+    collaborators and adds what it opens to ``runtime.resources``. ``bus`` and ``key_source`` are given in
+    the embedded mode, where the services share the in-process log and the gateway's keys; otherwise they
+    come from the settings. ``companions`` are entered before anything starts and left after everything
+    stops (the embedded platform's services, behind its gateway). ``middleware`` runs inside the request
+    context; ``ops`` adds the dead-letter routes; ``docs`` serves the app's own OpenAPI document.
     """
     name = settings.service_name
 
@@ -88,80 +125,106 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if configure_logs:
             configure_logging(name, level=settings.log_level, json_lines=settings.log_json)
-        db = Database(settings.db)
-        if migrations is not None and settings.db.auto_migrate:
-            await aupgrade(migrations, settings.db.url)
-        the_bus = bus or make_bus(settings)
-        owns_bus = bus is None
-        await the_bus.start()
-        relay = OutboxRelay(
-            db,
-            the_bus,
-            service=name,
-            batch_size=settings.bus.relay_batch_size,
-            poll_interval=settings.bus.relay_poll_interval,
-        )
-        runtime = Runtime(settings=settings, db=db, bus=the_bus, relay=relay, uow_class=uow_class)
-        if handlers and settings.bus.consume:
-            runtime.consumer = ConsumerRunner(
-                group=name,
-                service=name,
-                bus=the_bus,
-                handlers=handlers,
-                uow_factory=runtime.uow,
-                settings=settings.bus,
+        async with contextlib.AsyncExitStack() as stack:
+            for companion in companions:
+                await stack.enter_async_context(companion)
+            runtime = await _start(app, settings, stack, uow_class, handlers, migrations, bus, key_source)
+            if setup is not None:
+                await setup(runtime)
+            log.info(
+                "service started", extra={"bus": settings.bus.kind, "db": runtime.db.url.get_backend_name()}
             )
-        verifier = (
-            JwksVerifier(issuer=settings.auth.issuer, audience=settings.auth.audience, key_source=key_source)
-            if key_source is not None
-            else JwksVerifier(
-                issuer=settings.auth.issuer,
-                audience=settings.auth.audience,
-                jwks_url=settings.auth.jwks_url,
-                cache_ttl=settings.auth.jwks_cache_ttl,
-            )
-        )
-        app.state.runtime = runtime
-        app.state.verifier = verifier
-        await _observe_dead_letters(runtime)
-        relay.start()
-        if runtime.consumer is not None:
-            runtime.consumer.start()
-        for hook in on_startup:
-            await hook(runtime)
-        log.info("service started", extra={"bus": settings.bus.kind, "db": db.url.get_backend_name()})
-        _freeze_startup_heap()
-        try:
+            _freeze_startup_heap()
             yield
-        finally:
-            for task in runtime.background:
-                task.cancel()
-            for task in runtime.background:
-                await cancel_and_wait(task)
-            if runtime.consumer is not None:
-                await runtime.consumer.stop()
-            await relay.stop()
-            if owns_bus:
-                await the_bus.stop()
-            await verifier.aclose()
-            await db.dispose()
 
-    app = FastAPI(
+    app = ProblemDocumentingApp(
         title=title,
         description=description,
         version=version,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        middleware=list(middleware),
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=name)
     app.include_router(health_router())
-    from motcua_shared.chassis.ops import router as ops_router
+    if ops:
+        from motcua_shared.chassis.ops import router as ops_router
 
-    app.include_router(ops_router)
+        app.include_router(ops_router)
     for router in routers:
         app.include_router(router)
     return app
+
+
+async def _start(
+    app: FastAPI,
+    settings: ServiceSettings,
+    stack: contextlib.AsyncExitStack,
+    uow_class: UowFactory[UnitOfWork],
+    handlers: Handlers[Any] | None,
+    migrations: Path | None,
+    bus: Bus | None,
+    key_source: KeySource | None,
+) -> Runtime[UnitOfWork]:
+    """Open the chassis's resources on ``stack`` (closed in reverse: consumer, relay, bus, verifier, db)."""
+    name = settings.service_name
+    db = Database(settings.db)
+    stack.push_async_callback(db.dispose)
+    if migrations is not None and settings.db.auto_migrate:
+        await aupgrade(migrations, settings.db.url)
+    verifier = (
+        JwksVerifier(issuer=settings.auth.issuer, audience=settings.auth.audience, key_source=key_source)
+        if key_source is not None
+        else JwksVerifier(
+            issuer=settings.auth.issuer,
+            audience=settings.auth.audience,
+            jwks_url=settings.auth.jwks_url,
+            cache_ttl=settings.auth.jwks_cache_ttl,
+        )
+    )
+    stack.push_async_callback(verifier.aclose)
+    the_bus = bus or make_bus(settings)
+    await the_bus.start()
+    if bus is None:
+        stack.push_async_callback(the_bus.stop)
+    relay = OutboxRelay(
+        db,
+        the_bus,
+        service=name,
+        batch_size=settings.bus.relay_batch_size,
+        poll_interval=settings.bus.relay_poll_interval,
+    )
+    runtime: Runtime[UnitOfWork] = Runtime(
+        settings=settings,
+        db=db,
+        bus=the_bus,
+        relay=relay,
+        make_uow=uow_class,
+        resources=stack,
+        checks={"database": db.ping, "bus": the_bus.ping},
+    )
+    if handlers and settings.bus.consume:
+        runtime.consumer = ConsumerRunner(
+            group=name,
+            service=name,
+            bus=the_bus,
+            handlers=handlers,
+            uow_factory=runtime.uow,
+            settings=settings.bus,
+        )
+    app.state.runtime = runtime
+    app.state.verifier = verifier
+    await _observe_dead_letters(runtime)
+    relay.start()
+    stack.push_async_callback(relay.stop)
+    if runtime.consumer is not None:
+        runtime.consumer.start()
+        stack.push_async_callback(runtime.consumer.stop)
+    return runtime
 
 
 _heap_frozen = False
@@ -178,7 +241,7 @@ def _freeze_startup_heap() -> None:
         gc.freeze()
 
 
-async def _observe_dead_letters(runtime: Runtime) -> None:
+async def _observe_dead_letters(runtime: Runtime[Any]) -> None:
     with contextlib.suppress(Exception):
         async with runtime.db.session() as session:
             size = await session.scalar(select(func.count()).select_from(DeadLetter))
@@ -186,7 +249,7 @@ async def _observe_dead_letters(runtime: Runtime) -> None:
 
 
 def health_router() -> APIRouter:
-    """``/healthz`` (alive), ``/readyz`` (database and bus reachable), ``/metrics`` (Prometheus)."""
+    """``/healthz`` (alive), ``/readyz`` (the runtime's checks pass), ``/metrics`` (Prometheus)."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="The process is alive", operation_id="health.alive")
@@ -195,23 +258,27 @@ def health_router() -> APIRouter:
 
     @router.get(
         "/readyz",
-        summary="The database and the bus are reachable",
+        summary="What the service needs is reachable",
         responses={503: {}},
         operation_id="health.ready",
     )
     async def readyz(request: Request) -> JSONResponse:
-        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        runtime: Runtime[Any] | None = getattr(request.app.state, "runtime", None)
         if runtime is None:
             return JSONResponse({"status": "starting"}, status_code=503)
-        database, bus = await asyncio.gather(runtime.db.ping(), runtime.bus.ping())
-        ready = database and bus
-        return JSONResponse(
-            {
-                "status": "ready" if ready else "unavailable",
-                "checks": {"database": "up" if database else "down", "bus": "up" if bus else "down"},
-            },
-            status_code=200 if ready else 503,
-        )
+        names = list(runtime.checks)
+        probes = [runtime.checks[name]() for name in names]
+        if "database" not in runtime.checks:
+            # A service that lists what it depends on is still not ready without its own database.
+            probes.append(runtime.db.ping())
+        results = await asyncio.gather(*probes)
+        body: dict[str, Any] = {
+            "status": "ready" if all(results) else "unavailable",
+            "checks": {name: "up" if ok else "down" for name, ok in zip(names, results, strict=False)},
+        }
+        if len(results) > len(names):
+            body["database"] = "up" if results[-1] else "down"
+        return JSONResponse(body, status_code=200 if all(results) else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def prometheus() -> Response:

@@ -28,6 +28,14 @@ class DomainError(Exception):
         self.headers = {**self.default_headers, **(headers or {})} or None
 
 
+class MalformedJson(DomainError):
+    """The request body is not JSON at all."""
+
+    status = 400
+    type = PROBLEM_BASE + "malformed-json"
+    title = "JSON không hợp lệ"
+
+
 class NotFound(DomainError):
     """The resource does not exist, or is not the caller's to see."""
 

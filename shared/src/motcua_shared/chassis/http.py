@@ -23,7 +23,7 @@ from motcua_shared.chassis.context import (
     request_id_var,
     traceparent_var,
 )
-from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError
+from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError, MalformedJson, Unprocessable
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("motcua.http")
@@ -90,17 +90,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             return problem(
-                400,
-                title="JSON không hợp lệ",
+                MalformedJson.status,
+                title=MalformedJson.title,
                 detail="The request body is not valid JSON.",
-                type_=PROBLEM_BASE + "malformed-json",
+                type_=MalformedJson.type,
                 instance=request.url.path,
             )
         return problem(
-            422,
-            title="Dữ liệu không hợp lệ",
+            Unprocessable.status,
+            title=Unprocessable.title,
             detail=f"{len(errors)} field(s) are invalid.",
-            type_=PROBLEM_BASE + "validation",
+            type_=Unprocessable.type,
             errors=[
                 {
                     "field": _field(tuple(e.get("loc", ()))),

@@ -228,6 +228,14 @@ class ProcedureRepository:
             insert(ProcedureLevel), [{"procedure_id": procedure_id, "level_code": lvl} for lvl in levels]
         )
 
+    async def replace_levels(self, procedure_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
+        """Drop the levels of ``procedure_ids`` (their earlier versions'), then insert ``rows``."""
+        for start in range(0, len(procedure_ids), 1000):
+            chunk = procedure_ids[start : start + 1000]
+            await self.session.execute(delete(ProcedureLevel).where(ProcedureLevel.procedure_id.in_(chunk)))
+        if rows:
+            await self.session.execute(insert(ProcedureLevel), list(rows))
+
     def add_version(self, version: ProcedureVersion) -> None:
         """Stage a published version."""
         self.session.add(version)

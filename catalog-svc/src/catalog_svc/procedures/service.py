@@ -14,12 +14,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, insert
 
 from catalog_svc.db import aware
 from catalog_svc.directory.repository import Directory
 from catalog_svc.procedures.errors import InvalidProcedure, ProcedureExists, ProcedureNotFound
-from catalog_svc.procedures.models import Procedure, ProcedureLevel, ProcedureVersion, Status, levels_key
+from catalog_svc.procedures.models import Procedure, ProcedureVersion, Status, levels_key
 from catalog_svc.procedures.repository import SearchFilters, SearchHit, forget_searches
 from catalog_svc.procedures.schemas import (
     FacetCount,
@@ -469,12 +468,7 @@ class _PublishBatch:
         )
 
     async def write(self, uow: CatalogUnitOfWork) -> None:
-        session = uow.session
-        for start in range(0, len(self.replaced), 1000):
-            chunk = self.replaced[start : start + 1000]
-            await session.execute(delete(ProcedureLevel).where(ProcedureLevel.procedure_id.in_(chunk)))
-        if self.levels:
-            await session.execute(insert(ProcedureLevel), self.levels)
+        await uow.procedures.replace_levels(self.replaced, self.levels)
         await uow.procedures.index(self.searchable)
         for version in self.versions:
             uow.procedures.add_version(version)

@@ -7,7 +7,6 @@ with a 4xx and changes nothing; the gateway's IPN is answered in its own format 
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from pydantic import ValidationError
 from motcua_shared.chassis.errors import PROBLEM_BASE
 from motcua_shared.chassis.http import problem
 from payment_svc.deps import PortsDep, UowDep
+from payment_svc.pages import page
 from payment_svc.payments import service
 from payment_svc.payments.errors import BadSignature, PaymentNotFound
 from payment_svc.payments.models import Outcome
@@ -108,16 +108,15 @@ async def browser_return(provider: str, request: Request, uow: UowDep, ports: Po
         title, text = "Yêu cầu thanh toán đã hết hạn", "Vui lòng liên hệ bộ phận một cửa."
     else:
         title, text = "Đang chờ xác nhận", "Kết quả sẽ được cập nhật khi ngân hàng xác nhận giao dịch."
-    page = f"""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{html.escape(title)}</title></head>
-<body style="font-family:sans-serif;max-width:32rem;margin:2rem auto">
-<h1>{html.escape(title)}</h1>
-<p>Hồ sơ <strong>{html.escape(payment.dossier_code)}</strong> — {html.escape(vnd(payment.amount))}.</p>
-<p>{html.escape(text)}</p>
-<p data-payment-id="{html.escape(payment.id)}" data-status="{html.escape(payment.status)}"></p>
-</body></html>"""
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    return page(
+        "payment_return.html",
+        title=title,
+        text=text,
+        dossier_code=payment.dossier_code,
+        amount=vnd(payment.amount),
+        payment_id=payment.id,
+        status=payment.status,
+    )
 
 
 @router.post("/bank/notify", summary="Bank credit notifications (signed)")

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ import httpx
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from payment_svc.pages import page
 from payment_svc.sandbox.service import CheckoutRefused, Sandbox, TransferIn
 
 router = APIRouter()
@@ -42,19 +42,8 @@ SandboxDep = Annotated[Sandbox, Depends(_sandbox)]
 HttpDep = Annotated[httpx.AsyncClient, Depends(_http)]
 
 
-def _page(title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(
-        f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width"><title>{html.escape(title)}</title></head>
-<body style="font-family:sans-serif;max-width:34rem;margin:2rem auto">
-<p style="background:#fde68a;padding:.4rem">MÔI TRƯỜNG THỬ NGHIỆM — không có tiền thật</p>
-<h1>{html.escape(title)}</h1>{body}</body></html>""",
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-def _refused(refusal: CheckoutRefused) -> HTMLResponse:
-    return _page(refusal.title, f"<p>{refusal.detail}</p>")
+def _message(title: str, message: str) -> HTMLResponse:
+    return page("sandbox/message.html", title=title, message=message)
 
 
 @router.get("/healthz", include_in_schema=False)
@@ -71,16 +60,13 @@ async def pay(request: Request, sandbox: SandboxDep) -> HTMLResponse:
     try:
         txn = sandbox.open_checkout(params)
     except CheckoutRefused as refusal:
-        return _refused(refusal)
-    ref = html.escape(txn.txn_ref)
-    return _page(
-        "Cổng thanh toán thử nghiệm",
-        f"""<p>Số tiền: <strong>{f"{txn.amount:,}".replace(",", ".")} đ</strong></p>
-<p>Nội dung: {html.escape(params.get("vnp_OrderInfo", ""))}</p><p>Mã giao dịch: {ref}</p>
-<form method="post" action="decide"><input type="hidden" name="txn_ref" value="{ref}">
-<label><input type="checkbox" name="lose_ipn" value="1"> Giả lập mất IPN</label><br>
-<button name="decision" value="approve">Thanh toán</button>
-<button name="decision" value="decline">Hủy giao dịch</button></form>""",
+        return _message(refusal.title, refusal.detail)
+    return page(
+        "sandbox/pay.html",
+        title="Cổng thanh toán thử nghiệm",
+        amount=f"{txn.amount:,}".replace(",", ".") + " đ",
+        order_info=params.get("vnp_OrderInfo", ""),
+        txn_ref=txn.txn_ref,
     )
 
 
@@ -96,12 +82,12 @@ async def decide(
     try:
         txn = sandbox.decide(txn_ref, approve=decision == "approve")
     except CheckoutRefused as refusal:
-        return _refused(refusal)
+        return _message(refusal.title, refusal.detail)
     if not lose_ipn:
         await sandbox.send_ipn(http, txn)
     return_url = txn.params.get("vnp_ReturnUrl", "")
     if not return_url:
-        return _page("Đã xử lý", "<p>Không có địa chỉ trả về.</p>")
+        return _message("Đã xử lý", "Không có địa chỉ trả về.")
     query = urlencode(sandbox.result_params(txn))
     return RedirectResponse(f"{return_url}?{query}", status_code=303)
 
@@ -148,11 +134,10 @@ async def bank_transfer(sandbox: SandboxDep, http: HttpDep, body: TransferIn) ->
 @router.get("/bank", response_class=HTMLResponse)
 async def bank_page(sandbox: SandboxDep) -> HTMLResponse:
     """The sandbox bank's transfer form."""
-    return _page(
-        "Ngân hàng thử nghiệm",
-        f"""<p>Chuyển khoản đến tài khoản {html.escape(sandbox.settings.bank_account_number)}.</p>
-<form method="post" action="bank/form"><label>Số tiền <input name="amount" inputmode="numeric"></label><br>
-<label>Nội dung <input name="description"></label><br><button>Chuyển khoản</button></form>""",
+    return page(
+        "sandbox/bank.html",
+        title="Ngân hàng thử nghiệm",
+        account_number=sandbox.settings.bank_account_number,
     )
 
 
@@ -165,7 +150,7 @@ async def bank_form(
 ) -> HTMLResponse:
     """A transfer to the collection account, from the form."""
     result = await sandbox.transfer(http, TransferIn(amount=amount, description=description))
-    return _page("Đã chuyển khoản", f"<p>Mã giao dịch {html.escape(result['credit']['id'])}.</p>")
+    return _message("Đã chuyển khoản", f"Mã giao dịch {result['credit']['id']}.")
 
 
 @router.get("/statements/{day}.csv", response_class=PlainTextResponse)

@@ -21,6 +21,7 @@ department's officer see nothing of it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -44,6 +45,7 @@ from journey_steps import (
     png_bytes,
 )
 
+from gateway.settings import DEMO_ACCOUNTS
 from motcua.embedded import create_platform
 from motcua.infra.postgres import PgServer
 from motcua.services import seed_all
@@ -422,6 +424,12 @@ async def _sees_nothing(journey: Journey, person: Person, code: str, payment_id:
 @pytest.fixture
 async def embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """The embedded platform, seeded as `motcua run` seeds it, served over ASGI in this loop."""
+    async with _embedded(tmp_path) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def _embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     var_dir = tmp_path / "var"
     await seed_all(var_dir)
     # Served elsewhere than the default :8000, as `motcua run --port 8100` would: every link must follow.
@@ -523,3 +531,147 @@ async def test_citizen_journeys_on_the_stack(stack: RunningStack) -> None:
             await fee_at_supplement_journey(journey)
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{_logs(stack.root)}") from exc
+
+
+# -- (c) the demo accounts complete every seeded procedure (embedded) --------------------------------
+
+FORWARD_MOVES = ("receive", "forward", "approve", "return-result")
+"""The actions that take a dossier to its result, in the order a dossier meets them."""
+
+
+async def _all_procedures(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    """Every published procedure of the catalogue, in full, through its public API."""
+    codes: list[str] = []
+    page = 1
+    while True:
+        found = expect(await client.get(f"{API}/procedures", params={"page": page, "size": 100}), 200)
+        codes += [p["code"] for p in found["items"]]
+        if len(codes) >= found["total"] or not found["items"]:
+            break
+        page += 1
+    return [expect(await client.get(f"{API}/procedures/{code}"), 200) for code in codes]
+
+
+def _filing(procedure: dict[str, Any]) -> tuple[str, str | None, dict[str, tuple[str, bytes, str]]]:
+    """The channel a dossier of ``procedure`` is filed on (online if it can be), its case and the documents
+    that case requires."""
+    online = [
+        case["code"] for case in procedure["cases"] if any(c["channel"] == "online" for c in case["channels"])
+    ]
+    channel = "online" if online else "counter"
+    case_code = (online or [case["code"] for case in procedure["cases"]] or [None])[0]
+    files = {
+        d["code"]: (f"{d['code']}.pdf", pdf_bytes(d["code"]), "application/pdf")
+        for d in procedure["documents"]
+        if d["required"] and (not d["case_codes"] or case_code in d["case_codes"])
+    }
+    return channel, case_code, files
+
+
+def _workflow_agencies(procedure: dict[str, Any]) -> set[str]:
+    """The agencies a dossier of ``procedure`` passes through when filed at the demo ward (if it must be
+    filed at a commune): where it is received, and every agency a step names."""
+    receiving = procedure["receiving_agencies"]
+    home = WARD if receiving else procedure["implementing_agency"]["code"]
+    return {home} | {s["agency"]["code"] for s in procedure["steps"] if s.get("agency")}
+
+
+async def _walk_to_result(
+    journey: Journey,
+    procedure: dict[str, Any],
+    citizen: Person,
+    officers: dict[str, Person],
+) -> None:
+    """File a dossier of ``procedure`` and take it to its result with the demo accounts only: at each turn
+    the officer of an agency holding or receiving it does the next move its ``allowed_actions`` offer, and
+    the citizen pays when a fee is what it waits for."""
+    channel, case_code, files = _filing(procedure)
+    submission: dict[str, Any] = {
+        "procedure_code": procedure["code"],
+        "case_code": case_code,
+        "applicant": {
+            "name": "Trần Thị Mai",
+            "cccd": "046190001234",
+            "phone": citizen.me["phone"],
+            "address": "12 Lê Lợi, phường Thuận Hóa, thành phố Huế",
+        },
+    }
+    if procedure["receiving_agencies"]:
+        submission["agency_code"] = WARD
+    filer = citizen
+    if channel == "counter":
+        # No online channel (level 2): the receiving agency's officer files it at the counter, for the
+        # citizen's account.
+        filer = officers[
+            WARD if procedure["receiving_agencies"] else procedure["implementing_agency"]["code"]
+        ]
+        submission |= {"channel": "counter", "applicant_account_id": citizen.me["subject"]}
+    filed = expect(await journey.submit(filer, submission, files, key=f"walk-{uuid.uuid4()}"), 201)
+    code = filed["code"]
+    paid = False
+    for _ in range(2 * len(procedure["steps"]) + 8):
+        dossier = expect(await journey.dossier(citizen, code), 200)
+        if dossier["status"] == "returned":
+            return
+        assert dossier["status"] not in ("rejected", "withdrawn"), dossier["status"]
+        moved = False
+        for agency in dict.fromkeys((dossier["holder_agency_code"], dossier["agency_code"])):
+            officer = officers.get(agency)
+            if agency is None or officer is None:
+                continue
+            offered = expect(await journey.dossier(officer, code), 200)["allowed_actions"]
+            move = next((m for m in FORWARD_MOVES if m in offered), None)
+            if move is not None:
+                expect(await journey.act(officer, code, move, {"note": "Hồ sơ hợp lệ."}), 200)
+                moved = True
+                break
+        if moved:
+            continue
+        if dossier["fees"]["outstanding"] and not paid:
+            await journey.payment_requested(citizen, code)
+            await journey.pay_through_sandbox(citizen, code, key=f"pay-{uuid.uuid4()}")
+            await journey.fee_settled(citizen, code)
+            paid = True
+            continue
+        raise AssertionError(
+            f"{procedure['code']} ({procedure['name']}): {code} stuck at {dossier['status']}, step "
+            f"{dossier['current_step']}, held by {dossier['holder_agency_code']}: no demo officer can move it"
+        )
+    raise AssertionError(f"{procedure['code']}: {code} did not reach its result")
+
+
+async def test_the_demo_accounts_take_every_seeded_procedure_to_its_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One citizen files a dossier of each of the hundred procedures: more than the gateway lets one caller
+    # write in a minute.
+    monkeypatch.setenv("GATEWAY_LIMITS__ENABLED", "false")
+    async with _embedded(tmp_path) as client:
+        await _walk_every_procedure(Journey(client, timeout=30))
+
+
+async def _walk_every_procedure(journey: Journey) -> None:
+    procedures = await _all_procedures(journey.client)
+    assert len(procedures) >= 100, "the seeded catalogue"
+    officers: dict[str, Person] = {}
+    for account in DEMO_ACCOUNTS:
+        if account.role == "officer":
+            person = await journey.sign_in_staff(account.username, account.password.get_secret_value())
+            officers[person.me["agency_code"]] = person
+    named = set().union(*(_workflow_agencies(p) for p in procedures))
+    assert named <= set(officers), (
+        f"agencies of seeded workflows without a demo officer: {named - set(officers)}"
+    )
+
+    typed, phone = new_phone()
+    citizen = await journey.sign_in_citizen(typed, phone)
+    await journey.no_quiet_hours(citizen)
+    for procedure in procedures:
+        await journey.wait_until_dossier_knows(citizen, procedure["code"])
+    stuck: list[str] = []
+    for procedure in procedures:
+        try:
+            await _walk_to_result(journey, procedure, citizen, officers)
+        except AssertionError as exc:
+            stuck.append(str(exc)[:400])
+    assert not stuck, "\n".join(stuck)

@@ -81,6 +81,78 @@ DEMO_ACCOUNTS = [
         display_name="Lê Thị Thu (UBND phường Phú Xuân)",
         agency_code="hue.xa.phu-xuan",
     ),
+    # One officer for every other agency a seeded procedure's workflow names, so that the demo accounts
+    # can take every seeded procedure from submission to result (a system test walks each one).
+    DemoAccount(
+        username="canbo.giaoduc",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Phạm Thị Hạnh (Sở Giáo dục và Đào tạo)",
+        agency_code="hue.so-giao-duc",
+    ),
+    DemoAccount(
+        username="canbo.taichinh",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Hoàng Văn Nam (Sở Tài chính)",
+        agency_code="hue.so-tai-chinh",
+    ),
+    DemoAccount(
+        username="canbo.congthuong",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Đỗ Thị Lan (Sở Công Thương)",
+        agency_code="hue.so-cong-thuong",
+    ),
+    DemoAccount(
+        username="canbo.noivu",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Võ Văn Tâm (Sở Nội vụ)",
+        agency_code="hue.so-noi-vu",
+    ),
+    DemoAccount(
+        username="canbo.datdai",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Ngô Thị Hoa (Văn phòng Đăng ký đất đai)",
+        agency_code="hue.vpdkdd",
+    ),
+    DemoAccount(
+        username="canbo.ttpvhcc",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Bùi Thị Mai (Trung tâm Phục vụ hành chính công)",
+        agency_code="hue.ttpvhcc",
+    ),
+    DemoAccount(
+        username="canbo.ubndtp",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Lê Văn Hùng (Văn phòng UBND thành phố)",
+        agency_code="hue",
+    ),
+    DemoAccount(
+        username="canbo.congan",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Trương Văn Đức (Công an thành phố)",
+        agency_code="hue.cong-an",
+    ),
+    DemoAccount(
+        username="canbo.conganxa",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Phan Thị Ngọc (Công an cấp xã)",
+        agency_code="hue.cong-an-xa",
+    ),
+    DemoAccount(
+        username="canbo.ubndxa",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Huỳnh Văn Phúc (UBND cấp xã)",
+        agency_code="hue.ubnd-xa",
+    ),
 ]
 DEMO_CLIENTS = [
     DemoClient(

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from gateway.app import create_app
@@ -90,3 +91,19 @@ async def outbox_events(app: FastAPI, type_: str) -> list[CloudEvent]:
             )
         ).all()
     return [CloudEvent.model_validate_json(row.payload) for row in rows]
+
+
+def fake_catalog(agencies: dict[str, bool]) -> FastAPI:
+    """A catalogue upstream that knows ``agencies`` (code → in operation) and nothing else; ``fail`` in the
+    path of a code makes it answer 500, as a catalogue in trouble would."""
+    catalog = FastAPI()
+
+    @catalog.get("/api/v1/agencies/{code}")
+    async def agency(code: str) -> JSONResponse:
+        if "fail" in code:
+            return JSONResponse({"title": "boom"}, status_code=500)
+        if code not in agencies:
+            return JSONResponse({"title": "Không tìm thấy", "status": 404}, status_code=404)
+        return JSONResponse({"code": code, "name": code, "active": agencies[code]})
+
+    return catalog

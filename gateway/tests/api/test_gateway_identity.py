@@ -12,7 +12,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
-from gateway_harness import Clock, gateway, outbox_events, running
+from gateway_harness import Clock, fake_catalog, gateway, outbox_events, running
 from sqlalchemy import text
 
 from gateway.settings import ExternalIssuer, IdentitySettings
@@ -29,9 +29,12 @@ def clock() -> Clock:
     return Clock()
 
 
+AGENCIES = {"hue.so-tu-phap": True, "hue.so-xay-dung": True, "thuathienhue.huyen-phu-loc": False}
+
+
 @pytest.fixture
 def app(tmp_path: Path, clock: Clock) -> FastAPI:
-    return gateway(tmp_path, clock=clock)
+    return gateway(tmp_path, clock=clock, upstream_apps={"catalog": fake_catalog(AGENCIES)})
 
 
 @pytest.fixture
@@ -328,7 +331,7 @@ async def test_only_an_admin_creates_clients_and_staff(client: httpx.AsyncClient
         "password": "mat-khau-du-dai-12",
         "role": "officer",
         "display_name": "Lê Thị Lan",
-        "agency_code": "000.00.14.H57",
+        "agency_code": "hue.so-xay-dung",
     }
     for path, body in (("/api/v1/auth/clients", new_client), ("/api/v1/auth/staff", staff)):
         assert (await client.post(path, json=body)).status_code == 401
@@ -356,6 +359,30 @@ async def test_only_an_admin_creates_clients_and_staff(client: httpx.AsyncClient
         await client.post("/api/v1/auth/staff", json=no_agency, headers=authorization(admin))
     ).status_code == 422
     assert (await login(client, "canbo.moi", "mat-khau-du-dai-12")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("agency_code", "status"),
+    [("000.00.14.H57", 422), ("thuathienhue.huyen-phu-loc", 422), ("hue.fail", 503)],
+)
+async def test_staff_belong_to_an_agency_the_catalogue_has_in_operation(
+    client: httpx.AsyncClient, agency_code: str, status: int
+) -> None:
+    """Unknown and dissolved agencies are refused; when the catalogue cannot tell, nothing is created."""
+    admin = (await login(client, "admin", "motcua-admin")).json()["access_token"]
+    staff = {
+        "username": "canbo.ma",
+        "password": "mat-khau-du-dai-12",
+        "role": "officer",
+        "display_name": "Cán bộ",
+        "agency_code": agency_code,
+    }
+    refused = await client.post("/api/v1/auth/staff", json=staff, headers=authorization(admin))
+    assert refused.status_code == status, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    if status == 422:
+        assert [e["field"] for e in refused.json()["errors"]] == ["agency_code"]
+    assert (await login(client, "canbo.ma", "mat-khau-du-dai-12")).status_code == 401, "no account made"
 
 
 # -- keys -------------------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from gateway.deps import ClientIpDep, IdentityDep, LimiterDep, SettingsDep, UowDep
+from gateway.deps import ClientIpDep, IdentityDep, LimiterDep, RuntimeDep, SettingsDep, UowDep
 from gateway.identity import service
+from gateway.identity.agencies import CatalogAgencies
 from gateway.identity.errors import (
     AccountLocked,
     InvalidGrant,
@@ -194,10 +195,12 @@ async def me(request: Request, who: PrincipalDep, uow: UowDep) -> MeOut:
     status_code=status.HTTP_201_CREATED,
     response_model=StaffOut,
     summary="Create an officer or admin account (admin)",
-    responses=problems(Unauthenticated, Forbidden, Conflict, Unprocessable),
+    responses=problems(Unauthenticated, Forbidden, Conflict, Unprocessable, Unavailable),
 )
-async def create_staff(body: StaffIn, _admin: AdminDep, uow: UowDep, ids: IdentityDep) -> StaffOut:
-    """An officer must be bound to an agency; an admin must not be."""
+async def create_staff(
+    body: StaffIn, _admin: AdminDep, uow: UowDep, ids: IdentityDep, runtime: RuntimeDep
+) -> StaffOut:
+    """An officer must be bound to an agency in operation (asked of the catalogue); an admin must not be."""
     account = await service.create_staff(
         uow,
         ids,
@@ -206,6 +209,7 @@ async def create_staff(body: StaffIn, _admin: AdminDep, uow: UowDep, ids: Identi
         role=Role(body.role),
         display_name=body.display_name,
         agency_code=body.agency_code,
+        agencies=CatalogAgencies(runtime.upstreams.clients["catalog"]),
     )
     return StaffOut(
         id=account.id,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from gateway.identity.agencies import AgencyDirectory
 from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer, sha256_hex
 from gateway.identity.errors import (
     InvalidGrant,
@@ -220,12 +221,30 @@ async def create_staff(
     role: Role,
     display_name: str,
     agency_code: str | None,
+    agencies: AgencyDirectory,
 ) -> AccountView:
-    """Create an officer (bound to an agency) or an admin account."""
+    """Create an officer (bound to an agency in operation, as the catalogue knows it) or an admin account."""
     if role not in (Role.OFFICER, Role.ADMIN):
         raise Unprocessable("Chỉ tạo được tài khoản cán bộ hoặc quản trị.")
     if (role is Role.OFFICER) != bool(agency_code):
         raise Unprocessable("Cán bộ phải thuộc một cơ quan; quản trị viên thì không.")
+    if agency_code and not await agencies.in_operation(agency_code):
+        raise Unprocessable(
+            "Không có cơ quan đang hoạt động với mã này trong danh mục.",
+            errors=[{"field": "agency_code", "message": "no agency in operation has this code"}],
+        )
+    return await _add_staff(uow, ids, username, password, role, display_name, agency_code)
+
+
+async def _add_staff(
+    uow: GatewayUnitOfWork,
+    ids: Identity,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    agency_code: str | None,
+) -> AccountView:
     password_hash = await ids.secrets.hash_password(password)
     async with uow:
         if await uow.identity.account_by_username(username) is not None:
@@ -355,14 +374,16 @@ async def ensure_demo(
         async with uow:
             exists = await uow.identity.account_by_username(demo.username) is not None
         if not exists:
-            await create_staff(
+            # The demo agencies are the shipped catalogue's (a test holds them to it); at start-up the
+            # catalogue may not answer yet, so they are not asked of it.
+            await _add_staff(
                 uow,
                 ids,
-                username=demo.username,
-                password=demo.password.get_secret_value(),
-                role=Role(demo.role),
-                display_name=demo.display_name,
-                agency_code=demo.agency_code,
+                demo.username,
+                demo.password.get_secret_value(),
+                Role(demo.role),
+                demo.display_name,
+                demo.agency_code,
             )
             created.append(demo.username)
     for demo_client in clients:

@@ -6,6 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from motcua_shared.chassis.pages import Page
+
 
 class LevelIn(BaseModel):
     """A level of local government as the seed data gives it."""
@@ -82,11 +84,9 @@ class AgencyOut(BaseModel):
     sources: list[str] = Field(default_factory=list)
 
 
-class AgencyList(BaseModel):
-    """Agencies, with the levels they refer to."""
+class AgencyList(Page[AgencyOut]):
+    """Agencies, with the levels they refer to (one page: the whole list)."""
 
-    items: list[AgencyOut]
-    total: int
     levels: list[LevelOut]
     next_cursor: None = None
 
@@ -99,9 +99,7 @@ class FieldOut(BaseModel):
     procedure_count: int
 
 
-class FieldList(BaseModel):
-    """Every field."""
+class FieldList(Page[FieldOut]):
+    """Every field (one page: the whole list)."""
 
-    items: list[FieldOut]
-    total: int
     next_cursor: None = None

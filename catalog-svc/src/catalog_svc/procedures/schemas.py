@@ -12,6 +12,7 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from motcua_shared.chassis.pages import Page
 from motcua_shared.contracts.catalog import AgencyRef, ApplicantKind, FieldRef, OnlineMode, ProcedureSnapshot
 from motcua_shared.contracts.common import Channel, FeeKind, FeeTiming
 
@@ -232,11 +233,9 @@ class Facets(BaseModel):
     agency: list[FacetCount]
 
 
-class SearchPage(BaseModel):
-    """One page of search hits, best first."""
+class SearchPage(Page[ProcedureSummary]):
+    """One page of search hits, best first (paged by number: ``?page=&size=``)."""
 
-    items: list[ProcedureSummary]
-    total: int
     page: int
     size: int
     match: Literal["all", "exact", "fuzzy", "none"] = Field(

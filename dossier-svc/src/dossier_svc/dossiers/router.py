@@ -41,6 +41,7 @@ from dossier_svc.procedures.errors import ProcedureNotOpen, ReceivingAgencyInval
 from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import Unauthenticated, Unprocessable
 from motcua_shared.chassis.openapi import IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, idempotent
+from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
@@ -179,7 +180,7 @@ async def listing(
         Query(description="Officers: `holding` (at my agency now, the queue) or `involved` (ever)."),
     ] = "holding",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> DossierPage:
     """A citizen sees their own dossiers, newest first; an officer their agency's queue, soonest due first."""
     return await service.listing(

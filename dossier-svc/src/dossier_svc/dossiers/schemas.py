@@ -7,12 +7,21 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
 
 from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.documents.schemas import DocumentOut
 from dossier_svc.dossiers.models import Dossier, DossierStep, TimelineEntry
 from dossier_svc.dossiers.workflow import NATIONAL_LABELS, RUNNING, Action
+from motcua_shared.chassis.pages import Cursor, Page
 from motcua_shared.contracts.common import Channel, FeeItem
 from motcua_shared.contracts.dossier import Rating
 
@@ -402,12 +411,12 @@ class DossierOut(DossierSummary):
         )
 
 
-class DossierPage(BaseModel):
+class DossierPage(Page[DossierSummary]):
     """A page of dossiers."""
 
-    items: list[DossierSummary]
-    total: int
-    next_cursor: str | None
+
+DOSSIER_CURSOR = Cursor(TypeAdapter(NonNegativeInt))
+"""Positions in a listing of dossiers: how many come before the page."""
 
 
 class TimelineItem(BaseModel):

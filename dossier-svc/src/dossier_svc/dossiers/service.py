@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -39,6 +37,7 @@ from dossier_svc.dossiers.models import (
 )
 from dossier_svc.dossiers.repository import Filing
 from dossier_svc.dossiers.schemas import (
+    DOSSIER_CURSOR,
     ActionIn,
     ApplicantIn,
     DossierOut,
@@ -123,25 +122,6 @@ async def timeline(uow: DossierUow, who: Principal, code: str) -> TimelineOut:
     return TimelineOut(items=items, total=len(items))
 
 
-def _decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        offset = int(value["o"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise Unprocessable(
-            "Con trỏ trang không hợp lệ.", errors=[{"field": "cursor", "message": "invalid"}]
-        ) from None
-    if offset < 0:
-        raise Unprocessable("Con trỏ trang không hợp lệ.", errors=[{"field": "cursor", "message": "invalid"}])
-    return offset
-
-
-def _encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
-
-
 async def listing(
     uow: DossierUow,
     ports: Ports,
@@ -154,7 +134,7 @@ async def listing(
     cursor: str | None,
 ) -> DossierPage:
     """A citizen's own dossiers (newest first), or an officer's agency queue (due soonest first)."""
-    offset = _decode_cursor(cursor)
+    offset = DOSSIER_CURSOR.decode(cursor) or 0
     async with uow:
         if who.role is Role.CITIZEN:
             rows, total = await uow.dossiers.list(
@@ -183,7 +163,7 @@ async def listing(
         items = [DossierSummary.of(d, ports.calendar, now) for d in rows]
     following = offset + len(items)
     return DossierPage(
-        items=items, total=total, next_cursor=_encode_cursor(following) if following < total else None
+        items=items, total=total, next_cursor=DOSSIER_CURSOR.encode(following) if following < total else None
     )
 
 

@@ -10,18 +10,19 @@ from fastapi import APIRouter, Header, Query, Request
 
 from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
+from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.deliveries import service
 from notify_svc.deliveries.errors import BadReceiptSignature, UnknownMessage
 from notify_svc.deliveries.models import DeliveryStatus
 from notify_svc.deliveries.schemas import (
+    DELIVERY_CURSOR,
     DeliveryOut,
     DeliveryPage,
     ReceiptIn,
     ReceiptOut,
-    decode_cursor,
-    encode_cursor,
+    delivery_position,
 )
 from notify_svc.deps import SettingsDep, UowDep
 
@@ -42,17 +43,11 @@ async def list_deliveries(
     status: DeliveryStatus | None = None,
     dossier_code: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> DeliveryPage:
     """Admins see every delivery, officers those about their agency's dossiers; `?status=failed` shows
     what did not reach people."""
-    try:
-        before = decode_cursor(cursor) if cursor else None
-    except ValueError:
-        raise Unprocessable(
-            "Con trỏ phân trang không hợp lệ.",
-            errors=[{"field": "cursor", "in": "query", "message": "invalid", "code": "cursor"}],
-        ) from None
+    before = DELIVERY_CURSOR.decode(cursor)
     rows, total = await service.list_for_staff(
         uow,
         who,
@@ -62,13 +57,8 @@ async def list_deliveries(
         limit=limit + 1,
         before=before,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return DeliveryPage(
-        items=[DeliveryOut.of(d) for d in rows],
-        total=total,
-        next_cursor=encode_cursor(rows[-1]) if more and rows else None,
-    )
+    rows, next_cursor = DELIVERY_CURSOR.cut(rows, limit, delivery_position)
+    return DeliveryPage(items=[DeliveryOut.of(d) for d in rows], total=total, next_cursor=next_cursor)
 
 
 @router.post(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
+from motcua_shared.chassis.pages import Cursor, Page
 from notify_svc.deliveries.models import Delivery
 
 
@@ -72,26 +72,17 @@ class DeliveryOut(BaseModel):
         )
 
 
-class DeliveryPage(BaseModel):
+class DeliveryPage(Page[DeliveryOut]):
     """Deliveries, newest first."""
 
-    items: list[DeliveryOut]
-    total: int
-    next_cursor: str | None
+
+DELIVERY_CURSOR = Cursor(TypeAdapter(tuple[datetime, str]))
+"""Positions in a delivery log, newest first: ``(created_at, id)`` of the last delivery read."""
 
 
-def encode_cursor(d: Delivery) -> str:
-    """An opaque cursor after ``d``."""
-    return base64.urlsafe_b64encode(f"{d.created_at.isoformat()}|{d.id}".encode()).decode("ascii")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """The position of a cursor; ValueError when it is not one of ours."""
-    text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
-    at, _, delivery_id = text.partition("|")
-    if not delivery_id:
-        raise ValueError("bad cursor")
-    return datetime.fromisoformat(at), delivery_id
+def delivery_position(d: Delivery) -> tuple[datetime, str]:
+    """Where ``d`` stands in a delivery log."""
+    return d.created_at, d.id
 
 
 class ReceiptIn(BaseModel):

@@ -10,11 +10,12 @@ from fastapi.responses import StreamingResponse
 
 from motcua_shared.chassis.auth import OptionalPrincipalDep, PrincipalDep
 from motcua_shared.chassis.errors import Unauthenticated, Unprocessable
+from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
 from notify_svc.deps import SettingsDep, UowDep, UowFactoryDep
 from notify_svc.inbox import service
 from notify_svc.inbox.errors import UnknownNotification
-from notify_svc.inbox.schemas import NotificationOut, NotificationPage, StreamTicketOut
+from notify_svc.inbox.schemas import NOTIFICATION_CURSOR, NotificationOut, NotificationPage, StreamTicketOut
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=problems(Unauthenticated))
 
@@ -29,12 +30,12 @@ async def list_notifications(
     uow: UowDep,
     who: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
+    cursor: CursorQuery = None,
     unread: bool = False,
 ) -> NotificationPage:
     """Newest first; an officer also sees their agency's queue notices."""
     page = await service.list_notifications(
-        uow, who, limit=limit, cursor=int(cursor) if cursor else None, unread_only=unread
+        uow, who, limit=limit, cursor=NOTIFICATION_CURSOR.decode(cursor), unread_only=unread
     )
     return NotificationPage(
         items=[NotificationOut.of(n) for n in page.items],

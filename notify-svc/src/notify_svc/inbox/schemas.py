@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
+from motcua_shared.chassis.pages import Cursor, Page
 from notify_svc.inbox.models import Notification
 
 
@@ -40,13 +41,10 @@ class NotificationOut(BaseModel):
         )
 
 
-class NotificationPage(BaseModel):
+class NotificationPage(Page[NotificationOut]):
     """A page of the inbox, newest first."""
 
-    items: list[NotificationOut]
-    total: int
     unread: int
-    next_cursor: str | None
 
 
 class StreamTicketOut(BaseModel):
@@ -59,3 +57,7 @@ class StreamTicketOut(BaseModel):
     stream_url: str = Field(
         description="The stream's public address with the ticket, for `new EventSource(…)`."
     )
+
+
+NOTIFICATION_CURSOR = Cursor(TypeAdapter(int))
+"""Positions in an inbox, newest first: the ``seq`` of the last notification read."""

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.background import wait_event
+from motcua_shared.chassis.pages import Page
 from notify_svc.inbox.errors import InvalidStreamTicket, UnknownNotification
 from notify_svc.inbox.models import Audience, Notification, StreamTicket, inbox_key
 from notify_svc.inbox.repository import Inbox
+from notify_svc.inbox.schemas import NOTIFICATION_CURSOR
 
 if TYPE_CHECKING:
     from notify_svc.uow import NotifyUnitOfWork
@@ -78,27 +80,22 @@ async def redeem_ticket(uow: NotifyUnitOfWork, ticket: str) -> Principal:
     return Principal(subject=found.subject, role=Role(found.role), agency_code=found.agency_code)
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """A page of the inbox."""
+class InboxPage(Page[Notification]):
+    """A page of the inbox, and how many of the caller's notifications are unread."""
 
-    items: Sequence[Notification]
-    total: int
     unread: int
-    next_cursor: str | None
 
 
 async def list_notifications(
     uow: NotifyUnitOfWork, who: Principal, *, limit: int, cursor: int | None, unread_only: bool
-) -> Page:
+) -> InboxPage:
     """The caller's notifications, newest first."""
     async with uow:
-        rows, total, unread = await uow.notifications.page(
+        found, total, unread = await uow.notifications.page(
             inboxes_of(who), limit=limit + 1, before=cursor, unread=unread_only
         )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, total, unread, str(rows[-1].seq) if more and rows else None)
+    rows, next_cursor = NOTIFICATION_CURSOR.cut(found, limit, lambda n: n.seq)
+    return InboxPage(items=rows, total=total, unread=unread, next_cursor=next_cursor)
 
 
 async def mark_read(uow: NotifyUnitOfWork, who: Principal, notification_id: str) -> Notification:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.common import VN_PHONE_PATTERN
 from notify_svc.deliveries import service as deliveries
@@ -13,7 +14,7 @@ from notify_svc.deliveries.schemas import ReceiptOut
 from notify_svc.deps import SettingsDep, UowDep
 from notify_svc.sandbox import service
 from notify_svc.sandbox.errors import SandboxDisabled
-from notify_svc.sandbox.schemas import SandboxReceiptIn, SandboxSmsOut, SandboxSmsPage
+from notify_svc.sandbox.schemas import SMS_CURSOR, SandboxReceiptIn, SandboxSmsOut, SandboxSmsPage
 from notify_svc.settings import Settings
 
 router = APIRouter(prefix="/api/v1/sandbox", tags=["sandbox"], responses=problems(SandboxDisabled))
@@ -35,19 +36,16 @@ async def sandbox_sms(
     settings: SettingsDep,
     phone: Annotated[str, Query(pattern=VN_PHONE_PATTERN, examples=["+84905123456"])],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
+    cursor: CursorQuery = None,
 ) -> SandboxSmsPage:
     """Newest first. Development only: there is no such inbox in production."""
     _available(settings)
-    rows, total = await service.messages_to(
-        uow, phone, limit=limit + 1, before=int(cursor) if cursor else None
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    found, total = await service.messages_to(uow, phone, limit=limit + 1, before=SMS_CURSOR.decode(cursor))
+    rows, next_cursor = SMS_CURSOR.cut(found, limit, lambda r: r.id)
     return SandboxSmsPage(
         items=[SandboxSmsOut.model_validate(r, from_attributes=True) for r in rows],
         total=total,
-        next_cursor=str(rows[-1].id) if more and rows else None,
+        next_cursor=next_cursor,
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
+
+from motcua_shared.chassis.pages import Cursor, Page
 
 
 class SandboxSmsOut(BaseModel):
@@ -21,12 +23,12 @@ class SandboxSmsOut(BaseModel):
     received_at: datetime
 
 
-class SandboxSmsPage(BaseModel):
+class SandboxSmsPage(Page[SandboxSmsOut]):
     """Newest first."""
 
-    items: list[SandboxSmsOut]
-    total: int
-    next_cursor: str | None
+
+SMS_CURSOR = Cursor(TypeAdapter(int))
+"""Positions in a sandbox inbox, newest first: the id of the last message read."""
 
 
 class SandboxReceiptIn(BaseModel):

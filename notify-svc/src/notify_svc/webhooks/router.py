@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from motcua_shared.chassis.auth import Principal, Role, require_roles
-from motcua_shared.chassis.errors import Forbidden, Unauthenticated, Unprocessable
+from motcua_shared.chassis.errors import Forbidden, Unauthenticated
+from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
-from notify_svc.deliveries.schemas import decode_cursor, encode_cursor
+from notify_svc.deliveries.schemas import DELIVERY_CURSOR, delivery_position
 from notify_svc.deps import UowDep
 from notify_svc.webhooks import service
 from notify_svc.webhooks.errors import InvalidSubscription, UnknownSubscription
@@ -119,16 +120,12 @@ async def deliveries(
     uow: UowDep,
     who: IntegratorDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> WebhookDeliveryPage:
     """Each event sent to the endpoint with every attempt's answer."""
-    try:
-        before = decode_cursor(cursor) if cursor else None
-    except ValueError:
-        raise Unprocessable("Con trỏ phân trang không hợp lệ.") from None
-    entries, total = await service.delivery_log(uow, who, subscription_id, limit=limit + 1, before=before)
-    more = len(entries) > limit
-    entries = entries[:limit]
+    before = DELIVERY_CURSOR.decode(cursor)
+    found, total = await service.delivery_log(uow, who, subscription_id, limit=limit + 1, before=before)
+    entries, next_cursor = DELIVERY_CURSOR.cut(found, limit, lambda e: delivery_position(e.delivery))
     return WebhookDeliveryPage(
         items=[
             WebhookDeliveryOut(
@@ -146,5 +143,5 @@ async def deliveries(
             for e in entries
         ],
         total=total,
-        next_cursor=encode_cursor(entries[-1].delivery) if more and entries else None,
+        next_cursor=next_cursor,
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from motcua_shared.chassis.pages import Page
 from notify_svc.webhooks.models import WebhookSubscription
 
 
@@ -112,9 +113,5 @@ class WebhookDeliveryOut(BaseModel):
     log: list[AttemptOut]
 
 
-class WebhookDeliveryPage(BaseModel):
+class WebhookDeliveryPage(Page[WebhookDeliveryOut]):
     """The delivery log, newest first."""
-
-    items: list[WebhookDeliveryOut]
-    total: int
-    next_cursor: str | None

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import Forbidden, Unauthenticated, Unprocessable
 from motcua_shared.chassis.openapi import IDEMPOTENT_REPLAYED, idempotent
+from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.deps import (
@@ -31,6 +32,7 @@ from payment_svc.payments.errors import (
 from payment_svc.payments.models import Payment
 from payment_svc.payments.schemas import (
     BASE,
+    PAYMENT_CURSOR,
     AnomalyList,
     CheckoutIn,
     CheckoutOut,
@@ -47,8 +49,6 @@ from payment_svc.payments.schemas import (
     TransactionOut,
     TransferOut,
     VietQrOut,
-    decode_cursor,
-    encode_cursor,
 )
 from payment_svc.ports import Ports
 from payment_svc.providers import vietqr
@@ -100,14 +100,19 @@ async def list_payments(
     ),
     flagged: bool | None = None,
     limit: int = Query(default=20, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=200),
+    cursor: CursorQuery = None,
 ) -> PaymentPage:
     """A citizen's own payments, an officer's agency's, or all for an admin; newest first."""
-    after = decode_cursor(cursor) if cursor else None
-    rows, total = await service.list_payments(
-        uow, who, dossier_code=dossier_code, status=status, flagged=flagged, limit=limit, after=after
+    found, total = await service.list_payments(
+        uow,
+        who,
+        dossier_code=dossier_code,
+        status=status,
+        flagged=flagged,
+        limit=limit + 1,
+        after=PAYMENT_CURSOR.decode(cursor),
     )
-    next_cursor = encode_cursor(rows[-1]) if len(rows) == limit else None
+    rows, next_cursor = PAYMENT_CURSOR.cut(found, limit, lambda p: (p.created_at, p.id))
     return PaymentPage(items=[PaymentOut.of(p) for p in rows], total=total, next_cursor=next_cursor)
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from motcua_shared.chassis.errors import Unprocessable
+from motcua_shared.chassis.pages import Cursor, Page
 from motcua_shared.contracts.common import FeeKind
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.payments.models import Payment, Slip
@@ -187,30 +185,12 @@ def slip_url(slip: Slip) -> str:
     return f"{BASE}/{slip.payment_id}/slips/{slip.id}"
 
 
-class PaymentPage(BaseModel):
+class PaymentPage(Page[PaymentOut]):
     """A page of payments."""
 
-    items: list[PaymentOut]
-    total: int
-    next_cursor: str | None
 
-
-def encode_cursor(payment: Payment) -> str:
-    """An opaque cursor after ``payment``."""
-    raw = f"{payment.created_at.isoformat()}|{payment.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """The position a cursor names; 422 when it is not one of ours."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, pid = raw.partition("|")
-        return datetime.fromisoformat(at), pid
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Unprocessable(
-            "Con trỏ phân trang không hợp lệ.", errors=[{"field": "cursor", "message": "invalid"}]
-        ) from None
+PAYMENT_CURSOR = Cursor(TypeAdapter(tuple[datetime, str]))
+"""Positions in a listing of payments, newest first: ``(created_at, id)`` of the last payment read."""
 
 
 class CheckoutIn(BaseModel):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import delete, func, select
 
 from motcua_shared.chassis import metrics
@@ -14,6 +14,7 @@ from motcua_shared.chassis.auth import Principal, Role, require_roles
 from motcua_shared.chassis.deps import RuntimeDep
 from motcua_shared.chassis.errors import Conflict, NotFound, Unprocessable
 from motcua_shared.chassis.messaging.models import DeadLetter
+from motcua_shared.chassis.pages import Cursor, CursorQuery, Page
 from motcua_shared.contracts.base import CloudEvent
 
 router = APIRouter(prefix="/ops", tags=["ops"])
@@ -37,12 +38,11 @@ class DeadLetterOut(BaseModel):
     payload: str
 
 
-class DeadLetterPage(BaseModel):
+class DeadLetterPage(Page[DeadLetterOut]):
     """A page of dead letters, newest first."""
 
-    items: list[DeadLetterOut]
-    total: int
-    next_cursor: str | None
+
+_CURSOR = Cursor(TypeAdapter(int))
 
 
 @router.get("/dlq", response_model=DeadLetterPage, summary="Dead letters of this service")
@@ -50,21 +50,20 @@ async def list_dead_letters(
     runtime: RuntimeDep,
     _admin: AdminDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(pattern=r"^\d+$")] = None,
+    cursor: CursorQuery = None,
 ) -> DeadLetterPage:
-    """Dead letters, newest first; ``cursor`` is the last id of the previous page."""
+    """Dead letters, newest first."""
+    before = _CURSOR.decode(cursor)
     async with runtime.db.session() as session:
         total = await session.scalar(select(func.count()).select_from(DeadLetter)) or 0
         query = select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit + 1)
-        if cursor is not None:
-            query = query.where(DeadLetter.id < int(cursor))
-        rows = list(await session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
+        if before is not None:
+            query = query.where(DeadLetter.id < before)
+        rows, next_cursor = _CURSOR.cut(list(await session.scalars(query)), limit, lambda r: r.id)
     return DeadLetterPage(
         items=[DeadLetterOut.model_validate(r, from_attributes=True) for r in rows],
         total=total,
-        next_cursor=str(rows[-1].id) if more and rows else None,
+        next_cursor=next_cursor,
     )
 
 

@@ -108,14 +108,14 @@ class FakePayments:
         return self.keys.get((subject, operation, key))
 
     def remember(
-        self, subject: str, operation: str, key: str, *, request_hash: str, result_id: str, at: datetime
+        self, subject: str, operation: str, key: str, *, fingerprint: str, result_id: str, at: datetime
     ) -> None:
         self.add(
             IdempotencyRecord(
                 subject=subject,
                 operation=operation,
                 key=key,
-                request_hash=request_hash,
+                fingerprint=fingerprint,
                 result_id=result_id,
                 created_at=at,
             )

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from motcua_shared.chassis.auth import Principal, Role, require_roles
 from motcua_shared.chassis.deps import ports_dependency, uow_dependency
-from motcua_shared.chassis.openapi import IDEMPOTENCY_KEY
-from payment_svc.payments.errors import IdempotencyKeyMissing
 from payment_svc.ports import Ports
 from payment_svc.uow import PaymentUnitOfWork
-
-IDEMPOTENCY_KEY_MAX_LENGTH = 255
-
-
-async def idempotency_key(
-    key: Annotated[str | None, Header(alias=IDEMPOTENCY_KEY, include_in_schema=False)] = None,
-) -> str:
-    """The request's `Idempotency-Key`, required (documented by the route's :func:`idempotent` extra)."""
-    if key is None or not 1 <= len(key.strip()) <= IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise IdempotencyKeyMissing()
-    return key.strip()
 
 
 async def client_ip(request: Request) -> str:
@@ -34,7 +21,6 @@ async def client_ip(request: Request) -> str:
 
 UowDep = Annotated[PaymentUnitOfWork, Depends(uow_dependency(PaymentUnitOfWork))]
 PortsDep = Annotated[Ports, Depends(ports_dependency(Ports))]
-IdempotencyKeyDep = Annotated[str, Depends(idempotency_key)]
 ClientIpDep = Annotated[str, Depends(client_ip)]
 CitizenDep = Annotated[Principal, Depends(require_roles(Role.CITIZEN))]
 StaffDep = Annotated[Principal, Depends(require_roles(Role.OFFICER, Role.ADMIN))]

@@ -10,10 +10,10 @@ import pytest
 from payment_testkit import AGENCY, FakeUow, submitted
 
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.idempotency import IdempotencyKeyReused
 from motcua_shared.contracts.payment import PaymentExpired, PaymentRequested
 from payment_svc.payments import service
 from payment_svc.payments.errors import (
-    IdempotencyKeyReused,
     NotRenewable,
     PaymentNotFound,
     RenewalRefusal,

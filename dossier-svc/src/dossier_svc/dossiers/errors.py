@@ -5,7 +5,6 @@ from __future__ import annotations
 from motcua_shared.chassis.errors import (
     PROBLEM_BASE,
     Conflict,
-    DomainError,
     Forbidden,
     NotFound,
     Unprocessable,
@@ -46,21 +45,6 @@ class StaleDossier(Conflict):
 
 class InvalidDossier(Unprocessable):
     """The dossier's content breaks a rule of its procedure."""
-
-
-class IdempotencyKeyRequired(DomainError):
-    """A dossier-creating POST came without an `Idempotency-Key`."""
-
-    status = 400
-    type = PROBLEM_BASE + "idempotency-key-required"
-    title = "Thiếu Idempotency-Key"
-
-
-class IdempotencyKeyReused(Conflict):
-    """The same `Idempotency-Key` came with a different request."""
-
-    type = PROBLEM_BASE + "idempotency-key-reused"
-    title = "Idempotency-Key đã được dùng cho yêu cầu khác"
 
 
 class AlreadyRated(Conflict):

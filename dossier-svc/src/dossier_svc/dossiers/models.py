@@ -37,6 +37,7 @@ from dossier_svc.dossiers.workflow import (
 from dossier_svc.procedures.service import Terms
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import DomainError
+from motcua_shared.chassis.idempotency import IdempotencyRecordMixin
 from motcua_shared.contracts import dossier as ev
 from motcua_shared.contracts.catalog import AgencyRef
 from motcua_shared.contracts.common import Actor, Channel, Contact, FeeItem, FeeTiming
@@ -891,17 +892,14 @@ class DossierSequence(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
-class IdempotencyRecord(Base):
-    """A dossier-creating request remembered by its caller's key: replayed, never done twice."""
+class IdempotencyRecord(IdempotencyRecordMixin, Base):
+    """A dossier-creating request remembered by its caller's key, with its answer: replayed, never done
+    twice."""
 
     __tablename__ = "idempotency_keys"
 
-    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
     dossier_code: Mapped[str] = mapped_column(String(96))
     response: Mapped[dict[str, Any]] = mapped_column(Json)
-    created_at: Mapped[datetime]
 
 
 class RatingRecord(Base):

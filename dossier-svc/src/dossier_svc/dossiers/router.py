@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -18,8 +18,6 @@ from dossier_svc.dossiers.errors import (
     AlreadyRated,
     DossierNotFound,
     GuardRefused,
-    IdempotencyKeyRequired,
-    IdempotencyKeyReused,
     IllegalAction,
     InvalidDossier,
     StaleDossier,
@@ -40,7 +38,13 @@ from dossier_svc.openapi import inline_schema
 from dossier_svc.procedures.errors import ProcedureNotOpen, ReceivingAgencyInvalid
 from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import Unauthenticated, Unprocessable
-from motcua_shared.chassis.openapi import IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, idempotent
+from motcua_shared.chassis.idempotency import (
+    KEY_MAX_LENGTH,
+    IdempotencyKeyDep,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+)
+from motcua_shared.chassis.openapi import IDEMPOTENT_REPLAYED, idempotent
 from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
 
@@ -75,7 +79,7 @@ _SUBMISSION_BODY: dict[str, Any] = {
 }
 _SUBMISSION = {
     **_SUBMISSION_BODY,
-    **idempotent(max_length=service.MAX_KEY_LENGTH, status=201, headers=("Location",)),
+    **idempotent(max_length=KEY_MAX_LENGTH, status=201, headers=("Location",)),
 }
 
 
@@ -129,7 +133,7 @@ def _parse(raw: str | bytes, loc: tuple[str, ...]) -> SubmissionIn:
     responses=problems(
         Unauthenticated,
         ActionForbidden,
-        IdempotencyKeyRequired,
+        IdempotencyKeyMissing,
         IdempotencyKeyReused,
         InvalidDossier,
         ProcedureNotOpen,
@@ -145,7 +149,7 @@ async def submit(
     uow: UowDep,
     ports: PortsDep,
     who: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_KEY, include_in_schema=False)] = None,
+    idempotency_key: IdempotencyKeyDep,
 ) -> Response:
     """File a dossier: a citizen online, or an officer at the counter or by post.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ from dossier_svc.dossiers.errors import (
     ActionForbidden,
     AlreadyRated,
     DossierNotFound,
-    IdempotencyKeyRequired,
-    IdempotencyKeyReused,
     IllegalAction,
     InvalidDossier,
     StaleDossier,
@@ -56,14 +53,13 @@ from dossier_svc.ports import Ports
 from dossier_svc.procedures import service as procedures
 from dossier_svc.procedures.models import Procedure
 from dossier_svc.uow import DossierUow
+from motcua_shared.chassis import idempotency
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import Forbidden, Unprocessable
 from motcua_shared.contracts import dossier as ev
 from motcua_shared.contracts.common import Channel
 
 log = logging.getLogger(__name__)
-
-MAX_KEY_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -171,15 +167,9 @@ async def listing(
 
 
 def _fingerprint(body: SubmissionIn, files: list[Inspected]) -> str:
-    canonical = json.dumps(
-        {
-            "body": body.model_dump(mode="json"),
-            "files": sorted((f.document_code, f.sha256) for f in files),
-        },
-        sort_keys=True,
-        ensure_ascii=False,
+    return idempotency.fingerprint(
+        {"body": body.model_dump(mode="json"), "files": sorted((f.document_code, f.sha256) for f in files)}
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _filing_channel(who: Principal, asked: Channel | None) -> Channel:
@@ -219,7 +209,7 @@ async def submit(
     who: Principal,
     body: SubmissionIn,
     incoming: list[IncomingFile],
-    idempotency_key: str | None,
+    idempotency_key: str,
 ) -> Submitted:
     """File a dossier in one request, with its documents; replayed for a repeated `Idempotency-Key`.
 
@@ -227,8 +217,6 @@ async def submit(
     checked, and one atomic write adds the numbered dossier, its rows, its event and the remembered
     answer (:meth:`DossierRepository.file`).
     """
-    if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
-        raise IdempotencyKeyRequired(f"Cần tiêu đề Idempotency-Key (1–{MAX_KEY_LENGTH} ký tự).")
     channel = _filing_channel(who, body.channel)
     if body.applicant_account_id is not None and who.role is not Role.OFFICER:
         raise Unprocessable(
@@ -331,8 +319,7 @@ def _json(document: dict[str, Any]) -> str:
 
 
 def _replay(previous: IdempotencyRecord, fingerprint: str) -> Submitted:
-    if previous.fingerprint != fingerprint:
-        raise IdempotencyKeyReused("Idempotency-Key này đã được dùng cho một hồ sơ khác.")
+    previous.replays(fingerprint)
     return Submitted(code=previous.dossier_code, body=_json(previous.response), replayed=True)
 
 

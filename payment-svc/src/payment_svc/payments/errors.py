@@ -30,29 +30,6 @@ class IllegalTransition(Conflict):
         self.wanted = wanted
 
 
-class IdempotencyKeyReused(Conflict):
-    """The same `Idempotency-Key` came with another request body."""
-
-    type = PROBLEM_BASE + "idempotency-key-reused"
-
-    def __init__(self) -> None:
-        super().__init__("Idempotency-Key này đã được dùng cho một yêu cầu khác.")
-
-
-class IdempotencyKeyMissing(DomainError):
-    """A POST that moves money came without an `Idempotency-Key`."""
-
-    status = 400
-    type = PROBLEM_BASE + "idempotency-key-missing"
-    title = "Thiếu Idempotency-Key"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Yêu cầu này cần tiêu đề Idempotency-Key (1–255 ký tự).",
-            errors=[{"field": "Idempotency-Key", "in": "header", "message": "required"}],
-        )
-
-
 class RefundTooLarge(Unprocessable):
     """A refund would return more than was paid."""
 

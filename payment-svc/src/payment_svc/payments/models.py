@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.idempotency import IdempotencyRecordMixin
 from motcua_shared.contracts.common import Actor, ActorRole, Contact, FeeItem, FeeTiming
 from motcua_shared.contracts.payment import (
     PaymentExpired,
@@ -400,17 +401,14 @@ class Refund(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class IdempotencyRecord(Base):
-    """An `Idempotency-Key` already used by a caller for an operation, and what it produced."""
+class IdempotencyRecord(IdempotencyRecordMixin, Base):
+    """An `Idempotency-Key` already used by a caller for an operation (a key is the caller's per
+    operation), and what it produced."""
 
     __tablename__ = "idempotency_keys"
 
-    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
     operation: Mapped[str] = mapped_column(String(32), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
     result_id: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ReceiptCounter(Base):

@@ -259,10 +259,12 @@ class PaymentRepository:
     # idempotency
     async def idempotency(self, subject: str, operation: str, key: str) -> IdempotencyRecord | None:
         """A key this caller already used for ``operation``."""
-        return await self.session.get(IdempotencyRecord, (subject, operation, key))
+        return await self.session.get(
+            IdempotencyRecord, {"subject": subject, "operation": operation, "key": key}
+        )
 
     def remember(
-        self, subject: str, operation: str, key: str, *, request_hash: str, result_id: str, at: datetime
+        self, subject: str, operation: str, key: str, *, fingerprint: str, result_id: str, at: datetime
     ) -> None:
         """Stage what ``key`` did for this caller's ``operation`` (the row a replay answers from)."""
         self.session.add(
@@ -270,7 +272,7 @@ class PaymentRepository:
                 subject=subject,
                 operation=operation,
                 key=key,
-                request_hash=request_hash,
+                fingerprint=fingerprint,
                 result_id=result_id,
                 created_at=at,
             )

@@ -9,23 +9,25 @@ from fastapi.responses import Response
 
 from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import Forbidden, Unauthenticated, Unprocessable
+from motcua_shared.chassis.idempotency import (
+    KEY_MAX_LENGTH,
+    IdempotencyKeyDep,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+)
 from motcua_shared.chassis.openapi import IDEMPOTENT_REPLAYED, idempotent
 from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.deps import (
-    IDEMPOTENCY_KEY_MAX_LENGTH,
     CitizenDep,
     ClientIpDep,
-    IdempotencyKeyDep,
     PortsDep,
     StaffDep,
     UowDep,
 )
 from payment_svc.payments import service
 from payment_svc.payments.errors import (
-    IdempotencyKeyMissing,
-    IdempotencyKeyReused,
     IllegalTransition,
     PaymentNotFound,
 )
@@ -54,7 +56,7 @@ from payment_svc.ports import Ports
 from payment_svc.providers import vietqr
 from payment_svc.receipts.service import receipt_pdf
 
-IDEMPOTENT = idempotent(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, status=201)
+IDEMPOTENT = idempotent(max_length=KEY_MAX_LENGTH, status=201)
 
 router = APIRouter(
     prefix=BASE,
@@ -255,7 +257,7 @@ async def receipt(payment_id: str, uow: UowDep, ports: PortsDep, who: PrincipalD
     response_model=RefundResultOut,
     status_code=201,
     summary="Refund, in full or part",
-    openapi_extra=idempotent(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, status=201, replays=False),
+    openapi_extra=idempotent(max_length=KEY_MAX_LENGTH, status=201, replays=False),
 )
 async def refund(
     payment_id: str,

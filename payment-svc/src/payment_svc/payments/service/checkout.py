@@ -7,10 +7,11 @@ import secrets
 from dataclasses import dataclass
 
 from motcua_shared.chassis.auth import Principal
+from motcua_shared.chassis.idempotency import fingerprint
 from motcua_shared.contracts.payment import PaymentMethod
-from payment_svc.payments.errors import IdempotencyKeyReused, IllegalTransition, PaymentNotFound
+from payment_svc.payments.errors import IllegalTransition, PaymentNotFound
 from payment_svc.payments.models import Attempt, AttemptStatus, Payment, PaymentStatus, new_id
-from payment_svc.payments.service.common import MANUAL, fingerprint, retried_on_race, visible
+from payment_svc.payments.service.common import MANUAL, retried_on_race, visible
 from payment_svc.ports import Ports
 from payment_svc.providers import bank as bank_protocol
 from payment_svc.providers.base import CheckoutRequest
@@ -29,7 +30,9 @@ class CheckoutCommand:
 
     def fingerprint(self) -> str:
         """What makes two requests under one Idempotency-Key the same request."""
-        return fingerprint(method=self.method.value, payment_id=self.payment_id, dossier=self.dossier_code)
+        return fingerprint(
+            {"method": self.method.value, "payment_id": self.payment_id, "dossier": self.dossier_code}
+        )
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,7 @@ async def checkout(
         now = ports.now()
         seen = await uow.payments.idempotency(who.subject, "checkout", key)
         if seen is not None:
-            if seen.request_hash != command.fingerprint():
-                raise IdempotencyKeyReused()
+            seen.replays(command.fingerprint())
             attempt = await uow.payments.attempt(seen.result_id)
             assert attempt is not None
             return Checkout(await visible(uow, who, attempt.payment_id), attempt, replayed=True)
@@ -122,7 +124,7 @@ async def checkout(
             )
         attempt = await _attempt_for(uow, ports, payment, command.method, client_ip=client_ip)
         uow.payments.remember(
-            who.subject, "checkout", key, request_hash=command.fingerprint(), result_id=attempt.id, at=now
+            who.subject, "checkout", key, fingerprint=command.fingerprint(), result_id=attempt.id, at=now
         )
         await uow.payments.flush()
         await uow.commit()

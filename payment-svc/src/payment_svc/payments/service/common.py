@@ -1,11 +1,8 @@
-"""What the payment use cases share: running again after a lost race, request fingerprints, and the
-payment a caller may see."""
+"""What the payment use cases share: running again after a lost race, and the payment a caller may see."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
@@ -50,11 +47,6 @@ def retried_on_race(
         raise AssertionError("unreachable")
 
     return run
-
-
-def fingerprint(**fields: Any) -> str:
-    """What makes two requests under one Idempotency-Key the same request."""
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
 async def visible(uow: PaymentUnitOfWork, who: Principal, payment_id: str, *, lock: bool = False) -> Payment:

@@ -7,10 +7,11 @@ import uuid
 
 from motcua_shared.chassis.auth import Principal
 from motcua_shared.chassis.errors import Conflict, Unavailable
+from motcua_shared.chassis.idempotency import fingerprint
 from motcua_shared.contracts.payment import PaymentMethod
-from payment_svc.payments.errors import IdempotencyKeyReused, IllegalTransition, RefundTooLarge
+from payment_svc.payments.errors import IllegalTransition, RefundTooLarge
 from payment_svc.payments.models import Payment, PaymentStatus, Refund, RefundStatus, new_id
-from payment_svc.payments.service.common import MANUAL, fingerprint, retried_on_race, visible
+from payment_svc.payments.service.common import MANUAL, retried_on_race, visible
 from payment_svc.ports import Ports
 from payment_svc.providers.base import ProviderRefused, ProviderUnavailable, RefundRequest
 from payment_svc.uow import PaymentUnitOfWork
@@ -56,13 +57,12 @@ async def _reserve(
     key: str,
 ) -> tuple[Refund, Payment]:
     """Reserve the amount as a requested refund (for a replayed key, the refund the key made)."""
-    request_hash = fingerprint(payment_id=payment_id, amount=amount, reason=reason)
+    request = fingerprint({"payment_id": payment_id, "amount": amount, "reason": reason})
     async with uow:
         now = ports.now()
         seen = await uow.payments.idempotency(who.subject, "refund", key)
         if seen is not None:
-            if seen.request_hash != request_hash:
-                raise IdempotencyKeyReused()
+            seen.replays(request)
             found = await uow.payments.refund(seen.result_id)
             assert found is not None
             return found, await visible(uow, who, found.payment_id)
@@ -87,7 +87,7 @@ async def _reserve(
             created_at=now,
         )
         uow.payments.add(new)
-        uow.payments.remember(who.subject, "refund", key, request_hash=request_hash, result_id=new.id, at=now)
+        uow.payments.remember(who.subject, "refund", key, fingerprint=request, result_id=new.id, at=now)
         await uow.payments.flush()
         await uow.commit()
         return new, payment

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from motcua_shared.chassis.auth import Principal
-from payment_svc.payments.errors import IdempotencyKeyReused, NotRenewable, PaymentNotFound, RenewalRefusal
+from motcua_shared.chassis.idempotency import fingerprint
+from payment_svc.payments.errors import NotRenewable, PaymentNotFound, RenewalRefusal
 from payment_svc.payments.models import AttemptStatus, Payment, PaymentStatus
-from payment_svc.payments.service.common import fingerprint, retried_on_race
+from payment_svc.payments.service.common import retried_on_race
 from payment_svc.ports import Ports
 from payment_svc.uow import PaymentUnitOfWork
 
@@ -63,7 +64,7 @@ async def renew(
     same renewal, and two renewals at once open one request (the fee's rows are locked, and
     ``(dossier_code, fee_timing, request_no)`` is unique).
     """
-    request_hash = fingerprint(payment_id=payment_id)
+    request = fingerprint({"payment_id": payment_id})
 
     async with uow:
         now = ports.now()
@@ -74,8 +75,7 @@ async def renew(
             # The same request may have renewed it while we waited for the locks: answer as it did.
             seen = await uow.payments.idempotency(who.subject, RENEW, key)
         if seen is not None:
-            if seen.request_hash != request_hash:
-                raise IdempotencyKeyReused()
+            seen.replays(request)
             return Renewal(await _owned(uow, who, seen.result_id), replayed=True)
         ended = await uow.payments.ended(payment.dossier_code) is not None
         refusal = renewal_refusal(payment, fee, now=now, ended=ended)
@@ -87,9 +87,7 @@ async def renew(
         renewed = payment.renewal(at=now, ttl=ports.settings.payment_ttl)
         uow.payments.add(renewed)
         uow.outbox.add(renewed.requested())
-        uow.payments.remember(
-            who.subject, RENEW, key, request_hash=request_hash, result_id=renewed.id, at=now
-        )
+        uow.payments.remember(who.subject, RENEW, key, fingerprint=request, result_id=renewed.id, at=now)
         await uow.payments.flush()
         await uow.commit()
         return Renewal(renewed, replayed=False)

@@ -14,6 +14,7 @@ from motcua_shared.testing import handle
 from notify_svc.deliveries.handlers import build_handlers
 from notify_svc.inbox import service
 from notify_svc.inbox.errors import InvalidStreamTicket, UnknownNotification
+from notify_svc.inbox.schemas import NOTIFICATION_CURSOR
 
 EX = examples()
 OWNER = Principal(subject=APPLICANT_ID, role=Role.CITIZEN)
@@ -50,7 +51,7 @@ async def test_pages_go_back_by_cursor(uow: FakeNotifyUow) -> None:
     assert (first.total, first.unread, [n.template for n in first.items]) == (2, 2, ["dossier.received"])
     assert first.next_cursor is not None
     rest = await service.list_notifications(
-        uow.unit, OWNER, limit=1, cursor=int(first.next_cursor), unread_only=False
+        uow.unit, OWNER, limit=1, cursor=NOTIFICATION_CURSOR.decode(first.next_cursor), unread_only=False
     )
     assert ([n.template for n in rest.items], rest.next_cursor) == (["dossier.submitted"], None)
 

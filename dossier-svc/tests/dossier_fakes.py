@@ -14,7 +14,7 @@ from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.documents.models import DossierDocument
 from dossier_svc.documents.store import LocalFileStore
 from dossier_svc.dossiers.models import Dossier, RatingRecord, TimelineEntry
-from dossier_svc.dossiers.workflow import State
+from dossier_svc.dossiers.workflow import RUNNING, State
 from dossier_svc.lookup.models import LookupGuard
 from dossier_svc.ports import Ports
 from dossier_svc.procedures.models import Procedure
@@ -100,6 +100,34 @@ class FakeDossiers:
             found = [d for d in found if d.procedure_code == procedure_code]
         found.sort(key=lambda d: (d.created_at, d.id), reverse=True)
         return found[offset : offset + limit], len(found)
+
+    async def due_soon(self, now: datetime, limit: int) -> Sequence[str]:
+        found = [
+            d
+            for d in self.rows.values()
+            if d.state in RUNNING
+            and d.due_soon_at is not None
+            and d.due_at is not None
+            and d.due_soon_at <= now < d.due_at
+            and d.due_soon_sent_at is None
+        ]
+        return [d.id for d in sorted(found, key=lambda d: d.due_soon_at or now)][:limit]
+
+    async def overdue(self, now: datetime, limit: int) -> Sequence[str]:
+        found = [
+            d
+            for d in self.rows.values()
+            if d.state in RUNNING and d.due_at is not None and d.due_at <= now and d.overdue_sent_at is None
+        ]
+        return [d.id for d in sorted(found, key=lambda d: d.due_at or now)][:limit]
+
+    async def supplements_expired(self, now: datetime, limit: int) -> Sequence[str]:
+        found = [
+            d
+            for d in self.rows.values()
+            if d.state is State.SUPPLEMENT_REQUESTED and d.respond_by is not None and d.respond_by <= now
+        ]
+        return [d.id for d in sorted(found, key=lambda d: d.respond_by or now)][:limit]
 
     async def rating(self, dossier_id: str) -> RatingRecord | None:
         return self.ratings.get(dossier_id)

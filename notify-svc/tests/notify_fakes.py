@@ -74,6 +74,10 @@ class FakeTemplates:
         mine = [t for t in self.rows if (t.code, t.channel) == (code, channel)]
         return max(mine, key=lambda t: t.version, default=None)
 
+    async def versions(self, code: str, channel: str) -> Sequence[Template]:
+        mine = [t for t in self.rows if (t.code, t.channel) == (code, channel)]
+        return sorted(mine, key=lambda t: t.version, reverse=True)
+
     def add(self, template: Template) -> None:
         self.rows.append(flushed(template))
 
@@ -189,8 +193,14 @@ class FakeWebhooks:
     async def get(self, subscription_id: str) -> WebhookSubscription | None:
         return self.rows.get(subscription_id)
 
+    async def owned_by(self, owner: str) -> Sequence[WebhookSubscription]:
+        return sorted((s for s in self.rows.values() if s.owner == owner), key=lambda s: s.created_at)
+
     async def active_in_transaction(self) -> Sequence[WebhookSubscription]:
         return [s for s in self.rows.values() if s.active]
+
+    async def delete(self, subscription: WebhookSubscription) -> None:
+        del self.rows[subscription.id]
 
 
 class FakeNotifyUow(FakeUnitOfWork[NotifyUnitOfWork]):

@@ -8,7 +8,8 @@ export UV_PYTHON := 3.11
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 SOURCES := shared services gateway catalog-svc dossier-svc payment-svc notify-svc tests bench conftest.py
 
-.PHONY: help uv install kafka-libs run test lint format stack stack-status stack-down bench bench-deps up down clean
+.PHONY: help uv install kafka-libs run test lint format stack stack-status stack-down bench bench-deps up down clean \
+	node web web-api web-check web-dev
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -24,11 +25,37 @@ kafka-libs: install ## fetch Apache Kafka's jars from Maven Central into the cac
 
 PORT ?= 8000
 
-run: install ## the whole platform, embedded and seeded, on http://127.0.0.1:8000 (another port: PORT=8100)
+run: install web ## the platform, embedded and seeded, with the citizen app, on http://127.0.0.1:8000 (PORT=8100)
 	$(UV) run --frozen motcua run --port $(PORT)
 
-test: install kafka-libs lint ## lint, type-check, and every test tier (starts and stops Kafka and PostgreSQL)
+test: install kafka-libs lint web-check ## lint, type-check, and every test tier (starts and stops Kafka and PostgreSQL)
 	$(UV) run --frozen pytest
+
+# -- the web clients (web/): Node and npm from Debian when missing, packages from package-lock.json ----------
+WEB_SOURCES := $(shell find web/app web/ui web/api web/scripts -type f -not -path 'web/app/dist/*' -not -path '*/node_modules/*' 2>/dev/null) \
+	web/package.json web/package-lock.json web/tsconfig.json
+
+node: ## Node.js and npm (Debian's packages when missing)
+	@command -v npm >/dev/null 2>&1 || { s=""; [ "$$(id -u)" -eq 0 ] || s=sudo; \
+	  $$s apt-get update -qq && $$s apt-get install -y -qq --no-install-recommends nodejs npm; }
+
+web/node_modules/.package-lock.json: web/package-lock.json | node
+	cd web && npm ci --no-audit --no-fund
+
+web/app/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+
+web: web/app/dist/index.html ## build the citizen app when its sources changed (the gateway serves it at /)
+
+web-api: install web/node_modules/.package-lock.json ## refresh web/api from the platform's merged /openapi.json
+	MOTCUA_LOG_LEVEL=WARNING $(UV) run --frozen motcua openapi web/api/openapi.json
+	cd web && npm run api:types
+
+web-check: web ## the app's type check and unit tests (the build type-checks too)
+	cd web && npm test
+
+web-dev: web/node_modules/.package-lock.json ## the app with hot reload on :5173, its API proxied to `make run`
+	cd web && npm run dev
 
 lint: install ## ruff and mypy
 	$(UV) run --frozen ruff check $(SOURCES)

@@ -46,6 +46,10 @@ APP_SERVICES = {
     "gateway": "gateway",
 }
 BACKING_SERVICES = {"kafka", "postgres"}
+#: The citizen app's static container (web/Dockerfile), in front of the gateway.
+WEB_SERVICE = "web"
+WEB_DOCKERFILE = ROOT / "web" / "Dockerfile"
+NGINX_CONF = ROOT / "web" / "nginx.conf"
 BUSINESS_SERVICES = sorted(set(APP_SERVICES) - {"gateway"})
 
 #: Settings every service (besides the gateway) must be given in the containers, without the prefix.
@@ -230,7 +234,7 @@ def has_healthcheck(compose: dict[str, Any], name: str) -> bool:
 
 
 def test_the_file_runs_the_platform(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == BACKING_SERVICES | set(APP_SERVICES)
+    assert set(compose["services"]) == BACKING_SERVICES | set(APP_SERVICES) | {WEB_SERVICE}
 
 
 @pytest.mark.parametrize("name", sorted(APP_SERVICES))
@@ -358,6 +362,7 @@ def test_documents_live_on_a_volume_the_service_user_owns(compose: dict[str, Any
 def test_dependencies_wait_until_healthy(compose: dict[str, Any]) -> None:
     expected = {name: {"kafka", "postgres"} for name in BUSINESS_SERVICES}
     expected["gateway"] = set(BUSINESS_SERVICES)
+    expected[WEB_SERVICE] = {"gateway"}
     for name, spec in compose["services"].items():
         depends_on = spec.get("depends_on")
         if depends_on is None:
@@ -582,3 +587,45 @@ def test_the_dockerfile_copies_files_that_exist_and_are_in_the_context() -> None
         assert (ROOT / folder / "migrations").is_dir()
         assert folder not in ignored
         assert f"{folder}/migrations" not in ignored
+
+
+# -- the citizen app's container ------------------------------------------------------------------------
+
+
+def test_the_web_container_builds_the_app_from_its_own_recipe(compose: dict[str, Any]) -> None:
+    spec = service(compose, WEB_SERVICE)
+    assert spec["build"] == {"context": ".", "dockerfile": "web/Dockerfile"}
+    assert (ROOT / spec["build"]["dockerfile"]).is_file()
+    assert "8080:8080" in spec["ports"]
+    recipe = WEB_DOCKERFILE.read_text(encoding="utf-8")
+    # Locked packages, the type-checking build, and only the build output in the served image.
+    assert "npm ci" in recipe
+    assert "npm run build" in recipe
+    assert "COPY --from=build /web/app/dist /usr/share/nginx/html" in recipe
+    for line in recipe.splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), f"web/Dockerfile: COPY {source}: no such file"
+    ignored = DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+    assert "web/node_modules" in ignored
+    assert "web/app/dist" in ignored
+
+
+def test_the_web_container_sends_every_api_path_to_the_gateway() -> None:
+    from gateway.web import RESERVED
+
+    conf = NGINX_CONF.read_text(encoding="utf-8")
+    proxied = re.search(r"location ~ \^/\((?P<paths>[^)]*)\) \{(?P<body>[^}]*)\}", conf)
+    assert proxied, "web/nginx.conf has no location for the API"
+    prefixes = [p.replace("\\.", ".") for p in proxied["paths"].split("|")]
+    # /healthz is the container's own health (nginx answers it); the rest the gateway reserves goes there.
+    for path in set(RESERVED) - {"healthz"}:
+        assert any(path.startswith(prefix) for prefix in prefixes), f"{path} is not sent to the gateway"
+    assert "location = /healthz" in conf
+    assert "proxy_pass http://gateway:8000;" in proxied["body"]
+    assert "proxy_buffering off;" in proxied["body"], "the live stream (SSE) must not be buffered"
+    listen = re.search(r"listen (\d+);", conf)
+    assert listen
+    assert listen.group(1) == "8080"
+    # A deep link of the app is answered with the app's shell, whose router shows the screen.
+    assert "try_files $uri /index.html;" in conf

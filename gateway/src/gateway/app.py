@@ -34,6 +34,7 @@ from gateway.routing.proxy import Upstreams
 from gateway.routing.table import SERVICES
 from gateway.runtime import GatewayRuntime
 from gateway.settings import Settings
+from gateway.web import DEFAULT_DIST, web_router
 from motcua_shared.chassis.auth import JwksVerifier
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.bus.kafka import KafkaBus
@@ -131,6 +132,10 @@ def create_app(
     app.router.routes.append(documents_assets())
     app.include_router(_health_router())
     app.include_router(_fallback_router())
+    web_dir = settings.web_dir or DEFAULT_DIST
+    if (web_dir / "index.html").is_file():
+        # Last: every API and document route above is matched before the app's catch-all.
+        app.include_router(web_router(web_dir))
     return app
 
 

@@ -254,6 +254,11 @@ class Settings(BaseSettings):
     edge: EdgeSettings = EdgeSettings()
     docs: DocsSettings = DocsSettings()
     public_url: PublicUrl
+    web_dir: Path | None = Field(
+        default=None,
+        description="The citizen app's built files, served at `/` when they exist; "
+        "the repository's `web/app/dist` when unset.",
+    )
 
     @model_validator(mode="after")
     def _production_is_real(self) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -80,6 +81,20 @@ async def _seed_embedded(var_dir: Path) -> list[str]:
     from motcua.services import seed_all
 
     return await seed_all(var_dir)
+
+
+@app.command()
+def openapi(
+    out: Annotated[Path, typer.Argument(help="The file to write (the web app's API snapshot).")],
+) -> None:
+    """Write the platform's merged OpenAPI document, as the embedded gateway serves it at /openapi.json."""
+    from motcua.embedded import merged_openapi
+
+    document = asyncio.run(merged_openapi())
+    out.write_text(
+        json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    typer.echo(f"{out}: {len(document['paths'])} paths")
 
 
 @stack_app.command("up")

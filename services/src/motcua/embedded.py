@@ -4,10 +4,12 @@ the in-process bus shared by all. The code path is the stack's; only the adapter
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 import catalog_svc.app
@@ -88,3 +90,16 @@ def create_platform(
     return gateway.app.create_app(
         gateway_settings, upstream_apps=services, keyring=ring, companions=companions, bus=bus
     )
+
+
+async def merged_openapi() -> dict[str, Any]:
+    """The merged ``/openapi.json`` of a throw-away embedded platform (nothing seeded, nothing kept)."""
+    with tempfile.TemporaryDirectory(prefix="motcua-openapi-") as var_dir:
+        app = create_platform(Path(var_dir))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+                response = await client.get("/openapi.json")
+                response.raise_for_status()
+                document: dict[str, Any] = response.json()
+                return document

@@ -1,0 +1,62 @@
+"""The citizen app's built files (``web/app/dist``) at ``/``: the gateway is the app's one origin.
+
+Files are served as built; any other page path gets ``index.html`` so the app's own router shows it (a deep
+link or a reload of ``/ho-so/…``). The API, ops, documents and well-known paths are never answered with the
+app: an unknown one stays a 404 problem. Hashed assets are cached for a year; the shell, the service worker
+and the manifest are revalidated on every load, so a new version is seen at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+
+from motcua_shared.chassis.errors import NotFound
+
+#: The repository's build output (``make web`` writes it); absent in the service images.
+DEFAULT_DIST = Path(__file__).resolve().parents[3] / "web" / "app" / "dist"
+#: Paths the app never answers: they belong to the API and the platform's own documents.
+RESERVED = ("api/", "ops/", ".well-known/", "openapi.json", "asyncapi.json", "docs", "healthz", "readyz")
+#: The app's own policy: its scripts, styles, images, workers and API calls come from this origin only.
+APP_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; media-src 'self' blob:; "
+    "frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_REVALIDATE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js"}
+
+
+def web_router(dist: Path) -> APIRouter:
+    """GET routes serving ``dist`` with the single-page fallback; include it after every other router."""
+    root = dist.resolve()
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/{path:path}")
+    async def app_file(path: str, request: Request) -> Response:
+        if path.startswith(RESERVED):
+            raise NotFound(f"Không có tài nguyên /{path}.")
+        target = (root / path).resolve()
+        if path and target.is_relative_to(root) and target.is_file():
+            return _file(target, root)
+        last = path.rsplit("/", 1)[-1]
+        if "." in last and "text/html" not in request.headers.get("accept", ""):
+            raise NotFound(f"Không có tệp /{path}.")
+        return _file(root / "index.html", root)
+
+    return router
+
+
+def _file(target: Path, root: Path) -> FileResponse:
+    relative = target.relative_to(root).as_posix()
+    if relative.startswith("assets/"):
+        cache = "public, max-age=31536000, immutable"
+    elif relative in _REVALIDATE:
+        cache = "no-cache"
+    else:
+        cache = "public, max-age=3600"
+    headers = {"Cache-Control": cache, "Content-Security-Policy": APP_CSP}
+    if relative == "sw.js":
+        headers["Service-Worker-Allowed"] = "/"
+    return FileResponse(target, headers=headers)

@@ -1,0 +1,70 @@
+"""The citizen app at ``/``: its files as built, its screens by deep link, and the API untouched beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gateway_harness import gateway, running
+
+from gateway.web import APP_CSP
+
+SHELL = '<!doctype html><html lang="vi"><title>Dịch vụ công</title><div id="app"></div></html>'
+
+
+@pytest.fixture
+def dist(tmp_path: Path) -> Path:
+    """A built app: the shell, a hashed asset, the service worker and the manifest."""
+    root = tmp_path / "dist"
+    (root / "assets").mkdir(parents=True)
+    (root / "index.html").write_text(SHELL, encoding="utf-8")
+    (root / "assets" / "index-abc123.js").write_text("console.log('app')", encoding="utf-8")
+    (root / "sw.js").write_text("self.addEventListener('fetch', () => {})", encoding="utf-8")
+    (root / "manifest.webmanifest").write_text('{"name": "Dịch vụ công"}', encoding="utf-8")
+    return root
+
+
+async def test_the_shell_and_its_files_are_served_with_the_apps_policy(tmp_path: Path, dist: Path) -> None:
+    async with running(gateway(tmp_path, web_dir=dist)) as client:
+        shell = await client.get("/")
+        assert shell.status_code == 200
+        assert shell.text == SHELL
+        assert shell.headers["content-security-policy"] == APP_CSP
+        assert shell.headers["cache-control"] == "no-cache"
+        asset = await client.get("/assets/index-abc123.js")
+        assert asset.text == "console.log('app')"
+        assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+        worker = await client.get("/sw.js")
+        assert worker.headers["cache-control"] == "no-cache"
+        assert worker.headers["service-worker-allowed"] == "/"
+        assert (await client.get("/manifest.webmanifest")).headers["cache-control"] == "no-cache"
+
+
+async def test_a_screens_deep_link_gets_the_shell_and_a_missing_file_a_404(tmp_path: Path, dist: Path) -> None:
+    async with running(gateway(tmp_path, web_dir=dist)) as client:
+        deep = await client.get("/ho-so/hue.so-tu-phap-261206-0001", headers={"Accept": "text/html"})
+        assert deep.status_code == 200
+        assert deep.text == SHELL
+        missing = await client.get("/assets/gone-999.js")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("application/problem+json")
+        escape = await client.get("/..%2f..%2fpyproject.toml", headers={"Accept": "text/html"})
+        assert "workspace" not in escape.text
+
+
+async def test_the_api_and_the_documents_are_never_the_app(tmp_path: Path, dist: Path) -> None:
+    async with running(gateway(tmp_path, web_dir=dist)) as client:
+        document = await client.get("/openapi.json")
+        assert document.status_code == 200
+        assert "paths" in document.json()
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        unknown = await client.get("/api/v2/anything", headers={"Accept": "text/html"})
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"].startswith("application/problem+json")
+        assert (await client.get("/api/v1/nowhere")).status_code == 404
+        assert (await client.get("/.well-known/nothing")).status_code == 404
+
+
+async def test_without_a_build_the_root_is_not_found(tmp_path: Path) -> None:
+    async with running(gateway(tmp_path, web_dir=tmp_path / "not-built")) as client:
+        assert (await client.get("/")).status_code == 404

@@ -15,7 +15,7 @@ export interface paths {
          * Public keys that verify the platform's tokens
          * @description The key ring's public keys (cacheable for five minutes).
          */
-        get: operations["jwks__well_known_jwks_json_get"];
+        get: operations["auth.jwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -35,7 +35,7 @@ export interface paths {
          * Where the tokens and keys are
          * @description A minimal discovery document for clients and services that configure themselves from it.
          */
-        get: operations["discovery__well_known_openid_configuration_get"];
+        get: operations["auth.discovery"];
         put?: never;
         post?: never;
         delete?: never;
@@ -55,7 +55,7 @@ export interface paths {
          * Agencies and the levels of local government
          * @description Today's agencies (or all of them), with every level, including those no longer organised.
          */
-        get: operations["list_agencies_api_v1_agencies_get"];
+        get: operations["agencies.list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -75,7 +75,7 @@ export interface paths {
          * One agency
          * @description One agency by code, in operation or not.
          */
-        get: operations["get_agency_api_v1_agencies__code__get"];
+        get: operations["agencies.get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -97,7 +97,7 @@ export interface paths {
          * Register an integrator client (admin)
          * @description The secret is in this answer only; the gateway keeps its argon2id hash.
          */
-        post: operations["create_client_api_v1_auth_clients_post"];
+        post: operations["auth.create_client"];
         delete?: never;
         options?: never;
         head?: never;
@@ -117,7 +117,7 @@ export interface paths {
          * Start signing with a new key (admin)
          * @description The old key stays in the JWKS until the tokens it signed have expired.
          */
-        post: operations["rotate_keys_api_v1_auth_keys_rotate_post"];
+        post: operations["auth.rotate_keys"];
         delete?: never;
         options?: never;
         head?: never;
@@ -137,7 +137,7 @@ export interface paths {
          * Officer and admin sign-in by username and password
          * @description Five wrong passwords in a row lock the account for 15 minutes (401 ``account-locked``).
          */
-        post: operations["login_api_v1_auth_login_post"];
+        post: operations["auth.login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -157,7 +157,7 @@ export interface paths {
          * End the session a refresh token belongs to
          * @description Every refresh token of the session stops working; access tokens expire on their own.
          */
-        post: operations["logout_api_v1_auth_logout_post"];
+        post: operations["auth.logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -175,7 +175,7 @@ export interface paths {
          * Who the token belongs to
          * @description The caller's own account; an integrator sees its client id and scopes.
          */
-        get: operations["me_api_v1_auth_me_get"];
+        get: operations["auth.me"];
         put?: never;
         post?: never;
         delete?: never;
@@ -197,7 +197,7 @@ export interface paths {
          * Send a sign-in code by SMS
          * @description A 6-digit code, valid 5 minutes, is sent to the phone; answer it at ``POST /api/v1/auth/token``.
          */
-        post: operations["request_otp_api_v1_auth_otp_post"];
+        post: operations["auth.request_otp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -217,7 +217,7 @@ export interface paths {
          * Create an officer or admin account (admin)
          * @description An officer must be bound to an agency; an admin must not be.
          */
-        post: operations["create_staff_api_v1_auth_staff_post"];
+        post: operations["auth.create_staff"];
         delete?: never;
         options?: never;
         head?: never;
@@ -238,7 +238,7 @@ export interface paths {
          * @description One endpoint, four grants (``grant_type``): ``otp``, ``refresh_token``, ``client_credentials`` and
          *     RFC 8693 token exchange of an ID token from a trusted issuer such as VNeID.
          */
-        post: operations["token_api_v1_auth_token_post"];
+        post: operations["auth.token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -256,7 +256,7 @@ export interface paths {
          * Days not worked
          * @description Weekends, holidays and extra days off between two dates, each with its reason.
          */
-        get: operations["days_off_api_v1_calendar_days_off_get"];
+        get: operations["calendar.days_off"];
         put?: never;
         post?: never;
         delete?: never;
@@ -276,7 +276,7 @@ export interface paths {
          * Due time in working days
          * @description Add ``days`` working days to ``start``: weekends, Vietnamese holidays and office hours respected.
          */
-        get: operations["due_date_api_v1_calendar_due_date_get"];
+        get: operations["calendar.due_date"];
         put?: never;
         post?: never;
         delete?: never;
@@ -296,7 +296,7 @@ export interface paths {
          * My dossiers, or my agency's work queue
          * @description A citizen sees their own dossiers, newest first; an officer their agency's queue, soonest due first.
          */
-        get: operations["listing_api_v1_dossiers_get"];
+        get: operations["dossiers.list"];
         put?: never;
         /**
          * File a dossier (JSON, or multipart with its documents)
@@ -306,7 +306,7 @@ export interface paths {
          *     by its document code), or `application/json` when the procedure requires no document. The same
          *     `Idempotency-Key` with the same request answers the same; with another request, 409.
          */
-        post: operations["submit_api_v1_dossiers_post"];
+        post: operations["dossiers.submit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -326,7 +326,7 @@ export interface paths {
          * Save a draft
          * @description Save an unfinished dossier; attach documents to it, then `POST …/actions/submit`.
          */
-        post: operations["create_draft_api_v1_dossiers_drafts_post"];
+        post: operations["dossiers.create_draft"];
         delete?: never;
         options?: never;
         head?: never;
@@ -344,21 +344,21 @@ export interface paths {
          * One dossier
          * @description A dossier, for its applicant and the officers of the agencies handling it.
          */
-        get: operations["get_api_v1_dossiers__code__get"];
+        get: operations["dossiers.get"];
         put?: never;
         post?: never;
         /**
          * Discard a draft
          * @description Discard a draft (a submitted dossier is withdrawn, not deleted).
          */
-        delete: operations["delete_draft_api_v1_dossiers__code__delete"];
+        delete: operations["dossiers.delete_draft"];
         options?: never;
         head?: never;
         /**
          * Change a draft
          * @description Change a draft's case, applicant block, form data or exemptions.
          */
-        patch: operations["update_draft_api_v1_dossiers__code__patch"];
+        patch: operations["dossiers.update_draft"];
         trace?: never;
     };
     "/api/v1/dossiers/{code}/actions/{action}": {
@@ -374,7 +374,7 @@ export interface paths {
          * Act on a dossier
          * @description Perform a lifecycle action: 409 when its state does not allow it, 403 when the party may not.
          */
-        post: operations["act_api_v1_dossiers__code__actions__action__post"];
+        post: operations["dossiers.act"];
         delete?: never;
         options?: never;
         head?: never;
@@ -392,13 +392,13 @@ export interface paths {
          * A dossier's documents
          * @description The documents attached to a dossier.
          */
-        get: operations["listing_api_v1_dossiers__code__documents_get"];
+        get: operations["documents.list"];
         put?: never;
         /**
          * Upload a document
          * @description Attach a file to a draft, a dossier being received, or one being supplemented.
          */
-        post: operations["upload_api_v1_dossiers__code__documents_post"];
+        post: operations["documents.upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -416,7 +416,7 @@ export interface paths {
          * Download a document
          * @description The file, for the dossier's owner and the officers handling it.
          */
-        get: operations["download_api_v1_dossiers__code__documents__document_id__get"];
+        get: operations["documents.download"];
         put?: never;
         post?: never;
         delete?: never;
@@ -436,7 +436,7 @@ export interface paths {
          * A paper of the dossier as PDF
          * @description 01 receipt, 02 supplement request, 03 refusal, 04 apology; with a QR code for lookup.
          */
-        get: operations["paper_api_v1_dossiers__code__papers__paper__get"];
+        get: operations["papers.get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -458,7 +458,7 @@ export interface paths {
          * Rate
          * @description The applicant rates a returned dossier, once.
          */
-        post: operations["rate_api_v1_dossiers__code__rating_post"];
+        post: operations["dossiers.rate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -476,7 +476,7 @@ export interface paths {
          * A dossier's timeline
          * @description Every transition with its actor, role, time and note; never edited.
          */
-        get: operations["timeline_api_v1_dossiers__code__timeline_get"];
+        get: operations["dossiers.timeline"];
         put?: never;
         post?: never;
         delete?: never;
@@ -496,7 +496,7 @@ export interface paths {
          * Fields of procedures
          * @description Every field with its number of published procedures.
          */
-        get: operations["list_fields_api_v1_fields_get"];
+        get: operations["fields.list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -516,7 +516,7 @@ export interface paths {
          * Look a dossier up
          * @description Status, current step and due date of a dossier; a wrong proof and an unknown code answer alike.
          */
-        get: operations["lookup_api_v1_lookup__code__get"];
+        get: operations["lookup.get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -536,13 +536,13 @@ export interface paths {
          * Your notification preferences
          * @description The defaults until you change them: every channel, quiet hours 22:00–07:00.
          */
-        get: operations["get_preferences_api_v1_me_preferences_get"];
+        get: operations["preferences.get"];
         /**
          * Set your notification preferences
          * @description Channels off are skipped except for the sign-in code and legally required notices; quiet hours
          *     defer non-urgent SMS.
          */
-        put: operations["put_preferences_api_v1_me_preferences_put"];
+        put: operations["preferences.update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -561,7 +561,7 @@ export interface paths {
          * The VAPID public key
          * @description 404 when Web Push is not configured here.
          */
-        get: operations["push_key_api_v1_me_push_key_get"];
+        get: operations["preferences.push_key"];
         put?: never;
         post?: never;
         delete?: never;
@@ -581,13 +581,13 @@ export interface paths {
          * Your push subscriptions
          * @description Oldest first.
          */
-        get: operations["list_subscriptions_api_v1_me_push_subscriptions_get"];
+        get: operations["preferences.list_subscriptions"];
         put?: never;
         /**
          * Receive Web Push on this browser or app
          * @description Register the subscription (the same endpoint again updates it).
          */
-        post: operations["subscribe_api_v1_me_push_subscriptions_post"];
+        post: operations["preferences.subscribe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -608,7 +608,7 @@ export interface paths {
          * Stop Web Push on a browser or app
          * @description Someone else's subscription is a 404.
          */
-        delete: operations["unsubscribe_api_v1_me_push_subscriptions__subscription_id__delete"];
+        delete: operations["preferences.unsubscribe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -625,7 +625,7 @@ export interface paths {
          * Your notifications
          * @description Newest first; an officer also sees their agency's queue notices.
          */
-        get: operations["list_notifications_api_v1_notifications_get"];
+        get: operations["notifications.list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -646,7 +646,7 @@ export interface paths {
          * @description Admins see every delivery, officers those about their agency's dossiers; `?status=failed` shows
          *     what did not reach people.
          */
-        get: operations["list_deliveries_api_v1_notifications_deliveries_get"];
+        get: operations["deliveries.list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -669,7 +669,7 @@ export interface paths {
          * @description Verified first (``X-Signature: sha256=<hex HMAC-SHA256 of the body>``), then applied; a receipt
          *     never reopens a delivered or failed message.
          */
-        post: operations["sms_receipt_api_v1_notifications_receipts_sms_post"];
+        post: operations["deliveries.sms_receipt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -687,7 +687,7 @@ export interface paths {
          * Every template, as in force
          * @description The current version of every (code, channel).
          */
-        get: operations["list_templates_api_v1_notifications_templates_get"];
+        get: operations["templates.list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -707,12 +707,12 @@ export interface paths {
          * Every version of one template
          * @description Newest first.
          */
-        get: operations["template_history_api_v1_notifications_templates__code___channel__get"];
+        get: operations["templates.history"];
         /**
          * Edit a template (stored as its next version)
          * @description Refused (422) unless it compiles and renders against the example event of its type.
          */
-        put: operations["put_template_api_v1_notifications_templates__code___channel__put"];
+        put: operations["templates.update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -733,7 +733,7 @@ export interface paths {
          * Preview a template or a draft
          * @description Rendered against the example event of the template's type; SMS with its segment count.
          */
-        post: operations["preview_template_api_v1_notifications_templates__code___channel__preview_post"];
+        post: operations["templates.preview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -753,7 +753,7 @@ export interface paths {
          * Mark a notification read
          * @description Idempotent; someone else's notification is a 404.
          */
-        post: operations["mark_read_api_v1_notifications__notification_id__read_post"];
+        post: operations["notifications.mark_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -771,14 +771,14 @@ export interface paths {
          * The caller's payments
          * @description A citizen's own payments, an officer's agency's, or all for an admin; newest first.
          */
-        get: operations["list_payments_api_v1_payments_get"];
+        get: operations["payments.list"];
         put?: never;
         /**
          * Pay a payment: choose a method
          * @description Choose how to pay one of your payments and get what your app needs: a gateway redirect, a
          *     VietQR code, or the account to transfer to. Needs `Idempotency-Key`.
          */
-        post: operations["pay_api_v1_payments_post"];
+        post: operations["payments.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -796,7 +796,7 @@ export interface paths {
          * Flagged money awaiting a decision
          * @description Late or double payments, wrong amounts and unmatched transfers not yet resolved.
          */
-        get: operations["list_anomalies_api_v1_payments_anomalies_get"];
+        get: operations["payments.list_anomalies"];
         put?: never;
         post?: never;
         delete?: never;
@@ -818,7 +818,7 @@ export interface paths {
          * Resolve flagged money
          * @description Accept the money for its payment after all, or record that it was refunded.
          */
-        post: operations["resolve_anomaly_api_v1_payments_anomalies__transaction_id__resolve_post"];
+        post: operations["payments.resolve_anomaly"];
         delete?: never;
         options?: never;
         head?: never;
@@ -840,7 +840,7 @@ export interface paths {
          *
          *     Every credit is recorded; one that matches no payment is kept as unmatched money for an admin.
          */
-        post: operations["bank_notify_api_v1_payments_providers_bank_notify_post"];
+        post: operations["payment_providers.bank_notify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -858,7 +858,7 @@ export interface paths {
          * Gateway IPN (server to server, signed)
          * @description Verify the signature and freshness, then apply: credited once however often it is sent.
          */
-        get: operations["ipn_api_v1_payments_providers__provider__ipn_get"];
+        get: operations["payment_providers.ipn"];
         put?: never;
         post?: never;
         delete?: never;
@@ -879,7 +879,7 @@ export interface paths {
          * @description Show the payer where their payment stands. It changes nothing: only the IPN (or a status query)
          *     does, so a doctored return URL can at most show a wrong page to whoever doctored it.
          */
-        get: operations["browser_return_api_v1_payments_providers__provider__return_get"];
+        get: operations["payment_providers.browser_return"];
         put?: never;
         post?: never;
         delete?: never;
@@ -899,7 +899,7 @@ export interface paths {
          * How a day's statements match our records
          * @description Matched, amount mismatches, missing on our side, missing on theirs, for one day (Vietnam time).
          */
-        get: operations["reconciliation_api_v1_payments_reconciliation_get"];
+        get: operations["reconciliation.get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -922,7 +922,7 @@ export interface paths {
          * @description The CSV body has a header with `provider_txn_id`, `amount` and optionally `reference`,
          *     `currency`, `paid_at`, `status`. Lines already imported are skipped.
          */
-        post: operations["import_statement_api_v1_payments_reconciliation_statements_post"];
+        post: operations["reconciliation.import_statement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -940,7 +940,7 @@ export interface paths {
          * One payment
          * @description A payment you may see, with its attempts, refunds and slips.
          */
-        get: operations["get_payment_api_v1_payments__payment_id__get"];
+        get: operations["payments.get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -960,7 +960,7 @@ export interface paths {
          * The e-receipt
          * @description The PDF receipt of a paid payment, for the payer and the agency.
          */
-        get: operations["receipt_api_v1_payments__payment_id__receipt_pdf_get"];
+        get: operations["payments.receipt"];
         put?: never;
         post?: never;
         delete?: never;
@@ -983,7 +983,7 @@ export interface paths {
          * @description An officer of the payment's agency, or an admin, refunds up to what was paid. Needs
          *     `Idempotency-Key`.
          */
-        post: operations["refund_api_v1_payments__payment_id__refund_post"];
+        post: operations["payments.refund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1006,7 +1006,7 @@ export interface paths {
          *     409 `payment-not-renewable` when the request is still payable, a newer one exists, the fee was paid, or
          *     the dossier was withdrawn or refused (`errors[0].reason`).
          */
-        post: operations["renew_api_v1_payments__payment_id__renew_post"];
+        post: operations["payments.renew"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1026,7 +1026,7 @@ export interface paths {
          * Upload a transfer slip
          * @description Attach the slip of a manual bank transfer; an officer will confirm or reject it.
          */
-        post: operations["upload_slip_api_v1_payments__payment_id__slips_post"];
+        post: operations["payments.upload_slip"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1046,7 +1046,7 @@ export interface paths {
          * Confirm a transfer slip
          * @description The transfer arrived: the payment succeeds and its receipt is issued.
          */
-        post: operations["confirm_slip_api_v1_payments__payment_id__slips_confirm_post"];
+        post: operations["payments.confirm_slip"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1066,7 +1066,7 @@ export interface paths {
          * Reject a transfer slip
          * @description The slip does not show a transfer for this payment; the payer may upload another.
          */
-        post: operations["reject_slip_api_v1_payments__payment_id__slips_reject_post"];
+        post: operations["payments.reject_slip"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1084,7 +1084,7 @@ export interface paths {
          * A transfer slip's file
          * @description The slip as uploaded, for the payer and the agency.
          */
-        get: operations["slip_file_api_v1_payments__payment_id__slips__slip_id__get"];
+        get: operations["payments.slip_file"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1104,7 +1104,7 @@ export interface paths {
          * The payment's VietQR code as an image
          * @description The VietQR code of an unpaid payment, PNG or SVG.
          */
-        get: operations["vietqr_image_api_v1_payments__payment_id__vietqr__kind__get"];
+        get: operations["payments.vietqr_image"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1124,13 +1124,13 @@ export interface paths {
          * Search the catalogue
          * @description Ranked, accent-insensitive search of published procedures, with facet counts.
          */
-        get: operations["search_api_v1_procedures_get"];
+        get: operations["procedures.search"];
         put?: never;
         /**
          * Create a procedure (admin)
          * @description Create a draft; it is public once published.
          */
-        post: operations["create_api_v1_procedures_post"];
+        post: operations["procedures.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1152,7 +1152,7 @@ export interface paths {
          *
          *     Every row is checked first; if any is rejected the answer lists each with its reason and nothing changes.
          */
-        post: operations["import_procedures_api_v1_procedures_import_post"];
+        post: operations["procedures.import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1170,12 +1170,12 @@ export interface paths {
          * One published procedure
          * @description The latest (or a given) published version: cases, days, fees, documents, steps, sources.
          */
-        get: operations["get_procedure_api_v1_procedures__code__get"];
+        get: operations["procedures.get"];
         /**
          * Edit (admin)
          * @description Replace the working copy; nothing public changes until it is published.
          */
-        put: operations["update_api_v1_procedures__code__put"];
+        put: operations["procedures.update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1194,7 +1194,7 @@ export interface paths {
          * Working copy (admin)
          * @description The working copy beside the published version.
          */
-        get: operations["get_admin_api_v1_procedures__code__admin_get"];
+        get: operations["procedures.get_working_copy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1216,7 +1216,7 @@ export interface paths {
          * Publish (admin)
          * @description Publish the working copy as the next version (emits `procedure.published`).
          */
-        post: operations["publish_api_v1_procedures__code__publish_post"];
+        post: operations["procedures.publish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1236,7 +1236,7 @@ export interface paths {
          * Withdraw (admin)
          * @description Take no more dossiers (emits `procedure.withdrawn`); filed dossiers go on.
          */
-        post: operations["withdraw_api_v1_procedures__code__withdraw_post"];
+        post: operations["procedures.withdraw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1254,7 +1254,7 @@ export interface paths {
          * SMS the sandbox provider received
          * @description Newest first. Development only: there is no such inbox in production.
          */
-        get: operations["sandbox_sms_api_v1_sandbox_sms_get"];
+        get: operations["sandbox.list_sms"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1276,7 +1276,7 @@ export interface paths {
          * Simulate the provider's delivery receipt
          * @description What a real provider's signed callback does, for development.
          */
-        post: operations["sandbox_receipt_api_v1_sandbox_sms__message_id__receipt_post"];
+        post: operations["sandbox.sms_receipt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1294,7 +1294,7 @@ export interface paths {
          * Statistics
          * @description On-time and late results (late attributed to agency and step), satisfaction, by month.
          */
-        get: operations["statistics_api_v1_stats_get"];
+        get: operations["stats.get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1313,10 +1313,34 @@ export interface paths {
         /**
          * Your notifications, live (SSE)
          * @description ``text/event-stream`` of ``notification`` events (id = ``seq``). Send ``Last-Event-ID`` to resume.
+         *
+         *     Authenticated by ``Authorization: Bearer`` or by a single-use ``ticket``.
          */
-        get: operations["stream_api_v1_stream_get"];
+        get: operations["notifications.stream"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stream/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use ticket onto your live stream
+         * @description For browsers and WebViews, whose ``EventSource`` cannot send ``Authorization``: exchange the access
+         *     token for a ticket, then open ``GET /api/v1/stream?ticket=…`` within a minute. A ticket opens one
+         *     connection; to reconnect, ask for a new one and pass the last event's id as ``last_event_id``.
+         */
+        post: operations["stream.create_ticket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1334,13 +1358,13 @@ export interface paths {
          * Your subscriptions
          * @description Oldest first.
          */
-        get: operations["list_mine_api_v1_webhooks_get"];
+        get: operations["webhooks.list"];
         put?: never;
         /**
          * Subscribe an endpoint
          * @description Each delivery is signed per Standard Webhooks with the returned secret.
          */
-        post: operations["create_api_v1_webhooks_post"];
+        post: operations["webhooks.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1358,7 +1382,7 @@ export interface paths {
          * Event types you can subscribe to
          * @description Dossier and payment events (personal data is removed from what is sent).
          */
-        get: operations["subscribable_api_v1_webhooks_event_types_get"];
+        get: operations["webhooks.event_types"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1378,21 +1402,21 @@ export interface paths {
          * One subscription
          * @description Someone else's is a 404.
          */
-        get: operations["get_api_v1_webhooks__subscription_id__get"];
+        get: operations["webhooks.get"];
         put?: never;
         post?: never;
         /**
          * Unsubscribe
          * @description Pending deliveries fail.
          */
-        delete: operations["delete_api_v1_webhooks__subscription_id__delete"];
+        delete: operations["webhooks.delete"];
         options?: never;
         head?: never;
         /**
          * Change a subscription
          * @description URL, event types, description.
          */
-        patch: operations["patch_api_v1_webhooks__subscription_id__patch"];
+        patch: operations["webhooks.update"];
         trace?: never;
     };
     "/api/v1/webhooks/{subscription_id}/deliveries": {
@@ -1406,7 +1430,7 @@ export interface paths {
          * The delivery log
          * @description Each event sent to the endpoint with every attempt's answer.
          */
-        get: operations["deliveries_api_v1_webhooks__subscription_id__deliveries_get"];
+        get: operations["webhooks.deliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1428,7 +1452,7 @@ export interface paths {
          * Re-enable after failures
          * @description Resume deliveries to a disabled endpoint.
          */
-        post: operations["enable_api_v1_webhooks__subscription_id__enable_post"];
+        post: operations["webhooks.enable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1448,7 +1472,7 @@ export interface paths {
          * Rotate the signing secret
          * @description The old secret keeps signing next to the new one until `previous_secret_expires_at`.
          */
-        post: operations["rotate_api_v1_webhooks__subscription_id__rotate_secret_post"];
+        post: operations["webhooks.rotate_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1466,7 +1490,7 @@ export interface paths {
          * The platform's events as an AsyncAPI 3 document
          * @description Generated from the event contracts, the same document ``motcua_shared.contracts`` commits.
          */
-        get: operations["asyncapi_asyncapi_json_get"];
+        get: operations["meta.asyncapi"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1483,7 +1507,7 @@ export interface paths {
             cookie?: never;
         };
         /** The gateway is alive */
-        get: operations["healthz_healthz_get"];
+        get: operations["health.alive"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1500,7 +1524,7 @@ export interface paths {
             cookie?: never;
         };
         /** The gateway's database and every service are ready */
-        get: operations["readyz_readyz_get"];
+        get: operations["health.ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1653,24 +1677,6 @@ export interface components {
             provider: string;
             /** Status */
             status: string;
-        };
-        /** Body_upload_api_v1_dossiers__code__documents_post */
-        Body_upload_api_v1_dossiers__code__documents_post: {
-            /** Document Code */
-            document_code: string;
-            /**
-             * File
-             * @description PDF, JPEG or PNG, checked by content.
-             */
-            file: string;
-        };
-        /** Body_upload_slip_api_v1_payments__payment_id__slips_post */
-        Body_upload_slip_api_v1_payments__payment_id__slips_post: {
-            /**
-             * File
-             * @description PNG, JPEG or PDF of the transfer.
-             */
-            file: string;
         };
         /**
          * CaseIn
@@ -3908,6 +3914,27 @@ export interface components {
             started_at: string | null;
         };
         /**
+         * StreamTicketOut
+         * @description A single-use pass onto the caller's live stream.
+         */
+        StreamTicketOut: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Stream Url
+             * @description The stream's public address with the ticket, for `new EventSource(…)`.
+             */
+            stream_url: string;
+            /**
+             * Ticket
+             * @description Pass it as `?ticket=` to `GET /api/v1/stream`, once, before `expires_at`.
+             */
+            ticket: string;
+        };
+        /**
          * SubscriptionIn
          * @description Subscribe an endpoint to event types.
          */
@@ -4387,6 +4414,24 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** Body_documents.upload */
+        upload: {
+            /** Document Code */
+            document_code: string;
+            /**
+             * File
+             * @description PDF, JPEG or PNG, checked by content.
+             */
+            file: string;
+        };
+        /** Body_payments.upload_slip */
+        upload_slip: {
+            /**
+             * File
+             * @description PNG, JPEG or PDF of the transfer.
+             */
+            file: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -4396,7 +4441,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    jwks__well_known_jwks_json_get: {
+    "auth.jwks": {
         parameters: {
             query?: never;
             header?: never;
@@ -4408,6 +4453,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4418,7 +4468,7 @@ export interface operations {
             };
         };
     };
-    discovery__well_known_openid_configuration_get: {
+    "auth.discovery": {
         parameters: {
             query?: never;
             header?: never;
@@ -4430,6 +4480,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4440,7 +4495,7 @@ export interface operations {
             };
         };
     };
-    list_agencies_api_v1_agencies_get: {
+    "agencies.list": {
         parameters: {
             query?: {
                 /** @description Only agencies at this level. */
@@ -4459,6 +4514,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4468,6 +4528,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4477,6 +4542,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4486,6 +4561,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4494,7 +4574,7 @@ export interface operations {
             };
         };
     };
-    get_agency_api_v1_agencies__code__get: {
+    "agencies.get": {
         parameters: {
             query?: never;
             header?: never;
@@ -4508,6 +4588,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4517,6 +4602,11 @@ export interface operations {
             /** @description Not authenticated */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4526,6 +4616,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4535,6 +4630,11 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4544,6 +4644,11 @@ export interface operations {
             /** @description Conflicts with the current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4553,6 +4658,11 @@ export interface operations {
             /** @description Invalid input (one entry per invalid field in `errors`) */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4562,6 +4672,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4571,6 +4691,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4579,7 +4704,7 @@ export interface operations {
             };
         };
     };
-    create_client_api_v1_auth_clients_post: {
+    "auth.create_client": {
         parameters: {
             query?: never;
             header?: never;
@@ -4595,15 +4720,39 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4613,6 +4762,11 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4622,6 +4776,11 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4630,7 +4789,7 @@ export interface operations {
             };
         };
     };
-    rotate_keys_api_v1_auth_keys_rotate_post: {
+    "auth.rotate_keys": {
         parameters: {
             query?: never;
             header?: never;
@@ -4642,6 +4801,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4653,6 +4817,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4662,6 +4831,11 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4670,7 +4844,7 @@ export interface operations {
             };
         };
     };
-    login_api_v1_auth_login_post: {
+    "auth.login": {
         parameters: {
             query?: never;
             header?: never;
@@ -4686,15 +4860,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4704,6 +4902,11 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4713,6 +4916,16 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4721,7 +4934,7 @@ export interface operations {
             };
         };
     };
-    logout_api_v1_auth_logout_post: {
+    "auth.logout": {
         parameters: {
             query?: never;
             header?: never;
@@ -4737,13 +4950,37 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4753,6 +4990,16 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4761,7 +5008,7 @@ export interface operations {
             };
         };
     };
-    me_api_v1_auth_me_get: {
+    "auth.me": {
         parameters: {
             query?: never;
             header?: never;
@@ -4773,6 +5020,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4782,6 +5034,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4790,7 +5047,7 @@ export interface operations {
             };
         };
     };
-    request_otp_api_v1_auth_otp_post: {
+    "auth.request_otp": {
         parameters: {
             query?: never;
             header?: never;
@@ -4806,15 +5063,39 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OtpOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4824,6 +5105,16 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4832,7 +5123,7 @@ export interface operations {
             };
         };
     };
-    create_staff_api_v1_auth_staff_post: {
+    "auth.create_staff": {
         parameters: {
             query?: never;
             header?: never;
@@ -4848,15 +5139,39 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StaffOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4866,6 +5181,11 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4875,6 +5195,11 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4884,6 +5209,11 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4892,7 +5222,7 @@ export interface operations {
             };
         };
     };
-    token_api_v1_auth_token_post: {
+    "auth.token": {
         parameters: {
             query?: never;
             header?: never;
@@ -4908,15 +5238,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4926,6 +5280,11 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4935,6 +5294,11 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4944,6 +5308,16 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4953,6 +5327,16 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4961,7 +5345,7 @@ export interface operations {
             };
         };
     };
-    days_off_api_v1_calendar_days_off_get: {
+    "calendar.days_off": {
         parameters: {
             query: {
                 from: string;
@@ -4976,6 +5360,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4985,6 +5374,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5000,6 +5394,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5015,6 +5414,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5030,6 +5434,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5045,6 +5454,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5060,6 +5474,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5075,6 +5494,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5090,6 +5514,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5105,6 +5534,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5120,6 +5559,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5129,6 +5578,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5137,7 +5591,7 @@ export interface operations {
             };
         };
     };
-    due_date_api_v1_calendar_due_date_get: {
+    "calendar.due_date": {
         parameters: {
             query: {
                 /** @description Start (RFC 3339); without offset, platform time. */
@@ -5154,6 +5608,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5163,6 +5622,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5178,6 +5642,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5193,6 +5662,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5208,6 +5682,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5223,6 +5702,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5238,6 +5722,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5253,6 +5742,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5268,6 +5762,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5283,6 +5782,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5298,6 +5807,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5307,6 +5826,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5315,7 +5839,7 @@ export interface operations {
             };
         };
     };
-    listing_api_v1_dossiers_get: {
+    "dossiers.list": {
         parameters: {
             query?: {
                 status?: components["schemas"]["State"] | null;
@@ -5334,6 +5858,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5343,6 +5872,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5358,6 +5892,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5373,6 +5912,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5388,6 +5932,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5403,6 +5952,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5418,6 +5972,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5433,6 +5992,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5448,6 +6012,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5463,6 +6032,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5478,6 +6057,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5487,6 +6076,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5495,11 +6089,15 @@ export interface operations {
             };
         };
     };
-    submit_api_v1_dossiers_post: {
+    "dossiers.submit": {
         parameters: {
             query?: never;
-            header?: {
-                "Idempotency-Key"?: string | null;
+            header: {
+                /**
+                 * @description A unique key per intended operation (a UUID): a retry with the same key and body gets the first answer again, the same key with another body a 409.
+                 * @example 0b6a1f0e-3c1d-4a57-9a0e-5d8f2c7b9e14
+                 */
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -5576,6 +6174,18 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /**
+                     * @description Where the created resource is.
+                     * @example /api/v1/dossiers/000.00.14.H57-261206-0001
+                     */
+                    Location?: string;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5585,6 +6195,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5600,6 +6215,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5615,6 +6235,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5630,6 +6255,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5645,6 +6275,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5660,6 +6295,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5675,6 +6315,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5690,6 +6335,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5705,6 +6355,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5720,6 +6380,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5729,6 +6399,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5737,7 +6412,7 @@ export interface operations {
             };
         };
     };
-    create_draft_api_v1_dossiers_drafts_post: {
+    "dossiers.create_draft": {
         parameters: {
             query?: never;
             header?: never;
@@ -5753,6 +6428,11 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5762,6 +6442,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5777,6 +6462,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5792,6 +6482,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5807,6 +6502,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5822,6 +6522,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5837,6 +6542,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5852,6 +6562,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5867,6 +6582,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5882,6 +6602,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5897,6 +6627,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5906,6 +6646,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5914,7 +6659,7 @@ export interface operations {
             };
         };
     };
-    get_api_v1_dossiers__code__get: {
+    "dossiers.get": {
         parameters: {
             query?: never;
             header?: never;
@@ -5928,6 +6673,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5937,6 +6687,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5952,6 +6707,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5967,6 +6727,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5982,6 +6747,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5997,6 +6767,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6012,6 +6787,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6027,6 +6807,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6042,6 +6827,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6057,6 +6847,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6072,6 +6872,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6081,6 +6891,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6089,7 +6904,7 @@ export interface operations {
             };
         };
     };
-    delete_draft_api_v1_dossiers__code__delete: {
+    "dossiers.delete_draft": {
         parameters: {
             query?: never;
             header?: never;
@@ -6103,6 +6918,11 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6110,6 +6930,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6125,6 +6950,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6140,6 +6970,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6155,6 +6990,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6170,6 +7010,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6185,6 +7030,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6200,6 +7050,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6215,6 +7070,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6230,6 +7090,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6245,6 +7115,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6254,6 +7134,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6262,7 +7147,7 @@ export interface operations {
             };
         };
     };
-    update_draft_api_v1_dossiers__code__patch: {
+    "dossiers.update_draft": {
         parameters: {
             query?: never;
             header?: never;
@@ -6280,6 +7165,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6289,6 +7179,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6304,6 +7199,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6319,6 +7219,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6334,6 +7239,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6349,6 +7259,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6364,6 +7279,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6379,6 +7299,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6394,6 +7319,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6409,6 +7339,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6424,6 +7364,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6433,6 +7383,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6441,7 +7396,7 @@ export interface operations {
             };
         };
     };
-    act_api_v1_dossiers__code__actions__action__post: {
+    "dossiers.act": {
         parameters: {
             query?: never;
             header?: never;
@@ -6460,6 +7415,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6469,6 +7429,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6484,6 +7449,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6499,6 +7469,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6514,6 +7489,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6529,6 +7509,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6544,6 +7529,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6559,6 +7549,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6574,6 +7569,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6589,6 +7589,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6604,6 +7614,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6613,6 +7633,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6621,7 +7646,7 @@ export interface operations {
             };
         };
     };
-    listing_api_v1_dossiers__code__documents_get: {
+    "documents.list": {
         parameters: {
             query?: never;
             header?: never;
@@ -6635,6 +7660,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6644,6 +7674,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6659,6 +7694,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6674,6 +7714,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6689,6 +7734,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6704,6 +7754,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6719,6 +7774,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6734,6 +7794,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6749,6 +7814,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6764,6 +7834,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6779,6 +7859,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6788,6 +7878,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6796,7 +7891,7 @@ export interface operations {
             };
         };
     };
-    upload_api_v1_dossiers__code__documents_post: {
+    "documents.upload": {
         parameters: {
             query?: never;
             header?: never;
@@ -6807,13 +7902,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_upload_api_v1_dossiers__code__documents_post"];
+                "multipart/form-data": components["schemas"]["upload"];
             };
         };
         responses: {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6823,6 +7923,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6838,6 +7943,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6853,6 +7963,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6868,6 +7983,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6883,6 +8003,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6898,6 +8023,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6913,6 +8043,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6928,6 +8063,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6943,6 +8083,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6958,6 +8108,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6967,6 +8127,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6975,7 +8140,7 @@ export interface operations {
             };
         };
     };
-    download_api_v1_dossiers__code__documents__document_id__get: {
+    "documents.download": {
         parameters: {
             query?: never;
             header?: never;
@@ -6990,6 +8155,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7001,6 +8171,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7016,6 +8191,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7031,6 +8211,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7046,6 +8231,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7061,6 +8251,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7076,6 +8271,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7091,6 +8291,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7106,6 +8311,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7121,6 +8331,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7136,6 +8356,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7145,6 +8375,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7153,7 +8388,7 @@ export interface operations {
             };
         };
     };
-    paper_api_v1_dossiers__code__papers__paper__get: {
+    "papers.get": {
         parameters: {
             query?: never;
             header?: never;
@@ -7168,6 +8403,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7177,6 +8417,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7192,6 +8437,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7207,6 +8457,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7222,6 +8477,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7237,6 +8497,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7252,6 +8517,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7267,6 +8537,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7282,6 +8557,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7297,6 +8577,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7312,6 +8602,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7321,6 +8621,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7329,7 +8634,7 @@ export interface operations {
             };
         };
     };
-    rate_api_v1_dossiers__code__rating_post: {
+    "dossiers.rate": {
         parameters: {
             query?: never;
             header?: never;
@@ -7347,6 +8652,11 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7356,6 +8666,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7371,6 +8686,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7386,6 +8706,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7401,6 +8726,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7416,6 +8746,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7431,6 +8766,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7446,6 +8786,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7461,6 +8806,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7476,6 +8826,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7491,6 +8851,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7500,6 +8870,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7508,7 +8883,7 @@ export interface operations {
             };
         };
     };
-    timeline_api_v1_dossiers__code__timeline_get: {
+    "dossiers.timeline": {
         parameters: {
             query?: never;
             header?: never;
@@ -7522,6 +8897,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7531,6 +8911,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7546,6 +8931,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7561,6 +8951,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7576,6 +8971,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7591,6 +8991,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7606,6 +9011,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7621,6 +9031,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7636,6 +9051,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7651,6 +9071,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7666,6 +9096,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7675,6 +9115,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7683,7 +9128,7 @@ export interface operations {
             };
         };
     };
-    list_fields_api_v1_fields_get: {
+    "fields.list": {
         parameters: {
             query?: never;
             header?: never;
@@ -7695,6 +9140,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7704,6 +9154,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7713,6 +9173,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7721,7 +9186,7 @@ export interface operations {
             };
         };
     };
-    lookup_api_v1_lookup__code__get: {
+    "lookup.get": {
         parameters: {
             query?: {
                 /** @description Last 4 digits of the applicant's phone, or the receipt's secret. */
@@ -7740,6 +9205,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7749,6 +9219,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7764,6 +9239,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7779,6 +9259,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7794,6 +9279,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7809,6 +9299,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7824,6 +9319,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7839,6 +9339,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7854,6 +9359,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7869,6 +9379,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7884,6 +9404,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7893,6 +9423,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7901,7 +9436,7 @@ export interface operations {
             };
         };
     };
-    get_preferences_api_v1_me_preferences_get: {
+    "preferences.get": {
         parameters: {
             query?: never;
             header?: never;
@@ -7913,6 +9448,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7922,6 +9462,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7931,6 +9476,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7940,6 +9495,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7948,7 +9508,7 @@ export interface operations {
             };
         };
     };
-    put_preferences_api_v1_me_preferences_put: {
+    "preferences.update": {
         parameters: {
             query?: never;
             header?: never;
@@ -7964,15 +9524,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PreferencesOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7982,6 +9566,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7991,6 +9580,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8000,6 +9594,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8009,6 +9613,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8018,6 +9632,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8026,7 +9645,7 @@ export interface operations {
             };
         };
     };
-    push_key_api_v1_me_push_key_get: {
+    "preferences.push_key": {
         parameters: {
             query?: never;
             header?: never;
@@ -8038,6 +9657,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8047,6 +9671,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8056,6 +9685,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8065,6 +9699,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8074,6 +9718,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8082,7 +9731,7 @@ export interface operations {
             };
         };
     };
-    list_subscriptions_api_v1_me_push_subscriptions_get: {
+    "preferences.list_subscriptions": {
         parameters: {
             query?: never;
             header?: never;
@@ -8094,6 +9743,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8103,6 +9757,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8112,6 +9771,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8121,6 +9790,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8129,7 +9803,7 @@ export interface operations {
             };
         };
     };
-    subscribe_api_v1_me_push_subscriptions_post: {
+    "preferences.subscribe": {
         parameters: {
             query?: never;
             header?: never;
@@ -8145,15 +9819,39 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PushSubscriptionOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8163,6 +9861,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8172,6 +9875,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8181,6 +9889,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8190,6 +9908,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8199,6 +9927,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8207,7 +9940,7 @@ export interface operations {
             };
         };
     };
-    unsubscribe_api_v1_me_push_subscriptions__subscription_id__delete: {
+    "preferences.unsubscribe": {
         parameters: {
             query?: never;
             header?: never;
@@ -8221,6 +9954,11 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8228,6 +9966,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8237,6 +9980,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8246,6 +9994,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8255,6 +10008,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8264,6 +10027,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8273,6 +10046,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8281,7 +10059,7 @@ export interface operations {
             };
         };
     };
-    list_notifications_api_v1_notifications_get: {
+    "notifications.list": {
         parameters: {
             query?: {
                 limit?: number;
@@ -8297,6 +10075,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8306,6 +10089,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8315,6 +10103,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8324,6 +10117,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8333,6 +10136,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8341,7 +10149,7 @@ export interface operations {
             };
         };
     };
-    list_deliveries_api_v1_notifications_deliveries_get: {
+    "deliveries.list": {
         parameters: {
             query?: {
                 channel?: components["schemas"]["NotifyChannel"] | null;
@@ -8359,6 +10167,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8368,6 +10181,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8377,6 +10195,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8386,6 +10209,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8395,6 +10223,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8404,6 +10242,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8412,7 +10255,7 @@ export interface operations {
             };
         };
     };
-    sms_receipt_api_v1_notifications_receipts_sms_post: {
+    "deliveries.sms_receipt": {
         parameters: {
             query?: never;
             header?: {
@@ -8426,6 +10269,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8435,6 +10283,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8444,6 +10297,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8453,6 +10311,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8462,6 +10325,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8471,6 +10344,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8480,6 +10363,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8488,7 +10376,7 @@ export interface operations {
             };
         };
     };
-    list_templates_api_v1_notifications_templates_get: {
+    "templates.list": {
         parameters: {
             query?: never;
             header?: never;
@@ -8500,6 +10388,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8509,6 +10402,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8518,6 +10416,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8527,6 +10430,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8536,6 +10449,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8544,7 +10462,7 @@ export interface operations {
             };
         };
     };
-    template_history_api_v1_notifications_templates__code___channel__get: {
+    "templates.history": {
         parameters: {
             query?: never;
             header?: never;
@@ -8559,6 +10477,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8568,6 +10491,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8577,6 +10505,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8586,6 +10519,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8595,6 +10533,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8604,6 +10547,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8613,6 +10566,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8621,7 +10579,7 @@ export interface operations {
             };
         };
     };
-    put_template_api_v1_notifications_templates__code___channel__put: {
+    "templates.update": {
         parameters: {
             query?: never;
             header?: never;
@@ -8640,15 +10598,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TemplateOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8658,6 +10640,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8667,6 +10654,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8676,6 +10668,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8685,6 +10682,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8694,6 +10696,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8703,6 +10715,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8712,6 +10734,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8720,7 +10747,7 @@ export interface operations {
             };
         };
     };
-    preview_template_api_v1_notifications_templates__code___channel__preview_post: {
+    "templates.preview": {
         parameters: {
             query?: never;
             header?: never;
@@ -8739,15 +10766,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PreviewOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8757,6 +10808,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8766,6 +10822,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8775,6 +10836,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8784,6 +10850,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8793,6 +10864,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8802,6 +10883,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8811,6 +10902,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8819,7 +10915,7 @@ export interface operations {
             };
         };
     };
-    mark_read_api_v1_notifications__notification_id__read_post: {
+    "notifications.mark_read": {
         parameters: {
             query?: never;
             header?: never;
@@ -8833,6 +10929,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8842,6 +10943,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8851,6 +10957,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8860,6 +10971,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8869,6 +10985,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8878,6 +11004,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8887,6 +11023,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8895,7 +11036,7 @@ export interface operations {
             };
         };
     };
-    list_payments_api_v1_payments_get: {
+    "payments.list": {
         parameters: {
             query?: {
                 dossier_code?: string | null;
@@ -8913,6 +11054,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8922,6 +11068,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8931,6 +11082,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8940,6 +11096,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8949,6 +11110,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8958,6 +11124,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8967,6 +11138,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8976,6 +11152,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8985,6 +11171,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8993,12 +11184,15 @@ export interface operations {
             };
         };
     };
-    pay_api_v1_payments_post: {
+    "payments.create": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description A unique key per intended operation; a retry with the same key and body gets the same answer, the same key with another body a 409. */
-                "Idempotency-Key"?: string | null;
+            header: {
+                /**
+                 * @description A unique key per intended operation (a UUID): a retry with the same key and body gets the first answer again, the same key with another body a 409.
+                 * @example 0b6a1f0e-3c1d-4a57-9a0e-5d8f2c7b9e14
+                 */
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -9012,6 +11206,13 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9021,6 +11222,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9030,6 +11236,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9039,6 +11250,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9048,6 +11264,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9057,6 +11278,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9066,6 +11292,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9075,6 +11306,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9084,6 +11320,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9093,6 +11339,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9102,6 +11358,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9110,7 +11371,7 @@ export interface operations {
             };
         };
     };
-    list_anomalies_api_v1_payments_anomalies_get: {
+    "payments.list_anomalies": {
         parameters: {
             query?: {
                 limit?: number;
@@ -9124,6 +11385,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9133,6 +11399,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9142,6 +11413,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9151,6 +11427,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9160,6 +11441,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9169,6 +11455,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9178,6 +11469,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9187,6 +11483,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9196,6 +11502,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9204,7 +11515,7 @@ export interface operations {
             };
         };
     };
-    resolve_anomaly_api_v1_payments_anomalies__transaction_id__resolve_post: {
+    "payments.resolve_anomaly": {
         parameters: {
             query?: never;
             header?: never;
@@ -9222,6 +11533,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9231,6 +11547,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9240,6 +11561,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9249,6 +11575,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9258,6 +11589,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9267,6 +11603,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9276,6 +11617,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9285,6 +11631,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9294,6 +11645,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9303,6 +11664,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9312,6 +11683,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9320,7 +11696,7 @@ export interface operations {
             };
         };
     };
-    bank_notify_api_v1_payments_providers_bank_notify_post: {
+    "payment_providers.bank_notify": {
         parameters: {
             query?: never;
             header?: never;
@@ -9332,6 +11708,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9341,6 +11722,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9350,6 +11741,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9359,6 +11760,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9367,7 +11773,7 @@ export interface operations {
             };
         };
     };
-    ipn_api_v1_payments_providers__provider__ipn_get: {
+    "payment_providers.ipn": {
         parameters: {
             query?: never;
             header?: never;
@@ -9381,6 +11787,11 @@ export interface operations {
             /** @description `{RspCode, Message}` */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9390,6 +11801,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9399,6 +11815,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9408,6 +11834,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9416,7 +11847,7 @@ export interface operations {
             };
         };
     };
-    browser_return_api_v1_payments_providers__provider__return_get: {
+    "payment_providers.browser_return": {
         parameters: {
             query?: never;
             header?: never;
@@ -9430,6 +11861,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9439,6 +11875,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9448,6 +11889,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9457,6 +11908,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9465,7 +11921,7 @@ export interface operations {
             };
         };
     };
-    reconciliation_api_v1_payments_reconciliation_get: {
+    "reconciliation.get": {
         parameters: {
             query: {
                 date: string;
@@ -9481,6 +11937,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9490,6 +11951,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9499,6 +11965,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9508,6 +11979,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9517,6 +11993,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9526,6 +12007,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9535,6 +12021,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9544,6 +12035,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9553,6 +12054,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9561,7 +12067,7 @@ export interface operations {
             };
         };
     };
-    import_statement_api_v1_payments_reconciliation_statements_post: {
+    "reconciliation.import_statement": {
         parameters: {
             query: {
                 date: string;
@@ -9580,6 +12086,11 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9589,6 +12100,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9598,6 +12114,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9607,6 +12128,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9616,6 +12142,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9625,6 +12156,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9634,6 +12170,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9643,6 +12184,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9652,6 +12198,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9661,6 +12217,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9670,6 +12236,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9678,7 +12249,7 @@ export interface operations {
             };
         };
     };
-    get_payment_api_v1_payments__payment_id__get: {
+    "payments.get": {
         parameters: {
             query?: never;
             header?: never;
@@ -9692,6 +12263,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9701,6 +12277,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9710,6 +12291,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9719,6 +12305,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9728,6 +12319,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9737,6 +12333,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9746,6 +12347,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9755,6 +12361,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9764,6 +12380,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9772,7 +12393,7 @@ export interface operations {
             };
         };
     };
-    receipt_api_v1_payments__payment_id__receipt_pdf_get: {
+    "payments.receipt": {
         parameters: {
             query?: never;
             header?: never;
@@ -9786,6 +12407,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9795,6 +12421,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9804,6 +12435,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9813,6 +12449,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9822,6 +12463,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9831,6 +12477,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9840,6 +12491,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9849,6 +12505,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9858,6 +12524,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9866,12 +12537,15 @@ export interface operations {
             };
         };
     };
-    refund_api_v1_payments__payment_id__refund_post: {
+    "payments.refund": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description A unique key per intended operation; a retry with the same key and body gets the same answer, the same key with another body a 409. */
-                "Idempotency-Key"?: string | null;
+            header: {
+                /**
+                 * @description A unique key per intended operation (a UUID): a retry with the same key and body gets the first answer again, the same key with another body a 409.
+                 * @example 0b6a1f0e-3c1d-4a57-9a0e-5d8f2c7b9e14
+                 */
+                "Idempotency-Key": string;
             };
             path: {
                 payment_id: string;
@@ -9887,6 +12561,11 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9896,6 +12575,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9905,6 +12589,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9914,6 +12603,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9923,6 +12617,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9932,6 +12631,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9941,6 +12645,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9950,6 +12659,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9959,6 +12673,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9968,6 +12692,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9977,6 +12711,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9985,12 +12724,15 @@ export interface operations {
             };
         };
     };
-    renew_api_v1_payments__payment_id__renew_post: {
+    "payments.renew": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description A unique key per intended operation; a retry with the same key and body gets the same answer, the same key with another body a 409. */
-                "Idempotency-Key"?: string | null;
+            header: {
+                /**
+                 * @description A unique key per intended operation (a UUID): a retry with the same key and body gets the first answer again, the same key with another body a 409.
+                 * @example 0b6a1f0e-3c1d-4a57-9a0e-5d8f2c7b9e14
+                 */
+                "Idempotency-Key": string;
             };
             path: {
                 payment_id: string;
@@ -10002,6 +12744,13 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10011,6 +12760,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10020,6 +12774,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10029,6 +12788,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10038,6 +12802,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10047,6 +12816,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10056,6 +12830,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10065,6 +12844,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10074,6 +12863,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10083,6 +12882,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10091,7 +12895,7 @@ export interface operations {
             };
         };
     };
-    upload_slip_api_v1_payments__payment_id__slips_post: {
+    "payments.upload_slip": {
         parameters: {
             query?: never;
             header?: never;
@@ -10102,13 +12906,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_upload_slip_api_v1_payments__payment_id__slips_post"];
+                "multipart/form-data": components["schemas"]["upload_slip"];
             };
         };
         responses: {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10118,6 +12927,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10127,6 +12941,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10136,6 +12955,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10145,6 +12969,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10154,6 +12983,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10163,6 +12997,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10172,6 +13011,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10181,6 +13025,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10190,6 +13044,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10199,6 +13063,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10207,7 +13076,7 @@ export interface operations {
             };
         };
     };
-    confirm_slip_api_v1_payments__payment_id__slips_confirm_post: {
+    "payments.confirm_slip": {
         parameters: {
             query?: never;
             header?: never;
@@ -10225,6 +13094,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10234,6 +13108,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10243,6 +13122,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10252,6 +13136,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10261,6 +13150,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10270,6 +13164,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10279,6 +13178,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10288,6 +13192,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10297,6 +13206,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10306,6 +13225,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10315,6 +13244,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10323,7 +13257,7 @@ export interface operations {
             };
         };
     };
-    reject_slip_api_v1_payments__payment_id__slips_reject_post: {
+    "payments.reject_slip": {
         parameters: {
             query?: never;
             header?: never;
@@ -10341,6 +13275,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10350,6 +13289,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10359,6 +13303,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10368,6 +13317,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10377,6 +13331,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10386,6 +13345,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10395,6 +13359,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10404,6 +13373,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10413,6 +13387,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10422,6 +13406,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10431,6 +13425,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10439,7 +13438,7 @@ export interface operations {
             };
         };
     };
-    slip_file_api_v1_payments__payment_id__slips__slip_id__get: {
+    "payments.slip_file": {
         parameters: {
             query?: never;
             header?: never;
@@ -10454,6 +13453,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10465,6 +13469,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10474,6 +13483,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10483,6 +13497,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10492,6 +13511,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10501,6 +13525,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10510,6 +13539,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10519,6 +13553,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10528,6 +13572,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10536,7 +13585,7 @@ export interface operations {
             };
         };
     };
-    vietqr_image_api_v1_payments__payment_id__vietqr__kind__get: {
+    "payments.vietqr_image": {
         parameters: {
             query?: never;
             header?: never;
@@ -10551,6 +13600,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10561,6 +13615,11 @@ export interface operations {
             /** @description Malformed request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10570,6 +13629,11 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10579,6 +13643,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10588,6 +13657,11 @@ export interface operations {
             /** @description No such payment, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10597,6 +13671,11 @@ export interface operations {
             /** @description The payment's state forbids it, or the Idempotency-Key was reused */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10606,6 +13685,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10615,6 +13699,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10624,6 +13718,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10632,7 +13731,7 @@ export interface operations {
             };
         };
     };
-    search_api_v1_procedures_get: {
+    "procedures.search": {
         parameters: {
             query?: {
                 /** @description Words, with or without accents. */
@@ -10657,6 +13756,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10666,6 +13770,11 @@ export interface operations {
             /** @description Not authenticated */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10675,6 +13784,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10684,6 +13798,11 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10693,6 +13812,11 @@ export interface operations {
             /** @description Conflicts with the current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10702,6 +13826,11 @@ export interface operations {
             /** @description Invalid input (one entry per invalid field in `errors`) */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10711,6 +13840,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10720,6 +13859,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10728,7 +13872,7 @@ export interface operations {
             };
         };
     };
-    create_api_v1_procedures_post: {
+    "procedures.create": {
         parameters: {
             query?: never;
             header?: never;
@@ -10744,15 +13888,39 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProcedureAdminOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10762,6 +13930,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10771,6 +13944,11 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10780,6 +13958,11 @@ export interface operations {
             /** @description Conflicts with the current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10789,6 +13972,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10798,6 +13986,11 @@ export interface operations {
             /** @description Invalid input (one entry per invalid field in `errors`) */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10807,6 +14000,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10816,6 +14019,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10825,6 +14038,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10833,7 +14051,7 @@ export interface operations {
             };
         };
     };
-    import_procedures_api_v1_procedures_import_post: {
+    "procedures.import": {
         parameters: {
             query?: never;
             header?: never;
@@ -10855,15 +14073,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10873,6 +14115,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10882,6 +14129,11 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10891,6 +14143,11 @@ export interface operations {
             /** @description Conflicts with the current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10900,6 +14157,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10909,6 +14171,11 @@ export interface operations {
             /** @description Invalid input (one entry per invalid field in `errors`) */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10918,6 +14185,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10927,6 +14204,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10936,6 +14223,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10944,7 +14236,7 @@ export interface operations {
             };
         };
     };
-    get_procedure_api_v1_procedures__code__get: {
+    "procedures.get": {
         parameters: {
             query?: {
                 /** @description An earlier published version. */
@@ -10961,6 +14253,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10970,6 +14267,11 @@ export interface operations {
             /** @description Not authenticated */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10979,6 +14281,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10988,6 +14295,11 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10997,6 +14309,11 @@ export interface operations {
             /** @description Conflicts with the current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11006,6 +14323,11 @@ export interface operations {
             /** @description Invalid input (one entry per invalid field in `errors`) */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11015,6 +14337,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11024,6 +14356,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11032,7 +14369,7 @@ export interface operations {
             };
         };
     };
-    update_api_v1_procedures__code__put: {
+    "procedures.update": {
         parameters: {
             query?: never;
             header?: never;
@@ -11050,15 +14387,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProcedureAdminOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11068,6 +14429,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11077,6 +14443,11 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11086,6 +14457,11 @@ export interface operations {
             /** @description Conflicts with the current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11095,6 +14471,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11104,6 +14485,11 @@ export interface operations {
             /** @description Invalid input (one entry per invalid field in `errors`) */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11113,6 +14499,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11122,6 +14518,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11131,6 +14537,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11139,7 +14550,7 @@ export interface operations {
             };
         };
     };
-    get_admin_api_v1_procedures__code__admin_get: {
+    "procedures.get_working_copy": {
         parameters: {
             query?: never;
             header?: never;
@@ -11153,6 +14564,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11162,6 +14578,11 @@ export interface operations {
             /** @description Not authenticated */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11171,6 +14592,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11180,6 +14606,11 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11189,6 +14620,11 @@ export interface operations {
             /** @description Conflicts with the current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11198,6 +14634,11 @@ export interface operations {
             /** @description Invalid input (one entry per invalid field in `errors`) */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11207,6 +14648,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11216,6 +14667,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11224,7 +14680,7 @@ export interface operations {
             };
         };
     };
-    publish_api_v1_procedures__code__publish_post: {
+    "procedures.publish": {
         parameters: {
             query?: never;
             header?: never;
@@ -11238,6 +14694,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11247,6 +14708,11 @@ export interface operations {
             /** @description Not authenticated */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11256,6 +14722,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11265,6 +14736,11 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11274,6 +14750,11 @@ export interface operations {
             /** @description Conflicts with the current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11283,6 +14764,11 @@ export interface operations {
             /** @description Invalid input (one entry per invalid field in `errors`) */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11292,6 +14778,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11301,6 +14797,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11310,6 +14816,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11318,7 +14829,7 @@ export interface operations {
             };
         };
     };
-    withdraw_api_v1_procedures__code__withdraw_post: {
+    "procedures.withdraw": {
         parameters: {
             query?: never;
             header?: never;
@@ -11336,15 +14847,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProcedureOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11354,6 +14889,11 @@ export interface operations {
             /** @description Not allowed */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11363,6 +14903,11 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11372,6 +14917,11 @@ export interface operations {
             /** @description Conflicts with the current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11381,6 +14931,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11390,6 +14945,11 @@ export interface operations {
             /** @description Invalid input (one entry per invalid field in `errors`) */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11399,6 +14959,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11408,6 +14978,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11417,6 +14997,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11425,7 +15010,7 @@ export interface operations {
             };
         };
     };
-    sandbox_sms_api_v1_sandbox_sms_get: {
+    "sandbox.list_sms": {
         parameters: {
             query: {
                 phone: string;
@@ -11441,6 +15026,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11450,6 +15040,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11459,6 +15054,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11468,6 +15068,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11477,6 +15087,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11485,7 +15100,7 @@ export interface operations {
             };
         };
     };
-    sandbox_receipt_api_v1_sandbox_sms__message_id__receipt_post: {
+    "sandbox.sms_receipt": {
         parameters: {
             query?: never;
             header?: never;
@@ -11503,15 +15118,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ReceiptOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11521,6 +15160,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11530,6 +15174,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11539,6 +15188,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11548,6 +15207,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11557,6 +15226,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11565,7 +15239,7 @@ export interface operations {
             };
         };
     };
-    statistics_api_v1_stats_get: {
+    "stats.get": {
         parameters: {
             query?: {
                 /** @description First day (default: this month's). */
@@ -11584,6 +15258,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11593,6 +15272,11 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11608,6 +15292,11 @@ export interface operations {
             /** @description No valid token */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11623,6 +15312,11 @@ export interface operations {
             /** @description Not allowed for this role or party */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11638,6 +15332,11 @@ export interface operations {
             /** @description Not found, or not the caller's */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11653,6 +15352,11 @@ export interface operations {
             /** @description Not allowed in the dossier's current state */
             409: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11668,6 +15372,11 @@ export interface operations {
             /** @description File too large */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11683,6 +15392,11 @@ export interface operations {
             /** @description File type not accepted */
             415: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11698,6 +15412,11 @@ export interface operations {
             /** @description Invalid input */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11713,6 +15432,16 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11728,6 +15457,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11737,6 +15476,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11745,9 +15489,14 @@ export interface operations {
             };
         };
     };
-    stream_api_v1_stream_get: {
+    "notifications.stream": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A ticket from `POST /api/v1/stream/tickets` (instead of a token). */
+                ticket?: string | null;
+                /** @description Resume after this event id, for a new `EventSource` (the header wins when both). */
+                last_event_id?: string | null;
+            };
             header?: {
                 "Last-Event-ID"?: string | null;
             };
@@ -11759,6 +15508,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11768,6 +15522,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11777,6 +15536,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11786,6 +15550,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11795,6 +15569,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11803,7 +15582,98 @@ export interface operations {
             };
         };
     };
-    list_mine_api_v1_webhooks_get: {
+    "stream.create_ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicketOut"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Quá nhiều yêu cầu */
+            429: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks.list": {
         parameters: {
             query?: never;
             header?: never;
@@ -11815,6 +15685,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11824,6 +15699,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11833,6 +15713,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11842,6 +15727,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11851,6 +15741,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11860,6 +15760,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11868,7 +15773,7 @@ export interface operations {
             };
         };
     };
-    create_api_v1_webhooks_post: {
+    "webhooks.create": {
         parameters: {
             query?: never;
             header?: never;
@@ -11884,15 +15789,39 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SubscriptionWithSecret"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11902,6 +15831,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11911,6 +15845,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11920,6 +15859,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11929,6 +15873,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11938,6 +15887,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11947,6 +15906,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11956,6 +15925,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11964,7 +15938,7 @@ export interface operations {
             };
         };
     };
-    subscribable_api_v1_webhooks_event_types_get: {
+    "webhooks.event_types": {
         parameters: {
             query?: never;
             header?: never;
@@ -11976,6 +15950,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11985,6 +15964,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11994,6 +15978,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12003,6 +15992,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12012,6 +16006,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12021,6 +16025,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12029,7 +16038,7 @@ export interface operations {
             };
         };
     };
-    get_api_v1_webhooks__subscription_id__get: {
+    "webhooks.get": {
         parameters: {
             query?: never;
             header?: never;
@@ -12043,6 +16052,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12052,6 +16066,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12061,6 +16080,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12070,6 +16094,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12079,6 +16108,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12088,6 +16122,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12097,6 +16141,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12105,7 +16154,7 @@ export interface operations {
             };
         };
     };
-    delete_api_v1_webhooks__subscription_id__delete: {
+    "webhooks.delete": {
         parameters: {
             query?: never;
             header?: never;
@@ -12119,6 +16168,11 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12126,6 +16180,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12135,6 +16194,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12144,6 +16208,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12153,6 +16222,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12162,6 +16236,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12171,6 +16255,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12180,6 +16274,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12188,7 +16287,7 @@ export interface operations {
             };
         };
     };
-    patch_api_v1_webhooks__subscription_id__patch: {
+    "webhooks.update": {
         parameters: {
             query?: never;
             header?: never;
@@ -12206,15 +16305,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12224,6 +16347,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12233,6 +16361,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12242,6 +16375,11 @@ export interface operations {
             /** @description Nội dung quá lớn */
             413: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12251,6 +16389,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12260,6 +16403,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12269,6 +16422,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12278,6 +16441,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12286,7 +16454,7 @@ export interface operations {
             };
         };
     };
-    deliveries_api_v1_webhooks__subscription_id__deliveries_get: {
+    "webhooks.deliveries": {
         parameters: {
             query?: {
                 limit?: number;
@@ -12303,6 +16471,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12312,6 +16485,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12321,6 +16499,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12330,6 +16513,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12339,6 +16527,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12348,6 +16541,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12357,6 +16560,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12365,7 +16573,7 @@ export interface operations {
             };
         };
     };
-    enable_api_v1_webhooks__subscription_id__enable_post: {
+    "webhooks.enable": {
         parameters: {
             query?: never;
             header?: never;
@@ -12379,6 +16587,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12388,6 +16601,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12397,6 +16615,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12406,6 +16629,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12415,6 +16643,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12424,6 +16657,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12433,6 +16676,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12442,6 +16695,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12450,7 +16708,7 @@ export interface operations {
             };
         };
     };
-    rotate_api_v1_webhooks__subscription_id__rotate_secret_post: {
+    "webhooks.rotate_secret": {
         parameters: {
             query?: never;
             header?: never;
@@ -12464,6 +16722,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12473,6 +16736,11 @@ export interface operations {
             /** @description Chưa xác thực */
             401: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12482,6 +16750,11 @@ export interface operations {
             /** @description Không có quyền */
             403: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12491,6 +16764,11 @@ export interface operations {
             /** @description Không tìm thấy */
             404: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12500,6 +16778,11 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12509,6 +16792,16 @@ export interface operations {
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12518,6 +16811,16 @@ export interface operations {
             /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12527,6 +16830,11 @@ export interface operations {
             /** @description Dịch vụ phản hồi quá chậm */
             504: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12535,7 +16843,7 @@ export interface operations {
             };
         };
     };
-    asyncapi_asyncapi_json_get: {
+    "meta.asyncapi": {
         parameters: {
             query?: never;
             header?: never;
@@ -12547,6 +16855,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12557,7 +16870,7 @@ export interface operations {
             };
         };
     };
-    healthz_healthz_get: {
+    "health.alive": {
         parameters: {
             query?: never;
             header?: never;
@@ -12569,6 +16882,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12579,7 +16897,7 @@ export interface operations {
             };
         };
     };
-    readyz_readyz_get: {
+    "health.ready": {
         parameters: {
             query?: never;
             header?: never;
@@ -12591,6 +16909,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12600,6 +16923,16 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -105,6 +105,16 @@ export async function fileUrl(path: string): Promise<string> {
   return URL.createObjectURL(await response.blob());
 }
 
+/** Download a protected file (a paper, a receipt) under ``name``, as a link the citizen clicked would. */
+export async function saveFile(path: string, name: string): Promise<void> {
+  const href = await fileUrl(path);
+  const link = Object.assign(document.createElement("a"), { href, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 30_000);
+}
+
 /** POST a multipart form with upload progress (fetch cannot report it), as JSON back. */
 export function upload(
   path: string,

@@ -1,84 +1,62 @@
-// Server-sent events over fetch: the stream needs the Authorization header, which EventSource cannot send.
-
-export interface ServerEvent {
-  event: string;
-  data: string;
-  id: string | null;
-}
-
-/** Parse the text/event-stream format incrementally: feed chunks, get whole events (WHATWG HTML §9.2). */
-export class EventParser {
-  private buffer = "";
-  private data: string[] = [];
-  private event = "";
-  private id: string | null = null;
-  /** The last id seen, to resume with Last-Event-ID. */
-  lastId: string | null = null;
-
-  feed(chunk: string): ServerEvent[] {
-    this.buffer += chunk;
-    const out: ServerEvent[] = [];
-    const lines = this.buffer.split(/\r\n|\r|\n/);
-    this.buffer = lines.pop() ?? "";
-    for (const line of lines) {
-      if (line === "") {
-        if (this.data.length) {
-          out.push({ event: this.event || "message", data: this.data.join("\n"), id: this.id });
-        }
-        this.data = [];
-        this.event = "";
-        continue;
-      }
-      if (line.startsWith(":")) continue;
-      const colon = line.indexOf(":");
-      const field = colon < 0 ? line : line.slice(0, colon);
-      let value = colon < 0 ? "" : line.slice(colon + 1);
-      if (value.startsWith(" ")) value = value.slice(1);
-      if (field === "data") this.data.push(value);
-      else if (field === "event") this.event = value;
-      else if (field === "id" && !value.includes("\0")) this.id = this.lastId = value;
-    }
-    return out;
-  }
-}
+// The live stream in a browser: EventSource cannot send Authorization, so each connection is opened with a
+// single-use ticket (POST /api/v1/stream/tickets) and resumed from the last event seen (last_event_id).
 
 export interface StreamOptions {
-  url: string;
-  headers: () => Promise<Record<string, string> | null>;
-  onEvent: (event: ServerEvent) => void;
+  /** A fresh ticket for the next connection, or null when there is none to have (signed out, offline). */
+  ticket: () => Promise<string | null>;
+  /** The event types to listen for (the stream's ``event:`` names). */
+  types: string[];
+  onEvent: (type: string, data: string) => void;
   onState?: (live: boolean) => void;
+  /** Where the stream is (same origin). */
+  url?: string;
 }
 
-/** Follow a stream until stopped, reconnecting with back-off and resuming from the last event id. */
-export function follow({ url, headers, onEvent, onState }: StreamOptions): () => void {
-  const abort = new AbortController();
-  const parser = new EventParser();
+/** Follow the stream until stopped: a dropped connection is reopened with a new ticket, backing off to 30 s. */
+export function follow({ ticket, types, onEvent, onState, url = "/api/v1/stream" }: StreamOptions): () => void {
+  let source: EventSource | null = null;
+  let stopped = false;
+  let lastId: string | null = null;
   let delay = 1000;
-  const run = async (): Promise<void> => {
-    while (!abort.signal.aborted) {
-      try {
-        const auth = await headers();
-        if (!auth) return;
-        const sent: Record<string, string> = { ...auth, Accept: "text/event-stream" };
-        if (parser.lastId) sent["Last-Event-ID"] = parser.lastId;
-        const response = await fetch(url, { headers: sent, signal: abort.signal, cache: "no-store" });
-        if (!response.ok || !response.body) throw new Error(`stream ${response.status}`);
-        onState?.(true);
-        delay = 1000;
-        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          for (const event of parser.feed(value)) onEvent(event);
-        }
-      } catch {
-        if (abort.signal.aborted) return;
-      }
-      onState?.(false);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 30000);
-    }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const retry = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => void connect(), delay);
+    delay = Math.min(delay * 2, 30_000);
   };
-  void run();
-  return () => abort.abort();
+  const connect = async (): Promise<void> => {
+    const pass = await ticket().catch(() => null);
+    if (stopped) return;
+    if (!pass) return retry();
+    const query = new URLSearchParams({ ticket: pass });
+    if (lastId) query.set("last_event_id", lastId);
+    const opened = new EventSource(`${url}?${query}`);
+    source = opened;
+    opened.onopen = () => {
+      delay = 1000;
+      onState?.(true);
+    };
+    for (const type of types) {
+      opened.addEventListener(type, (event) => {
+        const message = event as MessageEvent<string>;
+        if (message.lastEventId) lastId = message.lastEventId;
+        onEvent(type, message.data);
+      });
+    }
+    // A ticket opens one connection: EventSource's own reconnect would present a spent one, so close and
+    // come back with a new ticket.
+    opened.onerror = () => {
+      opened.close();
+      source = null;
+      onState?.(false);
+      retry();
+    };
+  };
+  void connect();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    source?.close();
+  };
 }

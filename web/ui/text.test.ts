@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { fold, normalisePhone, vnd } from "./text";
-import { EventParser } from "./sse";
 
 describe("fold", () => {
   it("drops every diacritic and đ", () => {
@@ -24,19 +23,5 @@ describe("normalisePhone", () => {
 describe("vnd", () => {
   it("formats đồng without decimals", () => {
     expect(vnd(200000).replace(/\s/g, " ")).toMatch(/^200\.000 ₫$/);
-  });
-});
-
-describe("EventParser", () => {
-  it("joins chunks split anywhere and keeps the last id", () => {
-    const parser = new EventParser();
-    expect(parser.feed("event: notifi")).toEqual([]);
-    expect(parser.feed('cation\nid: 7\ndata: {"a":')).toEqual([]);
-    const events = parser.feed('1}\n\n: keep-alive\n\ndata: x\ndata: y\n\n');
-    expect(events).toEqual([
-      { event: "notification", data: '{"a":1}', id: "7" },
-      { event: "message", data: "x\ny", id: "7" },
-    ]);
-    expect(parser.lastId).toBe("7");
   });
 });

@@ -8,10 +8,12 @@ and the manifest are revalidated on every load, so a new version is seen at once
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from motcua_shared.chassis.errors import NotFound
 
@@ -28,15 +30,31 @@ APP_CSP = (
 _REVALIDATE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js"}
 
 
+class AppPath(Convertor[str]):
+    """A path of the app: anything but the reserved ones, which the route then never matches (so an unknown
+    API path stays a 404, and a 405's ``Allow`` is never made of the app's GET)."""
+
+    regex = "(?!" + "|".join(re.escape(p) for p in RESERVED) + ").*"
+
+    def convert(self, value: str) -> str:
+        """The path as matched."""
+        return value
+
+    def to_string(self, value: str) -> str:
+        """The path as written."""
+        return value
+
+
+register_url_convertor("app_path", AppPath())
+
+
 def web_router(dist: Path) -> APIRouter:
     """GET routes serving ``dist`` with the single-page fallback; include it after every other router."""
     root = dist.resolve()
     router = APIRouter(include_in_schema=False)
 
-    @router.get("/{path:path}")
+    @router.get("/{path:app_path}")
     async def app_file(path: str, request: Request) -> Response:
-        if path.startswith(RESERVED):
-            raise NotFound(f"Không có tài nguyên /{path}.")
         target = (root / path).resolve()
         if path and target.is_relative_to(root) and target.is_file():
             return _file(target, root)

@@ -40,7 +40,7 @@ async def test_the_shell_and_its_files_are_served_with_the_apps_policy(tmp_path:
         assert (await client.get("/manifest.webmanifest")).headers["cache-control"] == "no-cache"
 
 
-async def test_a_screens_deep_link_gets_the_shell_and_a_missing_file_a_404(tmp_path: Path, dist: Path) -> None:
+async def test_a_deep_link_gets_the_shell_and_a_missing_file_a_404(tmp_path: Path, dist: Path) -> None:
     async with running(gateway(tmp_path, web_dir=dist)) as client:
         deep = await client.get("/ho-so/hue.so-tu-phap-261206-0001", headers={"Accept": "text/html"})
         assert deep.status_code == 200

@@ -1,6 +1,6 @@
 // The citizen's live stream: notifications as they happen (unread badge, inbox, dossiers refresh on change).
 import { effect, signal } from "@preact/signals";
-import { api, authHeaders, session, type Schemas } from "@ui/api";
+import { api, session, type Schemas } from "@ui/api";
 import { follow } from "@ui/sse";
 
 export type Notification = Schemas["NotificationOut"];
@@ -22,12 +22,11 @@ effect(() => {
   if (signedIn && !stop) {
     void refreshUnread();
     stop = follow({
-      url: "/api/v1/stream",
-      headers: authHeaders,
+      ticket: async () => (await api.POST("/api/v1/stream/tickets")).data?.ticket ?? null,
+      types: ["notification"],
       onState: (live) => (streaming.value = live),
-      onEvent: (event) => {
-        if (event.event !== "notification") return;
-        const item = JSON.parse(event.data) as Notification;
+      onEvent: (_type, data) => {
+        const item = JSON.parse(data) as Notification;
         latest.value = item;
         if (!item.read_at) unread.value += 1;
       },

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
-import { api, authHeaders, fileUrl, problemText, upload, type Schemas } from "@ui/api";
+import { api, authHeaders, problemText, saveFile, upload, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
 import { Badge, Button, Facts, LinkButton, Loading, Notice, Page, TextField } from "@ui/kit";
 import { vnd, when } from "@ui/text";
@@ -10,15 +10,6 @@ import { t, type Word } from "../strings";
 import { statusTone } from "./Dossiers";
 
 type DossierOut = Schemas["DossierOut"];
-
-async function download(path: string, name: string): Promise<void> {
-  const href = await fileUrl(path);
-  const link = Object.assign(document.createElement("a"), { href, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(href), 30_000);
-}
 
 function Rate({ code, onDone }: { code: string; onDone: () => void }) {
   const [rating, setRating] = useState<Schemas["Rating"] | null>(null);
@@ -167,7 +158,7 @@ function Detail({ code }: { code: string }) {
           <ul>
             {papers.map((p) => (
               <li key={p}>
-                <Button kind="quiet" onClick={() => void download(`/api/v1/dossiers/${encodeURIComponent(dossier.code)}/papers/${p}`, `${dossier.code}-${p}.pdf`)}>
+                <Button kind="quiet" onClick={() => void saveFile(`/api/v1/dossiers/${encodeURIComponent(dossier.code)}/papers/${p}`, `${dossier.code}-${p}.pdf`)}>
                   {t(`paper_${p}` as Word)}
                 </Button>
               </li>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
-import { api, fileUrl, problemText, type Schemas } from "@ui/api";
+import { api, fileUrl, problemText, saveFile, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
 import { Button, Facts, Loading, Notice, Page } from "@ui/kit";
 import { onceKey, vnd } from "@ui/text";
@@ -10,12 +10,9 @@ import { t } from "../strings";
 
 type Payment = Schemas["PaymentOut"];
 
-async function saveReceipt(payment: Payment): Promise<void> {
-  const href = await fileUrl(`/api/v1/payments/${encodeURIComponent(payment.id)}/receipt.pdf`);
-  const link = Object.assign(document.createElement("a"), { href, download: `bien-lai-${payment.receipt_number ?? payment.id}.pdf` });
-  document.body.append(link);
-  link.click();
-  link.remove();
+function saveReceipt(payment: Payment): Promise<void> {
+  const path = `/api/v1/payments/${encodeURIComponent(payment.id)}/receipt.pdf`;
+  return saveFile(path, `bien-lai-${payment.receipt_number ?? payment.id}.pdf`);
 }
 
 function QrCode({ qr }: { qr: Schemas["VietQrOut"] }) {

@@ -4599,35 +4599,7 @@ export interface operations {
                     "application/json": components["schemas"]["AgencyOut"];
                 };
             };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Not found */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -4638,24 +4610,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Invalid input (one entry per invalid field in `errors`) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -4666,7 +4624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -4745,7 +4703,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -4759,7 +4717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -4773,7 +4731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -4814,7 +4772,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -4828,7 +4786,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -4885,7 +4843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Thông tin đăng nhập không đúng; Tài khoản tạm khóa */
             401: {
                 headers: {
                     /**
@@ -4899,7 +4857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -4913,7 +4871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -4973,7 +4931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -4987,7 +4945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -5031,7 +4989,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -5088,7 +5046,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -5102,7 +5060,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -5164,7 +5122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -5178,7 +5136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -5192,7 +5150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -5206,7 +5164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -5263,7 +5221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Thông tin đăng nhập không đúng; Mã OTP không đúng; Mã OTP đã hết hạn; Mã OTP không còn hiệu lực; Mã làm mới đã được sử dụng; Phiên đăng nhập đã kết thúc */
             401: {
                 headers: {
                     /**
@@ -5277,7 +5235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Phạm vi không được cấp */
             403: {
                 headers: {
                     /**
@@ -5291,7 +5249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -5305,7 +5263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -5324,7 +5282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Dịch vụ tạm thời không khả dụng */
             503: {
                 headers: {
                     /**
@@ -5371,147 +5329,7 @@ export interface operations {
                     "application/json": components["schemas"]["DaysOffOut"];
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
-            401: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -5522,38 +5340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /**
-                     * @description Seconds to wait before trying again.
-                     * @example 30
-                     */
-                    "Retry-After"?: number;
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -5619,147 +5406,7 @@ export interface operations {
                     "application/json": components["schemas"]["DueDateOut"];
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
-            401: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -5770,38 +5417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /**
-                     * @description Seconds to wait before trying again.
-                     * @example 30
-                     */
-                    "Retry-After"?: number;
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -5869,27 +5485,7 @@ export interface operations {
                     "application/json": components["schemas"]["DossierPage"];
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -5900,16 +5496,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -5920,96 +5510,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found, or not the caller's */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -6020,38 +5524,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /**
-                     * @description Seconds to wait before trying again.
-                     * @example 30
-                     */
-                    "Retry-After"?: number;
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -6192,7 +5665,7 @@ export interface operations {
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -6203,16 +5676,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -6223,16 +5690,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -6243,36 +5704,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found, or not the caller's */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed in the dossier's current state */
+            /** @description Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -6283,16 +5718,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File too large */
+            /** @description Tệp quá lớn */
             413: {
                 headers: {
                     /**
@@ -6303,16 +5732,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File type not accepted */
+            /** @description Định dạng tệp không được chấp nhận */
             415: {
                 headers: {
                     /**
@@ -6323,16 +5746,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -6343,16 +5760,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -6368,13 +5779,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -6439,7 +5844,7 @@ export interface operations {
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Nội dung yêu cầu không đọc được */
             400: {
                 headers: {
                     /**
@@ -6450,16 +5855,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -6470,16 +5869,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -6490,56 +5883,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found, or not the caller's */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
+            /** @description Nội dung quá lớn */
             413: {
                 headers: {
                     /**
@@ -6550,36 +5897,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -6590,16 +5911,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -6615,13 +5930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -6684,27 +5993,7 @@ export interface operations {
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -6715,36 +6004,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -6755,76 +6018,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -6835,38 +6032,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /**
-                     * @description Seconds to wait before trying again.
-                     * @example 30
-                     */
-                    "Retry-After"?: number;
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -6927,27 +6093,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -6958,36 +6104,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -6998,16 +6118,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
+            /** @description Thao tác không hợp lệ ở trạng thái hiện tại */
             409: {
                 headers: {
                     /**
@@ -7018,56 +6132,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -7078,16 +6146,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -7103,13 +6165,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -7176,7 +6232,7 @@ export interface operations {
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Nội dung yêu cầu không đọc được */
             400: {
                 headers: {
                     /**
@@ -7187,16 +6243,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -7207,36 +6257,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -7247,16 +6271,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
+            /** @description Thao tác không hợp lệ ở trạng thái hiện tại */
             409: {
                 headers: {
                     /**
@@ -7267,16 +6285,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File too large */
+            /** @description Nội dung quá lớn */
             413: {
                 headers: {
                     /**
@@ -7287,36 +6299,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -7327,16 +6313,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -7352,13 +6332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -7426,7 +6400,7 @@ export interface operations {
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Nội dung yêu cầu không đọc được */
             400: {
                 headers: {
                     /**
@@ -7437,16 +6411,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -7457,16 +6425,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -7477,16 +6439,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -7497,16 +6453,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
+            /** @description Thao tác không hợp lệ ở trạng thái hiện tại; Chưa đủ điều kiện thực hiện thao tác; Hồ sơ vừa được thay đổi */
             409: {
                 headers: {
                     /**
@@ -7517,16 +6467,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File too large */
+            /** @description Nội dung quá lớn */
             413: {
                 headers: {
                     /**
@@ -7537,36 +6481,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -7577,16 +6495,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -7602,13 +6514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -7671,27 +6577,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentList"];
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -7702,36 +6588,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -7742,76 +6602,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -7822,38 +6616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /**
-                     * @description Seconds to wait before trying again.
-                     * @example 30
-                     */
-                    "Retry-After"?: number;
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -7920,7 +6683,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Nội dung yêu cầu không đọc được */
             400: {
                 headers: {
                     /**
@@ -7931,16 +6694,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -7951,16 +6708,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -7971,16 +6722,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -7991,16 +6736,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
+            /** @description Thao tác không hợp lệ ở trạng thái hiện tại */
             409: {
                 headers: {
                     /**
@@ -8011,16 +6750,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File too large */
+            /** @description Tệp quá lớn */
             413: {
                 headers: {
                     /**
@@ -8031,16 +6764,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File type not accepted */
+            /** @description Định dạng tệp không được chấp nhận */
             415: {
                 headers: {
                     /**
@@ -8051,16 +6778,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -8071,16 +6792,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -8096,13 +6811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -8168,27 +6877,7 @@ export interface operations {
                     "image/png": unknown;
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -8199,36 +6888,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -8239,76 +6902,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -8319,38 +6916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /**
-                     * @description Seconds to wait before trying again.
-                     * @example 30
-                     */
-                    "Retry-After"?: number;
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -8414,27 +6980,7 @@ export interface operations {
                     "application/pdf": unknown;
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -8445,36 +6991,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -8485,16 +7005,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -8505,56 +7019,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -8565,38 +7033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /**
-                     * @description Seconds to wait before trying again.
-                     * @example 30
-                     */
-                    "Retry-After"?: number;
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -8663,7 +7100,7 @@ export interface operations {
                     "application/json": components["schemas"]["RatingOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Nội dung yêu cầu không đọc được */
             400: {
                 headers: {
                     /**
@@ -8674,16 +7111,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -8694,16 +7125,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -8714,16 +7139,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -8734,16 +7153,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
+            /** @description Thao tác không hợp lệ ở trạng thái hiện tại; Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -8754,16 +7167,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File too large */
+            /** @description Nội dung quá lớn */
             413: {
                 headers: {
                     /**
@@ -8774,36 +7181,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -8814,16 +7195,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -8839,13 +7214,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -8908,27 +7277,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelineOut"];
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -8939,36 +7288,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -8979,76 +7302,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -9059,38 +7316,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /**
-                     * @description Seconds to wait before trying again.
-                     * @example 30
-                     */
-                    "Retry-After"?: number;
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -9216,67 +7442,7 @@ export interface operations {
                     "application/json": components["schemas"]["LookupOut"];
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
-            401: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -9287,76 +7453,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -9367,16 +7467,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
                     /**
@@ -9392,13 +7486,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -9470,7 +7558,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -9560,7 +7648,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -9588,7 +7676,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -9679,7 +7767,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -9693,7 +7781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -9765,7 +7853,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -9855,7 +7943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -9883,7 +7971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -9974,7 +8062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -9988,7 +8076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -10097,7 +8185,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -10189,7 +8277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -10203,7 +8291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -10217,7 +8305,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -10291,7 +8379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -10305,7 +8393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -10410,7 +8498,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -10424,7 +8512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -10499,7 +8587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -10513,7 +8601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -10527,7 +8615,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -10634,7 +8722,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -10648,7 +8736,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -10662,7 +8750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -10690,7 +8778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -10802,7 +8890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -10816,7 +8904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -10830,7 +8918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -10858,7 +8946,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -10951,7 +9039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -10965,7 +9053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -11065,7 +9153,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentPage"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -11076,10 +9164,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -11090,10 +9178,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -11104,10 +9192,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -11118,10 +9206,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -11132,10 +9220,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -11146,7 +9234,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -11219,7 +9307,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutOut"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -11230,10 +9318,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -11244,10 +9332,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -11258,10 +9346,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -11272,10 +9360,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -11286,7 +9374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -11303,7 +9391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -11314,7 +9402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -11396,7 +9484,7 @@ export interface operations {
                     "application/json": components["schemas"]["AnomalyList"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -11407,10 +9495,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -11421,10 +9509,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -11435,10 +9523,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -11449,10 +9537,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -11463,10 +9551,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -11477,7 +9565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -11544,7 +9632,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionOut"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -11555,10 +9643,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -11569,10 +9657,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -11583,10 +9671,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -11597,10 +9685,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -11611,7 +9699,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -11628,7 +9716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -11639,7 +9727,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -11948,21 +10036,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReportOut"];
                 };
             };
-            /** @description Malformed request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -11973,10 +10047,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -11987,38 +10061,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -12029,7 +10075,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -12097,7 +10143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Nội dung yêu cầu không đọc được */
             400: {
                 headers: {
                     /**
@@ -12108,10 +10154,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -12122,10 +10168,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -12136,35 +10182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description No such payment, or not the caller's */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -12181,7 +10199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -12192,7 +10210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -12274,7 +10292,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentOut"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -12285,10 +10303,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -12299,10 +10317,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -12313,10 +10331,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -12327,10 +10345,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -12341,10 +10359,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -12355,7 +10373,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -12418,7 +10436,7 @@ export interface operations {
                     "application/pdf": unknown;
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -12429,10 +10447,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -12443,10 +10461,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -12457,10 +10475,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -12471,10 +10489,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -12485,10 +10503,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -12499,7 +10517,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -12572,7 +10590,7 @@ export interface operations {
                     "application/json": components["schemas"]["RefundResultOut"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -12583,10 +10601,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -12597,10 +10615,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -12611,10 +10629,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -12625,10 +10643,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -12639,7 +10657,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -12656,7 +10674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -12667,7 +10685,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -12757,7 +10775,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentOut"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -12768,10 +10786,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -12782,10 +10800,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -12796,10 +10814,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -12810,10 +10828,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -12824,10 +10842,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -12838,7 +10856,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -12924,7 +10942,7 @@ export interface operations {
                     "application/json": components["schemas"]["SlipOut"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -12935,10 +10953,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -12949,10 +10967,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -12963,10 +10981,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -12977,10 +10995,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -12991,7 +11009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -13008,7 +11026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -13019,7 +11037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -13105,7 +11123,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentOut"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -13116,10 +11134,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -13130,10 +11148,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -13144,10 +11162,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -13158,10 +11176,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -13172,7 +11190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -13189,7 +11207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -13200,7 +11218,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -13286,7 +11304,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentOut"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -13297,10 +11315,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -13311,10 +11329,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -13325,10 +11343,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -13339,10 +11357,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -13353,7 +11371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -13370,7 +11388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -13381,7 +11399,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -13466,7 +11484,7 @@ export interface operations {
                     "image/png": unknown;
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -13477,10 +11495,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -13491,10 +11509,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -13505,10 +11523,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -13519,10 +11537,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -13533,10 +11551,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -13547,7 +11565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -13612,7 +11630,7 @@ export interface operations {
                     "image/svg+xml": unknown;
                 };
             };
-            /** @description Malformed request */
+            /** @description Thiếu Idempotency-Key */
             400: {
                 headers: {
                     /**
@@ -13623,10 +11641,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -13637,10 +11655,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -13651,10 +11669,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such payment, or not the caller's */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -13665,10 +11683,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment's state forbids it, or the Idempotency-Key was reused */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -13679,10 +11697,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -13693,7 +11711,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -13767,63 +11785,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Invalid input (one entry per invalid field in `errors`) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -13834,7 +11796,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -13913,7 +11875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -13924,10 +11886,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -13938,24 +11900,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Conflicts with the current state */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -13966,7 +11914,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -13983,7 +11931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input (one entry per invalid field in `errors`) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -13994,7 +11942,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -14098,7 +12046,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -14109,10 +12057,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -14123,38 +12071,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description File too large */
+            /** @description Tệp quá lớn */
             413: {
                 headers: {
                     /**
@@ -14165,10 +12085,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input (one entry per invalid field in `errors`) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -14179,7 +12099,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -14264,35 +12184,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProcedureOut"];
                 };
             };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Not found */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -14303,24 +12195,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Invalid input (one entry per invalid field in `errors`) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -14331,7 +12209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -14412,7 +12290,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -14423,10 +12301,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -14437,10 +12315,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -14451,21 +12329,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -14482,7 +12346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input (one entry per invalid field in `errors`) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -14493,7 +12357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -14575,7 +12439,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProcedureAdminOut"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -14586,10 +12450,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -14600,10 +12464,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -14614,24 +12478,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": Record<string, never>;
-                };
-            };
-            /** @description Invalid input (one entry per invalid field in `errors`) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -14642,7 +12492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -14705,7 +12555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProcedureOut"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -14716,10 +12566,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -14730,10 +12580,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -14744,10 +12594,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -14758,10 +12608,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input (one entry per invalid field in `errors`) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -14772,7 +12622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -14872,7 +12722,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Chưa xác thực */
             401: {
                 headers: {
                     /**
@@ -14883,10 +12733,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description Không có quyền */
             403: {
                 headers: {
                     /**
@@ -14897,10 +12747,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found */
+            /** @description Không tìm thấy */
             404: {
                 headers: {
                     /**
@@ -14911,10 +12761,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**
@@ -14925,7 +12775,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -14942,7 +12792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input (one entry per invalid field in `errors`) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -14953,7 +12803,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": Record<string, never>;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -15048,7 +12898,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -15154,7 +13004,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -15269,147 +13119,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatsOut"];
                 };
             };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description No valid token */
-            401: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed for this role or party */
-            403: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not found, or not the caller's */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Not allowed in the dossier's current state */
-            409: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description File type not accepted */
-            415: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Invalid input */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -15420,38 +13130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /**
-                     * @description Seconds to wait before trying again.
-                     * @example 30
-                     */
-                    "Retry-After"?: number;
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        detail?: string;
-                        errors?: Record<string, never>[];
-                        status?: number;
-                        title?: string;
-                        type?: string;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -15530,7 +13209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -15616,7 +13295,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -15707,7 +13386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -15721,7 +13400,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -15735,7 +13414,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -15825,7 +13504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -15839,7 +13518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -15853,7 +13532,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -15881,7 +13560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -15972,7 +13651,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -15986,7 +13665,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -16000,7 +13679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -16074,7 +13753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -16088,7 +13767,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -16102,7 +13781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -16188,7 +13867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -16202,7 +13881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -16216,7 +13895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -16341,7 +14020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -16355,7 +14034,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -16369,7 +14048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Nội dung quá lớn */
@@ -16397,7 +14076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Quá nhiều yêu cầu */
@@ -16493,7 +14172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -16507,7 +14186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -16521,7 +14200,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -16609,7 +14288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -16623,7 +14302,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -16637,7 +14316,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -16744,7 +14423,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không có quyền */
@@ -16758,7 +14437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Không tìm thấy */
@@ -16772,7 +14451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */

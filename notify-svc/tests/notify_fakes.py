@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from notify_testkit import DAYTIME
 
@@ -82,6 +82,22 @@ class FakeTemplates:
         self.rows.append(flushed(template))
 
 
+R = TypeVar("R", Notification, Delivery)
+
+
+def _insert_new(table: list[R], rows: Iterable[R], unique: tuple[str, ...]) -> set[str]:
+    """Append the rows whose ``unique`` columns no row of ``table`` has yet; their ids (as the unique key
+    of the real table skips the others)."""
+    added: set[str] = set()
+    for row in rows:
+        key = tuple(getattr(row, column) for column in unique)
+        if any(tuple(getattr(old, column) for column in unique) == key for old in table):
+            continue
+        table.append(flushed(row))
+        added.add(row.id)
+    return added
+
+
 def _in(row: Notification, inboxes: Sequence[Inbox]) -> bool:
     return any(row.audience == audience.value and row.recipient == who for audience, who in inboxes)
 
@@ -95,14 +111,8 @@ class FakeNotifications:
         self._seq = itertools.count(1)
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        added: set[str] = set()
-        for values in rows:
-            key = (values["source_event_id"], values["audience"], values["recipient"])
-            if any((r.source_event_id, r.audience, r.recipient) == key for r in self.rows):
-                continue
-            self.rows.append(flushed(Notification(seq=next(self._seq), **values)))
-            added.add(values["id"])
-        return added
+        made = (Notification(seq=next(self._seq), **values) for values in rows)
+        return _insert_new(self.rows, made, ("source_event_id", "audience", "recipient"))
 
     async def page(
         self, inboxes: Sequence[Inbox], *, limit: int, before: int | None, unread: bool
@@ -143,14 +153,8 @@ class FakeDeliveries:
         self.attempts: list[DeliveryAttempt] = []
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        added: set[str] = set()
-        for values in rows:
-            key = (values["source_event_id"], values["channel"], values["recipient_key"])
-            if any((d.source_event_id, d.channel, d.recipient_key) == key for d in self.rows):
-                continue
-            self.rows.append(flushed(Delivery(**values)))
-            added.add(values["id"])
-        return added
+        made = (Delivery(**values) for values in rows)
+        return _insert_new(self.rows, made, ("source_event_id", "channel", "recipient_key"))
 
     async def claim_due(self, now: datetime, *, limit: int) -> Sequence[Delivery]:
         due = [

@@ -148,6 +148,9 @@ class FakeDocuments:
     async def for_dossier(self, dossier_id: str) -> Sequence[DossierDocument]:
         return [d for d in self.rows if d.dossier_id == dossier_id]
 
+    async def get(self, dossier_id: str, document_id: str) -> DossierDocument | None:
+        return next((d for d in self.rows if (d.dossier_id, d.id) == (dossier_id, document_id)), None)
+
     async def codes(self, dossier_id: str, *, since: datetime | None = None) -> set[str]:
         return {
             d.document_code

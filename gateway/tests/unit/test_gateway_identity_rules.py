@@ -24,7 +24,7 @@ NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
         ("+84905123456", "+84905123456"),
         ("84905123456", "+84905123456"),
         ("090 512 3456", "+84905123456"),
-        ("02343822123", "+842343822123"),
+        (" 84905123456", "+84905123456"),
     ],
 )
 def test_vietnamese_numbers_become_e164(raw: str, e164: str) -> None:
@@ -35,6 +35,14 @@ def test_vietnamese_numbers_become_e164(raw: str, e164: str) -> None:
 def test_other_numbers_are_refused(raw: str) -> None:
     with pytest.raises(Unprocessable):
         normalise_phone(raw)
+
+
+@pytest.mark.parametrize("raw", ["02343822123", "+842343822123", "0243 826 4321"])
+def test_no_code_is_sent_to_a_landline(raw: str) -> None:
+    with pytest.raises(Unprocessable) as refused:
+        normalise_phone(raw)
+    assert "máy bàn" in refused.value.detail
+    assert [e["field"] for e in refused.value.errors or []] == ["phone"]
 
 
 def test_otp_hashes_are_keyed_and_bound_to_the_challenge() -> None:

@@ -112,5 +112,21 @@ async def test_the_sandbox_inbox_does_not_exist_in_production(tmp_path: Path) ->
 
 async def test_the_sandbox_refuses_a_malformed_phone(start_notify: StartNotify) -> None:
     n = await start_notify()
-    response = await n.client.get("/api/v1/sandbox/sms", params={"phone": "0905123456"})
-    assert response.status_code == 422
+    for phone in ("12345", "+14155552671", "02343822123"):
+        response = await n.client.get("/api/v1/sandbox/sms", params={"phone": phone})
+        assert response.status_code == 422, phone
+        assert response.json()["errors"][0]["field"] == "phone"
+
+
+async def test_the_sandbox_reads_a_phone_written_as_at_sign_in(start_notify: StartNotify) -> None:
+    """`0905123456`, `+84905123456` and an unencoded `+` (a space once the query is decoded): one inbox."""
+    n = await start_notify()
+    await n.deliver(EX[DossierSubmitted.TYPE])
+    await n.deliver(EX[DossierReceived.TYPE])
+    await n.dispatch()
+    texts = [m["text"] for m in await n.sandbox("+84905123456")]
+    assert texts
+    for query in ("phone=0905123456", "phone=%2B84905123456", "phone=+84905123456", "phone=0905.123.456"):
+        response = await n.client.get(f"/api/v1/sandbox/sms?{query}")
+        assert response.status_code == 200, (query, response.text)
+        assert [m["text"] for m in response.json()["items"]] == texts, query

@@ -22,25 +22,15 @@ from dossier_svc.documents.schemas import DocumentOut
 from dossier_svc.dossiers.models import Dossier, DossierStep, TimelineEntry
 from dossier_svc.dossiers.workflow import NATIONAL_LABELS, RUNNING, Action
 from motcua_shared.chassis.pages import Cursor, Page
-from motcua_shared.contracts.common import Channel, FeeItem
+from motcua_shared.contracts.common import Channel, FeeItem, vn_mobile
 from motcua_shared.contracts.dossier import Rating
 
-_PHONE = re.compile(r"^(?:\+84|84|0)([35789]\d{8})$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 MAX_FORM_BYTES = 64 * 1024
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-
-
-def normalize_phone(value: str) -> str:
-    """A Vietnamese mobile number in E.164 (`+84…`); `ValueError` when it is not one."""
-    compact = re.sub(r"[\s.\-()]", "", value)
-    match = _PHONE.fullmatch(compact)
-    if match is None:
-        raise ValueError("not a Vietnamese mobile number (e.g. 0912345678 or +84912345678)")
-    return "+84" + match.group(1)
 
 
 class ApplicantIn(BaseModel):
@@ -57,7 +47,7 @@ class ApplicantIn(BaseModel):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        return normalize_phone(value)
+        return vn_mobile(value)
 
     @field_validator("email")
     @classmethod
@@ -81,7 +71,7 @@ class DraftApplicantIn(BaseModel):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        return None if value is None else normalize_phone(value)
+        return None if value is None else vn_mobile(value)
 
     @field_validator("email")
     @classmethod

@@ -30,6 +30,7 @@ from gateway.uow import GatewayUnitOfWork
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.clock import Clock
 from motcua_shared.chassis.errors import Conflict, NotFound, Unprocessable
+from motcua_shared.contracts.common import NotAMobileNumber, vn_mobile
 from motcua_shared.contracts.identity import OtpPurpose, OtpRequested
 
 
@@ -409,25 +410,17 @@ async def ensure_demo(
 
 
 def normalise_phone(raw: str) -> str:
-    """A Vietnamese mobile number in E.164 (``0912345678``, ``84912345678`` → ``+84912345678``)."""
-    digits = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
-    if digits.startswith("+84"):
-        national = digits[3:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        national = digits[2:]
-    elif digits.startswith("0"):
-        national = digits[1:]
-    else:
-        raise Unprocessable(
-            "Số điện thoại không hợp lệ.",
-            errors=[{"field": "phone", "in": "body", "message": "not a Vietnamese phone number"}],
+    """A Vietnamese mobile number in E.164 (``0912345678``, ``84912345678`` → ``+84912345678``); 422 for
+    anything else, a landline with its own reason (no SMS, so no OTP, reaches it)."""
+    try:
+        return vn_mobile(raw)
+    except NotAMobileNumber as exc:
+        detail = (
+            "Số máy bàn không nhận được tin nhắn; hãy dùng số điện thoại di động."
+            if exc.landline
+            else "Số điện thoại di động không hợp lệ."
         )
-    if not national.isdigit() or len(national) not in (9, 10) or national.startswith("0"):
-        raise Unprocessable(
-            "Số điện thoại không hợp lệ.",
-            errors=[{"field": "phone", "in": "body", "message": "not a Vietnamese phone number"}],
-        )
-    return f"+84{national}"
+        raise Unprocessable(detail, errors=[{"field": "phone", "in": "body", "message": str(exc)}]) from None
 
 
 def _new_citizen(now: datetime, *, phone: str, name: str | None = None) -> Account:

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from motcua_shared.chassis.errors import Unprocessable
 from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
-from motcua_shared.contracts.common import VN_PHONE_PATTERN
+from motcua_shared.contracts.common import NotAMobileNumber, vn_mobile
 from notify_svc.deliveries import service as deliveries
 from notify_svc.deliveries.schemas import ReceiptOut
 from notify_svc.deps import SettingsDep, UowDep
@@ -34,13 +35,27 @@ def _available(settings: Settings) -> None:
 async def sandbox_sms(
     uow: UowDep,
     settings: SettingsDep,
-    phone: Annotated[str, Query(pattern=VN_PHONE_PATTERN, examples=["+84905123456"])],
+    phone: Annotated[
+        str,
+        Query(
+            max_length=32,
+            examples=["0905123456", "+84905123456"],
+            description="The mobile number, written as at sign-in (`0905123456`, `+84905123456`).",
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: CursorQuery = None,
 ) -> SandboxSmsPage:
     """Newest first. Development only: there is no such inbox in production."""
     _available(settings)
-    found, total = await service.messages_to(uow, phone, limit=limit + 1, before=SMS_CURSOR.decode(cursor))
+    try:
+        e164 = vn_mobile(phone)
+    except NotAMobileNumber as exc:
+        raise Unprocessable(
+            "Số điện thoại di động không hợp lệ.",
+            errors=[{"field": "phone", "in": "query", "message": str(exc)}],
+        ) from None
+    found, total = await service.messages_to(uow, e164, limit=limit + 1, before=SMS_CURSOR.decode(cursor))
     rows, next_cursor = SMS_CURSOR.cut(found, limit, lambda r: r.id)
     return SandboxSmsPage(
         items=[SandboxSmsOut.model_validate(r, from_attributes=True) for r in rows],

@@ -20,6 +20,46 @@ SECRET: Final[dict[str, Any]] = {"x-personal-data": True, "x-secret": True}
 VN_PHONE_PATTERN: Final = r"^\+84[0-9]{9,10}$"
 """A Vietnamese phone number in E.164 form (``+84`` and the number without its leading 0)."""
 
+_MOBILE_LEADS: Final = frozenset("35789")
+"""First digit of a Vietnamese mobile number after its 0 (03x, 05x, 07x, 08x, 09x; ten digits in all).
+Landlines are 02x with eleven digits and receive no SMS."""
+
+
+class NotAMobileNumber(ValueError):
+    """Not a Vietnamese mobile number; ``landline`` when it is a fixed line (which no SMS reaches)."""
+
+    def __init__(self, *, landline: bool) -> None:
+        super().__init__(
+            "a landline cannot receive SMS: give a mobile number (e.g. 0912345678)"
+            if landline
+            else "not a Vietnamese mobile number (e.g. 0912345678 or +84912345678)"
+        )
+        self.landline = landline
+
+
+def vn_mobile(raw: str) -> str:
+    """A Vietnamese mobile number as people and URLs give it, in E.164: ``0905 123 456``, ``0905.123.456``,
+    ``84905123456``, ``+84905123456`` and `` 84905123456`` (an unencoded ``+`` in a query string is a
+    space) all become ``+84905123456``. :class:`NotAMobileNumber` otherwise, landlines included.
+
+    The one normalisation of the platform: sign-in, filings and the SMS sandbox all use it."""
+    compact = "".join(ch for ch in raw if ch not in " .-()\t")
+    if compact.startswith("+84"):
+        national = compact[3:]
+    elif compact.startswith("84") and len(compact) in (11, 12):
+        national = compact[2:]
+    elif compact.startswith("0"):
+        national = compact[1:]
+    else:
+        raise NotAMobileNumber(landline=False)
+    if not national.isdigit():
+        raise NotAMobileNumber(landline=False)
+    if len(national) == 10 and national.startswith("2"):
+        raise NotAMobileNumber(landline=True)
+    if len(national) != 9 or national[0] not in _MOBILE_LEADS:
+        raise NotAMobileNumber(landline=False)
+    return f"+84{national}"
+
 
 class Part(BaseModel):
     """Base of the value objects nested in events: immutable, tolerant of fields it does not know."""

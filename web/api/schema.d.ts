@@ -215,7 +215,7 @@ export interface paths {
         put?: never;
         /**
          * Create an officer or admin account (admin)
-         * @description An officer must be bound to an agency; an admin must not be.
+         * @description An officer must be bound to an agency in operation (asked of the catalogue); an admin must not be.
          */
         post: operations["auth.create_staff"];
         delete?: never;
@@ -1579,7 +1579,7 @@ export interface components {
         AdminLevel: "province" | "district" | "commune";
         /**
          * AgencyList
-         * @description Agencies, with the levels they refer to.
+         * @description Agencies, with the levels they refer to (one page: the whole list).
          */
         AgencyList: {
             /** Items */
@@ -2420,7 +2420,7 @@ export interface components {
         };
         /**
          * FieldList
-         * @description Every field.
+         * @description Every field (one page: the whole list).
          */
         FieldList: {
             /** Items */
@@ -3688,7 +3688,7 @@ export interface components {
         };
         /**
          * SearchPage
-         * @description One page of search hits, best first.
+         * @description One page of search hits, best first (paged by number: ``?page=&size=``).
          */
         SearchPage: {
             facets: components["schemas"]["Facets"];
@@ -5178,6 +5178,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth.token": {
@@ -5463,6 +5482,7 @@ export interface operations {
                 /** @description Officers: `holding` (at my agency now, the queue) or `involved` (ever). */
                 scope?: "holding" | "involved";
                 limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
                 cursor?: string | null;
             };
             header?: never;
@@ -8151,6 +8171,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
                 cursor?: string | null;
                 unread?: boolean;
             };
@@ -8244,6 +8265,7 @@ export interface operations {
                 status?: components["schemas"]["DeliveryStatus"] | null;
                 dossier_code?: string | null;
                 limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
                 cursor?: string | null;
             };
             header?: never;
@@ -9131,6 +9153,7 @@ export interface operations {
                 status?: string | null;
                 flagged?: boolean | null;
                 limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
                 cursor?: string | null;
             };
             header?: never;
@@ -9209,7 +9232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -9363,7 +9386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -9540,7 +9563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -9688,7 +9711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -10348,7 +10371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -10492,7 +10515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -10646,7 +10669,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -10831,7 +10854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -10998,7 +11021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -11179,7 +11202,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -11360,7 +11383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -11540,7 +11563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -11686,7 +11709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Xung đột trạng thái */
+            /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
             409: {
                 headers: {
                     /**
@@ -12865,6 +12888,7 @@ export interface operations {
             query: {
                 phone: string;
                 limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
                 cursor?: string | null;
             };
             header?: never;
@@ -14137,6 +14161,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
                 cursor?: string | null;
             };
             header?: never;

@@ -12886,6 +12886,7 @@ export interface operations {
     "sandbox.list_sms": {
         parameters: {
             query: {
+                /** @description The mobile number, written as at sign-in (`0905123456`, `+84905123456`). */
                 phone: string;
                 limit?: number;
                 /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */

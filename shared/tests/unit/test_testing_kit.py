@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from motcua_shared.chassis.auth import JwksVerifier, Role
+from motcua_shared.chassis.messaging.consumer import Handlers
 from motcua_shared.contracts import examples
+from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.testing import (
     AUDIENCE,
     ISSUER,
@@ -16,6 +20,8 @@ from motcua_shared.testing import (
     Tokens,
     authorization,
     eventually,
+    flushed,
+    handle,
 )
 
 
@@ -78,3 +84,41 @@ async def test_the_fake_inbox_applies_an_event_once_per_consumer() -> None:
     assert not await uow.inbox.claim("notify", "e-1", "t")
     assert await uow.inbox.claim("payment", "e-1", "t")
     assert await uow.inbox.claim_many("notify", [("e-1", "t"), ("e-2", "t")]) == {"e-2"}
+
+
+async def test_handle_applies_an_event_with_the_handler_registered_for_its_type() -> None:
+    seen: list[tuple[object, str, str]] = []
+    handlers: Handlers[Any] = Handlers()
+    event = next(iter(examples.examples().values()))
+
+    async def record(uow: object, got: Event, envelope: CloudEvent) -> None:
+        seen.append((uow, got.TYPE, envelope.type))
+
+    handlers.on(type(event))(record)
+    uow = object()
+    envelope = await handle(handlers, uow, event)
+    assert seen == [(uow, event.TYPE, event.TYPE)]
+    assert envelope.data == CloudEvent.wrap(event, source="/x").data
+    other = list(examples.examples().values())[1]
+    with pytest.raises(AssertionError, match="no handler"):
+        await handle(handlers, uow, other)
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Row(_Base):
+    __tablename__ = "rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(default="new")
+    token: Mapped[str] = mapped_column(default=lambda: "minted")
+    note: Mapped[str | None]
+
+
+def test_flushed_fills_the_column_defaults_a_flush_would() -> None:
+    row = flushed(_Row(id=1))
+    assert (row.status, row.token, row.note) == ("new", "minted", None)
+    kept = flushed(_Row(id=2, status="old", token="mine"))
+    assert (kept.status, kept.token) == ("old", "mine")

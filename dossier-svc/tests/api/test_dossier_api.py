@@ -620,3 +620,23 @@ async def test_the_answer_to_a_filing_is_its_stored_record(harness: Harness) -> 
     assert comparable(read) == comparable(body)
     (event,) = await harness.events("submitted")
     assert event["dossier_code"] == body["code"]
+
+
+async def test_one_instant_is_spelled_one_way_at_plus_seven(harness: Harness) -> None:
+    """``due_at`` just computed (the action's answer) and read back from the database (stored in UTC) are the
+    same string, at the platform's +07:00; so are the list's and the calendar's."""
+    code = (await harness.submit())["code"]
+    received = await harness.act(code, "receive", OFFICER)
+    assert received.status_code == 200, received.text
+    due = received.json()["due_at"]
+    assert due.endswith("+07:00"), due
+    again = (await harness.client.get(f"/api/v1/dossiers/{code}", headers=CITIZEN)).json()
+    assert again["due_at"] == due
+    assert again["received_at"].endswith("+07:00")
+    assert all(s["due_at"] is None or s["due_at"].endswith("+07:00") for s in again["steps"])
+    listed = (await harness.client.get("/api/v1/dossiers", headers=CITIZEN)).json()["items"]
+    assert [d["due_at"] for d in listed if d["code"] == code] == [due]
+    computed = await harness.client.get(
+        "/api/v1/calendar/due-date", params={"start": "2026-02-13T02:00:00Z", "days": 5}
+    )
+    assert computed.json()["due_at"].endswith("+07:00"), computed.text

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from dossier_svc.documents.models import DossierDocument
+from motcua_shared.chassis.clock import PlatformTime
 
 
 class DocumentOut(BaseModel):
@@ -20,7 +20,7 @@ class DocumentOut(BaseModel):
     content_type: str = Field(description="As sniffed from the content: PDF, JPEG or PNG.")
     size: int
     sha256: str
-    uploaded_at: datetime
+    uploaded_at: PlatformTime
     href: str
 
     @classmethod

@@ -21,6 +21,7 @@ from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.documents.schemas import DocumentOut
 from dossier_svc.dossiers.models import Dossier, DossierStep, TimelineEntry
 from dossier_svc.dossiers.workflow import NATIONAL_LABELS, RUNNING, Action
+from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Cursor, Page
 from motcua_shared.contracts.common import Channel, FeeItem, vn_mobile
 from motcua_shared.contracts.dossier import Rating
@@ -188,7 +189,7 @@ class RatingOut(BaseModel):
     dossier_code: str
     rating: Rating
     comment: str | None
-    rated_at: datetime
+    rated_at: PlatformTime
 
 
 class TimeLeft(BaseModel):
@@ -209,9 +210,9 @@ class StepOut(BaseModel):
     agency_code: str
     agency_name: str
     share_percent: int
-    started_at: datetime | None
-    due_at: datetime | None
-    finished_at: datetime | None
+    started_at: PlatformTime | None
+    due_at: PlatformTime | None
+    finished_at: PlatformTime | None
     late: bool | None
 
     @classmethod
@@ -237,7 +238,7 @@ class FeesOut(BaseModel):
     items: list[FeeItem]
     total: int = Field(description="VND, exempt items counted 0.")
     timing: str
-    paid_at: datetime | None
+    paid_at: PlatformTime | None
     outstanding: bool
 
 
@@ -246,8 +247,8 @@ class SupplementOut(BaseModel):
 
     reason: str | None
     documents: list[str]
-    requested_at: datetime | None
-    respond_by: datetime | None
+    requested_at: PlatformTime | None
+    respond_by: PlatformTime | None
     fee_total: int = Field(
         default=0,
         description="VND asked with it when the procedure's fees are due at supplement (the financial "
@@ -281,10 +282,10 @@ class DossierSummary(BaseModel):
     current_step: int | None
     step_count: int
     step_name: str | None
-    submitted_at: datetime | None
-    due_at: datetime | None
+    submitted_at: PlatformTime | None
+    due_at: PlatformTime | None
     time_left: TimeLeft | None
-    created_at: datetime
+    created_at: PlatformTime
 
     @classmethod
     def of(cls, dossier: Dossier, calendar: WorkCalendar, now: datetime) -> DossierSummary:
@@ -329,11 +330,11 @@ class DossierOut(DossierSummary):
     form_data: dict[str, Any]
     fees: FeesOut
     processing_days: float
-    received_at: datetime | None
-    appointment_at: datetime | None
-    approved_at: datetime | None
-    returned_at: datetime | None
-    closed_at: datetime | None
+    received_at: PlatformTime | None
+    appointment_at: PlatformTime | None
+    approved_at: PlatformTime | None
+    returned_at: PlatformTime | None
+    closed_at: PlatformTime | None
     close_reason: str | None
     timeliness: str | None
     result_name: str | None
@@ -343,7 +344,7 @@ class DossierOut(DossierSummary):
     supplement: SupplementOut | None
     lookup_secret: str = Field(description="Printed on the receipt; proves holding the dossier at lookup.")
     allowed_actions: list[Action] = Field(description="Actions the caller may attempt now.")
-    updated_at: datetime
+    updated_at: PlatformTime
 
     @classmethod
     def full(
@@ -412,7 +413,7 @@ DOSSIER_CURSOR = Cursor(TypeAdapter(NonNegativeInt))
 class TimelineItem(BaseModel):
     """One entry of a dossier's timeline."""
 
-    at: datetime
+    at: PlatformTime
     action: str
     from_status: str
     to_status: str

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
+
+from motcua_shared.chassis.clock import PlatformTime
 
 
 class LookupOut(BaseModel):
@@ -21,9 +21,9 @@ class LookupOut(BaseModel):
     step_count: int
     step_name: str | None
     step_agency_name: str | None
-    submitted_at: datetime | None
-    received_at: datetime | None
-    appointment_at: datetime | None = Field(description="When the result is promised.")
-    result_ready_at: datetime | None
-    returned_at: datetime | None
+    submitted_at: PlatformTime | None
+    received_at: PlatformTime | None
+    appointment_at: PlatformTime | None = Field(description="When the result is promised.")
+    result_ready_at: PlatformTime | None
+    returned_at: PlatformTime | None
     fee_outstanding: bool

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Cursor, Page
 from notify_svc.deliveries.models import Delivery
 
@@ -37,14 +38,14 @@ class DeliveryOut(BaseModel):
     template: str | None
     template_version: int | None
     attempts: int
-    next_attempt_at: datetime | None
+    next_attempt_at: PlatformTime | None
     provider: str | None
     provider_message_id: str | None
     segments: int | None
     last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
-    finished_at: datetime | None
+    created_at: PlatformTime
+    sent_at: PlatformTime | None
+    finished_at: PlatformTime | None
 
     @classmethod
     def of(cls, d: Delivery) -> DeliveryOut:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from motcua_shared.chassis.clock import PlatformTime
 from notify_svc.directory.models import QuietWindow
 from notify_svc.directory.service import Preferences
 
@@ -98,7 +98,7 @@ class PushSubscriptionOut(BaseModel):
 
     id: str
     endpoint: str
-    created_at: datetime
+    created_at: PlatformTime
 
 
 class PushKeyOut(BaseModel):

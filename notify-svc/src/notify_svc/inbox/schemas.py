@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field, TypeAdapter
 
+from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Cursor, Page
 from notify_svc.inbox.models import Notification
 
@@ -21,8 +20,8 @@ class NotificationOut(BaseModel):
     dossier_code: str | None
     event_type: str
     template: str
-    created_at: datetime
-    read_at: datetime | None
+    created_at: PlatformTime
+    read_at: PlatformTime | None
 
     @classmethod
     def of(cls, n: Notification) -> NotificationOut:
@@ -53,7 +52,7 @@ class StreamTicketOut(BaseModel):
     ticket: str = Field(
         description="Pass it as `?ticket=` to `GET /api/v1/stream`, once, before `expires_at`."
     )
-    expires_at: datetime
+    expires_at: PlatformTime
     stream_url: str = Field(
         description="The stream's public address with the ticket, for `new EventSource(…)`."
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Cursor, Page
 
 
@@ -20,7 +20,7 @@ class SandboxSmsOut(BaseModel):
     text: str
     encoding: str
     segments: int
-    received_at: datetime
+    received_at: PlatformTime
 
 
 class SandboxSmsPage(Page[SandboxSmsOut]):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
+from motcua_shared.chassis.clock import PlatformTime
 from notify_svc.templates.models import Template
 
 
@@ -17,7 +16,7 @@ class TemplateOut(BaseModel):
     version: int
     subject: str | None
     body: str
-    created_at: datetime
+    created_at: PlatformTime
     created_by: str
 
     @classmethod

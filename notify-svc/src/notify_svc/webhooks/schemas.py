@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Page
 from notify_svc.webhooks.models import WebhookSubscription
 
@@ -39,11 +38,11 @@ class SubscriptionOut(BaseModel):
     description: str | None
     status: str
     consecutive_failures: int
-    disabled_at: datetime | None
+    disabled_at: PlatformTime | None
     disabled_reason: str | None
-    previous_secret_expires_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    previous_secret_expires_at: PlatformTime | None
+    created_at: PlatformTime
+    updated_at: PlatformTime
 
     @classmethod
     def of(cls, s: WebhookSubscription) -> SubscriptionOut:
@@ -91,7 +90,7 @@ class AttemptOut(BaseModel):
     """One attempt at an endpoint."""
 
     attempt: int
-    at: datetime
+    at: PlatformTime
     outcome: str
     status_code: int | None
     error: str | None
@@ -106,10 +105,10 @@ class WebhookDeliveryOut(BaseModel):
     event_type: str
     status: str
     attempts: int
-    next_attempt_at: datetime | None
+    next_attempt_at: PlatformTime | None
     last_error: str | None
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: PlatformTime
+    finished_at: PlatformTime | None
     log: list[AttemptOut]
 
 

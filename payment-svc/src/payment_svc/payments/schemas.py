@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Cursor, Page
 from motcua_shared.contracts.common import FeeKind
 from motcua_shared.contracts.payment import PaymentMethod
@@ -47,8 +48,8 @@ class AttemptOut(Out):
     method: PaymentMethod
     provider: str
     status: str
-    created_at: datetime
-    expires_at: datetime
+    created_at: PlatformTime
+    expires_at: PlatformTime
 
 
 class RefundOut(Out):
@@ -60,8 +61,8 @@ class RefundOut(Out):
     status: str
     provider: str
     provider_txn_id: str | None
-    created_at: datetime
-    completed_at: datetime | None
+    created_at: PlatformTime
+    completed_at: PlatformTime | None
 
 
 class SlipOut(Out):
@@ -72,8 +73,8 @@ class SlipOut(Out):
     content_type: str
     size: int
     status: str
-    uploaded_at: datetime
-    decided_at: datetime | None
+    uploaded_at: PlatformTime
+    decided_at: PlatformTime | None
     note: str | None
     url: str
 
@@ -99,9 +100,9 @@ class TransactionOut(Out):
     reference: str | None
     outcome: str
     detail: str
-    occurred_at: datetime | None
-    received_at: datetime
-    resolved_at: datetime | None
+    occurred_at: PlatformTime | None
+    received_at: PlatformTime
+    resolved_at: PlatformTime | None
 
 
 class PaymentOut(Out):
@@ -122,8 +123,8 @@ class PaymentOut(Out):
     method: PaymentMethod | None
     provider: str | None
     provider_txn_id: str | None
-    paid_at: datetime | None
-    expires_at: datetime
+    paid_at: PlatformTime | None
+    expires_at: PlatformTime
     refunded_amount: int
     receipt_number: str | None
     receipt_url: str | None
@@ -137,8 +138,8 @@ class PaymentOut(Out):
         description="The request that replaced this expired one, if it was renewed "
         "(in `GET /payments/{id}` only).",
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: PlatformTime
+    updated_at: PlatformTime
     attempts: list[AttemptOut] = []
     refunds: list[RefundOut] = []
     slips: list[SlipOut] = []
@@ -213,7 +214,7 @@ class GatewayOut(BaseModel):
     """Send the payer's browser here."""
 
     redirect_url: str
-    expires_at: datetime
+    expires_at: PlatformTime
 
 
 class BankAccountOut(BaseModel):

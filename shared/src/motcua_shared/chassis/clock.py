@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Final, Protocol
+from typing import Annotated, Final, Protocol
+
+from pydantic import AfterValidator
 
 PLATFORM_TZ_NAME: Final = "Asia/Ho_Chi_Minh"
 PLATFORM_TZ: Final = timezone(timedelta(hours=7), PLATFORM_TZ_NAME)
@@ -50,3 +52,13 @@ class SettableClock:
     def advance(self, delta: timedelta = timedelta(0), /, **parts: float) -> None:
         """Move the clock on by ``delta`` and by ``parts`` (``timedelta``'s keywords: ``minutes=5``)."""
         self._shift += delta + timedelta(**parts)
+
+
+def in_platform_zone(moment: datetime) -> datetime:
+    """``moment`` as the platform shows it, at +07:00 (the same instant)."""
+    return moment.astimezone(PLATFORM_TZ)
+
+
+PlatformTime = Annotated[datetime, AfterValidator(in_platform_zone)]
+"""An instant in an API response: always RFC 3339 at +07:00, whether it was just computed or read back from
+the database (stored in UTC), so one instant has one spelling."""

@@ -187,13 +187,11 @@ class IdentitySettings(BaseModel):
 
 
 class ProxySettings(BaseModel):
-    """Timeouts and pools towards the upstreams, and which HTTP client carries the proxied requests."""
+    """Timeouts and the connection pool towards the upstreams."""
 
-    client: Literal["aiohttp", "httpx"] = "aiohttp"
     connect_timeout: float = Field(default=2.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
     max_connections: int = Field(default=200, ge=1)
-    max_keepalive: int = Field(default=50, ge=1)
 
 
 class Bucket(BaseModel):

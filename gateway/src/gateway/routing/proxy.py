@@ -1,15 +1,13 @@
 """The streaming reverse proxy: pure ASGI in, ASGI in-process or pooled keep-alive HTTP out.
 
-Three forwarders share one contract, :meth:`Forwarder.forward` (``scope``, ``receive``, ``send``): the
+Two forwarders share one contract, :meth:`Forwarder.forward` (``scope``, ``receive``, ``send``): the
 request body and the response body are streamed, never buffered whole, so uploads, downloads and
 server-sent events pass through; an upstream that refuses or dies gives 503 and one that does not answer
 in time 504, both as problem+json, before any byte of the answer has been sent.
 
 - :class:`AsgiForwarder` (embedded mode) calls the service's ASGI app directly with a rewritten scope.
-- :class:`AiohttpForwarder` (stack, containers) is the default over HTTP: measured on this machine it adds
-  far less latency than httpx (see ``bench/gateway_proxy.py`` and the README).
-- :class:`HttpxForwarder` is kept selectable (``GATEWAY_PROXY__CLIENT=httpx``) so the benchmark can measure
-  both in the same run.
+- :class:`AiohttpForwarder` (stack, containers) forwards over HTTP: measured on this machine it added far
+  less latency than httpx did (the README says by how much).
 """
 
 from __future__ import annotations
@@ -349,61 +347,6 @@ class AiohttpForwarder(Forwarder):
             response.release()
 
 
-class HttpxForwarder(Forwarder):
-    """The same over httpx, kept for the benchmark's comparison (the README says why it is not used)."""
-
-    def __init__(self, service: str, base_url: str, settings: ProxySettings) -> None:
-        super().__init__(service)
-        self._client = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=settings.max_connections, max_keepalive_connections=settings.max_keepalive
-            ),
-        )
-
-    async def aclose(self) -> None:
-        """Close the pool."""
-        await self._client.aclose()
-
-    async def forward(self, scope: Scope, receive: Receive, send: Send, path: bytes) -> None:
-        """Forward over HTTP with httpx's streaming API."""
-        headers = upstream_headers(scope)
-        has_body, length = _has_body(scope["headers"])
-        if has_body and length is not None:
-            headers.append((b"content-length", str(length).encode("latin-1")))
-        request = self._client.build_request(
-            scope["method"],
-            httpx.URL(path=path.decode("latin-1"), query=scope.get("query_string", b"")),
-            headers=headers,
-            content=_request_body(receive) if has_body else None,
-        )
-        try:
-            response = await self._client.send(request, stream=True)
-        except httpx.TimeoutException:
-            await timed_out(self.service, scope, receive, send)
-            return
-        except httpx.TransportError:
-            await unavailable(self.service, scope, receive, send)
-            return
-        try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": response.status_code,
-                    "headers": downstream_headers(response.headers.raw),
-                }
-            )
-            await _pump(
-                response.aiter_raw(),
-                receive,
-                send,
-                watch_disconnect="content-length" not in response.headers,
-            )
-        finally:
-            await response.aclose()
-
-
 class Upstreams:
     """Per service: a forwarder for the proxied traffic and an httpx client for the gateway's own calls
     (readiness, OpenAPI documents), which are few and where httpx's convenience is worth its cost."""
@@ -426,8 +369,7 @@ class Upstreams:
         for name, url in (urls or {}).items():
             if name in self.forwarders:
                 continue
-            forwarder_class = AiohttpForwarder if settings.client == "aiohttp" else HttpxForwarder
-            self.forwarders[name] = forwarder_class(name, url, settings)
+            self.forwarders[name] = AiohttpForwarder(name, url, settings)
             self.clients[name] = httpx.AsyncClient(base_url=url, timeout=timeout)
 
     async def start(self) -> None:

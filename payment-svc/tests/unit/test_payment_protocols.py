@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 
 from payment_svc.providers import bank, vnpay
 from payment_svc.providers.base import CheckoutRequest, SignatureError, TxnState
+from payment_svc.sandbox.service import Sandbox
+from payment_svc.sandbox.settings import SandboxSettings
 
 SECRET = "test-secret"
 
@@ -115,3 +118,31 @@ def test_references_are_found_however_the_bank_mangles_the_description() -> None
     assert "MC7K2Q9X4D" in bank.references_in("mc7k2q9x4dchuyentien")
     assert "MC7K2Q9X4D" in bank.references_in("MC-7K2Q-9X4D")
     assert bank.references_in("tien nha thang 8") == []
+
+
+def test_a_restarted_sandbox_never_numbers_a_transaction_again() -> None:
+    """`make run` restarted on the same var/: the new sandbox's transaction numbers follow the old one's."""
+
+    def approved(sandbox: Sandbox, ref: str) -> int:
+        now = datetime.now(UTC)
+        url = gateway().checkout_url(
+            CheckoutRequest(
+                txn_ref=ref,
+                amount=38_000,
+                order_info="Thanh toan phi",
+                return_url="http://127.0.0.1:8000/api/v1/payments/providers/sandbox/return",
+                client_ip="10.0.0.1",
+                created_at=now,
+                expires_at=now + timedelta(minutes=15),
+            )
+        )
+        sandbox.open_checkout(dict(parse_qsl(url.split("?", 1)[1])))
+        return int(sandbox.decide(ref, approve=True).number)
+
+    settings = SandboxSettings(hash_secret=SECRET, tmn_code="MOTCUA01")
+    before = Sandbox(settings)
+    first = [approved(before, f"MCOLD{i:07d}") for i in range(50)]
+    after = Sandbox(settings)  # the restart: nothing of the old sandbox's memory survives
+    second = [approved(after, f"MCNEW{i:07d}") for i in range(3)]
+    assert len(set(first)) == 50
+    assert min(second) > max(first), "no number of the earlier run is handed out again"

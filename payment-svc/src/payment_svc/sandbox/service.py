@@ -67,7 +67,10 @@ class Sandbox:
         self.txns: dict[str, SandboxTxn] = {}
         self.bank_credits: list[dict[str, Any]] = []
         self.refunds: dict[str, dict[str, str]] = {}
-        self._counter = itertools.count(14_000_001)
+        # Numbered from the moment it starts, in microseconds: a sandbox restarted on the same databases
+        # (`make run` on the same var/) never hands out an old number again, so a new payment's IPN
+        # cannot collide with an old one's (payment-svc keeps provider transaction ids unique).
+        self._counter = itertools.count(time.time_ns() // 1_000)
 
     # -- the gateway's checkout ----------------------------------------------------------------------
 

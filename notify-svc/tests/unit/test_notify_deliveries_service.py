@@ -11,10 +11,16 @@ from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.clock import PLATFORM_TZ
 from motcua_shared.chassis.errors import Forbidden
 from motcua_shared.contracts.base import Event
-from motcua_shared.contracts.dossier import DossierReceived, DossierSubmitted, DossierSupplementRequested
+from motcua_shared.contracts.dossier import (
+    DossierApproved,
+    DossierReceived,
+    DossierSubmitted,
+    DossierSupplementRequested,
+)
 from motcua_shared.contracts.examples import APPLICANT_ID, DOSSIER_CODE, examples
 from motcua_shared.contracts.identity import OtpRequested
 from motcua_shared.contracts.notify import NotificationFailed, NotificationSent, NotifyChannel
+from motcua_shared.contracts.payment import PaymentRequested
 from motcua_shared.testing import handle
 from notify_svc.channels.base import Failed, Sent
 from notify_svc.deliveries import service
@@ -109,6 +115,29 @@ async def test_quiet_hours_hold_an_sms_till_morning_but_never_a_sign_in_code() -
     code = by_template["identity.otp"]
     assert (code.next_attempt_at, code.urgent, code.secret) == (night, True, True)
     assert [j.channel for j in await service.claim(uow.unit, limit=10)] == [NotifyChannel.SMS]
+
+
+async def test_quiet_hours_never_hold_what_asks_the_citizen_to_act() -> None:
+    """A supplement request, a fee to pay and a result to collect leave at night; the receipt notice waits."""
+    uow = FakeNotifyUow()
+    night = datetime(2025, 8, 4, 23, 0, tzinfo=PLATFORM_TZ)
+    uow.clock.set(night)
+    await consumed(
+        uow,
+        EX[DossierSubmitted.TYPE],
+        EX[DossierReceived.TYPE],
+        EX[DossierSupplementRequested.TYPE],
+        EX[PaymentRequested.TYPE],
+        EX[DossierApproved.TYPE],
+    )
+    by_template = {d.template: d for d in uow.deliveries.rows if d.channel == NotifyChannel.SMS.value}
+    assert by_template["dossier.received"].next_attempt_at > night + timedelta(hours=6)
+    for prompt in ("dossier.supplement_requested", "payment.requested", "dossier.result_ready"):
+        assert (by_template[prompt].next_attempt_at, by_template[prompt].urgent) == (night, True), prompt
+        assert not by_template[prompt].secret, "only the sign-in code is secret"
+    claimed = {j.delivery_id for j in await service.claim(uow.unit, limit=20)}
+    assert by_template["dossier.received"].id not in claimed
+    assert {by_template[p].id for p in ("dossier.supplement_requested", "payment.requested")} <= claimed
 
 
 async def test_a_sent_message_is_recorded_and_announced() -> None:

@@ -122,14 +122,15 @@ async def _queue_to(
     context: dict[str, Any],
 ) -> None:
     """Queue the deliveries of ``channel`` to ``person``: to their phone or e-mail, or to each of their
-    push subscriptions. A sign-in code is urgent and secret: quiet hours do not hold it back."""
+    push subscriptions. Quiet hours hold back an SMS unless it prompts the citizen (``TemplateSpec.prompt``);
+    the sign-in code is also secret."""
     subject = person.subject
     if channel is NotifyChannel.SMS and person.phone:
-        urgent = isinstance(event, OtpRequested)
         await _queue(
             uow, spec, channel, event, envelope, context,
             recipient_key=subject or f"phone:{person.phone}", recipient_id=subject, address=person.phone,
-            secret=urgent, urgent=urgent, quiet=None if urgent else preferences.quiet_hours,
+            secret=isinstance(event, OtpRequested), urgent=spec.prompt,
+            quiet=None if spec.prompt else preferences.quiet_hours,
         )  # fmt: skip
     elif channel is NotifyChannel.EMAIL and person.email:
         await _queue(

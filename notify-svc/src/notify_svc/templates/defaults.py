@@ -57,6 +57,9 @@ class TemplateSpec:
     email_more: str = ""
     mandatory: bool = False
     """A legally required notice (or the OTP): sent even on channels the person switched off."""
+    prompt: bool = False
+    """It asks the citizen to act (supplement, pay, collect the result) or answers what they just did (the
+    sign-in code): quiet hours never hold it back, or they would learn it only in the morning."""
 
     def default(self, channel: NotifyChannel) -> tuple[str | None, str]:
         """Subject and body of version 1 for ``channel``."""
@@ -100,6 +103,7 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         "{% if respond_by %} Hạn {{ respond_by|ngay }}.{% endif %}",
         email_more="Thời gian bổ sung hồ sơ không tính vào thời hạn giải quyết.",
         mandatory=True,
+        prompt=True,
     ),
     TemplateSpec(
         "dossier.supplemented",
@@ -124,6 +128,7 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         "Hồ sơ {{ dossier_code }} ({{ procedure_name }}) đã có kết quả"
         "{% if result %}: {{ result }}{% endif %}. Mời bạn nhận kết quả theo hình thức đã đăng ký.",
         sms="Hồ sơ {{ dossier_code }} đã có kết quả. Mời bạn nhận kết quả theo hình thức đã đăng ký.",
+        prompt=True,
     ),
     TemplateSpec(
         "dossier.rejected",
@@ -168,6 +173,7 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         "{% if expires_at %} Hạn thanh toán: {{ expires_at|ngay }}.{% endif %}",
         sms="Hồ sơ {{ dossier_code }} cần thanh toán {{ amount|vnd }}, "
         "nội dung chuyển khoản {{ reference }}.",
+        prompt=True,
     ),
     TemplateSpec(
         "payment.succeeded",
@@ -209,6 +215,7 @@ OTP = TemplateSpec(
     "{{ code }} là mã xác thực đăng nhập motcua của bạn, có hiệu lực {{ ttl_minutes }} phút. "
     "Không chia sẻ mã này với bất kỳ ai.",
     mandatory=True,
+    prompt=True,
 )
 
 AGENCY: tuple[TemplateSpec, ...] = (

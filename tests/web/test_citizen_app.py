@@ -183,6 +183,19 @@ class Officers:
             self.tokens[agency] = login.json()["access_token"]
         return {"Authorization": f"Bearer {self.tokens[agency]}"}
 
+    def ask_for_more(self, code: str) -> str:
+        """The agency holding the dossier asks for its first document again; that document's name."""
+        dossier = self.api.get(f"/api/v1/dossiers/{code}", headers=self.admin).json()
+        document = dossier["documents"][0]["document_code"]
+        asked = self.api.post(
+            f"/api/v1/dossiers/{code}/actions/request-supplement",
+            json={"reason": "Bản chụp chưa rõ, đề nghị nộp lại.", "documents": [document], "days": 5},
+            headers=self.of(dossier["holder_agency_code"]),
+        )
+        assert asked.status_code == 200, asked.text
+        required = {d["code"]: d["name"] for d in dossier["documents_required"]}
+        return str(required.get(document, document))
+
     def move(self, code: str, until: str) -> None:
         """Receive, forward, approve and return the dossier, each by the agency whose turn it is."""
         for _ in range(12):
@@ -297,6 +310,19 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     expect(inbox.get_by_role("link", name=code).first).to_be_visible()
     screen(page, "notifications")
 
+    # Supplement: the agency asks for a document again; the dossier's page shows it live; it is sent.
+    page.goto(f"/ho-so/{code}")
+    expect(page.get_by_test_id("timeline").locator("li").first).to_be_visible()
+    document = officers.ask_for_more(code)
+    expect(
+        page.get_by_role("status").filter(has_text="Cơ quan yêu cầu bổ sung: Bản chụp chưa rõ")
+    ).to_be_visible()
+    again: FilePayload = {"name": "chup-lai.png", "mimeType": "image/png", "buffer": png_bytes()}
+    page.get_by_label(document).set_input_files(files=[again])
+    screen(page, "supplement")
+    page.get_by_role("button", name="Nộp hồ sơ").click()
+    expect(page.get_by_test_id("timeline")).to_contain_text("Đã bổ sung hồ sơ")
+
     # Rate: once the result is returned, the citizen rates it on the dossier's page.
     officers.move(code, "returned")
     page.goto(f"/ho-so/{code}")
@@ -320,9 +346,18 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     expect(page.get_by_test_id(f"status-{code}")).to_be_visible()
     phone.set_offline(False)
 
-    # Sign out, then look the dossier up as anyone could: its code and the phone's last four digits.
+    # Preferences: quiet hours kept by the platform (seen again after a reload).
     page.goto("/tai-khoan")
+    quiet = page.get_by_label("Không gửi SMS trong giờ nghỉ")
+    quiet.check()
+    page.get_by_label("Từ", exact=True).fill("21:30")
+    page.get_by_role("button", name="Lưu cài đặt").click()
+    expect(page.get_by_text("Đã lưu cài đặt thông báo.")).to_be_visible()
     screen(page, "account")
+    page.reload()
+    expect(page.get_by_label("Từ", exact=True)).to_have_value("21:30")
+
+    # Sign out, then look the dossier up as anyone could: its code and the phone's last four digits.
     page.get_by_role("button", name="Đăng xuất").click()
     page.goto("/tra-cuu")
     page.get_by_label("Mã hồ sơ").fill(code)

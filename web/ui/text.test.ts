@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fold, normalisePhone, vnd } from "./text";
+import { base64urlBytes, fold, normalisePhone, vnd } from "./text";
 
 describe("fold", () => {
   it("drops every diacritic and đ", () => {
@@ -23,5 +23,12 @@ describe("normalisePhone", () => {
 describe("vnd", () => {
   it("formats đồng without decimals", () => {
     expect(vnd(200000).replace(/\s/g, " ")).toMatch(/^200\.000 ₫$/);
+  });
+});
+
+describe("base64urlBytes", () => {
+  it("decodes base64url without padding", () => {
+    expect([...base64urlBytes("AQID_-8")]).toEqual([1, 2, 3, 255, 239]);
+    expect(base64urlBytes("B" + "A".repeat(86)).length).toBe(65);
   });
 });

@@ -33,6 +33,12 @@ export function normalisePhone(typed: string): string | null {
   return null;
 }
 
+/** Bytes from base64url without padding (a VAPID public key, as the API gives it). */
+export function base64urlBytes(text: string): Uint8Array {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
 /** A fresh key for a request that must happen once (Idempotency-Key). */
 export function onceKey(prefix: string): string {
   return `${prefix}-${crypto.randomUUID()}`;

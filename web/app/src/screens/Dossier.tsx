@@ -11,6 +11,16 @@ import { statusTone } from "./Dossiers";
 
 type DossierOut = Schemas["DossierOut"];
 
+/** What was done, in the reader's language (the API's action code when the app has no words for it). */
+export function actionLabel(action: string): string {
+  const key = `act_${action}` as Word;
+  try {
+    return t(key);
+  } catch {
+    return action;
+  }
+}
+
 function Rate({ code, onDone }: { code: string; onDone: () => void }) {
   const [rating, setRating] = useState<Schemas["Rating"] | null>(null);
   const [comment, setComment] = useState("");
@@ -46,6 +56,11 @@ function Rate({ code, onDone }: { code: string; onDone: () => void }) {
   );
 }
 
+function documentName(dossier: DossierOut, code: string): string {
+  const known = (dossier.documents_required as { code?: string; name?: string }[]).find((d) => d.code === code);
+  return known?.name ?? code;
+}
+
 function Supplement({ dossier, onDone }: { dossier: DossierOut; onDone: () => void }) {
   const asked = dossier.supplement?.documents ?? [];
   const [files, setFiles] = useState<Record<string, File>>({});
@@ -78,7 +93,7 @@ function Supplement({ dossier, onDone }: { dossier: DossierOut; onDone: () => vo
     <form onSubmit={send}>
       {asked.map((code) => (
         <div class="field" key={code}>
-          <label for={`sup-${code}`}>{code}</label>
+          <label for={`sup-${code}`}>{documentName(dossier, code)}</label>
           <input id={`sup-${code}`} type="file" accept="image/*,application/pdf" onChange={(e) => {
             const file = e.currentTarget.files?.[0];
             if (file) setFiles({ ...files, [code]: file });
@@ -173,7 +188,7 @@ function Detail({ code }: { code: string }) {
         {timeline.map((item, i) => (
           <li key={i}>
             <time dateTime={item.at}>{when(item.at, lang.value, true)}</time>
-            <strong>{item.action}</strong> → {item.to_status}
+            <strong>{actionLabel(item.action)}</strong>
             {item.note && <p>{item.note}</p>}
           </li>
         ))}

@@ -67,6 +67,26 @@ async def test_search_reports_facets_and_pages(client: httpx.AsyncClient) -> Non
     ]
 
 
+async def test_search_answers_a_next_cursor_while_more_hits_follow(client: httpx.AsyncClient) -> None:
+    """Following ``next_cursor`` with the same query walks every hit once, in rank order, and stops."""
+    everything = (await client.get("/api/v1/procedures", params={"q": "dang ky", "size": 100})).json()
+    assert everything["total"] < 100
+    assert everything["next_cursor"] is None, "one page holds them all"
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(everything["total"]):
+        params: dict[str, str | int] = {"q": "dang ky", "size": 7, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/api/v1/procedures", params=params)).json()
+        seen += [i["code"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        assert len(page["items"]) == 7
+    assert seen == [i["code"] for i in everything["items"]]
+    forged = await client.get("/api/v1/procedures", params={"q": "dang ky", "cursor": "not-ours"})
+    assert forged.status_code == 422
+
+
 async def test_filters_narrow_the_hits(client: httpx.AsyncClient) -> None:
     by_field = (await client.get("/api/v1/procedures", params={"field": "hotich", "size": 100})).json()
     assert by_field["match"] == "all"

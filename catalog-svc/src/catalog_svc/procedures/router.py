@@ -26,6 +26,7 @@ from catalog_svc.procedures.schemas import (
 )
 from catalog_svc.procedures.search_types import SearchFilters
 from motcua_shared.chassis.errors import DomainError, Forbidden, Unauthenticated, Unprocessable
+from motcua_shared.chassis.pages import CursorQuery, InvalidCursor
 from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/procedures", tags=["procedures"])
@@ -43,7 +44,10 @@ ADMIN_ONLY = (Unauthenticated, Forbidden)
 
 
 @router.get(
-    "", response_model=SearchPage, responses=problems(InvalidProcedure), summary="Search the catalogue"
+    "",
+    response_model=SearchPage,
+    responses=problems(InvalidProcedure, InvalidCursor),
+    summary="Search the catalogue",
 )
 async def search(
     uow: UowDep,
@@ -59,10 +63,12 @@ async def search(
     ] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: CursorQuery = None,
 ) -> SearchPage:
-    """Ranked, accent-insensitive search of published procedures, with facet counts."""
+    """Ranked, accent-insensitive search of published procedures, with facet counts. Page by number, or
+    follow ``next_cursor`` (``null`` on the last page) with the same query."""
     filters = SearchFilters(field=field, agency=agency, level=level, online=online)
-    return await service.search(uow, q, filters, page=page, size=size)
+    return await service.search(uow, q, filters, page=page, size=size, cursor=cursor)
 
 
 @router.post(

@@ -234,7 +234,7 @@ class Facets(BaseModel):
 
 
 class SearchPage(Page[ProcedureSummary]):
-    """One page of search hits, best first (paged by number: ``?page=&size=``)."""
+    """One page of search hits, best first (``?page=&size=``, or ``?cursor=`` from ``next_cursor``)."""
 
     page: int
     size: int
@@ -245,7 +245,6 @@ class SearchPage(Page[ProcedureSummary]):
         )
     )
     facets: Facets
-    next_cursor: None = None
 
 
 class VersionRef(BaseModel):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from catalog_svc.db import aware
 from catalog_svc.directory.repository import Directory
@@ -35,6 +35,7 @@ from catalog_svc.procedures.schemas import (
 )
 from catalog_svc.text import fold, name_key, query_tokens
 from catalog_svc.uow import CatalogUnitOfWork
+from motcua_shared.chassis.pages import Cursor
 from motcua_shared.contracts.catalog import (
     AdminLevel,
     AgencyRef,
@@ -57,11 +58,24 @@ MAX_SEARCH_WINDOW = 10_000
 # ---------------------------------------------------------------- reading
 
 
+SEARCH_CURSOR = Cursor(TypeAdapter(int))
+"""A search page's cursor: the offset of its first hit (the query and filters come again with it)."""
+
+
 async def search(
-    uow: CatalogUnitOfWork, q: str | None, filters: SearchFilters, *, page: int, size: int
+    uow: CatalogUnitOfWork,
+    q: str | None,
+    filters: SearchFilters,
+    *,
+    page: int,
+    size: int,
+    cursor: str | None = None,
 ) -> SearchPage:
-    """Published procedures matching ``q`` (accents, word order and word endings optional), best first."""
-    offset = (page - 1) * size
+    """Published procedures matching ``q`` (accents, word order and word endings optional), best first.
+
+    Paged by ``page`` or by ``cursor`` (the previous page's ``next_cursor``, which wins when given)."""
+    after = SEARCH_CURSOR.decode(cursor)
+    offset = (page - 1) * size if after is None else max(0, after)
     if offset + size > MAX_SEARCH_WINDOW:
         raise InvalidProcedure(
             [
@@ -81,7 +95,7 @@ async def search(
     return SearchPage.model_construct(
         items=[_summary(hit, directory) for hit in result.hits],
         total=result.total,
-        page=page,
+        page=offset // size + 1,
         size=size,
         match=result.match,
         facets=Facets.model_construct(
@@ -89,7 +103,11 @@ async def search(
             level=[_facet(code, n, directory.levels) for code, n in result.facets["level"]],
             agency=[_facet(code, n, directory.agencies) for code, n in result.facets["agency"]],
         ),
-        next_cursor=None,
+        next_cursor=(
+            SEARCH_CURSOR.encode(offset + size)
+            if offset + size < min(result.total, MAX_SEARCH_WINDOW)
+            else None
+        ),
     )
 
 

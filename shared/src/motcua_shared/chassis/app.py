@@ -24,6 +24,7 @@ from motcua_shared.chassis.background import cancel_and_wait
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
+from motcua_shared.chassis.context import service_var
 from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.http import RequestContextMiddleware, install_problem_handlers
 from motcua_shared.chassis.logging import configure_logging
@@ -128,12 +129,19 @@ def create_service_app(
         async with contextlib.AsyncExitStack() as stack:
             for companion in companions:
                 await stack.enter_async_context(companion)
-            runtime = await _start(app, settings, stack, uow_class, handlers, migrations, bus, key_source)
-            if setup is not None:
-                await setup(runtime)
-            log.info(
-                "service started", extra={"bus": settings.bus.kind, "db": runtime.db.url.get_backend_name()}
-            )
+            # The background work started here (relay, consumers, the service's own loops) copies this
+            # context, so its log lines name this service even when it shares the process with others.
+            service_token = service_var.set(name)
+            try:
+                runtime = await _start(app, settings, stack, uow_class, handlers, migrations, bus, key_source)
+                if setup is not None:
+                    await setup(runtime)
+                log.info(
+                    "service started",
+                    extra={"bus": settings.bus.kind, "db": runtime.db.url.get_backend_name()},
+                )
+            finally:
+                service_var.reset(service_token)
             _freeze_startup_heap()
             yield
 

@@ -9,6 +9,9 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
+service_var: ContextVar[str | None] = ContextVar("service", default=None)
+"""The service whose code runs: its requests and the background work its lifespan started. In the
+embedded mode several services share one process and one log handler; this names each one's lines."""
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")

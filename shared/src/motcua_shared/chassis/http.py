@@ -21,6 +21,7 @@ from motcua_shared.chassis.context import (
     accept_request_id,
     accept_traceparent,
     request_id_var,
+    service_var,
     traceparent_var,
 )
 from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError, MalformedJson, Unprocessable
@@ -174,6 +175,7 @@ class RequestContextMiddleware:
         traceparent = accept_traceparent(headers.get("traceparent"))
         rid_token = request_id_var.set(request_id)
         tp_token = traceparent_var.set(traceparent)
+        service_token = service_var.set(self.service)
         started = time.perf_counter()
         status = 500
 
@@ -209,3 +211,4 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(rid_token)
             traceparent_var.reset(tp_token)
+            service_var.reset(service_token)

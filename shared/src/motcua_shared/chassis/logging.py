@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from motcua_shared.chassis.context import request_id_var
+from motcua_shared.chassis.context import request_id_var, service_var
 
 # Vietnamese mobile numbers (0xxxxxxxxx or +84xxxxxxxxx) and 12-digit CCCD, not inside longer numbers.
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(\d{2})\d{4,5}(\d{3})(?!\d)")
@@ -70,7 +70,7 @@ class JsonFormatter(logging.Formatter):
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
-            "service": self.service,
+            "service": service_var.get() or self.service,
             "logger": record.name,
             "message": mask_text(record.getMessage()),
         }

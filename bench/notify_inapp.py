@@ -136,7 +136,7 @@ async def run(
     watch = Watch()
     try:
         async with app.router.lifespan_context(app):
-            hub = app.state.notify_env.hub
+            hub = app.state.ports.hub
             original = hub.notify
 
             def notify(keys: Iterable[str]) -> None:

@@ -14,9 +14,9 @@ from motcua_shared.contracts.base import Event
 from motcua_shared.testing import FakeUnitOfWork, flushed
 from notify_svc.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 from notify_svc.directory.models import DossierContact, Preference, PushSubscription
-from notify_svc.env import NotifyEnv
 from notify_svc.inbox.models import Notification, StreamTicket
 from notify_svc.inbox.repository import Inbox
+from notify_svc.ports import Ports
 from notify_svc.settings import Settings
 from notify_svc.templates.models import Template
 from notify_svc.uow import NotifyUnitOfWork
@@ -213,7 +213,7 @@ class FakeNotifyUow(FakeUnitOfWork[NotifyUnitOfWork]):
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.clock = SettableClock(DAYTIME)
-        self.env = NotifyEnv(settings=settings or Settings(), clock=self.clock)
+        self.env = Ports(settings=settings or Settings(), clock=self.clock)
         super().__init__()
 
     def open(self) -> None:

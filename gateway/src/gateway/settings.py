@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from motcua_shared.chassis.settings import BusSettings, DbSettings, HttpSettings, PublicUrl
+from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSettings
 
 
 class Upstreams(BaseModel):
@@ -231,27 +231,21 @@ class DocsSettings(BaseModel):
     fetch_timeout: float = Field(default=3.0, gt=0)
 
 
-class Settings(BaseSettings):
-    """Configuration of the gateway."""
+class Settings(ServiceSettings):
+    """Configuration of the gateway: the chassis's settings (``GATEWAY_DB__URL``, ``GATEWAY_BUS__KIND``, …)
+    and the gateway's own sections."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="GATEWAY_", env_nested_delimiter="__", env_file=".env", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_")
 
-    env: Literal["development", "test", "production"] = "development"
     service_name: str = "gateway"
-    log_level: str = "INFO"
-    log_json: bool = True
     http: HttpSettings = HttpSettings(port=8000)
     db: DbSettings = DbSettings(url="sqlite+aiosqlite:///var/gateway.db")
-    bus: BusSettings = BusSettings()
     upstreams: Upstreams = Upstreams()
     identity: IdentitySettings = IdentitySettings()
     proxy: ProxySettings = ProxySettings()
     limits: RateLimitSettings = RateLimitSettings()
     edge: EdgeSettings = EdgeSettings()
     docs: DocsSettings = DocsSettings()
-    public_url: PublicUrl
     web_dir: Path | None = Field(
         default=None,
         description="The citizen app's built files, served at `/` when they exist; "
@@ -270,7 +264,10 @@ class Settings(BaseSettings):
             raise ValueError("production needs PostgreSQL, not SQLite")
         return self
 
-    @property
-    def source(self) -> str:
-        """The CloudEvents ``source`` of the gateway's events."""
-        return f"/motcua/{self.service_name}"
+    @model_validator(mode="after")
+    def _verifies_its_own_tokens(self) -> Settings:
+        # The chassis verifies tokens against ``auth``; the gateway's are the ones its identity issues.
+        self.auth = self.auth.model_copy(
+            update={"issuer": self.identity.issuer, "audience": self.identity.audience}
+        )
+        return self

@@ -83,7 +83,7 @@ def gateway(
 
 async def outbox_events(app: FastAPI, type_: str) -> list[CloudEvent]:
     """The events of ``type_`` the gateway has written to its outbox, oldest first."""
-    db: Database = app.state.gateway.db
+    db: Database = app.state.runtime.db
     async with db.session() as session:
         rows = (
             await session.scalars(

@@ -91,7 +91,7 @@ async def test_otp_sign_in_issues_citizen_tokens_and_emits_the_sms_event(
     assert data.phone == E164, "numbers are normalised to E.164 before they leave"
     assert data.expires_at - data.requested_at == timedelta(minutes=5)
     assert event.subject == challenge
-    async with app.state.gateway.db.session() as session:
+    async with app.state.runtime.db.session() as session:
         stored = (await session.execute(text("SELECT code_hash FROM otp_challenges"))).scalar_one()
     assert code not in stored, "only a keyed hash of the code is kept"
     assert len(stored) == 64
@@ -119,7 +119,7 @@ async def test_otp_sign_in_issues_citizen_tokens_and_emits_the_sms_event(
 
 async def test_the_otp_event_is_published_on_the_bus(client: httpx.AsyncClient, app: FastAPI) -> None:
     challenge, _ = await ask_code(client, app)
-    bus = app.state.gateway.bus
+    bus = app.state.runtime.bus
     consumer = bus.consumer("test-notify", ["motcua.identity.v1"])
     await consumer.start()
     try:

@@ -77,7 +77,7 @@ async def test_the_otp_event_reaches_kafka_from_postgres(
             challenge = response.json()["challenge_id"]
         # The relay publishes after the commit; the app stays up until it has.
         async with asyncio.timeout(60):
-            while app.state.gateway.relay.published < 1:  # noqa: ASYNC110 - the relay exposes a count
+            while app.state.runtime.relay.published < 1:  # noqa: ASYNC110 - the relay exposes a count
                 await asyncio.sleep(0.1)
 
     reader = KafkaBus(bus_settings, client_id="gateway-test")

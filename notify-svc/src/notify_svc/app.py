@@ -11,6 +11,7 @@ from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
 from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
+from motcua_shared.chassis.db import Database
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import ChannelAdapter
@@ -22,8 +23,8 @@ from notify_svc.deliveries.dispatcher import Dispatcher
 from notify_svc.deliveries.handlers import build_handlers
 from notify_svc.deliveries.router import router as deliveries_router
 from notify_svc.directory.router import router as directory_router
-from notify_svc.env import NotifyEnv
 from notify_svc.inbox.router import router as inbox_router
+from notify_svc.ports import Ports
 from notify_svc.sandbox.router import router as sandbox_router
 from notify_svc.sandbox.service import recorder
 from notify_svc.settings import Settings
@@ -65,18 +66,27 @@ def create_app(
     """The notify-svc ASGI app (`bus` and `key_source` are shared in the embedded mode; `clock` is for
     tests). Once started, ``app.state.dispatcher`` is the running :class:`Dispatcher`."""
     settings = settings or Settings()
-    env = NotifyEnv(settings=settings, clock=clock or SYSTEM_CLOCK)
-    uow_class = NotifyUnitOfWork.bind(env)
+    ports = Ports(settings=settings, clock=clock or SYSTEM_CLOCK)
+
+    def make_uow(
+        db: Database, *, source: str, on_commit: Callable[[], None] | None = None
+    ) -> NotifyUnitOfWork:
+        return NotifyUnitOfWork(
+            db,
+            source=source,
+            on_commit=on_commit,
+            hub=ports.hub,
+            wake_dispatcher=lambda: ports.wake_dispatcher(),
+        )
 
     async def setup(runtime: Runtime[NotifyUnitOfWork]) -> None:
         await runtime.bus.ensure_topics([topics.NOTIFY])
-        await seed_defaults(runtime.uow())
+        await seed_defaults(runtime.uow(), ports)
         dispatcher = Dispatcher(
-            runtime.uow, build_adapters(settings, env.clock, runtime.uow), settings.dispatch
+            runtime.uow, ports, build_adapters(settings, ports.clock, runtime.uow), settings.dispatch
         )
-        env.wake_dispatcher = dispatcher.wake
+        ports.wake_dispatcher = dispatcher.wake
         app.state.dispatcher = dispatcher
-        app.state.notify_env = env
         runtime.run_in_background(
             dispatcher.serve(loop=settings.dispatch.autostart), name="notify-dispatcher"
         )
@@ -93,12 +103,13 @@ def create_app(
             webhooks_router,
             sandbox_router,
         ],
-        handlers=build_handlers(),
-        uow_class=uow_class,
+        handlers=build_handlers(ports),
+        uow_class=make_uow,
         migrations=MIGRATIONS,
         bus=bus,
         key_source=key_source,
         setup=setup,
         configure_logs=configure_logs,
     )
+    app.state.ports = ports
     return app

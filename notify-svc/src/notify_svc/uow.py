@@ -3,15 +3,17 @@ commit has landed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any
 
+from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.uow import UnitOfWork
 from motcua_shared.contracts.base import Event
 from notify_svc.deliveries.repository import DeliveryRepository
 from notify_svc.directory.repository import DirectoryRepository
-from notify_svc.env import NotifyEnv
+from notify_svc.inbox.hub import Hub
 from notify_svc.inbox.repository import InboxRepository
 from notify_svc.sandbox.repository import SandboxRepository
 from notify_svc.templates.repository import TemplateRepository
@@ -28,7 +30,8 @@ class StagedNotification:
 
 
 class NotifyUnitOfWork(UnitOfWork):
-    """``async with uow: ...; await uow.commit()``; use :meth:`bind` to give it the service's env.
+    """``async with uow: ...; await uow.commit()``; once a commit has landed it wakes the streams of the
+    inboxes it wrote (``hub``) and the dispatcher if it queued deliveries (``wake_dispatcher``).
 
     In-app notifications and deliveries are staged (:meth:`stage_notification`, :meth:`stage_delivery`)
     and inserted together just before the commit, and so are the contacts the directory saves: one
@@ -39,7 +42,18 @@ class NotifyUnitOfWork(UnitOfWork):
     wake-up.
     """
 
-    env: ClassVar[NotifyEnv]
+    def __init__(
+        self,
+        db: Database,
+        *,
+        source: str,
+        on_commit: Callable[[], None] | None = None,
+        hub: Hub,
+        wake_dispatcher: Callable[[], None],
+    ) -> None:
+        super().__init__(db, source=source, on_commit=on_commit)
+        self._hub = hub
+        self._wake_dispatcher = wake_dispatcher
 
     def open(self) -> None:
         """Repositories on this transaction's session."""
@@ -89,18 +103,13 @@ class NotifyUnitOfWork(UnitOfWork):
         await self._write_staged()
         await super().commit()
         if self.touched_inboxes:
-            self.env.hub.notify(self.touched_inboxes)
+            self._hub.notify(self.touched_inboxes)
             self.touched_inboxes = set()
         if self.queued:
-            self.env.wake_dispatcher()
+            self._wake_dispatcher()
             self.queued = False
 
     async def rollback(self) -> None:
         """Drop everything staged, with the transaction."""
         await super().rollback()
         self.open()
-
-    @classmethod
-    def bind(cls, env: NotifyEnv) -> type[NotifyUnitOfWork]:
-        """A subclass whose instances share ``env`` (the chassis builds units of work by class)."""
-        return type("BoundNotifyUnitOfWork", (cls,), {"env": env})

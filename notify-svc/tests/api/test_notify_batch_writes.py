@@ -57,7 +57,7 @@ async def test_events_of_one_transaction_see_the_contact_an_earlier_one_saved(
     async with uow_of(n) as uow:
         # The first loads the stored contact; the second replaces it; the third must see the new one.
         for event in (EX[DossierReceived.TYPE], resubmitted, EX[DossierSupplementRequested.TYPE]):
-            await handle_event(uow, event, n.envelope(event))
+            await handle_event(uow, n.app.state.ports, event, n.envelope(event))
         await uow.commit()
 
     assert await n.dispatch() == 2
@@ -74,7 +74,7 @@ async def test_events_of_one_transaction_see_the_contact_an_earlier_one_saved(
 async def test_a_replay_that_bypasses_the_inbox_adds_nothing(start_notify: StartNotify) -> None:
     n = await start_notify()
     woken: list[set[str]] = []
-    hub = n.app.state.notify_env.hub
+    hub = n.app.state.ports.hub
     original = hub.notify
 
     def notify(keys: Iterable[str]) -> None:
@@ -88,7 +88,7 @@ async def test_a_replay_that_bypasses_the_inbox_adds_nothing(start_notify: Start
     for _ in range(2):  # the second transaction replays the first; each also handles every event twice
         async with uow_of(n) as uow:
             for event, envelope in zip(events * 2, envelopes * 2, strict=True):
-                await handle_event(uow, event, envelope)
+                await handle_event(uow, n.app.state.ports, event, envelope)
             await uow.commit()
 
     assert woken == [{f"user:{APPLICANT_ID}", "agency:000.00.14.H56"}], "only the first commit wakes"
@@ -105,7 +105,7 @@ async def test_a_rollback_drops_what_was_staged(start_notify: StartNotify) -> No
     n = await start_notify()
     async with uow_of(n) as uow:
         for event in (EX[DossierSubmitted.TYPE], EX[DossierReceived.TYPE]):
-            await handle_event(uow, event, n.envelope(event))
+            await handle_event(uow, n.app.state.ports, event, n.envelope(event))
         await uow.rollback()
         await uow.commit()
     assert await inbox(n, CITIZEN) == []

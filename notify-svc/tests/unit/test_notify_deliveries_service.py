@@ -31,14 +31,13 @@ from notify_svc.directory.models import Preference
 
 EX = examples()
 PHONE = "+84905123456"
-HANDLERS = build_handlers()
 
 
 async def consumed(uow: FakeNotifyUow, *events: Event) -> None:
     """Each event applied and committed, as the consumer runner does."""
     for event in events:
         async with uow:
-            await handle(HANDLERS, uow, event)
+            await handle(build_handlers(uow.env), uow, event)
             await uow.commit()
 
 
@@ -65,11 +64,11 @@ async def test_the_receipt_is_texted_to_the_applicants_phone_once_however_often_
     received = EX[DossierReceived.TYPE]
     await consumed(uow, EX[DossierSubmitted.TYPE])
     async with uow:
-        envelope = await handle(HANDLERS, uow, received)
+        envelope = await handle(build_handlers(uow.env), uow, received)
         await uow.commit()
     async with uow:
         # The same envelope again, past the inbox: the unique keys still add nothing.
-        await service.handle_event(uow.unit, received, envelope)
+        await service.handle_event(uow.unit, uow.env, received, envelope)
         await uow.commit()
     [delivery] = [d for d in uow.deliveries.rows if d.template == "dossier.received"]
     assert (delivery.channel, delivery.address, delivery.recipient_id) == ("sms", PHONE, APPLICANT_ID)
@@ -114,7 +113,7 @@ async def test_quiet_hours_hold_an_sms_till_morning_but_never_a_sign_in_code() -
     assert by_template["dossier.received"].next_attempt_at > night + timedelta(hours=6)
     code = by_template["identity.otp"]
     assert (code.next_attempt_at, code.urgent, code.secret) == (night, True, True)
-    assert [j.channel for j in await service.claim(uow.unit, limit=10)] == [NotifyChannel.SMS]
+    assert [j.channel for j in await service.claim(uow.unit, uow.env, limit=10)] == [NotifyChannel.SMS]
 
 
 async def test_quiet_hours_never_hold_what_asks_the_citizen_to_act() -> None:
@@ -135,7 +134,7 @@ async def test_quiet_hours_never_hold_what_asks_the_citizen_to_act() -> None:
     for prompt in ("dossier.supplement_requested", "payment.requested", "dossier.result_ready"):
         assert (by_template[prompt].next_attempt_at, by_template[prompt].urgent) == (night, True), prompt
         assert not by_template[prompt].secret, "only the sign-in code is secret"
-    claimed = {j.delivery_id for j in await service.claim(uow.unit, limit=20)}
+    claimed = {j.delivery_id for j in await service.claim(uow.unit, uow.env, limit=20)}
     assert by_template["dossier.received"].id not in claimed
     assert {by_template[p].id for p in ("dossier.supplement_requested", "payment.requested")} <= claimed
 
@@ -143,10 +142,12 @@ async def test_quiet_hours_never_hold_what_asks_the_citizen_to_act() -> None:
 async def test_a_sent_message_is_recorded_and_announced() -> None:
     uow = FakeNotifyUow()
     await consumed(uow, EX[DossierSubmitted.TYPE], EX[DossierReceived.TYPE])
-    [job] = await service.claim(uow.unit, limit=10)
+    [job] = await service.claim(uow.unit, uow.env, limit=10)
     assert job.attempt == 1
     uow.outbox.clear()
-    await service.record(uow.unit, job, Sent(provider="sandbox", message_id="m-1", segments=1), duration_ms=3)
+    await service.record(
+        uow.unit, uow.env, job, Sent(provider="sandbox", message_id="m-1", segments=1), duration_ms=3
+    )
     delivery = await uow.deliveries.get(job.delivery_id)
     assert delivery is not None
     assert (delivery.status, delivery.provider_message_id) == (DeliveryStatus.SENT.value, "m-1")
@@ -155,21 +156,21 @@ async def test_a_sent_message_is_recorded_and_announced() -> None:
     assert (sent.delivery_id, sent.channel, sent.provider) == (delivery.id, NotifyChannel.SMS, "sandbox")
     assert [a.outcome for a in uow.deliveries.attempts] == ["sent"]
 
-    changed = await service.apply_receipt(uow.unit, message_id="m-1", delivered=True, error=None)
+    changed = await service.apply_receipt(uow.unit, uow.env, message_id="m-1", delivered=True, error=None)
     assert changed == (delivery, True)
     assert delivery.status == DeliveryStatus.DELIVERED.value
     with pytest.raises(UnknownMessage):
-        await service.apply_receipt(uow.unit, message_id="m-404", delivered=True, error=None)
+        await service.apply_receipt(uow.unit, uow.env, message_id="m-404", delivered=True, error=None)
 
 
 async def test_a_transient_failure_is_retried_later_and_a_permanent_one_ends_it() -> None:
     uow = FakeNotifyUow()
     await consumed(uow, EX[DossierSubmitted.TYPE], EX[DossierReceived.TYPE])
-    [job] = await service.claim(uow.unit, limit=10)
+    [job] = await service.claim(uow.unit, uow.env, limit=10)
     uow.outbox.clear()
     now = uow.env.clock.now()
     await service.record(
-        uow.unit, job, Failed(provider="sandbox", error="timeout", permanent=False), duration_ms=5
+        uow.unit, uow.env, job, Failed(provider="sandbox", error="timeout", permanent=False), duration_ms=5
     )
     delivery = await uow.deliveries.get(job.delivery_id)
     assert delivery is not None
@@ -180,12 +181,12 @@ async def test_a_transient_failure_is_retried_later_and_a_permanent_one_ends_it(
     assert not failed.permanent
 
     await service.record(
-        uow.unit, job, Failed(provider="sandbox", error="bad number", permanent=True), duration_ms=5
+        uow.unit, uow.env, job, Failed(provider="sandbox", error="bad number", permanent=True), duration_ms=5
     )
     assert delivery.status == DeliveryStatus.FAILED.value
     assert [e.permanent for e in uow.outbox.of_type(NotificationFailed)] == [False, True]
     await service.record(
-        uow.unit, job, Sent(provider="sandbox", message_id="late", segments=1), duration_ms=1
+        uow.unit, uow.env, job, Sent(provider="sandbox", message_id="late", segments=1), duration_ms=1
     )
     assert delivery.status == DeliveryStatus.FAILED.value, "a finished delivery stays finished"
 

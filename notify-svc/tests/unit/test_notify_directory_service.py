@@ -18,7 +18,7 @@ ENDPOINT = "https://push.example.vn/sub/1"
 
 async def test_someone_who_never_chose_gets_every_channel_and_the_default_quiet_hours() -> None:
     uow = FakeNotifyUow()
-    chosen = await service.get_preferences(uow.unit, AN)
+    chosen = await service.get_preferences(uow.unit, uow.env, AN)
     assert (chosen.sms, chosen.email, chosen.push) == (True, True, True)
     assert chosen.quiet_hours == QuietWindow.parse("22:00", "07:00")
     assert chosen.allows(NotifyChannel.IN_APP)
@@ -26,22 +26,24 @@ async def test_someone_who_never_chose_gets_every_channel_and_the_default_quiet_
 
 async def test_preferences_are_one_persons_and_replace_the_previous_choice() -> None:
     uow = FakeNotifyUow()
-    await service.set_preferences(uow.unit, AN, sms=False, email=True, push=True, quiet_hours=None)
-    chosen = await service.get_preferences(uow.unit, AN)
+    await service.set_preferences(uow.unit, uow.env, AN, sms=False, email=True, push=True, quiet_hours=None)
+    chosen = await service.get_preferences(uow.unit, uow.env, AN)
     assert (chosen.allows(NotifyChannel.SMS), chosen.quiet_hours) == (False, None)
-    assert (await service.get_preferences(uow.unit, BINH)).allows(NotifyChannel.SMS)
+    assert (await service.get_preferences(uow.unit, uow.env, BINH)).allows(NotifyChannel.SMS)
 
     evening = QuietWindow.parse("21:00", "06:00")
-    await service.set_preferences(uow.unit, AN, sms=True, email=False, push=True, quiet_hours=evening)
-    again = await service.get_preferences(uow.unit, AN)
+    await service.set_preferences(
+        uow.unit, uow.env, AN, sms=True, email=False, push=True, quiet_hours=evening
+    )
+    again = await service.get_preferences(uow.unit, uow.env, AN)
     assert (again.sms, again.email, again.quiet_hours) == (True, False, evening)
     assert uow.commits == 2
 
 
 async def test_a_browser_belongs_to_whoever_subscribed_it_last_and_only_they_remove_it() -> None:
     uow = FakeNotifyUow()
-    mine = await service.subscribe_push(uow.unit, AN, endpoint=ENDPOINT, p256dh="k1", auth="a1")
-    taken = await service.subscribe_push(uow.unit, BINH, endpoint=ENDPOINT, p256dh="k2", auth="a2")
+    mine = await service.subscribe_push(uow.unit, uow.env, AN, endpoint=ENDPOINT, p256dh="k1", auth="a1")
+    taken = await service.subscribe_push(uow.unit, uow.env, BINH, endpoint=ENDPOINT, p256dh="k2", auth="a2")
     assert taken.id == mine.id
     assert await service.list_push(uow.unit, AN) == []
     assert [(s.id, s.p256dh) for s in await service.list_push(uow.unit, BINH)] == [(mine.id, "k2")]

@@ -26,7 +26,7 @@ OTHER_OFFICER = Principal(subject="officer-9", role=Role.OFFICER, agency_code="0
 @pytest.fixture
 async def uow() -> FakeNotifyUow:
     unit = FakeNotifyUow()
-    handlers = build_handlers()
+    handlers = build_handlers(unit.env)
     for event in (EX[DossierSubmitted.TYPE], EX[DossierReceived.TYPE]):
         async with unit:
             await handle(handlers, unit, event)
@@ -61,28 +61,28 @@ async def test_only_the_owner_marks_a_notification_read(uow: FakeNotifyUow) -> N
         0
     ]
     with pytest.raises(UnknownNotification):
-        await service.mark_read(uow.unit, STRANGER, mine.id)
+        await service.mark_read(uow.unit, uow.env, STRANGER, mine.id)
     assert mine.read_at is None
     commits = uow.commits
-    read = await service.mark_read(uow.unit, OWNER, mine.id)
+    read = await service.mark_read(uow.unit, uow.env, OWNER, mine.id)
     assert read.read_at == uow.clock.now()
-    await service.mark_read(uow.unit, OWNER, mine.id)
+    await service.mark_read(uow.unit, uow.env, OWNER, mine.id)
     assert uow.commits == commits + 1, "marking it again changes nothing"
     unread = await service.list_notifications(uow.unit, OWNER, limit=10, cursor=None, unread_only=True)
     assert (unread.unread, [n.template for n in unread.items]) == (1, ["dossier.submitted"])
 
 
 async def test_a_stream_ticket_opens_its_holders_stream_once_before_it_expires(uow: FakeNotifyUow) -> None:
-    issued = await service.issue_ticket(uow.unit, OFFICER)
+    issued = await service.issue_ticket(uow.unit, uow.env, OFFICER)
     assert issued.expires_at == uow.clock.now() + timedelta(seconds=uow.env.settings.stream.ticket_ttl)
     assert issued.ticket not in uow.notifications.tickets, "only the ticket's digest is kept"
-    assert await service.redeem_ticket(uow.unit, issued.ticket) == OFFICER
+    assert await service.redeem_ticket(uow.unit, uow.env, issued.ticket) == OFFICER
     with pytest.raises(InvalidStreamTicket):
-        await service.redeem_ticket(uow.unit, issued.ticket)
+        await service.redeem_ticket(uow.unit, uow.env, issued.ticket)
 
-    late = await service.issue_ticket(uow.unit, OWNER)
+    late = await service.issue_ticket(uow.unit, uow.env, OWNER)
     uow.clock.advance(seconds=uow.env.settings.stream.ticket_ttl)
     with pytest.raises(InvalidStreamTicket):
-        await service.redeem_ticket(uow.unit, late.ticket)
+        await service.redeem_ticket(uow.unit, uow.env, late.ticket)
     with pytest.raises(InvalidStreamTicket):
-        await service.redeem_ticket(uow.unit, "x" * 43)
+        await service.redeem_ticket(uow.unit, uow.env, "x" * 43)

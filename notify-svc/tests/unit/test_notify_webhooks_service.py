@@ -25,7 +25,12 @@ URL = "https://dichvucong.example.vn/hooks/motcua"
 
 async def subscribed(uow: FakeNotifyUow, *types: str) -> str:
     made = await service.create(
-        uow.unit, PORTAL, url=URL, event_types_=list(types or [DossierReceived.TYPE]), description=None
+        uow.unit,
+        uow.env,
+        PORTAL,
+        url=URL,
+        event_types_=list(types or [DossierReceived.TYPE]),
+        description=None,
     )
     assert made.secret
     return made.id
@@ -36,10 +41,12 @@ async def test_only_public_https_urls_and_known_non_secret_event_types_are_taken
     for url in ("http://dichvucong.example.vn/h", "https://localhost/h", "https://10.0.0.8/h", "ftp://x/h"):
         with pytest.raises(InvalidSubscription):
             await service.create(
-                uow.unit, PORTAL, url=url, event_types_=[DossierReceived.TYPE], description=None
+                uow.unit, uow.env, PORTAL, url=url, event_types_=[DossierReceived.TYPE], description=None
             )
     with pytest.raises(InvalidSubscription):
-        await service.create(uow.unit, PORTAL, url=URL, event_types_=[OtpRequested.TYPE], description=None)
+        await service.create(
+            uow.unit, uow.env, PORTAL, url=URL, event_types_=[OtpRequested.TYPE], description=None
+        )
     assert uow.webhooks.rows == {}
 
 
@@ -51,7 +58,7 @@ async def test_an_integrator_sees_and_changes_only_its_own_subscriptions() -> No
     for attempt in (
         service.get(uow.unit, ANALYTICS, mine),
         service.delete(uow.unit, ANALYTICS, mine),
-        service.rotate_secret(uow.unit, ANALYTICS, mine),
+        service.rotate_secret(uow.unit, uow.env, ANALYTICS, mine),
     ):
         with pytest.raises(UnknownSubscription):
             await attempt
@@ -59,7 +66,13 @@ async def test_an_integrator_sees_and_changes_only_its_own_subscriptions() -> No
     assert (await service.get(uow.unit, ADMIN, mine)).owner == PORTAL.subject
 
     changed = await service.update(
-        uow.unit, PORTAL, mine, url=None, event_types_=[DossierSubmitted.TYPE], description="Cổng quốc gia"
+        uow.unit,
+        uow.env,
+        PORTAL,
+        mine,
+        url=None,
+        event_types_=[DossierSubmitted.TYPE],
+        description="Cổng quốc gia",
     )
     assert (changed.event_types, changed.description) == ([DossierSubmitted.TYPE], "Cổng quốc gia")
     await service.delete(uow.unit, PORTAL, mine)
@@ -70,7 +83,7 @@ async def test_an_event_goes_to_the_subscriptions_that_take_its_type() -> None:
     uow = FakeNotifyUow()
     wanted = await subscribed(uow, DossierReceived.TYPE)
     await subscribed(uow, DossierSubmitted.TYPE)
-    handlers = build_handlers()
+    handlers = build_handlers(uow.env)
     async with uow:
         envelope = await handle(handlers, uow, EX[DossierReceived.TYPE])
         await uow.commit()

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from gateway.deps import RuntimeDep
+from gateway.deps import PortsDep
 from motcua_shared.contracts.asyncapi import build_asyncapi
 
 ASSETS = "/docs/assets"
@@ -32,9 +32,9 @@ def assets() -> Mount:
 
 
 @router.get("/openapi.json", include_in_schema=False)
-async def openapi(runtime: RuntimeDep) -> JSONResponse:
+async def openapi(ports: PortsDep) -> JSONResponse:
     """The whole platform's REST API: the gateway's routes and every service's public ones."""
-    return JSONResponse(await runtime.docs.document())
+    return JSONResponse(await ports.docs.document())
 
 
 @router.get("/docs", include_in_schema=False)

@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from gateway.deps import ClientIpDep, IdentityDep, LimiterDep, RuntimeDep, SettingsDep, UowDep
+from gateway.deps import ClientIpDep, LimiterDep, PortsDep, SettingsDep, UowDep
 from gateway.identity import service
-from gateway.identity.agencies import CatalogAgencies
 from gateway.identity.errors import (
     AccountLocked,
     InvalidGrant,
@@ -74,13 +73,13 @@ def _tokens(tokens: service.Tokens) -> TokenOut:
     responses=problems(Unprocessable, RateLimited),
 )
 async def request_otp(
-    body: OtpIn, uow: UowDep, ids: IdentityDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
+    body: OtpIn, uow: UowDep, ports: PortsDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
 ) -> OtpOut:
     """A 6-digit code, valid 5 minutes, is sent to the phone; answer it at ``POST /api/v1/auth/token``."""
     limiter.check("otp-ip", settings.limits.otp_per_ip, ip)
     phone = service.normalise_phone(body.phone)
     limiter.check("otp-phone", settings.limits.otp_per_phone, phone)
-    challenge = await service.request_otp(uow, ids, phone)
+    challenge = await service.request_otp(uow, ports, phone)
     return OtpOut(challenge_id=challenge.challenge_id, expires_at=challenge.expires_at)
 
 
@@ -106,7 +105,7 @@ async def token(
     body: TokenIn,
     response: Response,
     uow: UowDep,
-    ids: IdentityDep,
+    ports: PortsDep,
     limiter: LimiterDep,
     settings: SettingsDep,
     ip: ClientIpDep,
@@ -118,16 +117,16 @@ async def token(
     match body:
         case OtpGrant():
             limiter.check("sign-in-subject", settings.limits.sign_in_per_subject, f"otp:{body.challenge_id}")
-            return _tokens(await service.sign_in_with_otp(uow, ids, body.challenge_id, body.code))
+            return _tokens(await service.sign_in_with_otp(uow, ports, body.challenge_id, body.code))
         case RefreshGrant():
-            return _tokens(await service.refresh(uow, ids, body.refresh_token))
+            return _tokens(await service.refresh(uow, ports, body.refresh_token))
         case ClientCredentialsGrant():
             limiter.check("sign-in-subject", settings.limits.sign_in_per_subject, f"client:{body.client_id}")
             return _tokens(
-                await service.client_credentials(uow, ids, body.client_id, body.client_secret, body.scope)
+                await service.client_credentials(uow, ports, body.client_id, body.client_secret, body.scope)
             )
         case TokenExchangeGrant():
-            return _tokens(await service.sign_in_external(uow, ids, body.subject_token))
+            return _tokens(await service.sign_in_external(uow, ports, body.subject_token))
 
 
 @router.post(
@@ -141,7 +140,7 @@ async def login(
     body: LoginIn,
     response: Response,
     uow: UowDep,
-    ids: IdentityDep,
+    ports: PortsDep,
     limiter: LimiterDep,
     settings: SettingsDep,
     ip: ClientIpDep,
@@ -150,7 +149,7 @@ async def login(
     _no_store(response)
     limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
     limiter.check("sign-in-subject", settings.limits.sign_in_per_subject, f"user:{body.username.lower()}")
-    return _tokens(await service.login(uow, ids, body.username, body.password))
+    return _tokens(await service.login(uow, ports, body.username, body.password))
 
 
 @router.post(
@@ -160,11 +159,11 @@ async def login(
     responses=problems(Unprocessable, RateLimited),
 )
 async def logout(
-    body: LogoutIn, uow: UowDep, ids: IdentityDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
+    body: LogoutIn, uow: UowDep, ports: PortsDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
 ) -> Response:
     """Every refresh token of the session stops working; access tokens expire on their own."""
     limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
-    await service.logout(uow, ids, body.refresh_token)
+    await service.logout(uow, ports, body.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -197,19 +196,16 @@ async def me(request: Request, who: PrincipalDep, uow: UowDep) -> MeOut:
     summary="Create an officer or admin account (admin)",
     responses=problems(Unauthenticated, Forbidden, Conflict, Unprocessable, Unavailable),
 )
-async def create_staff(
-    body: StaffIn, _admin: AdminDep, uow: UowDep, ids: IdentityDep, runtime: RuntimeDep
-) -> StaffOut:
+async def create_staff(body: StaffIn, _admin: AdminDep, uow: UowDep, ports: PortsDep) -> StaffOut:
     """An officer must be bound to an agency in operation (asked of the catalogue); an admin must not be."""
     account = await service.create_staff(
         uow,
-        ids,
+        ports,
         username=body.username,
         password=body.password,
         role=Role(body.role),
         display_name=body.display_name,
         agency_code=body.agency_code,
-        agencies=CatalogAgencies(runtime.upstreams.clients["catalog"]),
     )
     return StaffOut(
         id=account.id,
@@ -228,11 +224,11 @@ async def create_staff(
     responses=problems(Unauthenticated, Forbidden, Unprocessable),
 )
 async def create_client(
-    body: ClientIn, response: Response, _admin: AdminDep, uow: UowDep, ids: IdentityDep
+    body: ClientIn, response: Response, _admin: AdminDep, uow: UowDep, ports: PortsDep
 ) -> ClientOut:
     """The secret is in this answer only; the gateway keeps its argon2id hash."""
     _no_store(response)
-    client = await service.create_client(uow, ids, name=body.name, scopes=body.scopes)
+    client = await service.create_client(uow, ports, name=body.name, scopes=body.scopes)
     return ClientOut(
         client_id=client.client_id, client_secret=client.client_secret, name=client.name, scopes=client.scopes
     )

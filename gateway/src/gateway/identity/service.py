@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from gateway.identity.agencies import AgencyDirectory
-from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer, sha256_hex
+from gateway.identity.credentials import sha256_hex
 from gateway.identity.errors import (
     InvalidGrant,
     OtpLocked,
@@ -25,24 +24,13 @@ from gateway.identity.models import (
     RefreshFamily,
     RefreshToken,
 )
-from gateway.settings import DemoAccount, DemoClient, IdentitySettings
+from gateway.ports import Ports
+from gateway.settings import DemoAccount, DemoClient
 from gateway.uow import GatewayUnitOfWork
 from motcua_shared.chassis.auth import Principal, Role
-from motcua_shared.chassis.clock import Clock
 from motcua_shared.chassis.errors import Conflict, NotFound, Unprocessable
 from motcua_shared.contracts.common import NotAMobileNumber, vn_mobile
 from motcua_shared.contracts.identity import OtpPurpose, OtpRequested
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What the identity use cases need besides the unit of work: rules, secrets, signer and clock."""
-
-    settings: IdentitySettings
-    secrets: Secrets
-    tokens: TokenIssuer
-    clock: Clock
-    external: ExternalVerifier
 
 
 @dataclass(frozen=True)
@@ -100,19 +88,19 @@ class NewClient:
 # -- citizens: phone OTP -------------------------------------------------------------------------
 
 
-async def request_otp(uow: GatewayUnitOfWork, ids: Identity, phone: str) -> Challenge:
+async def request_otp(uow: GatewayUnitOfWork, ports: Ports, phone: str) -> Challenge:
     """Issue a 6-digit code for ``phone``; keep its hash; send it by SMS through notify (an event)."""
-    now = ids.clock.now()
-    code = ids.secrets.new_otp()
+    now = ports.clock.now()
+    code = ports.secrets.new_otp()
     challenge = OtpChallenge(
         id=str(uuid.uuid4()),
         phone=phone,
         purpose=OtpPurpose.SIGN_IN.value,
         attempts=0,
         created_at=now,
-        expires_at=now + timedelta(seconds=ids.settings.otp_ttl_seconds),
+        expires_at=now + timedelta(seconds=ports.settings.identity.otp_ttl_seconds),
     )
-    challenge.code_hash = ids.secrets.otp_hash(challenge.id, code)
+    challenge.code_hash = ports.secrets.otp_hash(challenge.id, code)
     async with uow:
         uow.identity.add(challenge)
         uow.outbox.add(
@@ -129,19 +117,19 @@ async def request_otp(uow: GatewayUnitOfWork, ids: Identity, phone: str) -> Chal
     return Challenge(challenge_id=challenge.id, expires_at=challenge.expires_at)
 
 
-async def sign_in_with_otp(uow: GatewayUnitOfWork, ids: Identity, challenge_id: str, code: str) -> Tokens:
+async def sign_in_with_otp(uow: GatewayUnitOfWork, ports: Ports, challenge_id: str, code: str) -> Tokens:
     """Exchange a correct, fresh code for tokens; the citizen's account is made on first sign-in.
 
     A wrong code counts an attempt, committed even though the request fails: the limit must hold.
     """
-    now = ids.clock.now()
-    max_attempts = ids.settings.otp_max_attempts
+    now = ports.clock.now()
+    max_attempts = ports.settings.identity.otp_max_attempts
     async with uow:
         challenge = await uow.identity.challenge(challenge_id)
         if challenge is None:
             raise OtpLocked()
         challenge.ensure_usable(now, max_attempts=max_attempts)
-        if not ids.secrets.otp_matches(challenge.id, code, challenge.code_hash):
+        if not ports.secrets.otp_matches(challenge.id, code, challenge.code_hash):
             challenge.attempts += 1
             await uow.commit()
             if challenge.attempts >= max_attempts:
@@ -153,15 +141,15 @@ async def sign_in_with_otp(uow: GatewayUnitOfWork, ids: Identity, challenge_id: 
             account = _new_citizen(now, phone=challenge.phone)
             uow.identity.add(account)
         account.signed_in(now)
-        tokens = await _session_tokens(uow, ids, account, now)
+        tokens = await _session_tokens(uow, ports, account, now)
         await uow.commit()
     return tokens
 
 
-async def sign_in_external(uow: GatewayUnitOfWork, ids: Identity, id_token: str) -> Tokens:
+async def sign_in_external(uow: GatewayUnitOfWork, ports: Ports, id_token: str) -> Tokens:
     """Sign a citizen in with an ID token of a trusted issuer, bound to their phone's account."""
-    claims = await ids.external.verify(id_token)
-    now = ids.clock.now()
+    claims = await ports.external.verify(id_token)
+    now = ports.clock.now()
     async with uow:
         link = await uow.identity.external_identity(claims.issuer, claims.subject)
         account = await uow.identity.account(link.account_id) if link is not None else None
@@ -181,7 +169,7 @@ async def sign_in_external(uow: GatewayUnitOfWork, ids: Identity, id_token: str)
         if account.role != Role.CITIZEN or not account.active:
             raise InvalidGrant("Tài khoản không dùng được để đăng nhập bằng định danh bên ngoài.")
         account.signed_in(now)
-        tokens = await _session_tokens(uow, ids, account, now)
+        tokens = await _session_tokens(uow, ports, account, now)
         await uow.commit()
     return tokens
 
@@ -189,64 +177,63 @@ async def sign_in_external(uow: GatewayUnitOfWork, ids: Identity, id_token: str)
 # -- staff: username and password -----------------------------------------------------------------
 
 
-async def login(uow: GatewayUnitOfWork, ids: Identity, username: str, password: str) -> Tokens:
+async def login(uow: GatewayUnitOfWork, ports: Ports, username: str, password: str) -> Tokens:
     """An officer or admin signs in; five wrong passwords in a row lock the account for a while."""
-    now = ids.clock.now()
+    now = ports.clock.now()
     async with uow:
         account = await uow.identity.account_by_username(username)
         if account is not None:
             account.ensure_unlocked(now)
-        matches = await ids.secrets.verify_password(account.password_hash if account else None, password)
+        matches = await ports.secrets.verify_password(account.password_hash if account else None, password)
         if account is None or not account.active:
             raise InvalidGrant("Tên đăng nhập hoặc mật khẩu không đúng.")
         if not matches:
             account.login_failed(
                 now,
-                max_failures=ids.settings.login_max_failures,
-                lock_for=timedelta(seconds=ids.settings.login_lock_seconds),
+                max_failures=ports.settings.identity.login_max_failures,
+                lock_for=timedelta(seconds=ports.settings.identity.login_lock_seconds),
             )
             await uow.commit()
             raise InvalidGrant("Tên đăng nhập hoặc mật khẩu không đúng.")
         account.signed_in(now)
-        tokens = await _session_tokens(uow, ids, account, now)
+        tokens = await _session_tokens(uow, ports, account, now)
         await uow.commit()
     return tokens
 
 
 async def create_staff(
     uow: GatewayUnitOfWork,
-    ids: Identity,
+    ports: Ports,
     *,
     username: str,
     password: str,
     role: Role,
     display_name: str,
     agency_code: str | None,
-    agencies: AgencyDirectory,
 ) -> AccountView:
     """Create an officer (bound to an agency in operation, as the catalogue knows it) or an admin account."""
     if role not in (Role.OFFICER, Role.ADMIN):
         raise Unprocessable("Chỉ tạo được tài khoản cán bộ hoặc quản trị.")
     if (role is Role.OFFICER) != bool(agency_code):
         raise Unprocessable("Cán bộ phải thuộc một cơ quan; quản trị viên thì không.")
-    if agency_code and not await agencies.in_operation(agency_code):
+    if agency_code and not await ports.agencies.in_operation(agency_code):
         raise Unprocessable(
             "Không có cơ quan đang hoạt động với mã này trong danh mục.",
             errors=[{"field": "agency_code", "message": "no agency in operation has this code"}],
         )
-    return await _add_staff(uow, ids, username, password, role, display_name, agency_code)
+    return await _add_staff(uow, ports, username, password, role, display_name, agency_code)
 
 
 async def _add_staff(
     uow: GatewayUnitOfWork,
-    ids: Identity,
+    ports: Ports,
     username: str,
     password: str,
     role: Role,
     display_name: str,
     agency_code: str | None,
 ) -> AccountView:
-    password_hash = await ids.secrets.hash_password(password)
+    password_hash = await ports.secrets.hash_password(password)
     async with uow:
         if await uow.identity.account_by_username(username) is not None:
             raise Conflict("Tên đăng nhập đã được dùng.")
@@ -259,7 +246,7 @@ async def _add_staff(
             display_name=display_name,
             active=True,
             failed_logins=0,
-            created_at=ids.clock.now(),
+            created_at=ports.clock.now(),
         )
         uow.identity.add(account)
         view = AccountView.of(account)
@@ -271,14 +258,14 @@ async def _add_staff(
 
 
 async def client_credentials(
-    uow: GatewayUnitOfWork, ids: Identity, client_id: str, client_secret: str, scope: str | None
+    uow: GatewayUnitOfWork, ports: Ports, client_id: str, client_secret: str, scope: str | None
 ) -> Tokens:
     """An access token for an integrator, limited to the scopes asked for (all it has by default)."""
     async with uow:
         client = await uow.identity.client(client_id)
         secret_hash = client.secret_hash if client is not None and client.active else None
         scopes = list(client.scopes) if client is not None else []
-    matches = await ids.secrets.verify_password(secret_hash, client_secret)
+    matches = await ports.secrets.verify_password(secret_hash, client_secret)
     if not matches:
         raise InvalidGrant("Mã ứng dụng hoặc khóa bí mật không đúng.")
     asked = scope.split() if scope else scopes
@@ -286,15 +273,17 @@ async def client_credentials(
     if refused:
         raise ScopeNotAllowed(f"Ứng dụng không được cấp phạm vi: {' '.join(refused)}.")
     granted = " ".join(sorted(set(asked)))
-    access = ids.tokens.access(subject=f"client:{client_id}", role=Role.INTEGRATOR, extra={"scope": granted})
+    access = ports.tokens.access(
+        subject=f"client:{client_id}", role=Role.INTEGRATOR, extra={"scope": granted}
+    )
     return Tokens(access_token=access.token, expires_in=access.expires_in, scope=granted)
 
 
-async def create_client(uow: GatewayUnitOfWork, ids: Identity, *, name: str, scopes: list[str]) -> NewClient:
+async def create_client(uow: GatewayUnitOfWork, ports: Ports, *, name: str, scopes: list[str]) -> NewClient:
     """Register an integrator; its secret is returned once and kept only as an argon2id hash."""
     client_id = f"cli_{uuid.uuid4().hex[:20]}"
-    secret = ids.secrets.new_token()
-    secret_hash = await ids.secrets.hash_password(secret)
+    secret = ports.secrets.new_token()
+    secret_hash = await ports.secrets.hash_password(secret)
     async with uow:
         uow.identity.add(
             IntegratorClient(
@@ -303,7 +292,7 @@ async def create_client(uow: GatewayUnitOfWork, ids: Identity, *, name: str, sco
                 secret_hash=secret_hash,
                 scopes=sorted(set(scopes)),
                 active=True,
-                created_at=ids.clock.now(),
+                created_at=ports.clock.now(),
             )
         )
         await uow.commit()
@@ -313,13 +302,13 @@ async def create_client(uow: GatewayUnitOfWork, ids: Identity, *, name: str, sco
 # -- sessions: rotating refresh tokens -------------------------------------------------------------
 
 
-async def refresh(uow: GatewayUnitOfWork, ids: Identity, refresh_token: str) -> Tokens:
+async def refresh(uow: GatewayUnitOfWork, ports: Ports, refresh_token: str) -> Tokens:
     """Rotate: the token is spent, a new one in the same family is returned.
 
     Presenting a spent token means it was copied: the family is revoked, so neither the thief nor the
     victim can go on with it (RFC 9700 §4.14.2).
     """
-    now = ids.clock.now()
+    now = ports.clock.now()
     token_hash = sha256_hex(refresh_token)
     async with uow:
         row = await uow.identity.refresh_token(token_hash)
@@ -335,12 +324,12 @@ async def refresh(uow: GatewayUnitOfWork, ids: Identity, refresh_token: str) -> 
         account = await uow.identity.account(family.account_id)
         if account is None or not account.active:
             raise RefreshExpired()
-        tokens = _tokens_in_family(uow, ids, account, family, now)
+        tokens = _tokens_in_family(uow, ports, account, family, now)
         await uow.commit()
     return tokens
 
 
-async def logout(uow: GatewayUnitOfWork, ids: Identity, refresh_token: str) -> None:
+async def logout(uow: GatewayUnitOfWork, ports: Ports, refresh_token: str) -> None:
     """Revoke the family of ``refresh_token``; unknown tokens are ignored (sign-out is idempotent)."""
     async with uow:
         row = await uow.identity.refresh_token(sha256_hex(refresh_token))
@@ -348,7 +337,7 @@ async def logout(uow: GatewayUnitOfWork, ids: Identity, refresh_token: str) -> N
             return
         family = await uow.identity.family(row.family_id)
         if family is not None:
-            family.revoke(ids.clock.now(), "logout")
+            family.revoke(ports.clock.now(), "logout")
         await uow.commit()
 
 
@@ -367,7 +356,7 @@ async def profile(uow: GatewayUnitOfWork, who: Principal) -> AccountView | None:
 
 
 async def ensure_demo(
-    uow: GatewayUnitOfWork, ids: Identity, staff: list[DemoAccount], clients: list[DemoClient]
+    uow: GatewayUnitOfWork, ports: Ports, staff: list[DemoAccount], clients: list[DemoClient]
 ) -> list[str]:
     """Create the demo staff and integrator (development only); existing ones are left alone."""
     created: list[str] = []
@@ -379,7 +368,7 @@ async def ensure_demo(
             # catalogue may not answer yet, so they are not asked of it.
             await _add_staff(
                 uow,
-                ids,
+                ports,
                 demo.username,
                 demo.password.get_secret_value(),
                 Role(demo.role),
@@ -388,7 +377,7 @@ async def ensure_demo(
             )
             created.append(demo.username)
     for demo_client in clients:
-        secret_hash = await ids.secrets.hash_password(demo_client.client_secret.get_secret_value())
+        secret_hash = await ports.secrets.hash_password(demo_client.client_secret.get_secret_value())
         async with uow:
             if await uow.identity.client(demo_client.client_id) is None:
                 uow.identity.add(
@@ -398,7 +387,7 @@ async def ensure_demo(
                         secret_hash=secret_hash,
                         scopes=sorted(demo_client.scopes),
                         active=True,
-                        created_at=ids.clock.now(),
+                        created_at=ports.clock.now(),
                     )
                 )
                 await uow.commit()
@@ -435,22 +424,22 @@ def _new_citizen(now: datetime, *, phone: str, name: str | None = None) -> Accou
     )
 
 
-async def _session_tokens(uow: GatewayUnitOfWork, ids: Identity, account: Account, now: datetime) -> Tokens:
+async def _session_tokens(uow: GatewayUnitOfWork, ports: Ports, account: Account, now: datetime) -> Tokens:
     family = RefreshFamily(id=str(uuid.uuid4()), account_id=account.id, created_at=now)
     uow.identity.add(family)
-    return _tokens_in_family(uow, ids, account, family, now)
+    return _tokens_in_family(uow, ports, account, family, now)
 
 
 def _tokens_in_family(
-    uow: GatewayUnitOfWork, ids: Identity, account: Account, family: RefreshFamily, now: datetime
+    uow: GatewayUnitOfWork, ports: Ports, account: Account, family: RefreshFamily, now: datetime
 ) -> Tokens:
-    refresh_value = ids.secrets.new_token()
+    refresh_value = ports.secrets.new_token()
     uow.identity.add(
         RefreshToken(
             token_hash=sha256_hex(refresh_value),
             family_id=family.id,
             issued_at=now,
-            expires_at=now + timedelta(seconds=ids.settings.refresh_ttl_seconds),
+            expires_at=now + timedelta(seconds=ports.settings.identity.refresh_ttl_seconds),
         )
     )
     role = Role(account.role)
@@ -459,7 +448,7 @@ def _tokens_in_family(
         extra["phone_number"] = account.phone
     if account.display_name:
         extra["name"] = account.display_name
-    access = ids.tokens.access(
+    access = ports.tokens.access(
         subject=account.id,
         role=role,
         agency_code=account.agency_code if role is Role.OFFICER else None,

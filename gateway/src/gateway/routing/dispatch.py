@@ -18,7 +18,8 @@ from motcua_shared.chassis.errors import PROBLEM_BASE
 from motcua_shared.chassis.http import problem
 
 if TYPE_CHECKING:
-    from gateway.runtime import GatewayRuntime
+    from gateway.ports import Ports
+    from motcua_shared.chassis.auth import JwksVerifier
 
 _API = "/api/v1/"
 _OPS = "/ops/"
@@ -54,30 +55,28 @@ class ProxyDispatch:
             segment = path[len(_API) :].split("/", 1)[0]
             service = ROUTES.get(segment)
             if service is not None:
-                runtime: GatewayRuntime = scope["app"].state.gateway
+                ports: Ports = scope["app"].state.ports
                 scope["route"] = _LABELS[segment]
-                if not await _within_limits(runtime, scope, receive, send, segment):
+                if not await _within_limits(ports, scope, receive, send, segment):
                     return
-                await runtime.upstreams.forwarders[service].forward(scope, receive, send, raw)
+                await ports.upstreams.forwarders[service].forward(scope, receive, send, raw)
                 return
         elif path.startswith(_OPS):
             service = path[len(_OPS) :].partition("/")[0]
             if service in SERVICES:
-                runtime = scope["app"].state.gateway
+                ports = scope["app"].state.ports
                 upstream_path = b"/ops/" + raw[len(_OPS) + len(service) + 1 :]
-                await runtime.upstreams.forwarders[service].forward(scope, receive, send, upstream_path)
+                await ports.upstreams.forwarders[service].forward(scope, receive, send, upstream_path)
                 return
         await self.app(scope, receive, send)
 
 
-async def _within_limits(
-    runtime: GatewayRuntime, scope: Scope, receive: Receive, send: Send, segment: str
-) -> bool:
-    limits = runtime.settings.limits
+async def _within_limits(ports: Ports, scope: Scope, receive: Receive, send: Send, segment: str) -> bool:
+    limits = ports.settings.limits
     if not limits.enabled:
         return True
     method: str = scope["method"]
-    limiter = runtime.limiter
+    limiter = ports.limiter
     ip = str(scope["client"][0]) if scope.get("client") else "unknown"
     wait = 0.0
     if segment == "lookup":
@@ -85,7 +84,7 @@ async def _within_limits(
     elif method in _WRITES and not scope["path"].startswith(_UNLIMITED_PREFIXES):
         wait = limiter.take("writes-ip", limits.writes_per_ip, ip)
         if not wait:
-            subject = await _subject(runtime, scope)
+            subject = await _subject(scope)
             if subject is not None:
                 wait = limiter.take("writes-subject", limits.writes_per_subject, subject)
     if not wait:
@@ -101,7 +100,7 @@ async def _within_limits(
     return False
 
 
-async def _subject(runtime: GatewayRuntime, scope: Scope) -> str | None:
+async def _subject(scope: Scope) -> str | None:
     """The verified token's subject; None without a valid token (the service will answer 401)."""
     header = next((v for n, v in scope["headers"] if n == b"authorization"), None)
     if header is None:
@@ -110,7 +109,8 @@ async def _subject(runtime: GatewayRuntime, scope: Scope) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        principal = await runtime.verifier.verify(token.strip())
+        verifier: JwksVerifier = scope["app"].state.verifier
+        principal = await verifier.verify(token.strip())
     except Exception:
         return None
     return principal.subject

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
@@ -376,6 +376,18 @@ class Upstreams:
         """Open every pool."""
         for forwarder in self.forwarders.values():
             await forwarder.start()
+
+    def readiness(self, name: str) -> Callable[[], Awaitable[bool]]:
+        """A check that ``name`` answers its ``/readyz`` with 200 (within 3 s)."""
+
+        async def ready() -> bool:
+            try:
+                response = await self.clients[name].get("/readyz", timeout=3)
+            except Exception:
+                return False
+            return response.status_code == 200
+
+        return ready
 
     async def aclose(self) -> None:
         """Close every pool."""

@@ -19,6 +19,7 @@ from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import ChannelAdapter, Failed, Job, Outcome
 from notify_svc.channels.ratelimit import TokenBucket
 from notify_svc.deliveries import service
+from notify_svc.ports import Ports
 from notify_svc.settings import DispatchSettings
 from notify_svc.uow import NotifyUnitOfWork
 
@@ -31,10 +32,12 @@ class Dispatcher:
     def __init__(
         self,
         uow_factory: Callable[[], NotifyUnitOfWork],
+        ports: Ports,
         adapters: Mapping[NotifyChannel, ChannelAdapter],
         settings: DispatchSettings,
     ) -> None:
         self._uow = uow_factory
+        self._ports = ports
         self.adapters = dict(adapters)
         self._settings = settings
         self._buckets = {channel: TokenBucket(a.rate_per_second) for channel, a in adapters.items()}
@@ -80,7 +83,7 @@ class Dispatcher:
 
     async def dispatch_once(self) -> int:
         """Lease one batch of due deliveries and send them all; returns how many were attempted."""
-        jobs = await service.claim(self._uow(), limit=self._settings.batch_size)
+        jobs = await service.claim(self._uow(), self._ports, limit=self._settings.batch_size)
         if jobs:
             await asyncio.gather(*(self._attempt(job) for job in jobs))
         return len(jobs)
@@ -101,7 +104,7 @@ class Dispatcher:
                     log.exception("channel adapter raised", extra={"channel": job.channel.value})
                     outcome = Failed(adapter.provider, f"{type(exc).__name__}: {exc}"[:500], permanent=False)
             elapsed = (time.perf_counter() - started) * 1000
-            await service.record(self._uow(), job, outcome, duration_ms=elapsed)
+            await service.record(self._uow(), self._ports, job, outcome, duration_ms=elapsed)
             if isinstance(outcome, Failed):
                 self.failed += 1
             else:

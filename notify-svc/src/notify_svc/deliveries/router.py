@@ -24,7 +24,7 @@ from notify_svc.deliveries.schemas import (
     ReceiptOut,
     delivery_position,
 )
-from notify_svc.deps import SettingsDep, UowDep
+from notify_svc.deps import PortsDep, SettingsDep, UowDep
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["deliveries"])
 
@@ -70,6 +70,7 @@ async def list_deliveries(
 async def sms_receipt(
     request: Request,
     uow: UowDep,
+    ports: PortsDep,
     settings: SettingsDep,
     signature: Annotated[str | None, Header(alias="X-Signature")] = None,
 ) -> ReceiptOut:
@@ -87,6 +88,10 @@ async def sms_receipt(
     except ValueError:
         raise Unprocessable("Báo cáo gửi tin không đúng định dạng.") from None
     delivery, changed = await service.apply_receipt(
-        uow, message_id=receipt.message_id, delivered=receipt.status == "delivered", error=receipt.error
+        uow,
+        ports,
+        message_id=receipt.message_id,
+        delivered=receipt.status == "delivered",
+        error=receipt.error,
     )
     return ReceiptOut(delivery_id=delivery.id, status=delivery.status, changed=changed)

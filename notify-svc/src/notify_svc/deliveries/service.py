@@ -34,24 +34,25 @@ from notify_svc.templates.service import render_current
 from notify_svc.webhooks import service as webhooks
 
 if TYPE_CHECKING:
-    from notify_svc.uow import NotifyUnitOfWork
+    from notify_svc.ports import Ports
+from notify_svc.uow import NotifyUnitOfWork
 
 IN_APP_PROVIDER = "inbox"
 DISABLED = "subscription disabled after repeated failures"
 
 
-async def handle_event(uow: NotifyUnitOfWork, event: Event, envelope: CloudEvent) -> None:
+async def handle_event(uow: NotifyUnitOfWork, ports: Ports, event: Event, envelope: CloudEvent) -> None:
     """Everything ``event`` causes, staged in the caller's transaction."""
-    contact = await remember_contact(uow, event)
-    await webhooks.fan_out(uow, event, envelope)
+    contact = await remember_contact(uow, ports, event)
+    await webhooks.fan_out(uow, ports, event, envelope)
     what = plan(event)
     if what.citizen is None and not what.agencies:
         return
     context = context_for(event, contact)
     if what.citizen is not None:
-        await _tell_person(uow, what.citizen, event, envelope, contact, context)
+        await _tell_person(uow, ports, what.citizen, event, envelope, contact, context)
     for spec, agency_code in what.agencies:
-        await _store_in_app(uow, spec, envelope, event, Audience.AGENCY, agency_code, context)
+        await _store_in_app(uow, ports, spec, envelope, event, Audience.AGENCY, agency_code, context)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class _Person:
 
 async def _tell_person(
     uow: NotifyUnitOfWork,
+    ports: Ports,
     spec: TemplateSpec,
     event: Event,
     envelope: CloudEvent,
@@ -97,22 +99,23 @@ async def _tell_person(
     """Stage the person's in-app notification and queue their deliveries on every channel they allow."""
     person = _Person.of(event, contact)
     preferences: Preferences | None = None
-    for channel in sorted(spec.channels & uow.env.channels):
+    for channel in sorted(spec.channels & ports.channels):
         if channel is NotifyChannel.IN_APP:
             # Nobody can refuse in-app (the record of everything): no preferences needed.
             if person.subject:
-                await _store_in_app(uow, spec, envelope, event, Audience.USER, person.subject, context)
+                await _store_in_app(uow, ports, spec, envelope, event, Audience.USER, person.subject, context)
             continue
         if not person.reachable(channel):
             continue
         if preferences is None:
-            preferences = await preferences_of(uow, person.subject)
+            preferences = await preferences_of(uow, ports, person.subject)
         if spec.mandatory or preferences.allows(channel):
-            await _queue_to(uow, person, channel, preferences, spec, event, envelope, context)
+            await _queue_to(uow, ports, person, channel, preferences, spec, event, envelope, context)
 
 
 async def _queue_to(
     uow: NotifyUnitOfWork,
+    ports: Ports,
     person: _Person,
     channel: NotifyChannel,
     preferences: Preferences,
@@ -127,26 +130,27 @@ async def _queue_to(
     subject = person.subject
     if channel is NotifyChannel.SMS and person.phone:
         await _queue(
-            uow, spec, channel, event, envelope, context,
+            uow, ports, spec, channel, event, envelope, context,
             recipient_key=subject or f"phone:{person.phone}", recipient_id=subject, address=person.phone,
             secret=isinstance(event, OtpRequested), urgent=spec.prompt,
             quiet=None if spec.prompt else preferences.quiet_hours,
         )  # fmt: skip
     elif channel is NotifyChannel.EMAIL and person.email:
         await _queue(
-            uow, spec, channel, event, envelope, context,
+            uow, ports, spec, channel, event, envelope, context,
             recipient_key=subject or f"email:{person.email}", recipient_id=subject, address=person.email,
         )  # fmt: skip
     elif channel is NotifyChannel.PUSH and subject:
         for push in await uow.directory.push_subscriptions(subject):
             await _queue(
-                uow, spec, channel, event, envelope, context,
+                uow, ports, spec, channel, event, envelope, context,
                 recipient_key=push.id, recipient_id=subject, address=push.endpoint,
             )  # fmt: skip
 
 
 async def _store_in_app(
     uow: NotifyUnitOfWork,
+    ports: Ports,
     spec: TemplateSpec,
     envelope: CloudEvent,
     event: Event,
@@ -154,8 +158,8 @@ async def _store_in_app(
     recipient: str,
     context: dict[str, Any],
 ) -> None:
-    rendered = await render_current(uow, spec.code, NotifyChannel.IN_APP, context)
-    now = uow.env.clock.now()
+    rendered = await render_current(uow, ports, spec.code, NotifyChannel.IN_APP, context)
+    now = ports.clock.now()
     notification_id = str(uuid.uuid4())
     dossier_code = getattr(event, "dossier_code", None)
     uow.stage_notification(
@@ -190,6 +194,7 @@ async def _store_in_app(
 
 async def _queue(
     uow: NotifyUnitOfWork,
+    ports: Ports,
     spec: TemplateSpec,
     channel: NotifyChannel,
     event: Event,
@@ -203,8 +208,8 @@ async def _queue(
     urgent: bool = False,
     quiet: QuietWindow | None = None,
 ) -> None:
-    rendered = await render_current(uow, spec.code, channel, context)
-    now = uow.env.clock.now()
+    rendered = await render_current(uow, ports, spec.code, channel, context)
+    now = ports.clock.now()
     uow.stage_delivery(
         {
             "id": str(uuid.uuid4()),
@@ -235,12 +240,12 @@ async def _queue(
 # -- dispatching ----------------------------------------------------------------------------------------
 
 
-async def claim(uow: NotifyUnitOfWork, *, limit: int) -> list[Job]:
+async def claim(uow: NotifyUnitOfWork, ports: Ports, *, limit: int) -> list[Job]:
     """Lease up to ``limit`` due deliveries to this dispatcher; each lease counts as an attempt."""
-    settings = uow.env.settings.dispatch
+    settings = ports.settings.dispatch
     jobs: list[Job] = []
     async with uow:
-        now = uow.env.clock.now()
+        now = ports.clock.now()
         for delivery in await uow.deliveries.claim_due(now, limit=limit):
             delivery.lease_until = now + timedelta(seconds=settings.lease_seconds)
             delivery.attempts += 1
@@ -273,8 +278,8 @@ async def claim(uow: NotifyUnitOfWork, *, limit: int) -> list[Job]:
     return jobs
 
 
-def _policy(uow: NotifyUnitOfWork, channel: str) -> RetrySettings:
-    settings = uow.env.settings
+def _policy(uow: NotifyUnitOfWork, ports: Ports, channel: str) -> RetrySettings:
+    settings = ports.settings
     return settings.webhooks.retry if channel == NotifyChannel.WEBHOOK.value else settings.dispatch.retry
 
 
@@ -319,10 +324,12 @@ def _outcome_name(outcome: Outcome) -> str:
     return "permanent" if outcome.permanent else "transient"
 
 
-async def record(uow: NotifyUnitOfWork, job: Job, outcome: Outcome, *, duration_ms: float) -> None:
+async def record(
+    uow: NotifyUnitOfWork, ports: Ports, job: Job, outcome: Outcome, *, duration_ms: float
+) -> None:
     """Record what one attempt gave: sent, to be retried (with backoff), or failed for good."""
     async with uow:
-        now = uow.env.clock.now()
+        now = ports.clock.now()
         delivery = await uow.deliveries.get(job.delivery_id, lock=True)
         if delivery is None or delivery.is_terminal:
             return
@@ -353,21 +360,21 @@ async def record(uow: NotifyUnitOfWork, job: Job, outcome: Outcome, *, duration_
                 subscription.record_success(now)
             uow.outbox.add(_sent(delivery, now))
         else:
-            await _failure(uow, delivery, outcome, now, subscription)
+            await _failure(uow, ports, delivery, outcome, now, subscription)
         await uow.commit()
 
 
 async def _failure(
-    uow: NotifyUnitOfWork, delivery: Delivery, outcome: Failed, now: datetime, subscription: Any
+    uow: NotifyUnitOfWork, ports: Ports, delivery: Delivery, outcome: Failed, now: datetime, subscription: Any
 ) -> None:
     disabled = False
     if subscription is not None:
         disabled = subscription.record_failure(
             now,
-            disable_after=uow.env.settings.webhooks.disable_after_failures,
+            disable_after=ports.settings.webhooks.disable_after_failures,
             reason=f"{subscription.consecutive_failures + 1} lần gửi liên tiếp thất bại: {outcome.error}",
         )
-    policy = _policy(uow, delivery.channel)
+    policy = _policy(uow, ports, delivery.channel)
     final = outcome.permanent or disabled or delivery.attempts >= policy.max_attempts
     if final:
         delivery.mark_failed(now, f"{outcome.error}; {DISABLED}" if disabled else outcome.error)
@@ -386,11 +393,11 @@ async def _failure(
 
 
 async def apply_receipt(
-    uow: NotifyUnitOfWork, *, message_id: str, delivered: bool, error: str | None
+    uow: NotifyUnitOfWork, ports: Ports, *, message_id: str, delivered: bool, error: str | None
 ) -> tuple[Delivery, bool]:
     """Apply a provider's delivery receipt; the bool says whether it changed anything (terminal stays)."""
     async with uow:
-        now = uow.env.clock.now()
+        now = ports.clock.now()
         delivery = await uow.deliveries.by_message_id(NotifyChannel.SMS.value, message_id)
         if delivery is None:
             raise UnknownMessage("Không có tin nhắn nào với mã này.")

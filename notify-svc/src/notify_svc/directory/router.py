@@ -11,7 +11,7 @@ from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import NotFound, Unauthenticated
 from motcua_shared.chassis.problems import problems
 from notify_svc.channels.push import load_vapid
-from notify_svc.deps import SettingsDep, UowDep
+from notify_svc.deps import PortsDep, SettingsDep, UowDep
 from notify_svc.directory import service
 from notify_svc.directory.errors import InvalidPreferences, UnknownPushSubscription
 from notify_svc.directory.schemas import (
@@ -34,9 +34,9 @@ ALWAYS_SENT = sorted(code for code, spec in SPECS.items() if spec.mandatory)
     summary="Your notification preferences",
     operation_id="preferences.get",
 )
-async def get_preferences(uow: UowDep, who: PrincipalDep) -> PreferencesOut:
+async def get_preferences(uow: UowDep, ports: PortsDep, who: PrincipalDep) -> PreferencesOut:
     """The defaults until you change them: every channel, quiet hours 22:00–07:00."""
-    return PreferencesOut.of(await service.get_preferences(uow, who), ALWAYS_SENT)
+    return PreferencesOut.of(await service.get_preferences(uow, ports, who), ALWAYS_SENT)
 
 
 @router.put(
@@ -46,11 +46,14 @@ async def get_preferences(uow: UowDep, who: PrincipalDep) -> PreferencesOut:
     responses=problems(InvalidPreferences),
     operation_id="preferences.update",
 )
-async def put_preferences(body: PreferencesIn, uow: UowDep, who: PrincipalDep) -> PreferencesOut:
+async def put_preferences(
+    body: PreferencesIn, uow: UowDep, ports: PortsDep, who: PrincipalDep
+) -> PreferencesOut:
     """Channels off are skipped except for the sign-in code and legally required notices; quiet hours
     defer non-urgent SMS."""
     preferences = await service.set_preferences(
         uow,
+        ports,
         who,
         sms=body.channels.sms,
         email=body.channels.email,
@@ -84,10 +87,12 @@ async def push_key(settings: SettingsDep) -> PushKeyOut:
     summary="Receive Web Push on this browser or app",
     responses=problems(InvalidPreferences),
 )
-async def subscribe(body: PushSubscriptionIn, uow: UowDep, who: PrincipalDep) -> PushSubscriptionOut:
+async def subscribe(
+    body: PushSubscriptionIn, uow: UowDep, ports: PortsDep, who: PrincipalDep
+) -> PushSubscriptionOut:
     """Register the subscription (the same endpoint again updates it)."""
     sub = await service.subscribe_push(
-        uow, who, endpoint=str(body.endpoint), p256dh=body.keys.p256dh, auth=body.keys.auth
+        uow, ports, who, endpoint=str(body.endpoint), p256dh=body.keys.p256dh, auth=body.keys.auth
     )
     return PushSubscriptionOut(id=sub.id, endpoint=sub.endpoint, created_at=sub.created_at)
 

@@ -16,13 +16,14 @@ from notify_svc.directory.errors import UnknownPushSubscription
 from notify_svc.directory.models import DossierContact, Preference, PushSubscription, QuietWindow
 
 if TYPE_CHECKING:
-    from notify_svc.uow import NotifyUnitOfWork
+    from notify_svc.ports import Ports
+from notify_svc.uow import NotifyUnitOfWork
 
 
-async def remember_contact(uow: NotifyUnitOfWork, event: Event) -> DossierContact | None:
+async def remember_contact(uow: NotifyUnitOfWork, ports: Ports, event: Event) -> DossierContact | None:
     """Keep the applicant's contact from ``submitted`` (and the payer's, if the dossier is unknown);
     return the dossier's contact as known after this event."""
-    now = uow.env.clock.now()
+    now = ports.clock.now()
     if isinstance(event, DossierSubmitted):
         values = {
             "dossier_code": event.dossier_code,
@@ -77,23 +78,24 @@ class Preferences:
         }.get(channel, True)
 
 
-async def preferences_of(uow: NotifyUnitOfWork, subject: str | None) -> Preferences:
+async def preferences_of(uow: NotifyUnitOfWork, ports: Ports, subject: str | None) -> Preferences:
     """The preferences in force for ``subject`` (the defaults for a person without an account)."""
-    default = uow.env.default_quiet
+    default = ports.default_quiet
     row = await uow.directory.preference(subject) if subject else None
     if row is None:
         return Preferences(sms=True, email=True, push=True, quiet_hours=default)
     return Preferences(sms=row.sms, email=row.email, push=row.push, quiet_hours=row.quiet_window(default))
 
 
-async def get_preferences(uow: NotifyUnitOfWork, who: Principal) -> Preferences:
+async def get_preferences(uow: NotifyUnitOfWork, ports: Ports, who: Principal) -> Preferences:
     """The caller's preferences."""
     async with uow:
-        return await preferences_of(uow, who.subject)
+        return await preferences_of(uow, ports, who.subject)
 
 
 async def set_preferences(
     uow: NotifyUnitOfWork,
+    ports: Ports,
     who: Principal,
     *,
     sms: bool,
@@ -111,13 +113,13 @@ async def set_preferences(
         row.quiet_enabled = quiet_hours is not None
         row.quiet_start = quiet_hours.start if quiet_hours else None
         row.quiet_end = quiet_hours.end if quiet_hours else None
-        row.updated_at = uow.env.clock.now()
+        row.updated_at = ports.clock.now()
         await uow.commit()
     return Preferences(sms=sms, email=email, push=push, quiet_hours=quiet_hours)
 
 
 async def subscribe_push(
-    uow: NotifyUnitOfWork, who: Principal, *, endpoint: str, p256dh: str, auth: str
+    uow: NotifyUnitOfWork, ports: Ports, who: Principal, *, endpoint: str, p256dh: str, auth: str
 ) -> PushSubscription:
     """Register (or take over, for the caller) a browser's push subscription."""
     async with uow:
@@ -129,7 +131,7 @@ async def subscribe_push(
         subscription.subject = who.subject
         subscription.p256dh = p256dh
         subscription.auth = auth
-        subscription.created_at = uow.env.clock.now()
+        subscription.created_at = ports.clock.now()
         await uow.commit()
     return subscription
 

@@ -12,7 +12,7 @@ from motcua_shared.chassis.auth import OptionalPrincipalDep, PrincipalDep
 from motcua_shared.chassis.errors import Unauthenticated, Unprocessable
 from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
-from notify_svc.deps import SettingsDep, UowDep, UowFactoryDep
+from notify_svc.deps import PortsDep, SettingsDep, UowDep, UowFactoryDep
 from notify_svc.inbox import service
 from notify_svc.inbox.errors import UnknownNotification
 from notify_svc.inbox.schemas import NOTIFICATION_CURSOR, NotificationOut, NotificationPage, StreamTicketOut
@@ -51,9 +51,9 @@ async def list_notifications(
     summary="Mark a notification read",
     responses=problems(UnknownNotification),
 )
-async def mark_read(notification_id: str, uow: UowDep, who: PrincipalDep) -> NotificationOut:
+async def mark_read(notification_id: str, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> NotificationOut:
     """Idempotent; someone else's notification is a 404."""
-    return NotificationOut.of(await service.mark_read(uow, who, notification_id))
+    return NotificationOut.of(await service.mark_read(uow, ports, who, notification_id))
 
 
 @router.post(
@@ -63,11 +63,13 @@ async def mark_read(notification_id: str, uow: UowDep, who: PrincipalDep) -> Not
     summary="A single-use ticket onto your live stream",
     operation_id="stream.create_ticket",
 )
-async def create_stream_ticket(uow: UowDep, who: PrincipalDep, settings: SettingsDep) -> StreamTicketOut:
+async def create_stream_ticket(
+    uow: UowDep, ports: PortsDep, who: PrincipalDep, settings: SettingsDep
+) -> StreamTicketOut:
     """For browsers and WebViews, whose ``EventSource`` cannot send ``Authorization``: exchange the access
     token for a ticket, then open ``GET /api/v1/stream?ticket=…`` within a minute. A ticket opens one
     connection; to reconnect, ask for a new one and pass the last event's id as ``last_event_id``."""
-    issued = await service.issue_ticket(uow, who)
+    issued = await service.issue_ticket(uow, ports, who)
     return StreamTicketOut(
         ticket=issued.ticket,
         expires_at=issued.expires_at,
@@ -94,6 +96,7 @@ def _event_id(value: str | None, where: str, name: str) -> int | None:
 )
 async def stream(
     uow_factory: UowFactoryDep,
+    ports: PortsDep,
     bearer: OptionalPrincipalDep,
     ticket: Annotated[
         str | None,
@@ -120,13 +123,13 @@ async def stream(
     if bearer is not None:
         who = bearer
     elif ticket:
-        who = await service.redeem_ticket(uow_factory(), ticket)
+        who = await service.redeem_ticket(uow_factory(), ports, ticket)
     else:
         raise Unauthenticated("Cần đăng nhập: thiếu mã truy cập hoặc vé kết nối (ticket).")
 
     async def events() -> AsyncIterator[str]:
         yield "retry: 3000\n\n"
-        async for item in service.stream(uow_factory, who, last_seq=last):
+        async for item in service.stream(uow_factory, ports, who, last_seq=last):
             if item is None:
                 yield ": keep-alive\n\n"
                 continue

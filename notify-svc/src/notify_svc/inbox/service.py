@@ -19,7 +19,8 @@ from notify_svc.inbox.repository import Inbox
 from notify_svc.inbox.schemas import NOTIFICATION_CURSOR
 
 if TYPE_CHECKING:
-    from notify_svc.uow import NotifyUnitOfWork
+    from notify_svc.ports import Ports
+from notify_svc.uow import NotifyUnitOfWork
 
 STREAM_BATCH = 200
 
@@ -44,13 +45,13 @@ def _digest(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-async def issue_ticket(uow: NotifyUnitOfWork, who: Principal) -> Ticket:
+async def issue_ticket(uow: NotifyUnitOfWork, ports: Ports, who: Principal) -> Ticket:
     """A single-use ticket onto the caller's live stream, valid for ``stream.ticket_ttl`` seconds.
 
     It is kept (hashed) in this service's database, so any replica can redeem it, once."""
-    now = uow.env.clock.now()
+    now = ports.clock.now()
     ticket = secrets.token_urlsafe(32)
-    expires_at = now + timedelta(seconds=uow.env.settings.stream.ticket_ttl)
+    expires_at = now + timedelta(seconds=ports.settings.stream.ticket_ttl)
     async with uow:
         # Expired tickets go as new ones come: the table holds about a minute's worth.
         await uow.notifications.purge_tickets(now)
@@ -68,10 +69,10 @@ async def issue_ticket(uow: NotifyUnitOfWork, who: Principal) -> Ticket:
     return Ticket(ticket, expires_at)
 
 
-async def redeem_ticket(uow: NotifyUnitOfWork, ticket: str) -> Principal:
+async def redeem_ticket(uow: NotifyUnitOfWork, ports: Ports, ticket: str) -> Principal:
     """The caller a ticket was issued to; the ticket is spent. 401 when unknown, used or expired."""
     async with uow:
-        found = await uow.notifications.redeem_ticket(_digest(ticket), uow.env.clock.now())
+        found = await uow.notifications.redeem_ticket(_digest(ticket), ports.clock.now())
         if found is None:
             raise InvalidStreamTicket(
                 "Vé kết nối luồng sự kiện không hợp lệ, đã dùng hoặc đã hết hạn; hãy xin vé mới."
@@ -98,19 +99,22 @@ async def list_notifications(
     return InboxPage(items=rows, total=total, unread=unread, next_cursor=next_cursor)
 
 
-async def mark_read(uow: NotifyUnitOfWork, who: Principal, notification_id: str) -> Notification:
+async def mark_read(
+    uow: NotifyUnitOfWork, ports: Ports, who: Principal, notification_id: str
+) -> Notification:
     """Mark one of the caller's notifications read (idempotent)."""
     async with uow:
         notification = await uow.notifications.get(inboxes_of(who), notification_id)
         if notification is None:
             raise UnknownNotification("Không tìm thấy thông báo.")
-        if notification.mark_read(uow.env.clock.now()):
+        if notification.mark_read(ports.clock.now()):
             await uow.commit()
     return notification
 
 
 async def stream(
     uow_factory: Callable[[], NotifyUnitOfWork],
+    ports: Ports,
     who: Principal,
     *,
     last_seq: int | None,
@@ -122,10 +126,9 @@ async def stream(
     """
     inboxes = inboxes_of(who)
     keys = [inbox_key(a, r) for a, r in inboxes]
-    probe = uow_factory()
-    hub, settings = probe.env.hub, probe.env.settings.stream
+    hub, settings = ports.hub, ports.settings.stream
     if last_seq is None:
-        async with probe as uow:
+        async with uow_factory() as uow:
             last_seq = await uow.notifications.last_seq(inboxes)
     idle = 0.0
     while True:

@@ -12,7 +12,7 @@ from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.common import NotAMobileNumber, vn_mobile
 from notify_svc.deliveries import service as deliveries
 from notify_svc.deliveries.schemas import ReceiptOut
-from notify_svc.deps import SettingsDep, UowDep
+from notify_svc.deps import PortsDep, SettingsDep, UowDep
 from notify_svc.sandbox import service
 from notify_svc.sandbox.errors import SandboxDisabled
 from notify_svc.sandbox.schemas import SMS_CURSOR, SandboxReceiptIn, SandboxSmsOut, SandboxSmsPage
@@ -71,11 +71,11 @@ async def sandbox_sms(
     operation_id="sandbox.sms_receipt",
 )
 async def sandbox_receipt(
-    message_id: str, body: SandboxReceiptIn, uow: UowDep, settings: SettingsDep
+    message_id: str, body: SandboxReceiptIn, uow: UowDep, ports: PortsDep, settings: SettingsDep
 ) -> ReceiptOut:
     """What a real provider's signed callback does, for development."""
     _available(settings)
     delivery, changed = await deliveries.apply_receipt(
-        uow, message_id=message_id, delivered=body.status == "delivered", error=body.error
+        uow, ports, message_id=message_id, delivered=body.status == "delivered", error=body.error
     )
     return ReceiptOut(delivery_id=delivery.id, status=delivery.status, changed=changed)

@@ -11,7 +11,7 @@ from motcua_shared.chassis.errors import Forbidden, Unauthenticated
 from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.smstext import prepare
-from notify_svc.deps import SettingsDep, UowDep
+from notify_svc.deps import PortsDep, SettingsDep, UowDep
 from notify_svc.templates import service
 from notify_svc.templates.errors import InvalidTemplate, UnknownTemplate
 from notify_svc.templates.schemas import (
@@ -61,10 +61,12 @@ async def template_history(code: str, channel: NotifyChannel, uow: UowDep, _admi
     operation_id="templates.update",
 )
 async def put_template(
-    code: str, channel: NotifyChannel, body: TemplateIn, uow: UowDep, admin: AdminDep
+    code: str, channel: NotifyChannel, body: TemplateIn, uow: UowDep, ports: PortsDep, admin: AdminDep
 ) -> TemplateOut:
     """Refused (422) unless it compiles and renders against the example event of its type."""
-    template = await service.publish(uow, admin, code, channel.value, subject=body.subject, body=body.body)
+    template = await service.publish(
+        uow, ports, admin, code, channel.value, subject=body.subject, body=body.body
+    )
     return TemplateOut.of(template)
 
 
@@ -76,10 +78,16 @@ async def put_template(
     operation_id="templates.preview",
 )
 async def preview_template(
-    code: str, channel: NotifyChannel, body: PreviewIn, uow: UowDep, settings: SettingsDep, _admin: AdminDep
+    code: str,
+    channel: NotifyChannel,
+    body: PreviewIn,
+    uow: UowDep,
+    ports: PortsDep,
+    settings: SettingsDep,
+    _admin: AdminDep,
 ) -> PreviewOut:
     """Rendered against the example event of the template's type; SMS with its segment count."""
-    rendered = await service.preview(uow, code, channel.value, subject=body.subject, body=body.body)
+    rendered = await service.preview(uow, ports, code, channel.value, subject=body.subject, body=body.body)
     sms = None
     if channel is NotifyChannel.SMS:
         measured = prepare(rendered.body, strip=settings.sms.strip_diacritics)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from motcua_shared.chassis.auth import Principal
 from motcua_shared.contracts.examples import examples
 from motcua_shared.contracts.notify import NotifyChannel
-from notify_svc.env import CachedTemplate
+from notify_svc.ports import CachedTemplate, Ports
 from notify_svc.templates.defaults import SPECS, TemplateSpec
 from notify_svc.templates.errors import InvalidTemplate, UnknownTemplate
 from notify_svc.templates.models import Template
@@ -28,9 +28,9 @@ def spec_of(code: str, channel: str) -> TemplateSpec:
     return spec
 
 
-async def current(uow: NotifyUnitOfWork, code: str, channel: NotifyChannel) -> CachedTemplate:
+async def current(uow: NotifyUnitOfWork, ports: Ports, code: str, channel: NotifyChannel) -> CachedTemplate:
     """The version in force, from the cache when fresh; the default when none is stored yet."""
-    cache = uow.env.templates
+    cache = ports.templates
     cached = cache.get(code, channel.value)
     if cached is not None:
         return cached
@@ -45,14 +45,14 @@ async def current(uow: NotifyUnitOfWork, code: str, channel: NotifyChannel) -> C
 
 
 async def render_current(
-    uow: NotifyUnitOfWork, code: str, channel: NotifyChannel, context: dict[str, Any]
+    uow: NotifyUnitOfWork, ports: Ports, code: str, channel: NotifyChannel, context: dict[str, Any]
 ) -> Rendered:
     """Render the version in force of (code, channel)."""
-    template = await current(uow, code, channel)
+    template = await current(uow, ports, code, channel)
     return render(code, channel.value, template.version, template.subject, template.body, context)
 
 
-async def seed_defaults(uow: NotifyUnitOfWork) -> int:
+async def seed_defaults(uow: NotifyUnitOfWork, ports: Ports) -> int:
     """Store version 1 of every (code, channel) that has none; returns how many were added."""
     async with uow:
         existing = await uow.templates.existing_keys()
@@ -69,7 +69,7 @@ async def seed_defaults(uow: NotifyUnitOfWork) -> int:
                         "version": 1,
                         "subject": subject,
                         "body": body,
-                        "created_at": uow.env.clock.now(),
+                        "created_at": ports.clock.now(),
                         "created_by": SEEDED_BY,
                     }
                 )
@@ -127,7 +127,14 @@ def _validated(spec: TemplateSpec, channel: str, subject: str | None, body: str)
 
 
 async def publish(
-    uow: NotifyUnitOfWork, who: Principal, code: str, channel: str, *, subject: str | None, body: str
+    uow: NotifyUnitOfWork,
+    ports: Ports,
+    who: Principal,
+    code: str,
+    channel: str,
+    *,
+    subject: str | None,
+    body: str,
 ) -> Template:
     """Store an edit as the next version (checked by rendering it against the example event first)."""
     spec = spec_of(code, channel)
@@ -147,23 +154,23 @@ async def publish(
             version=(latest.version if latest else 0) + 1,
             subject=subject,
             body=body,
-            created_at=uow.env.clock.now(),
+            created_at=ports.clock.now(),
             created_by=who.subject,
         )
         uow.templates.add(template)
         await uow.commit()
-    uow.env.templates.clear()
+    ports.templates.clear()
     return template
 
 
 async def preview(
-    uow: NotifyUnitOfWork, code: str, channel: str, *, subject: str | None, body: str | None
+    uow: NotifyUnitOfWork, ports: Ports, code: str, channel: str, *, subject: str | None, body: str | None
 ) -> Rendered:
     """Render a draft (or, without one, the version in force) against the example event."""
     spec = spec_of(code, channel)
     if body is None:
         async with uow:
-            template = await current(uow, code, NotifyChannel(channel))
+            template = await current(uow, ports, code, NotifyChannel(channel))
         rendered = _validated(spec, channel, template.subject, template.body)
         return Rendered(code, channel, template.version, rendered.subject, rendered.body)
     return _validated(spec, channel, subject, body)

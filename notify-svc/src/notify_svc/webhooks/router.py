@@ -11,7 +11,7 @@ from motcua_shared.chassis.errors import Forbidden, Unauthenticated
 from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
 from notify_svc.deliveries.schemas import DELIVERY_CURSOR, delivery_position
-from notify_svc.deps import UowDep
+from notify_svc.deps import PortsDep, UowDep
 from notify_svc.webhooks import service
 from notify_svc.webhooks.errors import InvalidSubscription, UnknownSubscription
 from notify_svc.webhooks.schemas import (
@@ -52,10 +52,12 @@ async def subscribable(_who: IntegratorDep) -> EventTypes:
     summary="Subscribe an endpoint",
     responses=problems(InvalidSubscription),
 )
-async def create(body: SubscriptionIn, uow: UowDep, who: IntegratorDep) -> SubscriptionWithSecret:
+async def create(
+    body: SubscriptionIn, uow: UowDep, ports: PortsDep, who: IntegratorDep
+) -> SubscriptionWithSecret:
     """Each delivery is signed per Standard Webhooks with the returned secret."""
     subscription = await service.create(
-        uow, who, url=body.url, event_types_=body.event_types, description=body.description
+        uow, ports, who, url=body.url, event_types_=body.event_types, description=body.description
     )
     return SubscriptionWithSecret.with_secret(subscription)
 
@@ -81,11 +83,17 @@ async def get(subscription_id: str, uow: UowDep, who: IntegratorDep) -> Subscrip
     operation_id="webhooks.update",
 )
 async def patch(
-    subscription_id: str, body: SubscriptionPatch, uow: UowDep, who: IntegratorDep
+    subscription_id: str, body: SubscriptionPatch, uow: UowDep, ports: PortsDep, who: IntegratorDep
 ) -> SubscriptionOut:
     """URL, event types, description."""
     subscription = await service.update(
-        uow, who, subscription_id, url=body.url, event_types_=body.event_types, description=body.description
+        uow,
+        ports,
+        who,
+        subscription_id,
+        url=body.url,
+        event_types_=body.event_types,
+        description=body.description,
     )
     return SubscriptionOut.of(subscription)
 
@@ -103,15 +111,17 @@ async def delete(subscription_id: str, uow: UowDep, who: IntegratorDep) -> Respo
     summary="Rotate the signing secret",
     operation_id="webhooks.rotate_secret",
 )
-async def rotate(subscription_id: str, uow: UowDep, who: IntegratorDep) -> SubscriptionWithSecret:
+async def rotate(
+    subscription_id: str, uow: UowDep, ports: PortsDep, who: IntegratorDep
+) -> SubscriptionWithSecret:
     """The old secret keeps signing next to the new one until `previous_secret_expires_at`."""
-    return SubscriptionWithSecret.with_secret(await service.rotate_secret(uow, who, subscription_id))
+    return SubscriptionWithSecret.with_secret(await service.rotate_secret(uow, ports, who, subscription_id))
 
 
 @router.post("/{subscription_id}/enable", response_model=SubscriptionOut, summary="Re-enable after failures")
-async def enable(subscription_id: str, uow: UowDep, who: IntegratorDep) -> SubscriptionOut:
+async def enable(subscription_id: str, uow: UowDep, ports: PortsDep, who: IntegratorDep) -> SubscriptionOut:
     """Resume deliveries to a disabled endpoint."""
-    return SubscriptionOut.of(await service.enable(uow, who, subscription_id))
+    return SubscriptionOut.of(await service.enable(uow, ports, who, subscription_id))
 
 
 @router.get("/{subscription_id}/deliveries", response_model=WebhookDeliveryPage, summary="The delivery log")

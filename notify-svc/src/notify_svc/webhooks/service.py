@@ -22,7 +22,8 @@ from notify_svc.webhooks.models import WebhookSubscription
 from notify_svc.webhooks.redaction import public_envelope
 
 if TYPE_CHECKING:
-    from notify_svc.uow import NotifyUnitOfWork
+    from notify_svc.ports import Ports
+from notify_svc.uow import NotifyUnitOfWork
 
 WEBHOOK_TOPICS = frozenset({topics.DOSSIER, topics.PAYMENT})
 
@@ -69,12 +70,18 @@ def _check_types(types_: Sequence[str]) -> list[str]:
 
 
 async def create(
-    uow: NotifyUnitOfWork, who: Principal, *, url: str, event_types_: Sequence[str], description: str | None
+    uow: NotifyUnitOfWork,
+    ports: Ports,
+    who: Principal,
+    *,
+    url: str,
+    event_types_: Sequence[str],
+    description: str | None,
 ) -> WebhookSubscription:
     """Subscribe ``url`` to ``event_types_``; the returned subscription shows its secret this once."""
-    _check_url(url, allow_insecure=uow.env.settings.webhooks.allow_insecure_urls)
+    _check_url(url, allow_insecure=ports.settings.webhooks.allow_insecure_urls)
     wanted = _check_types(event_types_)
-    now = uow.env.clock.now()
+    now = ports.clock.now()
     subscription = WebhookSubscription(
         id=str(uuid.uuid4()),
         owner=who.subject,
@@ -115,6 +122,7 @@ async def get(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> We
 
 async def update(
     uow: NotifyUnitOfWork,
+    ports: Ports,
     who: Principal,
     subscription_id: str,
     *,
@@ -124,7 +132,7 @@ async def update(
 ) -> WebhookSubscription:
     """Change the URL, the event types or the description."""
     if url is not None:
-        _check_url(url, allow_insecure=uow.env.settings.webhooks.allow_insecure_urls)
+        _check_url(url, allow_insecure=ports.settings.webhooks.allow_insecure_urls)
     wanted = _check_types(event_types_) if event_types_ is not None else None
     async with uow:
         subscription = await _owned(uow, who, subscription_id)
@@ -134,7 +142,7 @@ async def update(
             subscription.event_types = wanted
         if description is not None:
             subscription.description = description
-        subscription.updated_at = uow.env.clock.now()
+        subscription.updated_at = ports.clock.now()
         await uow.commit()
     return subscription
 
@@ -147,21 +155,25 @@ async def delete(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) ->
         await uow.commit()
 
 
-async def rotate_secret(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> WebhookSubscription:
+async def rotate_secret(
+    uow: NotifyUnitOfWork, ports: Ports, who: Principal, subscription_id: str
+) -> WebhookSubscription:
     """A new secret; the old one keeps signing, next to it, for the grace period."""
-    grace = timedelta(hours=uow.env.settings.webhooks.rotation_grace_hours)
+    grace = timedelta(hours=ports.settings.webhooks.rotation_grace_hours)
     async with uow:
         subscription = await _owned(uow, who, subscription_id)
-        subscription.rotate(new_secret(), uow.env.clock.now(), grace)
+        subscription.rotate(new_secret(), ports.clock.now(), grace)
         await uow.commit()
     return subscription
 
 
-async def enable(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> WebhookSubscription:
+async def enable(
+    uow: NotifyUnitOfWork, ports: Ports, who: Principal, subscription_id: str
+) -> WebhookSubscription:
     """Resume a disabled subscription (events that failed meanwhile are not resent)."""
     async with uow:
         subscription = await _owned(uow, who, subscription_id)
-        subscription.enable(uow.env.clock.now())
+        subscription.enable(ports.clock.now())
         await uow.commit()
     return subscription
 
@@ -201,7 +213,7 @@ async def delivery_log(
     return [LogEntry(r, by_delivery.get(r.id, [])) for r in rows], total
 
 
-async def fan_out(uow: NotifyUnitOfWork, event: Event, envelope: CloudEvent) -> int:
+async def fan_out(uow: NotifyUnitOfWork, ports: Ports, event: Event, envelope: CloudEvent) -> int:
     """Stage the event for every active subscription taking its type (in the handler's transaction);
     returns how many."""
     if event.TOPIC not in WEBHOOK_TOPICS:
@@ -210,7 +222,7 @@ async def fan_out(uow: NotifyUnitOfWork, event: Event, envelope: CloudEvent) -> 
     if not subscriptions:
         return 0
     body = public_envelope(event, envelope)
-    now = uow.env.clock.now()
+    now = ports.clock.now()
     for subscription in subscriptions:
         uow.stage_delivery(
             {

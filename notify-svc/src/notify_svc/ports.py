@@ -46,8 +46,8 @@ class TemplateCache:
 
 
 @dataclass
-class NotifyEnv:
-    """Shared by every unit of work of one running service."""
+class Ports:
+    """What notify's use cases reach besides the unit of work, built once by the composition root."""
 
     settings: Settings
     clock: Clock

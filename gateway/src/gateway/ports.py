@@ -1,0 +1,29 @@
+"""What the gateway's use cases and routes reach besides the unit of work, built once by the lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.docs.openapi import OpenApiMerger
+from gateway.identity.agencies import AgencyDirectory
+from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer
+from gateway.ratelimit.limiter import TokenBucketLimiter
+from gateway.routing.proxy import Upstreams
+from gateway.settings import Settings
+from motcua_shared.chassis.clock import Clock
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Sign-in rules and secrets, the token signer, the clock, external issuers, the upstreams, the rate
+    limiter, the catalogue's agencies and the merged OpenAPI document."""
+
+    settings: Settings
+    secrets: Secrets
+    tokens: TokenIssuer
+    clock: Clock
+    external: ExternalVerifier
+    upstreams: Upstreams
+    limiter: TokenBucketLimiter
+    agencies: AgencyDirectory
+    docs: OpenApiMerger

@@ -25,6 +25,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     FilePayload,
+    Locator,
     Page,
     ViewportSize,
     expect,
@@ -139,6 +140,15 @@ def screen(page: Page, name: str) -> None:
     expect(page.locator("h1")).to_be_visible()
     accessible(page, name)
     shot(page, name)
+
+
+def pdf(page: Page, button: Locator) -> None:
+    """Clicking ``button`` downloads a PDF (a paper or a receipt, fetched with the citizen's token)."""
+    with page.expect_download() as download:
+        button.click()
+    path = download.value.path()
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert Path(path).read_bytes().startswith(b"%PDF-")
 
 
 def otp_for(api: httpx.Client, phone: str, seen: set[str]) -> str:
@@ -292,6 +302,7 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     page.goto(f"/thanh-toan/{code}")
     expect(page.get_by_text(re.compile(r"Đã thanh toán\. Biên lai số BL-"))).to_be_visible()
     screen(page, "paid")
+    pdf(page, page.get_by_role("button", name="Tải biên lai (PDF)"))
 
     # Follow: the officer receives the dossier; the citizen's list shows it live, without a reload.
     page.goto("/ho-so")
@@ -313,6 +324,7 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     # Supplement: the agency asks for a document again; the dossier's page shows it live; it is sent.
     page.goto(f"/ho-so/{code}")
     expect(page.get_by_test_id("timeline").locator("li").first).to_be_visible()
+    pdf(page, page.get_by_role("button", name=re.compile("Giấy tiếp nhận hồ sơ")))
     document = officers.ask_for_more(code)
     expect(
         page.get_by_role("status").filter(has_text="Cơ quan yêu cầu bổ sung: Bản chụp chưa rõ")
@@ -339,11 +351,17 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     procedure_code = api.get(f"/api/v1/lookup/{code}", params={"proof": typed[-4:]}).json()["procedure_code"]
     page.goto(f"/nop/{procedure_code}")
     page.get_by_label("Họ và tên").fill("Nguyễn Văn Bình")
+    draft: FilePayload = {"name": "ban-nhap.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes("Nhap")}
+    page.locator(".doc input[type=file]").first.set_input_files(files=[draft])
+    expect(page.get_by_text("Đã chọn: ban-nhap.pdf")).to_be_visible()
     phone.set_offline(True)
     page.reload()
     expect(page.get_by_label("Họ và tên")).to_have_value("Nguyễn Văn Bình")
+    expect(page.get_by_text("Đã chọn: ban-nhap.pdf")).to_be_visible()
     page.goto("/ho-so")
     expect(page.get_by_test_id(f"status-{code}")).to_be_visible()
+    page.goto(f"/thu-tuc/{procedure_code}")
+    expect(page.locator("h1")).to_contain_text("lý lịch tư pháp")
     phone.set_offline(False)
 
     # Preferences: quiet hours kept by the platform (seen again after a reload).

@@ -4,6 +4,7 @@ import { api, authHeaders, problemText, session, upload, type Schemas } from "@u
 import { Button, Notice, Page, Progress, SelectField, TextField } from "@ui/kit";
 import { onceKey } from "@ui/text";
 import { SignedIn } from "../App";
+import { dropFiles, keepFiles, keptFiles } from "../keep";
 import { t } from "../strings";
 import { useProcedure, type ProcedureOut } from "./Procedure";
 
@@ -59,6 +60,14 @@ function Form({ procedure }: { procedure: ProcedureOut }) {
   const [progress, setProgress] = useState<number | null>(null);
 
   useEffect(() => localStorage.setItem(draftKey(procedure.code), JSON.stringify(draft)), [draft]);
+  useEffect(() => {
+    void keptFiles(procedure.code).then((kept) => setFiles((chosen) => ({ ...kept, ...chosen })));
+  }, [procedure.code]);
+  const choose = (code: string, file: File) => {
+    const next = { ...files, [code]: file };
+    setFiles(next);
+    void keepFiles(procedure.code, next).catch(() => undefined);
+  };
 
   const set = (patch: Partial<LocalDraft>) => setDraft({ ...draft, ...patch });
   const person = (name: keyof LocalDraft["applicant"]) => ({
@@ -106,6 +115,7 @@ function Form({ procedure }: { procedure: ProcedureOut }) {
       }
       const filed = body as Schemas["DossierOut"];
       localStorage.removeItem(draftKey(procedure.code));
+      await dropFiles(procedure.code).catch(() => undefined);
       if (draft.server_code) {
         await api.DELETE("/api/v1/dossiers/{code}", { params: { path: { code: draft.server_code } } }).catch(() => undefined);
       }
@@ -133,7 +143,7 @@ function Form({ procedure }: { procedure: ProcedureOut }) {
               aria-describedby={`doc-${d.code}`}
               onChange={(e) => {
                 const file = e.currentTarget.files?.[0];
-                if (file) setFiles({ ...files, [d.code]: file });
+                if (file) choose(d.code, file);
               }}
             />
             <span>{how === "camera" ? t("camera") : t("attach")}</span>

@@ -1122,7 +1122,8 @@ export interface paths {
         };
         /**
          * Search the catalogue
-         * @description Ranked, accent-insensitive search of published procedures, with facet counts.
+         * @description Ranked, accent-insensitive search of published procedures, with facet counts. Page by number, or
+         *     follow ``next_cursor`` (``null`` on the last page) with the same query.
          */
         get: operations["procedures.search"];
         put?: never;
@@ -3688,7 +3689,7 @@ export interface components {
         };
         /**
          * SearchPage
-         * @description One page of search hits, best first (paged by number: ``?page=&size=``).
+         * @description One page of search hits, best first (``?page=&size=``, or ``?cursor=`` from ``next_cursor``).
          */
         SearchPage: {
             facets: components["schemas"]["Facets"];
@@ -3701,7 +3702,7 @@ export interface components {
              */
             match: "all" | "exact" | "fuzzy" | "none";
             /** Next Cursor */
-            next_cursor?: null;
+            next_cursor: string | null;
             /** Page */
             page: number;
             /** Size */
@@ -11787,6 +11788,8 @@ export interface operations {
                 online?: ("full" | "partial" | "any") | null;
                 page?: number;
                 size?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;

@@ -1507,7 +1507,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The gateway is alive */
+        /** The process is alive */
         get: operations["health.alive"];
         put?: never;
         post?: never;
@@ -1524,7 +1524,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The gateway's database and every service are ready */
+        /** What the service needs is reachable */
         get: operations["health.ready"];
         put?: never;
         post?: never;

@@ -20,6 +20,7 @@ from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.payment import PaymentRequested
 from motcua_shared.testing import eventually
 from payment_svc.payments import service
+from payment_svc.payments.errors import NotRenewable
 from payment_svc.payments.models import EndedDossier, Payment
 from payment_svc.payments.repository import PaymentRepository
 
@@ -82,6 +83,29 @@ async def test_concurrent_renewals_open_one_request_announced_on_kafka(
         assert announced.data["reference"] == won["reference"]
     finally:
         await watcher.stop()
+
+
+async def test_waves_of_concurrent_renewals_never_deadlock(pg_env: tuple[Harness, KafkaBus]) -> None:
+    """Renewals that wait for the old request's lock and renewals that arrive after the new one is committed
+    lock the fee's requests in one order: run without the retry on a lost race, none is a deadlock's
+    victim."""
+    env, _ = pg_env
+    once = service.renew.__wrapped__  # type: ignore[attr-defined]
+
+    async def renew_once(payment_id: str, key: str, delay: float) -> str:
+        await asyncio.sleep(delay)
+        try:
+            await once(env.uow(), env.ports, AN, payment_id, key=key)
+        except NotRenewable as refused:
+            return refused.reason.value
+        return "renewed"
+
+    for round_no in range(12):
+        old = await expired_request(env)
+        # Some start together and wait for the first one's locks; others come as it commits.
+        waves = [renew_once(old.id, f"wave-{round_no}-{i}", 0.004 * (i % 4)) for i in range(8)]
+        outcomes = await asyncio.gather(*waves)
+        assert sorted(outcomes) == ["renewed"] + ["superseded"] * 7, outcomes
 
 
 async def test_the_same_key_at_once_renews_once(pg_env: tuple[Harness, KafkaBus]) -> None:

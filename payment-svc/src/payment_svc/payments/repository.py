@@ -61,26 +61,32 @@ class PaymentRepository:
         return (await self.session.scalars(query)).one_or_none()
 
     async def by_dossier(self, dossier_code: str, *, lock: bool = False) -> list[Payment]:
-        """A dossier's payments, newest first."""
+        """A dossier's payments, newest first; ``lock`` locks them all (in `lock_dossier`'s order)."""
+        if lock:
+            return sorted(await self.lock_dossier(dossier_code), key=lambda p: p.created_at, reverse=True)
         query = (
             select(Payment).where(Payment.dossier_code == dossier_code).order_by(Payment.created_at.desc())
         )
-        if lock:
-            query = query.with_for_update()
         return list(await self.session.scalars(query))
 
     async def lock_dossier(self, dossier_code: str, fee_timing: str | None = None) -> list[Payment]:
-        """Lock every payment of a dossier (of one fee, when ``fee_timing`` is given), newest first.
+        """Lock every payment of a dossier (of one fee, when ``fee_timing`` is given), oldest first.
 
         Under READ COMMITTED a locking statement that waited for a concurrent transaction (a renewal) does not
         see the rows that transaction inserted, so the rows are read and locked again, each statement with its
         own snapshot, until no new one turns up; then no request of the fee is left unlocked.
+
+        The locks are taken oldest first, the one order every locker of a dossier's payments follows: a new
+        request is always the newest, so what a transaction holds is the start of that order and it only ever
+        waits for a later row. Newest first deadlocked: a renewal holding the old request from its first
+        statement wanted the new one in its second, while a renewal arriving later held the new one and wanted
+        the old.
         """
         query = select(Payment).where(Payment.dossier_code == dossier_code)
         if fee_timing is not None:
             query = query.where(Payment.fee_timing == fee_timing)
         query = (
-            query.order_by(Payment.created_at.desc(), Payment.request_no.desc())
+            query.order_by(Payment.created_at, Payment.request_no, Payment.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )

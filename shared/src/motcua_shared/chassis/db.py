@@ -10,6 +10,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -151,3 +152,15 @@ def conflict_insert(target: Any, *, postgres: bool) -> postgresql.Insert | sqlit
     """An ``INSERT`` into ``target`` (a model or table) that takes ``ON CONFLICT`` clauses, in the
     dialect of the service's database (PostgreSQL or SQLite, which spell them the same)."""
     return postgresql.insert(target) if postgres else sqlite.insert(target)
+
+
+RACE_SQLSTATES = frozenset({"40001", "40P01"})
+"""PostgreSQL's serialization failure and deadlock detected: the transaction lost to a concurrent one."""
+
+
+def lost_race(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database aborting the transaction for a concurrent one (a deadlock or a
+    serialization failure): nothing was written, and the same transaction run again may well succeed."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return getattr(exc.orig, "sqlstate", None) in RACE_SQLSTATES

@@ -7,10 +7,11 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from motcua_shared.chassis.auth import Principal
+from motcua_shared.chassis.db import lost_race
 from payment_svc.payments.errors import PaymentNotFound
 from payment_svc.payments.models import Payment
 from payment_svc.uow import PaymentUnitOfWork
@@ -31,8 +32,9 @@ def retried_on_race(
 ) -> Callable[P, Coroutine[Any, Any, T]]:
     """Run a use case again when it lost a race to a concurrent one.
 
-    Losing shows as a unique violation or a stale row version; the next run, in a fresh transaction, sees
-    what the winner did. The use case must open its own unit of work, so that each run is one transaction.
+    Losing shows as a unique violation, a stale row version, or PostgreSQL aborting the transaction as a
+    deadlock's victim or a serialization failure; the next run, in a fresh transaction, sees what the winner
+    did. The use case must open its own unit of work, so that each run is one transaction.
     """
 
     @functools.wraps(use_case)
@@ -40,13 +42,17 @@ def retried_on_race(
         for attempt in range(1, RACE_ATTEMPTS + 1):
             try:
                 return await use_case(*args, **kwargs)
-            except (IntegrityError, StaleDataError):
-                if attempt == RACE_ATTEMPTS:
+            except (IntegrityError, StaleDataError, DBAPIError) as exc:
+                if attempt == RACE_ATTEMPTS or not _lost(exc):
                     raise
                 log.info("use case lost a race; running it again", extra={"attempt": attempt})
         raise AssertionError("unreachable")
 
     return run
+
+
+def _lost(exc: Exception) -> bool:
+    return isinstance(exc, (IntegrityError, StaleDataError)) or lost_race(exc)
 
 
 async def visible(uow: PaymentUnitOfWork, who: Principal, payment_id: str, *, lock: bool = False) -> Payment:

@@ -51,7 +51,7 @@ def build_adapters(
     if settings.email.host:
         adapters[NotifyChannel.EMAIL] = SmtpEmailProvider(settings.email)
     if settings.push.vapid_private_key is not None:
-        adapters[NotifyChannel.PUSH] = WebPushProvider(settings.push)
+        adapters[NotifyChannel.PUSH] = WebPushProvider(settings.push, settings.push_guard())
     return adapters
 
 

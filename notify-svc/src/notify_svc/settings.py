@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from motcua_shared.chassis.egress import EgressGuard
 from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSettings
 
 
@@ -58,6 +59,16 @@ class PushSettings(BaseModel):
     ttl_seconds: int = Field(default=86_400, ge=0)
     rate_per_second: float = Field(default=50.0, gt=0)
     timeout: float = Field(default=10.0, gt=0)
+    endpoint_hosts: list[str] = Field(
+        default=[
+            "fcm.googleapis.com",
+            "push.services.mozilla.com",
+            "push.apple.com",
+            "notify.windows.com",
+        ],
+        description="The push services (these hosts and their subdomains) a subscription may point at in "
+        "production; elsewhere any endpoint is taken.",
+    )
 
 
 class WebhookSettings(BaseModel):
@@ -133,6 +144,12 @@ class Settings(ServiceSettings):
         if self.sms.provider == "http" and not (self.sms.api_url and self.sms.api_key):
             raise ValueError("the http SMS provider needs sms.api_url and sms.api_key")
         return self
+
+    def push_guard(self) -> EgressGuard:
+        """The outbound guard of Web Push: in production only the push services' public addresses."""
+        if self.env == "production":
+            return EgressGuard(allowed_hosts=self.push.endpoint_hosts)
+        return EgressGuard(allow_private=True)
 
     @property
     def sandbox_enabled(self) -> bool:

@@ -8,8 +8,9 @@ from notify_fakes import FakeNotifyUow
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.directory import service
-from notify_svc.directory.errors import UnknownPushSubscription
+from notify_svc.directory.errors import InvalidPushEndpoint, UnknownPushSubscription
 from notify_svc.directory.models import QuietWindow
+from notify_svc.settings import Settings
 
 AN = Principal(subject="citizen-an", role=Role.CITIZEN)
 BINH = Principal(subject="citizen-binh", role=Role.CITIZEN)
@@ -53,3 +54,22 @@ async def test_a_browser_belongs_to_whoever_subscribed_it_last_and_only_they_rem
     assert mine.id in uow.directory.pushes
     await service.unsubscribe_push(uow.unit, BINH, mine.id)
     assert uow.directory.pushes == {}
+
+
+async def test_in_production_a_push_endpoint_must_be_a_push_service() -> None:
+    production = Settings().model_copy(update={"env": "production"})
+    uow = FakeNotifyUow(production)
+    for endpoint in (
+        "http://169.254.169.254/latest/meta-data/",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://2852039166/latest/meta-data/",
+        "https://push.example.vn/sub/1",
+        "https://fcm.googleapis.com.evil.example/x",
+    ):
+        with pytest.raises(InvalidPushEndpoint):
+            await service.subscribe_push(uow.unit, AN, endpoint=endpoint, p256dh="k", auth="a")
+    assert await service.list_push(uow.unit, AN) == []
+    taken = await service.subscribe_push(
+        uow.unit, AN, endpoint="https://fcm.googleapis.com/fcm/send/abc", p256dh="k", auth="a"
+    )
+    assert [s.id for s in await service.list_push(uow.unit, AN)] == [taken.id]

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import httpx
 
 from motcua_shared.chassis.clock import Clock
+from motcua_shared.chassis.egress import EgressGuard, RefusedTarget, guarded_client
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import Failed, Job, Outcome, Sent
 from notify_svc.settings import WebhookSettings
@@ -55,7 +56,9 @@ class WebhookSender:
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self._clock = clock
-        self._client = client or httpx.AsyncClient(timeout=settings.timeout, follow_redirects=False)
+        self._client = client or guarded_client(
+            EgressGuard(allow_private=settings.allow_insecure_urls), timeout=settings.timeout
+        )
         self.rate_per_second = settings.rate_per_second
 
     async def send(self, job: Job) -> Outcome:
@@ -73,6 +76,9 @@ class WebhookSender:
         }
         try:
             response = await self._client.post(job.address, content=body, headers=headers)
+        except RefusedTarget as exc:
+            # No status code and no detail from the far side: a refused target must not become a probe.
+            return Failed(self.provider, f"refused: {exc}", permanent=False)
         except httpx.HTTPError as exc:
             return Failed(self.provider, f"{type(exc).__name__}: {exc}"[:500], permanent=False)
         if response.is_success:

@@ -11,3 +11,7 @@ class UnknownPushSubscription(NotFound):
 
 class InvalidPreferences(Unprocessable):
     """Preferences that break a rule."""
+
+
+class InvalidPushEndpoint(Unprocessable):
+    """A push endpoint that is not one of the push services'."""

@@ -13,7 +13,7 @@ from motcua_shared.chassis.problems import problems
 from notify_svc.channels.push import load_vapid
 from notify_svc.deps import PortsDep, SettingsDep, UowDep
 from notify_svc.directory import service
-from notify_svc.directory.errors import InvalidPreferences, UnknownPushSubscription
+from notify_svc.directory.errors import InvalidPreferences, InvalidPushEndpoint, UnknownPushSubscription
 from notify_svc.directory.schemas import (
     PreferencesIn,
     PreferencesOut,
@@ -85,7 +85,7 @@ async def push_key(settings: SettingsDep) -> PushKeyOut:
     response_model=PushSubscriptionOut,
     status_code=status.HTTP_201_CREATED,
     summary="Receive Web Push on this browser or app",
-    responses=problems(InvalidPreferences),
+    responses=problems(InvalidPreferences, InvalidPushEndpoint),
 )
 async def subscribe(
     body: PushSubscriptionIn, uow: UowDep, ports: PortsDep, who: PrincipalDep

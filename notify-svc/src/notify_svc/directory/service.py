@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from motcua_shared.chassis.auth import Principal
+from motcua_shared.chassis.egress import RefusedTarget
 from motcua_shared.contracts.base import Event
 from motcua_shared.contracts.dossier import DossierSubmitted
 from motcua_shared.contracts.notify import NotifyChannel
 from motcua_shared.contracts.payment import PaymentRequested
-from notify_svc.directory.errors import UnknownPushSubscription
+from notify_svc.directory.errors import InvalidPushEndpoint, UnknownPushSubscription
 from notify_svc.directory.models import DossierContact, Preference, PushSubscription, QuietWindow
 
 if TYPE_CHECKING:
@@ -122,6 +123,13 @@ async def subscribe_push(
     uow: NotifyUnitOfWork, ports: Ports, who: Principal, *, endpoint: str, p256dh: str, auth: str
 ) -> PushSubscription:
     """Register (or take over, for the caller) a browser's push subscription."""
+    try:
+        uow.env.settings.push_guard().check_url(endpoint)
+    except RefusedTarget as exc:
+        raise InvalidPushEndpoint(
+            "Địa chỉ nhận thông báo đẩy không hợp lệ.",
+            errors=[{"field": "endpoint", "in": "body", "message": str(exc), "code": "url"}],
+        ) from exc
     async with uow:
         subscription = await uow.directory.push_by_endpoint(endpoint)
         if subscription is None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.egress import EgressGuard, RefusedTarget
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.notify import NotifyChannel
@@ -34,25 +33,13 @@ def webhook_event_types() -> frozenset[str]:
 
 
 def _check_url(url: str, *, allow_insecure: bool) -> None:
-    parts = urlsplit(url)
-    problem: str | None = None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        problem = "must be an absolute http(s) URL"
-    elif not allow_insecure:
-        if parts.scheme != "https":
-            problem = "must use https"
-        else:
-            try:
-                address = ipaddress.ip_address(parts.hostname)
-            except ValueError:
-                address = None
-            if parts.hostname == "localhost" or (address is not None and not address.is_global):
-                problem = "must be a public address"
-    if problem is not None:
+    try:
+        EgressGuard(allow_private=allow_insecure).check_url(url)
+    except RefusedTarget as exc:
         raise InvalidSubscription(
             "Địa chỉ webhook không hợp lệ.",
-            errors=[{"field": "url", "in": "body", "message": problem, "code": "url"}],
-        )
+            errors=[{"field": "url", "in": "body", "message": str(exc), "code": "url"}],
+        ) from exc
 
 
 def _check_types(types_: Sequence[str]) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from motcua_shared.chassis.db import Database
@@ -88,14 +87,6 @@ class NotifyUnitOfWork(UnitOfWork):
                     self.outbox.add(staged.audit)
         if deliveries and await self.deliveries.add_many(deliveries):
             self.queued = True
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        # Detach what was loaded before the closing rollback, which would expire it: use cases return
-        # rows they read, and callers read their attributes after the transaction.
-        self.session.expunge_all()
-        await super().__aexit__(exc_type, exc, tb)
 
     async def commit(self) -> None:
         """Write what was staged and commit; then wake the streams of the inboxes written and the

@@ -221,6 +221,4 @@ async def download(
         row = await uow.documents.get(dossier.id, document_id)
         if row is None:
             raise DossierNotFound()
-        # Leaving the unit of work expires what it loaded; the caller still needs the row's fields.
-        uow.session.expunge(row)
     return row, await ports.files.get(row.storage_key)

@@ -25,8 +25,6 @@ async def lookup(uow: DossierUow, guard: LookupGuard, *, client: str, code: str,
     guard.admit(client, code)
     async with uow:
         dossier = await uow.dossiers.by_code(code)
-        if dossier is not None:
-            uow.session.expunge(dossier)
     if dossier is None or dossier.is_draft:
         _proof_matches(proof, "0000", "-")
         guard.failed(code)

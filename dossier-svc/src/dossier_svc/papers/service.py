@@ -172,7 +172,5 @@ async def paper_for(
             raise DossierNotFound()
         if not issued(dossier, paper):
             raise PaperNotIssued("Hồ sơ chưa đến bước có loại phiếu này.")
-        # Rendering happens after the transaction; keep the loaded state from being expired.
-        uow.session.expunge(dossier)
     # Laying out a PDF takes a few milliseconds of CPU: keep it off the event loop.
     return await asyncio.to_thread(render, dossier, paper, calendar=calendar, settings=settings)

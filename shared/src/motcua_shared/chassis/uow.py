@@ -16,6 +16,11 @@ from motcua_shared.chassis.messaging.outbox import Outbox
 class UnitOfWork:
     """``async with uow: ...; await uow.commit()`` — leaving without commit rolls back.
 
+    Rows loaded in the block stay usable after it: a commit does not expire them, and leaving detaches them
+    with what they loaded before the closing rollback (which would expire them). So a use case returns its
+    domain rows and the router shapes the response outside the transaction. What was not loaded (a lazy
+    relationship) is not fetched later: load it in the block.
+
     Services subclass it and create their repositories in :meth:`open`.
     """
 
@@ -42,6 +47,7 @@ class UnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
+            self.session.expunge_all()
             await self.session.rollback()
         finally:
             await self.session.close()

@@ -67,9 +67,9 @@ async def test_in_production_a_push_endpoint_must_be_a_push_service() -> None:
         "https://fcm.googleapis.com.evil.example/x",
     ):
         with pytest.raises(InvalidPushEndpoint):
-            await service.subscribe_push(uow.unit, AN, endpoint=endpoint, p256dh="k", auth="a")
+            await service.subscribe_push(uow.unit, uow.env, AN, endpoint=endpoint, p256dh="k", auth="a")
     assert await service.list_push(uow.unit, AN) == []
     taken = await service.subscribe_push(
-        uow.unit, AN, endpoint="https://fcm.googleapis.com/fcm/send/abc", p256dh="k", auth="a"
+        uow.unit, uow.env, AN, endpoint="https://fcm.googleapis.com/fcm/send/abc", p256dh="k", auth="a"
     )
     assert [s.id for s in await service.list_push(uow.unit, AN)] == [taken.id]

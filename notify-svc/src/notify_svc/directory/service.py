@@ -124,7 +124,7 @@ async def subscribe_push(
 ) -> PushSubscription:
     """Register (or take over, for the caller) a browser's push subscription."""
     try:
-        uow.env.settings.push_guard().check_url(endpoint)
+        ports.settings.push_guard().check_url(endpoint)
     except RefusedTarget as exc:
         raise InvalidPushEndpoint(
             "Địa chỉ nhận thông báo đẩy không hợp lệ.",

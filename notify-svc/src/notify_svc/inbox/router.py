@@ -61,7 +61,6 @@ async def mark_read(notification_id: str, uow: UowDep, ports: PortsDep, who: Pri
     response_model=StreamTicketOut,
     status_code=201,
     summary="A single-use ticket onto your live stream",
-    operation_id="stream.create_ticket",
 )
 async def create_stream_ticket(
     uow: UowDep, ports: PortsDep, who: PrincipalDep, settings: SettingsDep

@@ -8,8 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka.errors import IllegalStateError, KafkaConnectionError, KafkaTimeoutError
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import Role
@@ -44,6 +47,34 @@ async def conflict() -> None:
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("SELECT * FROM secrets WHERE cccd='079203001234'")
+
+
+class DriverError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"driver says {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+OUTAGES: dict[str, Exception] = {
+    "refused": ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"),
+    "admin-shutdown": DBAPIError("SELECT 1", None, DriverError("57P01")),
+    "starting-up": DBAPIError("SELECT 1", None, DriverError("57P03")),
+    "connection-lost": DBAPIError("SELECT 1", None, DriverError("08006")),
+    "pool-exhausted": PoolTimeout("QueuePool limit of size 10 overflow 0 reached"),
+    "deadlock": DBAPIError("SELECT 1 FOR UPDATE", None, DriverError("40P01")),
+    "broker-unreachable": KafkaConnectionError("No connection to node with id 1"),
+    "broker-timeout": KafkaTimeoutError(),
+}
+BUGS: dict[str, Exception] = {
+    "unique-violation": IntegrityError("INSERT", None, DriverError("23505")),
+    "syntax": DBAPIError("SELEC 1", None, DriverError("42601")),
+    "kafka-misuse": IllegalStateError("not subscribed"),
+}
+
+
+@router.get("/fails/{kind}")
+async def fails(kind: str) -> None:
+    raise {**OUTAGES, **BUGS}[kind]
 
 
 @pytest.fixture
@@ -107,6 +138,24 @@ async def test_unexpected_error_is_a_generic_500_without_internals(client: httpx
     assert response.headers["content-type"] == "application/problem+json"
     assert "SELECT" not in response.text
     assert "079203001234" not in response.text
+
+
+@pytest.mark.parametrize("kind", [*sorted(OUTAGES), *sorted(BUGS)])
+async def test_a_dependency_down_is_a_503_to_retry_later_any_other_failure_a_500(
+    client: httpx.AsyncClient, kind: str
+) -> None:
+    response = await client.get(f"/api/v1/fails/{kind}")
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "SELECT" not in response.text
+    if kind in OUTAGES:
+        assert response.status_code == 503
+        assert int(response.headers["retry-after"]) > 0
+        assert response.json()["type"] == "https://motcua.vn/problems/unavailable"
+        assert "5432" not in response.text
+    else:
+        assert response.status_code == 500
+        assert "retry-after" not in response.headers
+        assert response.json()["type"] == "https://motcua.vn/problems/internal"
 
 
 async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) -> None:

@@ -24,7 +24,8 @@ from motcua_shared.chassis.context import (
     service_var,
     traceparent_var,
 )
-from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError, MalformedJson, Unprocessable
+from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError, MalformedJson, Unavailable, Unprocessable
+from motcua_shared.chassis.outages import OUTAGE_TYPES, RETRY_AFTER_SECONDS, dependency_down
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("motcua.http")
@@ -72,7 +73,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Render every error as problem+json: domain errors, validation, HTTP errors, and the unexpected."""
+    """Render every error as problem+json: domain errors, validation, HTTP errors, a dependency down (a 503
+    with ``Retry-After``), and the unexpected."""
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> ProblemResponse:
@@ -127,7 +129,6 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
-    @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem(
@@ -136,6 +137,26 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail="An unexpected error occurred; it has been logged.",
             type_=PROBLEM_BASE + "internal",
         )
+
+    async def _outage(request: Request, exc: Exception) -> ProblemResponse:
+        if not dependency_down(exc):
+            raise exc  # a bug, not an outage: the 500 above, and the server still sees it raised
+        log.warning(
+            "a dependency is unavailable; answered 503",
+            extra={"path": request.url.path, "error": type(exc).__name__},
+        )
+        return problem(
+            Unavailable.status,
+            title=Unavailable.title,
+            detail="A service this request needs is unavailable for a moment; try again shortly.",
+            type_=Unavailable.type,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            instance=request.url.path,
+        )
+
+    app.add_exception_handler(Exception, _unexpected)
+    for kind in OUTAGE_TYPES:
+        app.add_exception_handler(kind, _outage)
 
 
 def allowed_methods(

@@ -45,13 +45,14 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    """The session's PostgreSQL server: ``$MOTCUA_PG_URL`` (admin SQLAlchemy URL) or a cluster we start."""
+    """The session's PostgreSQL server: ``$MOTCUA_PG_URL`` (admin SQLAlchemy URL) or a cluster we start (in
+    the fast mode, which only tests use: fsync and synchronous commits off)."""
     external = os.environ.get("MOTCUA_PG_URL")
     if external:
         yield ExternalPostgres(external)
         return
     data_dir = _pg_tempdir()
-    cluster = PostgresCluster(data_dir)
+    cluster = PostgresCluster(data_dir, fast=True)
     try:
         cluster.start()
         yield cluster
@@ -100,14 +101,14 @@ def kafka_broker_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
 def pg_cluster_factory() -> Iterator[Callable[..., PostgresCluster]]:
     """A callable that starts a new dedicated PostgresCluster (own dir and port) and returns it.
 
-    ``make(start=False, **kwargs)`` returns it unstarted; ``kwargs`` go to :class:`PostgresCluster`. Every
-    cluster made is stopped and its directory removed at teardown.
+    ``make(start=False, **kwargs)`` returns it unstarted; ``kwargs`` go to :class:`PostgresCluster` (fast, not
+    durable, unless ``fast=False``). Every cluster made is stopped and its directory removed at teardown.
     """
     clusters: list[tuple[PostgresCluster, Path]] = []
 
     def make(*, start: bool = True, **kwargs: Any) -> PostgresCluster:
         data_dir = _pg_tempdir()
-        cluster = PostgresCluster(data_dir, **kwargs)
+        cluster = PostgresCluster(data_dir, **{"fast": True, **kwargs})
         clusters.append((cluster, data_dir))
         if start:
             cluster.start()

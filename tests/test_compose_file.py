@@ -444,6 +444,19 @@ def test_postgres_runs_the_init_script(compose: dict[str, Any]) -> None:
     assert "POSTGRES_PASSWORD" in environment(compose, "postgres")
 
 
+def test_postgres_is_durable(compose: dict[str, Any]) -> None:
+    command = [str(part) for part in service(compose, "postgres").get("command", [])]
+    assert command[:1] == ["postgres"], "the image's entrypoint runs the server it is given"
+    settings = dict(
+        arg.split("=", 1) for flag, arg in zip(command[1::2], command[2::2], strict=True) if flag == "-c"
+    )
+    assert {name: settings.get(name) for name in ("fsync", "synchronous_commit", "full_page_writes")} == {
+        "fsync": "on",
+        "synchronous_commit": "on",
+        "full_page_writes": "on",
+    }
+
+
 def test_the_database_urls_use_the_postgres_password(compose: dict[str, Any]) -> None:
     password = environment(compose, "postgres")["POSTGRES_PASSWORD"]
     for name in BUSINESS_SERVICES:

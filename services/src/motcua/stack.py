@@ -59,6 +59,12 @@ class StackPaths:
         return self.root / "postgres"
 
 
+def stack_postgres(paths: StackPaths) -> PostgresCluster:
+    """The stack's own PostgreSQL (unless ``MOTCUA_PG_URL`` names one): durable, as a user's data deserves;
+    the fast mode is for tests alone."""
+    return PostgresCluster(paths.postgres, fast=False)
+
+
 def _database_name(service: str) -> str:
     return f"motcua_{service}"
 
@@ -145,7 +151,7 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         base = pg_url.rsplit("/", 1)[0]
         urls = {s: f"{base}/{_database_name(s)}" for s in owners}
     else:
-        cluster = PostgresCluster(paths.postgres)
+        cluster = stack_postgres(paths)
         cluster.start()
         for name in names:
             cluster.create_database(name)

@@ -185,6 +185,10 @@ class ExternalPostgres:
         return f"ExternalPostgres({make_url(self.admin_url).render_as_string(hide_password=True)!r})"
 
 
+DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+"""The server settings a durable cluster runs with."""
+
+
 class PostgresCluster:
     """A PostgreSQL cluster over ``data_dir``, listening on 127.0.0.1 with trust auth for user ``postgres``.
 
@@ -197,15 +201,17 @@ class PostgresCluster:
         data_dir: Path,
         *,
         port: int | None = None,
-        fast: bool = True,
+        fast: bool = False,
         max_connections: int = 200,
         settings: Mapping[str, str | int] | None = None,
     ) -> None:
         """Describe a cluster; nothing runs until :meth:`start`.
 
         ``port`` defaults to the running cluster's port, else the one recorded in ``data_dir`` if free, else a
-        free port. ``fast`` turns off fsync, synchronous_commit and full_page_writes: quick, and unsafe
-        against an OS crash (a killed server still recovers). ``settings`` add or override server settings.
+        free port. The cluster is durable unless ``fast`` (for tests that ask for it): fsync,
+        synchronous_commit and full_page_writes on, so a commit it acknowledged survives an OS crash or a
+        power loss. ``fast`` turns them off: quick, and unsafe against an OS crash (a killed server still
+        recovers). ``settings`` add or override server settings.
         """
         self.data_dir = Path(data_dir).resolve()
         self.fast = fast
@@ -275,6 +281,9 @@ class PostgresCluster:
             settings.update(
                 {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "jit": "off"}
             )
+        else:
+            # Said outright, whatever postgresql.conf holds: "nothing acknowledged is lost" rests on them.
+            settings.update(DURABLE)
         settings.update(self.settings)
         return settings
 

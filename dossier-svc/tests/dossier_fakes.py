@@ -6,7 +6,6 @@ import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from dossier_testkit import published, snapshot
 
@@ -177,13 +176,6 @@ class FakeDocuments:
             )
 
 
-class FakeSession:
-    """What the use cases ask of the session itself: nothing to detach from, in memory."""
-
-    def expunge(self, row: Any) -> None:
-        return None
-
-
 class FakeDossierUow(FakeUnitOfWork[DossierUow]):
     """dossier-svc's unit of work over the fakes above."""
 
@@ -191,7 +183,6 @@ class FakeDossierUow(FakeUnitOfWork[DossierUow]):
         self.procedures = FakeProcedures()
         self.dossiers = FakeDossiers()
         self.documents = FakeDocuments()
-        self.session = FakeSession()
 
     async def autocommit(self) -> None:
         return None

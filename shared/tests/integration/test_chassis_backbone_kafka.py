@@ -60,6 +60,10 @@ async def test_poison_event_reaches_dlq_topic_and_the_rest_flow(toy: Toy) -> Non
     await scenarios.poison_goes_to_dlq(toy)
 
 
+async def test_the_outbox_gauges_show_the_backlog_while_kafka_is_unreachable(toy: Toy) -> None:
+    await scenarios.outage_in_the_gauges(toy)
+
+
 async def test_order_per_aggregate_10_by_100(toy: Toy) -> None:
     await scenarios.order_per_aggregate(toy, aggregates=10, per_aggregate=100)
 
@@ -85,6 +89,7 @@ async def test_broker_down_while_1000_events_commit_then_back(
                 select(func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
             )
         assert pending == 1000, "with the broker down every committed event waits in the outbox"
+        await scenarios.backlog_shown(1000)
 
         await broker.astart()
         await toy.wait_for_ledger(1001, timeout=240)

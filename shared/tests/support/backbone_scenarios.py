@@ -7,7 +7,9 @@ import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+from aiokafka.errors import KafkaConnectionError
 from backbone_toy import Toy
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from motcua_shared.chassis.bus.base import Bus, Consumer, Message, Record, TopicPartition
@@ -48,9 +50,8 @@ async def round_trip(toy: Toy) -> None:
     assert records[0].key == envelope.subject
 
 
-class _LostCommits(Bus):
-    """The real bus, except that consumers' offset commits never happen: as if the process was killed
-    after each effect committed and before its offset commit."""
+class _Through(Bus):
+    """The real bus, every call passed on."""
 
     def __init__(self, inner: Bus) -> None:
         self.inner = inner
@@ -65,13 +66,72 @@ class _LostCommits(Bus):
         await self.inner.publish(messages)
 
     def consumer(self, group: str, topics: Sequence[str]) -> Consumer:
-        return _CommitlessConsumer(self.inner.consumer(group, topics))
+        return self.inner.consumer(group, topics)
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         await self.inner.ensure_topics(topics)
 
     async def ping(self) -> bool:
         return await self.inner.ping()
+
+
+class _LostCommits(_Through):
+    """The real bus, except that consumers' offset commits never happen: as if the process was killed
+    after each effect committed and before its offset commit."""
+
+    def consumer(self, group: str, topics: Sequence[str]) -> Consumer:
+        return _CommitlessConsumer(self.inner.consumer(group, topics))
+
+
+class _Unreachable(_Through):
+    """The real bus, which the producer cannot reach while ``down``."""
+
+    down = False
+
+    async def publish(self, messages: Sequence[Message]) -> None:
+        if self.down:
+            raise KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 9092)]")
+        await self.inner.publish(messages)
+
+
+def outbox_gauges(service: str = "toy-producer") -> tuple[float, float]:
+    """What ``motcua_outbox_pending`` and ``motcua_outbox_lag_seconds`` read for ``service``."""
+    labels = {"service": service}
+    pending = REGISTRY.get_sample_value("motcua_outbox_pending", labels)
+    lag = REGISTRY.get_sample_value("motcua_outbox_lag_seconds", labels)
+    return pending or 0.0, lag or 0.0
+
+
+async def backlog_shown(count: int, *, timeout: float = 30) -> None:
+    """Wait until the outbox gauges read ``count`` events waiting, the oldest of them some time ago."""
+
+    def shown() -> bool | None:
+        pending, lag = outbox_gauges()
+        return (pending == count and lag > 0) or None
+
+    await eventually(shown, what=f"the gauges showing {count} events waiting", timeout=timeout)
+
+
+async def outage_in_the_gauges(toy: Toy) -> None:
+    """While the bus cannot be reached the outbox gauges show the backlog growing, read from the table;
+    once it can, the events flow and the gauges fall back to nothing waiting."""
+    bus = _Unreachable(toy.bus)
+    toy.bus = bus
+    toy.start_relay()
+    toy.start_consumer()
+    await toy.emit("hs-gauge", 0)
+    await toy.wait_for_ledger(1)
+
+    bus.down = True
+    await toy.emit_many([(f"hs-gauge-{i % 3}", i) for i in range(1, 31)], per_transaction=5)
+    await backlog_shown(30)
+    await toy.emit("hs-gauge-0", 31)
+    await backlog_shown(31)
+
+    bus.down = False
+    toy.wake()
+    await toy.wait_for_ledger(32)
+    await eventually(lambda: outbox_gauges() == (0.0, 0.0) or None, what="the gauges back to nothing waiting")
 
 
 class _CommitlessConsumer(Consumer):

@@ -39,6 +39,10 @@ async def test_poison_event_reaches_dlq_and_the_rest_flow(toy: Toy) -> None:
     await scenarios.poison_goes_to_dlq(toy)
 
 
+async def test_the_outbox_gauges_show_the_backlog_while_the_bus_is_unreachable(toy: Toy) -> None:
+    await scenarios.outage_in_the_gauges(toy)
+
+
 async def test_order_per_aggregate(toy: Toy) -> None:
     await scenarios.order_per_aggregate(toy)
 

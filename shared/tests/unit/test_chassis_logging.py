@@ -6,7 +6,13 @@ import json
 import logging
 
 from motcua_shared.chassis.context import request_id_var
-from motcua_shared.chassis.logging import JsonFormatter, mask_text, mask_value
+from motcua_shared.chassis.logging import (
+    JsonFormatter,
+    RepeatLimiter,
+    configure_logging,
+    mask_text,
+    mask_value,
+)
 
 
 def test_phone_numbers_are_masked() -> None:
@@ -57,3 +63,62 @@ def test_formatter_writes_one_masked_json_line_with_request_id() -> None:
     assert "0987654321" not in line
     assert entry["phone"] == "***"
     assert entry["dossier_code"] == "H56-261128-0001"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def limited(clock: Clock) -> tuple[logging.Handler, list[logging.LogRecord]]:
+    kept: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            kept.append(record)
+
+    handler = Keep()
+    handler.addFilter(RepeatLimiter(("aiokafka",), interval=10.0, clock=clock))
+    return handler, kept
+
+
+def record(name: str, msg: str, *args: object) -> logging.LogRecord:
+    return logging.makeLogRecord({"name": name, "levelno": logging.ERROR, "msg": msg, "args": args})
+
+
+def test_a_broker_outage_logs_one_line_an_interval_with_the_count_it_stands_for() -> None:
+    clock = Clock()
+    handler, kept = limited(clock)
+    for i in range(45_000):  # six minutes of aiokafka failing to connect
+        clock.now = i * 0.008
+        handler.handle(record("aiokafka.conn", "Unable connect to node with id %s: %s", 1, "refused"))
+    clock.now += 10
+    handler.handle(record("aiokafka.conn", "Unable connect to node with id %s: %s", 1, "refused"))
+
+    assert 36 <= len(kept) <= 38, "one line every ten seconds"
+    assert len(kept) + sum(getattr(r, "suppressed", 0) for r in kept) == 45_001, "every one counted"
+    assert not hasattr(kept[0], "suppressed")
+    assert kept[1].suppressed == 1249  # type: ignore[attr-defined]
+
+
+def test_distinct_errors_and_other_loggers_are_not_held_back() -> None:
+    clock = Clock()
+    handler, kept = limited(clock)
+    handler.handle(record("aiokafka.conn", "Unable connect to node with id %s", 1))
+    handler.handle(
+        record("aiokafka.consumer.group_coordinator", "Group Coordinator Request failed: %s", "15")
+    )
+    for _ in range(100):
+        handler.handle(record("motcua.http", "unhandled error"))
+    assert len(kept) == 102
+
+
+def test_the_service_logs_go_through_the_limiter() -> None:
+    configure_logging("probe", json_lines=True)
+    ours = [h for h in logging.getLogger().handlers if getattr(h, "_motcua", False)]
+    assert len(ours) == 1
+    [limiter] = [f for f in ours[0].filters if isinstance(f, RepeatLimiter)]
+    assert "aiokafka".startswith(limiter.prefixes)

@@ -6,6 +6,9 @@ import json
 import logging
 import re
 import sys
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,6 +88,45 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class RepeatLimiter(logging.Filter):
+    """Let one record a ``interval`` through for each (logger, level, message) of the given loggers, with
+    ``suppressed``: how many like it were dropped since the last one let through.
+
+    A client library that cannot reach its broker logs the same error many times a second (aiokafka: ~45,000
+    lines per service in six minutes); one line every few seconds, with a count, says as much.
+    """
+
+    def __init__(
+        self,
+        prefixes: tuple[str, ...],
+        *,
+        interval: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+        self.interval = interval
+        self.clock = clock
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Whether ``record`` is logged (annotated with the count it stands for when some were dropped)."""
+        if not record.name.startswith(self.prefixes):
+            return True
+        key = (record.name, record.levelno, str(record.msg))
+        now = self.clock()
+        with self._lock:
+            last, dropped = self._seen.get(key, (None, 0))
+            if last is not None and now - last < self.interval:
+                self._seen[key] = (last, dropped + 1)
+                return False
+            self._seen[key] = (now, 0)
+        if dropped:
+            record.suppressed = dropped
+        return True
+
+
 def configure_logging(service: str, *, level: str = "INFO", json_lines: bool = True) -> None:
     """Send the root logger's records to stderr as masked JSON lines (idempotent)."""
     root = logging.getLogger()
@@ -96,6 +138,7 @@ def configure_logging(service: str, *, level: str = "INFO", json_lines: bool = T
     handler.setFormatter(
         JsonFormatter(service) if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s")
     )
+    handler.addFilter(RepeatLimiter(("aiokafka", "kafka")))
     root.addHandler(handler)
     root.setLevel(level)
     for noisy in ("aiokafka", "kafka", "sqlalchemy.engine", "httpx", "alembic"):

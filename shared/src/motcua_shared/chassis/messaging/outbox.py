@@ -97,6 +97,8 @@ class OutboxRelay:
     """Seconds the SQLite relay waits after a wake-up for the commits queued behind it."""
     LOCKED_RETRY = 0.01
     """Seconds before trying again when another replica's relay holds the lock and rows are waiting."""
+    OBSERVE_INTERVAL = 2.0
+    """Seconds between readings of the backlog (the pending and lag gauges) from the table."""
 
     def __init__(
         self,
@@ -116,8 +118,8 @@ class OutboxRelay:
         self._retention = retention
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._observed_at = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._watch_task: asyncio.Task[None] | None = None
         self._lock_key = zlib.crc32(f"motcua-outbox-{service}".encode())
         self._locked_out = False
         self._cursor: int | None = None
@@ -134,6 +136,7 @@ class OutboxRelay:
         if self._task is None:
             self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
+            self._watch_task = asyncio.create_task(self._watch(), name=f"outbox-watch-{self._service}")
 
     async def stop(self) -> None:
         """Stop after the batch in flight."""
@@ -141,6 +144,9 @@ class OutboxRelay:
             self._wake.set()
             await stop_task(self._task, self._stopping)
             self._task = None
+        if self._watch_task is not None:
+            await stop_task(self._watch_task, self._stopping)
+            self._watch_task = None
         with contextlib.suppress(Exception):
             await self._mark_published(force=True)
         self._cursor = None
@@ -210,9 +216,6 @@ class OutboxRelay:
             return 0
         self.published += len(rows)
         metrics.EVENTS_PUBLISHED.labels(self._service).inc(len(rows))
-        if time.monotonic() - self._observed_at > 1.0:
-            self._observed_at = time.monotonic()
-            await self._observe()
         return len(rows)
 
     async def _pending(
@@ -271,6 +274,18 @@ class OutboxRelay:
                 for r in rows
             ]
         )
+
+    async def _watch(self) -> None:
+        # On its own, not after a publish: while the broker is down the relay's publish fails or hangs, and
+        # the backlog growing in the table is exactly what the gauges must show.
+        while not self._stopping.is_set():
+            try:
+                await self._observe()
+            except Exception as exc:
+                log.debug(
+                    "outbox backlog not read", extra={"service": self._service, "error": repr(exc)[:300]}
+                )
+            await pause(self._stopping, self.OBSERVE_INTERVAL)
 
     async def _observe(self) -> None:
         query = select(func.count(), func.min(OutboxRecord.created_at)).where(

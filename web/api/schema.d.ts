@@ -1341,7 +1341,7 @@ export interface paths {
          *     token for a ticket, then open ``GET /api/v1/stream?ticket=…`` within a minute. A ticket opens one
          *     connection; to reconnect, ask for a new one and pass the last event's id as ``last_event_id``.
          */
-        post: operations["stream.create_ticket"];
+        post: operations["notifications.create_stream_ticket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1782,7 +1782,13 @@ export interface components {
             method: components["schemas"]["PaymentMethod"];
             /** Payment Id */
             payment_id?: string | null;
-        };
+        } & ({
+            dossier_code?: null;
+            payment_id: string;
+        } | {
+            dossier_code: string;
+            payment_id?: null;
+        });
         /**
          * CheckoutOut
          * @description What the payer's app needs to pay, by the chosen method.
@@ -2766,7 +2772,7 @@ export interface components {
         OtpIn: {
             /**
              * Phone
-             * @description A Vietnamese mobile number, `0912345678` or `+84912345678`.
+             * @description A Vietnamese mobile number, `0912345678` or `+84912345678` (a landline gets no SMS).
              * @example 0905123456
              */
             phone: string;
@@ -5004,6 +5010,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth.request_otp": {
@@ -5625,7 +5645,7 @@ export interface operations {
                         name: string;
                         /**
                          * Phone
-                         * @description A Vietnamese mobile number, `0912345678` or `+84912345678`.
+                         * @description A Vietnamese mobile number, `0912345678` or `+84912345678` (spaces, dots and dashes between the digits are ignored).
                          */
                         phone: string;
                     };
@@ -5657,8 +5677,68 @@ export interface operations {
                     procedure_code: string;
                 };
                 "multipart/form-data": {
-                    /** @description The submission as JSON (the application/json body's schema). */
-                    dossier: string;
+                    /**
+                     * SubmissionIn
+                     * @description The submission as JSON (the application/json body's schema).
+                     */
+                    dossier: {
+                        /**
+                         * Agency Code
+                         * @description Where the dossier is filed: one of the procedure's `receiving_agencies` (the catalogue lists them), required when it has any — e.g. `hue.xa.phu-xuan`, the ward where the applicant lives, for a procedure of the communes' People's Committees. Leave it out otherwise (the implementing agency receives). The chosen agency receives the dossier, numbers it and does the implementing agency's steps.
+                         */
+                        agency_code?: string | null;
+                        /**
+                         * ApplicantIn
+                         * @description The applicant block (personal data: never logged, never in an error).
+                         */
+                        applicant: {
+                            /** Address */
+                            address: string;
+                            /**
+                             * Cccd
+                             * @description The 12-digit citizen identity number (CCCD).
+                             */
+                            cccd: string;
+                            /** Email */
+                            email?: string | null;
+                            /**
+                             * Name
+                             * @description Full name with diacritics, e.g. `Nguyễn Thị Hương`.
+                             */
+                            name: string;
+                            /**
+                             * Phone
+                             * @description A Vietnamese mobile number, `0912345678` or `+84912345678` (spaces, dots and dashes between the digits are ignored).
+                             */
+                            phone: string;
+                        };
+                        /**
+                         * Applicant Account Id
+                         * @description Officers only: the citizen account that will own a counter filing.
+                         */
+                        applicant_account_id?: string | null;
+                        /**
+                         * Case Code
+                         * @description Required when the procedure has several cases.
+                         */
+                        case_code?: string | null;
+                        /** @description `online` for citizens (the default); `counter` or `postal` for officers. */
+                        channel?: ("online" | "counter" | "postal") | null;
+                        /**
+                         * Fee Exemptions
+                         * @description Names of fee items the applicant claims exemption from.
+                         */
+                        fee_exemptions?: string[];
+                        /**
+                         * Form Data
+                         * @description The procedure's form fields.
+                         */
+                        form_data?: {
+                            [key: string]: unknown;
+                        };
+                        /** Procedure Code */
+                        procedure_code: string;
+                    };
                 } & {
                     [key: string]: string;
                 };
@@ -9632,6 +9712,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The transaction's id (64-bit). */
                 transaction_id: number;
             };
             cookie?: never;
@@ -9831,6 +9912,20 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Chữ ký không hợp lệ */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Quá nhiều yêu cầu */
             429: {
                 headers: {
@@ -9910,7 +10005,35 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Dữ liệu không hợp lệ */
+            /** @description Chữ ký không hợp lệ hoặc ngoài khung thời gian (`RspCode` 97) */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Nhà cung cấp hoặc giao dịch không tồn tại (`RspCode` 01) */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Số tiền không khớp (`RspCode` 04) */
             422: {
                 headers: {
                     /**
@@ -9921,7 +10044,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */
@@ -9982,6 +10105,34 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description Chữ ký không hợp lệ */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dữ liệu không hợp lệ */
@@ -13289,7 +13440,7 @@ export interface operations {
             };
         };
     };
-    "stream.create_ticket": {
+    "notifications.create_stream_ticket": {
         parameters: {
             query?: never;
             header?: never;

@@ -166,7 +166,9 @@ async def _read_import(request: Request, max_bytes: int) -> Any:
 async def get_procedure(
     code: str,
     uow: UowDep,
-    version: Annotated[int | None, Query(ge=1, description="An earlier published version.")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="An earlier published version.")
+    ] = None,
 ) -> ProcedureOut:
     """The latest (or a given) published version: cases, days, fees, documents, steps, sources."""
     return await service.get_published(uow, code, version)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from dossier_svc.calendar import service
 from dossier_svc.calendar.errors import CalendarRangeTooLong
 from dossier_svc.calendar.schemas import DaysOffOut, DueDateOut
 from dossier_svc.deps import PortsDep
+from motcua_shared.chassis.openapi import IsoDate, IsoDateTime
 from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
@@ -24,8 +24,11 @@ router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 )
 async def due_date(
     ports: PortsDep,
-    start: Annotated[datetime, Query(description="Start (RFC 3339); without offset, platform time.")],
-    days: Annotated[float, Query(ge=0, description="Working days (0.5 = half a day, 0 = same day).")],
+    start: Annotated[IsoDateTime, Query(description="Start (RFC 3339); without offset, platform time.")],
+    days: Annotated[
+        float,
+        Query(ge=0, le=service.MAX_DAYS, description="Working days (0.5 = half a day, 0 = same day)."),
+    ],
 ) -> DueDateOut:
     """Add ``days`` working days to ``start``: weekends, Vietnamese holidays and office hours respected."""
     if start.tzinfo is None:
@@ -41,8 +44,8 @@ async def due_date(
 )
 async def days_off(
     ports: PortsDep,
-    start: Annotated[date, Query(alias="from")],
-    end: Annotated[date, Query(alias="to")],
+    start: Annotated[IsoDate, Query(alias="from")],
+    end: Annotated[IsoDate, Query(alias="to")],
 ) -> DaysOffOut:
     """Weekends, holidays and extra days off between two dates, each with its reason."""
     return service.days_off(ports.calendar, start, end)

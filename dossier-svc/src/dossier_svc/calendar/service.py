@@ -8,7 +8,8 @@ from dossier_svc.calendar.errors import CalendarRangeTooLong
 from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.calendar.schemas import DayOffOut, DaysOffOut, DueDateOut
 
-MAX_DAYS = 3650.0
+MAX_DAYS = 2000.0
+"""About eight years of working days: within the ten calendar years the calendar scans for working time."""
 MAX_RANGE_DAYS = 800
 
 
@@ -19,7 +20,12 @@ def due_date(calendar: WorkCalendar, start: datetime, days: float) -> DueDateOut
             "Số ngày làm việc quá lớn.", errors=[{"field": "days", "message": f"at most {MAX_DAYS:g}"}]
         )
     local_start = calendar.local(start)
-    due = calendar.due(local_start, days)
+    try:
+        due = calendar.due(local_start, days)
+    except OverflowError:
+        raise CalendarRangeTooLong(
+            "Ngày bắt đầu nằm ngoài phạm vi lịch.", errors=[{"field": "start", "message": "too late"}]
+        ) from None
     return DueDateOut(
         start=local_start,
         days=days,

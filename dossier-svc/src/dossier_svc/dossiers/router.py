@@ -63,7 +63,7 @@ _SUBMISSION_BODY: dict[str, Any] = {
                     "required": ["dossier"],
                     "properties": {
                         "dossier": {
-                            "type": "string",
+                            **inline_schema(SubmissionIn),
                             "description": "The submission as JSON (the application/json body's schema).",
                         }
                     },
@@ -72,7 +72,8 @@ _SUBMISSION_BODY: dict[str, Any] = {
                         "format": "binary",
                         "description": "One file per part, the part named by its document code.",
                     },
-                }
+                },
+                "encoding": {"dossier": {"contentType": "application/json"}},
             },
         },
     }

@@ -23,10 +23,12 @@ from dossier_svc.dossiers.models import Dossier, DossierStep, TimelineEntry
 from dossier_svc.dossiers.workflow import NATIONAL_LABELS, RUNNING, Action
 from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Cursor, Page
-from motcua_shared.contracts.common import Channel, FeeItem, vn_mobile
+from motcua_shared.contracts.common import VN_MOBILE_INPUT_PATTERN, Channel, FeeItem, vn_mobile
 from motcua_shared.contracts.dossier import Rating
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+# The validators below are the rule; the document states the same patterns for clients and fuzzers.
+_EMAIL_SCHEMA: dict[str, Any] = {"pattern": _EMAIL.pattern}
 MAX_FORM_BYTES = 64 * 1024
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -41,8 +43,12 @@ class ApplicantIn(BaseModel):
 
     name: Name = Field(description="Full name with diacritics, e.g. `Nguyễn Thị Hương`.")
     cccd: str = Field(pattern=r"^\d{12}$", description="The 12-digit citizen identity number (CCCD).")
-    phone: str = Field(description="A Vietnamese mobile number, `0912345678` or `+84912345678`.")
-    email: str | None = Field(default=None, max_length=254)
+    phone: str = Field(
+        description="A Vietnamese mobile number, `0912345678` or `+84912345678` (spaces, dots and dashes "
+        "between the digits are ignored).",
+        json_schema_extra={"pattern": VN_MOBILE_INPUT_PATTERN},
+    )
+    email: str | None = Field(default=None, max_length=254, json_schema_extra=_EMAIL_SCHEMA)
     address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
     @field_validator("phone")
@@ -65,8 +71,8 @@ class DraftApplicantIn(BaseModel):
 
     name: Name | None = None
     cccd: str | None = Field(default=None, pattern=r"^\d{12}$")
-    phone: str | None = None
-    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, json_schema_extra={"pattern": VN_MOBILE_INPUT_PATTERN})
+    email: str | None = Field(default=None, max_length=254, json_schema_extra=_EMAIL_SCHEMA)
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
 
     @field_validator("phone")

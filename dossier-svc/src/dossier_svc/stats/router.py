@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from dossier_svc.deps import PortsDep, UowDep
 from dossier_svc.stats import service
 from dossier_svc.stats.errors import InvalidPeriod
 from dossier_svc.stats.schemas import StatsOut
+from motcua_shared.chassis.openapi import IsoDate
 from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
@@ -28,10 +28,10 @@ async def statistics(
     uow: UowDep,
     ports: PortsDep,
     start: Annotated[
-        date | None, Query(alias="from", description="First day (default: this month's).")
+        IsoDate | None, Query(alias="from", description="First day (default: this month's).")
     ] = None,
     end: Annotated[
-        date | None, Query(alias="to", description="Last day, inclusive (default: today).")
+        IsoDate | None, Query(alias="to", description="Last day, inclusive (default: today).")
     ] = None,
     agency: Annotated[str | None, Query(max_length=64)] = None,
     procedure: Annotated[str | None, Query(max_length=64)] = None,

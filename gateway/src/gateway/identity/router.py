@@ -39,6 +39,7 @@ from motcua_shared.chassis.auth import Principal, PrincipalDep, Role, require_ro
 from motcua_shared.chassis.errors import (
     Conflict,
     Forbidden,
+    NotFound,
     RateLimited,
     Unauthenticated,
     Unavailable,
@@ -172,7 +173,7 @@ async def logout(
     response_model=MeOut,
     response_model_exclude_none=True,
     summary="Who the token belongs to",
-    responses=problems(Unauthenticated),
+    responses=problems(Unauthenticated, NotFound),
 )
 async def me(request: Request, who: PrincipalDep, uow: UowDep) -> MeOut:
     """The caller's own account; an integrator sees its client id and scopes."""

@@ -7,19 +7,22 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from motcua_shared.contracts.common import VN_MOBILE_INPUT_PATTERN
+
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Taken as sent: a value is checked against exactly what the OpenAPI document says (no stripping first).
+    model_config = ConfigDict(extra="forbid")
 
 
 class OtpIn(_In):
     """Ask for a sign-in code by SMS."""
 
     phone: str = Field(
-        min_length=9,
-        max_length=16,
-        pattern=r"^\+?[0-9]{9,15}$",
-        description="A Vietnamese mobile number, `0912345678` or `+84912345678`.",
+        max_length=32,
+        # Stated for clients; the sign-in reads it with contracts' vn_mobile, which says why it refuses one.
+        json_schema_extra={"pattern": VN_MOBILE_INPUT_PATTERN},
+        description="A Vietnamese mobile number, `0912345678` or `+84912345678` (a landline gets no SMS).",
         examples=["0905123456"],
     )
 

@@ -16,7 +16,8 @@ HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 class ChannelsIn(BaseModel):
     """Channels on (true) or off; in-app cannot be switched off."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Booleans as the document says: `0` or `"no"` is an error, not a silent `false`.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     sms: bool = True
     email: bool = True

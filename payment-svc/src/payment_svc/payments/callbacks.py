@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from motcua_shared.chassis.errors import PROBLEM_BASE
 from motcua_shared.chassis.http import problem
+from motcua_shared.chassis.problems import problems
 from payment_svc.deps import PortsDep, UowDep
 from payment_svc.pages import page
 from payment_svc.payments import service
@@ -29,6 +30,9 @@ from payment_svc.receipts.pdf import vnd
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/payments/providers", tags=["payment-providers"])
+
+# The IPN answers the provider's protocol (`RspCode`) inside a problem document of its own type.
+_IPN_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 # What each outcome answers to the gateway: HTTP status, RspCode, Message.
 IPN_ANSWERS: dict[Outcome, tuple[int, str, str]] = {
@@ -64,7 +68,12 @@ def _fresh(at: datetime | None, now: datetime, window_seconds: float) -> bool:
 @router.get(
     "/{provider}/ipn",
     summary="Gateway IPN (server to server, signed)",
-    responses={200: {"description": "`{RspCode, Message}`"}},
+    responses={
+        200: {"description": "`{RspCode, Message}`"},
+        400: {"description": "Chữ ký không hợp lệ hoặc ngoài khung thời gian (`RspCode` 97)", **_IPN_PROBLEM},
+        404: {"description": "Nhà cung cấp hoặc giao dịch không tồn tại (`RspCode` 01)", **_IPN_PROBLEM},
+        422: {"description": "Số tiền không khớp (`RspCode` 04)", **_IPN_PROBLEM},
+    },
 )
 async def ipn(provider: str, request: Request, uow: UowDep, ports: PortsDep) -> JSONResponse:
     """Verify the signature and freshness, then apply: credited once however often it is sent."""
@@ -86,7 +95,10 @@ async def ipn(provider: str, request: Request, uow: UowDep, ports: PortsDep) -> 
 
 
 @router.get(
-    "/{provider}/return", summary="Gateway browser return (display only)", response_class=HTMLResponse
+    "/{provider}/return",
+    summary="Gateway browser return (display only)",
+    response_class=HTMLResponse,
+    responses=problems(BadSignature, PaymentNotFound),
 )
 async def browser_return(provider: str, request: Request, uow: UowDep, ports: PortsDep) -> HTMLResponse:
     """Show the payer where their payment stands. It changes nothing: only the IPN (or a status query)
@@ -119,7 +131,7 @@ async def browser_return(provider: str, request: Request, uow: UowDep, ports: Po
     )
 
 
-@router.post("/bank/notify", summary="Bank credit notifications (signed)")
+@router.post("/bank/notify", summary="Bank credit notifications (signed)", responses=problems(BadSignature))
 async def bank_notify(request: Request, uow: UowDep, ports: PortsDep) -> JSONResponse:
     """Incoming transfers to the collection account, matched to payments by reference and amount.
 

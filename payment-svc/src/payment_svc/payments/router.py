@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import Response
 
 from motcua_shared.chassis.auth import PrincipalDep
@@ -198,7 +198,11 @@ async def list_anomalies(
     "/anomalies/{transaction_id}/resolve", response_model=TransactionOut, summary="Resolve flagged money"
 )
 async def resolve_anomaly(
-    transaction_id: int, body: ResolveIn, uow: UowDep, ports: PortsDep, who: StaffDep
+    transaction_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="The transaction's id (64-bit).")],
+    body: ResolveIn,
+    uow: UowDep,
+    ports: PortsDep,
+    who: StaffDep,
 ) -> TransactionOut:
     """Accept the money for its payment after all, or record that it was refunded."""
     txn = await service.resolve_anomaly(

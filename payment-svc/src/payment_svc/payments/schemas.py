@@ -197,7 +197,21 @@ PAYMENT_CURSOR = Cursor(TypeAdapter(tuple[datetime, str]))
 class CheckoutIn(BaseModel):
     """Which payment to pay (by id, or the open one of a dossier) and how."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["payment_id"],
+                    "properties": {"payment_id": {"type": "string"}, "dossier_code": {"type": "null"}},
+                },
+                {
+                    "required": ["dossier_code"],
+                    "properties": {"dossier_code": {"type": "string"}, "payment_id": {"type": "null"}},
+                },
+            ]
+        },
+    )
 
     payment_id: str | None = Field(default=None, min_length=1, max_length=40)
     dossier_code: str | None = Field(default=None, min_length=1, max_length=64)

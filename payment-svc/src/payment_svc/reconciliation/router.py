@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from motcua_shared.chassis.errors import Forbidden, Unauthenticated, Unprocessable
+from motcua_shared.chassis.openapi import IsoDate
 from motcua_shared.chassis.problems import problems
 from payment_svc.deps import AdminDep, PortsDep, UowDep
 from payment_svc.reconciliation import service
@@ -32,7 +32,7 @@ MAX_STATEMENT_BYTES = 20 * 1024 * 1024
     operation_id="reconciliation.get",
 )
 async def reconciliation(
-    uow: UowDep, who: AdminDep, day: Annotated[date, Query(alias="date")], provider: Provider = None
+    uow: UowDep, who: AdminDep, day: Annotated[IsoDate, Query(alias="date")], provider: Provider = None
 ) -> ReportOut:
     """Matched, amount mismatches, missing on our side, missing on theirs, for one day (Vietnam time)."""
     return ReportOut.of(await service.report(uow, day=day, provider=provider))
@@ -52,7 +52,7 @@ async def import_statement(
     uow: UowDep,
     ports: PortsDep,
     who: AdminDep,
-    day: Annotated[date, Query(alias="date")],
+    day: Annotated[IsoDate, Query(alias="date")],
     provider: Annotated[str, Query(pattern=r"^[a-z0-9_-]{2,32}$")],
 ) -> ImportOut:
     """The CSV body has a header with `provider_txn_id`, `amount` and optionally `reference`,

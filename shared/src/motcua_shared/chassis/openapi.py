@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from fastapi.routing import APIRoute
+from pydantic import BeforeValidator
 
 _NOT_A_NAME = re.compile(r"[^0-9a-z]+")
 
@@ -86,3 +89,23 @@ def idempotent(
         ],
         "responses": {str(status): {"headers": response_headers(*answered)}},
     }
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _rfc3339(pattern: re.Pattern[str], example: str) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if isinstance(value, str) and not pattern.match(value):
+            raise ValueError(f"expected RFC 3339, e.g. {example}")
+        return value
+
+    return check
+
+
+IsoDate = Annotated[date, BeforeValidator(_rfc3339(_DATE, "2026-12-06"))]
+"""A date given as the document says (``format: date``): pydantic alone also takes ``0`` as 1970-01-01."""
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_rfc3339(_DATE_TIME, "2026-12-06T09:00:00+07:00"))]
+"""A date-time given as the document says (``format: date-time``), not a Unix timestamp."""

@@ -61,6 +61,14 @@ def vn_mobile(raw: str) -> str:
     return f"+84{national}"
 
 
+_SEPARATORS: Final = r"[ \t.()\-]*"
+VN_MOBILE_INPUT_PATTERN: Final = (
+    rf"^{_SEPARATORS}(?:\+{_SEPARATORS}8{_SEPARATORS}4|8{_SEPARATORS}4|0){_SEPARATORS}[35789]"
+    rf"(?:{_SEPARATORS}[0-9]){{8}}{_SEPARATORS}$"
+)
+"""What :func:`vn_mobile` accepts, as the pattern the API documents state (separators between the digits)."""
+
+
 class Part(BaseModel):
     """Base of the value objects nested in events: immutable, tolerant of fields it does not know."""
 

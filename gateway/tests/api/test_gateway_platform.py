@@ -21,7 +21,9 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from jsonschema_rs import Draft202012Validator
 
+from gateway.docs.examples import EXAMPLES
 from motcua.embedded import create_platform
 from motcua.infra.ports import free_port
 from motcua_shared.chassis.keys import SigningKey, issue_token
@@ -111,6 +113,28 @@ def test_required_headers_are_declared_and_response_headers_documented(document:
             assert response["headers"]["X-Request-ID"]["required"] is True, label
             if status in ("429", "503"):
                 assert "Retry-After" in response["headers"], label
+
+
+def test_the_examples_are_valid_for_their_operations(document: dict[str, Any]) -> None:
+    operations = {op["operationId"]: op for _, _, op in _operations(document)}
+    assert set(EXAMPLES) <= set(operations), "every example names an operation"
+
+    def valid(schema: dict[str, Any], value: Any, label: str) -> None:
+        root = {**schema, "components": document["components"]}
+        errors = [error.message for error in Draft202012Validator(root).iter_errors(value)]
+        assert not errors, f"{label}: {errors}"
+
+    for identifier, example in EXAMPLES.items():
+        operation = operations[identifier]
+        if "request" in example:
+            body = operation["requestBody"]["content"]["application/json"]
+            assert body["example"] == example["request"], identifier
+            valid(body["schema"], example["request"], f"{identifier} request")
+        if "response" in example:
+            status = min(s for s in operation["responses"] if s.startswith("2"))
+            answer = operation["responses"][status]["content"]["application/json"]
+            assert answer["example"] == example["response"], identifier
+            valid(answer["schema"], example["response"], f"{identifier} response")
 
 
 # -- OTP end to end ------------------------------------------------------------------------------
@@ -281,6 +305,9 @@ def _failures(report: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["citizen", "officer"])
+# About two minutes a role on a quiet 2-core machine (10 examples an operation, every phase); the margin is
+# for a machine busy with other work.
+@pytest.mark.timeout(900)
 def test_schemathesis_finds_no_server_error_and_no_mismatch(
     platform: Platform, document: dict[str, Any], role: str, tmp_path: Path
 ) -> None:
@@ -306,7 +333,7 @@ def test_schemathesis_finds_no_server_error_and_no_mismatch(
         "--header",
         f"Authorization: Bearer {token}",
         "--max-examples",
-        "15",
+        "10",
         "--seed",
         "20261206",
         "--workers",

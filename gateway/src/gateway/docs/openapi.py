@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.docs import examples
 from gateway.routing.proxy import Upstreams
 from gateway.routing.table import ROUTES, SERVICES
 from gateway.settings import DocsSettings
@@ -121,6 +122,7 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
 def _document_responses(path: str, method: str, operation: dict[str, Any], *, proxied: bool) -> None:
     """What every answer carries, what the chassis answers on any route (validation errors as they really
     are, a malformed body), and what the gateway itself may answer on a proxied route."""
+    examples.attach(operation)
     responses: dict[str, Any] = operation.setdefault("responses", {})
     problem = {"content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}}
     validation = responses.get("422")

@@ -4818,6 +4818,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "motcua-canbo",
+                 *       "username": "canbo.tuphap"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginIn"];
             };
         };
@@ -4833,6 +4839,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiJjaXRpemVuLTVjMGYifQ.c2lnbmF0dXJl",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "Kd8sW2qP5vN1xR7tB3mJ9cF6gH4yL0aE",
+                     *       "token_type": "Bearer"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
@@ -4908,6 +4922,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "Yp0rX3vQ8m2LkT7cW1nB5sD9fH4jG6aZ"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LogoutIn"];
             };
         };
@@ -5035,6 +5054,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "phone": "0905123456"
+                 *     }
+                 */
                 "application/json": components["schemas"]["OtpIn"];
             };
         };
@@ -5050,6 +5074,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "challenge_id": "5c0f3a2e-9b1d-4e7a-8c6f-2d4b1a9e7f30",
+                     *       "expires_at": "2026-12-07T09:05:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OtpOut"];
                 };
             };
@@ -5229,6 +5259,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "challenge_id": "5c0f3a2e-9b1d-4e7a-8c6f-2d4b1a9e7f30",
+                 *       "code": "482915",
+                 *       "grant_type": "otp"
+                 *     }
+                 */
                 "application/json": components["schemas"]["OtpGrant"] | components["schemas"]["RefreshGrant"] | components["schemas"]["ClientCredentialsGrant"] | components["schemas"]["TokenExchangeGrant"];
             };
         };
@@ -5244,6 +5281,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiJjaXRpemVuLTVjMGYifQ.c2lnbmF0dXJl",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "Yp0rX3vQ8m2LkT7cW1nB5sD9fH4jG6aZ",
+                     *       "token_type": "Bearer"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
@@ -5443,6 +5488,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "days": 5,
+                     *       "days_off": [
+                     *         {
+                     *           "day": "2026-02-14",
+                     *           "reason": "Thứ bảy"
+                     *         },
+                     *         {
+                     *           "day": "2026-02-16",
+                     *           "reason": "Tết Nguyên Đán"
+                     *         }
+                     *       ],
+                     *       "due_at": "2026-02-27T09:00:00+07:00",
+                     *       "hours_per_day": 8,
+                     *       "start": "2026-02-13T09:00:00+07:00",
+                     *       "working_hours": 40
+                     *     }
+                     */
                     "application/json": components["schemas"]["DueDateOut"];
                 };
             };
@@ -5618,6 +5682,24 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "agency_code": "hue.xa.phu-xuan",
+                 *       "applicant": {
+                 *         "address": "5 Đinh Tiên Hoàng, phường Phú Xuân, thành phố Huế",
+                 *         "cccd": "046190005678",
+                 *         "email": "hoangvannam@example.vn",
+                 *         "name": "Hoàng Văn Nam",
+                 *         "phone": "0905123456"
+                 *       },
+                 *       "case_code": "dung-han",
+                 *       "form_data": {
+                 *         "ngay_sinh": "2026-11-30",
+                 *         "ten_tre": "Hoàng Minh Khang"
+                 *       },
+                 *       "procedure_code": "1.001193"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Agency Code
@@ -7183,6 +7265,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "comment": "Cán bộ hướng dẫn tận tình, trả kết quả đúng hẹn.",
+                 *       "rating": "satisfied"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RatingIn"];
             };
         };
@@ -7198,6 +7286,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "comment": "Cán bộ hướng dẫn tận tình, trả kết quả đúng hẹn.",
+                     *       "dossier_code": "hue.xa.phu-xuan-261207-0001",
+                     *       "rated_at": "2026-12-10T15:20:00+07:00",
+                     *       "rating": "satisfied"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RatingOut"];
                 };
             };
@@ -7706,6 +7802,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "channels": {
+                 *         "email": false,
+                 *         "in_app": true,
+                 *         "push": true,
+                 *         "sms": true
+                 *       },
+                 *       "quiet_hours": {
+                 *         "end": "06:30",
+                 *         "start": "22:00"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["PreferencesIn"];
             };
         };
@@ -7721,6 +7831,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "always_sent": [
+                     *         "otp",
+                     *         "supplement_requested"
+                     *       ],
+                     *       "channels": {
+                     *         "email": false,
+                     *         "in_app": true,
+                     *         "push": true,
+                     *         "sms": true
+                     *       },
+                     *       "quiet_hours": {
+                     *         "end": "06:30",
+                     *         "start": "22:00"
+                     *       },
+                     *       "timezone": "Asia/Ho_Chi_Minh"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PreferencesOut"];
                 };
             };
@@ -9391,6 +9520,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                 *       "method": "vietqr"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CheckoutIn"];
             };
         };
@@ -13460,6 +13595,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "expires_at": "2026-12-07T09:01:00+07:00",
+                     *       "stream_url": "http://127.0.0.1:8000/api/v1/stream?ticket=tk_9f2c7a1e4b8d4c06a3e5f71b2d9c8e40",
+                     *       "ticket": "tk_9f2c7a1e4b8d4c06a3e5f71b2d9c8e40"
+                     *     }
+                     */
                     "application/json": components["schemas"]["StreamTicketOut"];
                 };
             };

@@ -13710,7 +13710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không có quyền */
+            /** @description Không có quyền; Thiếu phạm vi truy cập */
             403: {
                 headers: {
                     /**
@@ -13828,7 +13828,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không có quyền */
+            /** @description Không có quyền; Thiếu phạm vi truy cập */
             403: {
                 headers: {
                     /**
@@ -13975,7 +13975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không có quyền */
+            /** @description Không có quyền; Thiếu phạm vi truy cập */
             403: {
                 headers: {
                     /**
@@ -14077,7 +14077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không có quyền */
+            /** @description Không có quyền; Thiếu phạm vi truy cập */
             403: {
                 headers: {
                     /**
@@ -14191,7 +14191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không có quyền */
+            /** @description Không có quyền; Thiếu phạm vi truy cập */
             403: {
                 headers: {
                     /**
@@ -14344,7 +14344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không có quyền */
+            /** @description Không có quyền; Thiếu phạm vi truy cập */
             403: {
                 headers: {
                     /**
@@ -14497,7 +14497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không có quyền */
+            /** @description Không có quyền; Thiếu phạm vi truy cập */
             403: {
                 headers: {
                     /**
@@ -14613,7 +14613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không có quyền */
+            /** @description Không có quyền; Thiếu phạm vi truy cập */
             403: {
                 headers: {
                     /**
@@ -14748,7 +14748,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không có quyền */
+            /** @description Không có quyền; Thiếu phạm vi truy cập */
             403: {
                 headers: {
                     /**

@@ -16,6 +16,7 @@ from motcua_shared.contracts.common import Contact
 from motcua_shared.contracts.dossier import DossierReceived, DossierSubmitted, DossierSupplementRequested
 from motcua_shared.contracts.examples import APPLICANT_ID, DOSSIER_CODE, examples
 from motcua_shared.contracts.notify import NotificationSent
+from motcua_shared.testing import authorization
 from notify_svc.deliveries.service import handle_event
 from notify_svc.uow import NotifyUnitOfWork
 
@@ -24,7 +25,7 @@ PHONE = "+84905123456"
 CITIZEN = TOKENS.bearer(APPLICANT_ID)
 OFFICER = TOKENS.bearer("officer-thuanhoa-01", "officer", "000.00.14.H56")
 ADMIN = TOKENS.bearer("ops", "admin")
-INTEGRATOR = TOKENS.bearer("portal-quoc-gia", "integrator")
+INTEGRATOR = authorization(TOKENS.token("portal-quoc-gia", "integrator", scope="events:read webhooks:write"))
 
 
 def uow_of(n: Notify) -> NotifyUnitOfWork:

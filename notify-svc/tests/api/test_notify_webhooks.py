@@ -19,11 +19,13 @@ from notify_testkit import TOKENS, StartNotify
 from motcua.infra.ports import free_port
 from motcua_shared.contracts.dossier import DossierReceived, DossierSubmitted
 from motcua_shared.contracts.examples import examples
+from motcua_shared.testing import authorization
 from notify_svc.settings import RetrySettings, WebhookSettings
 
 EX = examples()
-INTEGRATOR = TOKENS.bearer("portal-quoc-gia", "integrator")
-OTHER_INTEGRATOR = TOKENS.bearer("analytics", "integrator")
+INTEGRATOR = authorization(TOKENS.token("portal-quoc-gia", "integrator", scope="events:read webhooks:write"))
+OTHER_INTEGRATOR = authorization(TOKENS.token("analytics", "integrator", scope="webhooks:write"))
+READER = authorization(TOKENS.token("analytics", "integrator", scope="events:read"))
 
 
 def verify_standard_webhook(
@@ -179,3 +181,28 @@ async def test_subscriptions_belong_to_their_integrator(
     deleted = await n.client.delete(f"/api/v1/webhooks/{sub['id']}", headers=OTHER_INTEGRATOR)
     assert deleted.status_code == 404
     assert (await n.client.delete(f"/api/v1/webhooks/{sub['id']}", headers=INTEGRATOR)).status_code == 204
+
+
+async def test_a_token_without_the_webhooks_scope_manages_no_subscription(
+    start_notify: StartNotify, endpoint: Endpoint
+) -> None:
+    n = await start_notify()
+    sub = await subscribe(n, endpoint.url, [DossierSubmitted.TYPE])
+    listed = await n.client.get("/api/v1/webhooks/event-types", headers=READER)
+    assert listed.status_code == 200
+    assert DossierSubmitted.TYPE in listed.json()["items"]
+    attempts = [
+        n.client.post("/api/v1/webhooks", json={"url": endpoint.url, "event_types": [DossierSubmitted.TYPE]},
+                      headers=READER),
+        n.client.get("/api/v1/webhooks", headers=READER),
+        n.client.patch(f"/api/v1/webhooks/{sub['id']}", json={"description": "x"}, headers=READER),
+        n.client.post(f"/api/v1/webhooks/{sub['id']}/rotate-secret", headers=READER),
+        n.client.delete(f"/api/v1/webhooks/{sub['id']}", headers=READER),
+    ]  # fmt: skip
+    for attempt in attempts:
+        denied = await attempt
+        assert denied.status_code == 403
+        assert denied.json()["type"] == "https://motcua.vn/problems/insufficient-scope"
+    no_events = authorization(TOKENS.token("portal-quoc-gia", "integrator", scope="webhooks:write"))
+    assert (await n.client.get("/api/v1/webhooks/event-types", headers=no_events)).status_code == 403
+    assert (await n.client.get(f"/api/v1/webhooks/{sub['id']}", headers=INTEGRATOR)).status_code == 200

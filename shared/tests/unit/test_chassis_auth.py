@@ -27,7 +27,7 @@ import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Security
 from fastapi.responses import JSONResponse
 
 from motcua_shared.chassis.auth import (
@@ -850,6 +850,14 @@ def _app(verifier: JwksVerifier | None) -> FastAPI:
     ) -> dict[str, str]:
         return {"subject": who.subject}
 
+    @app.post("/hooks")
+    async def hooks(
+        who: Annotated[
+            Principal, Security(require_roles(Role.INTEGRATOR, Role.ADMIN), scopes=["webhooks:write"])
+        ],
+    ) -> dict[str, str]:
+        return {"subject": who.subject}
+
     @app.get("/dossiers/{owner}")
     async def dossier(owner: str, who: PrincipalDep) -> dict[str, str]:
         ensure_owner(who, owner)
@@ -941,6 +949,38 @@ async def test_api_require_roles(api: httpx.AsyncClient, key: SigningKey) -> Non
         assert denied.status_code == 403
         assert denied.json()["type"] == "https://motcua.vn/problems/forbidden"
     _assert_401(await api.get("/queue"))
+
+
+async def test_an_integrator_needs_every_scope_the_operation_declares(
+    api: httpx.AsyncClient, key: SigningKey
+) -> None:
+    def integrator(scope: str | None) -> dict[str, str]:
+        extra = {"scope": scope} if scope is not None else None
+        return _bearer(_token(key, subject="client:portal", role=Role.INTEGRATOR, extra=extra))
+
+    for scope in (None, "", "events:read", "webhooks:read dossiers:read", "webhooks:writes"):
+        denied = await api.post("/hooks", headers=integrator(scope))
+        assert denied.status_code == 403
+        assert denied.json()["type"] == "https://motcua.vn/problems/insufficient-scope"
+        assert (
+            denied.headers["www-authenticate"] == 'Bearer error="insufficient_scope", scope="webhooks:write"'
+        )
+    assert (await api.post("/hooks", headers=integrator("events:read webhooks:write"))).status_code == 200
+    # Scopes limit integrators; an admin acts by role, and a scope claim gives a citizen nothing.
+    assert (await api.post("/hooks", headers=_bearer(_token(key, role=Role.ADMIN)))).status_code == 200
+    citizen = _token(key, role=Role.CITIZEN, extra={"scope": "webhooks:write"})
+    assert (await api.post("/hooks", headers=_bearer(citizen))).status_code == 403
+    document = (await api.get("/openapi.json")).json()
+    assert document["paths"]["/hooks"]["post"]["security"] == [{"bearer": ["webhooks:write"]}]
+
+
+async def test_the_token_scope_claim_reaches_only_an_integrator_principal(
+    verifier: JwksVerifier, key: SigningKey
+) -> None:
+    extra = {"scope": "events:read webhooks:write"}
+    integrator = await verifier.verify(_token(key, subject="client:x", role=Role.INTEGRATOR, extra=extra))
+    assert integrator.scopes == {"events:read", "webhooks:write"}
+    assert (await verifier.verify(_token(key, role=Role.CITIZEN, extra=extra))).scopes == frozenset()
 
 
 def test_require_roles_needs_a_role() -> None:

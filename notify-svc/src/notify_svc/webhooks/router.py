@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, Security, status
 
-from motcua_shared.chassis.auth import Principal, Role, require_roles
+from motcua_shared.chassis.auth import InsufficientScope, Principal, Role, require_roles
 from motcua_shared.chassis.errors import Forbidden, Unauthenticated
 from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
@@ -29,9 +29,12 @@ from notify_svc.webhooks.schemas import (
 router = APIRouter(
     prefix="/api/v1/webhooks",
     tags=["webhooks"],
-    responses=problems(Unauthenticated, Forbidden, UnknownSubscription),
+    responses=problems(Unauthenticated, Forbidden, InsufficientScope, UnknownSubscription),
 )
-IntegratorDep = Annotated[Principal, Depends(require_roles(Role.INTEGRATOR, Role.ADMIN))]
+_integrator_or_admin = require_roles(Role.INTEGRATOR, Role.ADMIN)
+# An integrator's token needs the scope (an admin is not limited by scopes); OpenAPI lists it per operation.
+WebhooksDep = Annotated[Principal, Security(_integrator_or_admin, scopes=["webhooks:write"])]
+EventsDep = Annotated[Principal, Security(_integrator_or_admin, scopes=["events:read"])]
 
 
 @router.get(
@@ -40,7 +43,7 @@ IntegratorDep = Annotated[Principal, Depends(require_roles(Role.INTEGRATOR, Role
     summary="Event types you can subscribe to",
     operation_id="webhooks.event_types",
 )
-async def subscribable(_who: IntegratorDep) -> EventTypes:
+async def subscribable(_who: EventsDep) -> EventTypes:
     """Dossier and payment events (personal data is removed from what is sent)."""
     return EventTypes(items=sorted(service.webhook_event_types()))
 
@@ -53,7 +56,7 @@ async def subscribable(_who: IntegratorDep) -> EventTypes:
     responses=problems(InvalidSubscription),
 )
 async def create(
-    body: SubscriptionIn, uow: UowDep, ports: PortsDep, who: IntegratorDep
+    body: SubscriptionIn, uow: UowDep, ports: PortsDep, who: WebhooksDep
 ) -> SubscriptionWithSecret:
     """Each delivery is signed per Standard Webhooks with the returned secret."""
     subscription = await service.create(
@@ -63,14 +66,14 @@ async def create(
 
 
 @router.get("", response_model=SubscriptionList, summary="Your subscriptions", operation_id="webhooks.list")
-async def list_mine(uow: UowDep, who: IntegratorDep) -> SubscriptionList:
+async def list_mine(uow: UowDep, who: WebhooksDep) -> SubscriptionList:
     """Oldest first."""
     rows = await service.list_mine(uow, who)
     return SubscriptionList(items=[SubscriptionOut.of(s) for s in rows], total=len(rows))
 
 
 @router.get("/{subscription_id}", response_model=SubscriptionOut, summary="One subscription")
-async def get(subscription_id: str, uow: UowDep, who: IntegratorDep) -> SubscriptionOut:
+async def get(subscription_id: str, uow: UowDep, who: WebhooksDep) -> SubscriptionOut:
     """Someone else's is a 404."""
     return SubscriptionOut.of(await service.get(uow, who, subscription_id))
 
@@ -83,7 +86,7 @@ async def get(subscription_id: str, uow: UowDep, who: IntegratorDep) -> Subscrip
     operation_id="webhooks.update",
 )
 async def patch(
-    subscription_id: str, body: SubscriptionPatch, uow: UowDep, ports: PortsDep, who: IntegratorDep
+    subscription_id: str, body: SubscriptionPatch, uow: UowDep, ports: PortsDep, who: WebhooksDep
 ) -> SubscriptionOut:
     """URL, event types, description."""
     subscription = await service.update(
@@ -99,7 +102,7 @@ async def patch(
 
 
 @router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe")
-async def delete(subscription_id: str, uow: UowDep, who: IntegratorDep) -> Response:
+async def delete(subscription_id: str, uow: UowDep, who: WebhooksDep) -> Response:
     """Pending deliveries fail."""
     await service.delete(uow, who, subscription_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -112,14 +115,14 @@ async def delete(subscription_id: str, uow: UowDep, who: IntegratorDep) -> Respo
     operation_id="webhooks.rotate_secret",
 )
 async def rotate(
-    subscription_id: str, uow: UowDep, ports: PortsDep, who: IntegratorDep
+    subscription_id: str, uow: UowDep, ports: PortsDep, who: WebhooksDep
 ) -> SubscriptionWithSecret:
     """The old secret keeps signing next to the new one until `previous_secret_expires_at`."""
     return SubscriptionWithSecret.with_secret(await service.rotate_secret(uow, ports, who, subscription_id))
 
 
 @router.post("/{subscription_id}/enable", response_model=SubscriptionOut, summary="Re-enable after failures")
-async def enable(subscription_id: str, uow: UowDep, ports: PortsDep, who: IntegratorDep) -> SubscriptionOut:
+async def enable(subscription_id: str, uow: UowDep, ports: PortsDep, who: WebhooksDep) -> SubscriptionOut:
     """Resume deliveries to a disabled endpoint."""
     return SubscriptionOut.of(await service.enable(uow, ports, who, subscription_id))
 
@@ -128,7 +131,7 @@ async def enable(subscription_id: str, uow: UowDep, ports: PortsDep, who: Integr
 async def deliveries(
     subscription_id: str,
     uow: UowDep,
-    who: IntegratorDep,
+    who: WebhooksDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: CursorQuery = None,
 ) -> WebhookDeliveryPage:

@@ -19,15 +19,16 @@ from typing import Annotated, Any, Final
 import httpx
 import jwt
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
-from motcua_shared.chassis.errors import DomainError, Forbidden, Unauthenticated, Unavailable
+from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError, Forbidden, Unauthenticated, Unavailable
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
     "REQUIRED_CLAIMS",
     "DomainError",
     "Forbidden",
+    "InsufficientScope",
     "InvalidCredentials",
     "JwksDocument",
     "JwksVerifier",
@@ -68,12 +69,14 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated caller: the token's subject, role and (for an officer) agency."""
+    """An authenticated caller: the token's subject, role, (for an officer) agency and (for an integrator)
+    the scopes its token was granted."""
 
     subject: str
     role: Role
     agency_code: str | None = None
     token_id: str | None = None
+    scopes: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.role is Role.OFFICER and not self.agency_code:
@@ -82,6 +85,13 @@ class Principal:
     def is_(self, *roles: Role) -> bool:
         """Whether the caller has one of ``roles``."""
         return self.role in roles
+
+
+class InsufficientScope(Forbidden):
+    """An integrator's token lacks a scope the operation needs (RFC 6750 ``insufficient_scope``)."""
+
+    type = PROBLEM_BASE + "insufficient-scope"
+    title = "Thiếu phạm vi truy cập"
 
 
 class InvalidCredentials(Unauthenticated):
@@ -276,11 +286,17 @@ class JwksVerifier:
             # Only an officer acts for an agency, whatever else the token says.
             agency_code = None
         token_id = claims.get("jti")
+        scope = claims.get("scope")
+        # Scopes limit integrators only (RFC 9068: one space-separated string); people have roles.
+        scopes = (
+            frozenset(scope.split()) if role is Role.INTEGRATOR and isinstance(scope, str) else frozenset()
+        )
         return Principal(
             subject=subject,
             role=role,
             agency_code=agency_code,
             token_id=token_id if isinstance(token_id, str) else None,
+            scopes=scopes,
         )
 
     def _is_fresh(self) -> bool:
@@ -412,15 +428,26 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency returning the caller if their role is one of ``roles``, else raising 403."""
+def require_roles(*roles: Role) -> Callable[[SecurityScopes, Principal], Awaitable[Principal]]:
+    """A dependency returning the caller if their role is one of ``roles``, else raising 403.
+
+    Used through ``Security(require_roles(...), scopes=[...])``, an integrator must also hold every scope
+    listed (else 403 ``insufficient_scope``), and OpenAPI shows the scopes on the operation's security
+    requirement; the other roles are not limited by scopes.
+    """
     if not roles:
         raise ValueError("require_roles needs at least one role")
     allowed = frozenset(roles)
 
-    async def principal_in_role(principal: PrincipalDep) -> Principal:
+    async def principal_in_role(security_scopes: SecurityScopes, principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             raise Forbidden("Vai trò của bạn không được phép thực hiện thao tác này.")
+        missing = sorted(set(security_scopes.scopes) - principal.scopes)
+        if principal.role is Role.INTEGRATOR and missing:
+            challenge = f'Bearer error="insufficient_scope", scope="{security_scopes.scope_str}"'
+            raise InsufficientScope(
+                f"Mã truy cập thiếu phạm vi: {' '.join(missing)}.", headers={"WWW-Authenticate": challenge}
+            )
         return principal
 
     return principal_in_role

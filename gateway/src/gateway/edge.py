@@ -6,7 +6,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.settings import EdgeSettings
 from motcua_shared.chassis.errors import PROBLEM_BASE
-from motcua_shared.chassis.http import problem
+from motcua_shared.chassis.http import edge_problem
 
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 # Swagger UI and ReDoc load their bundles from the gateway itself and inline their start-up; ReDoc
@@ -124,10 +124,11 @@ class BodyLimit:
 
 
 async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-    response = problem(
+    response = edge_problem(
+        scope,
         413,
-        title="Nội dung quá lớn",
-        detail=f"Nội dung yêu cầu vượt quá {limit} byte.",
+        vi=("Nội dung quá lớn", f"Nội dung yêu cầu vượt quá {limit} byte."),
+        en=("Payload too large", f"The request body is larger than {limit} bytes."),
         type_=PROBLEM_BASE + "payload-too-large",
     )
     await response(scope, receive, send)

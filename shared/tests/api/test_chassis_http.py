@@ -167,6 +167,82 @@ async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) 
     assert wrong.json()["status"] == 405
 
 
+async def test_a_body_that_is_not_json_is_415_not_422(client: httpx.AsyncClient) -> None:
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        response = await client.post(
+            "/api/v1/applicants", content=b"full_name=An", headers={"content-type": content_type}
+        )
+        assert response.status_code == 415, (content_type, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"] == "https://motcua.vn/problems/unsupported-media-type"
+    invalid = await client.post("/api/v1/applicants", json={"full_name": ""})
+    assert invalid.status_code == 422, "JSON that breaks the rules is still a 422"
+
+
+async def test_unknown_paths_and_methods_anywhere_are_the_platforms_problems(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/api/v1/nothing-here", "/nothing-here", "/healthz/deeper"):
+        missing = await client.get(path)
+        assert missing.status_code == 404
+        assert missing.json()["type"] == "https://motcua.vn/problems/not-found", path
+        assert missing.json()["title"] == "Không tìm thấy"
+    for path in ("/api/v1/applicants", "/healthz"):
+        wrong = await client.delete(path)
+        assert wrong.status_code == 405
+        assert wrong.json()["type"] == "https://motcua.vn/problems/method-not-allowed", path
+        assert wrong.headers["allow"]
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "language"),
+    [
+        (None, "vi"),
+        ("vi", "vi"),
+        ("en", "en"),
+        ("en-US,en;q=0.9", "en"),
+        ("vi-VN,vi;q=0.9,en;q=0.8", "vi"),
+        ("fr, en;q=0.5", "en"),
+        ("fr", "vi"),
+        ("en;q=0.4, vi;q=0.6", "vi"),
+    ],
+)
+async def test_accept_language_picks_the_language_of_titles_and_details_alike(
+    client: httpx.AsyncClient, accept_language: str | None, language: str
+) -> None:
+    headers = {"accept-language": accept_language} if accept_language else {}
+    answers = [
+        await client.post("/api/v1/conflict", headers=headers),
+        await client.post("/api/v1/applicants", json={"full_name": ""}, headers=headers),
+        await client.post(
+            "/api/v1/applicants", content=b"{", headers={**headers, "content-type": "application/json"}
+        ),
+        await client.post(
+            "/api/v1/applicants", content=b"x", headers={**headers, "content-type": "text/plain"}
+        ),
+        await client.get("/nothing-here", headers=headers),
+        await client.delete("/healthz", headers=headers),
+        await client.get("/api/v1/boom", headers=headers),
+    ]
+    vietnamese = {
+        "409": ("Xung đột trạng thái", "Hồ sơ đã được tiếp nhận, không thể rút."),
+        "422": ("Dữ liệu không hợp lệ", "3 trường dữ liệu không hợp lệ."),
+    }
+    english = {
+        "409": ("Conflict", "The request conflicts with the resource's current state."),
+        "422": ("Invalid input", "3 field(s) are invalid."),
+    }
+    for answer in answers:
+        body = answer.json()
+        assert answer.headers["content-language"] == language, answer.text
+        expected = (english if language == "en" else vietnamese).get(str(answer.status_code))
+        if expected:
+            assert (body["title"], body["detail"]) == expected
+        text = body["title"] + " " + body["detail"]
+        has_vietnamese = any(ch in text for ch in "ảạăâđêếệọốồộơớờợưứừựýỳ")
+        assert has_vietnamese == (language == "vi"), (language, text)
+
+
 async def test_request_id_is_echoed_or_minted(client: httpx.AsyncClient) -> None:
     given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert given.headers["x-request-id"] == "abc-123"

@@ -38,6 +38,7 @@ class PayloadTooLarge(DomainError):
     status = 413
     type = "https://motcua.vn/problems/payload-too-large"
     title = "Tệp quá lớn"
+    title_en = "File too large"
 
 
 ADMIN_ONLY = (Unauthenticated, Forbidden)

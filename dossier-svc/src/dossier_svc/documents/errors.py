@@ -11,6 +11,7 @@ class FileTooLarge(DomainError):
     status = 413
     type = PROBLEM_BASE + "file-too-large"
     title = "Tệp quá lớn"
+    title_en = "File too large"
 
 
 class UnsupportedFileType(DomainError):
@@ -19,3 +20,4 @@ class UnsupportedFileType(DomainError):
     status = 415
     type = PROBLEM_BASE + "unsupported-file-type"
     title = "Định dạng tệp không được chấp nhận"
+    title_en = "File type not accepted"

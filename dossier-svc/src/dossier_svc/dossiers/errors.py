@@ -23,6 +23,7 @@ class IllegalAction(Conflict):
 
     type = PROBLEM_BASE + "illegal-action"
     title = "Thao tác không hợp lệ ở trạng thái hiện tại"
+    title_en = "Action not allowed in the current state"
 
 
 class GuardRefused(Conflict):
@@ -30,6 +31,7 @@ class GuardRefused(Conflict):
 
     type = PROBLEM_BASE + "precondition-unmet"
     title = "Chưa đủ điều kiện thực hiện thao tác"
+    title_en = "Precondition not met"
 
 
 class ActionForbidden(Forbidden):
@@ -41,6 +43,7 @@ class StaleDossier(Conflict):
 
     type = PROBLEM_BASE + "concurrent-change"
     title = "Hồ sơ vừa được thay đổi"
+    title_en = "The dossier was just changed"
 
 
 class InvalidDossier(Unprocessable):

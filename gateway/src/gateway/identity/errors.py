@@ -16,6 +16,7 @@ class InvalidGrant(Unauthenticated):
 
     type = PROBLEM_BASE + "invalid-grant"
     title = "Thông tin đăng nhập không đúng"
+    title_en = "Invalid credentials"
 
 
 class WrongOtp(InvalidGrant):
@@ -23,6 +24,7 @@ class WrongOtp(InvalidGrant):
 
     type = PROBLEM_BASE + "otp-wrong"
     title = "Mã OTP không đúng"
+    title_en = "Wrong OTP code"
 
     def __init__(self, attempts_left: int) -> None:
         super().__init__(f"Mã OTP không đúng; còn {attempts_left} lần thử.")
@@ -34,6 +36,7 @@ class OtpExpired(InvalidGrant):
 
     type = PROBLEM_BASE + "otp-expired"
     title = "Mã OTP đã hết hạn"
+    title_en = "OTP code expired"
 
     def __init__(self) -> None:
         super().__init__("Mã OTP đã hết hạn; vui lòng yêu cầu mã mới.")
@@ -44,6 +47,7 @@ class OtpLocked(InvalidGrant):
 
     type = PROBLEM_BASE + "otp-locked"
     title = "Mã OTP không còn hiệu lực"
+    title_en = "OTP code no longer valid"
 
     def __init__(self) -> None:
         super().__init__("Mã OTP đã được dùng hoặc đã nhập sai quá số lần cho phép; vui lòng yêu cầu mã mới.")
@@ -54,6 +58,7 @@ class AccountLocked(Unauthenticated):
 
     type = PROBLEM_BASE + "account-locked"
     title = "Tài khoản tạm khóa"
+    title_en = "Account temporarily locked"
 
     def __init__(self, retry_after: timedelta) -> None:
         seconds = max(1, math.ceil(retry_after.total_seconds()))
@@ -68,6 +73,7 @@ class RefreshReused(InvalidGrant):
 
     type = PROBLEM_BASE + "refresh-reused"
     title = "Mã làm mới đã được sử dụng"
+    title_en = "Refresh token already used"
 
     def __init__(self) -> None:
         super().__init__("Mã làm mới đã được dùng trước đó; mọi phiên từ lần đăng nhập này đã bị thu hồi.")
@@ -78,6 +84,7 @@ class RefreshExpired(InvalidGrant):
 
     type = PROBLEM_BASE + "refresh-expired"
     title = "Phiên đăng nhập đã kết thúc"
+    title_en = "Session ended"
 
     def __init__(self) -> None:
         super().__init__("Phiên đăng nhập đã hết hạn hoặc đã bị thu hồi; vui lòng đăng nhập lại.")
@@ -88,3 +95,4 @@ class ScopeNotAllowed(Forbidden):
 
     type = PROBLEM_BASE + "invalid-scope"
     title = "Phạm vi không được cấp"
+    title_en = "Scope not granted"

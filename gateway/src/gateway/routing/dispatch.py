@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.routing.table import ROUTES, SERVICES
 from motcua_shared.chassis.errors import PROBLEM_BASE
-from motcua_shared.chassis.http import problem
+from motcua_shared.chassis.http import edge_problem
 
 if TYPE_CHECKING:
     from gateway.ports import Ports
@@ -89,10 +89,11 @@ async def _within_limits(ports: Ports, scope: Scope, receive: Receive, send: Sen
                 wait = limiter.take("writes-subject", limits.writes_per_subject, subject)
     if not wait:
         return True
-    response = problem(
+    response = edge_problem(
+        scope,
         429,
-        title="Quá nhiều yêu cầu",
-        detail="Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau.",
+        vi=("Quá nhiều yêu cầu", "Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau."),
+        en=("Too many requests", "Too many requests; try again later."),
         type_=PROBLEM_BASE + "rate-limited",
         headers={"Retry-After": str(max(1, math.ceil(wait)))},
     )

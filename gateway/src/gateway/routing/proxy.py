@@ -28,7 +28,7 @@ from gateway.settings import ProxySettings
 from motcua_shared.chassis.background import cancel_and_wait
 from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.errors import PROBLEM_BASE
-from motcua_shared.chassis.http import problem
+from motcua_shared.chassis.http import edge_problem
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +118,14 @@ def _wants_stream(scope: Scope) -> bool:
 
 async def unavailable(service: str, scope: Scope, receive: Receive, send: Send) -> None:
     """503: the service refused the connection or is gone."""
-    response = problem(
+    response = edge_problem(
+        scope,
         503,
-        title="Dịch vụ tạm thời không khả dụng",
-        detail=f"Dịch vụ {service} hiện không phản hồi; vui lòng thử lại sau.",
+        vi=(
+            "Dịch vụ tạm thời không khả dụng",
+            f"Dịch vụ {service} hiện không phản hồi; vui lòng thử lại sau.",
+        ),
+        en=("Service unavailable", f"The {service} service does not answer; try again later."),
         type_=PROBLEM_BASE + "upstream-unavailable",
         headers={"Retry-After": "5"},
     )
@@ -130,10 +134,11 @@ async def unavailable(service: str, scope: Scope, receive: Receive, send: Send) 
 
 async def timed_out(service: str, scope: Scope, receive: Receive, send: Send) -> None:
     """504: the service did not answer in time."""
-    response = problem(
+    response = edge_problem(
+        scope,
         504,
-        title="Dịch vụ phản hồi quá chậm",
-        detail=f"Dịch vụ {service} không trả lời kịp thời hạn.",
+        vi=("Dịch vụ phản hồi quá chậm", f"Dịch vụ {service} không trả lời kịp thời hạn."),
+        en=("Service too slow", f"The {service} service did not answer in time."),
         type_=PROBLEM_BASE + "upstream-timeout",
     )
     await response(scope, receive, send)

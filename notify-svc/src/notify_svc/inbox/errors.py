@@ -14,3 +14,4 @@ class InvalidStreamTicket(Unauthenticated):
 
     type = PROBLEM_BASE + "invalid-stream-ticket"
     title = "Vé kết nối luồng sự kiện không hợp lệ"
+    title_en = "Invalid stream ticket"

@@ -63,6 +63,7 @@ class BadSignature(DomainError):
     status = 400
     type = PROBLEM_BASE + "bad-signature"
     title = "Chữ ký không hợp lệ"
+    title_en = "Invalid signature"
 
 
 class RenewalRefusal(StrEnum):

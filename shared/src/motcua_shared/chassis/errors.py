@@ -8,11 +8,17 @@ PROBLEM_BASE = "https://motcua.vn/problems/"
 
 
 class DomainError(Exception):
-    """An expected failure of a use case; never a 500."""
+    """An expected failure of a use case; never a 500.
+
+    Its problem is in Vietnamese (``title``, and the raiser's ``detail``), or in English for a caller whose
+    ``Accept-Language`` asks for it: ``title_en``, and the raiser's ``detail_en`` or else the kind's
+    ``default_detail_en`` — never a Vietnamese title with an English detail, or the reverse."""
 
     status: ClassVar[int] = 400
     type: ClassVar[str] = PROBLEM_BASE + "bad-request"
     title: ClassVar[str] = "Yêu cầu không hợp lệ"
+    title_en: ClassVar[str] = "Bad request"
+    default_detail_en: ClassVar[str] = "The request cannot be served as it is."
     default_headers: ClassVar[dict[str, str]] = {}
 
     def __init__(
@@ -21,9 +27,11 @@ class DomainError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        detail_en: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.detail_en = detail_en or self.default_detail_en
         self.errors = errors
         self.headers = {**self.default_headers, **(headers or {})} or None
 
@@ -34,6 +42,8 @@ class MalformedJson(DomainError):
     status = 400
     type = PROBLEM_BASE + "malformed-json"
     title = "JSON không hợp lệ"
+    title_en = "Malformed JSON"
+    default_detail_en = "The request body is not valid JSON."
 
 
 class NotFound(DomainError):
@@ -42,6 +52,8 @@ class NotFound(DomainError):
     status = 404
     type = PROBLEM_BASE + "not-found"
     title = "Không tìm thấy"
+    title_en = "Not found"
+    default_detail_en = "The resource does not exist, or is not yours to see."
 
 
 class Conflict(DomainError):
@@ -50,6 +62,8 @@ class Conflict(DomainError):
     status = 409
     type = PROBLEM_BASE + "conflict"
     title = "Xung đột trạng thái"
+    title_en = "Conflict"
+    default_detail_en = "The request conflicts with the resource's current state."
 
 
 class Forbidden(DomainError):
@@ -58,6 +72,8 @@ class Forbidden(DomainError):
     status = 403
     type = PROBLEM_BASE + "forbidden"
     title = "Không có quyền"
+    title_en = "Forbidden"
+    default_detail_en = "You may not do this."
 
 
 class Unauthenticated(DomainError):
@@ -66,6 +82,8 @@ class Unauthenticated(DomainError):
     status = 401
     type = PROBLEM_BASE + "unauthenticated"
     title = "Chưa xác thực"
+    title_en = "Unauthenticated"
+    default_detail_en = "Sign in first: a valid access token is needed."
     default_headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
@@ -75,6 +93,8 @@ class Unprocessable(DomainError):
     status = 422
     type = PROBLEM_BASE + "validation"
     title = "Dữ liệu không hợp lệ"
+    title_en = "Invalid input"
+    default_detail_en = "The input breaks a rule; see `errors`."
 
 
 class RateLimited(DomainError):
@@ -83,6 +103,8 @@ class RateLimited(DomainError):
     status = 429
     type = PROBLEM_BASE + "rate-limited"
     title = "Quá nhiều yêu cầu"
+    title_en = "Too many requests"
+    default_detail_en = "Too many requests; try again later."
 
 
 class Unavailable(DomainError):
@@ -91,6 +113,28 @@ class Unavailable(DomainError):
     status = 503
     type = PROBLEM_BASE + "unavailable"
     title = "Dịch vụ tạm thời không khả dụng"
+    title_en = "Service unavailable"
+    default_detail_en = "A service the platform needs is down; try again later."
+
+
+class UnsupportedMediaType(DomainError):
+    """A body in a format the operation does not take (e.g. ``text/plain`` where JSON is expected)."""
+
+    status = 415
+    type = PROBLEM_BASE + "unsupported-media-type"
+    title = "Kiểu nội dung không được hỗ trợ"
+    title_en = "Unsupported media type"
+    default_detail_en = "Send the body as JSON (Content-Type: application/json)."
+
+
+class MethodNotAllowed(DomainError):
+    """The path exists but does not take this method (``Allow`` names those it takes)."""
+
+    status = 405
+    type = PROBLEM_BASE + "method-not-allowed"
+    title = "Phương thức không được hỗ trợ"
+    title_en = "Method not allowed"
+    default_detail_en = "This path does not take this method; see the Allow header."
 
 
 class PermanentError(Exception):

@@ -6,9 +6,9 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
@@ -24,7 +24,16 @@ from motcua_shared.chassis.context import (
     service_var,
     traceparent_var,
 )
-from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError, MalformedJson, Unavailable, Unprocessable
+from motcua_shared.chassis.errors import (
+    PROBLEM_BASE,
+    DomainError,
+    MalformedJson,
+    MethodNotAllowed,
+    NotFound,
+    Unavailable,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from motcua_shared.chassis.outages import OUTAGE_TYPES, RETRY_AFTER_SECONDS, dependency_down
 
 PROBLEM_JSON = "application/problem+json"
@@ -37,6 +46,59 @@ class ProblemResponse(JSONResponse):
     media_type = PROBLEM_JSON
 
 
+Language = Literal["vi", "en"]
+
+
+def language_of(accept_language: str | None) -> Language:
+    """The language of a caller's problems: English when ``Accept-Language`` prefers it to Vietnamese
+    (q-values honoured, the first listed winning a tie), else Vietnamese, the platform's language."""
+    weights: dict[str, float] = {}
+    for rank, part in enumerate((accept_language or "").split(",")):
+        tag, _, rest = part.strip().partition(";")
+        primary = tag.strip().split("-")[0].lower()
+        if primary not in ("vi", "en") or primary in weights:
+            continue
+        q = 1.0
+        for option in rest.split(";"):
+            key, _, value = option.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        # A tiny, rank-based tie-break: of two equal weights the first listed wins.
+        weights[primary] = q - rank * 1e-6
+    return "en" if weights.get("en", 0.0) > weights.get("vi", 0.0) else "vi"
+
+
+def _language(request: Request) -> Language:
+    return language_of(request.headers.get("accept-language"))
+
+
+def scope_language(scope: Scope) -> Language:
+    """The language of the problems answered to the request of ``scope`` (see :func:`language_of`)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"accept-language":
+            return language_of(value.decode("latin-1"))
+    return "vi"
+
+
+def edge_problem(
+    scope: Scope,
+    status: int,
+    *,
+    vi: tuple[str, str],
+    en: tuple[str, str],
+    type_: str,
+    headers: dict[str, str] | None = None,
+) -> ProblemResponse:
+    """A problem answered below the app's handlers (proxy, limits, body size): its (title, detail) in
+    Vietnamese or English, as the request of ``scope`` asks."""
+    language = scope_language(scope)
+    title, detail = en if language == "en" else vi
+    return problem(status, title=title, detail=detail, type_=type_, headers=headers, language=language)
+
+
 def problem(
     status: int,
     *,
@@ -46,8 +108,9 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     instance: str | None = None,
+    language: Language | None = None,
 ) -> ProblemResponse:
-    """Build a problem+json response."""
+    """Build a problem+json response (``language``: the one its title and detail are in)."""
     body: dict[str, Any] = {
         "type": type_ or "about:blank",
         "title": title or HTTPStatus(status).phrase,
@@ -62,7 +125,35 @@ def problem(
     request_id = request_id_var.get()
     if request_id:
         body["request_id"] = request_id
+    if language is not None:
+        headers = {**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"}
     return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def domain_problem(exc: DomainError, language: Language, *, instance: str | None = None) -> ProblemResponse:
+    """``exc`` as a problem in ``language``: its title and detail both in it."""
+    english = language == "en"
+    return problem(
+        exc.status,
+        title=exc.title_en if english else exc.title,
+        detail=exc.detail_en if english else exc.detail,
+        type_=exc.type,
+        errors=exc.errors,
+        headers=exc.headers,
+        instance=instance,
+        language=language,
+    )
+
+
+def _expects_json(request: Request) -> bool:
+    """Whether the route that answers ``request`` reads a JSON body (not a form or files)."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    return body is not None and not isinstance(body.field_info, params.Form | params.File)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -78,32 +169,34 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> ProblemResponse:
-        return problem(
-            exc.status,
-            title=exc.title,
-            detail=exc.detail,
-            type_=exc.type,
-            errors=exc.errors,
-            headers=exc.headers,
-            instance=request.url.path,
-        )
+        return domain_problem(exc, _language(request), instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
         errors = list(exc.errors())
+        language = _language(request)
+        english = language == "en"
         if any(e.get("type") == "json_invalid" for e in errors):
-            return problem(
-                MalformedJson.status,
-                title=MalformedJson.title,
-                detail="The request body is not valid JSON.",
-                type_=MalformedJson.type,
-                instance=request.url.path,
+            malformed = MalformedJson("Nội dung yêu cầu không phải JSON hợp lệ.")
+            return domain_problem(malformed, language, instance=request.url.path)
+        content_type = request.headers.get("content-type")
+        body_errors = any(tuple(e.get("loc", ()))[:1] == ("body",) for e in errors)
+        if body_errors and content_type and not _is_json(content_type) and _expects_json(request):
+            unsupported = UnsupportedMediaType(
+                f"Nội dung yêu cầu phải là JSON (Content-Type: application/json), không phải {content_type}.",
+                detail_en=f"Send the body as JSON (Content-Type: application/json), not {content_type}.",
             )
+            return domain_problem(unsupported, language, instance=request.url.path)
         return problem(
             Unprocessable.status,
-            title=Unprocessable.title,
-            detail=f"{len(errors)} field(s) are invalid.",
+            title=Unprocessable.title_en if english else Unprocessable.title,
+            detail=(
+                f"{len(errors)} field(s) are invalid."
+                if english
+                else f"{len(errors)} trường dữ liệu không hợp lệ."
+            ),
             type_=Unprocessable.type,
+            language=language,
             errors=[
                 {
                     "field": _field(tuple(e.get("loc", ()))),
@@ -119,23 +212,42 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
         headers = dict(exc.headers) if exc.headers else {}
+        language = _language(request)
+        path, method = request.url.path, request.method
         if exc.status_code == 405:
             # Starlette names only the first route that matched the path; a client needs them all.
-            headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
+            headers["Allow"] = ", ".join(allowed_methods(request.app.routes, path))
+            refused = MethodNotAllowed(
+                f"Đường dẫn {path} không nhận phương thức {method}.",
+                headers=headers,
+                detail_en=f"{path} does not take {method}.",
+            )
+            return domain_problem(refused, language, instance=path)
+        if exc.status_code == 404:
+            missing = NotFound(
+                f"Không có đường dẫn {path}.", headers=headers or None, detail_en=f"No such path: {path}."
+            )
+            return domain_problem(missing, language, instance=path)
         return problem(
             exc.status_code,
             detail=exc.detail if isinstance(exc.detail, str) else None,
             headers=headers or None,
-            instance=request.url.path,
+            instance=path,
         )
 
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
+        english = _language(request) == "en"
         return problem(
             500,
-            title="Lỗi hệ thống",
-            detail="An unexpected error occurred; it has been logged.",
+            title="Internal error" if english else "Lỗi hệ thống",
+            detail=(
+                "An unexpected error occurred; it has been logged."
+                if english
+                else "Đã xảy ra lỗi ngoài dự kiến; lỗi đã được ghi lại."
+            ),
             type_=PROBLEM_BASE + "internal",
+            language=_language(request),
         )
 
     async def _outage(request: Request, exc: Exception) -> ProblemResponse:
@@ -145,14 +257,12 @@ def install_problem_handlers(app: FastAPI) -> None:
             "a dependency is unavailable; answered 503",
             extra={"path": request.url.path, "error": type(exc).__name__},
         )
-        return problem(
-            Unavailable.status,
-            title=Unavailable.title,
-            detail="A service this request needs is unavailable for a moment; try again shortly.",
-            type_=Unavailable.type,
+        down = Unavailable(
+            "Một dịch vụ mà yêu cầu này cần đang tạm thời không khả dụng; vui lòng thử lại sau giây lát.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            instance=request.url.path,
+            detail_en="A service this request needs is unavailable for a moment; try again shortly.",
         )
+        return domain_problem(down, _language(request), instance=request.url.path)
 
     app.add_exception_handler(Exception, _unexpected)
     for kind in OUTAGE_TYPES:

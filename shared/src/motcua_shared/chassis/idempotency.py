@@ -32,6 +32,7 @@ class IdempotencyKeyMissing(DomainError):
     status = 400
     type = PROBLEM_BASE + "idempotency-key-missing"
     title = "Thiếu Idempotency-Key"
+    title_en = "Idempotency-Key missing"
 
     def __init__(self) -> None:
         super().__init__(
@@ -45,6 +46,7 @@ class IdempotencyKeyReused(Conflict):
 
     type = PROBLEM_BASE + "idempotency-key-reused"
     title = "Idempotency-Key đã được dùng cho yêu cầu khác"
+    title_en = "Idempotency-Key used for another request"
 
     def __init__(self) -> None:
         super().__init__("Idempotency-Key này đã được dùng cho một yêu cầu khác.")

@@ -15,7 +15,7 @@ import uvicorn
 from dossier_svc.app import MIGRATIONS, create_app
 from dossier_svc.settings import Settings
 from motcua_shared.chassis.migrations import upgrade
-from motcua_shared.chassis.serve import serve
+from motcua_shared.chassis.serve import proxy_options, serve
 
 WORKER_RELAY_POLL_INTERVAL = 0.05
 """Seconds between outbox polls of each worker when there are several (see :func:`main`)."""
@@ -43,8 +43,8 @@ def main() -> None:
         port=settings.http.port,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
         timeout_graceful_shutdown=10,
+        **proxy_options(settings.http),
     )
 
 

@@ -4,6 +4,7 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from motcua_shared.chassis.serve import proxy_options
 
 if __name__ == "__main__":
     settings = Settings()
@@ -13,5 +14,5 @@ if __name__ == "__main__":
         port=settings.http.port,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        **proxy_options(settings.http),
     )

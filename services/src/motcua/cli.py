@@ -11,7 +11,9 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from gateway.settings import Settings as GatewaySettings
 from motcua import stack as stack_ops
+from motcua_shared.chassis.serve import proxy_options
 
 app = typer.Typer(help="motcua — the platform of online public services (một cửa).", no_args_is_help=True)
 stack_app = typer.Typer(help="Kafka, PostgreSQL and one process per service.", no_args_is_help=True)
@@ -57,6 +59,8 @@ def run(
             port=port,
             log_config=None,
             access_log=False,
+            # The platform's public face is the gateway: its settings say which proxies are trusted.
+            **proxy_options(GatewaySettings().http),
         )
         uvicorn.Server(config).run(sockets=[sock])
 

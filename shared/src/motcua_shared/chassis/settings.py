@@ -37,10 +37,15 @@ PublicUrl = Annotated[
 
 
 class HttpSettings(BaseModel):
-    """Where the service listens when run on its own."""
+    """Where the service listens when run on its own, and which peers may tell it who the client is."""
 
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="Addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto are believed "
+        "(none by default: the peer is the client, so no one dodges a per-address limit with a header).",
+    )
 
 
 class DbSettings(BaseModel):

@@ -90,3 +90,27 @@ def test_a_cluster_id_beginning_with_a_dash_formats(kafka_broker_factory: Callab
     (broker.data_dir / "cluster.id").write_text(cluster_id + "\n", encoding="utf-8")
     broker.start()
     assert broker.cluster_id == cluster_id
+
+
+async def test_a_killed_broker_restarted_on_its_data_comes_back_on_the_same_port(
+    kafka_broker_factory: Callable[..., KafkaBroker],
+) -> None:
+    """What `kill -9` then a restart by another process does: the port its clients know is taken again,
+    though the broker's side of their connections lingers in TIME_WAIT, and a client that was connected
+    before the crash delivers once it is back."""
+    broker = kafka_broker_factory()
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        await producer.send_and_wait("infra-restart", b"before", key=b"key")
+        broker.kill()
+        again = KafkaBroker(broker.data_dir)
+        assert (again.port, again.controller_port) == (broker.port, broker.controller_port)
+        await again.astart()
+        try:
+            meta = await producer.send_and_wait("infra-restart", b"after", key=b"key")
+            assert await _read_at(again.bootstrap, "infra-restart", meta.partition, meta.offset) == b"after"
+        finally:
+            await again.astop()
+    finally:
+        await producer.stop()

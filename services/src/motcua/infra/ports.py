@@ -27,8 +27,14 @@ def free_ports(count: int, host: str = LOOPBACK) -> list[int]:
 
 
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:
-    """Tell whether ``port`` on ``host`` can be bound now."""
+    """Tell whether a server could listen on ``port`` on ``host`` now.
+
+    Bound as servers bind (uvicorn, PostgreSQL, the JVM): with ``SO_REUSEADDR``, so a port whose last
+    connections linger in TIME_WAIT after its server stopped or was killed counts as free, and a restart
+    keeps its port; a port something listens on does not.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -137,7 +137,7 @@ function Detail({ code }: { code: string }) {
         rows={[
           [t("dossierCode"), <strong>{dossier.code}</strong>],
           [t("status"), <Badge tone={statusTone(dossier.status)}><span data-testid="status">{dossier.national_status_label ?? dossier.status}</span></Badge>],
-          ...(dossier.step_name ? [[t("navSearch"), t("step", { n: dossier.current_step ?? 0, of: dossier.step_count, name: dossier.step_name })] as [string, string]] : []),
+          ...(dossier.step_name ? [[t("currentStep"), t("step", { n: dossier.current_step ?? 0, of: dossier.step_count, name: dossier.step_name })] as [string, string]] : []),
           [t("agency"), dossier.agency_name],
           [t("submittedAt"), when(dossier.submitted_at, lang.value, true)],
           [t("due"), <>{when(dossier.due_at, lang.value)}{dossier.time_left && <> · <strong>{dossier.time_left.label}</strong></>}</>],

@@ -87,9 +87,22 @@ export function SignIn() {
             value={code}
             onInput={(e) => setCode(e.currentTarget.value)}
           />
-          <Button type="submit" busy={busy}>
-            {t("verify")}
-          </Button>
+          <div class="actions">
+            <Button type="submit" busy={busy}>
+              {t("verify")}
+            </Button>
+            <Button
+              type="button"
+              kind="quiet"
+              onClick={() => {
+                setChallenge(null);
+                setCode("");
+                setError(null);
+              }}
+            >
+              {t("otherPhone")}
+            </Button>
+          </div>
         </form>
       )}
     </Page>

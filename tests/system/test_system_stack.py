@@ -98,6 +98,19 @@ def test_stack_runs_each_service_as_its_own_process_behind_the_gateway(stack: St
         assert client.get("/readyz").json()["checks"]["catalog"] == "down"
 
     assert stack.motcua("status").returncode == 1, "status reports the dead service"
+    restarted = stack.motcua("restart", "catalog")
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr + _logs(stack.root)
+    [catalog] = [p for p in stack.state()["processes"] if p["name"] == "catalog"]
+    assert catalog["pid"] != pids["catalog"]
+    assert catalog["restarts"] == 1
+    with httpx.Client(base_url=stack.gateway, timeout=10) as client:
+        assert client.get("/api/v1/procedures").status_code == 200, "back on the port the gateway knows"
+    status = stack.motcua("status")
+    assert status.returncode == 0, status.stdout
+    assert "restarted 1×" in status.stdout
+    pids["catalog (restarted)"] = catalog["pid"]
+    assert stack.motcua("restart", "nothing").returncode == 1
+
     stopped = stack.motcua("down")
     assert stopped.returncode == 0
     for name, pid in pids.items():

@@ -126,9 +126,24 @@ def stack_status(root: Annotated[Path, typer.Option()] = Path("var/stack")) -> N
         raise typer.Exit(1)
     for row in rows:
         state = "ready" if row["ready"] else ("running" if row["running"] else "stopped")
-        typer.echo(f"{row['name']:<9} pid {row['pid'] or '-':<8} {state:<8} {row['address']}")
+        restarts = f"  restarted {row['restarts']}×" if row.get("restarts") else ""
+        typer.echo(f"{row['name']:<9} pid {row['pid'] or '-':<8} {state:<8} {row['address']}{restarts}")
     if not all(r["ready"] for r in rows):
         raise typer.Exit(1)
+
+
+@stack_app.command("restart")
+def stack_restart(
+    part: Annotated[str, typer.Argument(help="kafka, postgres, a service, payment-sandbox or gateway.")],
+    root: Annotated[Path, typer.Option()] = Path("var/stack"),
+) -> None:
+    """Restart one part of the stack on the same ports with the same settings (running or dead)."""
+    try:
+        stack_ops.restart(stack_ops.StackPaths(root), part)
+    except RuntimeError as exc:
+        typer.echo(f"stack restart failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"restarted: {part}")
 
 
 @stack_app.command("down")

@@ -59,10 +59,14 @@ class StackPaths:
         return self.root / "postgres"
 
 
-def stack_postgres(paths: StackPaths) -> PostgresCluster:
+def stack_postgres(paths: StackPaths, *, port: int | None = None) -> PostgresCluster:
     """The stack's own PostgreSQL (unless ``MOTCUA_PG_URL`` names one): durable, as a user's data deserves;
     the fast mode is for tests alone."""
-    return PostgresCluster(paths.postgres, fast=False)
+    return PostgresCluster(paths.postgres, port=port, fast=False)
+
+
+OWNERS = [*SERVICES, "gateway"]
+"""Who has a database of their own."""
 
 
 def _database_name(service: str) -> str:
@@ -144,34 +148,64 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         bootstrap = broker.bootstrap
         state["kafka"] = {"data_dir": str(paths.kafka)}
     pg_url = os.environ.get("MOTCUA_PG_URL")
-    owners = [*SERVICES, "gateway"]
-    names = [_database_name(s) for s in owners]
+    names = [_database_name(s) for s in OWNERS]
     if pg_url:
         create_databases(pg_url, names)
-        base = pg_url.rsplit("/", 1)[0]
-        urls = {s: f"{base}/{_database_name(s)}" for s in owners}
     else:
         cluster = stack_postgres(paths)
         cluster.start()
         for name in names:
             cluster.create_database(name)
-        urls = {s: cluster.url(_database_name(s)) for s in owners}
         state["postgres"] = {"data_dir": str(paths.postgres), "port": cluster.port}
     state["bootstrap"] = bootstrap
-    public = _public_env(base_port)
     paths.root.mkdir(parents=True, exist_ok=True)
     paths.state.write_text(json.dumps(state, indent=2))
+    for app in _apps(paths, state):
+        state["processes"].append({**_spawn(app.name, app.module, app.env, paths), "port": app.port})
+    paths.state.write_text(json.dumps(state, indent=2))
+    _wait_ready(state["processes"], timeout, paths)
+    return state
+
+
+@dataclass(frozen=True)
+class _App:
+    name: str
+    module: str
+    env: dict[str, str]
+    port: int
+
+
+def _database_urls(state: dict[str, Any]) -> dict[str, str]:
+    """Each owner's database URL: on the stack's own cluster, else on ``MOTCUA_PG_URL``'s server."""
+    if "postgres" in state:
+        cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=state["postgres"]["port"])
+        return {s: cluster.url(_database_name(s)) for s in OWNERS}
+    pg_url = os.environ.get("MOTCUA_PG_URL")
+    if not pg_url:
+        raise RuntimeError("this stack runs on MOTCUA_PG_URL's PostgreSQL: set it as for `stack up`")
+    base = pg_url.rsplit("/", 1)[0]
+    return {s: f"{base}/{_database_name(s)}" for s in OWNERS}
+
+
+def _apps(paths: StackPaths, state: dict[str, Any]) -> list[_App]:
+    """The stack's processes and how each is started: the same ports and settings every time."""
+    base_port, bootstrap = int(state["base_port"]), str(state["bootstrap"])
+    urls = _database_urls(state)
+    public = _public_env(base_port)
+    apps: list[_App] = []
     for service, (module, offset) in SERVICES.items():
         port = base_port + offset
         env = _service_env(
             service.upper(), db_url=urls[service], bootstrap=bootstrap, port=port, base_port=base_port
         ) | _extra_env(service, paths, base_port)
-        state["processes"].append({**_spawn(service, module, env | public, paths), "port": port})
-    state["processes"].append(
-        {
-            **_spawn("payment-sandbox", "payment_svc.sandbox", _sandbox_env(base_port) | public, paths),
-            "port": base_port + SANDBOX_OFFSET,
-        }
+        apps.append(_App(service, module, env | public, port))
+    apps.append(
+        _App(
+            "payment-sandbox",
+            "payment_svc.sandbox",
+            _sandbox_env(base_port) | public,
+            base_port + SANDBOX_OFFSET,
+        )
     )
     gateway_env = {
         f"GATEWAY_UPSTREAMS__{name.upper()}": f"http://127.0.0.1:{base_port + offset}"
@@ -189,14 +223,55 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         # could ever sign in as staff (creating staff needs an admin).
         gateway_env["GATEWAY_IDENTITY__DEMO_ACCOUNTS"] = "true"
     gateway_env |= public
-    state["processes"].append({**_spawn("gateway", "gateway", gateway_env, paths), "port": base_port})
-    paths.state.write_text(json.dumps(state, indent=2))
+    apps.append(_App("gateway", "gateway", gateway_env, base_port))
+    return apps
+
+
+def _wait_ready(processes: list[dict[str, Any]], timeout: float, paths: StackPaths) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(_ready(f"http://127.0.0.1:{p['port']}/readyz") for p in state["processes"]):
-            return state
+        if all(_ready(f"http://127.0.0.1:{p['port']}/readyz") for p in processes):
+            return
         time.sleep(0.5)
     raise RuntimeError(f"the stack did not become ready in {timeout:.0f} s; see {paths.logs}")
+
+
+def restart(paths: StackPaths, part: str, *, timeout: float = 120, grace: float = 15) -> None:
+    """Restart one part of a running stack (``kafka``, ``postgres``, a service, the sandbox or the gateway)
+    on the same ports with the same settings, whether it still runs or died; the state then names the new
+    process, so `status` and `down` know it."""
+    if not paths.state.exists():
+        raise RuntimeError("no stack is up")
+    state = json.loads(paths.state.read_text())
+    if part == "kafka":
+        if "kafka" not in state:
+            raise RuntimeError("this stack's Kafka is MOTCUA_KAFKA_BOOTSTRAP's, not its own")
+        data_dir = Path(state["kafka"]["data_dir"])
+        running = KafkaBroker.adopt(data_dir)
+        if running is not None:
+            running.stop(timeout=grace)
+        broker = KafkaBroker(data_dir)
+        if broker.bootstrap != state["bootstrap"]:
+            raise RuntimeError(f"Kafka's port {state['bootstrap']} is taken; the services know no other")
+        broker.start()
+    elif part == "postgres":
+        if "postgres" not in state:
+            raise RuntimeError("this stack's PostgreSQL is MOTCUA_PG_URL's, not its own")
+        cluster = stack_postgres(paths, port=int(state["postgres"]["port"]))
+        if cluster.running:
+            cluster.stop()
+        cluster.start()
+    else:
+        procs = {p["name"]: p for p in state["processes"]}
+        if part not in procs:
+            raise RuntimeError(f"no part {part!r}; the parts: {', '.join(['kafka', 'postgres', *procs])}")
+        proc = procs[part]
+        _stop(proc, grace)
+        [app] = [a for a in _apps(paths, state) if a.name == part]
+        proc.update(_spawn(app.name, app.module, app.env, paths), port=app.port)
+        proc["restarts"] = int(proc.get("restarts", 0)) + 1
+        paths.state.write_text(json.dumps(state, indent=2))
+        _wait_ready([proc], timeout, paths)
 
 
 def status(paths: StackPaths) -> list[dict[str, Any]]:
@@ -236,6 +311,7 @@ def status(paths: StackPaths) -> list[dict[str, Any]]:
                 "running": alive,
                 "ready": alive and _ready(f"http://127.0.0.1:{proc['port']}/readyz"),
                 "address": f"http://127.0.0.1:{proc['port']}",
+                "restarts": int(proc.get("restarts", 0)),
             }
         )
     return rows
@@ -249,6 +325,20 @@ def _alive(proc: dict[str, Any]) -> bool:
     return abs(p.create_time() - proc["create_time"]) < 1 and p.status() != psutil.STATUS_ZOMBIE
 
 
+def _stop(proc: dict[str, Any], grace: float) -> bool:
+    """Stop one of the stack's processes by its id (SIGTERM, then SIGKILL after ``grace``); whether it ran."""
+    if not _alive(proc):
+        return False
+    os.kill(proc["pid"], signal.SIGTERM)
+    try:
+        psutil.Process(proc["pid"]).wait(grace)
+    except psutil.TimeoutExpired:
+        os.kill(proc["pid"], signal.SIGKILL)
+    except psutil.NoSuchProcess:
+        pass
+    return True
+
+
 def down(paths: StackPaths, *, grace: float = 15) -> list[str]:
     """Stop, by process id, everything ``up`` started; returns what was stopped."""
     if not paths.state.exists():
@@ -256,14 +346,7 @@ def down(paths: StackPaths, *, grace: float = 15) -> list[str]:
     state = json.loads(paths.state.read_text())
     stopped: list[str] = []
     for proc in reversed(state["processes"]):
-        if _alive(proc):
-            os.kill(proc["pid"], signal.SIGTERM)
-            try:
-                psutil.Process(proc["pid"]).wait(grace)
-            except psutil.TimeoutExpired:
-                os.kill(proc["pid"], signal.SIGKILL)
-            except psutil.NoSuchProcess:
-                pass
+        if _stop(proc, grace):
             stopped.append(proc["name"])
     if "kafka" in state:
         broker = KafkaBroker.adopt(Path(state["kafka"]["data_dir"]))

@@ -1,0 +1,79 @@
+"""`motcua stack restart kafka|postgres`: the stack's broker and cluster, crashed, come back on their port."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from motcua.infra.kafka import KafkaBroker
+from motcua.infra.ports import port_accepts
+from motcua.stack import StackPaths, restart, stack_postgres
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def paths() -> Iterator[StackPaths]:
+    # Not tmp_path: the postgres OS user must reach the cluster's directory inside the stack's root.
+    root = Path(tempfile.mkdtemp(prefix="motcua-stack-"))
+    root.chmod(0o755)
+    yield StackPaths(root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _write_state(paths: StackPaths, **parts: Any) -> None:
+    state = {"processes": [], "base_port": 0, "bootstrap": "127.0.0.1:0", **parts}
+    paths.state.write_text(json.dumps(state))
+
+
+async def test_a_crashed_postgres_restarts_on_its_port_durable(paths: StackPaths) -> None:
+    cluster = stack_postgres(paths)
+    await cluster.astart()
+    try:
+        _write_state(paths, postgres={"data_dir": str(paths.postgres), "port": cluster.port})
+        cluster.kill()
+        assert not port_accepts(cluster.port)
+
+        restart(paths, "postgres")
+        engine = create_async_engine(cluster.admin_url)
+        try:
+            async with engine.connect() as conn:
+                assert await conn.scalar(text("SHOW fsync")) == "on"
+        finally:
+            await engine.dispose()
+    finally:
+        await cluster.astop()
+
+
+def test_a_crashed_broker_restarts_on_the_address_the_services_know(paths: StackPaths) -> None:
+    broker = KafkaBroker(paths.kafka)
+    broker.start()
+    try:
+        _write_state(paths, kafka={"data_dir": str(paths.kafka)}, bootstrap=broker.bootstrap)
+        broker.kill()
+        assert not port_accepts(broker.port)
+
+        restart(paths, "kafka")
+        again = KafkaBroker.adopt(paths.kafka)
+        assert again is not None
+        assert again.bootstrap == broker.bootstrap
+        assert port_accepts(broker.port)
+    finally:
+        adopted = KafkaBroker.adopt(paths.kafka)
+        if adopted is not None:
+            adopted.stop()
+
+
+def test_a_part_the_stack_did_not_start_is_refused(paths: StackPaths) -> None:
+    _write_state(paths)
+    for part in ("kafka", "postgres", "nothing"):
+        with pytest.raises(RuntimeError):
+            restart(paths, part)

@@ -135,7 +135,9 @@ export interface paths {
         put?: never;
         /**
          * Officer and admin sign-in by username and password
-         * @description Five wrong passwords in a row lock the account for 15 minutes (401 ``account-locked``).
+         * @description After five wrong passwords in a row from one address on one name, that address waits (1 s, doubling,
+         *     at most 15 minutes: 429 with ``Retry-After``); the account itself is never locked, and the answers are
+         *     the same whether it exists or not.
          */
         post: operations["auth.login"];
         delete?: never;
@@ -4864,7 +4866,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Thông tin đăng nhập không đúng; Tài khoản tạm khóa */
+            /** @description Thông tin đăng nhập không đúng */
             401: {
                 headers: {
                     /**

@@ -28,6 +28,7 @@ from gateway.identity.agencies import CatalogAgencies
 from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer, derive_pepper
 from gateway.identity.keyring import KeyRing
 from gateway.identity.router import router as identity_router
+from gateway.identity.throttle import SignInThrottle
 from gateway.ports import Ports
 from gateway.ratelimit.limiter import TokenBucketLimiter
 from gateway.routing.dispatch import ProxyDispatch
@@ -159,6 +160,11 @@ async def _build_ports(
         limiter=limiter,
         agencies=CatalogAgencies(upstreams.clients["catalog"]),
         docs=OpenApiMerger(_own_document(app, settings.public_url), upstreams, settings.docs),
+        sign_in=SignInThrottle(
+            free=settings.identity.login_max_failures,
+            longest=timedelta(seconds=settings.identity.login_lock_seconds),
+            max_keys=settings.limits.max_keys,
+        ),
     )
     if settings.identity.demo_accounts:
         created = await identity_service.ensure_demo(

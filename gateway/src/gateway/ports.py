@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from gateway.docs.openapi import OpenApiMerger
 from gateway.identity.agencies import AgencyDirectory
 from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer
+from gateway.identity.throttle import SignInThrottle
 from gateway.ratelimit.limiter import TokenBucketLimiter
 from gateway.routing.proxy import Upstreams
 from gateway.settings import Settings
@@ -16,7 +17,7 @@ from motcua_shared.chassis.clock import Clock
 @dataclass(frozen=True)
 class Ports:
     """Sign-in rules and secrets, the token signer, the clock, external issuers, the upstreams, the rate
-    limiter, the catalogue's agencies and the merged OpenAPI document."""
+    limiter, the catalogue's agencies, the merged OpenAPI document and the sign-in throttle."""
 
     settings: Settings
     secrets: Secrets
@@ -27,3 +28,4 @@ class Ports:
     limiter: TokenBucketLimiter
     agencies: AgencyDirectory
     docs: OpenApiMerger
+    sign_in: SignInThrottle

@@ -175,8 +175,14 @@ class IdentitySettings(BaseModel):
     refresh_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
     otp_ttl_seconds: int = Field(default=300, ge=30, le=900)
     otp_max_attempts: int = Field(default=5, ge=1, le=10)
-    login_max_failures: int = Field(default=5, ge=1)
-    login_lock_seconds: int = Field(default=900, ge=1)
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Wrong passwords in a row from one address on one name before it waits."
+    )
+    login_lock_seconds: int = Field(
+        default=900,
+        ge=1,
+        description="The longest wait of an address that keeps failing (it doubles up to it).",
+    )
     otp_pepper: SecretStr | None = Field(
         default=None, description="HMAC key of stored OTP hashes; derived from the signing key when unset."
     )

@@ -5,9 +5,6 @@ None of them says whether an account, phone or client exists.
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
-
 from motcua_shared.chassis.errors import PROBLEM_BASE, Forbidden, Unauthenticated
 
 
@@ -51,21 +48,6 @@ class OtpLocked(InvalidGrant):
 
     def __init__(self) -> None:
         super().__init__("Mã OTP đã được dùng hoặc đã nhập sai quá số lần cho phép; vui lòng yêu cầu mã mới.")
-
-
-class AccountLocked(Unauthenticated):
-    """Too many wrong passwords in a row: the account waits."""
-
-    type = PROBLEM_BASE + "account-locked"
-    title = "Tài khoản tạm khóa"
-    title_en = "Account temporarily locked"
-
-    def __init__(self, retry_after: timedelta) -> None:
-        seconds = max(1, math.ceil(retry_after.total_seconds()))
-        super().__init__(
-            "Đăng nhập sai quá nhiều lần; tài khoản tạm khóa, vui lòng thử lại sau.",
-            headers={"Retry-After": str(seconds)},
-        )
 
 
 class RefreshReused(InvalidGrant):

@@ -5,13 +5,13 @@ Models carry the rules (expiry, attempts, lockout, reuse) and do no I/O; the ser
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, UtcDateTime
-from gateway.identity.errors import AccountLocked, OtpExpired, OtpLocked
+from gateway.identity.errors import OtpExpired, OtpLocked
 
 
 class Account(Base):
@@ -32,17 +32,9 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    def ensure_unlocked(self, now: datetime) -> None:
-        """Raise :class:`AccountLocked` while a lockout runs."""
-        if self.locked_until is not None and self.locked_until > now:
-            raise AccountLocked(retry_after=self.locked_until - now)
-
-    def login_failed(self, now: datetime, *, max_failures: int, lock_for: timedelta) -> None:
-        """Count a wrong password; lock the account after ``max_failures`` in a row."""
+    def login_failed(self) -> None:
+        """Count a wrong password (for the record: the account is never locked by it)."""
         self.failed_logins += 1
-        if self.failed_logins >= max_failures:
-            self.locked_until = now + lock_for
-            self.failed_logins = 0
 
     def signed_in(self, now: datetime) -> None:
         """A successful sign-in clears the failure count."""

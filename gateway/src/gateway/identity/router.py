@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from gateway.deps import ClientIpDep, LimiterDep, PortsDep, SettingsDep, UowDep
 from gateway.identity import service
 from gateway.identity.errors import (
-    AccountLocked,
     InvalidGrant,
     OtpExpired,
     OtpLocked,
@@ -135,7 +134,7 @@ async def token(
     response_model=TokenOut,
     response_model_exclude_none=True,
     summary="Officer and admin sign-in by username and password",
-    responses=problems(InvalidGrant, AccountLocked, Unprocessable, RateLimited),
+    responses=problems(InvalidGrant, Unprocessable, RateLimited),
 )
 async def login(
     body: LoginIn,
@@ -146,11 +145,16 @@ async def login(
     settings: SettingsDep,
     ip: ClientIpDep,
 ) -> TokenOut:
-    """Five wrong passwords in a row lock the account for 15 minutes (401 ``account-locked``)."""
+    """After five wrong passwords in a row from one address on one name, that address waits (1 s, doubling,
+    at most 15 minutes: 429 with ``Retry-After``); the account itself is never locked, and the answers are
+    the same whether it exists or not."""
     _no_store(response)
     limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
-    limiter.check("sign-in-subject", settings.limits.sign_in_per_subject, f"user:{body.username.lower()}")
-    return _tokens(await service.login(uow, ports, body.username, body.password))
+    # Per name *and* address: a stranger draining a name's bucket must not keep its owner out.
+    limiter.check(
+        "sign-in-subject", settings.limits.sign_in_per_subject, f"user:{body.username.lower()}|{ip}"
+    )
+    return _tokens(await service.login(uow, ports, body.username, body.password, source=ip))
 
 
 @router.post(

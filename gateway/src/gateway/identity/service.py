@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ from gateway.ports import Ports
 from gateway.settings import DemoAccount, DemoClient
 from gateway.uow import GatewayUnitOfWork
 from motcua_shared.chassis.auth import Principal, Role
-from motcua_shared.chassis.errors import Conflict, NotFound, Unprocessable
+from motcua_shared.chassis.errors import Conflict, NotFound, RateLimited, Unprocessable
 from motcua_shared.contracts.common import NotAMobileNumber, vn_mobile
 from motcua_shared.contracts.identity import OtpPurpose, OtpRequested
 
@@ -177,27 +178,31 @@ async def sign_in_external(uow: GatewayUnitOfWork, ports: Ports, id_token: str) 
 # -- staff: username and password -----------------------------------------------------------------
 
 
-async def login(uow: GatewayUnitOfWork, ports: Ports, username: str, password: str) -> Tokens:
-    """An officer or admin signs in; five wrong passwords in a row lock the account for a while."""
+async def login(uow: GatewayUnitOfWork, ports: Ports, username: str, password: str, *, source: str) -> Tokens:
+    """An officer or admin signs in. Wrong passwords slow the source that sends them, on that name
+    (:class:`SignInThrottle`), and never lock the account; every refusal reads the same whether the
+    account exists or not."""
     now = ports.clock.now()
+    wait = ports.sign_in.wait(username, source, now)
+    if wait > timedelta(0):
+        raise RateLimited(
+            "Bạn đã thử đăng nhập quá nhiều lần; vui lòng thử lại sau.",
+            detail_en="Too many sign-in attempts; please try again later.",
+            headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))},
+        )
     async with uow:
         account = await uow.identity.account_by_username(username)
-        if account is not None:
-            account.ensure_unlocked(now)
         matches = await ports.secrets.verify_password(account.password_hash if account else None, password)
-        if account is None or not account.active:
-            raise InvalidGrant("Tên đăng nhập hoặc mật khẩu không đúng.")
-        if not matches:
-            account.login_failed(
-                now,
-                max_failures=ports.settings.identity.login_max_failures,
-                lock_for=timedelta(seconds=ports.settings.identity.login_lock_seconds),
-            )
-            await uow.commit()
+        if account is None or not account.active or not matches:
+            if account is not None and account.active:
+                account.login_failed()
+                await uow.commit()
+            ports.sign_in.failed(username, source, now)
             raise InvalidGrant("Tên đăng nhập hoặc mật khẩu không đúng.")
         account.signed_in(now)
         tokens = await _session_tokens(uow, ports, account, now)
         await uow.commit()
+    ports.sign_in.succeeded(username, source)
     return tokens
 
 

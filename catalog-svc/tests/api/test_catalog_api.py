@@ -67,6 +67,24 @@ async def test_search_reports_facets_and_pages(client: httpx.AsyncClient) -> Non
     ]
 
 
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("khai sinhh", "1.001193"),
+        ("dang ky khai sinhh", "1.001193"),
+        ("phieu ly lich tu phapp cong dan", "HUE-LLTP-01"),
+    ],
+)
+async def test_a_word_typed_with_an_extra_letter_still_finds_its_procedure_first(
+    client: httpx.AsyncClient, query: str, first: str
+) -> None:
+    """No row has every word as typed; the one that has them all, once a stray last letter is forgiven, ranks
+    above those that have only the others ("khai tử" for "khai sinhh")."""
+    found = (await client.get("/api/v1/procedures", params={"q": query, "size": 5})).json()
+    assert found["match"] == "fuzzy"
+    assert [i["code"] for i in found["items"]][:1] == [first], [i["name"] for i in found["items"]]
+
+
 async def test_search_answers_a_next_cursor_while_more_hits_follow(client: httpx.AsyncClient) -> None:
     """Following ``next_cursor`` with the same query walks every hit once, in rank order, and stops."""
     everything = (await client.get("/api/v1/procedures", params={"q": "dang ky", "size": 100})).json()

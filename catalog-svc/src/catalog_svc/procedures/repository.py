@@ -34,6 +34,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     null,
+    or_,
     select,
     table,
     text,
@@ -351,9 +352,15 @@ class ProcedureRepository:
         )
         if result.total:
             return result
-        # SQLite has no vocabulary to correct words with: the rows with any of them, most words first.
-        order = [_Key(self._count_in(_S.search_text, tokens), True), *self._ranking(tokens)]
-        result = await self._run([*base, self._match([tokens])], order, offset, limit, "fuzzy")
+        # SQLite has no vocabulary to correct words with: the rows with any of them, most words first. A word
+        # also counts by its stem without its last letter, so "khai sinhh" finds "khai sinh" by both words
+        # and ranks it above "khai tử", which has only one.
+        stems = [_stems(token) for token in tokens]
+        found = sum((self._any_in(_S.search_text, group) for group in stems), start=_zero())
+        order = [_Key(found, True), *self._ranking(tokens)]
+        result = await self._run(
+            [*base, self._match([[s for group in stems for s in group]])], order, offset, limit, "fuzzy"
+        )
         if result.total:
             return result
         return SearchResult(hits=[], total=0, match="none", facets=result.facets)
@@ -396,6 +403,10 @@ class ProcedureRepository:
 
     def _contains(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
         return func.instr(haystack, needle) > 0
+
+    def _any_in(self, haystack: ColumnElement[str], needles: Sequence[str]) -> ColumnElement[int]:
+        """1 when one of ``needles`` occurs in ``haystack``, else 0."""
+        return case((or_(*(self._contains(haystack, needle) for needle in needles)), 1), else_=0)
 
     def _count_in(self, haystack: ColumnElement[str], needles: Sequence[str]) -> ColumnElement[int]:
         """How many of ``needles`` occur in ``haystack``."""
@@ -493,6 +504,12 @@ class ProcedureRepository:
 def _ordered(keys: Sequence[ColumnElement[Any]], order: Sequence[_Key]) -> list[ColumnElement[Any]]:
     """``keys`` as ORDER BY terms, each in its direction in ``order``."""
     return [key.desc() if spec.descending else key for key, spec in zip(keys, order, strict=True)]
+
+
+def _stems(token: str) -> list[str]:
+    """``token`` and, for a word of four letters or more, the same without its last letter (a typed extra
+    or wrong final letter: ``sinhh``, ``phapp``)."""
+    return [token, token[:-1]] if len(token) >= 4 else [token]
 
 
 def _zero() -> ColumnElement[int]:

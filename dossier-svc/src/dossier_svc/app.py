@@ -46,6 +46,7 @@ def build_ports(settings: Settings) -> Ports:
         lookup_guard=LookupGuard(
             per_client_per_minute=settings.lookup.per_client_per_minute,
             failures_per_code_per_hour=settings.lookup.failures_per_code_per_hour,
+            failures_per_client_code_per_hour=settings.lookup.failures_per_client_code_per_hour,
         ),
     )
 

@@ -65,7 +65,12 @@ class LookupSettings(BaseModel):
     """The public status lookup's limits (per replica, in memory)."""
 
     per_client_per_minute: int = Field(default=30, ge=1)
-    failures_per_code_per_hour: int = Field(default=10, ge=1)
+    failures_per_code_per_hour: int = Field(
+        default=10, ge=1, description="Wrong proofs on a code after which it takes only the receipt's secret."
+    )
+    failures_per_client_code_per_hour: int = Field(
+        default=5, ge=1, description="Wrong proofs one client may make on one code in an hour."
+    )
     trust_forwarded_for: bool = True
     """Take the client address the gateway appended to `X-Forwarded-For` (the service sits behind it)."""
 

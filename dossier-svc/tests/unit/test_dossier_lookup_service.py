@@ -73,3 +73,30 @@ async def test_wrong_proofs_on_one_code_are_limited(ports: Ports) -> None:
             await service.lookup(uow.unit, guard, client="a", code=dossier.code, proof="0000")
     with pytest.raises(RateLimited):
         await service.lookup(uow.unit, guard, client="b", code=dossier.code, proof="5678")
+
+
+async def test_a_strangers_wrong_proofs_never_keep_the_receipts_holder_out(ports: Ports) -> None:
+    uow = FakeDossierUow()
+    dossier = await filed(uow, ports)
+    guard = LookupGuard(
+        per_client_per_minute=100, failures_per_code_per_hour=2, failures_per_client_code_per_hour=3
+    )
+    for proof in ("0000", "0001", "ABCDEFGH"):
+        with pytest.raises(LookupNotFound):
+            await service.lookup(uow.unit, guard, client="stranger", code=dossier.code, proof=proof)
+    # The stranger is held on this code whatever the proof; the guessable 4 digits are held for everyone.
+    for client, proof in (("stranger", dossier.lookup_secret), ("stranger", "5678"), ("owner", "5678")):
+        with pytest.raises(RateLimited):
+            await service.lookup(uow.unit, guard, client=client, code=dossier.code, proof=proof)
+    found = await service.lookup(
+        uow.unit, guard, client="owner", code=dossier.code, proof=dossier.lookup_secret
+    )
+    assert found.code == dossier.code
+    # An unknown code is held the same way: the answers do not tell whether a code exists.
+    for proof in ("0000", "0001"):
+        with pytest.raises(LookupNotFound):
+            await service.lookup(
+                uow.unit, guard, client="stranger", code="000.00.14.H56-250804-9999", proof=proof
+            )
+    with pytest.raises(RateLimited):
+        await service.lookup(uow.unit, guard, client="owner", code="000.00.14.H56-250804-9999", proof="5678")

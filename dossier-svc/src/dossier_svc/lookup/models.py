@@ -43,30 +43,51 @@ class _Windows:
         self._recent(key, now).append(now)
 
 
+def is_weak_proof(proof: str) -> bool:
+    """Whether ``proof`` has the shape of a phone's last 4 digits (10⁴ values), not of a receipt's secret."""
+    text = proof.strip()
+    return len(text) == 4 and text.isdigit()
+
+
 class LookupGuard:
-    """Limits lookups per client, and failed proofs per code (a 4-digit proof must not be guessable)."""
+    """Limits lookups per client, wrong proofs per client and code, and — without locking the owner
+    out — wrong proofs per code: past that limit a code takes only its receipt's secret (8 characters, ~40
+    bits), never the guessable 4 digits, so a stranger's failures cannot keep its holder from looking."""
 
     def __init__(
         self,
         *,
         per_client_per_minute: int,
         failures_per_code_per_hour: int,
+        failures_per_client_code_per_hour: int = 5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clients = _Windows(per_client_per_minute, 60.0)
         self._failures = _Windows(failures_per_code_per_hour, 3600.0)
+        self._client_failures = _Windows(failures_per_client_code_per_hour, 3600.0)
         self._clock = clock
 
-    def admit(self, client: str, code: str) -> None:
-        """429 when the client asked too often, or the code has seen too many wrong proofs."""
+    def admit(self, client: str, code: str, proof: str) -> None:
+        """429 when the client asked too often or failed too often on this code, or when the code has seen
+        too many wrong proofs and this one is the weak kind (unknown codes count alike: nothing tells
+        whether a code exists)."""
         now = self._clock()
-        wait = self._clients.full(client, now) or self._failures.full(code.upper(), now)
+        key = code.upper()
+        wait = (
+            self._clients.full(client, now)
+            or self._client_failures.full(f"{client}|{key}", now)
+            or (self._failures.full(key, now) if is_weak_proof(proof) else None)
+        )
         if wait is not None:
             raise RateLimited(
-                "Tra cứu quá nhiều lần; vui lòng thử lại sau.", headers={"Retry-After": str(round(wait))}
+                "Tra cứu quá nhiều lần; vui lòng thử lại sau, hoặc dùng mã tra cứu in trên giấy biên nhận.",
+                detail_en="Too many look-ups; try again later, or use the code printed on the receipt.",
+                headers={"Retry-After": str(round(wait))},
             )
         self._clients.add(client, now)
 
-    def failed(self, code: str) -> None:
+    def failed(self, client: str, code: str) -> None:
         """Count a wrong proof (or an unknown code: they must look alike)."""
-        self._failures.add(code.upper(), self._clock())
+        now = self._clock()
+        self._failures.add(code.upper(), now)
+        self._client_failures.add(f"{client}|{code.upper()}", now)

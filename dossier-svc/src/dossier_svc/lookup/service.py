@@ -22,15 +22,15 @@ def _proof_matches(proof: str, phone_last4: str | None, secret: str) -> bool:
 
 async def lookup(uow: DossierUow, guard: LookupGuard, *, client: str, code: str, proof: str) -> LookupOut:
     """Where the dossier ``code`` stands, for whoever holds its receipt or its applicant's phone."""
-    guard.admit(client, code)
+    guard.admit(client, code, proof)
     async with uow:
         dossier = await uow.dossiers.by_code(code)
     if dossier is None or dossier.is_draft:
         _proof_matches(proof, "0000", "-")
-        guard.failed(code)
+        guard.failed(client, code)
         raise LookupNotFound()
     if not _proof_matches(proof, dossier.phone_last4, dossier.lookup_secret):
-        guard.failed(code)
+        guard.failed(client, code)
         raise LookupNotFound()
     national = dossier.national_status or 1
     step = dossier.step

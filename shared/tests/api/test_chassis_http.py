@@ -102,6 +102,17 @@ async def _messaging_schema(runtime: Runtime[Any]) -> None:
         await conn.run_sync(MessagingBase.metadata.create_all)
 
 
+async def test_answers_to_a_caller_with_credentials_are_never_cached(client: httpx.AsyncClient) -> None:
+    signed_in = {"Authorization": f"Bearer {TOKENS.token('citizen-1')}"}
+    for response in (
+        await client.post("/api/v1/applicants", json={"full_name": "Nguyễn Văn An"}, headers=signed_in),
+        await client.post("/api/v1/conflict", headers=signed_in),
+        await client.get("/healthz", headers=signed_in),
+    ):
+        assert response.headers["cache-control"] == "no-store", response.request.url
+    assert "cache-control" not in (await client.post("/api/v1/conflict")).headers
+
+
 async def test_malformed_json_is_a_400_problem(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/applicants", content=b'{"full_name": ', headers={"content-type": "application/json"}

@@ -363,10 +363,16 @@ async def test_audience_may_be_one_of_several(verifier: JwksVerifier, key: Signi
 
 async def test_clock_skew_within_leeway_is_tolerated(verifier: JwksVerifier, key: SigningKey) -> None:
     now = int(datetime.now(UTC).timestamp())
-    expired_just_now = key.sign(_claims(iat=now - 600, nbf=now - 600, exp=now - 5))
-    issued_a_bit_ahead = key.sign(_claims(iat=now + 5, nbf=now + 5))
+    expired_just_now = key.sign(_claims(iat=now - 600, nbf=now - 600, exp=now - 2))
+    issued_a_bit_ahead = key.sign(_claims(iat=now + 2, nbf=now + 2))
     await verifier.verify(expired_just_now)
     await verifier.verify(issued_a_bit_ahead)
+
+
+async def test_the_leeway_is_a_few_seconds_not_half_a_minute(verifier: JwksVerifier, key: SigningKey) -> None:
+    now = int(datetime.now(UTC).timestamp())
+    await _rejected(verifier, key.sign(_claims(iat=now - 600, nbf=now - 600, exp=now - 10)), "expired")
+    await _rejected(verifier, key.sign(_claims(iat=now + 10, nbf=now + 10)), "not_yet_valid")
 
 
 async def test_agency_code_is_dropped_for_non_officers(verifier: JwksVerifier, key: SigningKey) -> None:

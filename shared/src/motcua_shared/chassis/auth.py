@@ -159,7 +159,7 @@ class JwksVerifier:
         http_client: httpx.AsyncClient | None = None,
         cache_ttl: float = 300.0,
         min_refetch_interval: float | None = None,
-        leeway: float = 30.0,
+        leeway: float = 5.0,
         fetch_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -291,7 +291,8 @@ def allowed_methods(
 
 
 class RequestContextMiddleware:
-    """Pure ASGI (streaming-safe): request id and traceparent in, out, in logs; metrics; access log."""
+    """Pure ASGI (streaming-safe): request id and traceparent in, out, in logs; metrics; access log;
+    ``Cache-Control: no-store`` on what answers a caller with credentials."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
@@ -310,15 +311,19 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        # What answers a signed-in caller may carry personal data: no shared or browser cache keeps it,
+        # unless the route chose its own caching.
+        personal = "authorization" in headers
+
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
-                    (b"x-request-id", request_id.encode("latin-1")),
-                ]
+                extra = [(b"x-request-id", request_id.encode("latin-1"))]
+                present = message.get("headers", [])
+                if personal and not any(k.lower() == b"cache-control" for k, _ in present):
+                    extra.append((b"cache-control", b"no-store"))
+                message["headers"] = [*present, *extra]
             await send(message)
 
         try:

@@ -75,12 +75,12 @@ stack-status: ## what the stack runs, and whether it is ready
 stack-down: ## stop everything `make stack` started
 	$(UV) run --frozen motcua stack down
 
-BENCHES := backbone catalog_search gateway_proxy dossier_submit payment_flow notify_inapp
+BENCHES := backbone catalog_search gateway_proxy dossier_submit payment_flow notify_inapp web_budgets
 
 bench-deps:
 	@command -v wrk >/dev/null 2>&1 || { s=""; [ "$$(id -u)" -eq 0 ] || s=sudo; $$s apt-get install -y -qq wrk; }
 
-bench: install kafka-libs bench-deps ## every benchmark (BENCH_ARGS=--quick for a smoke run); writes bench/results/
+bench: install kafka-libs bench-deps web ## every benchmark (BENCH_ARGS=--quick for a smoke run); writes bench/results/
 	@for b in $(BENCHES); do echo "== bench/$$b.py $(BENCH_ARGS)"; $(UV) run --frozen python bench/$$b.py $(BENCH_ARGS) || exit 1; done
 	@echo "summaries: bench/results/*.md"
 

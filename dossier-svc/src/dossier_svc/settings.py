@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from typing import Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -101,5 +101,8 @@ class Settings(ServiceSettings):
     papers: PaperSettings = PaperSettings()
 
     def lookup_link(self, code: str, secret: str) -> str:
-        """The public status lookup of one dossier, with its proof: what a paper's QR code encodes."""
-        return f"{self.public_url}/api/v1/lookup/{quote(code, safe='')}?{urlencode({'proof': secret})}"
+        """The citizen app's look-up screen for one dossier, with its proof: what a paper's QR code encodes.
+
+        The app (served at the public URL's `/`) reads `code` and `proof` and asks `/api/v1/lookup/{code}`.
+        """
+        return f"{self.public_url}/tra-cuu?{urlencode({'code': code, 'proof': secret})}"

@@ -56,7 +56,7 @@ async def test_dead_letter_listed_then_replayed_once(tmp_path: Path) -> None:
                 [letter] = (await client.get("/ops/dlq", headers=ADMIN)).json()["items"]
                 assert "poison event hs-1/0" in letter["error"]
                 assert letter["attempts"] == 2
-                assert "motcua_dlq_size" in (await client.get("/metrics")).text
+                assert "motcua_dlq_size" in (await client.get("/metrics", headers=ADMIN)).text
 
                 still_broken = await client.post(f"/ops/dlq/{letter['id']}/replay", headers=ADMIN)
                 assert still_broken.status_code == 409

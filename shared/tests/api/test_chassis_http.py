@@ -264,9 +264,40 @@ async def test_request_id_is_echoed_or_minted(client: httpx.AsyncClient) -> None
     assert problem.json()["request_id"] == "trace-me"
 
 
+ADMIN = {"Authorization": f"Bearer {TOKENS.token('ops', Role.ADMIN)}"}
+
+
+async def test_metrics_are_not_public(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/metrics")).status_code == 401
+    citizen = {"Authorization": f"Bearer {TOKENS.token('citizen-1')}"}
+    assert (await client.get("/metrics", headers=citizen)).status_code == 403
+    assert (await client.get("/metrics", headers={"Authorization": "Bearer guess"})).status_code == 401
+    assert (await client.get("/metrics", headers=ADMIN)).status_code == 200
+
+
+async def test_a_scraper_reads_the_metrics_with_its_token(tmp_path: Path) -> None:
+    settings = ServiceSettings(
+        service_name="probe",
+        db=DbSettings(url=f"sqlite+aiosqlite:///{tmp_path}/probe.db", auto_migrate=False),
+        metrics_token="scrape-8Jq2",
+    )
+    app = create_service_app(
+        settings, title="probe", routers=[router], bus=LocalBus(None), key_source=TOKENS.jwks,
+        setup=_messaging_schema,
+    )  # fmt: skip
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+            scraped = await client.get("/metrics", headers={"Authorization": "Bearer scrape-8Jq2"})
+            assert scraped.status_code == 200
+            assert "motcua_http_requests_total" in scraped.text
+            wrong = await client.get("/metrics", headers={"Authorization": "Bearer scrape-8Jq3"})
+            assert wrong.status_code == 401
+
+
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
     await client.post("/api/v1/conflict")
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers=ADMIN)).text
     assert (
         'motcua_http_requests_total{method="POST",route="/api/v1/conflict",service="probe",status="409"}'
         in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -12,20 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select
 from starlette.middleware import Middleware
 
 from motcua_shared.chassis import metrics
-from motcua_shared.chassis.auth import JwksVerifier, KeySource
+from motcua_shared.chassis.auth import JwksVerifier, KeySource, Role, get_principal
 from motcua_shared.chassis.background import cancel_and_wait
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.context import service_var
 from motcua_shared.chassis.db import Database
+from motcua_shared.chassis.errors import Forbidden
 from motcua_shared.chassis.http import RequestContextMiddleware, install_problem_handlers
 from motcua_shared.chassis.logging import configure_logging
 from motcua_shared.chassis.messaging.consumer import ConsumerRunner, Handlers
@@ -256,8 +258,21 @@ async def _observe_dead_letters(runtime: Runtime[Any]) -> None:
         metrics.DLQ_SIZE.labels(runtime.settings.service_name).set(size or 0)
 
 
+async def metrics_reader(request: Request) -> None:
+    """Let through the scraper holding the metrics token, or an admin; the public never reads the metrics."""
+    runtime: Runtime[Any] | None = getattr(request.app.state, "runtime", None)
+    token = runtime.settings.metrics_token if runtime is not None else None
+    if token is not None:
+        expected = f"Bearer {token.get_secret_value()}".encode()
+        if hmac.compare_digest(request.headers.get("authorization", "").encode(), expected):
+            return
+    if (await get_principal(request)).role is not Role.ADMIN:
+        raise Forbidden("Chỉ quản trị viên hoặc hệ thống giám sát được đọc số liệu vận hành.")
+
+
 def health_router() -> APIRouter:
-    """``/healthz`` (alive), ``/readyz`` (the runtime's checks pass), ``/metrics`` (Prometheus)."""
+    """``/healthz`` (alive), ``/readyz`` (the runtime's checks pass), ``/metrics`` (Prometheus: to an admin
+    or the scraper's token)."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="The process is alive", operation_id="health.alive")
@@ -288,7 +303,12 @@ def health_router() -> APIRouter:
             body["database"] = "up" if results[-1] else "down"
         return JSONResponse(body, status_code=200 if all(results) else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        include_in_schema=False,
+        dependencies=[Depends(metrics_reader)],
+    )
     async def prometheus() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

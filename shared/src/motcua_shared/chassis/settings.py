@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PUBLIC_URL_ENV = "MOTCUA_PUBLIC_URL"
@@ -115,6 +115,11 @@ class ServiceSettings(BaseSettings):
     bus: BusSettings = BusSettings()
     auth: AuthSettings = AuthSettings()
     public_url: PublicUrl
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends for /metrics (an admin's access token also "
+        "does); unset, only admins read the metrics.",
+    )
 
     @model_validator(mode="after")
     def _production_is_real(self) -> ServiceSettings:

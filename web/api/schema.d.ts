@@ -4680,6 +4680,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Cổng dịch vụ công quốc gia",
+                 *       "scopes": [
+                 *         "events:read",
+                 *         "webhooks:write"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ClientIn"];
             };
         };
@@ -5014,6 +5023,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.so-tu-phap",
+                     *       "display_name": "Nguyễn Thị Hương (Sở Tư pháp)",
+                     *       "role": "officer",
+                     *       "subject": "5c0f3a2e-officer",
+                     *       "username": "canbo.tuphap"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
@@ -5143,6 +5161,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "agency_code": "hue.cong-an",
+                 *       "display_name": "Phạm Quốc Bảo (Công an thành phố Huế)",
+                 *       "password": "mat-khau-dai-va-kho-doan",
+                 *       "role": "officer",
+                 *       "username": "canbo.congan"
+                 *     }
+                 */
                 "application/json": components["schemas"]["StaffIn"];
             };
         };
@@ -5413,6 +5440,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "day": "2026-04-25",
+                     *           "reason": "Thứ bảy"
+                     *         },
+                     *         {
+                     *           "day": "2026-04-26",
+                     *           "reason": "Chủ nhật"
+                     *         },
+                     *         {
+                     *           "day": "2026-04-27",
+                     *           "reason": "Giỗ Tổ Hùng Vương"
+                     *         }
+                     *       ],
+                     *       "total": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["DaysOffOut"];
                 };
             };
@@ -6011,6 +6057,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "applicant": {
+                 *         "name": "Hoàng Văn Nam",
+                 *         "phone": "0905123456"
+                 *       },
+                 *       "case_code": "dung-han",
+                 *       "procedure_code": "1.001193"
+                 *     }
+                 */
                 "application/json": components["schemas"]["DraftIn"];
             };
         };
@@ -6399,6 +6455,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "agency_code": "hue.xa.phu-xuan",
+                 *       "form_data": {
+                 *         "ngay_sinh": "2026-11-30",
+                 *         "ten_tre": "Hoàng Minh Khang"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["DraftPatch"];
             };
         };
@@ -6567,6 +6632,15 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "documents": [
+                 *         "giay-chung-sinh"
+                 *       ],
+                 *       "note": "Đề nghị công dân bổ sung trong 5 ngày làm việc.",
+                 *       "reason": "Thiếu bản sao giấy chứng sinh có chứng thực."
+                 *     }
+                 */
                 "application/json": components["schemas"]["ActionIn"] | null;
             };
         };
@@ -7743,6 +7817,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "always_sent": [
+                     *         "otp",
+                     *         "supplement_requested"
+                     *       ],
+                     *       "channels": {
+                     *         "email": true,
+                     *         "in_app": true,
+                     *         "push": true,
+                     *         "sms": true
+                     *       },
+                     *       "quiet_hours": {
+                     *         "end": "07:00",
+                     *         "start": "22:00"
+                     *       },
+                     *       "timezone": "Asia/Ho_Chi_Minh"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PreferencesOut"];
                 };
             };
@@ -9856,6 +9949,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "action": "refunded",
+                 *       "note": "Đã hoàn tiền chuyển khoản trùng cho công dân."
+                 *     }
+                 */
                 "application/json": components["schemas"]["ResolveIn"];
             };
         };
@@ -10884,6 +10983,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount": 100000,
+                 *       "reason": "Thu thừa lệ phí cấp phiếu lý lịch tư pháp"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefundIn"];
             };
         };
@@ -11417,6 +11522,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "bank_txn_id": "FT26341012345678",
+                 *       "note": "Khớp sao kê Vietcombank ngày 07/12/2026."
+                 *     }
+                 */
                 "application/json": components["schemas"]["SlipConfirmIn"];
             };
         };
@@ -11598,6 +11709,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Ảnh chứng từ không đọc được số tiền."
+                 *     }
+                 */
                 "application/json": components["schemas"]["SlipRejectIn"];
             };
         };
@@ -13004,6 +13120,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Thủ tục được thay thế theo Quyết định của UBND thành phố Huế."
+                 *     }
+                 */
                 "application/json": components["schemas"]["WithdrawIn"];
             };
         };
@@ -13784,6 +13905,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "description": "Đồng bộ hồ sơ sang Cổng dịch vụ công quốc gia",
+                 *       "event_types": [
+                 *         "vn.motcua.dossier.dossier.submitted.v1",
+                 *         "vn.motcua.payment.payment.succeeded.v1"
+                 *       ],
+                 *       "url": "https://tichhop.example.vn/motcua/events"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SubscriptionIn"];
             };
         };
@@ -14300,6 +14431,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "description": "Chỉ nhận hồ sơ đã trả kết quả",
+                 *       "event_types": [
+                 *         "vn.motcua.dossier.dossier.result_returned.v1"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SubscriptionPatch"];
             };
         };

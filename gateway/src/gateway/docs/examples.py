@@ -94,6 +94,92 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             ],
         }
     },
+    "calendar.days_off": {
+        "response": {
+            "items": [
+                {"day": "2026-04-25", "reason": "Thứ bảy"},
+                {"day": "2026-04-26", "reason": "Chủ nhật"},
+                {"day": "2026-04-27", "reason": "Giỗ Tổ Hùng Vương"},
+            ],
+            "total": 3,
+        }
+    },
+    "preferences.get": {
+        "response": {
+            "channels": {"sms": True, "email": True, "push": True, "in_app": True},
+            "quiet_hours": {"start": "22:00", "end": "07:00"},
+            "timezone": "Asia/Ho_Chi_Minh",
+            "always_sent": ["otp", "supplement_requested"],
+        }
+    },
+    "auth.me": {
+        "response": {
+            "subject": "5c0f3a2e-officer",
+            "role": "officer",
+            "agency_code": "hue.so-tu-phap",
+            "display_name": "Nguyễn Thị Hương (Sở Tư pháp)",
+            "username": "canbo.tuphap",
+        }
+    },
+    "auth.create_staff": {
+        "request": {
+            "username": "canbo.congan",
+            "password": "mat-khau-dai-va-kho-doan",
+            "role": "officer",
+            "display_name": "Phạm Quốc Bảo (Công an thành phố Huế)",
+            "agency_code": "hue.cong-an",
+        }
+    },
+    "auth.create_client": {
+        "request": {"name": "Cổng dịch vụ công quốc gia", "scopes": ["events:read", "webhooks:write"]}
+    },
+    "dossiers.create_draft": {
+        "request": {
+            "procedure_code": "1.001193",
+            "case_code": "dung-han",
+            "applicant": {"name": "Hoàng Văn Nam", "phone": "0905123456"},
+        }
+    },
+    "dossiers.update_draft": {
+        "request": {
+            "agency_code": "hue.xa.phu-xuan",
+            "form_data": {"ten_tre": "Hoàng Minh Khang", "ngay_sinh": "2026-11-30"},
+        }
+    },
+    "dossiers.act": {
+        "request": {
+            "reason": "Thiếu bản sao giấy chứng sinh có chứng thực.",
+            "documents": ["giay-chung-sinh"],
+            "note": "Đề nghị công dân bổ sung trong 5 ngày làm việc.",
+        }
+    },
+    "procedures.withdraw": {
+        "request": {"reason": "Thủ tục được thay thế theo Quyết định của UBND thành phố Huế."}
+    },
+    "payments.refund": {"request": {"amount": 100000, "reason": "Thu thừa lệ phí cấp phiếu lý lịch tư pháp"}},
+    "payments.resolve_anomaly": {
+        "request": {"action": "refunded", "note": "Đã hoàn tiền chuyển khoản trùng cho công dân."}
+    },
+    "payments.confirm_slip": {
+        "request": {"bank_txn_id": "FT26341012345678", "note": "Khớp sao kê Vietcombank ngày 07/12/2026."}
+    },
+    "payments.reject_slip": {"request": {"reason": "Ảnh chứng từ không đọc được số tiền."}},
+    "webhooks.create": {
+        "request": {
+            "url": "https://tichhop.example.vn/motcua/events",
+            "event_types": [
+                "vn.motcua.dossier.dossier.submitted.v1",
+                "vn.motcua.payment.payment.succeeded.v1",
+            ],
+            "description": "Đồng bộ hồ sơ sang Cổng dịch vụ công quốc gia",
+        }
+    },
+    "webhooks.update": {
+        "request": {
+            "description": "Chỉ nhận hồ sơ đã trả kết quả",
+            "event_types": ["vn.motcua.dossier.dossier.result_returned.v1"],
+        }
+    },
 }
 """``operationId`` → ``request`` (the JSON body) and ``response`` (the first success's JSON answer)."""
 

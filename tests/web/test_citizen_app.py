@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -299,6 +300,9 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     expect(page.get_by_text("Cổng thanh toán thử nghiệm")).to_be_visible()
     page.get_by_role("button", name="Thanh toán").click()
     expect(page.get_by_text("Thanh toán thành công")).to_be_visible()
+    page.get_by_role("link", name=f"Về hồ sơ {code}").click()  # the return page leads back to the app
+    expect(page).to_have_url(f"{platform}/ho-so/{code}")
+    expect(page.get_by_text(code).first).to_be_visible()
     page.goto(f"/thanh-toan/{code}")
     expect(page.get_by_text(re.compile(r"Đã thanh toán\. Biên lai số BL-"))).to_be_visible()
     screen(page, "paid")
@@ -383,6 +387,9 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     page.get_by_role("button", name="Tra cứu", exact=True).click()
     expect(page.get_by_test_id("lookup-result")).to_contain_text(code)
     screen(page, "lookup")
+    # The papers' QR link opens the same screen with the code and proof filled in, and looks it up at once.
+    page.goto(f"/tra-cuu?{urlencode({'code': code, 'proof': typed[-4:]})}")
+    expect(page.get_by_test_id("lookup-result")).to_contain_text(code)
 
     # English on request, and the desktop layout of the same screens.
     page.get_by_role("button", name="Switch to English").click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -124,3 +125,7 @@ class Settings(ServiceSettings):
     def callback_url(self, provider: str, name: str) -> str:
         """The public URL of one of our provider callbacks (`return`, `ipn`, `notify`)."""
         return provider_callback(self.public_url, provider, name)
+
+    def dossier_page(self, dossier_code: str) -> str:
+        """The citizen app's page of one dossier (served at the public URL's `/`): where a payer goes back."""
+        return f"{self.public_url}/ho-so/{quote(dossier_code, safe='')}"

@@ -159,6 +159,8 @@ async def test_the_browser_return_shows_but_never_changes_state(env: Harness) ->
     page = await env.client.get(location.split("8000", 1)[1])
     assert page.status_code == 200
     assert "Đang chờ xác nhận" in page.text
+    app_page = f"{env.ports.settings.public_url}/ho-so/{payment.dossier_code}"  # the citizen app's dossier
+    assert f'<a href="{app_page}">Về hồ sơ {payment.dossier_code}</a>' in page.text
     assert (await env.payment_of(payment.dossier_code)).status == "pending"  # type: ignore[union-attr]
     forged = dict(_query(location)) | {"vnp_Amount": "100"}
     refused = await env.client.get("/api/v1/payments/providers/sandbox/return", params=forged)

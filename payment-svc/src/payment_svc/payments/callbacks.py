@@ -125,6 +125,7 @@ async def browser_return(provider: str, request: Request, uow: UowDep, ports: Po
         title=title,
         text=text,
         dossier_code=payment.dossier_code,
+        dossier_url=ports.settings.dossier_page(payment.dossier_code),
         amount=vnd(payment.amount),
         payment_id=payment.id,
         status=payment.status,

@@ -27,20 +27,15 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from playwright.sync_api import Browser, Response, sync_playwright
 
-from motcua.infra.ports import free_port
+from motcua.infra.embedded import embedded_platform
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -86,43 +81,6 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) window.__lcp = entry.startTime;
 }).observe({type: 'largest-contentful-paint', buffered: true});
 """
-
-
-@contextmanager
-def embedded_platform(work: Path) -> Iterator[str]:
-    """``motcua run`` on a free port with the app's build served at ``/``; its base URL."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = work / "platform.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
-            [sys.executable, "-m", "motcua.cli", "run", "--port", str(port), "--var-dir", str(work / "var")],
-            env={**os.environ, "MOTCUA_LOG_LEVEL": "WARNING"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=work,
-        )
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(log_path.read_text()[-4000:])
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the platform did not get ready in 180 s")
-                time.sleep(0.3)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def first_load_js(browser: Browser, base: str) -> dict[str, Any]:
@@ -294,7 +252,7 @@ def main() -> None:
     }
     with (
         tempfile.TemporaryDirectory(prefix="motcua-web-bench-") as tmp,
-        embedded_platform(Path(tmp)) as base,
+        embedded_platform(Path(tmp), timeout=180) as base,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +31,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from motcua.infra.ports import free_port
+from motcua.infra.embedded import embedded_platform
 
 pytestmark = pytest.mark.system
 
@@ -51,37 +49,9 @@ OTP = re.compile(r"\b(\d{6})\b")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``motcua run`` on a free port, the app's build served at ``/``; its base URL."""
     assert (DIST / "index.html").is_file(), "build the app first: make web"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    var_dir = tmp_path_factory.mktemp("web-platform")
-    env = {**os.environ, "PAYMENT_PUBLIC_BASE_URL": base, "MOTCUA_LOG_LEVEL": "WARNING"}
-    log = (var_dir / "platform.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "motcua.cli", "run", "--port", str(port), "--var-dir", str(var_dir / "var")],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=var_dir,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, (var_dir / "platform.log").read_text()[-4000:]
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the platform did not get ready in 120 s"
-            time.sleep(0.3)
+    # Payment links lead back to where this run listens, whatever the machine's MOTCUA_PUBLIC_URL says.
+    with embedded_platform(tmp_path_factory.mktemp("web-platform"), env={"MOTCUA_PUBLIC_URL": ""}) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -141,24 +141,27 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
         if not port_is_free(port):
             raise RuntimeError(f"port {port} is taken")
     state: dict[str, Any] = {"processes": [], "base_port": base_port}
+    paths.root.mkdir(parents=True, exist_ok=True)
     bootstrap = os.environ.get("MOTCUA_KAFKA_BOOTSTRAP")
     if not bootstrap:
+        # Recorded before it starts: an `up` failing after this point leaves a state `down` can stop.
+        state["kafka"] = {"data_dir": str(paths.kafka)}
+        paths.state.write_text(json.dumps(state, indent=2))
         broker = KafkaBroker(paths.kafka)
         broker.start()
         bootstrap = broker.bootstrap
-        state["kafka"] = {"data_dir": str(paths.kafka)}
     pg_url = os.environ.get("MOTCUA_PG_URL")
     names = [_database_name(s) for s in OWNERS]
     if pg_url:
         create_databases(pg_url, names)
     else:
         cluster = stack_postgres(paths)
+        state["postgres"] = {"data_dir": str(paths.postgres), "port": cluster.port}
+        paths.state.write_text(json.dumps(state, indent=2))
         cluster.start()
         for name in names:
             cluster.create_database(name)
-        state["postgres"] = {"data_dir": str(paths.postgres), "port": cluster.port}
     state["bootstrap"] = bootstrap
-    paths.root.mkdir(parents=True, exist_ok=True)
     paths.state.write_text(json.dumps(state, indent=2))
     for app in _apps(paths, state):
         state["processes"].append({**_spawn(app.name, app.module, app.env, paths), "port": app.port})
@@ -288,7 +291,7 @@ def status(paths: StackPaths) -> list[dict[str, Any]]:
                 "pid": broker.pid if broker else None,
                 "running": bool(broker and broker.running),
                 "ready": bool(broker and broker.running),
-                "address": state["bootstrap"],
+                "address": state.get("bootstrap", "-"),
             }
         )
     if "postgres" in state:

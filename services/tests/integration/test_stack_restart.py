@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from journey_steps import free_port_block
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from motcua.infra.kafka import KafkaBroker
 from motcua.infra.ports import port_accepts
-from motcua.stack import StackPaths, restart, stack_postgres
+from motcua.infra.postgres import PostgresCluster, PostgresError
+from motcua.stack import StackPaths, down, restart, stack_postgres, up
 
 pytestmark = pytest.mark.integration
 
@@ -77,3 +79,24 @@ def test_a_part_the_stack_did_not_start_is_refused(paths: StackPaths) -> None:
     for part in ("kafka", "postgres", "nothing"):
         with pytest.raises(RuntimeError):
             restart(paths, part)
+
+
+def test_an_up_failing_half_way_leaves_what_it_started_to_down(
+    paths: StackPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL refusing to start after the broker did: `down` still knows the broker and stops it."""
+    monkeypatch.delenv("MOTCUA_KAFKA_BOOTSTRAP", raising=False)
+    monkeypatch.delenv("MOTCUA_PG_URL", raising=False)
+
+    def refused(self: object, timeout: float = 60) -> None:
+        raise PostgresError("the postgres OS user cannot reach the data directory")
+
+    monkeypatch.setattr(PostgresCluster, "start", refused)
+    with pytest.raises(PostgresError):
+        up(paths, base_port=free_port_block(6))
+    broker = KafkaBroker.adopt(paths.kafka)
+    assert broker is not None
+    assert broker.running
+
+    assert "kafka" in down(paths)
+    assert not broker.running

@@ -54,6 +54,8 @@ export function Home() {
 
   useEffect(() => {
     const ticket = ++latest.current;
+    // A short pause groups a burst of keys; results must show within 100 ms of the last one (WEB.md),
+    // and an answer overtaken by a newer query is dropped by its ticket.
     const timer = setTimeout(async () => {
       setBusy(true);
       const params = new URLSearchParams();
@@ -74,7 +76,7 @@ export function Home() {
       } finally {
         if (ticket === latest.current) setBusy(false);
       }
-    }, 120);
+    }, 40);
     return () => clearTimeout(timer);
   }, [query, field, level]);
 

@@ -11,7 +11,7 @@ from catalog_fakes import FakeCatalogUow, with_structure
 
 from catalog_svc.directory import service
 from catalog_svc.directory.errors import AgencyNotFound
-from catalog_svc.directory.schemas import AgencyIn, FieldIn, LevelIn
+from catalog_svc.directory.schemas import AgencyIn, AgencyList, AgencyOut, FieldIn, FieldList, LevelIn
 from catalog_svc.procedures import service as procedures
 from catalog_svc.procedures.schemas import ProcedureIn
 from motcua_shared.chassis.errors import Unprocessable
@@ -21,7 +21,7 @@ LEVEL = LevelIn(code="province", name="Cấp tỉnh", rank=1)
 
 async def test_the_shipped_structure_lists_the_active_agencies_and_every_level() -> None:
     uow = await with_structure()
-    listed = await service.list_agencies(uow.unit, today=date(2025, 8, 4))
+    listed = AgencyList.of(await service.list_agencies(uow.unit, today=date(2025, 8, 4)))
     assert listed.total == len(listed.items) > 0
     assert all(agency.active for agency in listed.items)
     assert [(lvl.code, lvl.active) for lvl in listed.levels] == [
@@ -29,9 +29,9 @@ async def test_the_shipped_structure_lists_the_active_agencies_and_every_level()
         ("district", False),
         ("commune", True),
     ], "the district level stopped on 1 July 2025 but stays readable"
-    departments = await service.list_agencies(uow.unit, parent="hue", level="province")
+    departments = AgencyList.of(await service.list_agencies(uow.unit, parent="hue", level="province"))
     assert "hue.so-tu-phap" in {agency.code for agency in departments.items}
-    assert (await service.get_agency(uow.unit, "hue.so-tu-phap")).level_name == "Cấp tỉnh"
+    assert AgencyOut.of(await service.get_agency(uow.unit, "hue.so-tu-phap")).level_name == "Cấp tỉnh"
     with pytest.raises(AgencyNotFound):
         await service.get_agency(uow.unit, "hue.khong-co")
 
@@ -39,10 +39,10 @@ async def test_the_shipped_structure_lists_the_active_agencies_and_every_level()
 async def test_fields_count_their_published_procedures(procedure_body: Callable[..., dict[str, Any]]) -> None:
     uow = await with_structure()
     await procedures.create(uow.unit, ProcedureIn.model_validate(procedure_body()))
-    counts = {f.code: f.procedure_count for f in (await service.list_fields(uow.unit)).items}
+    counts = {f.code: f.procedure_count for f in FieldList.of(await service.list_fields(uow.unit)).items}
     assert counts["giaoduc"] == 0, "a draft is not counted"
     await procedures.publish(uow.unit, "HUE-TEST-01")
-    counts = {f.code: f.procedure_count for f in (await service.list_fields(uow.unit)).items}
+    counts = {f.code: f.procedure_count for f in FieldList.of(await service.list_fields(uow.unit)).items}
     assert counts["giaoduc"] == 1
 
 

@@ -18,7 +18,7 @@ from catalog_svc.procedures.errors import (
     ProcedureNotFound,
 )
 from catalog_svc.procedures.models import Status
-from catalog_svc.procedures.schemas import ProcedureIn
+from catalog_svc.procedures.schemas import ProcedureAdminOut, ProcedureIn, ProcedureOut
 from motcua_shared.contracts.catalog import ProcedurePublished, ProcedureWithdrawn
 
 NOW = datetime(2025, 8, 4, 2, 0, tzinfo=UTC)
@@ -33,7 +33,9 @@ async def uow() -> FakeCatalogUow:
 async def test_a_new_procedure_is_a_draft_nobody_reads_until_published(
     uow: FakeCatalogUow, procedure_body: Body
 ) -> None:
-    created = await service.create(uow.unit, ProcedureIn.model_validate(procedure_body()), now=NOW)
+    created = ProcedureAdminOut.of(
+        await service.create(uow.unit, ProcedureIn.model_validate(procedure_body()), now=NOW)
+    )
     assert (created.status, created.version, created.published) == ("draft", 0, None)
     assert uow.outbox.events == [], "a draft announces nothing"
     with pytest.raises(ProcedureNotFound):
@@ -59,7 +61,7 @@ async def test_publishing_makes_a_version_searchable_and_announces_its_whole_sna
     uow: FakeCatalogUow, procedure_body: Body
 ) -> None:
     await service.create(uow.unit, ProcedureIn.model_validate(procedure_body()), now=NOW)
-    out = await service.publish(uow.unit, "HUE-TEST-01", now=NOW)
+    out = ProcedureOut.of(await service.publish(uow.unit, "HUE-TEST-01", now=NOW))
     assert (out.status, out.latest_version) == ("published", 1)
 
     (event,) = uow.outbox.committed
@@ -81,15 +83,22 @@ async def test_an_edit_stays_unpublished_until_the_next_version(
 ) -> None:
     await service.create(uow.unit, ProcedureIn.model_validate(procedure_body()), now=NOW)
     await service.publish(uow.unit, "HUE-TEST-01", now=NOW)
-    edited = await service.update(
-        uow.unit, "HUE-TEST-01", ProcedureIn.model_validate(procedure_body(result="Giấy phép mới")), now=NOW
+    edited = ProcedureAdminOut.of(
+        await service.update(
+            uow.unit,
+            "HUE-TEST-01",
+            ProcedureIn.model_validate(procedure_body(result="Giấy phép mới")),
+            now=NOW,
+        )
     )
     assert edited.has_unpublished_changes
-    assert (await service.get_published(uow.unit, "HUE-TEST-01")).result == "Giấy phép"
+    assert ProcedureOut.of(await service.get_published(uow.unit, "HUE-TEST-01")).result == "Giấy phép"
 
     await service.publish(uow.unit, "HUE-TEST-01", now=NOW)
-    assert (await service.get_published(uow.unit, "HUE-TEST-01")).result == "Giấy phép mới"
-    assert (await service.get_published(uow.unit, "HUE-TEST-01", version=1)).result == "Giấy phép"
+    assert ProcedureOut.of(await service.get_published(uow.unit, "HUE-TEST-01")).result == "Giấy phép mới"
+    assert (
+        ProcedureOut.of(await service.get_published(uow.unit, "HUE-TEST-01", version=1)).result == "Giấy phép"
+    )
     assert [e.version for e in uow.outbox.of_type(ProcedurePublished)] == [1, 2]
     with pytest.raises(InvalidProcedure):
         await service.update(
@@ -104,7 +113,7 @@ async def test_withdrawing_stops_the_search_and_is_announced(
     with pytest.raises(NotPublished):
         await service.withdraw(uow.unit, "HUE-TEST-01", "thử", now=NOW)
     await service.publish(uow.unit, "HUE-TEST-01", now=NOW)
-    out = await service.withdraw(uow.unit, "HUE-TEST-01", "Bãi bỏ", now=NOW)
+    out = ProcedureOut.of(await service.withdraw(uow.unit, "HUE-TEST-01", "Bãi bỏ", now=NOW))
     assert (out.status, out.withdraw_reason) == ("withdrawn", "Bãi bỏ")
     assert uow.procedures.searchable == {}
     withdrawn = uow.outbox.of_type(ProcedureWithdrawn)

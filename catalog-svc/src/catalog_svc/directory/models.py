@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -52,3 +54,28 @@ class Field(Base):
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
+
+
+@dataclass(frozen=True)
+class NamedAgency:
+    """An agency with the level it belongs to (whose name readers see beside its code)."""
+
+    agency: Agency
+    level: AdminLevel
+
+
+@dataclass(frozen=True)
+class AgencyListing:
+    """Agencies with every level, and the day on which the levels' being organised is judged."""
+
+    agencies: Sequence[NamedAgency]
+    levels: Sequence[AdminLevel]
+    today: date
+
+
+@dataclass(frozen=True)
+class CountedField:
+    """A field and how many published procedures it holds."""
+
+    field: Field
+    procedure_count: int

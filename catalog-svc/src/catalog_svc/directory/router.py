@@ -33,9 +33,10 @@ async def list_agencies(
     ] = False,
 ) -> AgencyList:
     """Today's agencies (or all of them), with every level, including those no longer organised."""
-    return await service.list_agencies(
+    listing = await service.list_agencies(
         uow, level=level, parent=parent, active=None if include_inactive else True
     )
+    return AgencyList.of(listing)
 
 
 @agencies_router.get(
@@ -47,10 +48,10 @@ async def list_agencies(
 )
 async def get_agency(code: str, uow: UowDep) -> AgencyOut:
     """One agency by code, in operation or not."""
-    return await service.get_agency(uow, code)
+    return AgencyOut.of(await service.get_agency(uow, code))
 
 
 @fields_router.get("", response_model=FieldList, summary="Fields of procedures", operation_id="fields.list")
 async def list_fields(uow: UowDep) -> FieldList:
     """Every field with its number of published procedures."""
-    return await service.list_fields(uow)
+    return FieldList.of(await service.list_fields(uow))

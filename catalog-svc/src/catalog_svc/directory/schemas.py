@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from catalog_svc.directory.models import AdminLevel, AgencyListing, CountedField, NamedAgency
 from motcua_shared.chassis.pages import Page
 
 
@@ -62,6 +64,18 @@ class LevelOut(BaseModel):
     active_until: date | None = None
     note: str | None = None
 
+    @classmethod
+    def of(cls, level: AdminLevel, today: date) -> LevelOut:
+        """A level as read on ``today``."""
+        return cls(
+            code=level.code,
+            name=level.name,
+            rank=level.rank,
+            active=level.is_active(today),
+            active_until=level.active_until,
+            note=level.note,
+        )
+
 
 class AgencyOut(BaseModel):
     """An agency."""
@@ -83,12 +97,38 @@ class AgencyOut(BaseModel):
     note: str | None = None
     sources: list[str] = Field(default_factory=list)
 
+    @classmethod
+    def of(cls, named: NamedAgency) -> AgencyOut:
+        """An agency with the name of its level."""
+        agency = named.agency
+        return cls(
+            code=agency.code,
+            name=agency.name,
+            level=agency.level_code,
+            level_name=named.level.name,
+            parent_code=agency.parent_code,
+            active=agency.active,
+            receives_dossiers=agency.receives_dossiers,
+            dissolved_on=agency.dissolved_on,
+            former_names=list(agency.former_names or []),
+            note=agency.note,
+            sources=[str(source) for source in agency.sources or []],
+        )
+
 
 class AgencyList(Page[AgencyOut]):
     """Agencies, with the levels they refer to (one page: the whole list)."""
 
     levels: list[LevelOut]
     next_cursor: None = None
+
+    @classmethod
+    def of(cls, listing: AgencyListing) -> AgencyList:
+        """The whole listing as one page."""
+        items = [AgencyOut.of(named) for named in listing.agencies]
+        return cls(
+            items=items, total=len(items), levels=[LevelOut.of(lvl, listing.today) for lvl in listing.levels]
+        )
 
 
 class FieldOut(BaseModel):
@@ -103,3 +143,11 @@ class FieldList(Page[FieldOut]):
     """Every field (one page: the whole list)."""
 
     next_cursor: None = None
+
+    @classmethod
+    def of(cls, fields: Sequence[CountedField]) -> FieldList:
+        """Every counted field as one page."""
+        items = [
+            FieldOut(code=f.field.code, name=f.field.name, procedure_count=f.procedure_count) for f in fields
+        ]
+        return cls(items=items, total=len(items))

@@ -6,47 +6,18 @@ from collections.abc import Sequence
 from datetime import date
 
 from catalog_svc.directory.errors import AgencyNotFound
-from catalog_svc.directory.models import AdminLevel, Agency, Field
-from catalog_svc.directory.repository import forget_directory
-from catalog_svc.directory.schemas import (
-    AgencyIn,
-    AgencyList,
-    AgencyOut,
-    FieldIn,
-    FieldList,
-    FieldOut,
-    LevelIn,
-    LevelOut,
+from catalog_svc.directory.models import (
+    AdminLevel,
+    Agency,
+    AgencyListing,
+    CountedField,
+    Field,
+    NamedAgency,
 )
+from catalog_svc.directory.repository import forget_directory
+from catalog_svc.directory.schemas import AgencyIn, FieldIn, LevelIn
 from catalog_svc.uow import CatalogUnitOfWork
 from motcua_shared.chassis.errors import Unprocessable
-
-
-def _level_out(level: AdminLevel, today: date) -> LevelOut:
-    return LevelOut(
-        code=level.code,
-        name=level.name,
-        rank=level.rank,
-        active=level.is_active(today),
-        active_until=level.active_until,
-        note=level.note,
-    )
-
-
-def _agency_out(agency: Agency, levels: dict[str, AdminLevel]) -> AgencyOut:
-    return AgencyOut(
-        code=agency.code,
-        name=agency.name,
-        level=agency.level_code,
-        level_name=levels[agency.level_code].name,
-        parent_code=agency.parent_code,
-        active=agency.active,
-        receives_dossiers=agency.receives_dossiers,
-        dissolved_on=agency.dissolved_on,
-        former_names=list(agency.former_names or []),
-        note=agency.note,
-        sources=[str(source) for source in agency.sources or []],
-    )
 
 
 async def list_agencies(
@@ -56,34 +27,33 @@ async def list_agencies(
     parent: str | None = None,
     active: bool | None = True,
     today: date | None = None,
-) -> AgencyList:
+) -> AgencyListing:
     """Agencies (active ones unless asked otherwise), with every level so old level codes stay readable."""
     today = today or date.today()
     async with uow:
         levels = await uow.directory.levels()
         agencies = await uow.directory.agencies(level=level, parent=parent, active=active)
         by_code = {lvl.code: lvl for lvl in levels}
-        items = [_agency_out(agency, by_code) for agency in agencies]
-        return AgencyList(items=items, total=len(items), levels=[_level_out(lvl, today) for lvl in levels])
+        named = [NamedAgency(agency, by_code[agency.level_code]) for agency in agencies]
+        return AgencyListing(agencies=named, levels=levels, today=today)
 
 
-async def get_agency(uow: CatalogUnitOfWork, code: str) -> AgencyOut:
+async def get_agency(uow: CatalogUnitOfWork, code: str) -> NamedAgency:
     """One agency, active or not."""
     async with uow:
         agency = await uow.directory.agency(code)
         if agency is None:
             raise AgencyNotFound(code)
         levels = {lvl.code: lvl for lvl in await uow.directory.levels()}
-        return _agency_out(agency, levels)
+        return NamedAgency(agency, levels[agency.level_code])
 
 
-async def list_fields(uow: CatalogUnitOfWork) -> FieldList:
+async def list_fields(uow: CatalogUnitOfWork) -> list[CountedField]:
     """Every field with its number of published procedures."""
     async with uow:
         fields = await uow.directory.fields()
         counts = await uow.procedures.count_published_by_field()
-        items = [FieldOut(code=f.code, name=f.name, procedure_count=counts.get(f.code, 0)) for f in fields]
-        return FieldList(items=items, total=len(items))
+        return [CountedField(f, counts.get(f.code, 0)) for f in fields]
 
 
 async def load_structure(

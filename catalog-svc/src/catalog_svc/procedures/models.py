@@ -7,6 +7,7 @@ latest published version only; an edit changes the working copy and is invisible
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -155,3 +156,19 @@ class ProcedureVersion(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(Json)
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class PublishedView:
+    """A published version beside its procedure (whose status and latest version readers see with it)."""
+
+    procedure: Procedure
+    stored: ProcedureVersion
+
+
+@dataclass(frozen=True)
+class WorkingView:
+    """A procedure's working copy beside its latest published version (None before the first publish)."""
+
+    procedure: Procedure
+    published: ProcedureVersion | None

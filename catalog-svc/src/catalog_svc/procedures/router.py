@@ -69,7 +69,7 @@ async def search(
     """Ranked, accent-insensitive search of published procedures, with facet counts. Page by number, or
     follow ``next_cursor`` (``null`` on the last page) with the same query."""
     filters = SearchFilters(field=field, agency=agency, level=level, online=online)
-    return await service.search(uow, q, filters, page=page, size=size, cursor=cursor)
+    return SearchPage.of(await service.search(uow, q, filters, page=page, size=size, cursor=cursor))
 
 
 @router.post(
@@ -81,7 +81,7 @@ async def search(
 )
 async def create(body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
     """Create a draft; it is public once published."""
-    return await service.create(uow, body)
+    return ProcedureAdminOut.of(await service.create(uow, body))
 
 
 @router.post(
@@ -172,7 +172,7 @@ async def get_procedure(
     ] = None,
 ) -> ProcedureOut:
     """The latest (or a given) published version: cases, days, fees, documents, steps, sources."""
-    return await service.get_published(uow, code, version)
+    return ProcedureOut.of(await service.get_published(uow, code, version))
 
 
 @router.get(
@@ -184,7 +184,7 @@ async def get_procedure(
 )
 async def get_admin(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
     """The working copy beside the published version."""
-    return await service.get_admin(uow, code)
+    return ProcedureAdminOut.of(await service.get_admin(uow, code))
 
 
 @router.put(
@@ -195,7 +195,7 @@ async def get_admin(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureAdminO
 )
 async def update(code: str, body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
     """Replace the working copy; nothing public changes until it is published."""
-    return await service.update(uow, code, body)
+    return ProcedureAdminOut.of(await service.update(uow, code, body))
 
 
 @router.post(
@@ -206,7 +206,7 @@ async def update(code: str, body: ProcedureIn, uow: UowDep, _admin: AdminDep) ->
 )
 async def publish(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
     """Publish the working copy as the next version (emits `procedure.published`)."""
-    return await service.publish(uow, code)
+    return ProcedureOut.of(await service.publish(uow, code))
 
 
 @router.post(
@@ -217,4 +217,4 @@ async def publish(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
 )
 async def withdraw(code: str, body: WithdrawIn, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
     """Take no more dossiers (emits `procedure.withdrawn`); filed dossiers go on."""
-    return await service.withdraw(uow, code, body.reason)
+    return ProcedureOut.of(await service.withdraw(uow, code, body.reason))

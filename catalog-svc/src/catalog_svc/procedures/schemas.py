@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from catalog_svc.db import aware
+from catalog_svc.procedures.models import PublishedView, Status, WorkingView
+from catalog_svc.procedures.search_types import SearchHit, SearchView
 from motcua_shared.chassis.pages import Page
 from motcua_shared.contracts.catalog import AgencyRef, ApplicantKind, FieldRef, OnlineMode, ProcedureSnapshot
 from motcua_shared.contracts.common import Channel, FeeKind, FeeTiming
@@ -187,6 +190,23 @@ class ProcedureOut(ProcedureSnapshot):
     withdraw_reason: str | None = None
     sources: tuple[SourceOut, ...] = Field(default=(), description="Where the facts come from.")
 
+    @classmethod
+    def of(cls, view: PublishedView) -> ProcedureOut:
+        """A published version as everyone reads it."""
+        procedure, stored = view.procedure, view.stored
+        return cls.model_validate(
+            {
+                **stored.snapshot,
+                "code_kind": stored.extra.get("code_kind", "local"),
+                "status": procedure.status,
+                "latest_version": procedure.version,
+                "published_at": aware(stored.published_at),
+                "withdrawn_at": aware(procedure.withdrawn_at),
+                "withdraw_reason": procedure.withdraw_reason,
+                "sources": [SourceOut.model_validate(s) for s in stored.extra.get("sources", [])],
+            }
+        )
+
 
 class ProcedureAdminOut(BaseModel):
     """A procedure as an admin sees it: the working copy beside what is published."""
@@ -198,6 +218,26 @@ class ProcedureAdminOut(BaseModel):
     updated_at: datetime
     draft: ProcedureIn
     published: ProcedureOut | None = None
+
+    @classmethod
+    def of(cls, view: WorkingView) -> ProcedureAdminOut:
+        """The working copy beside the latest published version."""
+        procedure = view.procedure
+        updated_at = aware(procedure.updated_at)
+        assert updated_at is not None
+        return cls(
+            code=procedure.code,
+            status=procedure.status,
+            version=procedure.version,
+            has_unpublished_changes=procedure.has_unpublished_changes,
+            updated_at=updated_at,
+            draft=ProcedureIn.model_validate(procedure.draft),
+            published=(
+                ProcedureOut.of(PublishedView(procedure, view.published))
+                if view.published is not None
+                else None
+            ),
+        )
 
 
 class ProcedureSummary(BaseModel):
@@ -245,6 +285,59 @@ class SearchPage(Page[ProcedureSummary]):
         )
     )
     facets: Facets
+
+    @classmethod
+    def of(cls, view: SearchView) -> SearchPage:
+        """One page of hits, their codes named from the directory."""
+        # Built without validation (``model_construct``): every value comes from the search projection and the
+        # directory, which were validated when they were written; FastAPI serialises the page once.
+        result = view.result
+        return cls.model_construct(
+            items=[_summary(hit, view) for hit in result.hits],
+            total=result.total,
+            page=view.page,
+            size=view.size,
+            match=result.match,
+            facets=Facets.model_construct(
+                field=[_facet(code, n, view.fields) for code, n in result.facets["field"]],
+                level=[_facet(code, n, view.levels) for code, n in result.facets["level"]],
+                agency=[_facet(code, n, view.agencies) for code, n in result.facets["agency"]],
+            ),
+            next_cursor=view.next_cursor,
+        )
+
+
+def _facet(code: str, count: int, names: Any) -> FacetCount:
+    named = names.get(code)
+    return FacetCount.model_construct(code=code, name=named.name if named is not None else code, count=count)
+
+
+def _summary(hit: SearchHit, view: SearchView) -> ProcedureSummary:
+    agency = view.agencies.get(hit.implementing_agency_code)
+    field_row = view.fields.get(hit.field_code)
+    return ProcedureSummary.model_construct(
+        code=hit.code,
+        name=hit.name,
+        field=FieldRef.model_construct(
+            code=hit.field_code, name=field_row.name if field_row else hit.field_code
+        ),
+        levels=sorted(hit.levels, key=lambda code: _rank(code, view)),
+        implementing_agency=AgencyRef.model_construct(
+            code=hit.implementing_agency_code, name=agency.name if agency else hit.implementing_agency_code
+        ),
+        online_level=hit.online_level,
+        online_mode=OnlineMode(hit.online_mode) if hit.online_mode else None,
+        min_days=float(hit.min_days),
+        max_days=float(hit.max_days),
+        min_fee=hit.min_fee,
+        version=hit.version,
+        status=Status.PUBLISHED.value,
+    )
+
+
+def _rank(level: str, view: SearchView) -> int:
+    found = view.levels.get(level)
+    return found.rank if found is not None else 99
 
 
 class VersionRef(BaseModel):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from catalog_svc.directory.models import AdminLevel, Agency, Field
 
 Match = Literal["all", "exact", "fuzzy", "none"]
 
@@ -44,6 +46,19 @@ class SearchResult:
     total: int
     match: Match
     facets: dict[str, list[tuple[str, int]]]
+
+
+@dataclass(frozen=True)
+class SearchView:
+    """One page of a search with the directory that names its codes, and where the next page starts."""
+
+    result: SearchResult
+    levels: Mapping[str, AdminLevel]
+    agencies: Mapping[str, Agency]
+    fields: Mapping[str, Field]
+    page: int
+    size: int
+    next_cursor: str | None
 
 
 def sorted_counts(counts: dict[str, int]) -> list[tuple[str, int]]:

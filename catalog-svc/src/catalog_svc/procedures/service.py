@@ -15,24 +15,24 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from catalog_svc.db import aware
 from catalog_svc.directory.repository import Directory
 from catalog_svc.procedures.errors import InvalidProcedure, ProcedureExists, ProcedureNotFound
-from catalog_svc.procedures.models import Procedure, ProcedureVersion, Status, levels_key
-from catalog_svc.procedures.repository import SearchFilters, SearchHit, forget_searches
+from catalog_svc.procedures.models import (
+    Procedure,
+    ProcedureVersion,
+    PublishedView,
+    Status,
+    WorkingView,
+    levels_key,
+)
+from catalog_svc.procedures.repository import SearchFilters, forget_searches
 from catalog_svc.procedures.schemas import (
-    FacetCount,
-    Facets,
     ImportReport,
     ImportRow,
-    ProcedureAdminOut,
     ProcedureIn,
-    ProcedureOut,
-    ProcedureSummary,
-    SearchPage,
-    SourceOut,
     VersionRef,
 )
+from catalog_svc.procedures.search_types import SearchView
 from catalog_svc.text import fold, name_key, query_tokens
 from catalog_svc.uow import CatalogUnitOfWork
 from motcua_shared.chassis.pages import Cursor
@@ -41,7 +41,6 @@ from motcua_shared.contracts.catalog import (
     AgencyRef,
     ChannelTerms,
     FieldRef,
-    OnlineMode,
     ProcedureCase,
     ProcedureFeeItem,
     ProcedurePublished,
@@ -70,7 +69,7 @@ async def search(
     page: int,
     size: int,
     cursor: str | None = None,
-) -> SearchPage:
+) -> SearchView:
     """Published procedures matching ``q`` (accents, word order and word endings optional), best first.
 
     Paged by ``page`` or by ``cursor`` (the previous page's ``next_cursor``, which wins when given)."""
@@ -90,19 +89,13 @@ async def search(
     async with uow:
         directory = await uow.directory.load()
         result = await uow.procedures.search(query_tokens(q), filters, offset=offset, limit=size)
-    # Built without validation (``model_construct``): every value comes from the search projection and the
-    # directory, which were validated when they were written; FastAPI serialises the page once.
-    return SearchPage.model_construct(
-        items=[_summary(hit, directory) for hit in result.hits],
-        total=result.total,
+    return SearchView(
+        result=result,
+        levels=directory.levels,
+        agencies=directory.agencies,
+        fields=directory.fields,
         page=offset // size + 1,
         size=size,
-        match=result.match,
-        facets=Facets.model_construct(
-            field=[_facet(code, n, directory.fields) for code, n in result.facets["field"]],
-            level=[_facet(code, n, directory.levels) for code, n in result.facets["level"]],
-            agency=[_facet(code, n, directory.agencies) for code, n in result.facets["agency"]],
-        ),
         next_cursor=(
             SEARCH_CURSOR.encode(offset + size)
             if offset + size < min(result.total, MAX_SEARCH_WINDOW)
@@ -111,40 +104,7 @@ async def search(
     )
 
 
-def _facet(code: str, count: int, names: Any) -> FacetCount:
-    named = names.get(code)
-    return FacetCount.model_construct(code=code, name=named.name if named is not None else code, count=count)
-
-
-def _summary(hit: SearchHit, directory: Directory) -> ProcedureSummary:
-    agency = directory.agencies.get(hit.implementing_agency_code)
-    field_row = directory.fields.get(hit.field_code)
-    return ProcedureSummary.model_construct(
-        code=hit.code,
-        name=hit.name,
-        field=FieldRef.model_construct(
-            code=hit.field_code, name=field_row.name if field_row else hit.field_code
-        ),
-        levels=sorted(hit.levels, key=lambda code: _rank(code, directory)),
-        implementing_agency=AgencyRef.model_construct(
-            code=hit.implementing_agency_code, name=agency.name if agency else hit.implementing_agency_code
-        ),
-        online_level=hit.online_level,
-        online_mode=OnlineMode(hit.online_mode) if hit.online_mode else None,
-        min_days=float(hit.min_days),
-        max_days=float(hit.max_days),
-        min_fee=hit.min_fee,
-        version=hit.version,
-        status=Status.PUBLISHED.value,
-    )
-
-
-def _rank(level: str, directory: Directory) -> int:
-    found = directory.levels.get(level)
-    return found.rank if found is not None else 99
-
-
-async def get_published(uow: CatalogUnitOfWork, code: str, version: int | None = None) -> ProcedureOut:
+async def get_published(uow: CatalogUnitOfWork, code: str, version: int | None = None) -> PublishedView:
     """A published version (the latest unless ``version`` is given), withdrawn or not."""
     async with uow:
         procedure = await uow.procedures.get(code)
@@ -154,54 +114,23 @@ async def get_published(uow: CatalogUnitOfWork, code: str, version: int | None =
         stored = await uow.procedures.version(procedure.id, wanted)
         if stored is None:
             raise ProcedureNotFound(code, version)
-        return _published_out(procedure, stored)
+        return PublishedView(procedure, stored)
 
 
-def _published_out(procedure: Procedure, stored: ProcedureVersion) -> ProcedureOut:
-    return ProcedureOut.model_validate(
-        {
-            **stored.snapshot,
-            "code_kind": stored.extra.get("code_kind", "local"),
-            "status": procedure.status,
-            "latest_version": procedure.version,
-            "published_at": aware(stored.published_at),
-            "withdrawn_at": aware(procedure.withdrawn_at),
-            "withdraw_reason": procedure.withdraw_reason,
-            "sources": [SourceOut.model_validate(s) for s in stored.extra.get("sources", [])],
-        }
-    )
-
-
-async def get_admin(uow: CatalogUnitOfWork, code: str) -> ProcedureAdminOut:
+async def get_admin(uow: CatalogUnitOfWork, code: str) -> WorkingView:
     """The working copy beside the latest published version."""
     async with uow:
         procedure = await uow.procedures.get(code)
         if procedure is None:
             raise ProcedureNotFound(code)
         stored = await uow.procedures.version(procedure.id, procedure.version) if procedure.version else None
-        return _admin_out(procedure, stored)
-
-
-def _admin_out(procedure: Procedure, stored: ProcedureVersion | None) -> ProcedureAdminOut:
-    updated_at = aware(procedure.updated_at)
-    assert updated_at is not None
-    return ProcedureAdminOut(
-        code=procedure.code,
-        status=procedure.status,
-        version=procedure.version,
-        has_unpublished_changes=procedure.has_unpublished_changes,
-        updated_at=updated_at,
-        draft=ProcedureIn.model_validate(procedure.draft),
-        published=_published_out(procedure, stored) if stored is not None else None,
-    )
+        return WorkingView(procedure, stored)
 
 
 # ---------------------------------------------------------------- writing
 
 
-async def create(
-    uow: CatalogUnitOfWork, data: ProcedureIn, *, now: datetime | None = None
-) -> ProcedureAdminOut:
+async def create(uow: CatalogUnitOfWork, data: ProcedureIn, *, now: datetime | None = None) -> WorkingView:
     """A new procedure, as a draft nobody but admins sees until it is published."""
     now = now or datetime.now(UTC)
     async with uow:
@@ -213,12 +142,12 @@ async def create(
         uow.procedures.add(procedure)
         await uow.procedures.flush()
         await uow.commit()
-        return _admin_out(procedure, None)
+        return WorkingView(procedure, None)
 
 
 async def update(
     uow: CatalogUnitOfWork, code: str, data: ProcedureIn, *, now: datetime | None = None
-) -> ProcedureAdminOut:
+) -> WorkingView:
     """Replace the working copy; what is published stays as it is until the next publish."""
     now = now or datetime.now(UTC)
     if data.code != code:
@@ -234,10 +163,10 @@ async def update(
         procedure.edit(_dump(data), content_hash(data), now)
         stored = await uow.procedures.version(procedure.id, procedure.version) if procedure.version else None
         await uow.commit()
-        return _admin_out(procedure, stored)
+        return WorkingView(procedure, stored)
 
 
-async def publish(uow: CatalogUnitOfWork, code: str, *, now: datetime | None = None) -> ProcedureOut:
+async def publish(uow: CatalogUnitOfWork, code: str, *, now: datetime | None = None) -> PublishedView:
     """Publish the working copy as the next version and emit `ProcedurePublished`."""
     now = now or datetime.now(UTC)
     async with uow:
@@ -265,12 +194,12 @@ async def publish(uow: CatalogUnitOfWork, code: str, *, now: datetime | None = N
         stored = batch.versions[-1]
         await uow.commit()
         forget_searches()
-        return _published_out(procedure, stored)
+        return PublishedView(procedure, stored)
 
 
 async def withdraw(
     uow: CatalogUnitOfWork, code: str, reason: str | None, *, now: datetime | None = None
-) -> ProcedureOut:
+) -> PublishedView:
     """Stop taking dossiers for a procedure and emit `ProcedureWithdrawn`; its versions stay readable."""
     now = now or datetime.now(UTC)
     async with uow:
@@ -286,7 +215,7 @@ async def withdraw(
         )
         await uow.commit()
         forget_searches()
-        return _published_out(procedure, stored)
+        return PublishedView(procedure, stored)
 
 
 async def import_procedures(

@@ -11,6 +11,7 @@ from dossier_testkit import AGENCY, OTHER_AGENCY, PDF, PNG, applicant
 
 from dossier_svc.documents import service
 from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
+from dossier_svc.documents.schemas import DocumentList
 from dossier_svc.documents.service import IncomingFile
 from dossier_svc.dossiers import service as dossiers
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
@@ -46,7 +47,7 @@ async def test_the_owner_attaches_to_a_draft_and_reads_it_back(ports: Ports) -> 
     out = await service.upload(uow.unit, ports, CITIZEN, dossier.code, FORM)
     assert (out.document_code, out.content_type) == ("to-khai", "application/pdf")
     assert "/" not in out.filename, "a path in the name is not kept"
-    listed = await service.listing(uow.unit, CITIZEN, dossier.code)
+    listed = DocumentList.of(await service.listing(uow.unit, CITIZEN, dossier.code))
     assert [d.id for d in listed.items] == [out.id]
     row, data = await service.download(uow.unit, ports, CITIZEN, dossier.code, out.id)
     assert (row.id, data) == (out.id, PDF)
@@ -95,7 +96,7 @@ async def test_once_filed_only_the_counter_attaches_and_once_received_nobody(por
     with pytest.raises(DossierNotFound):
         await service.upload(uow.unit, ports, OTHER_OFFICER, dossier.code, FORM)
     await service.upload(uow.unit, ports, OFFICER, dossier.code, FORM)
-    assert (await service.listing(uow.unit, OFFICER, dossier.code)).total == 3
+    assert DocumentList.of(await service.listing(uow.unit, OFFICER, dossier.code)).total == 3
 
     await dossiers.act(uow.unit, ports, OFFICER, dossier.code, Action.RECEIVE, ActionIn())
     with pytest.raises(IllegalAction):

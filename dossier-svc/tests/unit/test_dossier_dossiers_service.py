@@ -17,7 +17,14 @@ from dossier_svc.dossiers.errors import (
     InvalidDossier,
 )
 from dossier_svc.dossiers.models import Dossier
-from dossier_svc.dossiers.schemas import ActionIn, DraftApplicantIn, DraftIn, DraftPatch, RatingIn
+from dossier_svc.dossiers.schemas import (
+    ActionIn,
+    DraftApplicantIn,
+    DraftIn,
+    DraftPatch,
+    RatingIn,
+    TimelineOut,
+)
 from dossier_svc.dossiers.workflow import Action, State
 from dossier_svc.ports import Ports
 from motcua_shared.chassis.auth import Principal, Role
@@ -152,7 +159,7 @@ async def test_the_dossier_goes_through_its_agencies_to_the_result_and_is_rated(
     rated = uow.outbox.of_type(ev.DossierRated)[0]
     assert (rated.dossier_code, rated.rating, rated.comment) == (code, ev.Rating.SATISFIED, "Nhanh")
     assert uow.dossiers.ratings[dossier.id].rating == "satisfied"
-    timeline = await service.timeline(uow.unit, CITIZEN, code)
+    timeline = TimelineOut.of(await service.timeline(uow.unit, CITIZEN, code))
     assert timeline.total == 6
 
 

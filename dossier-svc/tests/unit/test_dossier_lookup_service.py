@@ -15,6 +15,7 @@ from dossier_svc.dossiers.workflow import Action
 from dossier_svc.lookup import service
 from dossier_svc.lookup.errors import LookupNotFound
 from dossier_svc.lookup.models import LookupGuard
+from dossier_svc.lookup.schemas import LookupOut
 from dossier_svc.ports import Ports
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import RateLimited
@@ -42,10 +43,14 @@ async def test_the_phones_last_digits_or_the_receipts_secret_show_where_it_stand
     uow = FakeDossierUow()
     dossier = await filed(uow, ports)
     guard = ports.lookup_guard
-    by_phone = await service.lookup(uow.unit, guard, client="1.2.3.4", code=dossier.code, proof="5678")
+    by_phone = LookupOut.of(
+        await service.lookup(uow.unit, guard, client="1.2.3.4", code=dossier.code, proof="5678")
+    )
     assert (by_phone.code, by_phone.status, by_phone.national_status) == (dossier.code, "submitted", 1)
     secret = dossier.lookup_secret.lower()
-    by_secret = await service.lookup(uow.unit, guard, client="1.2.3.4", code=dossier.code, proof=secret)
+    by_secret = LookupOut.of(
+        await service.lookup(uow.unit, guard, client="1.2.3.4", code=dossier.code, proof=secret)
+    )
     assert by_secret == by_phone
 
 
@@ -88,8 +93,8 @@ async def test_a_strangers_wrong_proofs_never_keep_the_receipts_holder_out(ports
     for client, proof in (("stranger", dossier.lookup_secret), ("stranger", "5678"), ("owner", "5678")):
         with pytest.raises(RateLimited):
             await service.lookup(uow.unit, guard, client=client, code=dossier.code, proof=proof)
-    found = await service.lookup(
-        uow.unit, guard, client="owner", code=dossier.code, proof=dossier.lookup_secret
+    found = LookupOut.of(
+        await service.lookup(uow.unit, guard, client="owner", code=dossier.code, proof=dossier.lookup_secret)
     )
     assert found.code == dossier.code
     # An unknown code is held the same way: the answers do not tell whether a code exists.

@@ -191,3 +191,15 @@ class WorkCalendar:
 
 def _seconds(moment: time) -> int:
     return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """When a matter started at ``start`` with ``days`` working days is due, and the days off between."""
+
+    start: datetime
+    days: float
+    due_at: datetime
+    working_seconds: float
+    day_seconds: float
+    days_off: list[DayInfo]

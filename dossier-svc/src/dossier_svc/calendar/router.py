@@ -33,7 +33,7 @@ async def due_date(
     """Add ``days`` working days to ``start``: weekends, Vietnamese holidays and office hours respected."""
     if start.tzinfo is None:
         start = start.replace(tzinfo=ports.calendar.zone)
-    return service.due_date(ports.calendar, start, days)
+    return DueDateOut.of(service.due_date(ports.calendar, start, days))
 
 
 @router.get(
@@ -48,4 +48,4 @@ async def days_off(
     end: Annotated[IsoDate, Query(alias="to")],
 ) -> DaysOffOut:
     """Weekends, holidays and extra days off between two dates, each with its reason."""
-    return service.days_off(ports.calendar, start, end)
+    return DaysOffOut.of(service.days_off(ports.calendar, start, end))

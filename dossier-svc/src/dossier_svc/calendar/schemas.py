@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import BaseModel, Field
 
+from dossier_svc.calendar.models import DayInfo, DueDate
 from motcua_shared.chassis.clock import PlatformTime
 
 
@@ -19,6 +21,18 @@ class DueDateOut(BaseModel):
     hours_per_day: float = Field(description="Working hours in one working day.")
     days_off: list[DayOffOut] = Field(description="Days between start and due that are not worked.")
 
+    @classmethod
+    def of(cls, due: DueDate) -> DueDateOut:
+        """Shape a due date."""
+        return cls(
+            start=due.start,
+            days=due.days,
+            due_at=due.due_at,
+            working_hours=round(due.working_seconds / 3600, 4),
+            hours_per_day=due.day_seconds / 3600,
+            days_off=[DayOffOut.of(d) for d in due.days_off],
+        )
+
 
 class DayOffOut(BaseModel):
     """A day that is not worked, and why."""
@@ -26,12 +40,23 @@ class DayOffOut(BaseModel):
     day: date
     reason: str = Field(description="E.g. `Tết Nguyên Đán`, `Chủ nhật`, `Ngày nghỉ bổ sung`.")
 
+    @classmethod
+    def of(cls, info: DayInfo) -> DayOffOut:
+        """Shape a day off."""
+        return cls(day=info.day, reason=info.reason or "")
+
 
 class DaysOffOut(BaseModel):
     """The days off in a range."""
 
     items: list[DayOffOut]
     total: int
+
+    @classmethod
+    def of(cls, days: Sequence[DayInfo]) -> DaysOffOut:
+        """Shape the days off in a range."""
+        items = [DayOffOut.of(d) for d in days]
+        return cls(items=items, total=len(items))
 
 
 DueDateOut.model_rebuild()

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from dossier_svc.calendar.errors import CalendarRangeTooLong
-from dossier_svc.calendar.models import WorkCalendar
-from dossier_svc.calendar.schemas import DayOffOut, DaysOffOut, DueDateOut
+from dossier_svc.calendar.models import DayInfo, DueDate, WorkCalendar
 
 MAX_DAYS = 2000.0
 """About eight years of working days: within the ten calendar years the calendar scans for working time."""
 MAX_RANGE_DAYS = 800
 
 
-def due_date(calendar: WorkCalendar, start: datetime, days: float) -> DueDateOut:
+def due_date(calendar: WorkCalendar, start: datetime, days: float) -> DueDate:
     """When a matter started at ``start`` with ``days`` working days is due, and the days off between."""
     if days > MAX_DAYS:
         raise CalendarRangeTooLong(
@@ -26,25 +25,21 @@ def due_date(calendar: WorkCalendar, start: datetime, days: float) -> DueDateOut
         raise CalendarRangeTooLong(
             "Ngày bắt đầu nằm ngoài phạm vi lịch.", errors=[{"field": "start", "message": "too late"}]
         ) from None
-    return DueDateOut(
+    return DueDate(
         start=local_start,
         days=days,
         due_at=due,
-        working_hours=round(calendar.working_seconds(local_start, due) / 3600, 4),
-        hours_per_day=calendar.day_seconds / 3600,
-        days_off=[
-            DayOffOut(day=d.day, reason=d.reason or "")
-            for d in calendar.days_off(local_start.date(), due.date())
-        ],
+        working_seconds=calendar.working_seconds(local_start, due),
+        day_seconds=calendar.day_seconds,
+        days_off=calendar.days_off(local_start.date(), due.date()),
     )
 
 
-def days_off(calendar: WorkCalendar, start: date, end: date) -> DaysOffOut:
+def days_off(calendar: WorkCalendar, start: date, end: date) -> list[DayInfo]:
     """The days from ``start`` to ``end`` that are not worked."""
     if (end - start).days > MAX_RANGE_DAYS or end < start:
         raise CalendarRangeTooLong(
             "Khoảng ngày không hợp lệ hoặc quá dài.",
             errors=[{"field": "to", "message": f"after `from`, at most {MAX_RANGE_DAYS} days later"}],
         )
-    items = [DayOffOut(day=d.day, reason=d.reason or "") for d in calendar.days_off(start, end)]
-    return DaysOffOut(items=items, total=len(items))
+    return calendar.days_off(start, end)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
@@ -28,3 +30,11 @@ class DossierDocument(Base):
     uploaded_by: Mapped[str] = mapped_column(String(128))
     uploaded_role: Mapped[str] = mapped_column(String(16))
     uploaded_at: Mapped[datetime]
+
+
+@dataclass(frozen=True)
+class DossierDocuments:
+    """A dossier's documents, with the dossier's code their links are built from."""
+
+    dossier_code: str
+    rows: Sequence[DossierDocument]

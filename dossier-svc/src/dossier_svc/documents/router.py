@@ -59,7 +59,7 @@ async def upload(
 )
 async def listing(code: str, uow: UowDep, who: PrincipalDep) -> DocumentList:
     """The documents attached to a dossier."""
-    return await service.listing(uow, who, code)
+    return DocumentList.of(await service.listing(uow, who, code))
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from dossier_svc.documents.models import DossierDocument
+from dossier_svc.documents.models import DossierDocument, DossierDocuments
 from motcua_shared.chassis.clock import PlatformTime
 
 
@@ -57,3 +57,9 @@ class DocumentList(BaseModel):
 
     items: list[DocumentOut]
     total: int
+
+    @classmethod
+    def of(cls, documents: DossierDocuments) -> DocumentList:
+        """Shape a dossier's documents."""
+        items = [DocumentOut.of(documents.dossier_code, r) for r in documents.rows]
+        return cls(items=items, total=len(items))

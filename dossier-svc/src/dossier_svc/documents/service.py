@@ -13,8 +13,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
-from dossier_svc.documents.models import DossierDocument
-from dossier_svc.documents.schemas import DocumentList, DocumentOut
+from dossier_svc.documents.models import DossierDocument, DossierDocuments
+from dossier_svc.documents.schemas import DocumentOut
 from dossier_svc.documents.store import FileStore
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
 from dossier_svc.dossiers.models import Dossier, new_id
@@ -203,13 +203,12 @@ async def upload(
         return DocumentOut.of(dossier.code, row)
 
 
-async def listing(uow: DossierUow, who: Principal, code: str) -> DocumentList:
+async def listing(uow: DossierUow, who: Principal, code: str) -> DossierDocuments:
     """A dossier's documents."""
     async with uow:
         dossier = await _visible(uow, who, code)
         rows = await uow.documents.for_dossier(dossier.id)
-        items = [DocumentOut.of(dossier.code, r) for r in rows]
-    return DocumentList(items=items, total=len(items))
+    return DossierDocuments(dossier.code, rows)
 
 
 async def download(

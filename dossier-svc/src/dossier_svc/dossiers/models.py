@@ -915,3 +915,11 @@ class RatingRecord(Base):
     rated_month: Mapped[str] = mapped_column(String(7))
     agency_code: Mapped[str] = mapped_column(String(64))
     procedure_code: Mapped[str] = mapped_column(String(64))
+
+
+@dataclass(frozen=True)
+class Rated:
+    """A stored rating with the code of the dossier it rates."""
+
+    dossier_code: str
+    record: RatingRecord

@@ -249,7 +249,7 @@ async def delete_draft(code: str, uow: UowDep, who: PrincipalDep) -> Response:
 )
 async def timeline(code: str, uow: UowDep, who: PrincipalDep) -> TimelineOut:
     """Every transition with its actor, role, time and note; never edited."""
-    return await service.timeline(uow, who, code)
+    return TimelineOut.of(await service.timeline(uow, who, code))
 
 
 @router.post(
@@ -284,4 +284,4 @@ async def act(
 )
 async def rate(code: str, body: RatingIn, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> RatingOut:
     """The applicant rates a returned dossier, once."""
-    return await service.rate(uow, ports, who, code, body)
+    return RatingOut.of(await service.rate(uow, ports, who, code, body))

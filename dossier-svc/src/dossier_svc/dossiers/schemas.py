@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from pydantic import (
 
 from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.documents.schemas import DocumentOut
-from dossier_svc.dossiers.models import Dossier, DossierStep, TimelineEntry
+from dossier_svc.dossiers.models import Dossier, DossierStep, Rated, TimelineEntry
 from dossier_svc.dossiers.workflow import NATIONAL_LABELS, RUNNING, Action
 from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Cursor, Page
@@ -196,6 +197,17 @@ class RatingOut(BaseModel):
     rating: Rating
     comment: str | None
     rated_at: PlatformTime
+
+    @classmethod
+    def of(cls, rated: Rated) -> RatingOut:
+        """Shape a stored rating."""
+        record = rated.record
+        return cls(
+            dossier_code=rated.dossier_code,
+            rating=Rating(record.rating),
+            comment=record.comment,
+            rated_at=record.rated_at,
+        )
 
 
 class TimeLeft(BaseModel):
@@ -452,3 +464,9 @@ class TimelineOut(BaseModel):
 
     items: list[TimelineItem]
     total: int
+
+    @classmethod
+    def of(cls, entries: Sequence[TimelineEntry]) -> TimelineOut:
+        """Shape a timeline."""
+        items = [TimelineItem.of(e) for e in entries]
+        return cls(items=items, total=len(items))

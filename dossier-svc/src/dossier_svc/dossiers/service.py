@@ -27,7 +27,9 @@ from dossier_svc.dossiers.models import (
     Dossier,
     IdempotencyRecord,
     Outcome,
+    Rated,
     RatingRecord,
+    TimelineEntry,
     actor_of,
     dossier_code,
     month_of,
@@ -43,10 +45,7 @@ from dossier_svc.dossiers.schemas import (
     DraftIn,
     DraftPatch,
     RatingIn,
-    RatingOut,
     SubmissionIn,
-    TimelineItem,
-    TimelineOut,
 )
 from dossier_svc.dossiers.workflow import SYSTEM_ACTIONS, Action, ActionInput, Party, State
 from dossier_svc.ports import Ports
@@ -109,13 +108,11 @@ async def get(uow: DossierUow, ports: Ports, who: Principal, code: str) -> Dossi
         return await _shape(uow, ports, who, dossier)
 
 
-async def timeline(uow: DossierUow, who: Principal, code: str) -> TimelineOut:
+async def timeline(uow: DossierUow, who: Principal, code: str) -> list[TimelineEntry]:
     """A dossier's timeline."""
     async with uow:
         dossier = await _visible(uow, who, code)
-        entries = await uow.dossiers.timeline(dossier.id)
-        items = [TimelineItem.of(e) for e in entries]
-    return TimelineOut(items=items, total=len(items))
+        return list(await uow.dossiers.timeline(dossier.id))
 
 
 async def listing(
@@ -494,7 +491,7 @@ def _chosen_agency(procedure: Procedure | None, draft: Dossier) -> str | None:
     return draft.agency_code if any(agency.code == draft.agency_code for agency in receivers) else None
 
 
-async def rate(uow: DossierUow, ports: Ports, who: Principal, code: str, body: RatingIn) -> RatingOut:
+async def rate(uow: DossierUow, ports: Ports, who: Principal, code: str, body: RatingIn) -> Rated:
     """The applicant's one rating of a returned dossier."""
     async with uow:
         dossier = await _visible(uow, who, code)
@@ -530,9 +527,8 @@ async def rate(uow: DossierUow, ports: Ports, who: Principal, code: str, body: R
                 comment=record.comment,
             )
         )
-        out = RatingOut(dossier_code=dossier.code, rating=body.rating, comment=record.comment, rated_at=now)
         try:
             await uow.commit()
         except IntegrityError:
             raise AlreadyRated("Hồ sơ đã được đánh giá.") from None
-    return out
+    return Rated(dossier.code, record)

@@ -47,4 +47,4 @@ async def lookup(
     if not given or len(code) > 96:
         raise LookupNotFound()
     client = _client(request, ports.settings.lookup.trust_forwarded_for)
-    return await service.lookup(uow, ports.lookup_guard, client=client, code=code, proof=given)
+    return LookupOut.of(await service.lookup(uow, ports.lookup_guard, client=client, code=code, proof=given))

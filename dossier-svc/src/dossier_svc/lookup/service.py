@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import hmac
 
-from dossier_svc.dossiers.workflow import NATIONAL_LABELS
+from dossier_svc.dossiers.models import Dossier
 from dossier_svc.lookup.errors import LookupNotFound
 from dossier_svc.lookup.models import LookupGuard
-from dossier_svc.lookup.schemas import LookupOut
 from dossier_svc.uow import DossierUow
 
 
@@ -20,7 +19,7 @@ def _proof_matches(proof: str, phone_last4: str | None, secret: str) -> bool:
     return by_phone or by_secret
 
 
-async def lookup(uow: DossierUow, guard: LookupGuard, *, client: str, code: str, proof: str) -> LookupOut:
+async def lookup(uow: DossierUow, guard: LookupGuard, *, client: str, code: str, proof: str) -> Dossier:
     """Where the dossier ``code`` stands, for whoever holds its receipt or its applicant's phone."""
     guard.admit(client, code, proof)
     async with uow:
@@ -32,24 +31,4 @@ async def lookup(uow: DossierUow, guard: LookupGuard, *, client: str, code: str,
     if not _proof_matches(proof, dossier.phone_last4, dossier.lookup_secret):
         guard.failed(client, code)
         raise LookupNotFound()
-    national = dossier.national_status or 1
-    step = dossier.step
-    return LookupOut(
-        code=dossier.code,
-        procedure_code=dossier.procedure_code,
-        procedure_name=dossier.procedure_name,
-        agency_name=dossier.agency_name,
-        status=dossier.status,
-        national_status=national,
-        national_status_label=NATIONAL_LABELS[national],
-        step_order=dossier.current_step,
-        step_count=dossier.step_count,
-        step_name=step.name if step else None,
-        step_agency_name=step.agency_name if step else None,
-        submitted_at=dossier.submitted_at,
-        received_at=dossier.received_at,
-        appointment_at=dossier.appointment_at,
-        result_ready_at=dossier.approved_at,
-        returned_at=dossier.returned_at,
-        fee_outstanding=national == 6,
-    )
+    return dossier

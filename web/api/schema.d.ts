@@ -4470,6 +4470,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "alg": "EdDSA",
+                     *           "crv": "Ed25519",
+                     *           "kid": "2026-12",
+                     *           "kty": "OKP",
+                     *           "use": "sig",
+                     *           "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -4497,6 +4511,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "grant_types_supported": [
+                     *         "otp",
+                     *         "refresh_token",
+                     *         "client_credentials",
+                     *         "urn:ietf:params:oauth:grant-type:token-exchange"
+                     *       ],
+                     *       "id_token_signing_alg_values_supported": [
+                     *         "EdDSA"
+                     *       ],
+                     *       "issuer": "motcua",
+                     *       "jwks_uri": "http://127.0.0.1:8000/.well-known/jwks.json",
+                     *       "token_endpoint": "http://127.0.0.1:8000/api/v1/auth/token",
+                     *       "token_endpoint_auth_methods_supported": [
+                     *         "client_secret_post"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -4531,6 +4564,60 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "active": true,
+                     *           "code": "hue.so-tu-phap",
+                     *           "dissolved_on": null,
+                     *           "former_names": [
+                     *             "Sở Tư pháp tỉnh Thừa Thiên Huế"
+                     *           ],
+                     *           "level": "province",
+                     *           "level_name": "Cấp tỉnh",
+                     *           "name": "Sở Tư pháp thành phố Huế",
+                     *           "note": null,
+                     *           "parent_code": "hue",
+                     *           "receives_dossiers": true,
+                     *           "sources": []
+                     *         },
+                     *         {
+                     *           "active": true,
+                     *           "code": "hue.xa.phu-xuan",
+                     *           "dissolved_on": null,
+                     *           "former_names": [],
+                     *           "level": "commune",
+                     *           "level_name": "Cấp xã",
+                     *           "name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "note": null,
+                     *           "parent_code": "hue.ubnd-xa",
+                     *           "receives_dossiers": true,
+                     *           "sources": []
+                     *         }
+                     *       ],
+                     *       "levels": [
+                     *         {
+                     *           "active": true,
+                     *           "active_until": null,
+                     *           "code": "province",
+                     *           "name": "Cấp tỉnh",
+                     *           "note": null,
+                     *           "rank": 1
+                     *         },
+                     *         {
+                     *           "active": true,
+                     *           "active_until": null,
+                     *           "code": "commune",
+                     *           "name": "Cấp xã",
+                     *           "note": null,
+                     *           "rank": 2
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["AgencyList"];
                 };
             };
@@ -4605,6 +4692,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "active": true,
+                     *       "code": "hue.xa.phu-xuan",
+                     *       "dissolved_on": null,
+                     *       "former_names": [],
+                     *       "level": "commune",
+                     *       "level_name": "Cấp xã",
+                     *       "name": "Ủy ban nhân dân phường Phú Xuân",
+                     *       "note": null,
+                     *       "parent_code": "hue.ubnd-xa",
+                     *       "receives_dossiers": true,
+                     *       "sources": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["AgencyOut"];
                 };
             };
@@ -4704,6 +4806,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "client_id": "cli_dvcqg_8d1e",
+                     *       "client_secret": "cs_Qm7vT2xL9pR4nW8kB1cZ6fH3jD5sG0aY",
+                     *       "name": "Cổng dịch vụ công quốc gia",
+                     *       "scopes": [
+                     *         "events:read",
+                     *         "webhooks:write"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ClientOut"];
                 };
             };
@@ -4785,6 +4898,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "kid": "2027-01"
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: string;
                     };
@@ -5185,6 +5303,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.cong-an",
+                     *       "display_name": "Phạm Quốc Bảo (Công an thành phố Huế)",
+                     *       "id": "staff-canbo-congan",
+                     *       "role": "officer",
+                     *       "username": "canbo.congan"
+                     *     }
+                     */
                     "application/json": components["schemas"]["StaffOut"];
                 };
             };
@@ -7647,6 +7774,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "hotich",
+                     *           "name": "Hộ tịch",
+                     *           "procedure_count": 13
+                     *         },
+                     *         {
+                     *           "code": "chungthuc",
+                     *           "name": "Chứng thực",
+                     *           "procedure_count": 7
+                     *         },
+                     *         {
+                     *           "code": "lltp",
+                     *           "name": "Lý lịch tư pháp",
+                     *           "procedure_count": 3
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["FieldList"];
                 };
             };
@@ -8078,6 +8228,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "vapid_public_key": "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PushKeyOut"];
                 };
             };
@@ -8164,6 +8319,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "created_at": "2026-12-07T09:02:00+07:00",
+                     *         "endpoint": "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH3x",
+                     *         "id": "psub_41c9a7"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["PushSubscriptionOut"][];
                 };
             };
@@ -8225,6 +8389,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "endpoint": "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH3x",
+                 *       "keys": {
+                 *         "auth": "tBHItJI5svbpez7KI4CCXg",
+                 *         "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["PushSubscriptionIn"];
             };
         };
@@ -8240,6 +8413,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-12-07T09:02:00+07:00",
+                     *       "endpoint": "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH3x",
+                     *       "id": "psub_41c9a7"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PushSubscriptionOut"];
                 };
             };
@@ -8497,6 +8677,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "audience": "citizen",
+                     *           "body": "Ủy ban nhân dân phường Phú Xuân đã tiếp nhận hồ sơ hue.xa.phu-xuan-261207-0001 (Đăng ký khai sinh). Ngày hẹn trả kết quả: 08/12/2026.",
+                     *           "created_at": "2026-12-07T09:20:00+07:00",
+                     *           "dossier_code": "hue.xa.phu-xuan-261207-0001",
+                     *           "event_type": "vn.motcua.dossier.dossier.received.v1",
+                     *           "id": "ntf_7b2d41c9",
+                     *           "read_at": null,
+                     *           "seq": 42,
+                     *           "template": "dossier.received",
+                     *           "title": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1,
+                     *       "unread": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
@@ -8590,6 +8791,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "address": "+84905123456",
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "attempts": 1,
+                     *           "channel": "sms",
+                     *           "created_at": "2026-12-07T09:20:00+07:00",
+                     *           "dossier_code": "hue.xa.phu-xuan-261207-0001",
+                     *           "event_type": "vn.motcua.dossier.dossier.received.v1",
+                     *           "finished_at": "2026-12-07T09:20:05+07:00",
+                     *           "id": "dlv_0c41b7e2",
+                     *           "last_error": null,
+                     *           "next_attempt_at": null,
+                     *           "provider": "sandbox-sms",
+                     *           "provider_message_id": "sms-88412",
+                     *           "recipient_id": "citizen-5c0f",
+                     *           "segments": 2,
+                     *           "sent_at": "2026-12-07T09:20:01+07:00",
+                     *           "status": "delivered",
+                     *           "template": "dossier.received",
+                     *           "template_version": 2
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["DeliveryPage"];
                 };
             };
@@ -8692,6 +8922,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "changed": true,
+                     *       "delivery_id": "dlv_0c41b7e2",
+                     *       "status": "delivered"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReceiptOut"];
                 };
             };
@@ -8811,6 +9048,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn",
+                     *           "channel": "sms",
+                     *           "code": "dossier.received",
+                     *           "created_at": "2026-12-07T08:00:00+07:00",
+                     *           "created_by": "quantri",
+                     *           "subject": "",
+                     *           "version": 2
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["TemplateList"];
                 };
             };
@@ -8900,6 +9153,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn",
+                     *           "channel": "sms",
+                     *           "code": "dossier.received",
+                     *           "created_at": "2026-12-07T08:00:00+07:00",
+                     *           "created_by": "quantri",
+                     *           "subject": "",
+                     *           "version": 2
+                     *         },
+                     *         {
+                     *           "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}.",
+                     *           "channel": "sms",
+                     *           "code": "dossier.received",
+                     *           "created_at": "2026-12-01T00:00:00+07:00",
+                     *           "created_by": "system",
+                     *           "subject": "",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "total": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["TemplateList"];
                 };
             };
@@ -9006,6 +9284,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TemplateIn"];
             };
         };
@@ -9021,6 +9304,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn",
+                     *       "channel": "sms",
+                     *       "code": "dossier.received",
+                     *       "created_at": "2026-12-07T08:00:00+07:00",
+                     *       "created_by": "quantri",
+                     *       "subject": "",
+                     *       "version": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["TemplateOut"];
                 };
             };
@@ -9174,6 +9468,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PreviewIn"];
             };
         };
@@ -9189,6 +9488,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "body": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận. Hẹn trả kết quả 08/12/2026. Tra cứu tại motcua.vn",
+                     *       "channel": "sms",
+                     *       "code": "dossier.received",
+                     *       "sms": {
+                     *         "encoding": "GSM-7",
+                     *         "segments": 1,
+                     *         "text": "Ho so hue.xa.phu-xuan-261207-0001 da duoc tiep nhan. Hen tra ket qua 08/12/2026. Tra cuu tai motcua.vn",
+                     *         "units": 101
+                     *       },
+                     *       "subject": "",
+                     *       "version": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["PreviewOut"];
                 };
             };
@@ -9352,6 +9666,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "audience": "citizen",
+                     *       "body": "Ủy ban nhân dân phường Phú Xuân đã tiếp nhận hồ sơ hue.xa.phu-xuan-261207-0001 (Đăng ký khai sinh). Ngày hẹn trả kết quả: 08/12/2026.",
+                     *       "created_at": "2026-12-07T09:20:00+07:00",
+                     *       "dossier_code": "hue.xa.phu-xuan-261207-0001",
+                     *       "event_type": "vn.motcua.dossier.dossier.received.v1",
+                     *       "id": "ntf_7b2d41c9",
+                     *       "read_at": "2026-12-07T09:31:00+07:00",
+                     *       "seq": 42,
+                     *       "template": "dossier.received",
+                     *       "title": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận"
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationOut"];
                 };
             };
@@ -13321,6 +13649,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "brandname": "MOTCUA",
+                     *           "encoding": "GSM-7",
+                     *           "id": 17,
+                     *           "message_id": "sms-88412",
+                     *           "phone": "+84905123456",
+                     *           "received_at": "2026-12-07T09:00:01+07:00",
+                     *           "segments": 1,
+                     *           "text": "Ma xac thuc MotCua cua ban la 482915. Het han sau 5 phut."
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["SandboxSmsPage"];
                 };
             };
@@ -13398,6 +13744,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "delivered"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SandboxReceiptIn"];
             };
         };
@@ -13413,6 +13764,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "changed": true,
+                     *       "delivery_id": "dlv_0c41b7e2",
+                     *       "status": "delivered"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReceiptOut"];
                 };
             };
@@ -13816,6 +14174,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "consecutive_failures": 0,
+                     *           "created_at": "2026-12-07T09:00:00+07:00",
+                     *           "description": "Đồng bộ hồ sơ sang Cổng dịch vụ công quốc gia",
+                     *           "disabled_at": null,
+                     *           "disabled_reason": null,
+                     *           "event_types": [
+                     *             "vn.motcua.dossier.dossier.submitted.v1",
+                     *             "vn.motcua.payment.payment.succeeded.v1"
+                     *           ],
+                     *           "id": "wh_3f9a1c7e",
+                     *           "previous_secret_expires_at": null,
+                     *           "status": "active",
+                     *           "updated_at": "2026-12-07T09:00:00+07:00",
+                     *           "url": "https://tichhop.example.vn/motcua/events"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionList"];
                 };
             };
@@ -13930,6 +14311,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "consecutive_failures": 0,
+                     *       "created_at": "2026-12-07T09:00:00+07:00",
+                     *       "description": "Đồng bộ hồ sơ sang Cổng dịch vụ công quốc gia",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "event_types": [
+                     *         "vn.motcua.dossier.dossier.submitted.v1",
+                     *         "vn.motcua.payment.payment.succeeded.v1"
+                     *       ],
+                     *       "id": "wh_3f9a1c7e",
+                     *       "previous_secret_expires_at": null,
+                     *       "secret": "whsec_5Yk2Qm8vT1xL7pR4nW9bC3fH6jD0sGaZ",
+                     *       "status": "active",
+                     *       "updated_at": "2026-12-07T09:00:00+07:00",
+                     *       "url": "https://tichhop.example.vn/motcua/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionWithSecret"];
                 };
             };
@@ -14091,6 +14491,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         "vn.motcua.dossier.dossier.submitted.v1",
+                     *         "vn.motcua.dossier.dossier.received.v1",
+                     *         "vn.motcua.dossier.dossier.result_returned.v1",
+                     *         "vn.motcua.payment.payment.succeeded.v1"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["EventTypes"];
                 };
             };
@@ -14193,6 +14603,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "consecutive_failures": 0,
+                     *       "created_at": "2026-12-07T09:00:00+07:00",
+                     *       "description": "Đồng bộ hồ sơ sang Cổng dịch vụ công quốc gia",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "event_types": [
+                     *         "vn.motcua.dossier.dossier.submitted.v1",
+                     *         "vn.motcua.payment.payment.succeeded.v1"
+                     *       ],
+                     *       "id": "wh_3f9a1c7e",
+                     *       "previous_secret_expires_at": null,
+                     *       "status": "active",
+                     *       "updated_at": "2026-12-07T09:00:00+07:00",
+                     *       "url": "https://tichhop.example.vn/motcua/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
@@ -14454,6 +14882,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "consecutive_failures": 0,
+                     *       "created_at": "2026-12-07T09:00:00+07:00",
+                     *       "description": "Chỉ nhận hồ sơ đã trả kết quả",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "event_types": [
+                     *         "vn.motcua.dossier.dossier.result_returned.v1"
+                     *       ],
+                     *       "id": "wh_3f9a1c7e",
+                     *       "previous_secret_expires_at": null,
+                     *       "status": "active",
+                     *       "updated_at": "2026-12-08T10:00:00+07:00",
+                     *       "url": "https://tichhop.example.vn/motcua/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
@@ -14621,6 +15066,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "attempts": 2,
+                     *           "created_at": "2026-12-07T09:15:00+07:00",
+                     *           "event_id": "0d6f3c52-8a1e-4b7d-9c2f-5e4a1b3d7f60",
+                     *           "event_type": "vn.motcua.dossier.dossier.submitted.v1",
+                     *           "finished_at": "2026-12-07T09:15:31+07:00",
+                     *           "id": "whd_62b0e4",
+                     *           "last_error": null,
+                     *           "log": [
+                     *             {
+                     *               "at": "2026-12-07T09:15:00+07:00",
+                     *               "attempt": 1,
+                     *               "duration_ms": 212.4,
+                     *               "error": "HTTP 503",
+                     *               "outcome": "failed",
+                     *               "status_code": 503
+                     *             },
+                     *             {
+                     *               "at": "2026-12-07T09:15:30+07:00",
+                     *               "attempt": 2,
+                     *               "duration_ms": 88.1,
+                     *               "error": null,
+                     *               "outcome": "delivered",
+                     *               "status_code": 204
+                     *             }
+                     *           ],
+                     *           "next_attempt_at": null,
+                     *           "status": "delivered"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
@@ -14737,6 +15219,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "consecutive_failures": 0,
+                     *       "created_at": "2026-12-07T09:00:00+07:00",
+                     *       "description": "Đồng bộ hồ sơ sang Cổng dịch vụ công quốc gia",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "event_types": [
+                     *         "vn.motcua.dossier.dossier.submitted.v1",
+                     *         "vn.motcua.payment.payment.succeeded.v1"
+                     *       ],
+                     *       "id": "wh_3f9a1c7e",
+                     *       "previous_secret_expires_at": null,
+                     *       "status": "active",
+                     *       "updated_at": "2026-12-08T10:05:00+07:00",
+                     *       "url": "https://tichhop.example.vn/motcua/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
@@ -14872,6 +15372,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "consecutive_failures": 0,
+                     *       "created_at": "2026-12-07T09:00:00+07:00",
+                     *       "description": "Đồng bộ hồ sơ sang Cổng dịch vụ công quốc gia",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "event_types": [
+                     *         "vn.motcua.dossier.dossier.submitted.v1",
+                     *         "vn.motcua.payment.payment.succeeded.v1"
+                     *       ],
+                     *       "id": "wh_3f9a1c7e",
+                     *       "previous_secret_expires_at": "2026-12-09T10:00:00+07:00",
+                     *       "secret": "whsec_8Hn3Kp6wR2yM9tV5xB1cQ7fJ4gL0sDaE",
+                     *       "status": "active",
+                     *       "updated_at": "2026-12-08T10:00:00+07:00",
+                     *       "url": "https://tichhop.example.vn/motcua/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionWithSecret"];
                 };
             };
@@ -15032,6 +15551,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: string;
                     };
@@ -15059,6 +15583,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "checks": {
+                     *         "catalog": "up",
+                     *         "dossier": "up",
+                     *         "notify": "up",
+                     *         "payment": "up"
+                     *       },
+                     *       "status": "ready"
+                     *     }
+                     */
                     "application/json": unknown;
                 };
             };

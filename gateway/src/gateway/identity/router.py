@@ -18,6 +18,7 @@ from gateway.identity.errors import (
     WrongOtp,
 )
 from gateway.identity.schemas import (
+    GRANT_TYPES,
     ClientCredentialsGrant,
     ClientIn,
     ClientOut,
@@ -266,12 +267,7 @@ async def discovery(settings: SettingsDep) -> dict[str, Any]:
         "issuer": settings.identity.issuer,
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "token_endpoint": f"{base}/api/v1/auth/token",
-        "grant_types_supported": [
-            "otp",
-            "refresh_token",
-            "client_credentials",
-            "urn:ietf:params:oauth:grant-type:token-exchange",
-        ],
+        "grant_types_supported": list(GRANT_TYPES),
         "id_token_signing_alg_values_supported": ["EdDSA"],
         "token_endpoint_auth_methods_supported": ["client_secret_post"],
     }

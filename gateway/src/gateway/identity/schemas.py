@@ -9,6 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from motcua_shared.contracts.common import VN_MOBILE_INPUT_PATTERN
 
+GRANT_TYPES = (
+    "otp",
+    "refresh_token",
+    "client_credentials",
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+)
+"""The token endpoint's grants, as the discovery document lists them."""
+
 
 class _In(BaseModel):
     # Taken as sent: a value is checked against exactly what the OpenAPI document says (no stripping first).

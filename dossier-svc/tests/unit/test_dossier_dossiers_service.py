@@ -252,10 +252,10 @@ async def test_the_list_is_the_citizens_own_or_the_agencys_queue(uow: FakeDossie
         for who in (CITIZEN, OTHER_CITIZEN, OFFICER, OTHER_OFFICER, ADMIN)
     }
     assert listed(CITIZEN) == [mine.code]
-    assert listed(OTHER_CITIZEN) == [theirs.code]
+    assert listed(OTHER_CITIZEN) == [theirs.dossier.code]
     assert listed(OFFICER) == [mine.code], "an agency's queue holds no drafts"
     assert listed(OTHER_OFFICER) == []
-    assert sorted(listed(ADMIN)) == sorted([mine.code, theirs.code])
+    assert sorted(listed(ADMIN)) == sorted([mine.code, theirs.dossier.code])
     integrator = Principal(subject="portal", role=Role.INTEGRATOR)
     with pytest.raises(Forbidden):
         await service.listing(

@@ -6,7 +6,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -41,6 +41,11 @@ from motcua_shared.chassis.idempotency import IdempotencyRecordMixin
 from motcua_shared.contracts import dossier as ev
 from motcua_shared.contracts.catalog import AgencyRef
 from motcua_shared.contracts.common import Actor, Channel, Contact, FeeItem, FeeTiming
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from dossier_svc.documents.models import DossierDocument
 
 DRAFT_PREFIX = "draft-"
 
@@ -923,3 +928,13 @@ class Rated:
 
     dossier_code: str
     record: RatingRecord
+
+
+@dataclass(frozen=True)
+class DossierView:
+    """A dossier as someone reads it: its documents, what they may do with it now, and when they read it."""
+
+    dossier: Dossier
+    documents: Sequence[DossierDocument]
+    allowed: list[Action]
+    now: datetime

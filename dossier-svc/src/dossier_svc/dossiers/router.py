@@ -202,7 +202,7 @@ async def listing(
 )
 async def create_draft(body: DraftIn, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> DossierOut:
     """Save an unfinished dossier; attach documents to it, then `POST …/actions/submit`."""
-    return await service.create_draft(uow, ports, who, body)
+    return DossierOut.of_view(await service.create_draft(uow, ports, who, body), ports.calendar)
 
 
 @router.get(
@@ -213,7 +213,7 @@ async def create_draft(body: DraftIn, uow: UowDep, ports: PortsDep, who: Princip
 )
 async def get(code: str, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> DossierOut:
     """A dossier, for its applicant and the officers of the agencies handling it."""
-    return await service.get(uow, ports, who, code)
+    return DossierOut.of_view(await service.get(uow, ports, who, code), ports.calendar)
 
 
 @router.patch(
@@ -226,7 +226,7 @@ async def update_draft(
     code: str, body: DraftPatch, uow: UowDep, ports: PortsDep, who: PrincipalDep
 ) -> DossierOut:
     """Change a draft's case, applicant block, form data or exemptions."""
-    return await service.update_draft(uow, ports, who, code, body)
+    return DossierOut.of_view(await service.update_draft(uow, ports, who, code, body), ports.calendar)
 
 
 @router.delete(
@@ -270,7 +270,9 @@ async def act(
     code: str, action: Action, uow: UowDep, ports: PortsDep, who: PrincipalDep, body: ActionIn | None = None
 ) -> DossierOut:
     """Perform a lifecycle action: 409 when its state does not allow it, 403 when the party may not."""
-    return await service.act(uow, ports, who, code, action, body or ActionIn())
+    return DossierOut.of_view(
+        await service.act(uow, ports, who, code, action, body or ActionIn()), ports.calendar
+    )
 
 
 @router.post(

@@ -20,7 +20,7 @@ from pydantic import (
 
 from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.documents.schemas import DocumentOut
-from dossier_svc.dossiers.models import Dossier, DossierStep, Rated, TimelineEntry
+from dossier_svc.dossiers.models import Dossier, DossierStep, DossierView, Rated, TimelineEntry
 from dossier_svc.dossiers.workflow import NATIONAL_LABELS, RUNNING, Action
 from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Cursor, Page
@@ -363,6 +363,18 @@ class DossierOut(DossierSummary):
     lookup_secret: str = Field(description="Printed on the receipt; proves holding the dossier at lookup.")
     allowed_actions: list[Action] = Field(description="Actions the caller may attempt now.")
     updated_at: PlatformTime
+
+    @classmethod
+    def of_view(cls, view: DossierView, calendar: WorkCalendar) -> DossierOut:
+        """Shape a dossier as its reader sees it (its documents, what they may do now)."""
+        dossier = view.dossier
+        return cls.full(
+            dossier,
+            calendar=calendar,
+            now=view.now,
+            documents=[DocumentOut.of(dossier.code, r) for r in view.documents],
+            allowed=view.allowed,
+        )
 
     @classmethod
     def full(

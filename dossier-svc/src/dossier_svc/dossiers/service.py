@@ -25,6 +25,7 @@ from dossier_svc.dossiers.errors import (
 )
 from dossier_svc.dossiers.models import (
     Dossier,
+    DossierView,
     IdempotencyRecord,
     Outcome,
     Rated,
@@ -87,25 +88,19 @@ async def _fresh_documents(uow: DossierUow, dossier: Dossier) -> frozenset[str]:
     return frozenset(await uow.documents.codes(dossier.id, since=dossier.supplement_requested_at))
 
 
-async def _shape(uow: DossierUow, ports: Ports, who: Principal, dossier: Dossier) -> DossierOut:
+async def _view(uow: DossierUow, ports: Ports, who: Principal, dossier: Dossier) -> DossierView:
     rows = await uow.documents.for_dossier(dossier.id)
     allowed = dossier.allowed_actions(
         dossier.parties(who), fresh_documents=await _fresh_documents(uow, dossier)
     )
-    return DossierOut.full(
-        dossier,
-        calendar=ports.calendar,
-        now=ports.clock.now(),
-        documents=[DocumentOut.of(dossier.code, r) for r in rows],
-        allowed=allowed,
-    )
+    return DossierView(dossier, rows, allowed, ports.clock.now())
 
 
-async def get(uow: DossierUow, ports: Ports, who: Principal, code: str) -> DossierOut:
+async def get(uow: DossierUow, ports: Ports, who: Principal, code: str) -> DossierView:
     """One dossier, for its owner, the officers handling it, or an admin; 404 for anyone else."""
     async with uow:
         dossier = await _visible(uow, who, code)
-        return await _shape(uow, ports, who, dossier)
+        return await _view(uow, ports, who, dossier)
 
 
 async def timeline(uow: DossierUow, who: Principal, code: str) -> list[TimelineEntry]:
@@ -320,7 +315,7 @@ def _replay(previous: IdempotencyRecord, fingerprint: str) -> Submitted:
     return Submitted(code=previous.dossier_code, body=_json(previous.response), replayed=True)
 
 
-async def create_draft(uow: DossierUow, ports: Ports, who: Principal, body: DraftIn) -> DossierOut:
+async def create_draft(uow: DossierUow, ports: Ports, who: Principal, body: DraftIn) -> DossierView:
     """Save a draft for a citizen to finish later (only the procedure must be known)."""
     if who.role is not Role.CITIZEN:
         raise Forbidden("Chỉ công dân lưu hồ sơ nháp.")
@@ -358,7 +353,7 @@ async def create_draft(uow: DossierUow, ports: Ports, who: Principal, body: Draf
         )
         uow.dossiers.add(dossier)
         await uow.commit()
-        return await _shape(uow, ports, who, dossier)
+        return await _view(uow, ports, who, dossier)
 
 
 async def _own_draft(uow: DossierUow, who: Principal, code: str) -> Dossier:
@@ -372,7 +367,7 @@ async def _own_draft(uow: DossierUow, who: Principal, code: str) -> Dossier:
 
 async def update_draft(
     uow: DossierUow, ports: Ports, who: Principal, code: str, body: DraftPatch
-) -> DossierOut:
+) -> DossierView:
     """Change a draft."""
     async with uow:
         dossier = await _own_draft(uow, who, code)
@@ -395,7 +390,7 @@ async def update_draft(
         )
         dossier.updated_at = ports.clock.now()
         await _commit(uow)
-        return await _shape(uow, ports, who, dossier)
+        return await _view(uow, ports, who, dossier)
 
 
 async def delete_draft(uow: DossierUow, who: Principal, code: str) -> None:
@@ -428,7 +423,7 @@ def _input(body: ActionIn) -> ActionInput:
 
 async def act(
     uow: DossierUow, ports: Ports, who: Principal, code: str, action: Action, body: ActionIn
-) -> DossierOut:
+) -> DossierView:
     """Perform ``action`` on the dossier, as the transition table allows."""
     if action in SYSTEM_ACTIONS:
         raise ActionForbidden("Thao tác này chỉ do hệ thống thực hiện.")
@@ -454,7 +449,7 @@ async def act(
         outcome = dossier.apply(transition, actor_of(who), given, now=now, calendar=ports.calendar)
         _record(uow, outcome)
         await _commit(uow)
-        return await _shape(uow, ports, who, dossier)
+        return await _view(uow, ports, who, dossier)
 
 
 async def _prepare_draft(uow: DossierUow, ports: Ports, dossier: Dossier) -> None:

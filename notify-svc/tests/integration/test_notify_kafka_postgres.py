@@ -32,10 +32,14 @@ async def test_dossier_submitted_on_kafka_texts_and_notifies_once(
     code = f"000.00.14.H56-250804-{random.randint(1000, 9999)}{suffix}"
     phone = f"+8490{random.randint(1000000, 9999999)}"
     applicant = f"citizen-{suffix}"
+    agency = f"000.00.14.H56.{suffix}"
     ex = examples()
     submitted = ex[DossierSubmitted.TYPE].model_copy(
         update={
             "dossier_code": code,
+            # An agency of this test's own: the session's broker holds other tests' dossier events, which
+            # this new consumer group reads too, so a shared agency's queue would page theirs before ours.
+            "agency_code": agency,
             "applicant_id": applicant,
             "applicant": Contact(name="Nguyễn Văn An", phone=phone, email=None),
         }
@@ -90,7 +94,7 @@ async def test_dossier_submitted_on_kafka_texts_and_notifies_once(
                 )
                 inbox = (await client.get("/api/v1/notifications", headers=TOKENS.bearer(applicant))).json()
                 assert [i["template"] for i in inbox["items"]] == ["dossier.received", "dossier.submitted"]
-                officer = TOKENS.bearer(f"officer-{suffix}", "officer", "000.00.14.H56")
+                officer = TOKENS.bearer(f"officer-{suffix}", "officer", agency)
                 queue = (await client.get("/api/v1/notifications", headers=officer)).json()["items"]
                 assert [i["template"] for i in queue if i["dossier_code"] == code] == [
                     "agency.dossier_submitted"

@@ -5762,6 +5762,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "applicant_name": "Hoàng Văn Nam",
+                     *           "channel": "online",
+                     *           "code": "hue.xa.phu-xuan-261207-0001",
+                     *           "created_at": "2026-12-07T09:15:00+07:00",
+                     *           "current_step": 2,
+                     *           "due_at": "2026-12-07T17:00:00+07:00",
+                     *           "holder_agency_code": "hue.xa.phu-xuan",
+                     *           "national_status": 4,
+                     *           "national_status_label": "Đang xử lý",
+                     *           "procedure_code": "1.001193",
+                     *           "procedure_name": "Đăng ký khai sinh",
+                     *           "status": "in_progress",
+                     *           "step_count": 3,
+                     *           "step_name": "Thẩm định, ghi sổ hộ tịch",
+                     *           "submitted_at": "2026-12-07T09:15:00+07:00",
+                     *           "time_left": {
+                     *             "days": 0,
+                     *             "hours": 7,
+                     *             "label": "còn 0 ngày 7 giờ",
+                     *             "overdue": false
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["DossierPage"];
                 };
             };
@@ -6020,6 +6052,124 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.xa.phu-xuan",
+                     *       "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *       "allowed_actions": [
+                     *         "withdraw"
+                     *       ],
+                     *       "applicant": {
+                     *         "address": "5 Đinh Tiên Hoàng, phường Phú Xuân, thành phố Huế",
+                     *         "cccd": "046190005678",
+                     *         "email": "hoangvannam@example.vn",
+                     *         "name": "Hoàng Văn Nam",
+                     *         "phone": "0905123456"
+                     *       },
+                     *       "applicant_account_id": "citizen-5c0f",
+                     *       "applicant_name": "Hoàng Văn Nam",
+                     *       "appointment_at": null,
+                     *       "approved_at": null,
+                     *       "case_code": "dung-han",
+                     *       "case_name": "Đăng ký khai sinh đúng hạn",
+                     *       "channel": "online",
+                     *       "close_reason": null,
+                     *       "closed_at": null,
+                     *       "code": "hue.xa.phu-xuan-261207-0001",
+                     *       "created_at": "2026-12-07T09:15:00+07:00",
+                     *       "current_step": null,
+                     *       "documents": [],
+                     *       "documents_required": [
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "to-khai",
+                     *           "copies": 0,
+                     *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *           "name": "Tờ khai đăng ký khai sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         },
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "giay-chung-sinh",
+                     *           "copies": 0,
+                     *           "form_ref": null,
+                     *           "name": "Giấy chứng sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         }
+                     *       ],
+                     *       "due_at": null,
+                     *       "fees": {
+                     *         "items": [],
+                     *         "outstanding": false,
+                     *         "paid_at": null,
+                     *         "timing": "submission",
+                     *         "total": 0
+                     *       },
+                     *       "form_data": {
+                     *         "ngay_sinh": "2026-11-30",
+                     *         "ten_tre": "Hoàng Minh Khang"
+                     *       },
+                     *       "holder_agency_code": "hue.xa.phu-xuan",
+                     *       "lookup_secret": "K7QM2XPA",
+                     *       "national_status": 1,
+                     *       "national_status_label": "Mới đăng ký",
+                     *       "procedure_code": "1.001193",
+                     *       "procedure_name": "Đăng ký khai sinh",
+                     *       "procedure_version": 1,
+                     *       "processing_days": 0,
+                     *       "received_at": null,
+                     *       "result_name": "Giấy khai sinh (bản chính)",
+                     *       "returned_at": null,
+                     *       "status": "submitted",
+                     *       "step_count": 3,
+                     *       "step_name": null,
+                     *       "steps": [
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Tiếp nhận hồ sơ",
+                     *           "order": 1,
+                     *           "role": "one_stop",
+                     *           "share_percent": 25,
+                     *           "started_at": null
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Thẩm định, ghi sổ hộ tịch",
+                     *           "order": 2,
+                     *           "role": "specialist",
+                     *           "share_percent": 50,
+                     *           "started_at": null
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Ký Giấy khai sinh",
+                     *           "order": 3,
+                     *           "role": "leader",
+                     *           "share_percent": 25,
+                     *           "started_at": null
+                     *         }
+                     *       ],
+                     *       "submitted_at": "2026-12-07T09:15:00+07:00",
+                     *       "supplement": null,
+                     *       "time_left": null,
+                     *       "timeliness": null,
+                     *       "updated_at": "2026-12-07T09:15:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
@@ -6209,6 +6359,118 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.ubnd-xa",
+                     *       "agency_name": "Ủy ban nhân dân cấp xã thành phố Huế",
+                     *       "allowed_actions": [
+                     *         "submit"
+                     *       ],
+                     *       "applicant": {
+                     *         "name": "Hoàng Văn Nam",
+                     *         "phone": "0905123456"
+                     *       },
+                     *       "applicant_account_id": "citizen-5c0f",
+                     *       "applicant_name": "Hoàng Văn Nam",
+                     *       "appointment_at": null,
+                     *       "approved_at": null,
+                     *       "case_code": "dung-han",
+                     *       "case_name": "Đăng ký khai sinh đúng hạn",
+                     *       "channel": "online",
+                     *       "close_reason": null,
+                     *       "closed_at": null,
+                     *       "code": "draft-7c2e9a41b3d84f05a6e1",
+                     *       "created_at": "2026-12-07T09:15:00+07:00",
+                     *       "current_step": null,
+                     *       "documents": [],
+                     *       "documents_required": [
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "to-khai",
+                     *           "copies": 0,
+                     *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *           "name": "Tờ khai đăng ký khai sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         },
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "giay-chung-sinh",
+                     *           "copies": 0,
+                     *           "form_ref": null,
+                     *           "name": "Giấy chứng sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         }
+                     *       ],
+                     *       "due_at": null,
+                     *       "fees": {
+                     *         "items": [],
+                     *         "outstanding": false,
+                     *         "paid_at": null,
+                     *         "timing": "submission",
+                     *         "total": 0
+                     *       },
+                     *       "form_data": {},
+                     *       "holder_agency_code": "hue.ubnd-xa",
+                     *       "lookup_secret": "K7QM2XPA",
+                     *       "national_status": null,
+                     *       "national_status_label": null,
+                     *       "procedure_code": "1.001193",
+                     *       "procedure_name": "Đăng ký khai sinh",
+                     *       "procedure_version": 1,
+                     *       "processing_days": 0,
+                     *       "received_at": null,
+                     *       "result_name": "Giấy khai sinh (bản chính)",
+                     *       "returned_at": null,
+                     *       "status": "draft",
+                     *       "step_count": 3,
+                     *       "step_name": null,
+                     *       "steps": [
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Tiếp nhận hồ sơ",
+                     *           "order": 1,
+                     *           "role": "one_stop",
+                     *           "share_percent": 25,
+                     *           "started_at": null
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Thẩm định, ghi sổ hộ tịch",
+                     *           "order": 2,
+                     *           "role": "specialist",
+                     *           "share_percent": 50,
+                     *           "started_at": null
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Ký Giấy khai sinh",
+                     *           "order": 3,
+                     *           "role": "leader",
+                     *           "share_percent": 25,
+                     *           "started_at": null
+                     *         }
+                     *       ],
+                     *       "submitted_at": null,
+                     *       "supplement": null,
+                     *       "time_left": null,
+                     *       "timeliness": null,
+                     *       "updated_at": "2026-12-07T09:15:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
@@ -6358,6 +6620,143 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.xa.phu-xuan",
+                     *       "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *       "allowed_actions": [
+                     *         "request-supplement",
+                     *         "forward",
+                     *         "reject",
+                     *         "extend-deadline"
+                     *       ],
+                     *       "applicant": {
+                     *         "address": "5 Đinh Tiên Hoàng, phường Phú Xuân, thành phố Huế",
+                     *         "cccd": "046190005678",
+                     *         "email": "hoangvannam@example.vn",
+                     *         "name": "Hoàng Văn Nam",
+                     *         "phone": "0905123456"
+                     *       },
+                     *       "applicant_account_id": "citizen-5c0f",
+                     *       "applicant_name": "Hoàng Văn Nam",
+                     *       "appointment_at": "2026-12-07T17:00:00+07:00",
+                     *       "approved_at": null,
+                     *       "case_code": "dung-han",
+                     *       "case_name": "Đăng ký khai sinh đúng hạn",
+                     *       "channel": "online",
+                     *       "close_reason": null,
+                     *       "closed_at": null,
+                     *       "code": "hue.xa.phu-xuan-261207-0001",
+                     *       "created_at": "2026-12-07T09:15:00+07:00",
+                     *       "current_step": 2,
+                     *       "documents": [
+                     *         {
+                     *           "content_type": "application/pdf",
+                     *           "document_code": "giay-chung-sinh",
+                     *           "filename": "giay-chung-sinh.pdf",
+                     *           "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_4e1a9c2b",
+                     *           "id": "doc_4e1a9c2b",
+                     *           "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
+                     *           "size": 248310,
+                     *           "uploaded_at": "2026-12-07T09:14:00+07:00"
+                     *         }
+                     *       ],
+                     *       "documents_required": [
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "to-khai",
+                     *           "copies": 0,
+                     *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *           "name": "Tờ khai đăng ký khai sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         },
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "giay-chung-sinh",
+                     *           "copies": 0,
+                     *           "form_ref": null,
+                     *           "name": "Giấy chứng sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         }
+                     *       ],
+                     *       "due_at": "2026-12-07T17:00:00+07:00",
+                     *       "fees": {
+                     *         "items": [],
+                     *         "outstanding": false,
+                     *         "paid_at": null,
+                     *         "timing": "submission",
+                     *         "total": 0
+                     *       },
+                     *       "form_data": {
+                     *         "ngay_sinh": "2026-11-30",
+                     *         "ten_tre": "Hoàng Minh Khang"
+                     *       },
+                     *       "holder_agency_code": "hue.xa.phu-xuan",
+                     *       "lookup_secret": "K7QM2XPA",
+                     *       "national_status": 4,
+                     *       "national_status_label": "Đang xử lý",
+                     *       "procedure_code": "1.001193",
+                     *       "procedure_name": "Đăng ký khai sinh",
+                     *       "procedure_version": 1,
+                     *       "processing_days": 0,
+                     *       "received_at": "2026-12-07T09:20:00+07:00",
+                     *       "result_name": "Giấy khai sinh (bản chính)",
+                     *       "returned_at": null,
+                     *       "status": "in_progress",
+                     *       "step_count": 3,
+                     *       "step_name": "Thẩm định, ghi sổ hộ tịch",
+                     *       "steps": [
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": "2026-12-07T11:15:00+07:00",
+                     *           "finished_at": "2026-12-07T09:20:00+07:00",
+                     *           "late": false,
+                     *           "name": "Tiếp nhận hồ sơ",
+                     *           "order": 1,
+                     *           "role": "one_stop",
+                     *           "share_percent": 25,
+                     *           "started_at": "2026-12-07T09:15:00+07:00"
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": "2026-12-07T14:45:00+07:00",
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Thẩm định, ghi sổ hộ tịch",
+                     *           "order": 2,
+                     *           "role": "specialist",
+                     *           "share_percent": 50,
+                     *           "started_at": "2026-12-07T09:20:00+07:00"
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Ký Giấy khai sinh",
+                     *           "order": 3,
+                     *           "role": "leader",
+                     *           "share_percent": 25,
+                     *           "started_at": null
+                     *         }
+                     *       ],
+                     *       "submitted_at": "2026-12-07T09:15:00+07:00",
+                     *       "supplement": null,
+                     *       "time_left": {
+                     *         "days": 0,
+                     *         "hours": 7,
+                     *         "label": "còn 0 ngày 7 giờ",
+                     *         "overdue": false
+                     *       },
+                     *       "timeliness": null,
+                     *       "updated_at": "2026-12-07T09:20:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
@@ -6606,6 +7005,121 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.xa.phu-xuan",
+                     *       "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *       "allowed_actions": [
+                     *         "submit"
+                     *       ],
+                     *       "applicant": {
+                     *         "name": "Hoàng Văn Nam",
+                     *         "phone": "0905123456"
+                     *       },
+                     *       "applicant_account_id": "citizen-5c0f",
+                     *       "applicant_name": "Hoàng Văn Nam",
+                     *       "appointment_at": null,
+                     *       "approved_at": null,
+                     *       "case_code": "dung-han",
+                     *       "case_name": "Đăng ký khai sinh đúng hạn",
+                     *       "channel": "online",
+                     *       "close_reason": null,
+                     *       "closed_at": null,
+                     *       "code": "draft-7c2e9a41b3d84f05a6e1",
+                     *       "created_at": "2026-12-07T09:15:00+07:00",
+                     *       "current_step": null,
+                     *       "documents": [],
+                     *       "documents_required": [
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "to-khai",
+                     *           "copies": 0,
+                     *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *           "name": "Tờ khai đăng ký khai sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         },
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "giay-chung-sinh",
+                     *           "copies": 0,
+                     *           "form_ref": null,
+                     *           "name": "Giấy chứng sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         }
+                     *       ],
+                     *       "due_at": null,
+                     *       "fees": {
+                     *         "items": [],
+                     *         "outstanding": false,
+                     *         "paid_at": null,
+                     *         "timing": "submission",
+                     *         "total": 0
+                     *       },
+                     *       "form_data": {
+                     *         "ngay_sinh": "2026-11-30",
+                     *         "ten_tre": "Hoàng Minh Khang"
+                     *       },
+                     *       "holder_agency_code": "hue.ubnd-xa",
+                     *       "lookup_secret": "K7QM2XPA",
+                     *       "national_status": null,
+                     *       "national_status_label": null,
+                     *       "procedure_code": "1.001193",
+                     *       "procedure_name": "Đăng ký khai sinh",
+                     *       "procedure_version": 1,
+                     *       "processing_days": 0,
+                     *       "received_at": null,
+                     *       "result_name": "Giấy khai sinh (bản chính)",
+                     *       "returned_at": null,
+                     *       "status": "draft",
+                     *       "step_count": 3,
+                     *       "step_name": null,
+                     *       "steps": [
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Tiếp nhận hồ sơ",
+                     *           "order": 1,
+                     *           "role": "one_stop",
+                     *           "share_percent": 25,
+                     *           "started_at": null
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Thẩm định, ghi sổ hộ tịch",
+                     *           "order": 2,
+                     *           "role": "specialist",
+                     *           "share_percent": 50,
+                     *           "started_at": null
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Ký Giấy khai sinh",
+                     *           "order": 3,
+                     *           "role": "leader",
+                     *           "share_percent": 25,
+                     *           "started_at": null
+                     *         }
+                     *       ],
+                     *       "submitted_at": null,
+                     *       "supplement": null,
+                     *       "time_left": null,
+                     *       "timeliness": null,
+                     *       "updated_at": "2026-12-07T09:15:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
@@ -6783,6 +7297,148 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.xa.phu-xuan",
+                     *       "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *       "allowed_actions": [
+                     *         "reject"
+                     *       ],
+                     *       "applicant": {
+                     *         "address": "5 Đinh Tiên Hoàng, phường Phú Xuân, thành phố Huế",
+                     *         "cccd": "046190005678",
+                     *         "email": "hoangvannam@example.vn",
+                     *         "name": "Hoàng Văn Nam",
+                     *         "phone": "0905123456"
+                     *       },
+                     *       "applicant_account_id": "citizen-5c0f",
+                     *       "applicant_name": "Hoàng Văn Nam",
+                     *       "appointment_at": "2026-12-07T17:00:00+07:00",
+                     *       "approved_at": null,
+                     *       "case_code": "dung-han",
+                     *       "case_name": "Đăng ký khai sinh đúng hạn",
+                     *       "channel": "online",
+                     *       "close_reason": null,
+                     *       "closed_at": null,
+                     *       "code": "hue.xa.phu-xuan-261207-0001",
+                     *       "created_at": "2026-12-07T09:15:00+07:00",
+                     *       "current_step": 2,
+                     *       "documents": [
+                     *         {
+                     *           "content_type": "application/pdf",
+                     *           "document_code": "giay-chung-sinh",
+                     *           "filename": "giay-chung-sinh.pdf",
+                     *           "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_4e1a9c2b",
+                     *           "id": "doc_4e1a9c2b",
+                     *           "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
+                     *           "size": 248310,
+                     *           "uploaded_at": "2026-12-07T09:14:00+07:00"
+                     *         }
+                     *       ],
+                     *       "documents_required": [
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "to-khai",
+                     *           "copies": 0,
+                     *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *           "name": "Tờ khai đăng ký khai sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         },
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "giay-chung-sinh",
+                     *           "copies": 0,
+                     *           "form_ref": null,
+                     *           "name": "Giấy chứng sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         }
+                     *       ],
+                     *       "due_at": "2026-12-07T17:00:00+07:00",
+                     *       "fees": {
+                     *         "items": [],
+                     *         "outstanding": false,
+                     *         "paid_at": null,
+                     *         "timing": "submission",
+                     *         "total": 0
+                     *       },
+                     *       "form_data": {
+                     *         "ngay_sinh": "2026-11-30",
+                     *         "ten_tre": "Hoàng Minh Khang"
+                     *       },
+                     *       "holder_agency_code": "hue.xa.phu-xuan",
+                     *       "lookup_secret": "K7QM2XPA",
+                     *       "national_status": 5,
+                     *       "national_status_label": "Yêu cầu bổ sung giấy tờ",
+                     *       "procedure_code": "1.001193",
+                     *       "procedure_name": "Đăng ký khai sinh",
+                     *       "procedure_version": 1,
+                     *       "processing_days": 0,
+                     *       "received_at": "2026-12-07T09:20:00+07:00",
+                     *       "result_name": "Giấy khai sinh (bản chính)",
+                     *       "returned_at": null,
+                     *       "status": "supplement_requested",
+                     *       "step_count": 3,
+                     *       "step_name": "Thẩm định, ghi sổ hộ tịch",
+                     *       "steps": [
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": "2026-12-07T11:15:00+07:00",
+                     *           "finished_at": "2026-12-07T09:20:00+07:00",
+                     *           "late": false,
+                     *           "name": "Tiếp nhận hồ sơ",
+                     *           "order": 1,
+                     *           "role": "one_stop",
+                     *           "share_percent": 25,
+                     *           "started_at": "2026-12-07T09:15:00+07:00"
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": "2026-12-07T14:45:00+07:00",
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Thẩm định, ghi sổ hộ tịch",
+                     *           "order": 2,
+                     *           "role": "specialist",
+                     *           "share_percent": 50,
+                     *           "started_at": "2026-12-07T09:20:00+07:00"
+                     *         },
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "due_at": null,
+                     *           "finished_at": null,
+                     *           "late": null,
+                     *           "name": "Ký Giấy khai sinh",
+                     *           "order": 3,
+                     *           "role": "leader",
+                     *           "share_percent": 25,
+                     *           "started_at": null
+                     *         }
+                     *       ],
+                     *       "submitted_at": "2026-12-07T09:15:00+07:00",
+                     *       "supplement": {
+                     *         "documents": [
+                     *           "giay-chung-sinh"
+                     *         ],
+                     *         "fee_total": 0,
+                     *         "reason": "Thiếu bản sao giấy chứng sinh có chứng thực.",
+                     *         "requested_at": "2026-12-07T10:00:00+07:00",
+                     *         "respond_by": "2026-12-14T10:00:00+07:00"
+                     *       },
+                     *       "time_left": {
+                     *         "days": 0,
+                     *         "hours": 7,
+                     *         "label": "còn 0 ngày 7 giờ",
+                     *         "overdue": false
+                     *       },
+                     *       "timeliness": null,
+                     *       "updated_at": "2026-12-07T10:00:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DossierOut"];
                 };
             };
@@ -6960,6 +7616,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "content_type": "application/pdf",
+                     *           "document_code": "giay-chung-sinh",
+                     *           "filename": "giay-chung-sinh.pdf",
+                     *           "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_4e1a9c2b",
+                     *           "id": "doc_4e1a9c2b",
+                     *           "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
+                     *           "size": 248310,
+                     *           "uploaded_at": "2026-12-07T09:14:00+07:00"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["DocumentList"];
                 };
             };
@@ -7066,6 +7739,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "content_type": "application/pdf",
+                     *       "document_code": "giay-chung-sinh",
+                     *       "filename": "giay-chung-sinh.pdf",
+                     *       "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_4e1a9c2b",
+                     *       "id": "doc_4e1a9c2b",
+                     *       "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
+                     *       "size": 248310,
+                     *       "uploaded_at": "2026-12-07T09:14:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DocumentOut"];
                 };
             };
@@ -7674,6 +8359,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "action": "submit",
+                     *           "actor_agency_code": null,
+                     *           "actor_id": "citizen-5c0f",
+                     *           "actor_role": "citizen",
+                     *           "at": "2026-12-07T09:15:00+07:00",
+                     *           "details": {
+                     *             "channel": "online"
+                     *           },
+                     *           "from_status": "draft",
+                     *           "national_status": 1,
+                     *           "note": null,
+                     *           "to_status": "submitted"
+                     *         },
+                     *         {
+                     *           "action": "receive",
+                     *           "actor_agency_code": "hue.xa.phu-xuan",
+                     *           "actor_id": "officer-phuxuan-01",
+                     *           "actor_role": "officer",
+                     *           "at": "2026-12-07T09:20:00+07:00",
+                     *           "details": {
+                     *             "due_at": "2026-12-07T17:00:00+07:00"
+                     *           },
+                     *           "from_status": "submitted",
+                     *           "national_status": 4,
+                     *           "note": "Hồ sơ đầy đủ, hợp lệ.",
+                     *           "to_status": "in_progress"
+                     *         }
+                     *       ],
+                     *       "total": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["TimelineOut"];
                 };
             };
@@ -7862,6 +8582,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *       "appointment_at": "2026-12-07T17:00:00+07:00",
+                     *       "code": "hue.xa.phu-xuan-261207-0001",
+                     *       "fee_outstanding": false,
+                     *       "national_status": 4,
+                     *       "national_status_label": "Đang xử lý",
+                     *       "procedure_code": "1.001193",
+                     *       "procedure_name": "Đăng ký khai sinh",
+                     *       "received_at": "2026-12-07T09:20:00+07:00",
+                     *       "result_ready_at": null,
+                     *       "returned_at": null,
+                     *       "status": "in_progress",
+                     *       "step_agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *       "step_count": 3,
+                     *       "step_name": "Thẩm định, ghi sổ hộ tịch",
+                     *       "step_order": 2,
+                     *       "submitted_at": "2026-12-07T09:15:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LookupOut"];
                 };
             };
@@ -8682,7 +9423,7 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "audience": "citizen",
-                     *           "body": "Ủy ban nhân dân phường Phú Xuân đã tiếp nhận hồ sơ hue.xa.phu-xuan-261207-0001 (Đăng ký khai sinh). Ngày hẹn trả kết quả: 08/12/2026.",
+                     *           "body": "Ủy ban nhân dân phường Phú Xuân đã tiếp nhận hồ sơ hue.xa.phu-xuan-261207-0001 (Đăng ký khai sinh). Ngày hẹn trả kết quả: 07/12/2026.",
                      *           "created_at": "2026-12-07T09:20:00+07:00",
                      *           "dossier_code": "hue.xa.phu-xuan-261207-0001",
                      *           "event_type": "vn.motcua.dossier.dossier.received.v1",
@@ -9490,14 +10231,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "body": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận. Hẹn trả kết quả 08/12/2026. Tra cứu tại motcua.vn",
+                     *       "body": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận. Hẹn trả kết quả 07/12/2026. Tra cứu tại motcua.vn",
                      *       "channel": "sms",
                      *       "code": "dossier.received",
                      *       "sms": {
                      *         "encoding": "GSM-7",
                      *         "segments": 1,
-                     *         "text": "Ho so hue.xa.phu-xuan-261207-0001 da duoc tiep nhan. Hen tra ket qua 08/12/2026. Tra cuu tai motcua.vn",
-                     *         "units": 101
+                     *         "text": "Ho so hue.xa.phu-xuan-261207-0001 da duoc tiep nhan. Hen tra ket qua 07/12/2026. Tra cuu tai motcua.vn",
+                     *         "units": 102
                      *       },
                      *       "subject": "",
                      *       "version": 2
@@ -9669,7 +10410,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "audience": "citizen",
-                     *       "body": "Ủy ban nhân dân phường Phú Xuân đã tiếp nhận hồ sơ hue.xa.phu-xuan-261207-0001 (Đăng ký khai sinh). Ngày hẹn trả kết quả: 08/12/2026.",
+                     *       "body": "Ủy ban nhân dân phường Phú Xuân đã tiếp nhận hồ sơ hue.xa.phu-xuan-261207-0001 (Đăng ký khai sinh). Ngày hẹn trả kết quả: 07/12/2026.",
                      *       "created_at": "2026-12-07T09:20:00+07:00",
                      *       "dossier_code": "hue.xa.phu-xuan-261207-0001",
                      *       "event_type": "vn.motcua.dossier.dossier.received.v1",
@@ -9806,6 +10547,81 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "agency_code": "hue.so-tu-phap",
+                     *           "agency_name": "Sở Tư pháp thành phố Huế",
+                     *           "amount": 200000,
+                     *           "attempts": [
+                     *             {
+                     *               "created_at": "2026-12-07T10:00:00+07:00",
+                     *               "expires_at": "2026-12-08T10:00:00+07:00",
+                     *               "id": "att_91c3e7",
+                     *               "method": "vietqr",
+                     *               "provider": "bank",
+                     *               "status": "succeeded"
+                     *             }
+                     *           ],
+                     *           "created_at": "2026-12-07T10:00:00+07:00",
+                     *           "currency": "VND",
+                     *           "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *           "expires_at": "2026-12-08T10:00:00+07:00",
+                     *           "fee_timing": "submission",
+                     *           "flagged": false,
+                     *           "id": "pay_5d2e81c4",
+                     *           "items": [
+                     *             {
+                     *               "amount": 200000,
+                     *               "exempt": false,
+                     *               "kind": "phí",
+                     *               "name": "Phí cung cấp thông tin lý lịch tư pháp"
+                     *             }
+                     *           ],
+                     *           "method": "vietqr",
+                     *           "paid_at": "2026-12-07T10:04:00+07:00",
+                     *           "payer": {
+                     *             "email": "thuha.tran@example.vn",
+                     *             "name": "Trần Thị Thu Hà",
+                     *             "phone": "+84905123456"
+                     *           },
+                     *           "procedure_code": "HUE-LLTP-01",
+                     *           "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *           "provider": "bank",
+                     *           "provider_txn_id": "FT26341012345678",
+                     *           "receipt_number": "BL-2026-000042",
+                     *           "receipt_url": "/api/v1/payments/pay_5d2e81c4/receipt.pdf",
+                     *           "reference": "MC5D2E81",
+                     *           "refunded_amount": 0,
+                     *           "refunds": [],
+                     *           "slips": [],
+                     *           "status": "succeeded",
+                     *           "transactions": [
+                     *             {
+                     *               "amount": 200000,
+                     *               "currency": "VND",
+                     *               "detail": "MC5D2E81 TRAN THI THU HA NOP PHI LY LICH TU PHAP",
+                     *               "id": 118,
+                     *               "occurred_at": "2026-12-07T10:04:00+07:00",
+                     *               "outcome": "credited",
+                     *               "payment_id": "pay_5d2e81c4",
+                     *               "provider": "bank",
+                     *               "provider_txn_id": "FT26341012345678",
+                     *               "received_at": "2026-12-07T10:04:02+07:00",
+                     *               "reference": "MC5D2E81",
+                     *               "resolved_at": null,
+                     *               "source": "bank",
+                     *               "succeeded": true
+                     *             }
+                     *           ],
+                     *           "updated_at": "2026-12-07T10:04:02+07:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaymentPage"];
                 };
             };
@@ -9966,6 +10782,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "attempt_id": "att_91c3e7",
+                     *       "gateway": null,
+                     *       "method": "vietqr",
+                     *       "payment": {
+                     *         "agency_code": "hue.so-tu-phap",
+                     *         "agency_name": "Sở Tư pháp thành phố Huế",
+                     *         "amount": 200000,
+                     *         "attempts": [
+                     *           {
+                     *             "created_at": "2026-12-07T10:00:00+07:00",
+                     *             "expires_at": "2026-12-08T10:00:00+07:00",
+                     *             "id": "att_91c3e7",
+                     *             "method": "vietqr",
+                     *             "provider": "bank",
+                     *             "status": "open"
+                     *           }
+                     *         ],
+                     *         "created_at": "2026-12-07T10:00:00+07:00",
+                     *         "currency": "VND",
+                     *         "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *         "expires_at": "2026-12-08T10:00:00+07:00",
+                     *         "fee_timing": "submission",
+                     *         "flagged": false,
+                     *         "id": "pay_5d2e81c4",
+                     *         "items": [
+                     *           {
+                     *             "amount": 200000,
+                     *             "exempt": false,
+                     *             "kind": "phí",
+                     *             "name": "Phí cung cấp thông tin lý lịch tư pháp"
+                     *           }
+                     *         ],
+                     *         "method": "vietqr",
+                     *         "paid_at": null,
+                     *         "payer": {
+                     *           "email": "thuha.tran@example.vn",
+                     *           "name": "Trần Thị Thu Hà",
+                     *           "phone": "+84905123456"
+                     *         },
+                     *         "procedure_code": "HUE-LLTP-01",
+                     *         "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *         "provider": null,
+                     *         "provider_txn_id": null,
+                     *         "receipt_number": null,
+                     *         "receipt_url": null,
+                     *         "reference": "MC5D2E81",
+                     *         "refunded_amount": 0,
+                     *         "refunds": [],
+                     *         "slips": [],
+                     *         "status": "pending",
+                     *         "transactions": [],
+                     *         "updated_at": "2026-12-07T10:00:00+07:00"
+                     *       },
+                     *       "transfer": null,
+                     *       "vietqr": {
+                     *         "account_name": "KHO BAC NHA NUOC THUA THIEN HUE",
+                     *         "account_number": "113000118888",
+                     *         "amount": 200000,
+                     *         "bank_bin": "970415",
+                     *         "bank_name": "Ngân hàng TMCP Công Thương Việt Nam (VietinBank)",
+                     *         "payload": "00020101021238540010A0000007270124000697041501101130001188880208QRIBFTTA53037045406200000 5802VN62120808MC5D2E816304A1B2",
+                     *         "png_url": "/api/v1/payments/pay_5d2e81c4/vietqr.png",
+                     *         "reference": "MC5D2E81",
+                     *         "svg_url": "/api/v1/payments/pay_5d2e81c4/vietqr.svg"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["CheckoutOut"];
                 };
             };
@@ -10143,6 +11028,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "amount": 200000,
+                     *           "currency": "VND",
+                     *           "detail": "Chuyển khoản trùng cho khoản đã thanh toán.",
+                     *           "id": 121,
+                     *           "occurred_at": "2026-12-07T10:04:00+07:00",
+                     *           "outcome": "flagged_refund",
+                     *           "payment_id": "pay_5d2e81c4",
+                     *           "provider": "bank",
+                     *           "provider_txn_id": "FT26341012349999",
+                     *           "received_at": "2026-12-07T10:04:02+07:00",
+                     *           "reference": "MC5D2E81",
+                     *           "resolved_at": null,
+                     *           "source": "bank",
+                     *           "succeeded": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AnomalyList"];
                 };
             };
@@ -10298,6 +11205,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "amount": 200000,
+                     *       "currency": "VND",
+                     *       "detail": "Chuyển khoản trùng cho khoản đã thanh toán.",
+                     *       "id": 121,
+                     *       "occurred_at": "2026-12-07T10:04:00+07:00",
+                     *       "outcome": "flagged_refund",
+                     *       "payment_id": "pay_5d2e81c4",
+                     *       "provider": "bank",
+                     *       "provider_txn_id": "FT26341012349999",
+                     *       "received_at": "2026-12-07T10:04:02+07:00",
+                     *       "reference": "MC5D2E81",
+                     *       "resolved_at": "2026-12-08T14:05:00+07:00",
+                     *       "source": "bank",
+                     *       "succeeded": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["TransactionOut"];
                 };
             };
@@ -10473,6 +11398,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "FT26341012345678",
+                     *           "outcome": "credited"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": unknown;
                 };
             };
@@ -10566,6 +11501,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "Message": "Confirm Success",
+                     *       "RspCode": "00"
+                     *     }
+                     */
                     "application/json": unknown;
                 };
             };
@@ -10772,6 +11713,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "amount_mismatches": [],
+                     *       "counts": {
+                     *         "amount_mismatches": 0,
+                     *         "matched": 1,
+                     *         "missing_ours": 0,
+                     *         "missing_theirs": 0
+                     *       },
+                     *       "date": "2026-12-07",
+                     *       "matched": [
+                     *         {
+                     *           "our_amount": 200000,
+                     *           "our_outcome": "credited",
+                     *           "payment_id": "pay_5d2e81c4",
+                     *           "provider": "bank",
+                     *           "provider_txn_id": "FT26341012345678",
+                     *           "reference": "MC5D2E81",
+                     *           "their_amount": 200000
+                     *         }
+                     *       ],
+                     *       "missing_ours": [],
+                     *       "missing_theirs": [],
+                     *       "provider": "bank"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReportOut"];
                 };
             };
@@ -10879,6 +11846,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "duplicates": 0,
+                     *       "errors": [],
+                     *       "imported": 1,
+                     *       "report": {
+                     *         "amount_mismatches": [],
+                     *         "counts": {
+                     *           "amount_mismatches": 0,
+                     *           "matched": 1,
+                     *           "missing_ours": 0,
+                     *           "missing_theirs": 0
+                     *         },
+                     *         "date": "2026-12-07",
+                     *         "matched": [
+                     *           {
+                     *             "our_amount": 200000,
+                     *             "our_outcome": "credited",
+                     *             "payment_id": "pay_5d2e81c4",
+                     *             "provider": "bank",
+                     *             "provider_txn_id": "FT26341012345678",
+                     *             "reference": "MC5D2E81",
+                     *             "their_amount": 200000
+                     *           }
+                     *         ],
+                     *         "missing_ours": [],
+                     *         "missing_theirs": [],
+                     *         "provider": "bank"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
@@ -11028,6 +12026,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.so-tu-phap",
+                     *       "agency_name": "Sở Tư pháp thành phố Huế",
+                     *       "amount": 200000,
+                     *       "attempts": [
+                     *         {
+                     *           "created_at": "2026-12-07T10:00:00+07:00",
+                     *           "expires_at": "2026-12-08T10:00:00+07:00",
+                     *           "id": "att_91c3e7",
+                     *           "method": "vietqr",
+                     *           "provider": "bank",
+                     *           "status": "succeeded"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-07T10:00:00+07:00",
+                     *       "currency": "VND",
+                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "expires_at": "2026-12-08T10:00:00+07:00",
+                     *       "fee_timing": "submission",
+                     *       "flagged": false,
+                     *       "id": "pay_5d2e81c4",
+                     *       "items": [
+                     *         {
+                     *           "amount": 200000,
+                     *           "exempt": false,
+                     *           "kind": "phí",
+                     *           "name": "Phí cung cấp thông tin lý lịch tư pháp"
+                     *         }
+                     *       ],
+                     *       "method": "vietqr",
+                     *       "paid_at": "2026-12-07T10:04:00+07:00",
+                     *       "payer": {
+                     *         "email": "thuha.tran@example.vn",
+                     *         "name": "Trần Thị Thu Hà",
+                     *         "phone": "+84905123456"
+                     *       },
+                     *       "procedure_code": "HUE-LLTP-01",
+                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *       "provider": "bank",
+                     *       "provider_txn_id": "FT26341012345678",
+                     *       "receipt_number": "BL-2026-000042",
+                     *       "receipt_url": "/api/v1/payments/pay_5d2e81c4/receipt.pdf",
+                     *       "reference": "MC5D2E81",
+                     *       "refunded_amount": 0,
+                     *       "refunds": [],
+                     *       "slips": [],
+                     *       "status": "succeeded",
+                     *       "transactions": [
+                     *         {
+                     *           "amount": 200000,
+                     *           "currency": "VND",
+                     *           "detail": "MC5D2E81 TRAN THI THU HA NOP PHI LY LICH TU PHAP",
+                     *           "id": 118,
+                     *           "occurred_at": "2026-12-07T10:04:00+07:00",
+                     *           "outcome": "credited",
+                     *           "payment_id": "pay_5d2e81c4",
+                     *           "provider": "bank",
+                     *           "provider_txn_id": "FT26341012345678",
+                     *           "received_at": "2026-12-07T10:04:02+07:00",
+                     *           "reference": "MC5D2E81",
+                     *           "resolved_at": null,
+                     *           "source": "bank",
+                     *           "succeeded": true
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-12-07T10:04:02+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaymentOut"];
                 };
             };
@@ -11332,6 +12399,98 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "payment": {
+                     *         "agency_code": "hue.so-tu-phap",
+                     *         "agency_name": "Sở Tư pháp thành phố Huế",
+                     *         "amount": 200000,
+                     *         "attempts": [
+                     *           {
+                     *             "created_at": "2026-12-07T10:00:00+07:00",
+                     *             "expires_at": "2026-12-08T10:00:00+07:00",
+                     *             "id": "att_91c3e7",
+                     *             "method": "vietqr",
+                     *             "provider": "bank",
+                     *             "status": "succeeded"
+                     *           }
+                     *         ],
+                     *         "created_at": "2026-12-07T10:00:00+07:00",
+                     *         "currency": "VND",
+                     *         "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *         "expires_at": "2026-12-08T10:00:00+07:00",
+                     *         "fee_timing": "submission",
+                     *         "flagged": false,
+                     *         "id": "pay_5d2e81c4",
+                     *         "items": [
+                     *           {
+                     *             "amount": 200000,
+                     *             "exempt": false,
+                     *             "kind": "phí",
+                     *             "name": "Phí cung cấp thông tin lý lịch tư pháp"
+                     *           }
+                     *         ],
+                     *         "method": "vietqr",
+                     *         "paid_at": "2026-12-07T10:04:00+07:00",
+                     *         "payer": {
+                     *           "email": "thuha.tran@example.vn",
+                     *           "name": "Trần Thị Thu Hà",
+                     *           "phone": "+84905123456"
+                     *         },
+                     *         "procedure_code": "HUE-LLTP-01",
+                     *         "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *         "provider": "bank",
+                     *         "provider_txn_id": "FT26341012345678",
+                     *         "receipt_number": "BL-2026-000042",
+                     *         "receipt_url": "/api/v1/payments/pay_5d2e81c4/receipt.pdf",
+                     *         "reference": "MC5D2E81",
+                     *         "refunded_amount": 100000,
+                     *         "refunds": [
+                     *           {
+                     *             "amount": 100000,
+                     *             "completed_at": "2026-12-08T14:00:03+07:00",
+                     *             "created_at": "2026-12-08T14:00:00+07:00",
+                     *             "id": "rfd_91a0c2",
+                     *             "provider": "bank",
+                     *             "provider_txn_id": "FT26342098765432",
+                     *             "reason": "Thu thừa lệ phí cấp phiếu lý lịch tư pháp",
+                     *             "status": "succeeded"
+                     *           }
+                     *         ],
+                     *         "slips": [],
+                     *         "status": "succeeded",
+                     *         "transactions": [
+                     *           {
+                     *             "amount": 200000,
+                     *             "currency": "VND",
+                     *             "detail": "MC5D2E81 TRAN THI THU HA NOP PHI LY LICH TU PHAP",
+                     *             "id": 118,
+                     *             "occurred_at": "2026-12-07T10:04:00+07:00",
+                     *             "outcome": "credited",
+                     *             "payment_id": "pay_5d2e81c4",
+                     *             "provider": "bank",
+                     *             "provider_txn_id": "FT26341012345678",
+                     *             "received_at": "2026-12-07T10:04:02+07:00",
+                     *             "reference": "MC5D2E81",
+                     *             "resolved_at": null,
+                     *             "source": "bank",
+                     *             "succeeded": true
+                     *           }
+                     *         ],
+                     *         "updated_at": "2026-12-07T10:04:02+07:00"
+                     *       },
+                     *       "refund": {
+                     *         "amount": 100000,
+                     *         "completed_at": "2026-12-08T14:00:03+07:00",
+                     *         "created_at": "2026-12-08T14:00:00+07:00",
+                     *         "id": "rfd_91a0c2",
+                     *         "provider": "bank",
+                     *         "provider_txn_id": "FT26342098765432",
+                     *         "reason": "Thu thừa lệ phí cấp phiếu lý lịch tư pháp",
+                     *         "status": "succeeded"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["RefundResultOut"];
                 };
             };
@@ -11517,6 +12676,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.so-tu-phap",
+                     *       "agency_name": "Sở Tư pháp thành phố Huế",
+                     *       "amount": 200000,
+                     *       "attempts": [],
+                     *       "created_at": "2026-12-08T10:00:00+07:00",
+                     *       "currency": "VND",
+                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "expires_at": "2026-12-09T10:00:00+07:00",
+                     *       "fee_timing": "submission",
+                     *       "flagged": false,
+                     *       "id": "pay_7a30f912",
+                     *       "items": [
+                     *         {
+                     *           "amount": 200000,
+                     *           "exempt": false,
+                     *           "kind": "phí",
+                     *           "name": "Phí cung cấp thông tin lý lịch tư pháp"
+                     *         }
+                     *       ],
+                     *       "method": "vietqr",
+                     *       "paid_at": null,
+                     *       "payer": {
+                     *         "email": "thuha.tran@example.vn",
+                     *         "name": "Trần Thị Thu Hà",
+                     *         "phone": "+84905123456"
+                     *       },
+                     *       "procedure_code": "HUE-LLTP-01",
+                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *       "provider": null,
+                     *       "provider_txn_id": null,
+                     *       "receipt_number": null,
+                     *       "receipt_url": null,
+                     *       "reference": "MC7A30F9",
+                     *       "refunded_amount": 0,
+                     *       "refunds": [],
+                     *       "renews": "pay_5d2e81c4",
+                     *       "slips": [],
+                     *       "status": "pending",
+                     *       "transactions": [],
+                     *       "updated_at": "2026-12-08T10:00:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaymentOut"];
                 };
             };
@@ -11684,6 +12887,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "content_type": "image/jpeg",
+                     *       "decided_at": null,
+                     *       "filename": "uy-nhiem-chi.jpg",
+                     *       "id": "slip_2b7f40",
+                     *       "note": null,
+                     *       "size": 184220,
+                     *       "status": "submitted",
+                     *       "uploaded_at": "2026-12-07T10:06:00+07:00",
+                     *       "url": "/api/v1/payments/pay_5d2e81c4/slips/slip_2b7f40"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SlipOut"];
                 };
             };
@@ -11871,6 +13087,87 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.so-tu-phap",
+                     *       "agency_name": "Sở Tư pháp thành phố Huế",
+                     *       "amount": 200000,
+                     *       "attempts": [
+                     *         {
+                     *           "created_at": "2026-12-07T10:00:00+07:00",
+                     *           "expires_at": "2026-12-08T10:00:00+07:00",
+                     *           "id": "att_91c3e7",
+                     *           "method": "vietqr",
+                     *           "provider": "bank",
+                     *           "status": "succeeded"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-07T10:00:00+07:00",
+                     *       "currency": "VND",
+                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "expires_at": "2026-12-08T10:00:00+07:00",
+                     *       "fee_timing": "submission",
+                     *       "flagged": false,
+                     *       "id": "pay_5d2e81c4",
+                     *       "items": [
+                     *         {
+                     *           "amount": 200000,
+                     *           "exempt": false,
+                     *           "kind": "phí",
+                     *           "name": "Phí cung cấp thông tin lý lịch tư pháp"
+                     *         }
+                     *       ],
+                     *       "method": "manual_transfer",
+                     *       "paid_at": "2026-12-07T10:04:00+07:00",
+                     *       "payer": {
+                     *         "email": "thuha.tran@example.vn",
+                     *         "name": "Trần Thị Thu Hà",
+                     *         "phone": "+84905123456"
+                     *       },
+                     *       "procedure_code": "HUE-LLTP-01",
+                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *       "provider": "bank",
+                     *       "provider_txn_id": "FT26341012345678",
+                     *       "receipt_number": "BL-2026-000042",
+                     *       "receipt_url": "/api/v1/payments/pay_5d2e81c4/receipt.pdf",
+                     *       "reference": "MC5D2E81",
+                     *       "refunded_amount": 0,
+                     *       "refunds": [],
+                     *       "slips": [
+                     *         {
+                     *           "content_type": "image/jpeg",
+                     *           "decided_at": "2026-12-07T11:00:00+07:00",
+                     *           "filename": "uy-nhiem-chi.jpg",
+                     *           "id": "slip_2b7f40",
+                     *           "note": "Khớp sao kê Vietcombank ngày 07/12/2026.",
+                     *           "size": 184220,
+                     *           "status": "confirmed",
+                     *           "uploaded_at": "2026-12-07T10:06:00+07:00",
+                     *           "url": "/api/v1/payments/pay_5d2e81c4/slips/slip_2b7f40"
+                     *         }
+                     *       ],
+                     *       "status": "succeeded",
+                     *       "transactions": [
+                     *         {
+                     *           "amount": 200000,
+                     *           "currency": "VND",
+                     *           "detail": "MC5D2E81 TRAN THI THU HA NOP PHI LY LICH TU PHAP",
+                     *           "id": 118,
+                     *           "occurred_at": "2026-12-07T10:04:00+07:00",
+                     *           "outcome": "credited",
+                     *           "payment_id": "pay_5d2e81c4",
+                     *           "provider": "bank",
+                     *           "provider_txn_id": "FT26341012345678",
+                     *           "received_at": "2026-12-07T10:04:02+07:00",
+                     *           "reference": "MC5D2E81",
+                     *           "resolved_at": null,
+                     *           "source": "bank",
+                     *           "succeeded": true
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-12-07T10:04:02+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaymentOut"];
                 };
             };
@@ -12057,6 +13354,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.so-tu-phap",
+                     *       "agency_name": "Sở Tư pháp thành phố Huế",
+                     *       "amount": 200000,
+                     *       "attempts": [
+                     *         {
+                     *           "created_at": "2026-12-07T10:00:00+07:00",
+                     *           "expires_at": "2026-12-08T10:00:00+07:00",
+                     *           "id": "att_91c3e7",
+                     *           "method": "vietqr",
+                     *           "provider": "bank",
+                     *           "status": "open"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-07T10:00:00+07:00",
+                     *       "currency": "VND",
+                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "expires_at": "2026-12-08T10:00:00+07:00",
+                     *       "fee_timing": "submission",
+                     *       "flagged": false,
+                     *       "id": "pay_5d2e81c4",
+                     *       "items": [
+                     *         {
+                     *           "amount": 200000,
+                     *           "exempt": false,
+                     *           "kind": "phí",
+                     *           "name": "Phí cung cấp thông tin lý lịch tư pháp"
+                     *         }
+                     *       ],
+                     *       "method": "manual_transfer",
+                     *       "paid_at": null,
+                     *       "payer": {
+                     *         "email": "thuha.tran@example.vn",
+                     *         "name": "Trần Thị Thu Hà",
+                     *         "phone": "+84905123456"
+                     *       },
+                     *       "procedure_code": "HUE-LLTP-01",
+                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *       "provider": null,
+                     *       "provider_txn_id": null,
+                     *       "receipt_number": null,
+                     *       "receipt_url": null,
+                     *       "reference": "MC5D2E81",
+                     *       "refunded_amount": 0,
+                     *       "refunds": [],
+                     *       "slips": [
+                     *         {
+                     *           "content_type": "image/jpeg",
+                     *           "decided_at": "2026-12-07T11:00:00+07:00",
+                     *           "filename": "uy-nhiem-chi.jpg",
+                     *           "id": "slip_2b7f40",
+                     *           "note": "Ảnh chứng từ không đọc được số tiền.",
+                     *           "size": 184220,
+                     *           "status": "rejected",
+                     *           "uploaded_at": "2026-12-07T10:06:00+07:00",
+                     *           "url": "/api/v1/payments/pay_5d2e81c4/slips/slip_2b7f40"
+                     *         }
+                     *       ],
+                     *       "status": "pending",
+                     *       "transactions": [],
+                     *       "updated_at": "2026-12-07T10:00:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaymentOut"];
                 };
             };
@@ -12540,6 +13901,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "facets": {
+                     *         "agency": [
+                     *           {
+                     *             "code": "hue.ubnd-xa",
+                     *             "count": 1,
+                     *             "name": "Ủy ban nhân dân cấp xã thành phố Huế"
+                     *           }
+                     *         ],
+                     *         "field": [
+                     *           {
+                     *             "code": "hotich",
+                     *             "count": 1,
+                     *             "name": "Hộ tịch"
+                     *           }
+                     *         ],
+                     *         "level": [
+                     *           {
+                     *             "code": "commune",
+                     *             "count": 1,
+                     *             "name": "Cấp xã"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "code": "1.001193",
+                     *           "field": {
+                     *             "code": "hotich",
+                     *             "name": "Hộ tịch"
+                     *           },
+                     *           "implementing_agency": {
+                     *             "code": "hue.ubnd-xa",
+                     *             "name": "Ủy ban nhân dân cấp xã thành phố Huế"
+                     *           },
+                     *           "levels": [
+                     *             "commune"
+                     *           ],
+                     *           "max_days": 1,
+                     *           "min_days": 0,
+                     *           "min_fee": 0,
+                     *           "name": "Đăng ký khai sinh",
+                     *           "online_level": 4,
+                     *           "online_mode": "full",
+                     *           "status": "published",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "match": "all",
+                     *       "next_cursor": null,
+                     *       "page": 1,
+                     *       "size": 20,
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
@@ -12601,6 +14018,128 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "applicant_kinds": [
+                 *         "citizen"
+                 *       ],
+                 *       "cases": [
+                 *         {
+                 *           "channels": [
+                 *             {
+                 *               "channel": "online",
+                 *               "fee_items": [],
+                 *               "processing_days": 0
+                 *             },
+                 *             {
+                 *               "channel": "counter",
+                 *               "fee_items": [],
+                 *               "processing_days": 0
+                 *             }
+                 *           ],
+                 *           "code": "dung-han",
+                 *           "name": "Đăng ký khai sinh đúng hạn"
+                 *         },
+                 *         {
+                 *           "channels": [
+                 *             {
+                 *               "channel": "online",
+                 *               "fee_items": [
+                 *                 {
+                 *                   "amount": 8000,
+                 *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                 *                   "kind": "lệ_phí",
+                 *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                 *                 }
+                 *               ],
+                 *               "processing_days": 1
+                 *             },
+                 *             {
+                 *               "channel": "counter",
+                 *               "fee_items": [
+                 *                 {
+                 *                   "amount": 8000,
+                 *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                 *                   "kind": "lệ_phí",
+                 *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                 *                 }
+                 *               ],
+                 *               "processing_days": 1
+                 *             }
+                 *           ],
+                 *           "code": "khong-dung-han",
+                 *           "name": "Đăng ký khai sinh không đúng hạn"
+                 *         }
+                 *       ],
+                 *       "code": "1.001193",
+                 *       "code_kind": "national",
+                 *       "competent_agency_code": null,
+                 *       "documents": [
+                 *         {
+                 *           "case_codes": [],
+                 *           "code": "to-khai",
+                 *           "copies": 0,
+                 *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                 *           "name": "Tờ khai đăng ký khai sinh",
+                 *           "originals": 1,
+                 *           "required": true
+                 *         },
+                 *         {
+                 *           "case_codes": [],
+                 *           "code": "giay-chung-sinh",
+                 *           "copies": 0,
+                 *           "form_ref": null,
+                 *           "name": "Giấy chứng sinh",
+                 *           "originals": 1,
+                 *           "required": true
+                 *         }
+                 *       ],
+                 *       "fee_timing": "submission",
+                 *       "field_code": "hotich",
+                 *       "implementing_agency_code": "hue.ubnd-xa",
+                 *       "keywords": [
+                 *         "làm giấy khai sinh",
+                 *         "khai sinh cho con",
+                 *         "giấy khai sinh"
+                 *       ],
+                 *       "legal_basis": [
+                 *         "Luật Hộ tịch số 60/2014/QH13",
+                 *         "Nghị định số 123/2015/NĐ-CP"
+                 *       ],
+                 *       "levels": [
+                 *         "commune"
+                 *       ],
+                 *       "name": "Đăng ký khai sinh",
+                 *       "online_level": 4,
+                 *       "online_mode": "full",
+                 *       "result": "Giấy khai sinh (bản chính)",
+                 *       "sources": [
+                 *         {
+                 *           "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                 *         }
+                 *       ],
+                 *       "steps": [
+                 *         {
+                 *           "name": "Tiếp nhận hồ sơ",
+                 *           "order": 1,
+                 *           "role": "one_stop",
+                 *           "share_percent": 25
+                 *         },
+                 *         {
+                 *           "name": "Thẩm định, ghi sổ hộ tịch",
+                 *           "order": 2,
+                 *           "role": "specialist",
+                 *           "share_percent": 50
+                 *         },
+                 *         {
+                 *           "name": "Ký Giấy khai sinh",
+                 *           "order": 3,
+                 *           "role": "leader",
+                 *           "share_percent": 25
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProcedureIn"];
             };
         };
@@ -12616,6 +14155,136 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "1.001193",
+                     *       "draft": {
+                     *         "applicant_kinds": [
+                     *           "citizen"
+                     *         ],
+                     *         "cases": [
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               }
+                     *             ],
+                     *             "code": "dung-han",
+                     *             "name": "Đăng ký khai sinh đúng hạn"
+                     *           },
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               }
+                     *             ],
+                     *             "code": "khong-dung-han",
+                     *             "name": "Đăng ký khai sinh không đúng hạn"
+                     *           }
+                     *         ],
+                     *         "code": "1.001193",
+                     *         "code_kind": "national",
+                     *         "competent_agency_code": null,
+                     *         "documents": [
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "to-khai",
+                     *             "copies": 0,
+                     *             "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *             "name": "Tờ khai đăng ký khai sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           },
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "giay-chung-sinh",
+                     *             "copies": 0,
+                     *             "form_ref": null,
+                     *             "name": "Giấy chứng sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           }
+                     *         ],
+                     *         "fee_timing": "submission",
+                     *         "field_code": "hotich",
+                     *         "implementing_agency_code": "hue.ubnd-xa",
+                     *         "keywords": [
+                     *           "làm giấy khai sinh",
+                     *           "khai sinh cho con",
+                     *           "giấy khai sinh"
+                     *         ],
+                     *         "legal_basis": [
+                     *           "Luật Hộ tịch số 60/2014/QH13",
+                     *           "Nghị định số 123/2015/NĐ-CP"
+                     *         ],
+                     *         "levels": [
+                     *           "commune"
+                     *         ],
+                     *         "name": "Đăng ký khai sinh",
+                     *         "online_level": 4,
+                     *         "online_mode": "full",
+                     *         "result": "Giấy khai sinh (bản chính)",
+                     *         "sources": [
+                     *           {
+                     *             "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                     *           }
+                     *         ],
+                     *         "steps": [
+                     *           {
+                     *             "name": "Tiếp nhận hồ sơ",
+                     *             "order": 1,
+                     *             "role": "one_stop",
+                     *             "share_percent": 25
+                     *           },
+                     *           {
+                     *             "name": "Thẩm định, ghi sổ hộ tịch",
+                     *             "order": 2,
+                     *             "role": "specialist",
+                     *             "share_percent": 50
+                     *           },
+                     *           {
+                     *             "name": "Ký Giấy khai sinh",
+                     *             "order": 3,
+                     *             "role": "leader",
+                     *             "share_percent": 25
+                     *           }
+                     *         ]
+                     *       },
+                     *       "has_unpublished_changes": true,
+                     *       "published": null,
+                     *       "status": "draft",
+                     *       "updated_at": "2026-12-07T10:00:00+07:00",
+                     *       "version": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProcedureAdminOut"];
                 };
             };
@@ -12766,6 +14435,132 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "procedures": [
+                 *         {
+                 *           "applicant_kinds": [
+                 *             "citizen"
+                 *           ],
+                 *           "cases": [
+                 *             {
+                 *               "channels": [
+                 *                 {
+                 *                   "channel": "online",
+                 *                   "fee_items": [],
+                 *                   "processing_days": 0
+                 *                 },
+                 *                 {
+                 *                   "channel": "counter",
+                 *                   "fee_items": [],
+                 *                   "processing_days": 0
+                 *                 }
+                 *               ],
+                 *               "code": "dung-han",
+                 *               "name": "Đăng ký khai sinh đúng hạn"
+                 *             },
+                 *             {
+                 *               "channels": [
+                 *                 {
+                 *                   "channel": "online",
+                 *                   "fee_items": [
+                 *                     {
+                 *                       "amount": 8000,
+                 *                       "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                 *                       "kind": "lệ_phí",
+                 *                       "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                 *                     }
+                 *                   ],
+                 *                   "processing_days": 1
+                 *                 },
+                 *                 {
+                 *                   "channel": "counter",
+                 *                   "fee_items": [
+                 *                     {
+                 *                       "amount": 8000,
+                 *                       "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                 *                       "kind": "lệ_phí",
+                 *                       "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                 *                     }
+                 *                   ],
+                 *                   "processing_days": 1
+                 *                 }
+                 *               ],
+                 *               "code": "khong-dung-han",
+                 *               "name": "Đăng ký khai sinh không đúng hạn"
+                 *             }
+                 *           ],
+                 *           "code": "1.001193",
+                 *           "code_kind": "national",
+                 *           "competent_agency_code": null,
+                 *           "documents": [
+                 *             {
+                 *               "case_codes": [],
+                 *               "code": "to-khai",
+                 *               "copies": 0,
+                 *               "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                 *               "name": "Tờ khai đăng ký khai sinh",
+                 *               "originals": 1,
+                 *               "required": true
+                 *             },
+                 *             {
+                 *               "case_codes": [],
+                 *               "code": "giay-chung-sinh",
+                 *               "copies": 0,
+                 *               "form_ref": null,
+                 *               "name": "Giấy chứng sinh",
+                 *               "originals": 1,
+                 *               "required": true
+                 *             }
+                 *           ],
+                 *           "fee_timing": "submission",
+                 *           "field_code": "hotich",
+                 *           "implementing_agency_code": "hue.ubnd-xa",
+                 *           "keywords": [
+                 *             "làm giấy khai sinh",
+                 *             "khai sinh cho con",
+                 *             "giấy khai sinh"
+                 *           ],
+                 *           "legal_basis": [
+                 *             "Luật Hộ tịch số 60/2014/QH13",
+                 *             "Nghị định số 123/2015/NĐ-CP"
+                 *           ],
+                 *           "levels": [
+                 *             "commune"
+                 *           ],
+                 *           "name": "Đăng ký khai sinh",
+                 *           "online_level": 4,
+                 *           "online_mode": "full",
+                 *           "result": "Giấy khai sinh (bản chính)",
+                 *           "sources": [
+                 *             {
+                 *               "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                 *             }
+                 *           ],
+                 *           "steps": [
+                 *             {
+                 *               "name": "Tiếp nhận hồ sơ",
+                 *               "order": 1,
+                 *               "role": "one_stop",
+                 *               "share_percent": 25
+                 *             },
+                 *             {
+                 *               "name": "Thẩm định, ghi sổ hộ tịch",
+                 *               "order": 2,
+                 *               "role": "specialist",
+                 *               "share_percent": 50
+                 *             },
+                 *             {
+                 *               "name": "Ký Giấy khai sinh",
+                 *               "order": 3,
+                 *               "role": "leader",
+                 *               "share_percent": 25
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     procedures?: unknown[];
                 };
@@ -12787,6 +14582,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "published": [
+                     *         {
+                     *           "code": "1.001193",
+                     *           "version": 2
+                     *         }
+                     *       ],
+                     *       "received": 1,
+                     *       "unchanged": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
@@ -12939,6 +14746,148 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "applicant_kinds": [
+                     *         "citizen"
+                     *       ],
+                     *       "cases": [
+                     *         {
+                     *           "channels": [
+                     *             {
+                     *               "channel": "online",
+                     *               "fee_items": [],
+                     *               "processing_days": 0
+                     *             },
+                     *             {
+                     *               "channel": "counter",
+                     *               "fee_items": [],
+                     *               "processing_days": 0
+                     *             }
+                     *           ],
+                     *           "code": "dung-han",
+                     *           "name": "Đăng ký khai sinh đúng hạn"
+                     *         },
+                     *         {
+                     *           "channels": [
+                     *             {
+                     *               "channel": "online",
+                     *               "fee_items": [
+                     *                 {
+                     *                   "amount": 8000,
+                     *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                   "kind": "lệ_phí",
+                     *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                 }
+                     *               ],
+                     *               "processing_days": 1
+                     *             },
+                     *             {
+                     *               "channel": "counter",
+                     *               "fee_items": [
+                     *                 {
+                     *                   "amount": 8000,
+                     *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                   "kind": "lệ_phí",
+                     *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                 }
+                     *               ],
+                     *               "processing_days": 1
+                     *             }
+                     *           ],
+                     *           "code": "khong-dung-han",
+                     *           "name": "Đăng ký khai sinh không đúng hạn"
+                     *         }
+                     *       ],
+                     *       "code": "1.001193",
+                     *       "code_kind": "national",
+                     *       "competent_agency": null,
+                     *       "documents": [
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "to-khai",
+                     *           "copies": 0,
+                     *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *           "name": "Tờ khai đăng ký khai sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         },
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "giay-chung-sinh",
+                     *           "copies": 0,
+                     *           "form_ref": null,
+                     *           "name": "Giấy chứng sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         }
+                     *       ],
+                     *       "fee_timing": "submission",
+                     *       "field": {
+                     *         "code": "hotich",
+                     *         "name": "Hộ tịch"
+                     *       },
+                     *       "implementing_agency": {
+                     *         "code": "hue.ubnd-xa",
+                     *         "name": "Ủy ban nhân dân cấp xã thành phố Huế"
+                     *       },
+                     *       "latest_version": 1,
+                     *       "legal_basis": [
+                     *         "Luật Hộ tịch số 60/2014/QH13",
+                     *         "Nghị định số 123/2015/NĐ-CP"
+                     *       ],
+                     *       "levels": [
+                     *         "commune"
+                     *       ],
+                     *       "name": "Đăng ký khai sinh",
+                     *       "online_level": 4,
+                     *       "online_mode": "full",
+                     *       "published_at": "2026-12-01T00:00:00+07:00",
+                     *       "receiving_agencies": [
+                     *         {
+                     *           "code": "hue.xa.phu-xuan",
+                     *           "name": "Ủy ban nhân dân phường Phú Xuân"
+                     *         },
+                     *         {
+                     *           "code": "hue.xa.thuan-hoa",
+                     *           "name": "Ủy ban nhân dân phường Thuận Hóa"
+                     *         }
+                     *       ],
+                     *       "result": "Giấy khai sinh (bản chính)",
+                     *       "sources": [
+                     *         {
+                     *           "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                     *         }
+                     *       ],
+                     *       "status": "published",
+                     *       "steps": [
+                     *         {
+                     *           "agency": null,
+                     *           "name": "Tiếp nhận hồ sơ",
+                     *           "order": 1,
+                     *           "role": "one_stop",
+                     *           "share_percent": 25
+                     *         },
+                     *         {
+                     *           "agency": null,
+                     *           "name": "Thẩm định, ghi sổ hộ tịch",
+                     *           "order": 2,
+                     *           "role": "specialist",
+                     *           "share_percent": 50
+                     *         },
+                     *         {
+                     *           "agency": null,
+                     *           "name": "Ký Giấy khai sinh",
+                     *           "order": 3,
+                     *           "role": "leader",
+                     *           "share_percent": 25
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "withdraw_reason": null,
+                     *       "withdrawn_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProcedureOut"];
                 };
             };
@@ -13016,6 +14965,128 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "applicant_kinds": [
+                 *         "citizen"
+                 *       ],
+                 *       "cases": [
+                 *         {
+                 *           "channels": [
+                 *             {
+                 *               "channel": "online",
+                 *               "fee_items": [],
+                 *               "processing_days": 0
+                 *             },
+                 *             {
+                 *               "channel": "counter",
+                 *               "fee_items": [],
+                 *               "processing_days": 0
+                 *             }
+                 *           ],
+                 *           "code": "dung-han",
+                 *           "name": "Đăng ký khai sinh đúng hạn"
+                 *         },
+                 *         {
+                 *           "channels": [
+                 *             {
+                 *               "channel": "online",
+                 *               "fee_items": [
+                 *                 {
+                 *                   "amount": 8000,
+                 *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                 *                   "kind": "lệ_phí",
+                 *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                 *                 }
+                 *               ],
+                 *               "processing_days": 1
+                 *             },
+                 *             {
+                 *               "channel": "counter",
+                 *               "fee_items": [
+                 *                 {
+                 *                   "amount": 8000,
+                 *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                 *                   "kind": "lệ_phí",
+                 *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                 *                 }
+                 *               ],
+                 *               "processing_days": 1
+                 *             }
+                 *           ],
+                 *           "code": "khong-dung-han",
+                 *           "name": "Đăng ký khai sinh không đúng hạn"
+                 *         }
+                 *       ],
+                 *       "code": "1.001193",
+                 *       "code_kind": "national",
+                 *       "competent_agency_code": null,
+                 *       "documents": [
+                 *         {
+                 *           "case_codes": [],
+                 *           "code": "to-khai",
+                 *           "copies": 0,
+                 *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                 *           "name": "Tờ khai đăng ký khai sinh",
+                 *           "originals": 1,
+                 *           "required": true
+                 *         },
+                 *         {
+                 *           "case_codes": [],
+                 *           "code": "giay-chung-sinh",
+                 *           "copies": 0,
+                 *           "form_ref": null,
+                 *           "name": "Giấy chứng sinh",
+                 *           "originals": 1,
+                 *           "required": true
+                 *         }
+                 *       ],
+                 *       "fee_timing": "submission",
+                 *       "field_code": "hotich",
+                 *       "implementing_agency_code": "hue.ubnd-xa",
+                 *       "keywords": [
+                 *         "làm giấy khai sinh",
+                 *         "khai sinh cho con",
+                 *         "giấy khai sinh"
+                 *       ],
+                 *       "legal_basis": [
+                 *         "Luật Hộ tịch số 60/2014/QH13",
+                 *         "Nghị định số 123/2015/NĐ-CP"
+                 *       ],
+                 *       "levels": [
+                 *         "commune"
+                 *       ],
+                 *       "name": "Đăng ký khai sinh",
+                 *       "online_level": 4,
+                 *       "online_mode": "full",
+                 *       "result": "Giấy khai sinh (bản chính)",
+                 *       "sources": [
+                 *         {
+                 *           "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                 *         }
+                 *       ],
+                 *       "steps": [
+                 *         {
+                 *           "name": "Tiếp nhận hồ sơ",
+                 *           "order": 1,
+                 *           "role": "one_stop",
+                 *           "share_percent": 25
+                 *         },
+                 *         {
+                 *           "name": "Thẩm định, ghi sổ hộ tịch",
+                 *           "order": 2,
+                 *           "role": "specialist",
+                 *           "share_percent": 50
+                 *         },
+                 *         {
+                 *           "name": "Ký Giấy khai sinh",
+                 *           "order": 3,
+                 *           "role": "leader",
+                 *           "share_percent": 25
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProcedureIn"];
             };
         };
@@ -13031,6 +15102,275 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "1.001193",
+                     *       "draft": {
+                     *         "applicant_kinds": [
+                     *           "citizen"
+                     *         ],
+                     *         "cases": [
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               }
+                     *             ],
+                     *             "code": "dung-han",
+                     *             "name": "Đăng ký khai sinh đúng hạn"
+                     *           },
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               }
+                     *             ],
+                     *             "code": "khong-dung-han",
+                     *             "name": "Đăng ký khai sinh không đúng hạn"
+                     *           }
+                     *         ],
+                     *         "code": "1.001193",
+                     *         "code_kind": "national",
+                     *         "competent_agency_code": null,
+                     *         "documents": [
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "to-khai",
+                     *             "copies": 0,
+                     *             "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *             "name": "Tờ khai đăng ký khai sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           },
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "giay-chung-sinh",
+                     *             "copies": 0,
+                     *             "form_ref": null,
+                     *             "name": "Giấy chứng sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           }
+                     *         ],
+                     *         "fee_timing": "submission",
+                     *         "field_code": "hotich",
+                     *         "implementing_agency_code": "hue.ubnd-xa",
+                     *         "keywords": [
+                     *           "làm giấy khai sinh",
+                     *           "khai sinh cho con",
+                     *           "giấy khai sinh"
+                     *         ],
+                     *         "legal_basis": [
+                     *           "Luật Hộ tịch số 60/2014/QH13",
+                     *           "Nghị định số 123/2015/NĐ-CP"
+                     *         ],
+                     *         "levels": [
+                     *           "commune"
+                     *         ],
+                     *         "name": "Đăng ký khai sinh",
+                     *         "online_level": 4,
+                     *         "online_mode": "full",
+                     *         "result": "Giấy khai sinh (bản chính)",
+                     *         "sources": [
+                     *           {
+                     *             "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                     *           }
+                     *         ],
+                     *         "steps": [
+                     *           {
+                     *             "name": "Tiếp nhận hồ sơ",
+                     *             "order": 1,
+                     *             "role": "one_stop",
+                     *             "share_percent": 25
+                     *           },
+                     *           {
+                     *             "name": "Thẩm định, ghi sổ hộ tịch",
+                     *             "order": 2,
+                     *             "role": "specialist",
+                     *             "share_percent": 50
+                     *           },
+                     *           {
+                     *             "name": "Ký Giấy khai sinh",
+                     *             "order": 3,
+                     *             "role": "leader",
+                     *             "share_percent": 25
+                     *           }
+                     *         ]
+                     *       },
+                     *       "has_unpublished_changes": true,
+                     *       "published": {
+                     *         "applicant_kinds": [
+                     *           "citizen"
+                     *         ],
+                     *         "cases": [
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               }
+                     *             ],
+                     *             "code": "dung-han",
+                     *             "name": "Đăng ký khai sinh đúng hạn"
+                     *           },
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               }
+                     *             ],
+                     *             "code": "khong-dung-han",
+                     *             "name": "Đăng ký khai sinh không đúng hạn"
+                     *           }
+                     *         ],
+                     *         "code": "1.001193",
+                     *         "code_kind": "national",
+                     *         "competent_agency": null,
+                     *         "documents": [
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "to-khai",
+                     *             "copies": 0,
+                     *             "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *             "name": "Tờ khai đăng ký khai sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           },
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "giay-chung-sinh",
+                     *             "copies": 0,
+                     *             "form_ref": null,
+                     *             "name": "Giấy chứng sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           }
+                     *         ],
+                     *         "fee_timing": "submission",
+                     *         "field": {
+                     *           "code": "hotich",
+                     *           "name": "Hộ tịch"
+                     *         },
+                     *         "implementing_agency": {
+                     *           "code": "hue.ubnd-xa",
+                     *           "name": "Ủy ban nhân dân cấp xã thành phố Huế"
+                     *         },
+                     *         "latest_version": 1,
+                     *         "legal_basis": [
+                     *           "Luật Hộ tịch số 60/2014/QH13",
+                     *           "Nghị định số 123/2015/NĐ-CP"
+                     *         ],
+                     *         "levels": [
+                     *           "commune"
+                     *         ],
+                     *         "name": "Đăng ký khai sinh",
+                     *         "online_level": 4,
+                     *         "online_mode": "full",
+                     *         "published_at": "2026-12-01T00:00:00+07:00",
+                     *         "receiving_agencies": [
+                     *           {
+                     *             "code": "hue.xa.phu-xuan",
+                     *             "name": "Ủy ban nhân dân phường Phú Xuân"
+                     *           },
+                     *           {
+                     *             "code": "hue.xa.thuan-hoa",
+                     *             "name": "Ủy ban nhân dân phường Thuận Hóa"
+                     *           }
+                     *         ],
+                     *         "result": "Giấy khai sinh (bản chính)",
+                     *         "sources": [
+                     *           {
+                     *             "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                     *           }
+                     *         ],
+                     *         "status": "published",
+                     *         "steps": [
+                     *           {
+                     *             "agency": null,
+                     *             "name": "Tiếp nhận hồ sơ",
+                     *             "order": 1,
+                     *             "role": "one_stop",
+                     *             "share_percent": 25
+                     *           },
+                     *           {
+                     *             "agency": null,
+                     *             "name": "Thẩm định, ghi sổ hộ tịch",
+                     *             "order": 2,
+                     *             "role": "specialist",
+                     *             "share_percent": 50
+                     *           },
+                     *           {
+                     *             "agency": null,
+                     *             "name": "Ký Giấy khai sinh",
+                     *             "order": 3,
+                     *             "role": "leader",
+                     *             "share_percent": 25
+                     *           }
+                     *         ],
+                     *         "version": 1,
+                     *         "withdraw_reason": null,
+                     *         "withdrawn_at": null
+                     *       },
+                     *       "status": "published",
+                     *       "updated_at": "2026-12-07T10:00:00+07:00",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProcedureAdminOut"];
                 };
             };
@@ -13194,6 +15534,275 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "1.001193",
+                     *       "draft": {
+                     *         "applicant_kinds": [
+                     *           "citizen"
+                     *         ],
+                     *         "cases": [
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               }
+                     *             ],
+                     *             "code": "dung-han",
+                     *             "name": "Đăng ký khai sinh đúng hạn"
+                     *           },
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               }
+                     *             ],
+                     *             "code": "khong-dung-han",
+                     *             "name": "Đăng ký khai sinh không đúng hạn"
+                     *           }
+                     *         ],
+                     *         "code": "1.001193",
+                     *         "code_kind": "national",
+                     *         "competent_agency_code": null,
+                     *         "documents": [
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "to-khai",
+                     *             "copies": 0,
+                     *             "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *             "name": "Tờ khai đăng ký khai sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           },
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "giay-chung-sinh",
+                     *             "copies": 0,
+                     *             "form_ref": null,
+                     *             "name": "Giấy chứng sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           }
+                     *         ],
+                     *         "fee_timing": "submission",
+                     *         "field_code": "hotich",
+                     *         "implementing_agency_code": "hue.ubnd-xa",
+                     *         "keywords": [
+                     *           "làm giấy khai sinh",
+                     *           "khai sinh cho con",
+                     *           "giấy khai sinh"
+                     *         ],
+                     *         "legal_basis": [
+                     *           "Luật Hộ tịch số 60/2014/QH13",
+                     *           "Nghị định số 123/2015/NĐ-CP"
+                     *         ],
+                     *         "levels": [
+                     *           "commune"
+                     *         ],
+                     *         "name": "Đăng ký khai sinh",
+                     *         "online_level": 4,
+                     *         "online_mode": "full",
+                     *         "result": "Giấy khai sinh (bản chính)",
+                     *         "sources": [
+                     *           {
+                     *             "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                     *           }
+                     *         ],
+                     *         "steps": [
+                     *           {
+                     *             "name": "Tiếp nhận hồ sơ",
+                     *             "order": 1,
+                     *             "role": "one_stop",
+                     *             "share_percent": 25
+                     *           },
+                     *           {
+                     *             "name": "Thẩm định, ghi sổ hộ tịch",
+                     *             "order": 2,
+                     *             "role": "specialist",
+                     *             "share_percent": 50
+                     *           },
+                     *           {
+                     *             "name": "Ký Giấy khai sinh",
+                     *             "order": 3,
+                     *             "role": "leader",
+                     *             "share_percent": 25
+                     *           }
+                     *         ]
+                     *       },
+                     *       "has_unpublished_changes": true,
+                     *       "published": {
+                     *         "applicant_kinds": [
+                     *           "citizen"
+                     *         ],
+                     *         "cases": [
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [],
+                     *                 "processing_days": 0
+                     *               }
+                     *             ],
+                     *             "code": "dung-han",
+                     *             "name": "Đăng ký khai sinh đúng hạn"
+                     *           },
+                     *           {
+                     *             "channels": [
+                     *               {
+                     *                 "channel": "online",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               },
+                     *               {
+                     *                 "channel": "counter",
+                     *                 "fee_items": [
+                     *                   {
+                     *                     "amount": 8000,
+                     *                     "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                     "kind": "lệ_phí",
+                     *                     "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                   }
+                     *                 ],
+                     *                 "processing_days": 1
+                     *               }
+                     *             ],
+                     *             "code": "khong-dung-han",
+                     *             "name": "Đăng ký khai sinh không đúng hạn"
+                     *           }
+                     *         ],
+                     *         "code": "1.001193",
+                     *         "code_kind": "national",
+                     *         "competent_agency": null,
+                     *         "documents": [
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "to-khai",
+                     *             "copies": 0,
+                     *             "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *             "name": "Tờ khai đăng ký khai sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           },
+                     *           {
+                     *             "case_codes": [],
+                     *             "code": "giay-chung-sinh",
+                     *             "copies": 0,
+                     *             "form_ref": null,
+                     *             "name": "Giấy chứng sinh",
+                     *             "originals": 1,
+                     *             "required": true
+                     *           }
+                     *         ],
+                     *         "fee_timing": "submission",
+                     *         "field": {
+                     *           "code": "hotich",
+                     *           "name": "Hộ tịch"
+                     *         },
+                     *         "implementing_agency": {
+                     *           "code": "hue.ubnd-xa",
+                     *           "name": "Ủy ban nhân dân cấp xã thành phố Huế"
+                     *         },
+                     *         "latest_version": 1,
+                     *         "legal_basis": [
+                     *           "Luật Hộ tịch số 60/2014/QH13",
+                     *           "Nghị định số 123/2015/NĐ-CP"
+                     *         ],
+                     *         "levels": [
+                     *           "commune"
+                     *         ],
+                     *         "name": "Đăng ký khai sinh",
+                     *         "online_level": 4,
+                     *         "online_mode": "full",
+                     *         "published_at": "2026-12-01T00:00:00+07:00",
+                     *         "receiving_agencies": [
+                     *           {
+                     *             "code": "hue.xa.phu-xuan",
+                     *             "name": "Ủy ban nhân dân phường Phú Xuân"
+                     *           },
+                     *           {
+                     *             "code": "hue.xa.thuan-hoa",
+                     *             "name": "Ủy ban nhân dân phường Thuận Hóa"
+                     *           }
+                     *         ],
+                     *         "result": "Giấy khai sinh (bản chính)",
+                     *         "sources": [
+                     *           {
+                     *             "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                     *           }
+                     *         ],
+                     *         "status": "published",
+                     *         "steps": [
+                     *           {
+                     *             "agency": null,
+                     *             "name": "Tiếp nhận hồ sơ",
+                     *             "order": 1,
+                     *             "role": "one_stop",
+                     *             "share_percent": 25
+                     *           },
+                     *           {
+                     *             "agency": null,
+                     *             "name": "Thẩm định, ghi sổ hộ tịch",
+                     *             "order": 2,
+                     *             "role": "specialist",
+                     *             "share_percent": 50
+                     *           },
+                     *           {
+                     *             "agency": null,
+                     *             "name": "Ký Giấy khai sinh",
+                     *             "order": 3,
+                     *             "role": "leader",
+                     *             "share_percent": 25
+                     *           }
+                     *         ],
+                     *         "version": 1,
+                     *         "withdraw_reason": null,
+                     *         "withdrawn_at": null
+                     *       },
+                     *       "status": "published",
+                     *       "updated_at": "2026-12-07T10:00:00+07:00",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProcedureAdminOut"];
                 };
             };
@@ -13310,6 +15919,148 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "applicant_kinds": [
+                     *         "citizen"
+                     *       ],
+                     *       "cases": [
+                     *         {
+                     *           "channels": [
+                     *             {
+                     *               "channel": "online",
+                     *               "fee_items": [],
+                     *               "processing_days": 0
+                     *             },
+                     *             {
+                     *               "channel": "counter",
+                     *               "fee_items": [],
+                     *               "processing_days": 0
+                     *             }
+                     *           ],
+                     *           "code": "dung-han",
+                     *           "name": "Đăng ký khai sinh đúng hạn"
+                     *         },
+                     *         {
+                     *           "channels": [
+                     *             {
+                     *               "channel": "online",
+                     *               "fee_items": [
+                     *                 {
+                     *                   "amount": 8000,
+                     *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                   "kind": "lệ_phí",
+                     *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                 }
+                     *               ],
+                     *               "processing_days": 1
+                     *             },
+                     *             {
+                     *               "channel": "counter",
+                     *               "fee_items": [
+                     *                 {
+                     *                   "amount": 8000,
+                     *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                   "kind": "lệ_phí",
+                     *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                 }
+                     *               ],
+                     *               "processing_days": 1
+                     *             }
+                     *           ],
+                     *           "code": "khong-dung-han",
+                     *           "name": "Đăng ký khai sinh không đúng hạn"
+                     *         }
+                     *       ],
+                     *       "code": "1.001193",
+                     *       "code_kind": "national",
+                     *       "competent_agency": null,
+                     *       "documents": [
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "to-khai",
+                     *           "copies": 0,
+                     *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *           "name": "Tờ khai đăng ký khai sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         },
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "giay-chung-sinh",
+                     *           "copies": 0,
+                     *           "form_ref": null,
+                     *           "name": "Giấy chứng sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         }
+                     *       ],
+                     *       "fee_timing": "submission",
+                     *       "field": {
+                     *         "code": "hotich",
+                     *         "name": "Hộ tịch"
+                     *       },
+                     *       "implementing_agency": {
+                     *         "code": "hue.ubnd-xa",
+                     *         "name": "Ủy ban nhân dân cấp xã thành phố Huế"
+                     *       },
+                     *       "latest_version": 2,
+                     *       "legal_basis": [
+                     *         "Luật Hộ tịch số 60/2014/QH13",
+                     *         "Nghị định số 123/2015/NĐ-CP"
+                     *       ],
+                     *       "levels": [
+                     *         "commune"
+                     *       ],
+                     *       "name": "Đăng ký khai sinh",
+                     *       "online_level": 4,
+                     *       "online_mode": "full",
+                     *       "published_at": "2026-12-01T00:00:00+07:00",
+                     *       "receiving_agencies": [
+                     *         {
+                     *           "code": "hue.xa.phu-xuan",
+                     *           "name": "Ủy ban nhân dân phường Phú Xuân"
+                     *         },
+                     *         {
+                     *           "code": "hue.xa.thuan-hoa",
+                     *           "name": "Ủy ban nhân dân phường Thuận Hóa"
+                     *         }
+                     *       ],
+                     *       "result": "Giấy khai sinh (bản chính)",
+                     *       "sources": [
+                     *         {
+                     *           "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                     *         }
+                     *       ],
+                     *       "status": "published",
+                     *       "steps": [
+                     *         {
+                     *           "agency": null,
+                     *           "name": "Tiếp nhận hồ sơ",
+                     *           "order": 1,
+                     *           "role": "one_stop",
+                     *           "share_percent": 25
+                     *         },
+                     *         {
+                     *           "agency": null,
+                     *           "name": "Thẩm định, ghi sổ hộ tịch",
+                     *           "order": 2,
+                     *           "role": "specialist",
+                     *           "share_percent": 50
+                     *         },
+                     *         {
+                     *           "agency": null,
+                     *           "name": "Ký Giấy khai sinh",
+                     *           "order": 3,
+                     *           "role": "leader",
+                     *           "share_percent": 25
+                     *         }
+                     *       ],
+                     *       "version": 2,
+                     *       "withdraw_reason": null,
+                     *       "withdrawn_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProcedureOut"];
                 };
             };
@@ -13468,6 +16219,148 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "applicant_kinds": [
+                     *         "citizen"
+                     *       ],
+                     *       "cases": [
+                     *         {
+                     *           "channels": [
+                     *             {
+                     *               "channel": "online",
+                     *               "fee_items": [],
+                     *               "processing_days": 0
+                     *             },
+                     *             {
+                     *               "channel": "counter",
+                     *               "fee_items": [],
+                     *               "processing_days": 0
+                     *             }
+                     *           ],
+                     *           "code": "dung-han",
+                     *           "name": "Đăng ký khai sinh đúng hạn"
+                     *         },
+                     *         {
+                     *           "channels": [
+                     *             {
+                     *               "channel": "online",
+                     *               "fee_items": [
+                     *                 {
+                     *                   "amount": 8000,
+                     *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                   "kind": "lệ_phí",
+                     *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                 }
+                     *               ],
+                     *               "processing_days": 1
+                     *             },
+                     *             {
+                     *               "channel": "counter",
+                     *               "fee_items": [
+                     *                 {
+                     *                   "amount": 8000,
+                     *                   "exemption": "Miễn cho người thuộc gia đình có công với cách mạng, hộ nghèo, người khuyết tật.",
+                     *                   "kind": "lệ_phí",
+                     *                   "name": "Lệ phí đăng ký khai sinh không đúng hạn"
+                     *                 }
+                     *               ],
+                     *               "processing_days": 1
+                     *             }
+                     *           ],
+                     *           "code": "khong-dung-han",
+                     *           "name": "Đăng ký khai sinh không đúng hạn"
+                     *         }
+                     *       ],
+                     *       "code": "1.001193",
+                     *       "code_kind": "national",
+                     *       "competent_agency": null,
+                     *       "documents": [
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "to-khai",
+                     *           "copies": 0,
+                     *           "form_ref": "mau-to-khai-dang-ky-khai-sinh",
+                     *           "name": "Tờ khai đăng ký khai sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         },
+                     *         {
+                     *           "case_codes": [],
+                     *           "code": "giay-chung-sinh",
+                     *           "copies": 0,
+                     *           "form_ref": null,
+                     *           "name": "Giấy chứng sinh",
+                     *           "originals": 1,
+                     *           "required": true
+                     *         }
+                     *       ],
+                     *       "fee_timing": "submission",
+                     *       "field": {
+                     *         "code": "hotich",
+                     *         "name": "Hộ tịch"
+                     *       },
+                     *       "implementing_agency": {
+                     *         "code": "hue.ubnd-xa",
+                     *         "name": "Ủy ban nhân dân cấp xã thành phố Huế"
+                     *       },
+                     *       "latest_version": 1,
+                     *       "legal_basis": [
+                     *         "Luật Hộ tịch số 60/2014/QH13",
+                     *         "Nghị định số 123/2015/NĐ-CP"
+                     *       ],
+                     *       "levels": [
+                     *         "commune"
+                     *       ],
+                     *       "name": "Đăng ký khai sinh",
+                     *       "online_level": 4,
+                     *       "online_mode": "full",
+                     *       "published_at": "2026-12-01T00:00:00+07:00",
+                     *       "receiving_agencies": [
+                     *         {
+                     *           "code": "hue.xa.phu-xuan",
+                     *           "name": "Ủy ban nhân dân phường Phú Xuân"
+                     *         },
+                     *         {
+                     *           "code": "hue.xa.thuan-hoa",
+                     *           "name": "Ủy ban nhân dân phường Thuận Hóa"
+                     *         }
+                     *       ],
+                     *       "result": "Giấy khai sinh (bản chính)",
+                     *       "sources": [
+                     *         {
+                     *           "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+                     *         }
+                     *       ],
+                     *       "status": "withdrawn",
+                     *       "steps": [
+                     *         {
+                     *           "agency": null,
+                     *           "name": "Tiếp nhận hồ sơ",
+                     *           "order": 1,
+                     *           "role": "one_stop",
+                     *           "share_percent": 25
+                     *         },
+                     *         {
+                     *           "agency": null,
+                     *           "name": "Thẩm định, ghi sổ hộ tịch",
+                     *           "order": 2,
+                     *           "role": "specialist",
+                     *           "share_percent": 50
+                     *         },
+                     *         {
+                     *           "agency": null,
+                     *           "name": "Ký Giấy khai sinh",
+                     *           "order": 3,
+                     *           "role": "leader",
+                     *           "share_percent": 25
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "withdraw_reason": "Thủ tục được thay thế theo Quyết định của UBND thành phố Huế.",
+                     *       "withdrawn_at": "2027-03-01T00:00:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProcedureOut"];
                 };
             };
@@ -13911,6 +16804,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency": "hue.xa.phu-xuan",
+                     *       "average_processing_days": 0.6,
+                     *       "by_month": [
+                     *         {
+                     *           "finished": 156,
+                     *           "month": "2026-11",
+                     *           "received": 164,
+                     *           "satisfaction": {
+                     *             "acceptable": 12,
+                     *             "acceptable_share": 0.107,
+                     *             "satisfied": 98,
+                     *             "satisfied_share": 0.875,
+                     *             "total": 112,
+                     *             "unsatisfied": 2,
+                     *             "unsatisfied_share": 0.018
+                     *           },
+                     *           "timeliness": {
+                     *             "early": 41,
+                     *             "early_rate": 0.263,
+                     *             "late": 3,
+                     *             "late_rate": 0.019,
+                     *             "on_time": 112,
+                     *             "on_time_rate": 0.718
+                     *           }
+                     *         }
+                     *       ],
+                     *       "finished": 156,
+                     *       "from": "2026-11-01",
+                     *       "late_by_step": [
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "finished": 156,
+                     *           "late": 3,
+                     *           "late_rate": 0.019,
+                     *           "step_name": "Thẩm định, ghi sổ hộ tịch"
+                     *         }
+                     *       ],
+                     *       "overdue_in_progress": 1,
+                     *       "procedure": "1.001193",
+                     *       "received": 164,
+                     *       "rejected": 4,
+                     *       "satisfaction": {
+                     *         "acceptable": 12,
+                     *         "acceptable_share": 0.107,
+                     *         "satisfied": 98,
+                     *         "satisfied_share": 0.875,
+                     *         "total": 112,
+                     *         "unsatisfied": 2,
+                     *         "unsatisfied_share": 0.018
+                     *       },
+                     *       "targets": {
+                     *         "late_rate_max": 0.03,
+                     *         "satisfied_share_min": 0.8
+                     *       },
+                     *       "timeliness": {
+                     *         "early": 41,
+                     *         "early_rate": 0.263,
+                     *         "late": 3,
+                     *         "late_rate": 0.019,
+                     *         "on_time": 112,
+                     *         "on_time_rate": 0.718
+                     *       },
+                     *       "to": "2026-11-30",
+                     *       "withdrawn": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["StatsOut"];
                 };
             };
@@ -15524,6 +18486,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "asyncapi": "3.0.0",
+                     *       "channels": {
+                     *         "catalog": {
+                     *           "address": "motcua.catalog.v1",
+                     *           "title": "Procedure catalogue events"
+                     *         },
+                     *         "dossier": {
+                     *           "address": "motcua.dossier.v1",
+                     *           "title": "Dossier lifecycle events"
+                     *         },
+                     *         "identity": {
+                     *           "address": "motcua.identity.v1",
+                     *           "title": "Sign-in events"
+                     *         },
+                     *         "notify": {
+                     *           "address": "motcua.notify.v1",
+                     *           "title": "Notification delivery events"
+                     *         },
+                     *         "payment": {
+                     *           "address": "motcua.payment.v1",
+                     *           "title": "Payment events"
+                     *         }
+                     *       },
+                     *       "defaultContentType": "application/cloudevents+json",
+                     *       "info": {
+                     *         "description": "The events of motcua, an open platform for Vietnamese online public services (một cửa). Types are named `vn.motcua.<service>.<entity>.<happening>.v<n>`; a type only ever gains optional fields, and a breaking change is a new `.v<n+1>` type. Times are RFC 3339 with an offset, money is integer VND. Fields marked `x-personal-data` hold personal data: mask them in logs; fields marked `x-secret` are never logged.",
+                     *         "title": "motcua events",
+                     *         "version": "1.0.0"
+                     *       },
+                     *       "servers": {
+                     *         "production": {
+                     *           "description": "Placeholder: the stack's Kafka bootstrap server; use your deployment's.",
+                     *           "host": "kafka:9092",
+                     *           "protocol": "kafka"
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: unknown;
                     };

@@ -118,6 +118,18 @@ def test_required_headers_are_declared_and_response_headers_documented(document:
 def test_the_examples_are_valid_for_their_operations(document: dict[str, Any]) -> None:
     operations = {op["operationId"]: op for _, _, op in _operations(document)}
     assert set(EXAMPLES) <= set(operations), "every example names an operation"
+    # A new operation with a JSON body or a JSON success answer fails here until it has its example.
+    missing = []
+    for identifier, operation in operations.items():
+        example = EXAMPLES.get(identifier, {})
+        body = operation.get("requestBody", {}).get("content", {})
+        if "application/json" in body and "request" not in example:
+            missing.append(f"{identifier} request")
+        status = min(s for s in operation["responses"] if s.startswith("2"))
+        answer = operation["responses"][status].get("content", {})
+        if "application/json" in answer and "response" not in example:
+            missing.append(f"{identifier} response")
+    assert not missing, f"operations without an example: {missing}"
 
     def valid(schema: dict[str, Any], value: Any, label: str) -> None:
         root = {**schema, "components": document["components"]}

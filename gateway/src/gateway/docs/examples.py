@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.identity.schemas import GRANT_TYPES
+from motcua_shared.contracts import asyncapi
+from motcua_shared.contracts import examples as story
+from motcua_shared.contracts.catalog import AgencyRef
 
 TOKENS = {
     "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiJjaXRpemVuLTVjMGYifQ.c2lnbmF0dXJl",
@@ -183,6 +186,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         }
     },
 }
+"""``operationId`` → ``request`` (the JSON body) and ``response`` (the first success's JSON answer)."""
+
+
+def _add(more: dict[str, dict[str, Any]]) -> None:
+    """Merge ``more`` into :data:`EXAMPLES`, an operation's request and answer perhaps given apart."""
+    for operation, example in more.items():
+        EXAMPLES[operation] = EXAMPLES.get(operation, {}) | example
+
 
 AGENCY_PHU_XUAN = {
     "code": "hue.xa.phu-xuan",
@@ -219,7 +230,7 @@ NOTIFICATION = {
     "dossier_code": "hue.xa.phu-xuan-261207-0001",
     "title": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận",
     "body": "Ủy ban nhân dân phường Phú Xuân đã tiếp nhận hồ sơ hue.xa.phu-xuan-261207-0001 "
-    "(Đăng ký khai sinh). Ngày hẹn trả kết quả: 08/12/2026.",
+    "(Đăng ký khai sinh). Ngày hẹn trả kết quả: 07/12/2026.",
     "created_at": "2026-12-07T09:20:00+07:00",
     "read_at": None,
 }
@@ -235,298 +246,914 @@ TEMPLATE = {
 }
 RECEIPT = {"delivery_id": "dlv_0c41b7e2", "status": "delivered", "changed": True}
 
-EXAMPLES |= {
-    "health.alive": {"response": {"status": "ok"}},
-    "health.ready": {
-        "response": {
-            "status": "ready",
-            "checks": {"catalog": "up", "dossier": "up", "payment": "up", "notify": "up"},
-        }
-    },
-    "auth.jwks": {
-        "response": {
-            "keys": [
-                {
-                    "kty": "OKP",
-                    "crv": "Ed25519",
-                    "alg": "EdDSA",
-                    "use": "sig",
-                    "kid": "2026-12",
-                    "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-                }
-            ]
-        }
-    },
-    "auth.discovery": {
-        "response": {
-            "issuer": "motcua",
-            "jwks_uri": "http://127.0.0.1:8000/.well-known/jwks.json",
-            "token_endpoint": "http://127.0.0.1:8000/api/v1/auth/token",
-            "grant_types_supported": list(GRANT_TYPES),
-            "id_token_signing_alg_values_supported": ["EdDSA"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post"],
-        }
-    },
-    "auth.rotate_keys": {"response": {"kid": "2027-01"}},
-    "auth.create_client": {
-        "request": EXAMPLES["auth.create_client"]["request"],
-        "response": {
-            "client_id": "cli_dvcqg_8d1e",
-            "client_secret": "cs_Qm7vT2xL9pR4nW8kB1cZ6fH3jD5sG0aY",
-            "name": "Cổng dịch vụ công quốc gia",
-            "scopes": ["events:read", "webhooks:write"],
+_add(
+    {
+        "health.alive": {"response": {"status": "ok"}},
+        "health.ready": {
+            "response": {
+                "status": "ready",
+                "checks": {"catalog": "up", "dossier": "up", "payment": "up", "notify": "up"},
+            }
         },
-    },
-    "auth.create_staff": {
-        "request": EXAMPLES["auth.create_staff"]["request"],
-        "response": {
-            "id": "staff-canbo-congan",
-            "username": "canbo.congan",
-            "role": "officer",
-            "display_name": "Phạm Quốc Bảo (Công an thành phố Huế)",
-            "agency_code": "hue.cong-an",
+        "auth.jwks": {
+            "response": {
+                "keys": [
+                    {
+                        "kty": "OKP",
+                        "crv": "Ed25519",
+                        "alg": "EdDSA",
+                        "use": "sig",
+                        "kid": "2026-12",
+                        "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                    }
+                ]
+            }
         },
-    },
-    "agencies.get": {"response": AGENCY_PHU_XUAN},
-    "agencies.list": {
-        "response": {
-            "items": [
-                {
-                    "code": "hue.so-tu-phap",
-                    "name": "Sở Tư pháp thành phố Huế",
-                    "level": "province",
-                    "level_name": "Cấp tỉnh",
-                    "parent_code": "hue",
-                    "former_names": ["Sở Tư pháp tỉnh Thừa Thiên Huế"],
-                    "sources": [],
-                    "active": True,
-                    "dissolved_on": None,
-                    "note": None,
-                    "receives_dossiers": True,
-                },
-                AGENCY_PHU_XUAN,
-            ],
-            "levels": [
-                {
-                    "code": "province",
-                    "name": "Cấp tỉnh",
-                    "rank": 1,
-                    "active": True,
-                    "active_until": None,
-                    "note": None,
-                },
-                {
-                    "code": "commune",
-                    "name": "Cấp xã",
-                    "rank": 2,
-                    "active": True,
-                    "active_until": None,
-                    "note": None,
-                },
-            ],
-            "next_cursor": None,
-            "total": 2,
-        }
-    },
-    "fields.list": {
-        "response": {
-            "items": [
-                {"code": "hotich", "name": "Hộ tịch", "procedure_count": 13},
-                {"code": "chungthuc", "name": "Chứng thực", "procedure_count": 7},
-                {"code": "lltp", "name": "Lý lịch tư pháp", "procedure_count": 3},
-            ],
-            "next_cursor": None,
-            "total": 3,
-        }
-    },
-    "preferences.push_key": {
-        "response": {
-            "vapid_public_key": "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3q"
-            "BUYIHBQFLXYp5Nksh8U"
-        }
-    },
-    "preferences.subscribe": {
-        "request": {
-            "endpoint": "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH3x",
-            "keys": {
-                "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1Xbjh"
-                "azAkj7I99e8QcYP7DkM",
-                "auth": "tBHItJI5svbpez7KI4CCXg",
+        "auth.discovery": {
+            "response": {
+                "issuer": "motcua",
+                "jwks_uri": "http://127.0.0.1:8000/.well-known/jwks.json",
+                "token_endpoint": "http://127.0.0.1:8000/api/v1/auth/token",
+                "grant_types_supported": list(GRANT_TYPES),
+                "id_token_signing_alg_values_supported": ["EdDSA"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post"],
+            }
+        },
+        "auth.rotate_keys": {"response": {"kid": "2027-01"}},
+        "auth.create_client": {
+            "response": {
+                "client_id": "cli_dvcqg_8d1e",
+                "client_secret": "cs_Qm7vT2xL9pR4nW8kB1cZ6fH3jD5sG0aY",
+                "name": "Cổng dịch vụ công quốc gia",
+                "scopes": ["events:read", "webhooks:write"],
             },
         },
-        "response": {
-            "id": "psub_41c9a7",
-            "endpoint": "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH3x",
-            "created_at": "2026-12-07T09:02:00+07:00",
+        "auth.create_staff": {
+            "response": {
+                "id": "staff-canbo-congan",
+                "username": "canbo.congan",
+                "role": "officer",
+                "display_name": "Phạm Quốc Bảo (Công an thành phố Huế)",
+                "agency_code": "hue.cong-an",
+            },
         },
-    },
-    "preferences.list_subscriptions": {
-        "response": [
-            {
+        "agencies.get": {"response": AGENCY_PHU_XUAN},
+        "agencies.list": {
+            "response": {
+                "items": [
+                    {
+                        "code": "hue.so-tu-phap",
+                        "name": "Sở Tư pháp thành phố Huế",
+                        "level": "province",
+                        "level_name": "Cấp tỉnh",
+                        "parent_code": "hue",
+                        "former_names": ["Sở Tư pháp tỉnh Thừa Thiên Huế"],
+                        "sources": [],
+                        "active": True,
+                        "dissolved_on": None,
+                        "note": None,
+                        "receives_dossiers": True,
+                    },
+                    AGENCY_PHU_XUAN,
+                ],
+                "levels": [
+                    {
+                        "code": "province",
+                        "name": "Cấp tỉnh",
+                        "rank": 1,
+                        "active": True,
+                        "active_until": None,
+                        "note": None,
+                    },
+                    {
+                        "code": "commune",
+                        "name": "Cấp xã",
+                        "rank": 2,
+                        "active": True,
+                        "active_until": None,
+                        "note": None,
+                    },
+                ],
+                "next_cursor": None,
+                "total": 2,
+            }
+        },
+        "fields.list": {
+            "response": {
+                "items": [
+                    {"code": "hotich", "name": "Hộ tịch", "procedure_count": 13},
+                    {"code": "chungthuc", "name": "Chứng thực", "procedure_count": 7},
+                    {"code": "lltp", "name": "Lý lịch tư pháp", "procedure_count": 3},
+                ],
+                "next_cursor": None,
+                "total": 3,
+            }
+        },
+        "preferences.push_key": {
+            "response": {
+                "vapid_public_key": "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3q"
+                "BUYIHBQFLXYp5Nksh8U"
+            }
+        },
+        "preferences.subscribe": {
+            "request": {
+                "endpoint": "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH3x",
+                "keys": {
+                    "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1Xbjh"
+                    "azAkj7I99e8QcYP7DkM",
+                    "auth": "tBHItJI5svbpez7KI4CCXg",
+                },
+            },
+            "response": {
                 "id": "psub_41c9a7",
                 "endpoint": "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH3x",
                 "created_at": "2026-12-07T09:02:00+07:00",
-            }
-        ]
-    },
-    "notifications.list": {
-        "response": {"items": [NOTIFICATION], "next_cursor": None, "total": 1, "unread": 1}
-    },
-    "notifications.mark_read": {"response": NOTIFICATION | {"read_at": "2026-12-07T09:31:00+07:00"}},
-    "deliveries.list": {
-        "response": {
-            "items": [
-                {
-                    "id": "dlv_0c41b7e2",
-                    "channel": "sms",
-                    "status": "delivered",
-                    "event_type": "vn.motcua.dossier.dossier.received.v1",
-                    "template": "dossier.received",
-                    "template_version": 2,
-                    "recipient_id": "citizen-5c0f",
-                    "address": "+84905123456",
-                    "agency_code": "hue.xa.phu-xuan",
-                    "dossier_code": "hue.xa.phu-xuan-261207-0001",
-                    "provider": "sandbox-sms",
-                    "provider_message_id": "sms-88412",
-                    "segments": 2,
-                    "attempts": 1,
-                    "last_error": None,
-                    "next_attempt_at": None,
-                    "created_at": "2026-12-07T09:20:00+07:00",
-                    "sent_at": "2026-12-07T09:20:01+07:00",
-                    "finished_at": "2026-12-07T09:20:05+07:00",
-                }
-            ],
-            "next_cursor": None,
-            "total": 1,
-        }
-    },
-    "deliveries.sms_receipt": {"response": RECEIPT},
-    "sandbox.sms_receipt": {"request": {"status": "delivered"}, "response": RECEIPT},
-    "sandbox.list_sms": {
-        "response": {
-            "items": [
-                {
-                    "id": 17,
-                    "message_id": "sms-88412",
-                    "brandname": "MOTCUA",
-                    "phone": "+84905123456",
-                    "text": "Ma xac thuc MotCua cua ban la 482915. Het han sau 5 phut.",
-                    "encoding": "GSM-7",
-                    "segments": 1,
-                    "received_at": "2026-12-07T09:00:01+07:00",
-                }
-            ],
-            "next_cursor": None,
-            "total": 1,
-        }
-    },
-    "templates.list": {"response": {"items": [TEMPLATE], "total": 1}},
-    "templates.history": {
-        "response": {
-            "items": [
-                TEMPLATE,
-                TEMPLATE
-                | {
-                    "version": 1,
-                    "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}.",
-                    "created_by": "system",
-                    "created_at": "2026-12-01T00:00:00+07:00",
-                },
-            ],
-            "total": 2,
-        }
-    },
-    "templates.update": {"request": {"body": TEMPLATE["body"]}, "response": TEMPLATE},
-    "templates.preview": {
-        "request": {"body": TEMPLATE["body"]},
-        "response": {
-            "code": "dossier.received",
-            "channel": "sms",
-            "version": 2,
-            "subject": "",
-            "body": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận. Hẹn trả kết quả 08/12/2026. "
-            "Tra cứu tại motcua.vn",
-            "sms": {
-                "text": "Ho so hue.xa.phu-xuan-261207-0001 da duoc tiep nhan. Hen tra ket qua 08/12/2026. "
-                "Tra cuu tai motcua.vn",
-                "encoding": "GSM-7",
-                "segments": 1,
-                "units": 101,
             },
         },
-    },
-    "webhooks.create": {
-        "request": EXAMPLES["webhooks.create"]["request"],
-        "response": SUBSCRIPTION | {"secret": "whsec_5Yk2Qm8vT1xL7pR4nW9bC3fH6jD0sGaZ"},
-    },
-    "webhooks.get": {"response": SUBSCRIPTION},
-    "webhooks.list": {"response": {"items": [SUBSCRIPTION], "total": 1}},
-    "webhooks.update": {
-        "request": EXAMPLES["webhooks.update"]["request"],
-        "response": SUBSCRIPTION
-        | EXAMPLES["webhooks.update"]["request"]
-        | {"updated_at": "2026-12-08T10:00:00+07:00"},
-    },
-    "webhooks.enable": {"response": SUBSCRIPTION | {"updated_at": "2026-12-08T10:05:00+07:00"}},
-    "webhooks.rotate_secret": {
-        "response": SUBSCRIPTION
-        | {
-            "secret": "whsec_8Hn3Kp6wR2yM9tV5xB1cQ7fJ4gL0sDaE",
-            "previous_secret_expires_at": "2026-12-09T10:00:00+07:00",
-            "updated_at": "2026-12-08T10:00:00+07:00",
-        }
-    },
-    "webhooks.event_types": {
-        "response": {
-            "items": [
-                "vn.motcua.dossier.dossier.submitted.v1",
-                "vn.motcua.dossier.dossier.received.v1",
-                "vn.motcua.dossier.dossier.result_returned.v1",
-                "vn.motcua.payment.payment.succeeded.v1",
-            ]
-        }
-    },
-    "webhooks.deliveries": {
-        "response": {
-            "items": [
+        "preferences.list_subscriptions": {
+            "response": [
                 {
-                    "id": "whd_62b0e4",
-                    "event_id": "0d6f3c52-8a1e-4b7d-9c2f-5e4a1b3d7f60",
-                    "event_type": "vn.motcua.dossier.dossier.submitted.v1",
-                    "status": "delivered",
-                    "attempts": 2,
-                    "last_error": None,
-                    "next_attempt_at": None,
-                    "created_at": "2026-12-07T09:15:00+07:00",
-                    "finished_at": "2026-12-07T09:15:31+07:00",
-                    "log": [
-                        {
-                            "attempt": 1,
-                            "at": "2026-12-07T09:15:00+07:00",
-                            "outcome": "failed",
-                            "status_code": 503,
-                            "duration_ms": 212.4,
-                            "error": "HTTP 503",
-                        },
-                        {
-                            "attempt": 2,
-                            "at": "2026-12-07T09:15:30+07:00",
-                            "outcome": "delivered",
-                            "status_code": 204,
-                            "duration_ms": 88.1,
-                            "error": None,
-                        },
-                    ],
+                    "id": "psub_41c9a7",
+                    "endpoint": "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH3x",
+                    "created_at": "2026-12-07T09:02:00+07:00",
                 }
-            ],
-            "next_cursor": None,
-            "total": 1,
+            ]
+        },
+        "notifications.list": {
+            "response": {"items": [NOTIFICATION], "next_cursor": None, "total": 1, "unread": 1}
+        },
+        "notifications.mark_read": {"response": NOTIFICATION | {"read_at": "2026-12-07T09:31:00+07:00"}},
+        "deliveries.list": {
+            "response": {
+                "items": [
+                    {
+                        "id": "dlv_0c41b7e2",
+                        "channel": "sms",
+                        "status": "delivered",
+                        "event_type": "vn.motcua.dossier.dossier.received.v1",
+                        "template": "dossier.received",
+                        "template_version": 2,
+                        "recipient_id": "citizen-5c0f",
+                        "address": "+84905123456",
+                        "agency_code": "hue.xa.phu-xuan",
+                        "dossier_code": "hue.xa.phu-xuan-261207-0001",
+                        "provider": "sandbox-sms",
+                        "provider_message_id": "sms-88412",
+                        "segments": 2,
+                        "attempts": 1,
+                        "last_error": None,
+                        "next_attempt_at": None,
+                        "created_at": "2026-12-07T09:20:00+07:00",
+                        "sent_at": "2026-12-07T09:20:01+07:00",
+                        "finished_at": "2026-12-07T09:20:05+07:00",
+                    }
+                ],
+                "next_cursor": None,
+                "total": 1,
+            }
+        },
+        "deliveries.sms_receipt": {"response": RECEIPT},
+        "sandbox.sms_receipt": {"request": {"status": "delivered"}, "response": RECEIPT},
+        "sandbox.list_sms": {
+            "response": {
+                "items": [
+                    {
+                        "id": 17,
+                        "message_id": "sms-88412",
+                        "brandname": "MOTCUA",
+                        "phone": "+84905123456",
+                        "text": "Ma xac thuc MotCua cua ban la 482915. Het han sau 5 phut.",
+                        "encoding": "GSM-7",
+                        "segments": 1,
+                        "received_at": "2026-12-07T09:00:01+07:00",
+                    }
+                ],
+                "next_cursor": None,
+                "total": 1,
+            }
+        },
+        "templates.list": {"response": {"items": [TEMPLATE], "total": 1}},
+        "templates.history": {
+            "response": {
+                "items": [
+                    TEMPLATE,
+                    TEMPLATE
+                    | {
+                        "version": 1,
+                        "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. "
+                        "Hẹn trả kết quả {{ due_at|ngay }}.",
+                        "created_by": "system",
+                        "created_at": "2026-12-01T00:00:00+07:00",
+                    },
+                ],
+                "total": 2,
+            }
+        },
+        "templates.update": {"request": {"body": TEMPLATE["body"]}, "response": TEMPLATE},
+        "templates.preview": {
+            "request": {"body": TEMPLATE["body"]},
+            "response": {
+                "code": "dossier.received",
+                "channel": "sms",
+                "version": 2,
+                "subject": "",
+                "body": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận. Hẹn trả kết quả 07/12/2026. "
+                "Tra cứu tại motcua.vn",
+                "sms": {
+                    "text": "Ho so hue.xa.phu-xuan-261207-0001 da duoc tiep nhan. "
+                    "Hen tra ket qua 07/12/2026. Tra cuu tai motcua.vn",
+                    "encoding": "GSM-7",
+                    "segments": 1,
+                    "units": 102,
+                },
+            },
+        },
+        "webhooks.create": {
+            "response": SUBSCRIPTION | {"secret": "whsec_5Yk2Qm8vT1xL7pR4nW9bC3fH6jD0sGaZ"},
+        },
+        "webhooks.get": {"response": SUBSCRIPTION},
+        "webhooks.list": {"response": {"items": [SUBSCRIPTION], "total": 1}},
+        "webhooks.update": {
+            "response": SUBSCRIPTION
+            | EXAMPLES["webhooks.update"]["request"]
+            | {"updated_at": "2026-12-08T10:00:00+07:00"},
+        },
+        "webhooks.enable": {"response": SUBSCRIPTION | {"updated_at": "2026-12-08T10:05:00+07:00"}},
+        "webhooks.rotate_secret": {
+            "response": SUBSCRIPTION
+            | {
+                "secret": "whsec_8Hn3Kp6wR2yM9tV5xB1cQ7fJ4gL0sDaE",
+                "previous_secret_expires_at": "2026-12-09T10:00:00+07:00",
+                "updated_at": "2026-12-08T10:00:00+07:00",
+            }
+        },
+        "webhooks.event_types": {
+            "response": {
+                "items": [
+                    "vn.motcua.dossier.dossier.submitted.v1",
+                    "vn.motcua.dossier.dossier.received.v1",
+                    "vn.motcua.dossier.dossier.result_returned.v1",
+                    "vn.motcua.payment.payment.succeeded.v1",
+                ]
+            }
+        },
+        "webhooks.deliveries": {
+            "response": {
+                "items": [
+                    {
+                        "id": "whd_62b0e4",
+                        "event_id": "0d6f3c52-8a1e-4b7d-9c2f-5e4a1b3d7f60",
+                        "event_type": "vn.motcua.dossier.dossier.submitted.v1",
+                        "status": "delivered",
+                        "attempts": 2,
+                        "last_error": None,
+                        "next_attempt_at": None,
+                        "created_at": "2026-12-07T09:15:00+07:00",
+                        "finished_at": "2026-12-07T09:15:31+07:00",
+                        "log": [
+                            {
+                                "attempt": 1,
+                                "at": "2026-12-07T09:15:00+07:00",
+                                "outcome": "failed",
+                                "status_code": 503,
+                                "duration_ms": 212.4,
+                                "error": "HTTP 503",
+                            },
+                            {
+                                "attempt": 2,
+                                "at": "2026-12-07T09:15:30+07:00",
+                                "outcome": "delivered",
+                                "status_code": 204,
+                                "duration_ms": 88.1,
+                                "error": None,
+                            },
+                        ],
+                    }
+                ],
+                "next_cursor": None,
+                "total": 1,
+            }
+        },
+    }
+)
+
+
+PHU_XUAN_REF = {"code": "hue.xa.phu-xuan", "name": "Ủy ban nhân dân phường Phú Xuân"}
+BIRTH_REGISTRATION = (
+    story.procedure()
+    .model_copy(
+        update={
+            "version": 1,
+            "implementing_agency": AgencyRef(code="hue.ubnd-xa", name="Ủy ban nhân dân cấp xã thành phố Huế"),
         }
-    },
+    )
+    .model_dump(mode="json")
+)
+PROCEDURE = BIRTH_REGISTRATION | {
+    "code_kind": "national",
+    "status": "published",
+    "latest_version": 1,
+    "published_at": "2026-12-01T00:00:00+07:00",
+    "receiving_agencies": [
+        PHU_XUAN_REF,
+        {"code": "hue.xa.thuan-hoa", "name": "Ủy ban nhân dân phường Thuận Hóa"},
+    ],
+    "sources": [
+        {
+            "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+        }
+    ],
+    "withdrawn_at": None,
+    "withdraw_reason": None,
 }
-"""``operationId`` → ``request`` (the JSON body) and ``response`` (the first success's JSON answer)."""
+"""The seeded birth registration as the catalogue publishes it (the events' story, at Huế's communes)."""
+PROCEDURE_IN = {
+    "code": "1.001193",
+    "code_kind": "national",
+    "name": PROCEDURE["name"],
+    "field_code": "hotich",
+    "levels": ["commune"],
+    "implementing_agency_code": "hue.ubnd-xa",
+    "competent_agency_code": None,
+    "online_level": 4,
+    "online_mode": "full",
+    "applicant_kinds": ["citizen"],
+    "cases": PROCEDURE["cases"],
+    "documents": PROCEDURE["documents"],
+    "steps": [{key: value for key, value in step.items() if key != "agency"} for step in PROCEDURE["steps"]],
+    "fee_timing": "submission",
+    "result": PROCEDURE["result"],
+    "legal_basis": PROCEDURE["legal_basis"],
+    "keywords": ["làm giấy khai sinh", "khai sinh cho con", "giấy khai sinh"],
+    "sources": PROCEDURE["sources"],
+}
+PROCEDURE_ADMIN = {
+    "code": "1.001193",
+    "version": 1,
+    "status": "published",
+    "has_unpublished_changes": True,
+    "draft": PROCEDURE_IN,
+    "published": PROCEDURE,
+    "updated_at": "2026-12-07T10:00:00+07:00",
+}
+
+DOSSIER_CODE = "hue.xa.phu-xuan-261207-0001"
+_SUMMARY_FIELDS = (
+    "code",
+    "status",
+    "national_status",
+    "national_status_label",
+    "procedure_code",
+    "procedure_name",
+    "agency_code",
+    "holder_agency_code",
+    "applicant_name",
+    "channel",
+    "current_step",
+    "step_count",
+    "step_name",
+    "submitted_at",
+    "due_at",
+    "time_left",
+    "created_at",
+)
+"""The fields of a dossier in a list (``DossierSummary``)."""
+_APPLICANT = EXAMPLES["dossiers.submit"]["request"]["applicant"]
+_STEPS = [
+    {
+        "order": step["order"],
+        "name": step["name"],
+        "role": step["role"],
+        "agency_code": PHU_XUAN_REF["code"],
+        "agency_name": PHU_XUAN_REF["name"],
+        "share_percent": step["share_percent"],
+        "started_at": None,
+        "due_at": None,
+        "finished_at": None,
+        "late": None,
+    }
+    for step in PROCEDURE["steps"]
+]
+DOSSIER_SUBMITTED = {
+    "code": DOSSIER_CODE,
+    "status": "submitted",
+    "national_status": 1,
+    "national_status_label": "Mới đăng ký",
+    "procedure_code": "1.001193",
+    "procedure_name": "Đăng ký khai sinh",
+    "procedure_version": 1,
+    "case_code": "dung-han",
+    "case_name": "Đăng ký khai sinh đúng hạn",
+    "agency_code": PHU_XUAN_REF["code"],
+    "agency_name": PHU_XUAN_REF["name"],
+    "holder_agency_code": PHU_XUAN_REF["code"],
+    "applicant": _APPLICANT,
+    "applicant_name": _APPLICANT["name"],
+    "applicant_account_id": "citizen-5c0f",
+    "channel": "online",
+    "current_step": None,
+    "step_count": 3,
+    "step_name": None,
+    "form_data": EXAMPLES["dossiers.submit"]["request"]["form_data"],
+    "fees": {"items": [], "total": 0, "timing": "submission", "paid_at": None, "outstanding": False},
+    "processing_days": 0.0,
+    "submitted_at": "2026-12-07T09:15:00+07:00",
+    "received_at": None,
+    "appointment_at": None,
+    "approved_at": None,
+    "returned_at": None,
+    "closed_at": None,
+    "close_reason": None,
+    "due_at": None,
+    "time_left": None,
+    "timeliness": None,
+    "result_name": "Giấy khai sinh (bản chính)",
+    "steps": _STEPS,
+    "documents_required": PROCEDURE["documents"],
+    "documents": [],
+    "supplement": None,
+    "lookup_secret": "K7QM2XPA",
+    "allowed_actions": ["withdraw"],
+    "created_at": "2026-12-07T09:15:00+07:00",
+    "updated_at": "2026-12-07T09:15:00+07:00",
+}
+"""The birth registration of ``dossiers.submit``, as its applicant sees it once filed."""
+DOCUMENT = {
+    "id": "doc_4e1a9c2b",
+    "document_code": "giay-chung-sinh",
+    "filename": "giay-chung-sinh.pdf",
+    "content_type": "application/pdf",
+    "size": 248310,
+    "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
+    "uploaded_at": "2026-12-07T09:14:00+07:00",
+    "href": f"/api/v1/dossiers/{DOSSIER_CODE}/documents/doc_4e1a9c2b",
+}
+_TIME_LEFT = {"days": 0, "hours": 7, "overdue": False, "label": "còn 0 ngày 7 giờ"}
+DOSSIER = DOSSIER_SUBMITTED | {
+    "status": "in_progress",
+    "national_status": 4,
+    "national_status_label": "Đang xử lý",
+    "current_step": 2,
+    "step_name": "Thẩm định, ghi sổ hộ tịch",
+    "received_at": "2026-12-07T09:20:00+07:00",
+    "appointment_at": "2026-12-07T17:00:00+07:00",
+    "due_at": "2026-12-07T17:00:00+07:00",
+    "time_left": _TIME_LEFT,
+    "steps": [
+        _STEPS[0]
+        | {
+            "started_at": "2026-12-07T09:15:00+07:00",
+            "due_at": "2026-12-07T11:15:00+07:00",
+            "finished_at": "2026-12-07T09:20:00+07:00",
+            "late": False,
+        },
+        _STEPS[1] | {"started_at": "2026-12-07T09:20:00+07:00", "due_at": "2026-12-07T14:45:00+07:00"},
+        _STEPS[2],
+    ],
+    "documents": [DOCUMENT],
+    "allowed_actions": ["request-supplement", "forward", "reject", "extend-deadline"],
+    "updated_at": "2026-12-07T09:20:00+07:00",
+}
+"""The same dossier at its second step, as the officer handling it sees it."""
+DRAFT = DOSSIER_SUBMITTED | {
+    "status": "draft",
+    "national_status": None,
+    "national_status_label": None,
+    "agency_code": "hue.ubnd-xa",
+    "agency_name": "Ủy ban nhân dân cấp xã thành phố Huế",
+    "holder_agency_code": "hue.ubnd-xa",
+    "code": "draft-7c2e9a41b3d84f05a6e1",
+    "applicant": EXAMPLES["dossiers.create_draft"]["request"]["applicant"],
+    "form_data": {},
+    "submitted_at": None,
+    "allowed_actions": ["submit"],
+}
+
+PAYMENT_ID = "pay_5d2e81c4"
+PAYMENT: dict[str, Any] = {
+    "id": PAYMENT_ID,
+    "dossier_code": "hue.so-tu-phap-261207-0042",
+    "procedure_code": "HUE-LLTP-01",
+    "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, "
+    "người nước ngoài đang cư trú tại Việt Nam",
+    "agency_code": "hue.so-tu-phap",
+    "agency_name": "Sở Tư pháp thành phố Huế",
+    "amount": 200000,
+    "currency": "VND",
+    "items": [
+        {"name": "Phí cung cấp thông tin lý lịch tư pháp", "kind": "phí", "amount": 200000, "exempt": False}
+    ],
+    "fee_timing": "submission",
+    "payer": {"name": "Trần Thị Thu Hà", "phone": "+84905123456", "email": "thuha.tran@example.vn"},
+    "method": "vietqr",
+    "status": "pending",
+    "reference": "MC5D2E81",
+    "provider": None,
+    "provider_txn_id": None,
+    "receipt_number": None,
+    "receipt_url": None,
+    "refunded_amount": 0,
+    "flagged": False,
+    "paid_at": None,
+    "expires_at": "2026-12-08T10:00:00+07:00",
+    "created_at": "2026-12-07T10:00:00+07:00",
+    "updated_at": "2026-12-07T10:00:00+07:00",
+    "attempts": [
+        {
+            "id": "att_91c3e7",
+            "method": "vietqr",
+            "provider": "bank",
+            "status": "open",
+            "created_at": "2026-12-07T10:00:00+07:00",
+            "expires_at": "2026-12-08T10:00:00+07:00",
+        }
+    ],
+    "refunds": [],
+    "slips": [],
+    "transactions": [],
+}
+"""The criminal-record certificate fee of ``payments.create``, waiting for the citizen's transfer."""
+TRANSACTION = {
+    "id": 118,
+    "payment_id": PAYMENT_ID,
+    "provider": "bank",
+    "provider_txn_id": "FT26341012345678",
+    "source": "bank",
+    "reference": "MC5D2E81",
+    "amount": 200000,
+    "currency": "VND",
+    "succeeded": True,
+    "outcome": "credited",
+    "detail": "MC5D2E81 TRAN THI THU HA NOP PHI LY LICH TU PHAP",
+    "occurred_at": "2026-12-07T10:04:00+07:00",
+    "received_at": "2026-12-07T10:04:02+07:00",
+    "resolved_at": None,
+}
+PAID = PAYMENT | {
+    "status": "succeeded",
+    "provider": "bank",
+    "provider_txn_id": "FT26341012345678",
+    "receipt_number": "BL-2026-000042",
+    "receipt_url": f"/api/v1/payments/{PAYMENT_ID}/receipt.pdf",
+    "paid_at": "2026-12-07T10:04:00+07:00",
+    "updated_at": "2026-12-07T10:04:02+07:00",
+    "attempts": [PAYMENT["attempts"][0] | {"status": "succeeded"}],
+    "transactions": [TRANSACTION],
+}
+"""The same payment once the bank reported the transfer."""
+SLIP = {
+    "id": "slip_2b7f40",
+    "filename": "uy-nhiem-chi.jpg",
+    "content_type": "image/jpeg",
+    "size": 184220,
+    "status": "submitted",
+    "note": None,
+    "uploaded_at": "2026-12-07T10:06:00+07:00",
+    "decided_at": None,
+    "url": f"/api/v1/payments/{PAYMENT_ID}/slips/slip_2b7f40",
+}
+REFUND = {
+    "id": "rfd_91a0c2",
+    "amount": 100000,
+    "reason": EXAMPLES["payments.refund"]["request"]["reason"],
+    "status": "succeeded",
+    "provider": "bank",
+    "provider_txn_id": "FT26342098765432",
+    "created_at": "2026-12-08T14:00:00+07:00",
+    "completed_at": "2026-12-08T14:00:03+07:00",
+}
+_MATCHED = {
+    "payment_id": PAYMENT_ID,
+    "provider": "bank",
+    "provider_txn_id": "FT26341012345678",
+    "reference": "MC5D2E81",
+    "our_amount": 200000,
+    "our_outcome": "credited",
+    "their_amount": 200000,
+}
+REPORT = {
+    "date": "2026-12-07",
+    "provider": "bank",
+    "counts": {"matched": 1, "amount_mismatches": 0, "missing_ours": 0, "missing_theirs": 0},
+    "matched": [_MATCHED],
+    "amount_mismatches": [],
+    "missing_ours": [],
+    "missing_theirs": [],
+}
+SEARCH_ITEM = {
+    "code": "1.001193",
+    "name": "Đăng ký khai sinh",
+    "field": {"code": "hotich", "name": "Hộ tịch"},
+    "implementing_agency": PROCEDURE["implementing_agency"],
+    "levels": ["commune"],
+    "online_level": 4,
+    "online_mode": "full",
+    "min_days": 0.0,
+    "max_days": 1.0,
+    "min_fee": 0,
+    "status": "published",
+    "version": 1,
+}
+
+_add(
+    {
+        "procedures.get": {"response": PROCEDURE},
+        "procedures.publish": {"response": PROCEDURE | {"version": 2, "latest_version": 2}},
+        "procedures.withdraw": {
+            "response": PROCEDURE
+            | {
+                "status": "withdrawn",
+                "withdrawn_at": "2027-03-01T00:00:00+07:00",
+                "withdraw_reason": EXAMPLES["procedures.withdraw"]["request"]["reason"],
+            },
+        },
+        "procedures.create": {
+            "request": PROCEDURE_IN,
+            "response": PROCEDURE_ADMIN | {"status": "draft", "version": 0, "published": None},
+        },
+        "procedures.update": {"request": PROCEDURE_IN, "response": PROCEDURE_ADMIN},
+        "procedures.get_working_copy": {"response": PROCEDURE_ADMIN},
+        "procedures.import": {
+            "request": {"procedures": [PROCEDURE_IN]},
+            "response": {"received": 1, "published": [{"code": "1.001193", "version": 2}], "unchanged": []},
+        },
+        "procedures.search": {
+            "response": {
+                "items": [SEARCH_ITEM],
+                "match": "all",
+                "facets": {
+                    "field": [{"code": "hotich", "name": "Hộ tịch", "count": 1}],
+                    "level": [{"code": "commune", "name": "Cấp xã", "count": 1}],
+                    "agency": [
+                        {"code": "hue.ubnd-xa", "name": "Ủy ban nhân dân cấp xã thành phố Huế", "count": 1}
+                    ],
+                },
+                "page": 1,
+                "size": 20,
+                "total": 1,
+                "next_cursor": None,
+            }
+        },
+        "dossiers.submit": {"response": DOSSIER_SUBMITTED},
+        "dossiers.get": {"response": DOSSIER},
+        "dossiers.act": {
+            "response": DOSSIER
+            | {
+                "status": "supplement_requested",
+                "national_status": 5,
+                "national_status_label": "Yêu cầu bổ sung giấy tờ",
+                "supplement": {
+                    "reason": EXAMPLES["dossiers.act"]["request"]["reason"],
+                    "documents": EXAMPLES["dossiers.act"]["request"]["documents"],
+                    "requested_at": "2026-12-07T10:00:00+07:00",
+                    "respond_by": "2026-12-14T10:00:00+07:00",
+                    "fee_total": 0,
+                },
+                "allowed_actions": ["reject"],
+                "updated_at": "2026-12-07T10:00:00+07:00",
+            },
+        },
+        "dossiers.create_draft": {"response": DRAFT},
+        "dossiers.update_draft": {
+            "response": DRAFT
+            | EXAMPLES["dossiers.update_draft"]["request"]
+            | {"agency_name": PHU_XUAN_REF["name"]},
+        },
+        "dossiers.list": {
+            "response": {
+                "items": [{key: DOSSIER[key] for key in _SUMMARY_FIELDS}],
+                "next_cursor": None,
+                "total": 1,
+            }
+        },
+        "dossiers.timeline": {
+            "response": {
+                "items": [
+                    {
+                        "at": "2026-12-07T09:15:00+07:00",
+                        "action": "submit",
+                        "from_status": "draft",
+                        "to_status": "submitted",
+                        "national_status": 1,
+                        "actor_id": "citizen-5c0f",
+                        "actor_role": "citizen",
+                        "actor_agency_code": None,
+                        "note": None,
+                        "details": {"channel": "online"},
+                    },
+                    {
+                        "at": "2026-12-07T09:20:00+07:00",
+                        "action": "receive",
+                        "from_status": "submitted",
+                        "to_status": "in_progress",
+                        "national_status": 4,
+                        "actor_id": "officer-phuxuan-01",
+                        "actor_role": "officer",
+                        "actor_agency_code": PHU_XUAN_REF["code"],
+                        "note": "Hồ sơ đầy đủ, hợp lệ.",
+                        "details": {"due_at": "2026-12-07T17:00:00+07:00"},
+                    },
+                ],
+                "total": 2,
+            }
+        },
+        "documents.upload": {"response": DOCUMENT},
+        "documents.list": {"response": {"items": [DOCUMENT], "total": 1}},
+        "lookup.get": {
+            "response": {
+                "code": DOSSIER_CODE,
+                "status": "in_progress",
+                "national_status": 4,
+                "national_status_label": "Đang xử lý",
+                "procedure_code": "1.001193",
+                "procedure_name": "Đăng ký khai sinh",
+                "agency_name": PHU_XUAN_REF["name"],
+                "step_order": 2,
+                "step_count": 3,
+                "step_name": "Thẩm định, ghi sổ hộ tịch",
+                "step_agency_name": PHU_XUAN_REF["name"],
+                "fee_outstanding": False,
+                "submitted_at": DOSSIER["submitted_at"],
+                "received_at": DOSSIER["received_at"],
+                "appointment_at": DOSSIER["appointment_at"],
+                "result_ready_at": None,
+                "returned_at": None,
+            }
+        },
+        "payments.create": {
+            "response": {
+                "attempt_id": "att_91c3e7",
+                "method": "vietqr",
+                "payment": PAYMENT,
+                "vietqr": {
+                    "bank_bin": "970415",
+                    "bank_name": "Ngân hàng TMCP Công Thương Việt Nam (VietinBank)",
+                    "account_number": "113000118888",
+                    "account_name": "KHO BAC NHA NUOC THUA THIEN HUE",
+                    "amount": 200000,
+                    "reference": "MC5D2E81",
+                    "payload": "00020101021238540010A00000072701240006970415011011300011888802"
+                    "08QRIBFTTA53037045406200000 5802VN62120808MC5D2E816304A1B2",
+                    "png_url": f"/api/v1/payments/{PAYMENT_ID}/vietqr.png",
+                    "svg_url": f"/api/v1/payments/{PAYMENT_ID}/vietqr.svg",
+                },
+                "gateway": None,
+                "transfer": None,
+            },
+        },
+        "payments.get": {"response": PAID},
+        "payments.list": {"response": {"items": [PAID], "next_cursor": None, "total": 1}},
+        "payments.renew": {
+            "response": PAYMENT
+            | {
+                "id": "pay_7a30f912",
+                "renews": PAYMENT_ID,
+                "reference": "MC7A30F9",
+                "expires_at": "2026-12-09T10:00:00+07:00",
+                "created_at": "2026-12-08T10:00:00+07:00",
+                "updated_at": "2026-12-08T10:00:00+07:00",
+                "attempts": [],
+            }
+        },
+        "payments.refund": {
+            "response": {
+                "payment": PAID | {"refunded_amount": 100000, "refunds": [REFUND]},
+                "refund": REFUND,
+            },
+        },
+        "payments.upload_slip": {"response": SLIP},
+        "payments.confirm_slip": {
+            "response": PAID
+            | {
+                "method": "manual_transfer",
+                "slips": [
+                    SLIP
+                    | {
+                        "status": "confirmed",
+                        "note": EXAMPLES["payments.confirm_slip"]["request"]["note"],
+                        "decided_at": "2026-12-07T11:00:00+07:00",
+                    }
+                ],
+            },
+        },
+        "payments.reject_slip": {
+            "response": PAYMENT
+            | {
+                "method": "manual_transfer",
+                "slips": [
+                    SLIP
+                    | {
+                        "status": "rejected",
+                        "note": EXAMPLES["payments.reject_slip"]["request"]["reason"],
+                        "decided_at": "2026-12-07T11:00:00+07:00",
+                    }
+                ],
+            },
+        },
+        "payments.list_anomalies": {
+            "response": {
+                "items": [
+                    TRANSACTION
+                    | {
+                        "id": 121,
+                        "provider_txn_id": "FT26341012349999",
+                        "outcome": "flagged_refund",
+                        "detail": "Chuyển khoản trùng cho khoản đã thanh toán.",
+                    }
+                ]
+            }
+        },
+        "payments.resolve_anomaly": {
+            "response": TRANSACTION
+            | {
+                "id": 121,
+                "provider_txn_id": "FT26341012349999",
+                "outcome": "flagged_refund",
+                "detail": "Chuyển khoản trùng cho khoản đã thanh toán.",
+                "resolved_at": "2026-12-08T14:05:00+07:00",
+            },
+        },
+        "payment_providers.bank_notify": {
+            "response": {"results": [{"id": "FT26341012345678", "outcome": "credited"}]}
+        },
+        "payment_providers.ipn": {"response": {"RspCode": "00", "Message": "Confirm Success"}},
+        "reconciliation.get": {"response": REPORT},
+        "reconciliation.import_statement": {
+            "response": {"imported": 1, "duplicates": 0, "errors": [], "report": REPORT}
+        },
+    }
+)
+_ASYNCAPI = asyncapi.build_asyncapi()
+_TIMELINESS = {
+    "early": 41,
+    "on_time": 112,
+    "late": 3,
+    "early_rate": 0.263,
+    "on_time_rate": 0.718,
+    "late_rate": 0.019,
+}
+_SATISFACTION = {
+    "satisfied": 98,
+    "acceptable": 12,
+    "unsatisfied": 2,
+    "total": 112,
+    "satisfied_share": 0.875,
+    "acceptable_share": 0.107,
+    "unsatisfied_share": 0.018,
+}
+_add(
+    {
+        "stats.get": {
+            "response": {
+                "from": "2026-11-01",
+                "to": "2026-11-30",
+                "agency": "hue.xa.phu-xuan",
+                "procedure": "1.001193",
+                "received": 164,
+                "finished": 156,
+                "rejected": 4,
+                "withdrawn": 2,
+                "timeliness": _TIMELINESS,
+                "overdue_in_progress": 1,
+                "average_processing_days": 0.6,
+                "satisfaction": _SATISFACTION,
+                "late_by_step": [
+                    {
+                        "agency_code": "hue.xa.phu-xuan",
+                        "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                        "step_name": "Thẩm định, ghi sổ hộ tịch",
+                        "finished": 156,
+                        "late": 3,
+                        "late_rate": 0.019,
+                    }
+                ],
+                "by_month": [
+                    {
+                        "month": "2026-11",
+                        "received": 164,
+                        "finished": 156,
+                        "timeliness": _TIMELINESS,
+                        "satisfaction": _SATISFACTION,
+                    }
+                ],
+                "targets": {"late_rate_max": 0.03, "satisfied_share_min": 0.8},
+            }
+        },
+        "meta.asyncapi": {
+            "response": {
+                key: value
+                for key, value in _ASYNCAPI.items()
+                if key in ("asyncapi", "info", "defaultContentType", "servers")
+            }
+            | {
+                "channels": {
+                    name: {"address": channel["address"], "title": channel["title"]}
+                    for name, channel in _ASYNCAPI["channels"].items()
+                }
+            }
+        },
+    }
+)
 
 
 def attach(operation: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from dossier_svc.dossiers.errors import (
 from dossier_svc.dossiers.models import Dossier
 from dossier_svc.dossiers.schemas import (
     ActionIn,
+    DossierPage,
     DraftApplicantIn,
     DraftIn,
     DraftPatch,
@@ -243,7 +244,7 @@ async def test_the_list_is_the_citizens_own_or_the_agencys_queue(uow: FakeDossie
     )
 
     def listed(who: Principal) -> list[str]:
-        return [item.code for item in page.items] if (page := pages[who.subject]) else []
+        return [item.code for item in DossierPage.of(pages[who.subject], ports.calendar).items]
 
     pages = {
         who.subject: await service.listing(

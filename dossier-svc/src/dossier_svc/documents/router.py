@@ -47,7 +47,7 @@ async def upload(
     """Attach a file to a draft, a dossier being received, or one being supplemented."""
     data = await file.read(ports.settings.documents.max_bytes + 1)
     incoming = IncomingFile(document_code=document_code, filename=file.filename, data=data)
-    return await service.upload(uow, ports, who, code, incoming)
+    return DocumentOut.of(code, await service.upload(uow, ports, who, code, incoming))
 
 
 @router.get(

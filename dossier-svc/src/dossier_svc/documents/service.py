@@ -14,7 +14,6 @@ from typing import Any
 
 from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
 from dossier_svc.documents.models import DossierDocument, DossierDocuments
-from dossier_svc.documents.schemas import DocumentOut
 from dossier_svc.documents.store import FileStore
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
 from dossier_svc.dossiers.models import Dossier, new_id
@@ -181,8 +180,8 @@ async def _visible(uow: DossierUow, who: Principal, code: str) -> Dossier:
 
 async def upload(
     uow: DossierUow, ports: Ports, who: Principal, code: str, incoming: IncomingFile
-) -> DocumentOut:
-    """Attach one file to a dossier, when its state and the caller's party allow it."""
+) -> DossierDocument:
+    """Attach one file to a dossier, when its state and the caller's party allow it; the stored row."""
     (item,) = await inspect_all([incoming], max_bytes=ports.settings.documents.max_bytes)
     async with uow:
         dossier = await _visible(uow, who, code)
@@ -200,7 +199,7 @@ async def upload(
         await store(ports.files, [item])
         row = attach(uow, dossier, item, who, ports.clock.now())
         await uow.commit()
-        return DocumentOut.of(dossier.code, row)
+    return row
 
 
 async def listing(uow: DossierUow, who: Principal, code: str) -> DossierDocuments:

@@ -931,6 +931,17 @@ class Rated:
 
 
 @dataclass(frozen=True)
+class DossierListing:
+    """One page of a list of dossiers: its rows, how many match in all, how many come before it, and when
+    it was read (the time the rows' days left are counted from)."""
+
+    rows: Sequence[Dossier]
+    total: int
+    offset: int
+    now: datetime
+
+
+@dataclass(frozen=True)
 class DossierView:
     """A dossier as someone reads it: its documents, what they may do with it now, and when they read it."""
 

@@ -188,9 +188,10 @@ async def listing(
     cursor: CursorQuery = None,
 ) -> DossierPage:
     """A citizen sees their own dossiers, newest first; an officer their agency's queue, soonest due first."""
-    return await service.listing(
+    listing = await service.listing(
         uow, ports, who, status=status, scope=scope, procedure_code=procedure, limit=limit, cursor=cursor
     )
+    return DossierPage.of(listing, ports.calendar)
 
 
 @router.post(

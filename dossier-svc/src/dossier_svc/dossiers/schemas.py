@@ -20,7 +20,14 @@ from pydantic import (
 
 from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.documents.schemas import DocumentOut
-from dossier_svc.dossiers.models import Dossier, DossierStep, DossierView, Rated, TimelineEntry
+from dossier_svc.dossiers.models import (
+    Dossier,
+    DossierListing,
+    DossierStep,
+    DossierView,
+    Rated,
+    TimelineEntry,
+)
 from dossier_svc.dossiers.workflow import NATIONAL_LABELS, RUNNING, Action
 from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Cursor, Page
@@ -434,6 +441,16 @@ class DossierOut(DossierSummary):
 
 class DossierPage(Page[DossierSummary]):
     """A page of dossiers."""
+
+    @classmethod
+    def of(cls, listing: DossierListing, calendar: WorkCalendar) -> DossierPage:
+        """Shape a listing; the cursor points past its last row while more follow."""
+        following = listing.offset + len(listing.rows)
+        return cls(
+            items=[DossierSummary.of(d, calendar, listing.now) for d in listing.rows],
+            total=listing.total,
+            next_cursor=DOSSIER_CURSOR.encode(following) if following < listing.total else None,
+        )
 
 
 DOSSIER_CURSOR = Cursor(TypeAdapter(NonNegativeInt))

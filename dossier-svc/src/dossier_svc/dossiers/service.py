@@ -25,6 +25,7 @@ from dossier_svc.dossiers.errors import (
 )
 from dossier_svc.dossiers.models import (
     Dossier,
+    DossierListing,
     DossierView,
     IdempotencyRecord,
     Outcome,
@@ -41,8 +42,6 @@ from dossier_svc.dossiers.schemas import (
     ActionIn,
     ApplicantIn,
     DossierOut,
-    DossierPage,
-    DossierSummary,
     DraftIn,
     DraftPatch,
     RatingIn,
@@ -120,7 +119,7 @@ async def listing(
     procedure_code: str | None,
     limit: int,
     cursor: str | None,
-) -> DossierPage:
+) -> DossierListing:
     """A citizen's own dossiers (newest first), or an officer's agency queue (due soonest first)."""
     offset = DOSSIER_CURSOR.decode(cursor) or 0
     async with uow:
@@ -147,12 +146,7 @@ async def listing(
             )
         else:
             raise Forbidden("Vai trò của bạn không xem được danh sách hồ sơ.")
-        now = ports.clock.now()
-        items = [DossierSummary.of(d, ports.calendar, now) for d in rows]
-    following = offset + len(items)
-    return DossierPage(
-        items=items, total=total, next_cursor=DOSSIER_CURSOR.encode(following) if following < total else None
-    )
+    return DossierListing(rows=rows, total=total, offset=offset, now=ports.clock.now())
 
 
 # --- filing --------------------------------------------------------------------------------------------

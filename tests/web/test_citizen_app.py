@@ -360,11 +360,14 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     # The papers' QR link opens the same screen with the code and proof filled in, and looks it up at once.
     page.goto(f"/tra-cuu?{urlencode({'code': code, 'proof': typed[-4:]})}")
     expect(page.get_by_test_id("lookup-result")).to_contain_text(code)
+    expect(page.get_by_test_id("lookup-result")).to_contain_text("Đã trả kết quả")
 
     # English on request, and the desktop layout of the same screens.
     page.get_by_role("button", name="Switch to English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Look up a dossier")
+    # The status comes from the API in Vietnamese; the app words it from its national status code.
+    expect(page.get_by_test_id("lookup-result")).to_contain_text("Result returned")
     accessible(page, "lookup-en")
     page.get_by_role("button", name="Chuyển sang tiếng Việt").click()
     desktop = browser.new_context(base_url=platform, viewport=DESKTOP, locale="vi-VN")

@@ -7,6 +7,7 @@ import { vnd, when } from "@ui/text";
 import { SignedIn } from "../App";
 import { latest } from "../live";
 import { t, type Word } from "../strings";
+import { statusLabel, timeLeftLabel } from "../status";
 import { statusTone } from "./Dossiers";
 
 type DossierOut = Schemas["DossierOut"];
@@ -136,11 +137,11 @@ function Detail({ code }: { code: string }) {
       <Facts
         rows={[
           [t("dossierCode"), <strong>{dossier.code}</strong>],
-          [t("status"), <Badge tone={statusTone(dossier.status)}><span data-testid="status">{dossier.national_status_label ?? dossier.status}</span></Badge>],
+          [t("status"), <Badge tone={statusTone(dossier.status)}><span data-testid="status">{statusLabel(dossier)}</span></Badge>],
           ...(dossier.step_name ? [[t("currentStep"), t("step", { n: dossier.current_step ?? 0, of: dossier.step_count, name: dossier.step_name })] as [string, string]] : []),
           [t("agency"), dossier.agency_name],
           [t("submittedAt"), when(dossier.submitted_at, lang.value, true)],
-          [t("due"), <>{when(dossier.due_at, lang.value)}{dossier.time_left && <> · <strong>{dossier.time_left.label}</strong></>}</>],
+          [t("due"), <>{when(dossier.due_at, lang.value)}{dossier.time_left && <> · <strong>{timeLeftLabel(dossier.time_left)}</strong></>}</>],
           [t("lookupSecret"), <code>{dossier.lookup_secret}</code>],
         ]}
       />

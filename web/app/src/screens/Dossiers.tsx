@@ -5,6 +5,7 @@ import { Badge, Card, Loading, Notice, Page } from "@ui/kit";
 import { when } from "@ui/text";
 import { SignedIn } from "../App";
 import { latest, streaming } from "../live";
+import { statusLabel, timeLeftLabel } from "../status";
 import { t } from "../strings";
 
 type Summary = Schemas["DossierSummary"];
@@ -23,13 +24,13 @@ export function DossierCard({ d }: { d: Summary }) {
       <p>
         <strong>{d.code}</strong> ·{" "}
         <Badge tone={statusTone(d.status)}>
-          <span data-testid={`status-${d.code}`}>{d.national_status_label ?? d.status}</span>
+          <span data-testid={`status-${d.code}`}>{statusLabel(d)}</span>
         </Badge>
       </p>
       <p>
         {t("submittedAt")}: {when(d.submitted_at, lang.value)}
         {d.due_at && ` · ${t("due")}: ${when(d.due_at, lang.value)}`}
-        {d.time_left && ` · ${d.time_left.label}`}
+        {d.time_left && ` · ${timeLeftLabel(d.time_left)}`}
       </p>
     </Card>
   );

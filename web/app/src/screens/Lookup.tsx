@@ -5,6 +5,7 @@ import { Badge, Button, Facts, Notice, Page, TextField } from "@ui/kit";
 import { when } from "@ui/text";
 import { t } from "../strings";
 import { parseLookupQr } from "../qr";
+import { statusLabel } from "../status";
 
 interface Detector {
   detect(source: HTMLVideoElement): Promise<{ rawValue: string }[]>;
@@ -106,7 +107,7 @@ export function Lookup() {
           <Facts
             rows={[
               [t("dossierCode"), found.code],
-              [t("status"), <Badge tone="good">{found.national_status_label}</Badge>],
+              [t("status"), <Badge tone="good">{statusLabel(found)}</Badge>],
               ...(found.step_name ? [[t("step", { n: found.step_order ?? 0, of: found.step_count, name: "" }), `${found.step_name}${found.step_agency_name ? ` — ${found.step_agency_name}` : ""}`] as [string, string]] : []),
               [t("agency"), found.agency_name],
               [t("submittedAt"), when(found.submitted_at, lang.value)],

@@ -265,6 +265,11 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     page.get_by_role("link", name="Thanh toán").click()
     page.get_by_role("button", name="Quét mã VietQR").click()
     expect(page.locator("img.qr")).to_be_visible()
+    # The bank apps that fill the transfer in (vietqr.io's deep links), back to this screen once paid.
+    vietinbank = page.get_by_test_id("bank-apps").get_by_role("link", name="VietinBank iPay")
+    expect(vietinbank).to_have_attribute(
+        "href", re.compile(r"^https://dl\.vietqr\.io/pay\?app=icb&am=\d+&tn=.+&ba=\w+@icb&")
+    )
     screen(page, "pay-vietqr")
     page.get_by_role("button", name="Thẻ, ví qua cổng thanh toán").click()
     expect(page.get_by_text("Cổng thanh toán thử nghiệm")).to_be_visible()

@@ -115,6 +115,7 @@ const words = {
   payCard: { vi: "Thẻ, ví qua cổng thanh toán", en: "Card or wallet" },
   qrAlt: { vi: "Mã VietQR: {amount}, nội dung {ref}", en: "VietQR code: {amount}, reference {ref}" },
   openBank: { vi: "Mở ứng dụng ngân hàng", en: "Open a banking app" },
+  bankApps: { vi: "Hoặc mở ứng dụng ngân hàng đã điền sẵn chuyển khoản:", en: "Or open your bank app with the transfer filled in:" },
   waiting: { vi: "Đang chờ ngân hàng xác nhận…", en: "Waiting for the bank…" },
   paid: { vi: "Đã thanh toán. Biên lai số {n}.", en: "Paid. Receipt {n}." },
   receipt: { vi: "Tải biên lai (PDF)", en: "Download receipt (PDF)" },

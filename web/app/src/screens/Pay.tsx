@@ -2,9 +2,10 @@ import { useEffect, useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import { api, fileUrl, problemText, saveFile, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
-import { Button, Facts, Loading, Notice, Page } from "@ui/kit";
+import { Button, Facts, LinkButton, Loading, Notice, Page } from "@ui/kit";
 import { onceKey, vnd } from "@ui/text";
 import { SignedIn } from "../App";
+import { bankAppLinks } from "../bankapps";
 import { latest } from "../live";
 import { t } from "../strings";
 
@@ -15,13 +16,15 @@ function saveReceipt(payment: Payment): Promise<void> {
   return saveFile(path, `bien-lai-${payment.receipt_number ?? payment.id}.pdf`);
 }
 
-function QrCode({ qr }: { qr: Schemas["VietQrOut"] }) {
+function QrCode({ qr, code }: { qr: Schemas["VietQrOut"]; code: string }) {
   const [src, setSrc] = useState<string | null>(null);
   useEffect(() => {
     let url: string | null = null;
     void fileUrl(qr.png_url).then((u) => setSrc((url = u)));
     return () => url && URL.revokeObjectURL(url);
   }, [qr.png_url]);
+  // The bank app brings the citizen back to this screen, which is already waiting for the bank's confirmation.
+  const apps = bankAppLinks(qr, `${location.origin}/thanh-toan/${encodeURIComponent(code)}`);
   return (
     <div class="card">
       {src && <img class="qr" src={src} alt={t("qrAlt", { amount: vnd(qr.amount, lang.value), ref: qr.reference })} />}
@@ -32,6 +35,18 @@ function QrCode({ qr }: { qr: Schemas["VietQrOut"] }) {
           [t("account"), `${qr.account_number} · ${qr.account_name} · ${qr.bank_name}`],
         ]}
       />
+      {apps.length > 0 && (
+        <>
+          <p>{t("bankApps")}</p>
+          <div class="actions" data-testid="bank-apps">
+            {apps.map((a) => (
+              <LinkButton key={a.name} kind="secondary" href={a.href}>
+                {a.name}
+              </LinkButton>
+            ))}
+          </div>
+        </>
+      )}
     </div>
   );
 }
@@ -98,7 +113,7 @@ function Checkout({ code }: { code: string }) {
               {t("payCard")}
             </Button>
           </div>
-          {qr && <QrCode qr={qr} />}
+          {qr && <QrCode qr={qr} code={code} />}
           {qr && <p role="status">{t("waiting")}</p>}
         </>
       )}

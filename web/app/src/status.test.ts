@@ -10,7 +10,7 @@ describe("statusLabel", () => {
   const received = { status: "received", national_status: 2, national_status_label: "Được tiếp nhận" };
   it("keeps the API's Vietnamese label in Vietnamese", () => {
     expect(statusLabel(received)).toBe("Được tiếp nhận");
-    expect(statusLabel({ status: "draft", national_status: null, national_status_label: null })).toBe("draft");
+    expect(statusLabel({ status: "draft", national_status: null, national_status_label: null })).toBe("Bản nháp");
   });
   it("translates from the national status code in English, whatever the Vietnamese label says", () => {
     lang.value = "en";

@@ -17,7 +17,7 @@ const words: Dictionary<StatusWord> = {
   national_9: { vi: "Đã có kết quả", en: "Result ready" },
   national_10: { vi: "Đã trả kết quả", en: "Result returned" },
   // The platform's own states, for a dossier with no national status yet (a draft).
-  status_draft: { vi: "draft", en: "Draft" },
+  status_draft: { vi: "Bản nháp", en: "Draft" },
   left: { vi: "còn {days} ngày {hours} giờ", en: "{days} working days {hours} hours left" },
   overdue: { vi: "quá {days} ngày {hours} giờ", en: "{days} working days {hours} hours overdue" },
 };
@@ -30,9 +30,10 @@ export interface StatusCodes {
   national_status_label?: string | null;
 }
 
-/** The status to show: in Vietnamese the API's own label, in English the words for its national status code. */
+/** The status to show: in Vietnamese the API's own label, in English the words for its national status code;
+ * a draft, which has no national status, in the reader's language. */
 export function statusLabel(d: StatusCodes): string {
-  if (lang.value === "vi") return d.national_status_label ?? d.status;
+  if (lang.value === "vi" && d.national_status_label) return d.national_status_label;
   const key: StatusWord = d.national_status ? `national_${d.national_status}` : `status_${d.status}`;
   return key in words ? say(key) : (d.national_status_label ?? d.status);
 }

@@ -66,12 +66,16 @@ SEARCH_LABEL = "Bạn cần làm thủ tục gì?"
 WATCH_RESULTS = """() => {
   window.__keys = []; window.__changes = [];
   document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
-  const text = () => document.querySelector('[data-testid=results]')?.textContent ?? null;
-  let last = text();
+  const shown = () => {
+    const list = document.querySelector('[data-testid=results]');
+    return list ? {query: list.dataset.query ?? null, text: list.textContent} : null;
+  };
+  let last = JSON.stringify(shown());
   new MutationObserver(() => {
-    const now = text();
-    if (now !== last) { last = now; window.__changes.push({t: performance.now(), text: now}); }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    const now = shown();
+    const key = JSON.stringify(now);
+    if (key !== last) { last = key; window.__changes.push({t: performance.now(), ...now}); }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
 
 # Keeps the latest largest-contentful-paint entry from the start of the navigation.
@@ -163,9 +167,10 @@ def search_latencies(browser: Browser, base: str, queries: tuple[str, ...]) -> l
             page.wait_for_timeout(700)
             keys: list[float] = page.evaluate("() => window.__keys")
             changes: list[dict[str, Any]] = page.evaluate("() => window.__changes")
-            final = page.get_by_test_id("results").text_content()
+            # The results list names the query it answers: the first change after the last key that shows
+            # this query's results is when the citizen sees them (identical lists for a prefix still count).
             last_key = keys[-1]
-            shown = [c["t"] for c in changes if c["t"] >= last_key and c["text"] == final]
+            shown = [c["t"] for c in changes if c["t"] >= last_key and c.get("query") == query.strip()]
             if not shown:
                 raise RuntimeError(f"the results for {query!r} never changed after the last key")
             found.append({"query": query, "ms": round(shown[0] - last_key, 1), "keys": len(keys)})

@@ -3,12 +3,16 @@
 Files are served as built; any other page path gets ``index.html`` so the app's own router shows it (a deep
 link or a reload of ``/ho-so/…``). The API, ops, documents and well-known paths are never answered with the
 app: an unknown one stays a 404 problem. Hashed assets are cached for a year; the shell, the service worker
-and the manifest are revalidated on every load, so a new version is seen at once.
+and the manifest are revalidated on every load, so a new version is seen at once. Text files go gzipped to a
+browser that takes it: on a slow mobile link the app's script is a third of its size.
 """
 
 from __future__ import annotations
 
+import gzip
+import mimetypes
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -28,6 +32,7 @@ APP_CSP = (
     "frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _REVALIDATE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js"}
+_COMPRESSIBLE = {".html", ".js", ".css", ".json", ".webmanifest", ".svg", ".txt"}
 
 
 class AppPath(Convertor[str]):
@@ -57,16 +62,16 @@ def web_router(dist: Path) -> APIRouter:
     async def app_file(path: str, request: Request) -> Response:
         target = (root / path).resolve()
         if path and target.is_relative_to(root) and target.is_file():
-            return _file(target, root)
+            return _file(target, root, request)
         last = path.rsplit("/", 1)[-1]
         if "." in last and "text/html" not in request.headers.get("accept", ""):
             raise NotFound(f"Không có tệp /{path}.")
-        return _file(root / "index.html", root)
+        return _file(root / "index.html", root, request)
 
     return router
 
 
-def _file(target: Path, root: Path) -> FileResponse:
+def _file(target: Path, root: Path, request: Request) -> Response:
     relative = target.relative_to(root).as_posix()
     if relative.startswith("assets/"):
         cache = "public, max-age=31536000, immutable"
@@ -77,4 +82,15 @@ def _file(target: Path, root: Path) -> FileResponse:
     headers = {"Cache-Control": cache, "Content-Security-Policy": APP_CSP}
     if relative == "sw.js":
         headers["Service-Worker-Allowed"] = "/"
+    if target.suffix in _COMPRESSIBLE and "gzip" in request.headers.get("accept-encoding", ""):
+        stat = target.stat()
+        headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        body = _gzipped(target, stat.st_mtime_ns, stat.st_size)
+        return Response(body, media_type=mimetypes.guess_type(target.name)[0], headers=headers)
     return FileResponse(target, headers=headers)
+
+
+@lru_cache(maxsize=256)
+def _gzipped(target: Path, mtime_ns: int, size: int) -> bytes:
+    """The file compressed once per version of it (the key's time and size change with a new build)."""
+    return gzip.compress(target.read_bytes(), compresslevel=9, mtime=0)

@@ -40,6 +40,24 @@ async def test_the_shell_and_its_files_are_served_with_the_apps_policy(tmp_path:
         assert (await client.get("/manifest.webmanifest")).headers["cache-control"] == "no-cache"
 
 
+async def test_text_files_go_gzipped_to_a_browser_that_takes_it(tmp_path: Path, dist: Path) -> None:
+    script = "console.log('ứng dụng');" * 200
+    (dist / "assets" / "index-abc123.js").write_text(script, encoding="utf-8")
+    async with running(gateway(tmp_path, web_dir=dist)) as client:
+        packed = await client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["content-encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["vary"]
+        assert packed.headers["content-type"].startswith("text/javascript")
+        assert packed.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert int(packed.headers["content-length"]) < len(script.encode()) / 10
+        assert packed.text == script, "the client unpacks it to the file as built"
+        plain = await client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        assert plain.text == script
+        shell = await client.get("/ho-so/abc", headers={"Accept-Encoding": "gzip, br", "Accept": "text/html"})
+        assert (shell.headers["content-encoding"], shell.text) == ("gzip", SHELL)
+
+
 async def test_a_deep_link_gets_the_shell_and_a_missing_file_a_404(tmp_path: Path, dist: Path) -> None:
     async with running(gateway(tmp_path, web_dir=dist)) as client:
         deep = await client.get("/ho-so/hue.so-tu-phap-261206-0001", headers={"Accept": "text/html"})

@@ -43,6 +43,8 @@ export function Home() {
   const [field, setField] = useState(initial.get("field") ?? "");
   const [level, setLevel] = useState(initial.get("level") ?? "");
   const [found, setFound] = useState<Found | null>(null);
+  // The query the results on screen answer (it lags the field while a search is under way).
+  const [answered, setAnswered] = useState("");
   const [fields, setFields] = useState<Schemas["FieldOut"][]>([]);
   const [failed, setFailed] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -69,7 +71,10 @@ export function Home() {
         });
         if (ticket !== latest.current) return;
         setFailed(!data);
-        if (data) setFound(data);
+        if (data) {
+          setFound(data);
+          setAnswered(query.trim());
+        }
         if (data && query.trim().length > 2 && data.total > 0) remember(query.trim());
       } catch {
         if (ticket === latest.current) setFailed(true);
@@ -149,7 +154,7 @@ export function Home() {
             {t("results", { n: found.total })}
           </h2>
           {found.items.length === 0 && <p>{t("noResults")}</p>}
-          <ul class="plain" data-testid="results">
+          <ul class="plain" data-testid="results" data-query={answered}>
             {found.items.map((p) => (
               <li key={p.code}>
                 <ProcedureCard p={p} />

@@ -858,7 +858,7 @@ export interface paths {
         };
         /**
          * Gateway IPN (server to server, signed)
-         * @description Verify the signature and freshness, then apply: credited once however often it is sent.
+         * @description Verify the signature, then apply: credited once however often it is sent.
          */
         get: operations["payment_providers.ipn"];
         put?: never;
@@ -11490,7 +11490,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{RspCode, Message}` */
+            /** @description Always 200 with `{RspCode, Message}`: 00 confirmed, 01 order not found, 02 already confirmed, 04 invalid amount, 97 invalid signature, 99 unknown error */
             200: {
                 headers: {
                     /**
@@ -11510,35 +11510,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Chữ ký không hợp lệ hoặc ngoài khung thời gian (`RspCode` 97) */
-            400: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Nhà cung cấp hoặc giao dịch không tồn tại (`RspCode` 01) */
-            404: {
-                headers: {
-                    /**
-                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
-                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
-                     */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Số tiền không khớp (`RspCode` 04) */
+            /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
                     /**
@@ -11549,7 +11521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */

@@ -29,19 +29,21 @@ def gateway() -> vnpay.VnpayGateway:
     )
 
 
-def test_checkout_url_is_sorted_encoded_and_signed_with_hmac_sha512() -> None:
+def checkout_request(order_info: str) -> CheckoutRequest:
     now = datetime(2025, 8, 4, 1, 15, tzinfo=UTC)
-    url = gateway().checkout_url(
-        CheckoutRequest(
-            txn_ref="MCABCDEFGH12",
-            amount=38_000,
-            order_info="Thanh toan phi ho so 000.00.14.H56",
-            return_url="http://127.0.0.1:8000/api/v1/payments/providers/sandbox/return",
-            client_ip="10.0.0.1",
-            created_at=now,
-            expires_at=now + timedelta(minutes=15),
-        )
+    return CheckoutRequest(
+        txn_ref="MCABCDEFGH12",
+        amount=38_000,
+        order_info=order_info,
+        return_url="http://127.0.0.1:8000/api/v1/payments/providers/sandbox/return",
+        client_ip="10.0.0.1",
+        created_at=now,
+        expires_at=now + timedelta(minutes=15),
     )
+
+
+def test_checkout_url_is_sorted_encoded_and_signed_with_hmac_sha512() -> None:
+    url = gateway().checkout_url(checkout_request("Thanh toan phi ho so 000.00.14.H56"))
     query = url.split("?", 1)[1]
     signed, _, digest = query.rpartition("&vnp_SecureHash=")
     keys = [pair.split("=", 1)[0] for pair in signed.split("&")]
@@ -50,6 +52,20 @@ def test_checkout_url_is_sorted_encoded_and_signed_with_hmac_sha512() -> None:
     assert "vnp_CreateDate=20250804081500" in signed  # Vietnam time
     assert "vnp_OrderInfo=Thanh+toan+phi+ho+so+000.00.14.H56" in signed
     assert digest == hmac.new(SECRET.encode(), signed.encode(), hashlib.sha512).hexdigest()
+
+
+def test_a_checkout_leaves_empty_fields_out_and_a_callback_hashes_them() -> None:
+    request = checkout_request("")
+    sent = dict(parse_qsl(gateway().checkout_url(request).split("?", 1)[1], keep_blank_values=True))
+    assert "vnp_OrderInfo" not in sent
+    assert vnpay.verify_query(sent, SECRET)
+    callback = {"vnp_TmnCode": "MOTCUA01", "vnp_BankTranNo": "", "vnp_TxnRef": "MCABCDEFGH12"}
+    by_hand = "vnp_BankTranNo=&vnp_TmnCode=MOTCUA01&vnp_TxnRef=MCABCDEFGH12"
+    assert vnpay.canonical_query(callback) == by_hand
+    assert (
+        vnpay.sign_query(callback, SECRET)
+        == hmac.new(SECRET.encode(), by_hand.encode(), hashlib.sha512).hexdigest()
+    )
 
 
 def test_callbacks_verify_and_tampering_is_caught() -> None:

@@ -1,16 +1,17 @@
 """Provider callbacks: the gateway's signed IPN and browser return, and the bank's credit notifications.
 
-Only a verified server-to-server message changes state. Anything forged, stale or unknown is refused
-with a 4xx and changes nothing; the gateway's IPN is answered in its own format (``RspCode``,
-``Message``), carried as extension members of a problem document when it is an error.
+Only a verified server-to-server message changes state. The gateway's IPN is answered as VNPay's
+integration guide says: HTTP 200 whatever happened, with ``{"RspCode", "Message"}`` naming the outcome
+(any other status makes the gateway retry). Anything forged or unknown changes nothing; a message signed
+longer ago than the callback window is answered from what is recorded, or applied as the gateway's status
+query states it now. The bank's notifications and the browser return answer problem documents.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -24,40 +25,33 @@ from payment_svc.pages import page
 from payment_svc.payments import service
 from payment_svc.payments.errors import BadSignature, PaymentNotFound
 from payment_svc.payments.models import Outcome
+from payment_svc.ports import Ports
 from payment_svc.providers import bank
-from payment_svc.providers.base import SignatureError
+from payment_svc.providers.base import ProviderUnavailable, SignatureError
 from payment_svc.receipts.pdf import vnd
+from payment_svc.uow import PaymentUnitOfWork
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/payments/providers", tags=["payment-providers"])
 
-# The IPN answers the provider's protocol (`RspCode`) inside a problem document of its own type.
-_IPN_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+# VNPay's IPN answers (vnpay_ipn.php, version 2.1.0): the only ones the gateway understands.
+CONFIRMED: Final = ("00", "Confirm Success")
+NOT_FOUND: Final = ("01", "Order not found")
+ALREADY_CONFIRMED: Final = ("02", "Order already confirmed")
+INVALID_AMOUNT: Final = ("04", "Invalid amount")
+INVALID_SIGNATURE: Final = ("97", "Invalid signature")
+UNKNOWN_ERROR: Final = ("99", "Unknown error")
 
-# What each outcome answers to the gateway: HTTP status, RspCode, Message.
-IPN_ANSWERS: dict[Outcome, tuple[int, str, str]] = {
-    Outcome.CREDITED: (200, "00", "Confirm Success"),
-    Outcome.FAILED: (200, "00", "Confirm Success"),
-    Outcome.FLAGGED_REFUND: (200, "00", "Confirm Success"),
-    Outcome.DUPLICATE: (200, "02", "Order already confirmed"),
-    Outcome.AMOUNT_MISMATCH: (422, "04", "Invalid amount"),
-    Outcome.CURRENCY_MISMATCH: (422, "04", "Invalid amount"),
-    Outcome.UNKNOWN: (404, "01", "Order not found"),
+IPN_ANSWERS: dict[Outcome, tuple[str, str]] = {
+    Outcome.CREDITED: CONFIRMED,
+    Outcome.FAILED: CONFIRMED,
+    # Money for a request that expired or was paid another way: recorded and flagged for a refund.
+    Outcome.FLAGGED_REFUND: CONFIRMED,
+    Outcome.DUPLICATE: ALREADY_CONFIRMED,
+    Outcome.AMOUNT_MISMATCH: INVALID_AMOUNT,
+    Outcome.CURRENCY_MISMATCH: INVALID_AMOUNT,
+    Outcome.UNKNOWN: NOT_FOUND,
 }
-
-
-def _ipn_answer(status: int, code: str, message: str, detail: str | None = None) -> JSONResponse:
-    if status < 400:
-        return JSONResponse({"RspCode": code, "Message": message}, status_code=status)
-    body = problem(
-        status,
-        title=message,
-        detail=detail or message,
-        type_=PROBLEM_BASE + "provider-callback",
-    )
-    document: dict[str, Any] = json.loads(bytes(body.body))
-    document.update({"RspCode": code, "Message": message})
-    return JSONResponse(document, status_code=status, media_type="application/problem+json")
 
 
 def _fresh(at: datetime | None, now: datetime, window_seconds: float) -> bool:
@@ -65,33 +59,46 @@ def _fresh(at: datetime | None, now: datetime, window_seconds: float) -> bool:
     return at is not None and -300 <= (now - at).total_seconds() <= window_seconds
 
 
-@router.get(
-    "/{provider}/ipn",
-    summary="Gateway IPN (server to server, signed)",
-    responses={
-        200: {"description": "`{RspCode, Message}`"},
-        400: {"description": "Chữ ký không hợp lệ hoặc ngoài khung thời gian (`RspCode` 97)", **_IPN_PROBLEM},
-        404: {"description": "Nhà cung cấp hoặc giao dịch không tồn tại (`RspCode` 01)", **_IPN_PROBLEM},
-        422: {"description": "Số tiền không khớp (`RspCode` 04)", **_IPN_PROBLEM},
-    },
-)
-async def ipn(provider: str, request: Request, uow: UowDep, ports: PortsDep) -> JSONResponse:
-    """Verify the signature and freshness, then apply: credited once however often it is sent."""
+async def _answer_ipn(
+    provider: str, params: dict[str, str], uow: PaymentUnitOfWork, ports: Ports
+) -> tuple[str, str]:
     if provider != ports.gateway.code:
-        return _ipn_answer(404, "01", "Order not found", "Unknown provider.")
-    params = dict(request.query_params)
+        return NOT_FOUND
     try:
         result = ports.gateway.verify_callback(params)
     except SignatureError:
         log.warning("IPN refused: bad signature", extra={"provider": provider})
-        return _ipn_answer(400, "97", "Invalid signature")
-    window = ports.settings.callback_window.total_seconds()
-    if not _fresh(result.occurred_at, ports.now(), window):
-        log.warning("IPN refused: outside the time window", extra={"provider": provider})
-        return _ipn_answer(400, "97", "Invalid signature", "The callback is outside its time window.")
-    applied = await service.apply_gateway_result(uow, ports, result, source="ipn")
-    status, code, message = IPN_ANSWERS.get(applied.outcome, (200, "00", "Confirm Success"))
-    return _ipn_answer(status, code, message)
+        return INVALID_SIGNATURE
+    if _fresh(result.occurred_at, ports.now(), ports.settings.callback_window.total_seconds()):
+        applied = await service.apply_gateway_result(uow, ports, result, source="ipn")
+    else:
+        log.info("late IPN: answered from the record or the status query", extra={"provider": provider})
+        applied = await service.apply_late_gateway_result(uow, ports, result)
+    return IPN_ANSWERS[applied.outcome]
+
+
+@router.get(
+    "/{provider}/ipn",
+    summary="Gateway IPN (server to server, signed)",
+    responses={
+        200: {
+            "description": "Always 200 with `{RspCode, Message}`: 00 confirmed, 01 order not found, "
+            "02 already confirmed, 04 invalid amount, 97 invalid signature, 99 unknown error"
+        }
+    },
+)
+async def ipn(provider: str, request: Request, uow: UowDep, ports: PortsDep) -> JSONResponse:
+    """Verify the signature, then apply: credited once however often it is sent."""
+    try:
+        code, message = await _answer_ipn(provider, dict(request.query_params), uow, ports)
+    except ProviderUnavailable:
+        log.warning("late IPN not confirmed: the status query failed", extra={"provider": provider})
+        code, message = UNKNOWN_ERROR
+    except Exception:
+        # The gateway retries on 99; any other status would make it retry as well, without a reason.
+        log.exception("IPN failed", extra={"provider": provider})
+        code, message = UNKNOWN_ERROR
+    return JSONResponse({"RspCode": code, "Message": message})
 
 
 @router.get(

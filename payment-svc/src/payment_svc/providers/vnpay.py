@@ -101,10 +101,13 @@ def hmac_sha512(secret: str, data: str) -> str:
 
 
 def canonical_query(params: Mapping[str, str]) -> str:
-    """The signed string of a redirect or callback: non-empty ``vnp_*`` fields, sorted, URL-encoded."""
-    pairs = sorted(
-        (k, v) for k, v in params.items() if k.startswith("vnp_") and k not in HASH_FIELDS and v != ""
-    )
+    """The signed string of a redirect or callback: every ``vnp_*`` field, sorted, URL-encoded.
+
+    Empty fields stay in, as VNPay's IPN sample (``vnpay_ipn.php``, version 2.1.0) hashes every ``vnp_*``
+    field it received but the hash itself; a merchant that dropped them would refuse a genuine callback
+    carrying, say, an empty ``vnp_BankTranNo``. A request we build leaves empty fields out altogether.
+    """
+    pairs = sorted((k, v) for k, v in params.items() if k.startswith("vnp_") and k not in HASH_FIELDS)
     return "&".join(f"{quote_plus(k)}={quote_plus(str(v))}" for k, v in pairs)
 
 
@@ -235,7 +238,9 @@ class VnpayGateway:
             "vnp_CreateDate": format_time(request.created_at),
             "vnp_ExpireDate": format_time(request.expires_at),
         }
-        return f"{self._pay_url}?{signed_query_string(params, self._secret)}"
+        # As VNPay's sample does, an optional field with no value is not sent at all.
+        present = {k: v for k, v in params.items() if v != ""}
+        return f"{self._pay_url}?{signed_query_string(present, self._secret)}"
 
     def verify_callback(self, params: Mapping[str, str]) -> GatewayResult:
         """Verify an IPN or return; raise :class:`SignatureError` when forged or for another merchant."""

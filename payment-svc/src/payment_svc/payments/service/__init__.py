@@ -23,6 +23,7 @@ from payment_svc.payments.service.settlement import (
     Report,
     apply_bank_credit,
     apply_gateway_result,
+    apply_late_gateway_result,
     resolve_anomaly,
 )
 from payment_svc.payments.service.slips import decide_slip, slip_file, slip_type, upload_slip
@@ -39,6 +40,7 @@ __all__ = [
     "anomalies",
     "apply_bank_credit",
     "apply_gateway_result",
+    "apply_late_gateway_result",
     "by_checkout",
     "checkout",
     "decide_slip",

@@ -128,6 +128,11 @@ async def settle(
     return outcome
 
 
+def _txn_id(result: GatewayResult) -> str:
+    """The provider transaction a report records (a failure without a number: its checkout and code)."""
+    return result.provider_txn_id or f"{result.txn_ref}:{result.code or 'none'}"
+
+
 @retried_on_race
 async def apply_gateway_result(
     uow: PaymentUnitOfWork, ports: Ports, result: GatewayResult, *, source: str
@@ -136,7 +141,7 @@ async def apply_gateway_result(
     provider = ports.gateway.code
     if result.state is TxnState.PENDING:
         return Applied(Outcome.UNKNOWN)
-    txn_id = result.provider_txn_id or f"{result.txn_ref}:{result.code or 'none'}"
+    txn_id = _txn_id(result)
 
     async with uow:
         attempt = await uow.payments.attempt_by_txn_ref(result.txn_ref)
@@ -161,6 +166,27 @@ async def apply_gateway_result(
         outcome = await settle(uow, payment, attempt, report, ports.now())
         await uow.commit()
         return Applied(outcome, payment)
+
+
+async def apply_late_gateway_result(uow: PaymentUnitOfWork, ports: Ports, result: GatewayResult) -> Applied:
+    """A verified report signed longer ago than the callback window (the gateway retrying late, or a replay).
+
+    What is already recorded answers it (a retry of a confirmed payment is a duplicate); anything new is
+    applied only as the gateway's status query states it now, never from the old message itself. Raises
+    :class:`~payment_svc.providers.base.ProviderUnavailable` when the gateway cannot be asked.
+    """
+    provider = ports.gateway.code
+    async with uow:
+        attempt = await uow.payments.attempt_by_txn_ref(result.txn_ref)
+        if attempt is None or attempt.provider != provider:
+            return Applied(Outcome.UNKNOWN)
+        if await uow.payments.provider_txn(provider, _txn_id(result)) is not None:
+            return Applied(Outcome.DUPLICATE, await uow.payments.get(attempt.payment_id))
+        created_at, client_ip = attempt.created_at, attempt.client_ip
+    current = await ports.gateway.query(result.txn_ref, created_at=created_at, client_ip=client_ip)
+    if current is None:
+        return Applied(Outcome.UNKNOWN)
+    return await apply_gateway_result(uow, ports, current, source="query")
 
 
 @retried_on_race

@@ -1605,6 +1605,11 @@ export interface components {
             code: string;
             /** Dissolved On */
             dissolved_on?: string | null;
+            /**
+             * Electronic Id
+             * @description Its electronic identifier (mã định danh điện tử, Quyết định 20/2020/QĐ-TTg), e.g. `000.00.00.H57`; dossiers it receives are numbered `<identifier>-yyMMdd-NNNN`. Null where no source gives it: its dossiers are then numbered under `code`.
+             */
+            electronic_id?: string | null;
             /** Former Names */
             former_names?: string[];
             /**
@@ -1635,9 +1640,14 @@ export interface components {
         AgencyRef: {
             /**
              * Code
-             * @description Agency code (mã cơ quan), e.g. `000.00.14.H56`.
+             * @description The platform's agency code, e.g. `hue.xa.phu-xuan`.
              */
             code: string;
+            /**
+             * Electronic Id
+             * @description Its electronic identifier (mã định danh điện tử, Quyết định 20/2020/QĐ-TTg), e.g. `000.00.00.H57` for Ủy ban nhân dân thành phố Huế; null where no source gives it. Dossier codes are built from it (`<identifier>-yyMMdd-NNNN`), from `code` when it is null.
+             */
+            electronic_id?: string | null;
             /**
              * Name
              * @description Agency name, e.g. `Ủy ban nhân dân phường Thuận Hóa`.
@@ -13907,6 +13917,7 @@ export interface operations {
                      *           },
                      *           "implementing_agency": {
                      *             "code": "hue.ubnd-xa",
+                     *             "electronic_id": null,
                      *             "name": "Ủy ban nhân dân cấp xã thành phố Huế"
                      *           },
                      *           "levels": [
@@ -14801,6 +14812,7 @@ export interface operations {
                      *       },
                      *       "implementing_agency": {
                      *         "code": "hue.ubnd-xa",
+                     *         "electronic_id": null,
                      *         "name": "Ủy ban nhân dân cấp xã thành phố Huế"
                      *       },
                      *       "latest_version": 1,
@@ -15280,6 +15292,7 @@ export interface operations {
                      *         },
                      *         "implementing_agency": {
                      *           "code": "hue.ubnd-xa",
+                     *           "electronic_id": null,
                      *           "name": "Ủy ban nhân dân cấp xã thành phố Huế"
                      *         },
                      *         "latest_version": 1,
@@ -15712,6 +15725,7 @@ export interface operations {
                      *         },
                      *         "implementing_agency": {
                      *           "code": "hue.ubnd-xa",
+                     *           "electronic_id": null,
                      *           "name": "Ủy ban nhân dân cấp xã thành phố Huế"
                      *         },
                      *         "latest_version": 1,
@@ -15974,6 +15988,7 @@ export interface operations {
                      *       },
                      *       "implementing_agency": {
                      *         "code": "hue.ubnd-xa",
+                     *         "electronic_id": null,
                      *         "name": "Ủy ban nhân dân cấp xã thành phố Huế"
                      *       },
                      *       "latest_version": 2,
@@ -16274,6 +16289,7 @@ export interface operations {
                      *       },
                      *       "implementing_agency": {
                      *         "code": "hue.ubnd-xa",
+                     *         "electronic_id": null,
                      *         "name": "Ủy ban nhân dân cấp xã thành phố Huế"
                      *       },
                      *       "latest_version": 1,

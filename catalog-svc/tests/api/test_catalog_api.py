@@ -144,7 +144,8 @@ async def test_procedure_detail_has_what_a_dossier_needs(client: httpx.AsyncClie
     assert body["implementing_agency"] == {
         "code": "hue.ubnd-xa",
         "name": "Ủy ban nhân dân cấp xã thành phố Huế",
-    }
+        "electronic_id": None,
+    }, "no source gives the umbrella an electronic identifier: marked unknown"
     assert body["documents"]
     assert body["steps"]
     assert body["fee_timing"] == "submission"

@@ -20,7 +20,7 @@ from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.contracts.catalog import ProcedurePublished
 
-PHU_XUAN = {"code": "hue.xa.phu-xuan", "name": "Ủy ban nhân dân phường Phú Xuân"}
+PHU_XUAN = {"code": "hue.xa.phu-xuan", "name": "Ủy ban nhân dân phường Phú Xuân", "electronic_id": None}
 
 
 @pytest.fixture

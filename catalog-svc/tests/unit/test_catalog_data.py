@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 
+from catalog_svc.directory.schemas import ELECTRONIC_ID_PATTERN
 from catalog_svc.procedures.schemas import ImportRow
 from catalog_svc.seed import load_data, real_procedures
 from catalog_svc.synthetic import SYNTHETIC_SUFFIX, synthetic_procedures
@@ -62,3 +64,16 @@ def test_synthetic_procedures_are_marked_as_such_and_reproducible() -> None:
         assert parsed.code_kind == "synthetic"
         assert parsed.name.endswith(SYNTHETIC_SUFFIX)
         assert parsed.sources[0].url.startswith("synthetic:")
+
+
+def test_agency_electronic_identifiers_are_national_sourced_or_marked_unknown() -> None:
+    """Quyết định 20/2020/QĐ-TTg's identifiers: never invented, so every agency says it (null: unknown)."""
+    agencies = load_data("agencies.json")["agencies"]
+    assert all("electronic_id" in a for a in agencies), "an identifier is given or marked unknown (null)"
+    identified = {a["code"]: a for a in agencies if a["electronic_id"] is not None}
+    assert identified["hue"]["electronic_id"] == "000.00.00.H57"
+    for agency in identified.values():
+        assert re.fullmatch(ELECTRONIC_ID_PATTERN, agency["electronic_id"]), agency["code"]
+        assert agency["electronic_id"].endswith(".H57"), "Huế's agencies are under the city's level-1 code"
+        assert any("H57" in source for source in agency["sources"]), "a source shows the identifier"
+    assert len({a["electronic_id"] for a in identified.values()}) == len(identified)

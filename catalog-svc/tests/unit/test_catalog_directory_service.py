@@ -15,6 +15,7 @@ from catalog_svc.directory.schemas import AgencyIn, AgencyList, AgencyOut, Field
 from catalog_svc.procedures import service as procedures
 from catalog_svc.procedures.schemas import ProcedureIn
 from motcua_shared.chassis.errors import Unprocessable
+from motcua_shared.contracts.catalog import ProcedurePublished
 
 LEVEL = LevelIn(code="province", name="Cấp tỉnh", rank=1)
 
@@ -70,3 +71,34 @@ async def test_a_structure_is_loaded_parents_first_and_again_without_change() ->
     ]
     with pytest.raises(Unprocessable, match="vòng lặp"):
         await service.load_structure(uow.unit, [LEVEL], [], looped)
+
+
+async def test_an_agency_electronic_identifier_is_listed_and_named_in_published_procedures(
+    procedure_body: Callable[..., dict[str, Any]],
+) -> None:
+    uow = await with_structure()
+    city = AgencyOut.of(await service.get_agency(uow.unit, "hue"))
+    assert city.electronic_id == "000.00.00.H57"
+    assert AgencyOut.of(await service.get_agency(uow.unit, "hue.xa.phu-xuan")).electronic_id is None
+    await procedures.create(
+        uow.unit,
+        ProcedureIn.model_validate(procedure_body(implementing_agency_code="hue", levels=["province"])),
+    )
+    await procedures.publish(uow.unit, "HUE-TEST-01")
+    (published,) = uow.outbox.of_type(ProcedurePublished)
+    assert published.procedure.implementing_agency.electronic_id == "000.00.00.H57"
+
+
+async def test_two_agencies_never_share_an_electronic_identifier() -> None:
+    uow = FakeCatalogUow()
+    city = AgencyIn(
+        code="hue", name="Ủy ban nhân dân thành phố Huế", level="province", electronic_id="000.00.00.H57"
+    )
+    twin = AgencyIn(
+        code="hue.so", name="Sở thử", level="province", parent="hue", electronic_id="000.00.00.H57"
+    )
+    with pytest.raises(Unprocessable) as refused:
+        await service.load_structure(uow.unit, [LEVEL], [], [city, twin])
+    assert [e["field"] for e in refused.value.errors or []] == ["agencies[1].electronic_id"]
+    with pytest.raises(ValueError, match="pattern"):
+        AgencyIn(code="hue.so", name="Sở thử", level="province", electronic_id="H57-14")

@@ -239,3 +239,38 @@ async def test_a_draft_chooses_its_ward_before_it_is_submitted(communes: Harness
     kim_long = await client.get("/api/v1/dossiers", headers=KIM_LONG_OFFICER)
     assert kim_long.json()["items"] == [], "a draft filed at a ward is not its work until submitted"
     problem(await client.get(f"/api/v1/dossiers/{chosen.json()['code']}", headers=KIM_LONG_OFFICER), 404)
+
+
+CITY = AgencyRef(code="hue", name="Ủy ban nhân dân thành phố Huế", electronic_id="000.00.00.H57")
+CITY_OFFICER = TOKENS.bearer("canbo-ubnd", Role.OFFICER, CITY.code)
+
+
+async def test_dossier_codes_are_built_from_the_agency_electronic_identifier(communes: Harness) -> None:
+    """Quyết định 20/2020/QĐ-TTg's identifier, then the day and the number (`000.00.00.H57-yyMMdd-NNNN`);
+    the agency keeps its platform code, and the code works in every path and in the look-up."""
+    await communes.deliver(
+        published(snapshot(code="1.000001").model_copy(update={"implementing_agency": CITY}))
+    )
+    filed = await communes.submit(submission("1.000001"))
+    code = filed["code"]
+    prefix, day, number = code.rsplit("-", 2)
+    assert (prefix, len(day), day.isdigit(), number) == ("000.00.00.H57", 6, True, "0001")
+    assert (filed["agency_code"], filed["agency_name"]) == (CITY.code, CITY.name)
+    [event] = await communes.events("submitted")
+    assert (event["dossier_code"], event["agency_code"]) == (code, CITY.code)
+    assert (await communes.submit(submission("1.000001")))["code"] == f"000.00.00.H57-{day}-0002"
+
+    for path in (f"/api/v1/dossiers/{code}", f"/api/v1/dossiers/{code}/timeline"):
+        response = await communes.client.get(path, headers=CITIZEN)
+        assert response.status_code == 200, (path, response.text)
+    received = await communes.act(code, "receive", CITY_OFFICER)
+    assert received.status_code == 200, received.text
+    lookup = await communes.client.get(f"/api/v1/lookup/{code}", params={"proof": "5678"})
+    assert lookup.status_code == 200, lookup.text
+    assert lookup.json()["code"] == code
+
+
+async def test_an_agency_without_a_known_identifier_numbers_under_its_code(communes: Harness) -> None:
+    filed = await communes.submit(submission(CODE, agency_code=PHU_XUAN.code))
+    assert PHU_XUAN.electronic_id is None
+    assert filed["code"].startswith(f"{PHU_XUAN.code}-"), "the documented fallback: the platform code"

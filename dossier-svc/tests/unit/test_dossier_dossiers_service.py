@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from dossier_fakes import MONDAY, FakeDossierUow, fake_ports
-from dossier_testkit import AGENCY, OTHER_AGENCY, POLICE, applicant
+from dossier_testkit import AGENCY, OTHER_AGENCY, POLICE, applicant, snapshot
 
 from dossier_svc.dossiers import service
 from dossier_svc.dossiers.errors import (
@@ -32,6 +32,7 @@ from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import Forbidden
 from motcua_shared.contracts import dossier as ev
 from motcua_shared.contracts.base import Event
+from motcua_shared.contracts.catalog import AgencyRef
 
 CITIZEN = Principal(subject="citizen-1", role=Role.CITIZEN)
 OTHER_CITIZEN = Principal(subject="citizen-2", role=Role.CITIZEN)
@@ -121,6 +122,15 @@ async def test_submitting_a_draft_numbers_it_at_its_agency_and_announces_it(
         "citizen-1",
     )
     assert [e.action for e in uow.dossiers.entries] == ["submit"]
+
+
+async def test_a_submitted_draft_is_numbered_under_its_agency_electronic_identifier(
+    uow: FakeDossierUow, ports: Ports
+) -> None:
+    city = AgencyRef(code="hue", name="Ủy ban nhân dân thành phố Huế", electronic_id="000.00.00.H57")
+    uow.know(snapshot().model_copy(update={"implementing_agency": city}))
+    dossier = await submitted(uow, ports)
+    assert (dossier.code, dossier.agency_code) == ("000.00.00.H57-250804-0001", "hue")
 
 
 async def test_a_draft_missing_a_document_is_not_submitted(uow: FakeDossierUow, ports: Ports) -> None:

@@ -41,6 +41,8 @@ class Agency(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     receives_dossiers: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     """False for an umbrella whose children receive the dossiers (e.g. `Ủy ban nhân dân cấp xã`)."""
+    electronic_id: Mapped[str | None] = mapped_column(String(13), unique=True, index=True, default=None)
+    """Its electronic identifier (mã định danh điện tử, Quyết định 20/2020/QĐ-TTg); None where unknown."""
     dissolved_on: Mapped[date | None] = mapped_column(Date, default=None)
     former_names: Mapped[list[str]] = mapped_column(Json, default=list)
     note: Mapped[str | None] = mapped_column(Text, default=None)

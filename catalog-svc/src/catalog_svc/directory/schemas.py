@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from catalog_svc.directory.models import AdminLevel, AgencyListing, CountedField, NamedAgency
 from motcua_shared.chassis.pages import Page
 
+ELECTRONIC_ID_PATTERN = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$"
+"""An agency's electronic identifier (Quyết định 20/2020/QĐ-TTg): four groups for levels 4, 3, 2 and 1, the
+last a letter and two digits (``H57``: the People's Committee of Huế and the agencies under it)."""
+
 
 class LevelIn(BaseModel):
     """A level of local government as the seed data gives it."""
@@ -36,6 +40,11 @@ class AgencyIn(BaseModel):
     receives_dossiers: bool = Field(
         default=True,
         description="False for an umbrella grouping the agencies that receive (`Ủy ban nhân dân cấp xã`).",
+    )
+    electronic_id: str | None = Field(
+        default=None,
+        pattern=ELECTRONIC_ID_PATTERN,
+        description="Mã định danh điện tử (Quyết định 20/2020/QĐ-TTg), e.g. `000.00.00.H57`; null: unknown.",
     )
     dissolved_on: date | None = None
     former_names: list[str] = Field(default_factory=list)
@@ -92,6 +101,14 @@ class AgencyOut(BaseModel):
             "at one of them (see `receiving_agencies` of a procedure)."
         )
     )
+    electronic_id: str | None = Field(
+        default=None,
+        description=(
+            "Its electronic identifier (mã định danh điện tử, Quyết định 20/2020/QĐ-TTg), e.g. "
+            "`000.00.00.H57`; dossiers it receives are numbered `<identifier>-yyMMdd-NNNN`. Null where no "
+            "source gives it: its dossiers are then numbered under `code`."
+        ),
+    )
     dissolved_on: date | None = None
     former_names: list[str] = Field(default_factory=list)
     note: str | None = None
@@ -109,6 +126,7 @@ class AgencyOut(BaseModel):
             parent_code=agency.parent_code,
             active=agency.active,
             receives_dossiers=agency.receives_dossiers,
+            electronic_id=agency.electronic_id,
             dissolved_on=agency.dissolved_on,
             former_names=list(agency.former_names or []),
             note=agency.note,

@@ -74,6 +74,18 @@ async def load_structure(
         for i, a in enumerate(agencies)
         if a.parent is not None and a.parent not in agency_codes
     ]
+    identified: dict[str, str] = {}
+    for i, a in enumerate(agencies):
+        if a.electronic_id is None:
+            continue
+        if a.electronic_id in identified:
+            errors.append(
+                {
+                    "field": f"agencies[{i}].electronic_id",
+                    "message": f"Mã định danh '{a.electronic_id}' đã thuộc '{identified[a.electronic_id]}'.",
+                }
+            )
+        identified.setdefault(a.electronic_id, a.code)
     if errors:
         raise Unprocessable("Dữ liệu cơ cấu tổ chức không hợp lệ.", errors=errors)
     async with uow:
@@ -92,6 +104,7 @@ async def load_structure(
                     parent_code=agency.parent,
                     active=agency.active,
                     receives_dossiers=agency.receives_dossiers,
+                    electronic_id=agency.electronic_id,
                     dissolved_on=agency.dissolved_on,
                     former_names=agency.former_names,
                     note=agency.note,

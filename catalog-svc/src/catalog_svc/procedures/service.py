@@ -516,14 +516,14 @@ def check_references(data: ProcedureIn, directory: Directory, today: date) -> li
 def receiving_agencies(implementing_agency_code: str, directory: Directory) -> tuple[AgencyRef, ...]:
     """The agencies a dossier may be filed at when the implementing agency is an umbrella; else empty."""
     return tuple(
-        AgencyRef(code=agency.code, name=agency.name)
+        AgencyRef(code=agency.code, name=agency.name, electronic_id=agency.electronic_id)
         for agency in directory.receiving_offices(implementing_agency_code)
     )
 
 
 def _agency_ref(code: str, directory: Directory) -> AgencyRef:
     agency = directory.agencies[code]
-    return AgencyRef(code=agency.code, name=agency.name)
+    return AgencyRef(code=agency.code, name=agency.name, electronic_id=agency.electronic_id)
 
 
 def build_snapshot(data: ProcedureIn, version: int, directory: Directory) -> ProcedureSnapshot:

@@ -55,9 +55,15 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def dossier_code(agency_code: str, day: str, number: int | str) -> str:
-    """The national pattern ``{agency}-{yymmdd}-{number:04d}`` (``number`` may stand in as a string)."""
-    return f"{agency_code}-{day}-{number:04d}" if isinstance(number, int) else f"{agency_code}-{day}-{number}"
+def numbered_under(agency: AgencyRef) -> str:
+    """What the dossiers ``agency`` receives are numbered under: its electronic identifier
+    (``000.00.00.H57``), or its platform code where no source gives one (the documented fallback)."""
+    return agency.electronic_id or agency.code
+
+
+def dossier_code(prefix: str, day: str, number: int | str) -> str:
+    """The national pattern ``{identifier}-{yymmdd}-{number:04d}`` (``number`` may stand in as a string)."""
+    return f"{prefix}-{day}-{number:04d}" if isinstance(number, int) else f"{prefix}-{day}-{number}"
 
 
 def month_of(moment: datetime, calendar: WorkCalendar) -> str:

@@ -262,7 +262,8 @@ class DossierRepository:
         return rows.all()
 
     async def next_number(self, agency_code: str, day: str) -> int:
-        """The next number of ``agency_code`` on ``day``: an atomic upsert, safe under concurrent filings."""
+        """The next number under ``agency_code`` (what an agency's dossiers are numbered under: its electronic
+        identifier, or its code) on ``day``: an atomic upsert, safe under concurrent filings."""
         statement = (
             conflict_insert(DossierSequence, postgres=self._postgres)
             .values(agency_code=agency_code, day=day, last=1)

@@ -35,6 +35,7 @@ from dossier_svc.dossiers.models import (
     actor_of,
     dossier_code,
     month_of,
+    numbered_under,
 )
 from dossier_svc.dossiers.repository import Filing
 from dossier_svc.dossiers.schemas import (
@@ -51,6 +52,7 @@ from dossier_svc.dossiers.workflow import SYSTEM_ACTIONS, Action, ActionInput, P
 from dossier_svc.ports import Ports
 from dossier_svc.procedures import service as procedures
 from dossier_svc.procedures.models import Procedure
+from dossier_svc.procedures.service import Terms
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis import idempotency
 from motcua_shared.chassis.auth import Principal, Role
@@ -176,11 +178,10 @@ def _filing_channel(who: Principal, asked: Channel | None) -> Channel:
     raise Forbidden("Chỉ công dân hoặc cán bộ một cửa được nộp hồ sơ.")
 
 
-async def _assign_code(uow: DossierUow, ports: Ports, dossier: Dossier, now: datetime) -> None:
+async def _assign_code(uow: DossierUow, ports: Ports, dossier: Dossier, terms: Terms, now: datetime) -> None:
     day = ports.calendar.local(now).strftime("%y%m%d")
-    dossier.code = dossier_code(
-        dossier.agency_code, day, await uow.dossiers.next_number(dossier.agency_code, day)
-    )
+    prefix = numbered_under(terms.receiving)
+    dossier.code = dossier_code(prefix, day, await uow.dossiers.next_number(prefix, day))
 
 
 def _record(uow: DossierUow, outcome: Outcome) -> None:
@@ -286,7 +287,7 @@ async def submit(
                 )
 
             day = ports.calendar.local(now).strftime("%y%m%d")
-            code, filing = await uow.dossiers.file(dossier.agency_code, day, build)
+            code, filing = await uow.dossiers.file(numbered_under(terms.receiving), day, build)
             await uow.commit()
     except IntegrityError:
         # A concurrent request with the same key won the race: answer as it did.
@@ -438,15 +439,15 @@ async def act(
                 )
         transition = dossier.authorize(action, dossier.parties(who), given)
         if action is Action.SUBMIT:
-            await _prepare_draft(uow, ports, dossier)
-            await _assign_code(uow, ports, dossier, now)
+            terms = await _prepare_draft(uow, ports, dossier)
+            await _assign_code(uow, ports, dossier, terms, now)
         outcome = dossier.apply(transition, actor_of(who), given, now=now, calendar=ports.calendar)
         _record(uow, outcome)
         await _commit(uow)
         return await _view(uow, ports, who, dossier)
 
 
-async def _prepare_draft(uow: DossierUow, ports: Ports, dossier: Dossier) -> None:
+async def _prepare_draft(uow: DossierUow, ports: Ports, dossier: Dossier) -> Terms:
     try:
         applicant = ApplicantIn.model_validate(dossier.applicant)
     except ValidationError as exc:
@@ -468,6 +469,7 @@ async def _prepare_draft(uow: DossierUow, ports: Ports, dossier: Dossier) -> Non
     )
     dossier.file_under(terms)
     dossier.check_complete(await uow.documents.codes(dossier.id))
+    return terms
 
 
 def _chosen_agency(procedure: Procedure | None, draft: Dossier) -> str | None:

@@ -41,8 +41,16 @@ class ApplicantKind(StrEnum):
 class AgencyRef(Part):
     """An agency as the procedure names it."""
 
-    code: str = Field(min_length=1, description="Agency code (mã cơ quan), e.g. `000.00.14.H56`.")
+    code: str = Field(min_length=1, description="The platform's agency code, e.g. `hue.xa.phu-xuan`.")
     name: str = Field(min_length=1, description="Agency name, e.g. `Ủy ban nhân dân phường Thuận Hóa`.")
+    electronic_id: str | None = Field(
+        default=None,
+        description=(
+            "Its electronic identifier (mã định danh điện tử, Quyết định 20/2020/QĐ-TTg), e.g. "
+            "`000.00.00.H57` for Ủy ban nhân dân thành phố Huế; null where no source gives it. Dossier "
+            "codes are built from it (`<identifier>-yyMMdd-NNNN`), from `code` when it is null."
+        ),
+    )
 
 
 class FieldRef(Part):

@@ -56,7 +56,12 @@ class DossierEvent(Event):
 
     dossier_code: str = Field(
         min_length=1,
-        description="Dossier code (mã hồ sơ), e.g. `000.00.14.H56-250203-0118`; the CloudEvents subject.",
+        description=(
+            "Dossier code (mã hồ sơ): the receiving agency's electronic identifier, the day and the "
+            "agency's number that day, e.g. `000.00.00.H57-250804-0118`; the agency's platform code "
+            "stands in for an identifier no source gives (`hue.xa.phu-xuan-250804-0118`). The "
+            "CloudEvents subject."
+        ),
     )
     procedure_code: str = Field(
         min_length=1, description="National code of the procedure it was filed under."

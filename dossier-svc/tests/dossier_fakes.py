@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from dossier_testkit import published, snapshot
 
@@ -18,6 +19,7 @@ from dossier_svc.lookup.models import LookupGuard
 from dossier_svc.ports import Ports
 from dossier_svc.procedures.models import Procedure
 from dossier_svc.settings import CalendarSettings, Settings
+from dossier_svc.stats.models import Closed, Finished, Overdue, Rated, Received, Scope
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.clock import SettableClock
 from motcua_shared.contracts.catalog import ProcedureSnapshot
@@ -176,6 +178,47 @@ class FakeDocuments:
             )
 
 
+R = TypeVar("R", Received, Finished, Closed, Overdue, Rated)
+
+
+class FakeStats:
+    """The statistics' aggregate rows, as the queries would return them (set by the test); each query
+    hands back what falls in its scope's agency filter, and remembers the scope it was asked for."""
+
+    def __init__(self) -> None:
+        self.received_rows: list[Received] = []
+        self.finished_rows: list[Finished] = []
+        self.closed_rows: list[Closed] = []
+        self.overdue_rows: list[Overdue] = []
+        self.rating_rows: list[Rated] = []
+        self.step_rows: list[tuple[str, str, str, int, int]] = []
+        self.scopes: list[Scope] = []
+        self.now: datetime | None = None
+
+    def _of(self, scope: Scope, rows: list[R]) -> list[R]:
+        self.scopes.append(scope)
+        return [r for r in rows if scope.agency_code in (None, r.agency_code)]
+
+    async def received(self, scope: Scope) -> list[Received]:
+        return self._of(scope, self.received_rows)
+
+    async def finished(self, scope: Scope) -> list[Finished]:
+        return self._of(scope, self.finished_rows)
+
+    async def closed_without_result(self, scope: Scope) -> list[Closed]:
+        return self._of(scope, self.closed_rows)
+
+    async def overdue_in_progress(self, scope: Scope, now: datetime) -> list[Overdue]:
+        self.now = now
+        return self._of(scope, self.overdue_rows)
+
+    async def late_steps(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
+        return [row for row in self.step_rows if scope.agency_code in (None, row[0])]
+
+    async def ratings(self, scope: Scope) -> list[Rated]:
+        return self._of(scope, self.rating_rows)
+
+
 class FakeDossierUow(FakeUnitOfWork[DossierUow]):
     """dossier-svc's unit of work over the fakes above."""
 
@@ -183,6 +226,7 @@ class FakeDossierUow(FakeUnitOfWork[DossierUow]):
         self.procedures = FakeProcedures()
         self.dossiers = FakeDossiers()
         self.documents = FakeDocuments()
+        self.stats = FakeStats()
 
     async def autocommit(self) -> None:
         return None

@@ -1655,6 +1655,64 @@ export interface components {
             name: string;
         };
         /**
+         * AgencyStats
+         * @description One receiving agency over the period, and month by month.
+         */
+        AgencyStats: {
+            /** Agency Code */
+            agency_code: string;
+            /** Agency Name */
+            agency_name: string;
+            /**
+             * Average Processing Days
+             * @description Working days from receipt to result, averaged over the results.
+             */
+            average_processing_days?: number | null;
+            /** By Month */
+            by_month?: components["schemas"]["Month"][];
+            channels?: components["schemas"]["Channels"];
+            digitisation?: components["schemas"]["Digitisation"];
+            /**
+             * Finished
+             * @default 0
+             */
+            finished: number;
+            /**
+             * Overdue In Progress
+             * @description Running past their due time now. In a month: of those received that month; in the whole period and per agency: whenever received.
+             * @default 0
+             */
+            overdue_in_progress: number;
+            payments?: components["schemas"]["Payments"];
+            /**
+             * Received
+             * @default 0
+             */
+            received: number;
+            /**
+             * Rejected
+             * @default 0
+             */
+            rejected: number;
+            satisfaction?: components["schemas"]["Satisfaction"];
+            /**
+             * Satisfaction Rate
+             * @description 766: tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC = 1 − (late + rated unsatisfied) / finished.
+             */
+            satisfaction_rate?: number | null;
+            timeliness?: components["schemas"]["Timeliness"];
+            /**
+             * Timely Rate
+             * @description 766: hồ sơ xử lý trước hạn, đúng hạn = (early + on time) / (finished + overdue in progress).
+             */
+            timely_rate?: number | null;
+            /**
+             * Withdrawn
+             * @default 0
+             */
+            withdrawn: number;
+        };
+        /**
          * AnomalyList
          * @description Flagged transactions awaiting someone.
          */
@@ -1738,6 +1796,43 @@ export interface components {
             fee_items?: components["schemas"]["FeeItemIn"][];
             /** Processing Days */
             processing_days: number;
+        };
+        /**
+         * Channels
+         * @description Dossiers received, by how they were filed (766: hồ sơ theo hình thức nộp).
+         */
+        Channels: {
+            /**
+             * Counter
+             * @default 0
+             */
+            counter: number;
+            /**
+             * Full Online
+             * @description Filed online under a procedure offered full-process online (level 4).
+             * @default 0
+             */
+            full_online: number;
+            /**
+             * Full Online Share
+             * @description `full_online` of those received.
+             */
+            full_online_share?: number | null;
+            /**
+             * Online
+             * @default 0
+             */
+            online: number;
+            /**
+             * Online Share
+             * @description Filed online, of those received.
+             */
+            online_share?: number | null;
+            /**
+             * Postal
+             * @default 0
+             */
+            postal: number;
         };
         /**
          * ChannelsIn
@@ -1997,6 +2092,23 @@ export interface components {
          * @enum {string}
          */
         DeliveryStatus: "queued" | "sent" | "delivered" | "failed";
+        /**
+         * Digitisation
+         * @description Received dossiers whose documents are digitised (766: số hóa hồ sơ; electronic results not counted).
+         */
+        Digitisation: {
+            /**
+             * Digitised
+             * @description Received dossiers with at least one document file.
+             * @default 0
+             */
+            digitised: number;
+            /**
+             * Share
+             * @description `digitised` of those received.
+             */
+            share?: number | null;
+        };
         /**
          * DocumentIn
          * @description A required document.
@@ -2660,6 +2772,13 @@ export interface components {
          */
         Month: {
             /**
+             * Average Processing Days
+             * @description Working days from receipt to result, averaged over the results.
+             */
+            average_processing_days?: number | null;
+            channels?: components["schemas"]["Channels"];
+            digitisation?: components["schemas"]["Digitisation"];
+            /**
              * Finished
              * @default 0
              */
@@ -2670,12 +2789,29 @@ export interface components {
              */
             month: string;
             /**
+             * Overdue In Progress
+             * @description Running past their due time now. In a month: of those received that month; in the whole period and per agency: whenever received.
+             * @default 0
+             */
+            overdue_in_progress: number;
+            payments?: components["schemas"]["Payments"];
+            /**
              * Received
              * @default 0
              */
             received: number;
             satisfaction?: components["schemas"]["Satisfaction"];
+            /**
+             * Satisfaction Rate
+             * @description 766: tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC = 1 − (late + rated unsatisfied) / finished.
+             */
+            satisfaction_rate?: number | null;
             timeliness?: components["schemas"]["Timeliness"];
+            /**
+             * Timely Rate
+             * @description 766: hồ sơ xử lý trước hạn, đúng hạn = (early + on time) / (finished + overdue in progress).
+             */
+            timely_rate?: number | null;
         };
         /**
          * NotificationOut
@@ -2940,6 +3076,29 @@ export interface components {
             next_cursor: string | null;
             /** Total */
             total: number;
+        };
+        /**
+         * Payments
+         * @description Fees of the dossiers received, and how many were paid online (766: hồ sơ thanh toán trực tuyến).
+         */
+        Payments: {
+            /**
+             * Online Share
+             * @description `paid_online` of `with_fees`.
+             */
+            online_share?: number | null;
+            /**
+             * Paid Online
+             * @description Of those, settled by an online payment (VietQR transfer or payment gateway).
+             * @default 0
+             */
+            paid_online: number;
+            /**
+             * With Fees
+             * @description Received dossiers owing fees (a total above zero).
+             * @default 0
+             */
+            with_fees: number;
         };
         /**
          * PreferencesIn
@@ -3853,16 +4012,26 @@ export interface components {
         State: "draft" | "submitted" | "received" | "in_progress" | "supplement_requested" | "result_ready" | "returned" | "rejected" | "withdrawn";
         /**
          * StatsOut
-         * @description Processing statistics for a period (public).
+         * @description Processing statistics for a period (public): the whole period, by month, by receiving agency.
          */
         StatsOut: {
             /** Agency */
             agency: string | null;
-            /** Average Processing Days */
-            average_processing_days: number | null;
+            /**
+             * Average Processing Days
+             * @description Working days from receipt to result, averaged over the results.
+             */
+            average_processing_days?: number | null;
+            /** By Agency */
+            by_agency?: components["schemas"]["AgencyStats"][];
             /** By Month */
             by_month: components["schemas"]["Month"][];
-            /** Finished */
+            channels?: components["schemas"]["Channels"];
+            digitisation?: components["schemas"]["Digitisation"];
+            /**
+             * Finished
+             * @default 0
+             */
             finished: number;
             /**
              * From
@@ -3871,17 +4040,35 @@ export interface components {
             from: string;
             /** Late By Step */
             late_by_step: components["schemas"]["LateStep"][];
-            /** Overdue In Progress */
+            /**
+             * Overdue In Progress
+             * @description Running past their due time now. In a month: of those received that month; in the whole period and per agency: whenever received.
+             * @default 0
+             */
             overdue_in_progress: number;
+            payments?: components["schemas"]["Payments"];
             /** Procedure */
             procedure: string | null;
-            /** Received */
+            /**
+             * Received
+             * @default 0
+             */
             received: number;
             /** Rejected */
             rejected: number;
-            satisfaction: components["schemas"]["Satisfaction"];
+            satisfaction?: components["schemas"]["Satisfaction"];
+            /**
+             * Satisfaction Rate
+             * @description 766: tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC = 1 − (late + rated unsatisfied) / finished.
+             */
+            satisfaction_rate?: number | null;
             targets?: components["schemas"]["Targets"];
-            timeliness: components["schemas"]["Timeliness"];
+            timeliness?: components["schemas"]["Timeliness"];
+            /**
+             * Timely Rate
+             * @description 766: hồ sơ xử lý trước hạn, đúng hạn = (early + on time) / (finished + overdue in progress).
+             */
+            timely_rate?: number | null;
             /**
              * To
              * Format: date
@@ -4199,7 +4386,7 @@ export interface components {
         };
         /**
          * Timeliness
-         * @description Results by how they kept their deadline.
+         * @description Results by how they kept their deadline (shares of the results).
          */
         Timeliness: {
             /**
@@ -16796,10 +16983,122 @@ export interface operations {
                      * @example {
                      *       "agency": "hue.xa.phu-xuan",
                      *       "average_processing_days": 0.6,
+                     *       "by_agency": [
+                     *         {
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                     *           "average_processing_days": 0.6,
+                     *           "by_month": [
+                     *             {
+                     *               "average_processing_days": 0.6,
+                     *               "channels": {
+                     *                 "counter": 33,
+                     *                 "full_online": 97,
+                     *                 "full_online_share": 0.5915,
+                     *                 "online": 131,
+                     *                 "online_share": 0.7988,
+                     *                 "postal": 0
+                     *               },
+                     *               "digitisation": {
+                     *                 "digitised": 164,
+                     *                 "share": 1
+                     *               },
+                     *               "finished": 156,
+                     *               "month": "2026-11",
+                     *               "overdue_in_progress": 1,
+                     *               "payments": {
+                     *                 "online_share": 0.925,
+                     *                 "paid_online": 111,
+                     *                 "with_fees": 120
+                     *               },
+                     *               "received": 164,
+                     *               "satisfaction": {
+                     *                 "acceptable": 12,
+                     *                 "acceptable_share": 0.107,
+                     *                 "satisfied": 98,
+                     *                 "satisfied_share": 0.875,
+                     *                 "total": 112,
+                     *                 "unsatisfied": 2,
+                     *                 "unsatisfied_share": 0.018
+                     *               },
+                     *               "satisfaction_rate": 0.9679,
+                     *               "timeliness": {
+                     *                 "early": 41,
+                     *                 "early_rate": 0.263,
+                     *                 "late": 3,
+                     *                 "late_rate": 0.019,
+                     *                 "on_time": 112,
+                     *                 "on_time_rate": 0.718
+                     *               },
+                     *               "timely_rate": 0.9745
+                     *             }
+                     *           ],
+                     *           "channels": {
+                     *             "counter": 33,
+                     *             "full_online": 97,
+                     *             "full_online_share": 0.5915,
+                     *             "online": 131,
+                     *             "online_share": 0.7988,
+                     *             "postal": 0
+                     *           },
+                     *           "digitisation": {
+                     *             "digitised": 164,
+                     *             "share": 1
+                     *           },
+                     *           "finished": 156,
+                     *           "overdue_in_progress": 1,
+                     *           "payments": {
+                     *             "online_share": 0.925,
+                     *             "paid_online": 111,
+                     *             "with_fees": 120
+                     *           },
+                     *           "received": 164,
+                     *           "rejected": 4,
+                     *           "satisfaction": {
+                     *             "acceptable": 12,
+                     *             "acceptable_share": 0.107,
+                     *             "satisfied": 98,
+                     *             "satisfied_share": 0.875,
+                     *             "total": 112,
+                     *             "unsatisfied": 2,
+                     *             "unsatisfied_share": 0.018
+                     *           },
+                     *           "satisfaction_rate": 0.9679,
+                     *           "timeliness": {
+                     *             "early": 41,
+                     *             "early_rate": 0.263,
+                     *             "late": 3,
+                     *             "late_rate": 0.019,
+                     *             "on_time": 112,
+                     *             "on_time_rate": 0.718
+                     *           },
+                     *           "timely_rate": 0.9745,
+                     *           "withdrawn": 2
+                     *         }
+                     *       ],
                      *       "by_month": [
                      *         {
+                     *           "average_processing_days": 0.6,
+                     *           "channels": {
+                     *             "counter": 33,
+                     *             "full_online": 97,
+                     *             "full_online_share": 0.5915,
+                     *             "online": 131,
+                     *             "online_share": 0.7988,
+                     *             "postal": 0
+                     *           },
+                     *           "digitisation": {
+                     *             "digitised": 164,
+                     *             "share": 1
+                     *           },
                      *           "finished": 156,
                      *           "month": "2026-11",
+                     *           "overdue_in_progress": 1,
+                     *           "payments": {
+                     *             "online_share": 0.925,
+                     *             "paid_online": 111,
+                     *             "with_fees": 120
+                     *           },
                      *           "received": 164,
                      *           "satisfaction": {
                      *             "acceptable": 12,
@@ -16810,6 +17109,7 @@ export interface operations {
                      *             "unsatisfied": 2,
                      *             "unsatisfied_share": 0.018
                      *           },
+                     *           "satisfaction_rate": 0.9679,
                      *           "timeliness": {
                      *             "early": 41,
                      *             "early_rate": 0.263,
@@ -16817,9 +17117,22 @@ export interface operations {
                      *             "late_rate": 0.019,
                      *             "on_time": 112,
                      *             "on_time_rate": 0.718
-                     *           }
+                     *           },
+                     *           "timely_rate": 0.9745
                      *         }
                      *       ],
+                     *       "channels": {
+                     *         "counter": 33,
+                     *         "full_online": 97,
+                     *         "full_online_share": 0.5915,
+                     *         "online": 131,
+                     *         "online_share": 0.7988,
+                     *         "postal": 0
+                     *       },
+                     *       "digitisation": {
+                     *         "digitised": 164,
+                     *         "share": 1
+                     *       },
                      *       "finished": 156,
                      *       "from": "2026-11-01",
                      *       "late_by_step": [
@@ -16833,6 +17146,11 @@ export interface operations {
                      *         }
                      *       ],
                      *       "overdue_in_progress": 1,
+                     *       "payments": {
+                     *         "online_share": 0.925,
+                     *         "paid_online": 111,
+                     *         "with_fees": 120
+                     *       },
                      *       "procedure": "1.001193",
                      *       "received": 164,
                      *       "rejected": 4,
@@ -16845,6 +17163,7 @@ export interface operations {
                      *         "unsatisfied": 2,
                      *         "unsatisfied_share": 0.018
                      *       },
+                     *       "satisfaction_rate": 0.9679,
                      *       "targets": {
                      *         "late_rate_max": 0.03,
                      *         "satisfied_share_min": 0.8
@@ -16857,6 +17176,7 @@ export interface operations {
                      *         "on_time": 112,
                      *         "on_time_rate": 0.718
                      *       },
+                     *       "timely_rate": 0.9745,
                      *       "to": "2026-11-30",
                      *       "withdrawn": 2
                      *     }

@@ -72,6 +72,8 @@ async def test_an_unpaid_fee_holds_receipt_until_the_payment_is_confirmed(
 
     assert dossier.paid_at is not None
     assert dossier.payment_id == "pay-1"
+    assert dossier.paid_method == paid(dossier).method.value  # how it was paid, for the online-payment share
+    assert dossier.online_level == 4  # the procedure's level when filed, for the full-process share
     assert uow.dossiers.entries[-1].dossier_id == dossier.id
     await service.act(uow.unit, ports, OFFICER, dossier.code, Action.RECEIVE, ActionIn())
     assert dossier.state is State.RECEIVED

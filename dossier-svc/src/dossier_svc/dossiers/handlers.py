@@ -30,7 +30,7 @@ def register(handlers: Handlers[DossierUow], *, calendar: WorkCalendar, clock: C
             # Payments are requested from our own `submitted` event, so the dossier exists or never will.
             raise PermanentError(f"payment {event.payment_id} names an unknown dossier")
         now = clock.now()
-        entry = dossier.note_payment(event.payment_id, event.amount, now)
+        entry = dossier.note_payment(event.payment_id, event.amount, now, method=event.method.value)
         if entry is None:
             log.info("payment for a dossier already paid", extra={"payment_id": event.payment_id})
             return

@@ -195,6 +195,11 @@ class Dossier(Base):
     fee_timing: Mapped[str] = mapped_column(String(16), default=FeeTiming.SUBMISSION.value)
     paid_at: Mapped[datetime | None]
     payment_id: Mapped[str | None] = mapped_column(String(128))
+    paid_method: Mapped[str | None] = mapped_column(String(32))
+    """How the settling payment was made (the payment contract's ``method``); None before it, or when it
+    was settled before the platform kept it."""
+    online_level: Mapped[int | None] = mapped_column(Integer)
+    """The procedure's online service level when the dossier was filed (4: full-process online)."""
     processing_days: Mapped[float] = mapped_column(Float, default=0.0)
     documents_required: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     result_name: Mapped[str | None] = mapped_column(Text)
@@ -325,6 +330,7 @@ class Dossier(Base):
         self.fee_items = [item.model_dump(mode="json") for item in terms.fee_items]
         self.fee_total = terms.fee_total
         self.fee_timing = procedure.fee_timing.value
+        self.online_level = procedure.online_level
         self.processing_days = terms.channel.processing_days
         self.documents_required = [
             {
@@ -555,14 +561,18 @@ class Dossier(Base):
         )
         return Outcome(transition, entry, event)
 
-    def note_payment(self, payment_id: str, amount: int, now: datetime) -> TimelineEntry | None:
-        """Record a confirmed payment; None when it changes nothing (already paid)."""
+    def note_payment(
+        self, payment_id: str, amount: int, now: datetime, *, method: str | None = None
+    ) -> TimelineEntry | None:
+        """Record a confirmed payment (``method``: how it was paid); None when it changes nothing (already
+        paid)."""
         if self.paid_at is not None:
             return None
         settled = amount >= self.fee_total
         if settled:
             self.paid_at = now
             self.payment_id = payment_id
+            self.paid_method = method
             self.updated_at = now
         return TimelineEntry(
             dossier_id=self.id,

@@ -1,16 +1,30 @@
-"""Aggregate queries behind the public statistics (grouped in SQL over indexed time columns)."""
+"""Aggregate queries behind the public statistics (grouped in SQL by agency and month, over indexed time
+columns); the use case derives every cut (total, month, agency, agency and month) from the same rows."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dossier_svc.documents.models import DossierDocument
 from dossier_svc.dossiers.models import Dossier, DossierStep, RatingRecord
 from dossier_svc.dossiers.workflow import RUNNING, State
-from dossier_svc.stats.models import Scope
+from dossier_svc.stats.models import Closed, Finished, Overdue, Rated, Received, Scope
+from motcua_shared.contracts.common import Channel
+from motcua_shared.contracts.payment import PaymentMethod
+
+FULL_ONLINE_LEVEL = 4
+"""Level 4 is the full-process online service (dịch vụ công trực tuyến toàn trình, Nghị định 42/2022)."""
+
+ONLINE_METHODS = (PaymentMethod.VIETQR.value, PaymentMethod.GATEWAY.value)
+"""Paid through an online payment service; a bank-transfer slip an officer confirms by hand is not."""
+
+
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 class StatsRepository:
@@ -28,23 +42,42 @@ class StatsRepository:
             out.append(procedure == scope.procedure_code)
         return out
 
-    async def received_by_month(self, scope: Scope) -> dict[str, int]:
-        """Dossiers received in the period, by month."""
+    async def received(self, scope: Scope) -> list[Received]:
+        """Dossiers received in the period, by agency and month."""
+        has_file = exists().where(DossierDocument.dossier_id == Dossier.id)
         rows = await self._session.execute(
-            select(Dossier.received_month, func.count())
+            select(
+                Dossier.agency_code,
+                func.min(Dossier.agency_name),
+                Dossier.received_month,
+                func.count(),
+                _count(Dossier.channel == Channel.ONLINE.value),
+                _count(Dossier.channel == Channel.COUNTER.value),
+                _count(Dossier.channel == Channel.POSTAL.value),
+                _count(
+                    and_(Dossier.channel == Channel.ONLINE.value, Dossier.online_level >= FULL_ONLINE_LEVEL)
+                ),
+                _count(Dossier.fee_total > 0),
+                _count(and_(Dossier.fee_total > 0, Dossier.paid_method.in_(ONLINE_METHODS))),
+                _count(has_file),
+            )
             .where(
                 Dossier.received_at >= scope.start,
                 Dossier.received_at < scope.end,
                 *self._filters(scope, Dossier.agency_code, Dossier.procedure_code),
             )
-            .group_by(Dossier.received_month)
+            .group_by(Dossier.agency_code, Dossier.received_month)
         )
-        return {str(month): int(n) for month, n in rows.all()}
+        return [
+            Received(str(a), str(an), str(m), *(int(n) for n in counts)) for a, an, m, *counts in rows.all()
+        ]
 
-    async def finished_by_month(self, scope: Scope) -> list[tuple[str, str, int, float]]:
-        """Results produced in the period: (month, timeliness, count, sum of processing hours)."""
+    async def finished(self, scope: Scope) -> list[Finished]:
+        """Results produced in the period, by agency, month and timeliness."""
         rows = await self._session.execute(
             select(
+                Dossier.agency_code,
+                func.min(Dossier.agency_name),
                 Dossier.finished_month,
                 Dossier.timeliness,
                 func.count(),
@@ -55,36 +88,39 @@ class StatsRepository:
                 Dossier.approved_at < scope.end,
                 *self._filters(scope, Dossier.agency_code, Dossier.procedure_code),
             )
-            .group_by(Dossier.finished_month, Dossier.timeliness)
+            .group_by(Dossier.agency_code, Dossier.finished_month, Dossier.timeliness)
         )
-        return [(str(m), str(t), int(n), float(h or 0.0)) for m, t, n, h in rows.all()]
+        return [
+            Finished(str(a), str(an), str(m), str(t), int(n), float(h or 0.0))
+            for a, an, m, t, n, h in rows.all()
+        ]
 
-    async def closed_without_result(self, scope: Scope) -> dict[str, int]:
-        """Dossiers refused or withdrawn in the period, by status."""
+    async def closed_without_result(self, scope: Scope) -> list[Closed]:
+        """Dossiers refused or withdrawn in the period, by agency and status."""
         rows = await self._session.execute(
-            select(Dossier.status, func.count())
+            select(Dossier.agency_code, func.min(Dossier.agency_name), Dossier.status, func.count())
             .where(
                 Dossier.closed_at >= scope.start,
                 Dossier.closed_at < scope.end,
                 Dossier.status.in_([State.REJECTED.value, State.WITHDRAWN.value]),
                 *self._filters(scope, Dossier.agency_code, Dossier.procedure_code),
             )
-            .group_by(Dossier.status)
+            .group_by(Dossier.agency_code, Dossier.status)
         )
-        return {str(s): int(n) for s, n in rows.all()}
+        return [Closed(str(a), str(an), str(s), int(n)) for a, an, s, n in rows.all()]
 
-    async def overdue_in_progress(self, scope: Scope, now: datetime) -> int:
-        """Dossiers running past their due time now."""
-        count = await self._session.scalar(
-            select(func.count())
-            .select_from(Dossier)
+    async def overdue_in_progress(self, scope: Scope, now: datetime) -> list[Overdue]:
+        """Dossiers running past their due time now (whenever received), by agency and month received."""
+        rows = await self._session.execute(
+            select(Dossier.agency_code, func.min(Dossier.agency_name), Dossier.received_month, func.count())
             .where(
                 Dossier.status.in_([s.value for s in RUNNING]),
                 Dossier.due_at < now,
                 *self._filters(scope, Dossier.agency_code, Dossier.procedure_code),
             )
+            .group_by(Dossier.agency_code, Dossier.received_month)
         )
-        return int(count or 0)
+        return [Overdue(str(a), str(an), str(m), int(n)) for a, an, m, n in rows.all()]
 
     async def late_steps(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
         """Steps finished in the period: (agency code, agency name, step name, finished, late)."""
@@ -106,15 +142,15 @@ class StatsRepository:
         )
         return [(str(a), str(an), str(s), int(n), int(lt or 0)) for a, an, s, n, lt in rows.all()]
 
-    async def ratings_by_month(self, scope: Scope) -> list[tuple[str, str, int]]:
-        """Ratings given in the period: (month, rating, count)."""
+    async def ratings(self, scope: Scope) -> list[Rated]:
+        """Ratings given in the period, by agency, month and rating."""
         rows = await self._session.execute(
-            select(RatingRecord.rated_month, RatingRecord.rating, func.count())
+            select(RatingRecord.agency_code, RatingRecord.rated_month, RatingRecord.rating, func.count())
             .where(
                 RatingRecord.rated_at >= scope.start,
                 RatingRecord.rated_at < scope.end,
                 *self._filters(scope, RatingRecord.agency_code, RatingRecord.procedure_code),
             )
-            .group_by(RatingRecord.rated_month, RatingRecord.rating)
+            .group_by(RatingRecord.agency_code, RatingRecord.rated_month, RatingRecord.rating)
         )
-        return [(str(m), str(r), int(n)) for m, r, n in rows.all()]
+        return [Rated(str(a), str(m), str(r), int(n)) for a, m, r, n in rows.all()]

@@ -1,14 +1,29 @@
-"""Statistics use case: figures computed from the service's indexed tables."""
+"""Statistics use case: figures computed from the service's indexed tables, cut by month and by agency.
+
+The formulas, and which Quyết định 766/QĐ-TTg indicator each follows, are in dossier-svc's README.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.stats.errors import InvalidPeriod
 from dossier_svc.stats.models import Scope
-from dossier_svc.stats.schemas import LateStep, Month, Satisfaction, StatsOut, Timeliness
+from dossier_svc.stats.schemas import (
+    AgencyStats,
+    Channels,
+    Digitisation,
+    Figures,
+    LateStep,
+    Month,
+    Payments,
+    Satisfaction,
+    StatsOut,
+    Timeliness,
+)
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.clock import Clock
 
@@ -19,29 +34,118 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _timeliness(counts: dict[str, int]) -> Timeliness:
+def _timeliness(counts: Counter[str]) -> Timeliness:
     whole = sum(counts.values())
     return Timeliness(
-        early=counts.get("early", 0),
-        on_time=counts.get("on_time", 0),
-        late=counts.get("late", 0),
-        early_rate=_rate(counts.get("early", 0), whole),
-        on_time_rate=_rate(counts.get("on_time", 0), whole),
-        late_rate=_rate(counts.get("late", 0), whole),
+        early=counts["early"],
+        on_time=counts["on_time"],
+        late=counts["late"],
+        early_rate=_rate(counts["early"], whole),
+        on_time_rate=_rate(counts["on_time"], whole),
+        late_rate=_rate(counts["late"], whole),
     )
 
 
-def _satisfaction(counts: dict[str, int]) -> Satisfaction:
+def _satisfaction(counts: Counter[str]) -> Satisfaction:
     whole = sum(counts.values())
     return Satisfaction(
-        satisfied=counts.get("satisfied", 0),
-        acceptable=counts.get("acceptable", 0),
-        unsatisfied=counts.get("unsatisfied", 0),
+        satisfied=counts["satisfied"],
+        acceptable=counts["acceptable"],
+        unsatisfied=counts["unsatisfied"],
         total=whole,
-        satisfied_share=_rate(counts.get("satisfied", 0), whole),
-        acceptable_share=_rate(counts.get("acceptable", 0), whole),
-        unsatisfied_share=_rate(counts.get("unsatisfied", 0), whole),
+        satisfied_share=_rate(counts["satisfied"], whole),
+        acceptable_share=_rate(counts["acceptable"], whole),
+        unsatisfied_share=_rate(counts["unsatisfied"], whole),
     )
+
+
+@dataclass
+class Tally:
+    """The counts of one cut, summed from the rows that fall in it."""
+
+    received: int = 0
+    online: int = 0
+    counter: int = 0
+    postal: int = 0
+    full_online: int = 0
+    with_fees: int = 0
+    paid_online: int = 0
+    digitised: int = 0
+    results: Counter[str] = field(default_factory=Counter)
+    hours: float = 0.0
+    overdue: int = 0
+    ratings: Counter[str] = field(default_factory=Counter)
+    closed: Counter[str] = field(default_factory=Counter)
+
+    def figures(self, day_seconds: float) -> Figures:
+        """The figures and rates of these counts (a rate is None when its whole is zero)."""
+        finished = sum(self.results.values())
+        timely = self.results["early"] + self.results["on_time"]
+        dissatisfied = self.results["late"] + self.ratings["unsatisfied"]
+        return Figures(
+            received=self.received,
+            finished=finished,
+            timeliness=_timeliness(self.results),
+            overdue_in_progress=self.overdue,
+            timely_rate=_rate(timely, finished + self.overdue),
+            average_processing_days=(
+                round(self.hours * 3600 / day_seconds / finished, 2) if finished else None
+            ),
+            channels=Channels(
+                online=self.online,
+                counter=self.counter,
+                postal=self.postal,
+                online_share=_rate(self.online, self.received),
+                full_online=self.full_online,
+                full_online_share=_rate(self.full_online, self.received),
+            ),
+            payments=Payments(
+                with_fees=self.with_fees,
+                paid_online=self.paid_online,
+                online_share=_rate(self.paid_online, self.with_fees),
+            ),
+            digitisation=Digitisation(digitised=self.digitised, share=_rate(self.digitised, self.received)),
+            satisfaction=_satisfaction(self.ratings),
+            satisfaction_rate=(round(max(0.0, 1 - dissatisfied / finished), 4) if finished else None),
+        )
+
+
+class Cube:
+    """Tallies by (agency, month), None standing for "all": the total, each month, each agency, and each
+    agency in each month, filled from the same rows."""
+
+    def __init__(self, first_month: str, last_month: str) -> None:
+        self._months = (first_month, last_month)
+        self.cells: dict[tuple[str | None, str | None], Tally] = {}
+        self.names: dict[str, str] = {}
+
+    def cuts(self, agency: str, month: str | None) -> list[Tally]:
+        """The tallies a row of ``agency`` in ``month`` counts in (a month outside the period counts only in
+        the totals: an overdue dossier received before it)."""
+        keys: list[tuple[str | None, str | None]] = [(None, None), (agency, None)]
+        if month is not None and self._months[0] <= month <= self._months[1]:
+            keys += [(None, month), (agency, month)]
+        return [self.cells.setdefault(key, Tally()) for key in keys]
+
+    def name(self, code: str, name: str) -> None:
+        """Remember an agency's name."""
+        self.names.setdefault(code, name)
+
+    def tally(self, agency: str | None = None, month: str | None = None) -> Tally:
+        """The tally of a cut (an empty one when no row fell in it)."""
+        return self.cells.get((agency, month)) or Tally()
+
+    def months(self, agency: str | None = None) -> list[str]:
+        """The months with any figure, in order."""
+        return sorted({m for a, m in self.cells if a == agency and m is not None})
+
+    def agencies(self) -> list[str]:
+        """The agencies with any figure, by code."""
+        return sorted({a for a, _ in self.cells if a is not None})
+
+
+def _month(key: str, tally: Tally, day_seconds: float) -> Month:
+    return Month(month=key, **dict(tally.figures(day_seconds)))
 
 
 async def statistics(
@@ -54,7 +158,9 @@ async def statistics(
     agency: str | None,
     procedure: str | None,
 ) -> StatsOut:
-    """Received, finished, early/on-time/late, lateness by agency and step, satisfaction, by month."""
+    """Received, finished, early/on-time/late, overdue, channels, online payment, digitisation and
+    satisfaction, for the period, by month, by receiving agency and by agency and month; lateness by agency
+    and step."""
     now = clock.now()
     today = calendar.local(now).date()
     end = end or today
@@ -71,53 +177,52 @@ async def statistics(
         procedure_code=procedure,
     )
     async with uow:
-        received = await uow.stats.received_by_month(scope)
-        finished = await uow.stats.finished_by_month(scope)
+        received = await uow.stats.received(scope)
+        finished = await uow.stats.finished(scope)
         closed = await uow.stats.closed_without_result(scope)
         overdue = await uow.stats.overdue_in_progress(scope, now)
         steps = await uow.stats.late_steps(scope)
-        ratings = await uow.stats.ratings_by_month(scope)
+        ratings = await uow.stats.ratings(scope)
 
-    months: dict[str, Month] = {}
+    cube = Cube(start.strftime("%Y-%m"), end.strftime("%Y-%m"))
+    for r in received:
+        cube.name(r.agency_code, r.agency_name)
+        for t in cube.cuts(r.agency_code, r.month):
+            t.received += r.received
+            t.online += r.online
+            t.counter += r.counter
+            t.postal += r.postal
+            t.full_online += r.full_online
+            t.with_fees += r.with_fees
+            t.paid_online += r.paid_online
+            t.digitised += r.digitised
+    for f in finished:
+        cube.name(f.agency_code, f.agency_name)
+        for t in cube.cuts(f.agency_code, f.month):
+            t.results[f.timeliness] += f.count
+            t.hours += f.hours
+    for o in overdue:
+        cube.name(o.agency_code, o.agency_name)
+        for t in cube.cuts(o.agency_code, o.month):
+            t.overdue += o.count
+    for c in closed:
+        cube.name(c.agency_code, c.agency_name)
+        for t in cube.cuts(c.agency_code, None):
+            t.closed[c.status] += c.count
+    for rating in ratings:
+        for t in cube.cuts(rating.agency_code, rating.month):
+            t.ratings[rating.rating] += rating.count
 
-    def month(key: str) -> Month:
-        return months.setdefault(key, Month(month=key))
-
-    for key, n in received.items():
-        month(key).received = n
-    total_timeliness: dict[str, int] = defaultdict(int)
-    per_month_timeliness: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    hours = 0.0
-    for key, kind, n, worked in finished:
-        month(key).finished += n
-        total_timeliness[kind] += n
-        per_month_timeliness[key][kind] += n
-        hours += worked
-    for key, counts in per_month_timeliness.items():
-        month(key).timeliness = _timeliness(counts)
-    total_ratings: dict[str, int] = defaultdict(int)
-    per_month_ratings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for key, rating, n in ratings:
-        total_ratings[rating] += n
-        per_month_ratings[key][rating] += n
-    for key, counts in per_month_ratings.items():
-        month(key).satisfaction = _satisfaction(counts)
-    finished_total = sum(total_timeliness.values())
+    seconds = calendar.day_seconds
+    total = cube.tally()
     return StatsOut(
         start=start,
         end=end,
         agency=agency,
         procedure=procedure,
-        received=sum(received.values()),
-        finished=finished_total,
-        rejected=closed.get("rejected", 0),
-        withdrawn=closed.get("withdrawn", 0),
-        timeliness=_timeliness(total_timeliness),
-        overdue_in_progress=overdue,
-        average_processing_days=(
-            round(hours * 3600 / calendar.day_seconds / finished_total, 2) if finished_total else None
-        ),
-        satisfaction=_satisfaction(total_ratings),
+        **dict(total.figures(seconds)),
+        rejected=total.closed["rejected"],
+        withdrawn=total.closed["withdrawn"],
         late_by_step=sorted(
             (
                 LateStep(
@@ -133,5 +238,16 @@ async def statistics(
             ),
             key=lambda item: (-item.late, item.agency_code, item.step_name),
         ),
-        by_month=[months[k] for k in sorted(months)],
+        by_month=[_month(m, cube.tally(None, m), seconds) for m in cube.months()],
+        by_agency=[
+            AgencyStats(
+                agency_code=code,
+                agency_name=cube.names.get(code, code),
+                **dict(cube.tally(code).figures(seconds)),
+                rejected=cube.tally(code).closed["rejected"],
+                withdrawn=cube.tally(code).closed["withdrawn"],
+                by_month=[_month(m, cube.tally(code, m), seconds) for m in cube.months(code)],
+            )
+            for code in cube.agencies()
+        ],
     )

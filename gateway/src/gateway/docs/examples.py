@@ -1101,6 +1101,31 @@ _SATISFACTION = {
     "acceptable_share": 0.107,
     "unsatisfied_share": 0.018,
 }
+_MONTH_BASE = {
+    "month": "2026-11",
+    "received": 164,
+    "finished": 156,
+    "timeliness": _TIMELINESS,
+    "overdue_in_progress": 1,
+    "average_processing_days": 0.6,
+    "satisfaction": _SATISFACTION,
+}
+# The 766 indicators of the same month: 164 received, 156 finished (153 early or on time), 1 overdue.
+_INDICATORS = {
+    "timely_rate": 0.9745,
+    "channels": {
+        "online": 131,
+        "counter": 33,
+        "postal": 0,
+        "online_share": 0.7988,
+        "full_online": 97,
+        "full_online_share": 0.5915,
+    },
+    "payments": {"with_fees": 120, "paid_online": 111, "online_share": 0.925},
+    "digitisation": {"digitised": 164, "share": 1.0},
+    "satisfaction_rate": 0.9679,
+}
+_MONTH = _MONTH_BASE | _INDICATORS
 _add(
     {
         "stats.get": {
@@ -1117,6 +1142,7 @@ _add(
                 "overdue_in_progress": 1,
                 "average_processing_days": 0.6,
                 "satisfaction": _SATISFACTION,
+                **_INDICATORS,
                 "late_by_step": [
                     {
                         "agency_code": "hue.xa.phu-xuan",
@@ -1127,13 +1153,15 @@ _add(
                         "late_rate": 0.019,
                     }
                 ],
-                "by_month": [
+                "by_month": [_MONTH],
+                "by_agency": [
                     {
-                        "month": "2026-11",
-                        "received": 164,
-                        "finished": 156,
-                        "timeliness": _TIMELINESS,
-                        "satisfaction": _SATISFACTION,
+                        "agency_code": "hue.xa.phu-xuan",
+                        "agency_name": "Ủy ban nhân dân phường Phú Xuân",
+                        **{k: v for k, v in _MONTH.items() if k != "month"},
+                        "rejected": 4,
+                        "withdrawn": 2,
+                        "by_month": [_MONTH],
                     }
                 ],
                 "targets": {"late_rate_max": 0.03, "satisfied_share_min": 0.8},

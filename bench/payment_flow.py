@@ -183,7 +183,8 @@ async def run(n: int) -> dict[str, Any]:
                     paid = [p for p in [await uow.payments.get(p.id) for p in payments[:20]] if p is not None]
                 for payment in paid:
                     started = time.perf_counter()
-                    pdf.render(payment, issuer=settings.receipt_issuer)
+                    link = settings.public_url
+                    pdf.render(payment, receipts=settings.receipts, bank=settings.bank, verify_url=link)
                     pdf_ms.append((time.perf_counter() - started) * 1000)
         finally:
             await bus.stop()

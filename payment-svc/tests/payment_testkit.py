@@ -224,6 +224,14 @@ class Harness:
         base = parts.path.rsplit("/", 1)[0]
         return await self.client.post(f"{base}/decide", data=form)
 
+    async def paid(self, subject: str = "citizen-an") -> Payment:
+        """A payment its payer paid through the sandbox gateway (the sandbox's IPN credits it)."""
+        payment = await self.requested(submitted(applicant_id=subject))
+        checkout = await self.checkout(payment.id, who=self.citizen(subject))
+        assert checkout.status_code == 201, checkout.text
+        await self.sandbox_pay(checkout.json()["gateway"]["redirect_url"])
+        return payment
+
 
 async def withdraw_and_expire(env: Harness, event: DossierSubmitted) -> None:
     """Publish the withdrawal of ``event``'s dossier and wait until its payment request has expired."""

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
+from motcua_shared.chassis.signing import PaperSigner
 from payment_svc import jobs
 from payment_svc.payments.callbacks import router as callbacks_router
 from payment_svc.payments.handlers import build_handlers
@@ -80,6 +81,7 @@ def create_app(
                 http=to_gateway,
                 timeout=gateway.timeout,
             ),
+            signer=PaperSigner(settings.signing),
         )
         app.state.ports = ports
         if settings.jobs.enabled:

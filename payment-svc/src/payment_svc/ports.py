@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
+from motcua_shared.chassis.signing import PaperSigner
 from payment_svc.providers.base import GatewayProvider
 from payment_svc.settings import Settings
 
@@ -16,6 +17,7 @@ class Ports:
 
     settings: Settings
     gateway: GatewayProvider
+    signer: PaperSigner
     clock: Clock = SYSTEM_CLOCK
 
     def now(self) -> datetime:

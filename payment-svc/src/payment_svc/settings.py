@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
@@ -10,11 +11,13 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSettings
+from motcua_shared.chassis.signing import SigningSettings, refuse_development_authority
 
 # Defaults that only make sense on a laptop; production refuses to start with them.
 DEV_SANDBOX_SECRET = "motcua-sandbox-hash-secret-dev-only"  # noqa: S105 - a development default
 DEV_BANK_SECRET = "motcua-sandbox-bank-webhook-dev-only"  # noqa: S105 - a development default
 SANDBOX_MOUNT = "/api/v1/payments/providers/sandbox/site"
+RECEIPT_FONT = Path(__file__).resolve().parent / "receipts" / "fonts" / "DejaVuSans.ttf"
 """Where the sandbox provider's own app is mounted inside payment-svc in the embedded mode."""
 
 
@@ -43,8 +46,37 @@ class BankSettings(BaseModel):
     bin: str = Field(default="970415", pattern=r"^[0-9]{6}$", description="NAPAS bank BIN (VietinBank).")
     bank_name: str = "Ngân hàng TMCP Công Thương Việt Nam (VietinBank)"
     account_number: str = Field(default="113000118888", pattern=r"^[0-9A-Za-z]{1,19}$")
-    account_name: str = "KHO BAC NHA NUOC THUA THIEN HUE"
+    account_name: str = Field(
+        default="KHO BAC NHA NUOC KHU VUC",
+        description="The collection account's holder as the bank shows it. Since 2025 the State Treasury "
+        "works through regional offices (Kho bạc Nhà nước khu vực …); which one holds Huế's account is not "
+        "verified (see the README): each deployment sets it.",
+    )
     webhook_secret: SecretStr = SecretStr(DEV_BANK_SECRET)
+
+
+class ReceiptSettings(BaseModel):
+    """The e-receipt (biên lai điện tử): who issues it and the form and series registered for it."""
+
+    issuer: str = Field(
+        default="Ủy ban nhân dân thành phố Huế",
+        description="The header's governing body (Huế is a centrally-run city since 1/1/2025).",
+    )
+    form_number: str = Field(
+        default="01BLP0-001",
+        pattern=r"^[0-9A-Z]{6}-[0-9]{3}$",
+        description="Ký hiệu mẫu biên lai, as registered with the tax authority.",
+    )
+    series: str = Field(
+        default="AA-{yy}E",
+        pattern=r"^[A-Z]{2}-(\{yy\}|[0-9]{2})E$",
+        description="Ký hiệu biên lai; `{yy}` is the year of issue's last two digits, `E` an electronic one. "
+        "Numbers run on within a series and start again at 1 in the next year's series.",
+    )
+
+    def series_of(self, year: int) -> str:
+        """The series a receipt issued in ``year`` belongs to (``AA-26E``)."""
+        return self.series.replace("{yy}", f"{year % 100:02d}")
 
 
 class JobSettings(BaseModel):
@@ -92,7 +124,8 @@ class Settings(ServiceSettings):
         description="How old a signed callback may be; older ones are replays and refused.",
     )
     slip_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
-    receipt_issuer: str = "Ủy ban nhân dân tỉnh Thừa Thiên Huế"
+    receipts: ReceiptSettings = ReceiptSettings()
+    signing: SigningSettings = SigningSettings(stamp_font=RECEIPT_FONT)
     jobs: JobSettings = JobSettings()
 
     @model_validator(mode="after")
@@ -108,6 +141,7 @@ class Settings(ServiceSettings):
                 raise ValueError(f"production needs real secrets, not the development defaults: {weak}")
             if self.mount_sandbox or self.gateway_provider == "sandbox":
                 raise ValueError("production does not use the sandbox provider")
+            refuse_development_authority(self.signing)
         return self
 
     def gateway(self) -> GatewaySettings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -147,7 +148,7 @@ async def test_gateway_flow_credits_once_and_issues_a_receipt(env: Harness) -> N
     body = (await env.client.get(f"/api/v1/payments/{payment_id}", headers=env.citizen())).json()
     assert body["status"] == "succeeded"
     assert body["method"] == "gateway"
-    assert body["receipt_number"].startswith("BL-")
+    assert re.fullmatch(r"AA-\d{2}E-\d{7}", body["receipt_number"])
     assert await env.outbox_count(PaymentSucceeded.TYPE, payment_id) == 1
 
 
@@ -518,7 +519,8 @@ async def test_the_receipt_pdf_reads_back_in_vietnamese(env: Harness) -> None:
         "Lệ phí đăng ký kết hôn",
         "38.000 đồng",
         "Ba mươi tám nghìn đồng",
-        number,
+        "Ký hiệu: {}".format(number.rsplit("-", 1)[0]),
+        "Số: {}".format(number.rsplit("-", 1)[1]),
         AGENCY,
     ):
         assert expected in text, expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,7 +115,7 @@ async def test_an_expired_request_is_renewed_then_paid(env: Harness) -> None:
     await late_ipn(env, await paid_but_ipn_lost(env, new["id"]))
     paid = (await env.client.get(f"/api/v1/payments/{new['id']}", headers=env.citizen())).json()
     assert paid["status"] == "succeeded"
-    assert paid["receipt_number"].startswith("BL-")
+    assert re.fullmatch(r"AA-\d{2}E-\d{7}", paid["receipt_number"])
     assert len(await events(env, PaymentSucceeded.TYPE, new["id"])) == 1
     assert refusal(await renew(env, new["id"])) == "paid"
     again = await renew(env, old.id)

@@ -4,6 +4,7 @@ sandbox → ``PaymentSucceeded`` on the topic dossier-svc consumes; and the race
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from urllib.parse import parse_qsl
@@ -66,7 +67,7 @@ async def test_submitted_to_succeeded_on_kafka_and_postgres(kafka_bootstrap: str
                 succeeded = await next_event(watcher, PaymentSucceeded.TYPE, payment.id)
                 assert succeeded.data["dossier_code"] == event.dossier_code
                 assert succeeded.data["amount"] == 38_000
-                assert succeeded.data["receipt_number"].startswith("BL-")
+                assert re.fullmatch(r"AA-\d{2}E-\d{7}", succeeded.data["receipt_number"])
                 body = (await env.client.get(f"/api/v1/payments/{payment.id}", headers=env.citizen())).json()
                 assert body["status"] == "succeeded"
                 assert await env.outbox_count(PaymentSucceeded.TYPE, payment.id) == 1

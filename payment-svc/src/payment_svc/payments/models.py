@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -146,6 +147,8 @@ class Payment(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     refunded_amount: Mapped[int] = mapped_column(Money, default=0)
     receipt_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    receipt_form: Mapped[str | None] = mapped_column(String(16))
+    receipt_series: Mapped[str | None] = mapped_column(String(16))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -238,7 +241,7 @@ class Payment(Base):
         provider: str,
         provider_txn_id: str,
         method: PaymentMethod,
-        receipt_number: str,
+        receipt: ReceiptNo,
         at: datetime,
         txn_ref: str | None = None,
         late: bool = False,
@@ -252,13 +255,15 @@ class Payment(Base):
         self.method = method.value
         self.paid_at = at
         self.paid_txn_ref = txn_ref
-        self.receipt_number = receipt_number
+        self.receipt_number = receipt.number
+        self.receipt_form = receipt.form
+        self.receipt_series = receipt.series
         return PaymentSucceeded(
             **self._common(at),
             provider=provider,
             provider_txn_id=provider_txn_id,
             method=method,
-            receipt_number=receipt_number,
+            receipt_number=receipt.number,
         )
 
     def fail(self, *, provider: str, provider_txn_id: str | None, reason: str, at: datetime) -> PaymentFailed:
@@ -411,12 +416,31 @@ class IdempotencyRecord(IdempotencyRecordMixin, Base):
     result_id: Mapped[str] = mapped_column(String(40))
 
 
-class ReceiptCounter(Base):
-    """The last e-receipt number issued in a year (numbers restart each year)."""
+@dataclass(frozen=True)
+class ReceiptNo:
+    """An e-receipt's identity: its form (ký hiệu mẫu), series (ký hiệu) and sequence number in the series."""
 
-    __tablename__ = "receipt_counters"
+    form: str
+    series: str
+    sequence: int
 
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    @property
+    def number(self) -> str:
+        """The receipt's printed number within its series, seven digits (``0000042``)."""
+        return f"{self.series}-{self.sequence:07d}"
+
+
+class ReceiptSeries(Base):
+    """The last number issued in one e-receipt series; a number is never issued twice in a series.
+
+    The row is locked by the update that takes the next number, so concurrent issuers queue on it, and the
+    number is taken in the transaction that credits the payment: a rolled-back credit gives its number back
+    to nobody else, as the update is rolled back with it.
+    """
+
+    __tablename__ = "receipt_series"
+
+    series: Mapped[str] = mapped_column(String(16), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
 
 

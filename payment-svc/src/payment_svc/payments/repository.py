@@ -20,7 +20,7 @@ from payment_svc.payments.models import (
     Payment,
     PaymentStatus,
     ProviderTransaction,
-    ReceiptCounter,
+    ReceiptSeries,
     Refund,
     RefundStatus,
     Slip,
@@ -285,18 +285,18 @@ class PaymentRepository:
         )
 
     # receipts
-    async def next_receipt_number(self, year: int) -> int:
-        """The next e-receipt number of ``year``; the row lock serialises concurrent issuers."""
+    async def next_receipt_number(self, series: str) -> int:
+        """The next e-receipt number of ``series``; the row lock serialises concurrent issuers."""
         await self.session.execute(
-            conflict_insert(ReceiptCounter, postgres=self._is_postgres)
-            .values(year=year, last=0)
-            .on_conflict_do_nothing(index_elements=["year"])
+            conflict_insert(ReceiptSeries, postgres=self._is_postgres)
+            .values(series=series, last=0)
+            .on_conflict_do_nothing(index_elements=["series"])
         )
         result = await self.session.execute(
-            update(ReceiptCounter)
-            .where(ReceiptCounter.year == year)
-            .values(last=ReceiptCounter.last + 1)
-            .returning(ReceiptCounter.last)
+            update(ReceiptSeries)
+            .where(ReceiptSeries.series == series)
+            .values(last=ReceiptSeries.last + 1)
+            .returning(ReceiptSeries.last)
         )
         return int(result.scalar_one())
 

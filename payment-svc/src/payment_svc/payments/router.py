@@ -245,7 +245,7 @@ async def vietqr_image(
 )
 async def receipt(payment_id: str, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> Response:
     """The PDF receipt of a paid payment, for the payer and the agency."""
-    number, document = await receipt_pdf(uow, who, payment_id, issuer=ports.settings.receipt_issuer)
+    number, document = await receipt_pdf(uow, ports, who, payment_id)
     return Response(
         document,
         media_type="application/pdf",

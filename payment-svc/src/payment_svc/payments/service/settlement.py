@@ -19,12 +19,14 @@ from payment_svc.payments.models import (
     Payment,
     PaymentStatus,
     ProviderTransaction,
+    ReceiptNo,
 )
 from payment_svc.payments.service.common import retried_on_race
 from payment_svc.ports import Ports
 from payment_svc.providers import bank as bank_protocol
 from payment_svc.providers.bank import BankCredit
 from payment_svc.providers.base import GatewayResult, TxnState
+from payment_svc.settings import ReceiptSettings
 from payment_svc.uow import PaymentUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -55,14 +57,21 @@ class Applied:
     payment: Payment | None = None
 
 
-async def _receipt_number(uow: PaymentUnitOfWork, now: datetime) -> str:
-    """The next receipt number of ``now``'s year in Vietnam (``BL-2026-000042``)."""
-    year = now.astimezone(PLATFORM_TZ).year
-    return f"BL-{year}-{await uow.payments.next_receipt_number(year):06d}"
+async def _receipt_number(uow: PaymentUnitOfWork, now: datetime, receipts: ReceiptSettings) -> ReceiptNo:
+    """The next receipt of the series of ``now``'s year in Vietnam (``AA-26E-0000042``)."""
+    series = receipts.series_of(now.astimezone(PLATFORM_TZ).year)
+    sequence = await uow.payments.next_receipt_number(series)
+    return ReceiptNo(form=receipts.form_number, series=series, sequence=sequence)
 
 
 async def settle(
-    uow: PaymentUnitOfWork, payment: Payment, attempt: Attempt | None, report: Report, now: datetime
+    uow: PaymentUnitOfWork,
+    payment: Payment,
+    attempt: Attempt | None,
+    report: Report,
+    now: datetime,
+    *,
+    receipts: ReceiptSettings,
 ) -> Outcome:
     """Apply a report to a locked payment, record it whatever happens, and say what was done."""
     if report.currency != "VND":
@@ -88,7 +97,7 @@ async def settle(
             provider=report.provider,
             provider_txn_id=report.provider_txn_id,
             method=report.method,
-            receipt_number=await _receipt_number(uow, now),
+            receipt=await _receipt_number(uow, now, receipts),
             at=now,
             txn_ref=report.txn_ref or report.reference,
         )
@@ -163,7 +172,7 @@ async def apply_gateway_result(
             detail=f"{result.code}: {result.message}".strip(": "),
             txn_ref=result.txn_ref,
         )
-        outcome = await settle(uow, payment, attempt, report, ports.now())
+        outcome = await settle(uow, payment, attempt, report, ports.now(), receipts=ports.settings.receipts)
         await uow.commit()
         return Applied(outcome, payment)
 
@@ -237,7 +246,7 @@ async def apply_bank_credit(uow: PaymentUnitOfWork, ports: Ports, credit: BankCr
             occurred_at=credit.booked_at,
             detail="bank credit",
         )
-        outcome = await settle(uow, payment, None, report, now)
+        outcome = await settle(uow, payment, None, report, now, receipts=ports.settings.receipts)
         await uow.commit()
         return Applied(outcome, payment)
 
@@ -271,7 +280,7 @@ async def resolve_anomaly(
                 provider=txn.provider,
                 provider_txn_id=txn.provider_txn_id,
                 method=PaymentMethod.GATEWAY if txn.source in ("ipn", "query") else PaymentMethod.VIETQR,
-                receipt_number=await _receipt_number(uow, now),
+                receipt=await _receipt_number(uow, now, ports.settings.receipts),
                 at=now,
                 txn_ref=txn.reference,
                 late=True,

@@ -110,6 +110,6 @@ async def decide_slip(
         )
         if await uow.payments.provider_txn(MANUAL, report.provider_txn_id) is not None:
             raise Conflict("Giao dịch ngân hàng này đã được dùng để xác nhận một khoản khác.")
-        await settle(uow, payment, None, report, now)
+        await settle(uow, payment, None, report, now, receipts=ports.settings.receipts)
         await uow.commit()
         return payment

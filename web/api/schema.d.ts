@@ -1667,11 +1667,11 @@ export interface components {
              * Average Processing Days
              * @description Working days from receipt to result, averaged over the results.
              */
-            average_processing_days?: number | null;
+            average_processing_days: number | null;
             /** By Month */
-            by_month?: components["schemas"]["Month"][];
-            channels?: components["schemas"]["Channels"];
-            digitisation?: components["schemas"]["Digitisation"];
+            by_month: components["schemas"]["Month"][];
+            channels: components["schemas"]["Channels"];
+            digitisation: components["schemas"]["Digitisation"];
             /**
              * Finished
              * @default 0
@@ -1683,7 +1683,7 @@ export interface components {
              * @default 0
              */
             overdue_in_progress: number;
-            payments?: components["schemas"]["Payments"];
+            payments: components["schemas"]["Payments"];
             /**
              * Received
              * @default 0
@@ -1694,18 +1694,18 @@ export interface components {
              * @default 0
              */
             rejected: number;
-            satisfaction?: components["schemas"]["Satisfaction"];
+            satisfaction: components["schemas"]["Satisfaction"];
             /**
              * Satisfaction Rate
              * @description 766: tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC = 1 − (late + rated unsatisfied) / finished.
              */
-            satisfaction_rate?: number | null;
-            timeliness?: components["schemas"]["Timeliness"];
+            satisfaction_rate: number | null;
+            timeliness: components["schemas"]["Timeliness"];
             /**
              * Timely Rate
              * @description 766: hồ sơ xử lý trước hạn, đúng hạn = (early + on time) / (finished + overdue in progress).
              */
-            timely_rate?: number | null;
+            timely_rate: number | null;
             /**
              * Withdrawn
              * @default 0
@@ -1817,7 +1817,7 @@ export interface components {
              * Full Online Share
              * @description `full_online` of those received.
              */
-            full_online_share?: number | null;
+            full_online_share: number | null;
             /**
              * Online
              * @default 0
@@ -1827,7 +1827,7 @@ export interface components {
              * Online Share
              * @description Filed online, of those received.
              */
-            online_share?: number | null;
+            online_share: number | null;
             /**
              * Postal
              * @default 0
@@ -2107,7 +2107,7 @@ export interface components {
              * Share
              * @description `digitised` of those received.
              */
-            share?: number | null;
+            share: number | null;
         };
         /**
          * DocumentIn
@@ -2775,9 +2775,9 @@ export interface components {
              * Average Processing Days
              * @description Working days from receipt to result, averaged over the results.
              */
-            average_processing_days?: number | null;
-            channels?: components["schemas"]["Channels"];
-            digitisation?: components["schemas"]["Digitisation"];
+            average_processing_days: number | null;
+            channels: components["schemas"]["Channels"];
+            digitisation: components["schemas"]["Digitisation"];
             /**
              * Finished
              * @default 0
@@ -2794,24 +2794,24 @@ export interface components {
              * @default 0
              */
             overdue_in_progress: number;
-            payments?: components["schemas"]["Payments"];
+            payments: components["schemas"]["Payments"];
             /**
              * Received
              * @default 0
              */
             received: number;
-            satisfaction?: components["schemas"]["Satisfaction"];
+            satisfaction: components["schemas"]["Satisfaction"];
             /**
              * Satisfaction Rate
              * @description 766: tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC = 1 − (late + rated unsatisfied) / finished.
              */
-            satisfaction_rate?: number | null;
-            timeliness?: components["schemas"]["Timeliness"];
+            satisfaction_rate: number | null;
+            timeliness: components["schemas"]["Timeliness"];
             /**
              * Timely Rate
              * @description 766: hồ sơ xử lý trước hạn, đúng hạn = (early + on time) / (finished + overdue in progress).
              */
-            timely_rate?: number | null;
+            timely_rate: number | null;
         };
         /**
          * NotificationOut
@@ -3086,7 +3086,7 @@ export interface components {
              * Online Share
              * @description `paid_online` of `with_fees`.
              */
-            online_share?: number | null;
+            online_share: number | null;
             /**
              * Paid Online
              * @description Of those, settled by an online payment (VietQR transfer or payment gateway).
@@ -3843,14 +3843,14 @@ export interface components {
              */
             acceptable: number;
             /** Acceptable Share */
-            acceptable_share?: number | null;
+            acceptable_share: number | null;
             /**
              * Satisfied
              * @default 0
              */
             satisfied: number;
             /** Satisfied Share */
-            satisfied_share?: number | null;
+            satisfied_share: number | null;
             /**
              * Total
              * @default 0
@@ -3862,7 +3862,7 @@ export interface components {
              */
             unsatisfied: number;
             /** Unsatisfied Share */
-            unsatisfied_share?: number | null;
+            unsatisfied_share: number | null;
         };
         /**
          * SearchPage
@@ -4021,13 +4021,13 @@ export interface components {
              * Average Processing Days
              * @description Working days from receipt to result, averaged over the results.
              */
-            average_processing_days?: number | null;
+            average_processing_days: number | null;
             /** By Agency */
-            by_agency?: components["schemas"]["AgencyStats"][];
+            by_agency: components["schemas"]["AgencyStats"][];
             /** By Month */
             by_month: components["schemas"]["Month"][];
-            channels?: components["schemas"]["Channels"];
-            digitisation?: components["schemas"]["Digitisation"];
+            channels: components["schemas"]["Channels"];
+            digitisation: components["schemas"]["Digitisation"];
             /**
              * Finished
              * @default 0
@@ -4046,7 +4046,7 @@ export interface components {
              * @default 0
              */
             overdue_in_progress: number;
-            payments?: components["schemas"]["Payments"];
+            payments: components["schemas"]["Payments"];
             /** Procedure */
             procedure: string | null;
             /**
@@ -4056,19 +4056,19 @@ export interface components {
             received: number;
             /** Rejected */
             rejected: number;
-            satisfaction?: components["schemas"]["Satisfaction"];
+            satisfaction: components["schemas"]["Satisfaction"];
             /**
              * Satisfaction Rate
              * @description 766: tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC = 1 − (late + rated unsatisfied) / finished.
              */
-            satisfaction_rate?: number | null;
-            targets?: components["schemas"]["Targets"];
-            timeliness?: components["schemas"]["Timeliness"];
+            satisfaction_rate: number | null;
+            targets: components["schemas"]["Targets"];
+            timeliness: components["schemas"]["Timeliness"];
             /**
              * Timely Rate
              * @description 766: hồ sơ xử lý trước hạn, đúng hạn = (early + on time) / (finished + overdue in progress).
              */
-            timely_rate?: number | null;
+            timely_rate: number | null;
             /**
              * To
              * Format: date
@@ -4395,21 +4395,21 @@ export interface components {
              */
             early: number;
             /** Early Rate */
-            early_rate?: number | null;
+            early_rate: number | null;
             /**
              * Late
              * @default 0
              */
             late: number;
             /** Late Rate */
-            late_rate?: number | null;
+            late_rate: number | null;
             /**
              * On Time
              * @default 0
              */
             on_time: number;
             /** On Time Rate */
-            on_time_rate?: number | null;
+            on_time_rate: number | null;
         };
         /**
          * TokenExchangeGrant

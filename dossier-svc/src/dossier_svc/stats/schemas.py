@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class Timeliness(BaseModel):
+class Answer(BaseModel):
+    """A part of the answer: every field is always sent, so the schema marks those with a default required."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class Timeliness(Answer):
     """Results by how they kept their deadline (shares of the results)."""
 
     early: int = 0
@@ -19,7 +25,7 @@ class Timeliness(BaseModel):
     late_rate: float | None = None
 
 
-class Satisfaction(BaseModel):
+class Satisfaction(Answer):
     """Ratings and their shares."""
 
     satisfied: int = 0
@@ -31,7 +37,7 @@ class Satisfaction(BaseModel):
     unsatisfied_share: float | None = None
 
 
-class Channels(BaseModel):
+class Channels(Answer):
     """Dossiers received, by how they were filed (766: hồ sơ theo hình thức nộp)."""
 
     online: int = 0
@@ -44,7 +50,7 @@ class Channels(BaseModel):
     full_online_share: float | None = Field(default=None, description="`full_online` of those received.")
 
 
-class Payments(BaseModel):
+class Payments(Answer):
     """Fees of the dossiers received, and how many were paid online (766: hồ sơ thanh toán trực tuyến)."""
 
     with_fees: int = Field(default=0, description="Received dossiers owing fees (a total above zero).")
@@ -54,14 +60,14 @@ class Payments(BaseModel):
     online_share: float | None = Field(default=None, description="`paid_online` of `with_fees`.")
 
 
-class Digitisation(BaseModel):
+class Digitisation(Answer):
     """Received dossiers whose documents are digitised (766: số hóa hồ sơ; electronic results not counted)."""
 
     digitised: int = Field(default=0, description="Received dossiers with at least one document file.")
     share: float | None = Field(default=None, description="`digitised` of those received.")
 
 
-class Figures(BaseModel):
+class Figures(Answer):
     """The figures of one cut: the whole period, a month, an agency, or an agency in a month."""
 
     received: int = 0
@@ -91,7 +97,7 @@ class Figures(BaseModel):
     )
 
 
-class LateStep(BaseModel):
+class LateStep(Answer):
     """Lateness attributed to the agency and step that caused it."""
 
     agency_code: str
@@ -118,7 +124,7 @@ class AgencyStats(Figures):
     by_month: list[Month] = Field(default_factory=list)
 
 
-class Targets(BaseModel):
+class Targets(Answer):
     """The province's promises the figures are read against."""
 
     late_rate_max: float = 0.03

@@ -102,6 +102,16 @@ class FakeDossiers:
         found.sort(key=lambda d: (d.created_at, d.id), reverse=True)
         return found[offset : offset + limit], len(found)
 
+    async def received_by(
+        self, agency_code: str, since: datetime, until: datetime, limit: int
+    ) -> Sequence[Dossier]:
+        found = [
+            d
+            for d in self.rows.values()
+            if d.agency_code == agency_code and d.received_at is not None and since <= d.received_at < until
+        ]
+        return sorted(found, key=lambda d: (d.received_at or since, d.id))[:limit]
+
     async def due_soon(self, now: datetime, limit: int) -> Sequence[str]:
         found = [
             d

@@ -436,7 +436,8 @@ export interface paths {
         };
         /**
          * A paper of the dossier as PDF
-         * @description 01 receipt, 02 supplement request, 03 refusal, 04 apology; with a QR code for lookup.
+         * @description 01 receipt, 02 supplement request, 03 refusal, 04 apology and extension, 05 stop notice, 06 process
+         *     control sheet: each as it was issued, with a QR code for lookup on those the applicant keeps.
          */
         get: operations["papers.get"];
         put?: never;
@@ -756,6 +757,26 @@ export interface paths {
          * @description Idempotent; someone else's notification is a 404.
          */
         post: operations["notifications.mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/papers/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A unit's register of dossiers (form 07) as PDF
+         * @description Every dossier the unit received in the period, in the order received: the officers' and admins'.
+         */
+        get: operations["papers.register"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2941,10 +2962,10 @@ export interface components {
         };
         /**
          * Paper
-         * @description The forms of Circular 01/2018/TT-VPCP.
+         * @description A dossier's forms (Mẫu số 01–06); the register (Mẫu số 07) is per unit, not per dossier.
          * @enum {string}
          */
-        Paper: "receipt" | "supplement-request" | "refusal" | "apology";
+        Paper: "receipt" | "supplement-request" | "refusal" | "apology" | "stop" | "control";
         /**
          * PayerOut
          * @description Who pays (shown only to the payer and the agency).
@@ -8224,7 +8245,10 @@ export interface operations {
     };
     "papers.get": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Which one of several papers of this kind (1 = the first); the latest by default. */
+                n?: number | null;
+            };
             header?: never;
             path: {
                 code: string;
@@ -10671,6 +10695,113 @@ export interface operations {
                      * @example 30
                      */
                     "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "papers.register": {
+        parameters: {
+            query: {
+                /** @description The receiving unit's code. */
+                agency: string;
+                /** @description First day received (platform date). */
+                from: string;
+                /** @description Last day received (inclusive). */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
                      * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61

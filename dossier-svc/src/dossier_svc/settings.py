@@ -59,6 +59,11 @@ class DeadlineSettings(BaseModel):
     supplement_expiry: Literal["reject", "resume"] = "reject"
     """What happens then: the dossier stops (refused), or processing resumes without the supplement."""
     batch_size: int = Field(default=200, ge=1)
+    max_extensions: int | None = Field(default=1, ge=0)
+    """Extensions (form 04: apology and a new appointment) one dossier may have; None for no limit. See the
+    README on Nghị định 118/2025/NĐ-CP."""
+    extension_max_days: float | None = Field(default=None, gt=0)
+    """The most working days one extension may add; None for no limit."""
 
 
 class LookupSettings(BaseModel):
@@ -76,10 +81,14 @@ class LookupSettings(BaseModel):
 
 
 class PaperSettings(BaseModel):
-    """The Circular 01/2018/TT-VPCP papers rendered as PDF."""
+    """The forms of Thông tư 03/2025/TT-VPCP rendered as PDF."""
 
     font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     bold_font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+    governing_body: str = "Ủy ban nhân dân thành phố Huế"
+    """The first line of every header: the body the issuing unit belongs to (per deployment)."""
+    place: str = "Huế"
+    """The place on the place-and-date line."""
 
 
 class Settings(ServiceSettings):

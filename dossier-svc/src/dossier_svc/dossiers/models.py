@@ -472,12 +472,17 @@ class Dossier(Base):
         return transition
 
     def allowed_actions(
-        self, parties: frozenset[Party], *, fresh_documents: frozenset[str] = frozenset()
+        self,
+        parties: frozenset[Party],
+        *,
+        fresh_documents: frozenset[str] = frozenset(),
+        extension_limit: int | None = None,
     ) -> list[Action]:
         """What ``parties`` may do now through the API: exactly the actions :meth:`authorize` lets through
         when given the input each one needs (a reason, a number of days), judged by the same code.
-        ``fresh_documents`` are the documents uploaded since a supplement request."""
-        given = ActionInput(fresh_documents=fresh_documents)
+        ``fresh_documents`` are the documents uploaded since a supplement request; ``extension_limit`` the
+        number of extensions the policy allows."""
+        given = ActionInput(fresh_documents=fresh_documents, extension_limit=extension_limit)
         return [
             action
             for action in Action
@@ -557,7 +562,7 @@ class Dossier(Base):
             actor_role=actor.role.value,
             actor_agency_code=actor.agency_code,
             note=given.note or given.reason,
-            details=_details(transition.action, given, self),
+            details=_details(transition.action, given, self, event),
         )
         return Outcome(transition, entry, event)
 
@@ -865,7 +870,8 @@ _EFFECTS = {
 }
 
 
-def _details(action: Action, given: ActionInput, d: Dossier) -> dict[str, Any]:
+def _details(action: Action, given: ActionInput, d: Dossier, event: ev.DossierEvent | None) -> dict[str, Any]:
+    """What the timeline keeps of an action: enough to issue its paper again as it was then."""
     details: dict[str, Any] = {}
     if given.documents:
         details["documents"] = list(given.documents)
@@ -878,8 +884,14 @@ def _details(action: Action, given: ActionInput, d: Dossier) -> dict[str, Any]:
         details["agency_code"] = d.step.agency_code
     if action is Action.RECEIVE and d.due_at is not None:
         details["due_at"] = d.due_at.isoformat()
-    if action is Action.REQUEST_SUPPLEMENT and d.supplement_asks_fee:
-        details["fee_total"] = d.fee_total
+    if action is Action.REQUEST_SUPPLEMENT:
+        if d.supplement_asks_fee:
+            details["fee_total"] = d.fee_total
+        if d.respond_by is not None:
+            details["respond_by"] = d.respond_by.isoformat()
+    if isinstance(event, ev.DossierDeadlineExtended):
+        details["previous_due_at"] = event.previous_due_at.isoformat()
+        details["due_at"] = event.due_at.isoformat()
     return details
 
 

@@ -407,6 +407,23 @@ class DossierRepository:
         )
         return rows.all(), int(total)
 
+    async def received_by(
+        self, agency_code: str, since: datetime, until: datetime, limit: int
+    ) -> Sequence[Dossier]:
+        """What ``agency_code`` received in ``[since, until)``, in the order received (the register)."""
+        rows = await self._session.scalars(
+            select(Dossier)
+            .options(selectinload(Dossier.steps))
+            .where(
+                Dossier.agency_code == agency_code,
+                Dossier.received_at >= since,
+                Dossier.received_at < until,
+            )
+            .order_by(Dossier.received_at, Dossier.id)
+            .limit(limit)
+        )
+        return rows.all()
+
     async def due_soon(self, now: datetime, limit: int) -> Sequence[str]:
         """Ids of running dossiers entering their last working day and not yet announced."""
         rows = await self._session.scalars(

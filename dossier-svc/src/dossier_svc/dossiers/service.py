@@ -53,6 +53,7 @@ from dossier_svc.ports import Ports
 from dossier_svc.procedures import service as procedures
 from dossier_svc.procedures.models import Procedure
 from dossier_svc.procedures.service import Terms
+from dossier_svc.settings import DeadlineSettings
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis import idempotency
 from motcua_shared.chassis.auth import Principal, Role
@@ -92,7 +93,9 @@ async def _fresh_documents(uow: DossierUow, dossier: Dossier) -> frozenset[str]:
 async def _view(uow: DossierUow, ports: Ports, who: Principal, dossier: Dossier) -> DossierView:
     rows = await uow.documents.for_dossier(dossier.id)
     allowed = dossier.allowed_actions(
-        dossier.parties(who), fresh_documents=await _fresh_documents(uow, dossier)
+        dossier.parties(who),
+        fresh_documents=await _fresh_documents(uow, dossier),
+        extension_limit=ports.settings.deadlines.max_extensions,
     )
     return DossierView(dossier, rows, allowed, ports.clock.now())
 
@@ -406,13 +409,15 @@ async def _commit(uow: DossierUow) -> None:
 # --- the lifecycle -------------------------------------------------------------------------------------
 
 
-def _input(body: ActionIn) -> ActionInput:
+def _input(body: ActionIn, settings: DeadlineSettings) -> ActionInput:
     return ActionInput(
         note=body.note,
         reason=body.reason,
         documents=tuple(body.documents),
         days=body.days,
         result=body.result,
+        extension_limit=settings.max_extensions,
+        extension_max_days=settings.extension_max_days,
     )
 
 
@@ -422,7 +427,7 @@ async def act(
     """Perform ``action`` on the dossier, as the transition table allows."""
     if action in SYSTEM_ACTIONS:
         raise ActionForbidden("Thao tác này chỉ do hệ thống thực hiện.")
-    given = _input(body)
+    given = _input(body, ports.settings.deadlines)
     async with uow:
         dossier = await _visible(uow, who, code)
         now = ports.clock.now()

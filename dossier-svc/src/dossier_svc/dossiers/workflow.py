@@ -80,6 +80,10 @@ class ActionInput:
     result: str | None = None
     fresh_documents: frozenset[str] = frozenset()
     """Document codes uploaded since the supplement request (filled in by the service)."""
+    extension_limit: int | None = None
+    """How many extensions (form 04) a dossier may have (filled in by the service); None: no limit."""
+    extension_max_days: float | None = None
+    """The most working days one extension may add (filled in by the service); None: no limit."""
 
 
 Guard = Callable[["Dossier", ActionInput], str | None]
@@ -126,6 +130,16 @@ def _supplied(dossier: Dossier, given: ActionInput) -> str | None:
     return None
 
 
+def _may_extend(dossier: Dossier, given: ActionInput) -> str | None:
+    limit = given.extension_limit
+    if limit is not None and dossier.extension_count >= limit:
+        return f"Hồ sơ đã được gia hạn {dossier.extension_count} lần, là số lần gia hạn tối đa cho phép."
+    longest = given.extension_max_days
+    if longest is not None and given.days is not None and given.days > longest:
+        return f"Mỗi lần gia hạn không quá {longest:g} ngày làm việc."
+    return None
+
+
 @dataclass(frozen=True)
 class Transition:
     """One row of the table."""
@@ -158,7 +172,7 @@ def _processing(state: State) -> tuple[Transition, ...]:
         Transition(state, Action.REQUEST_SUPPLEMENT, _HOLDER, State.SUPPLEMENT_REQUESTED, needs=("reason",)),
         Transition(state, Action.REJECT, _HOLDER, State.REJECTED, needs=("reason",)),
         Transition(state, Action.WITHDRAW, _OWNER, State.WITHDRAWN),
-        Transition(state, Action.EXTEND_DEADLINE, _HOLDER, state, needs=("reason", "days")),
+        Transition(state, Action.EXTEND_DEADLINE, _HOLDER, state, _may_extend, needs=("reason", "days")),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from motcua_shared.chassis.errors import Conflict, Unavailable
+from motcua_shared.chassis.errors import Conflict, Forbidden, Unavailable, Unprocessable
 
 
 class PaperNotIssued(Conflict):
@@ -11,3 +11,11 @@ class PaperNotIssued(Conflict):
 
 class FontMissing(Unavailable):
     """The Unicode font the papers need is not installed."""
+
+
+class RegisterForbidden(Forbidden):
+    """Only the unit's officers (and admins) read its register."""
+
+
+class RegisterRangeInvalid(Unprocessable):
+    """The register's period is reversed or too long."""

@@ -13,6 +13,7 @@ ROUTES: dict[str, str] = {
     "lookup": "dossier",
     "calendar": "dossier",
     "stats": "dossier",
+    "papers": "dossier",
     "payments": "payment",
     "notifications": "notify",
     "stream": "notify",

@@ -1371,6 +1371,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a paper by uploading it
+         * @description Who signed the paper, when, for which receipt or dossier, and whether it is intact; a tampered
+         *     file is answered 200 with the verdict `tampered`.
+         */
+        post: operations["verify.upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/verify/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The issued paper a QR code refers to
+         * @description What the platform issued under the reference a receipt's QR code holds.
+         */
+        get: operations["verify.lookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -2656,6 +2697,57 @@ export interface components {
             unchanged: components["schemas"]["VersionRef"][];
         };
         /**
+         * IssuedReceiptOut
+         * @description The record of an e-receipt, as its QR code's reference finds it.
+         */
+        IssuedReceiptOut: {
+            /** Agency Code */
+            agency_code: string;
+            /** Amount */
+            amount: number;
+            /** Amount In Words */
+            amount_in_words: string;
+            /** Dossier Code */
+            dossier_code: string;
+            /** Form Number */
+            form_number: string | null;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            /**
+             * Issuer
+             * @description The collecting agency, whose certificate signs the receipt.
+             */
+            issuer: string;
+            /**
+             * Kind
+             * @default bien-lai
+             * @constant
+             */
+            kind: "bien-lai";
+            /**
+             * Number
+             * @description Series and number (`AA-26E-0000042`).
+             */
+            number: string;
+            /**
+             * Payer
+             * @description The payer's name, given names as initials.
+             */
+            payer: string;
+            /**
+             * Reference
+             * @description The reference the QR code holds.
+             */
+            reference: string;
+            /** Refunded Amount */
+            refunded_amount: number;
+            /** Series */
+            series: string | null;
+        };
+        /**
          * LateStep
          * @description Lateness attributed to the agency and step that caused it.
          */
@@ -2967,6 +3059,26 @@ export interface components {
          */
         Paper: "receipt" | "supplement-request" | "refusal" | "apology" | "stop" | "control";
         /**
+         * PaperClaimOut
+         * @description What the signed paper says it is (only reported when the signature holds).
+         */
+        PaperClaimOut: {
+            /** Dossier Code */
+            dossier_code: string | null;
+            /**
+             * Kind
+             * @description `bien-lai` (fee receipt), `mau-01`…`mau-07`, `ket-qua` (a result).
+             */
+            kind: string | null;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Reference
+             * @description The receipt's series and number, the paper's reference…
+             */
+            reference: string | null;
+        };
+        /**
          * PayerOut
          * @description Who pays (shown only to the payer and the agency).
          */
@@ -3120,6 +3232,14 @@ export interface components {
              * @default 0
              */
             with_fees: number;
+        };
+        /** Body_verify.upload */
+        Paymentupload: {
+            /**
+             * File
+             * @description The PDF paper.
+             */
+            file: string;
         };
         /**
          * PreferencesIn
@@ -3909,6 +4029,26 @@ export interface components {
             total: number;
         };
         /**
+         * SignerOut
+         * @description The certificate that signed.
+         */
+        SignerOut: {
+            /** Certificate Issuer */
+            certificate_issuer: string | null;
+            /**
+             * Certificate Serial
+             * @description Hexadecimal.
+             */
+            certificate_serial: string | null;
+            /**
+             * Name
+             * @description The certificate's common name (the agency).
+             */
+            name: string | null;
+            /** Organization */
+            organization: string | null;
+        };
+        /**
          * SlipConfirmIn
          * @description An officer confirms a transfer slip.
          */
@@ -4548,6 +4688,41 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * VerificationOut
+         * @description The verdict on an uploaded paper.
+         */
+        VerificationOut: {
+            /**
+             * Intact
+             * @description Unchanged since it was signed.
+             */
+            intact: boolean;
+            paper: components["schemas"]["PaperClaimOut"] | null;
+            /**
+             * Sha256
+             * @description Digest of the uploaded file.
+             */
+            sha256: string;
+            /** Signed At */
+            signed_at: string | null;
+            signer: components["schemas"]["SignerOut"] | null;
+            /**
+             * Summary
+             * @description The verdict in one Vietnamese sentence, for people.
+             */
+            summary: string;
+            /**
+             * Trusted
+             * @description Signed with a certificate the platform trusts.
+             */
+            trusted: boolean;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "valid" | "tampered" | "untrusted" | "unsigned";
         };
         /**
          * VersionRef
@@ -10918,7 +11093,7 @@ export interface operations {
                      *           "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *           "provider": "bank",
                      *           "provider_txn_id": "FT26341012345678",
-                     *           "receipt_number": "BL-2026-000042",
+                     *           "receipt_number": "AA-26E-0000042",
                      *           "receipt_url": "/api/v1/payments/pay_5d2e81c4/receipt.pdf",
                      *           "reference": "MC5D2E81",
                      *           "refunded_amount": 0,
@@ -11167,7 +11342,7 @@ export interface operations {
                      *       },
                      *       "transfer": null,
                      *       "vietqr": {
-                     *         "account_name": "KHO BAC NHA NUOC THUA THIEN HUE",
+                     *         "account_name": "KHO BAC NHA NUOC KHU VUC",
                      *         "account_number": "113000118888",
                      *         "amount": 200000,
                      *         "bank_bin": "970415",
@@ -12367,7 +12542,7 @@ export interface operations {
                      *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *       "provider": "bank",
                      *       "provider_txn_id": "FT26341012345678",
-                     *       "receipt_number": "BL-2026-000042",
+                     *       "receipt_number": "AA-26E-0000042",
                      *       "receipt_url": "/api/v1/payments/pay_5d2e81c4/receipt.pdf",
                      *       "reference": "MC5D2E81",
                      *       "refunded_amount": 0,
@@ -12741,7 +12916,7 @@ export interface operations {
                      *         "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *         "provider": "bank",
                      *         "provider_txn_id": "FT26341012345678",
-                     *         "receipt_number": "BL-2026-000042",
+                     *         "receipt_number": "AA-26E-0000042",
                      *         "receipt_url": "/api/v1/payments/pay_5d2e81c4/receipt.pdf",
                      *         "reference": "MC5D2E81",
                      *         "refunded_amount": 100000,
@@ -13428,7 +13603,7 @@ export interface operations {
                      *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *       "provider": "bank",
                      *       "provider_txn_id": "FT26341012345678",
-                     *       "receipt_number": "BL-2026-000042",
+                     *       "receipt_number": "AA-26E-0000042",
                      *       "receipt_url": "/api/v1/payments/pay_5d2e81c4/receipt.pdf",
                      *       "reference": "MC5D2E81",
                      *       "refunded_amount": 0,
@@ -17509,6 +17684,256 @@ export interface operations {
                      * @example 30
                      */
                     "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "verify.upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Paymentupload"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "intact": true,
+                     *       "paper": {
+                     *         "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *         "kind": "bien-lai",
+                     *         "reason": "Biên lai thu phí, lệ phí số AA-26E-0000042",
+                     *         "reference": "AA-26E-0000042"
+                     *       },
+                     *       "sha256": "5e67087004ebec4a015909962fa937c6a8b860cf2a7a8f77a8a1cf7800140fad",
+                     *       "signed_at": "2026-12-07T10:05:12+07:00",
+                     *       "signer": {
+                     *         "certificate_issuer": "motcua CA thử nghiệm",
+                     *         "certificate_serial": "475a961ff3f2e96a0db55a1eba02cef5a6ce0196",
+                     *         "name": "Sở Tư pháp thành phố Huế",
+                     *         "organization": "Sở Tư pháp thành phố Huế"
+                     *       },
+                     *       "summary": "Giấy tờ nguyên vẹn, được ký số bởi Sở Tư pháp thành phố Huế lúc 10:05 ngày 07/12/2026.",
+                     *       "trusted": true,
+                     *       "verdict": "valid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VerificationOut"];
+                };
+            };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nội dung quá lớn */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Tệp không phải PDF */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu */
+            429: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "verify.lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.so-tu-phap",
+                     *       "amount": 200000,
+                     *       "amount_in_words": "Hai trăm nghìn đồng",
+                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "form_number": "01BLP0-001",
+                     *       "issued_at": "2026-12-07T10:04:00+07:00",
+                     *       "issuer": "Sở Tư pháp thành phố Huế",
+                     *       "kind": "bien-lai",
+                     *       "number": "AA-26E-0000042",
+                     *       "payer": "Trần T. T. H.",
+                     *       "reference": "pay_5d2e81c4",
+                     *       "refunded_amount": 0,
+                     *       "series": "AA-26E"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["IssuedReceiptOut"];
+                };
+            };
+            /** @description Không tìm thấy giấy tờ */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
                      * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61

@@ -22,6 +22,7 @@ from payment_svc.sandbox.app import create_sandbox_app
 from payment_svc.sandbox.settings import SandboxSettings
 from payment_svc.settings import SANDBOX_MOUNT, Settings
 from payment_svc.uow import PaymentUnitOfWork
+from payment_svc.verify.router import router as verify_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -92,7 +93,7 @@ def create_app(
         title="motcua payment-svc",
         description="Cashless fees and charges: VietQR, payment gateway, manual transfer; "
         "signed callbacks, reconciliation, refunds, e-receipts.",
-        routers=[callbacks_router, reconciliation_router, payments_router],
+        routers=[callbacks_router, reconciliation_router, payments_router, verify_router],
         handlers=build_handlers(payment_ttl=settings.payment_ttl),
         uow_class=PaymentUnitOfWork,
         migrations=MIGRATIONS,

@@ -95,6 +95,12 @@ async def test_a_changed_byte_is_tampering(signer: PaperSigner) -> None:
     assert verdict.reference is None, "nothing a broken signature covers is reported as fact"
 
 
+async def test_a_signed_paper_broken_beyond_reading_is_tampering_too(signer: PaperSigner) -> None:
+    signed = await signer.sign(paper(), SEAL)
+    broken = signed.replace(b"startxref", b"startxreg")
+    assert (await verify_pdf(broken, signer.trust_roots())).verdict is Verdicts.TAMPERED
+
+
 async def test_content_added_after_signing_is_tampering(signer: PaperSigner) -> None:
     signed = await signer.sign(paper(), SEAL)
     writer = IncrementalPdfFileWriter(io.BytesIO(signed))

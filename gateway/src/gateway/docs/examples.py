@@ -793,7 +793,7 @@ PAID = PAYMENT | {
     "status": "succeeded",
     "provider": "bank",
     "provider_txn_id": "FT26341012345678",
-    "receipt_number": "BL-2026-000042",
+    "receipt_number": "AA-26E-0000042",
     "receipt_url": f"/api/v1/payments/{PAYMENT_ID}/receipt.pdf",
     "paid_at": "2026-12-07T10:04:00+07:00",
     "updated_at": "2026-12-07T10:04:02+07:00",
@@ -989,7 +989,7 @@ _add(
                     "bank_bin": "970415",
                     "bank_name": "Ngân hàng TMCP Công Thương Việt Nam (VietinBank)",
                     "account_number": "113000118888",
-                    "account_name": "KHO BAC NHA NUOC THUA THIEN HUE",
+                    "account_name": "KHO BAC NHA NUOC KHU VUC",
                     "amount": 200000,
                     "reference": "MC5D2E81",
                     "payload": "00020101021238540010A00000072701240006970415011011300011888802"
@@ -1200,3 +1200,50 @@ def attach(operation: dict[str, Any]) -> None:
                 if media is not None:
                     media.setdefault("example", example["response"])
                 break
+
+
+_RECEIPT_SIGNER = {
+    "name": "Sở Tư pháp thành phố Huế",
+    "organization": "Sở Tư pháp thành phố Huế",
+    "certificate_serial": "475a961ff3f2e96a0db55a1eba02cef5a6ce0196",
+    "certificate_issuer": "motcua CA thử nghiệm",
+}
+_add(
+    {
+        "verify.upload": {
+            "response": {
+                "verdict": "valid",
+                "intact": True,
+                "trusted": True,
+                "summary": "Giấy tờ nguyên vẹn, được ký số bởi Sở Tư pháp thành phố Huế "
+                "lúc 10:05 ngày 07/12/2026.",
+                "signer": _RECEIPT_SIGNER,
+                "signed_at": "2026-12-07T10:05:12+07:00",
+                "paper": {
+                    "kind": "bien-lai",
+                    "reference": PAID["receipt_number"],
+                    "dossier_code": PAID["dossier_code"],
+                    "reason": f"Biên lai thu phí, lệ phí số {PAID['receipt_number']}",
+                },
+                "sha256": "5e67087004ebec4a015909962fa937c6a8b860cf2a7a8f77a8a1cf7800140fad",
+            }
+        },
+        "verify.lookup": {
+            "response": {
+                "kind": "bien-lai",
+                "reference": PAYMENT_ID,
+                "form_number": "01BLP0-001",
+                "series": "AA-26E",
+                "number": PAID["receipt_number"],
+                "issuer": "Sở Tư pháp thành phố Huế",
+                "agency_code": "hue.so-tu-phap",
+                "dossier_code": PAID["dossier_code"],
+                "payer": "Trần T. T. H.",
+                "amount": 200000,
+                "amount_in_words": "Hai trăm nghìn đồng",
+                "refunded_amount": 0,
+                "issued_at": PAID["paid_at"],
+            }
+        },
+    }
+)

@@ -15,6 +15,8 @@ ROUTES: dict[str, str] = {
     "stats": "dossier",
     "papers": "dossier",
     "payments": "payment",
+    # Paper verification needs only the trust roots; payment-svc also knows the receipts QR codes name.
+    "verify": "payment",
     "notifications": "notify",
     "stream": "notify",
     "me": "notify",

@@ -8,12 +8,13 @@ their events reach the other services when the platform starts (the outbox relay
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 from catalog_svc.directory.schemas import AgencyIn, FieldIn, LevelIn
 from catalog_svc.directory.service import load_structure
-from catalog_svc.procedures.service import import_procedures
+from catalog_svc.procedures.service import import_procedures, seed_synonyms
 from catalog_svc.settings import Settings
 from catalog_svc.uow import CatalogUnitOfWork
 from motcua_shared.chassis.db import Database
@@ -39,9 +40,13 @@ async def seed_database(db: Database, *, source: str = "/motcua/catalog") -> str
     report = await import_procedures(
         CatalogUnitOfWork(db, source=source), real_procedures(), allow_synthetic=False
     )
+    synonyms = await seed_synonyms(
+        CatalogUnitOfWork(db, source=source), load_data("synonyms.json")["synonyms"], now=datetime.now(UTC)
+    )
     return (
         f"{counts[0]} levels, {counts[1]} fields, {counts[2]} agencies; "
-        f"{report.received} procedures ({len(report.published)} published, {len(report.unchanged)} unchanged)"
+        f"{report.received} procedures ({len(report.published)} published, "
+        f"{len(report.unchanged)} unchanged); {synonyms} search synonyms added"
     )
 
 

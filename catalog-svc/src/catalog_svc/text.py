@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Final
 
-MAX_QUERY_TOKENS: Final = 8
+MAX_QUERY_TOKENS: Final = 32
 MAX_TOKEN_LENGTH: Final = 40
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -37,6 +37,14 @@ def query_tokens(query: str | None) -> list[str]:
         if len(tokens) == MAX_QUERY_TOKENS:
             break
     return tokens
+
+
+def query_words(query: str | None) -> list[str]:
+    """The folded words of a search query in order, repeats kept (the query as a phrase), bounded in number
+    and length like :func:`query_tokens`."""
+    if not query:
+        return []
+    return [word[:MAX_TOKEN_LENGTH] for word in fold(query).split()[: MAX_QUERY_TOKENS * 2]]
 
 
 def name_key(name: str) -> str:

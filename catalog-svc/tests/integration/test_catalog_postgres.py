@@ -13,6 +13,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from alembic import command
+from catalog_golden import MIN_MRR3, MIN_RECALL10, answers, golden_set, scores
 from catalog_testkit import ADMIN, SearchCase, running, settings_for
 from sqlalchemy import event
 
@@ -65,7 +66,24 @@ async def test_sqlite_and_postgres_give_the_same_top_results(
             assert lite == pg, case.query
 
 
-async def test_trigrams_forgive_misspellings_on_postgres(fresh_pg_url: str, local_bus: LocalBus) -> None:
+async def test_the_golden_set_gets_the_same_answers_on_sqlite_and_postgres(
+    fresh_pg_url: str, tmp_path: Path, local_bus: LocalBus
+) -> None:
+    """One relevance contract: for every golden query, the same first ten hits in the same order, the same
+    total, the same kind of match and the same suggestion on both databases; and the scores hold."""
+    golden = golden_set()
+    found: dict[str, dict[str, dict[str, object]]] = {}
+    for name, url in (("sqlite", f"sqlite+aiosqlite:///{tmp_path}/catalog.db"), ("postgres", fresh_pg_url)):
+        async with running(settings_for(url, search={"cache_ttl": 0}), local_bus) as (client, _):
+            found[name] = await answers(client, golden)
+    differ = [q for q in found["sqlite"] if found["sqlite"][q] != found["postgres"][q]]
+    assert not differ, [(q, found["sqlite"][q], found["postgres"][q]) for q in differ[:5]]
+    result = scores(found["postgres"], golden)
+    assert result.mrr3 >= MIN_MRR3, result.misses
+    assert result.recall10 >= MIN_RECALL10, result.misses
+
+
+async def test_misspellings_are_forgiven_on_postgres(fresh_pg_url: str, local_bus: LocalBus) -> None:
     async with running(settings_for(fresh_pg_url), local_bus) as (client, _):
         codes, match = await _codes(client, SearchCase("dang ky khai sinhh"))
         assert match == "fuzzy"

@@ -17,11 +17,14 @@ FILTERS = (
 )
 ORDERS = (
     (Order(), ()),
-    (Order(("khai",)), [["khai"]]),
-    (Order(("khai", "sinh")), [["khai"], ["sinh"]]),
-    (Order(("giay", "phep", "xay", "dung")), [["giay"], ["phep"], ["xay"], ["dung"]]),
-    (Order(("dang", "ky", "sinh")), [["dang"], ["ky"], ["sinhh", "sinh"]]),
-    (Order(("ly", "lich"), ("ly", "lich", "lichh")), [["ly", "lich", "lichh"]]),
+    (Order((("khai",),), "khai"), [["khai"]]),
+    (Order((("khai",), ("sinh",)), "khai sinh"), [["khai"], ["sinh"]]),
+    (
+        Order((("giay",), ("phep",), ("xay",), ("dung",)), "giay phep xay dung"),
+        [["giay"], ["phep"], ["xay"], ["dung"]],
+    ),
+    (Order((("dang",), ("ky",), ("sinh", "sinhh")), "dang ky sinh"), [["dang"], ["ky"], ["sinh", "sinhh"]]),
+    (Order((("ly",), ("lich", "lichh")), "ly lich", any_group=True), [["ly", "lich", "lichh"]]),
 )
 
 
@@ -40,7 +43,7 @@ def test_every_placeholder_has_its_value(
     sql, params, keys = search_statement(filters, order, 40, 20, words=words, named=named)
     used = {int(n) for n in re.findall(r"\$(\d+)", sql)}
     assert used == set(range(1, len(params) + 1))
-    assert len(keys) == (2 if not order.tokens else 4 + bool(order.anyword))
+    assert len(keys) == (2 if not order.groups else 5 + bool(order.any_group))
     # Besides the match's words, the input reaches the statement as bound values only.
     text = re.sub(r"'[a-z0-9 &|()]*'::tsquery", "", sql)
     for value in params:
@@ -49,13 +52,13 @@ def test_every_placeholder_has_its_value(
 
 
 def test_long_queries_look_among_the_names_first_and_short_ones_do_not() -> None:
-    three = Order(("giay", "phep", "xay"))
+    three = Order((("giay",), ("phep",), ("xay",)), "giay phep xay")
     sql, _params, _keys = search_statement(
         FILTERS[0], three, 0, 20, words=[["giay"], ["phep"], ["xay"]], named=True
     )
     assert "WITH named AS" in sql
     assert "catalog_prefixes(k.name_key) @@ '(giay) & (phep) & (xay)'::tsquery" in sql
-    two = Order(("giay", "phep"))
+    two = Order((("giay",), ("phep",)), "giay phep")
     sql, _params, _keys = search_statement(FILTERS[0], two, 0, 20, words=[["giay"], ["phep"]], named=True)
     assert "WITH named AS" not in sql
     sql, _params, _keys = search_statement(FILTERS[0], three, 0, 20, words=[["giay"], ["phep"], ["xay"]])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog_svc.text import MAX_QUERY_TOKENS, fold, name_key, query_tokens
+from catalog_svc.text import MAX_QUERY_TOKENS, fold, name_key, query_tokens, query_words
 
 
 def test_fold_removes_diacritics_and_case() -> None:
@@ -31,7 +31,8 @@ def test_fold_of_composed_and_decomposed_input_is_the_same() -> None:
 
 def test_query_tokens_are_distinct_bounded_and_safe() -> None:
     assert query_tokens('khai "sinh" OR khai*') == ["khai", "sinh", "or"]
-    assert query_tokens(" ".join(f"w{i}" for i in range(20))) == [f"w{i}" for i in range(MAX_QUERY_TOKENS)]
+    many = " ".join(f"w{i}" for i in range(MAX_QUERY_TOKENS + 12))
+    assert query_tokens(many) == [f"w{i}" for i in range(MAX_QUERY_TOKENS)]
     assert query_tokens("") == []
     assert query_tokens(None) == []
     assert query_tokens("!!!") == []
@@ -40,3 +41,9 @@ def test_query_tokens_are_distinct_bounded_and_safe() -> None:
 
 def test_name_key_starts_with_a_space_for_word_prefix_matching() -> None:
     assert name_key("Đăng ký khai sinh") == " dang ky khai sinh"
+
+
+def test_query_words_keep_the_order_and_repeats_of_the_phrase() -> None:
+    assert query_words("Giáo dục hòa nhập, giáo dục") == ["giao", "duc", "hoa", "nhap", "giao", "duc"]
+    assert query_words(None) == []
+    assert len(query_words(" ".join(["x"] * 200))) == MAX_QUERY_TOKENS * 2

@@ -41,3 +41,19 @@ class InvalidProcedure(Unprocessable):
 
     def __init__(self, errors: list[dict[str, Any]], detail: str | None = None) -> None:
         super().__init__(detail or f"Thủ tục không hợp lệ: {len(errors)} lỗi.", errors=errors)
+
+
+class SynonymNotFound(NotFound):
+    """No synonym with that term."""
+
+    def __init__(self, term: str) -> None:
+        super().__init__(f"Không có từ đồng nghĩa '{term}'.")
+
+
+class InvalidSynonym(Unprocessable):
+    """A term or expansion with no letter or digit, or a term longer than the search reads."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(
+            "Từ đồng nghĩa không hợp lệ.", errors=[{"field": field, "message": message, "code": "invalid"}]
+        )

@@ -138,6 +138,20 @@ class ProcedureSearch(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+class SearchSynonym(Base):
+    """A word or abbreviation citizens type (``lltp``, ``cap 3``) and the words the catalogue uses for it.
+
+    Both are stored folded (lowercase, no diacritics); the search replaces the term by its expansion.
+    """
+
+    __tablename__ = "search_synonyms"
+
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expansion: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 def levels_key(levels: Iterable[str]) -> str:
     """The ``levels`` column of :class:`ProcedureSearch`: sorted distinct codes, each between spaces."""
     return " " + " ".join(sorted(set(levels))) + " "

@@ -28,15 +28,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from catalog_svc.procedures.relevance import Attempt
 from catalog_svc.procedures.search_types import Match, SearchFilters, SearchHit, SearchResult, sorted_counts
 
 #: From how many query words the page is first looked for among the rows with every word in their name
 #: (see :func:`_named_page`): ranking every matched row costs a ``strpos`` per word and row,
 #: which outweighs a second index scan from three words on (measured at 100,000 procedures).
 NAMED_TIER_MIN_WORDS = 3
-#: How many known words a misspelt word may stand for, and how alike they must be (trigram similarity).
-MAX_CORRECTIONS = 4
-MIN_SIMILARITY = 0.2
 
 _WORD = re.compile(r"[a-z0-9]+")
 _KEYS = "procedure_search_keys"
@@ -154,47 +152,47 @@ _Key = tuple[str, bool]
 
 @dataclass(frozen=True)
 class Order:
-    """How hits are ranked: by name without words; by :func:`_ranking` of ``tokens``; or, for the rows with
-    any of ``anyword``, by how many of them the whole text has first."""
+    """How hits are ranked: by name without words, else by the relevance contract's keys over ``groups``
+    (see :mod:`catalog_svc.procedures.relevance`), first by how many groups the whole text has when
+    ``any_group``."""
 
-    tokens: Sequence[str] = ()
-    anyword: Sequence[str] = ()
+    groups: Sequence[Sequence[str]] = ()
+    phrase: str = ""
+    any_group: bool = False
 
     def keys(self, st: _Statement, rows: str) -> list[_Key]:
-        """The keys over ``rows`` (with ``name_key``, ``name_len`` and ``code``)."""
-        if not self.tokens:
+        """The keys over ``rows`` (with ``name_key``, ``other_key``, ``name_len`` and ``code``)."""
+        if not self.groups:
             return [(f'{rows}.name_key COLLATE "C"', False), (f'{rows}.code COLLATE "C"', False)]
-        ranking = _ranking(st, rows, self.tokens)
-        if self.anyword:
-            return [(_count_in(st, f"{rows}.name_key || {rows}.other_key", self.anyword), True), *ranking]
+        ranking = [(_count_in(st, f"{rows}.name_key", self.groups), True), *self.after_words(st, rows)]
+        if self.any_group:
+            return [(_count_in(st, f"{rows}.name_key || {rows}.other_key", self.groups), True), *ranking]
         return ranking
 
-
-def _ranking(st: _Statement, rows: str, tokens: Sequence[str]) -> list[_Key]:
-    # Most query words starting a word of the name first, then the shortest such name (the most specific),
-    # then the query as a phrase, then the code: the same keys as SQLite's (see the repository).
-    return [
-        (_count_in(st, f"{rows}.name_key", [f" {token}" for token in tokens]), True),
-        *_ranking_after_words(st, rows, tokens),
-    ]
-
-
-def _ranking_after_words(st: _Statement, rows: str, tokens: Sequence[str]) -> list[_Key]:
-    """The keys of :func:`_ranking` after the first (how many query words start a word of the name)."""
-    return [
-        (f"{rows}.name_len", False),
-        (_count_in(st, f"{rows}.name_key", [" " + " ".join(tokens)]), True),
-        (f'{rows}.code COLLATE "C"', False),
-    ]
+    def after_words(self, st: _Statement, rows: str) -> list[_Key]:
+        """The keys after how many groups start a word of the name: the name starting with the phrase, the
+        shortest name, the name holding the phrase, the code."""
+        return [
+            (_starts(st, f"{rows}.name_key", self.phrase), True),
+            (f"{rows}.name_len", False),
+            (_count_in(st, f"{rows}.name_key", [[self.phrase]]), True),
+            (f'{rows}.code COLLATE "C"', False),
+        ]
 
 
-def _count_in(st: _Statement, haystack: str, needles: Sequence[str]) -> str:
-    """How many of ``needles`` occur in ``haystack`` (``strpos``: several times cheaper than ``LIKE``)."""
-    return (
-        "("
-        + " + ".join(f"CASE WHEN strpos({haystack}, {st.bind(n)}) > 0 THEN 1 ELSE 0 END" for n in needles)
-        + ")"
-    )
+def _starts(st: _Statement, haystack: str, phrase: str) -> str:
+    """1 when ``haystack`` (a key with its leading space) starts with the words of ``phrase``, else 0."""
+    return f"(CASE WHEN strpos({haystack}, {st.bind(' ' + phrase)}) = 1 THEN 1 ELSE 0 END)"
+
+
+def _count_in(st: _Statement, haystack: str, groups: Sequence[Sequence[str]]) -> str:
+    """How many ``groups`` have a word starting a word of ``haystack`` (``strpos`` of the word after a
+    space: several times cheaper than ``LIKE``)."""
+    terms = []
+    for group in groups:
+        found = " OR ".join(f"strpos({haystack}, {st.bind(' ' + word)}) > 0" for word in group)
+        terms.append(f"CASE WHEN {found} THEN 1 ELSE 0 END")
+    return "(" + " + ".join(terms) + ")"
 
 
 def _labelled(keys: Sequence[_Key]) -> str:
@@ -225,40 +223,22 @@ class PostgresSearch:
             codes = _codes[engine] = SearchCodes()
         self.codes = codes
 
-    async def search(
-        self, tokens: Sequence[str], filters: SearchFilters, offset: int, limit: int
+    async def find(
+        self, attempt: Attempt | None, filters: SearchFilters, offset: int, limit: int
     ) -> SearchResult:
-        """Published procedures with every word as a prefix, best first, with the facet counts; when none
-        has them all, with corrected words; at last with any of the words."""
+        """The page and facets of one attempt of the relevance contract (``None``: every published
+        procedure, by name)."""
         async with self._reader() as conn:
             numbered = await self._numbered(conn, filters)
             if numbered is None:  # a field or agency nothing published ever named: nothing can match
-                return SearchResult([], 0, "none" if tokens else "all", _EMPTY_FACETS)
-            if not tokens:
+                return SearchResult([], 0, "all" if attempt is None else attempt.match, _EMPTY_FACETS)
+            if attempt is None:
                 return await self._run(conn, numbered, Order(), offset, limit, "all")
-            words = [[token] for token in tokens]
-            result = await self._run(
-                conn, numbered, Order(tokens), offset, limit, "exact", words=words, named=True
+            order = Order(attempt.groups, attempt.phrase, attempt.any_group)
+            words = [[w for group in attempt.groups for w in group]] if attempt.any_group else attempt.groups
+            return await self._run(
+                conn, numbered, order, offset, limit, attempt.match, words=words, named=not attempt.any_group
             )
-        if result.total:
-            return result
-        words = await self._corrections(tokens)
-        async with self._reader() as conn:
-            if any(len(alternatives) > 1 for alternatives in words):
-                # The best guess of each word ranks; any of the guesses matches.
-                guessed = [alternatives[-1] for alternatives in words]
-                result = await self._run(
-                    conn, numbered, Order(guessed), offset, limit, "fuzzy", words=words, named=True
-                )
-                if result.total:
-                    return result
-            anyword = [word for alternatives in words for word in alternatives]
-            result = await self._run(
-                conn, numbered, Order(tokens, anyword), offset, limit, "fuzzy", words=[anyword]
-            )
-        if result.total:
-            return result
-        return SearchResult([], 0, "none", result.facets)
 
     @asynccontextmanager
     async def _reader(self) -> AsyncIterator[AsyncConnection]:
@@ -279,30 +259,6 @@ class PostgresSearch:
             if agency_id is None:
                 return None
         return CodedFilters(field_id, agency_id, filters.level or None, filters.online)
-
-    async def _corrections(self, tokens: Sequence[str]) -> list[list[str]]:
-        """Per query word: itself if some word of the catalogue starts with it, else also the most alike
-        known words (best last)."""
-        async with self.engine.connect() as conn:  # one transaction: the threshold is set for it only
-            await conn.exec_driver_sql(
-                "SELECT set_config('pg_trgm.similarity_threshold', $1, true)", (str(MIN_SIMILARITY),)
-            )
-            words: list[list[str]] = []
-            for token in tokens:
-                alternatives = [token]
-                if is_term(token):
-                    known = await conn.exec_driver_sql(
-                        "SELECT term FROM search_terms WHERE term LIKE $1 LIMIT 1", (f"{token}%",)
-                    )
-                    if known.first() is None:
-                        guesses = await conn.exec_driver_sql(
-                            "SELECT term FROM search_terms WHERE term % $1 "
-                            "ORDER BY similarity(term, $1) DESC, term LIMIT $2",
-                            (token, MAX_CORRECTIONS),
-                        )
-                        alternatives += reversed([str(guess) for guess in guesses.scalars()])
-                words.append(alternatives)
-        return words
 
     async def _run(
         self,
@@ -391,7 +347,7 @@ def search_statement(
     if words:
         conditions.append(f"catalog_prefixes(k.name_key || k.other_key) @@ {tsquery(words)}")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    if named and len(order.tokens) >= NAMED_TIER_MIN_WORDS:
+    if named and len(order.groups) >= NAMED_TIER_MIN_WORDS:
         page, keys = _named_page(st, filters, order, where, offset, limit)
         matched = f"SELECT k.procedure_id, k.field_id, k.agency_id, k.levels_id FROM {_KEYS} k{where}"
     else:
@@ -424,21 +380,31 @@ def _named_page(
 
     The best rows have every word in their name, and the name index finds exactly those. When at least
     ``offset + limit`` of them pass the filters, the page is among them, ordered by the remaining keys:
-    only those within the page's name lengths (ties included) are ranked. Otherwise every matched row is
-    ranked, as on SQLite. Both give the same page; only the first costs less than the match itself.
+    only those up to the page's (starts with the phrase, name length) pair, ties included, are ranked
+    further. Otherwise
+    every matched row is ranked, as on SQLite. Both give the same page; only the first costs less than the
+    match itself.
     """
     window = st.bind(offset + limit)
     in_name = [
         *filters.where(st, "k"),
-        f"catalog_prefixes(k.name_key) @@ {tsquery([[t] for t in order.tokens])}",
+        f"catalog_prefixes(k.name_key) @@ {tsquery(order.groups)}",
     ]
+    starts = _starts(st, "k.name_key", order.phrase)
     named = (
-        f"SELECT k.procedure_id, k.name_len, k.name_key, k.code FROM {_KEYS} k "
-        f"WHERE {' AND '.join(in_name)} ORDER BY k.name_len FETCH FIRST ({window}) ROWS WITH TIES"
+        f"SELECT k.procedure_id, {starts} AS starts, k.name_len, k.name_key, k.code FROM {_KEYS} k "
+        f"WHERE {' AND '.join(in_name)} ORDER BY starts DESC, k.name_len "
+        f"FETCH FIRST ({window}) ROWS WITH TIES"
     )
     enough = f"(SELECT count(*) >= {window} FROM named)"
     # Every one of them has every word in its name: the first key is the number of words.
-    best: list[_Key] = [(str(len(order.tokens)), True), *_ranking_after_words(st, "named", order.tokens)]
+    best: list[_Key] = [
+        (str(len(order.groups)), True),
+        ("named.starts", True),
+        ("named.name_len", False),
+        (_count_in(st, "named.name_key", [[order.phrase]]), True),
+        ('named.code COLLATE "C"', False),
+    ]
     keys = order.keys(st, "k")
     limits = f"LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
     page = (

@@ -41,16 +41,20 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from catalog_svc.procedures import relevance
 from catalog_svc.procedures.models import (
     Procedure,
     ProcedureLevel,
     ProcedureSearch,
     ProcedureVersion,
+    SearchSynonym,
     Status,
 )
 from catalog_svc.procedures.pg_search import PostgresSearch, forget_codes, is_term
+from catalog_svc.procedures.relevance import LEXICON_TTL_S, Attempt, Lexicon
 from catalog_svc.procedures.search_types import (
     Match,
     SearchFilters,
@@ -70,7 +74,7 @@ __all__ = [
     "forget_searches",
 ]
 
-#: The vocabulary on PostgreSQL (created by migration 0003; SQLite has none).
+#: The vocabulary of the published catalogue (migration 0003 on PostgreSQL, 0008 on SQLite).
 _TERMS = table("search_terms", column("term"))
 #: PostgreSQL's dense search table and its dictionary of facet codes (migration 0005; SQLite has neither).
 _KEYS = table(
@@ -178,12 +182,14 @@ class SearchCacheSettings:
 #: Set by the composition root from the service's settings.
 SEARCH_CACHE = SearchCacheSettings()
 _caches: dict[str, SearchCache] = {}
+_lexicons: dict[str, Lexicon] = {}
 
 
 def forget_searches() -> None:
     """Drop every cached search result and numbered code (after a commit that changed what is published)."""
     for cache in _caches.values():
         cache.clear()
+    _lexicons.clear()
     forget_codes()
 
 
@@ -281,12 +287,13 @@ class ProcedureRepository:
         await self.session.execute(insert(ProcedureSearch), list(rows))
         if self.dialect == "postgresql":
             await self._index_keys(rows)
-            terms = sorted({w for row in rows for w in row["search_text"].split() if is_term(w)})
-            for start in range(0, len(terms), 5000):
-                await self.session.execute(
-                    pg_insert(_TERMS).on_conflict_do_nothing(),
-                    [{"term": term} for term in terms[start : start + 5000]],
-                )
+        terms = sorted({w for row in rows for w in row["search_text"].split() if is_term(w)})
+        upsert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        for start in range(0, len(terms), 5000):
+            await self.session.execute(
+                upsert(_TERMS).on_conflict_do_nothing(),
+                [{"term": term} for term in terms[start : start + 5000]],
+            )
 
     async def _index_keys(self, rows: Sequence[dict[str, Any]]) -> None:
         """PostgreSQL: the dense search rows of ``rows``, their facet codes numbered in ``search_codes``."""
@@ -320,6 +327,22 @@ class ProcedureRepository:
             )
         await self.session.execute(insert(_KEYS), keys)
 
+    async def synonyms(self) -> list[SearchSynonym]:
+        """Every synonym, by term."""
+        return list(await self.session.scalars(select(SearchSynonym).order_by(SearchSynonym.term)))
+
+    async def synonym(self, term: str) -> SearchSynonym | None:
+        """The synonym of ``term`` (folded)."""
+        return await self.session.get(SearchSynonym, term)
+
+    def add_synonym(self, synonym: SearchSynonym) -> None:
+        """Stage a new synonym."""
+        self.session.add(synonym)
+
+    async def delete_synonym(self, synonym: SearchSynonym) -> None:
+        """Stage the removal of a synonym."""
+        await self.session.delete(synonym)
+
     async def unindex(self, procedure_id: int) -> None:
         """Take a procedure out of the search (its words stay in the vocabulary: they do no harm)."""
         await self.session.execute(
@@ -327,43 +350,68 @@ class ProcedureRepository:
         )
 
     async def search(
-        self, tokens: Sequence[str], filters: SearchFilters, *, offset: int, limit: int
+        self, words: Sequence[str], filters: SearchFilters, *, offset: int, limit: int
     ) -> SearchResult:
         """Published procedures matching every word (prefixes, any order), best first, with facets.
 
         A recent identical search is answered from this process's cache (see :class:`SearchCache`).
         """
         cache = _caches.setdefault(self.cache_key, SearchCache())
-        key = (tuple(tokens), filters, offset, limit)
-        return await cache.get_or_compute(key, lambda: self._search(tokens, filters, offset, limit))
+        key = (tuple(words), filters, offset, limit)
+        return await cache.get_or_compute(key, lambda: self._search(words, filters, offset, limit))
 
     async def _search(
-        self, tokens: Sequence[str], filters: SearchFilters, offset: int, limit: int
+        self, words: Sequence[str], filters: SearchFilters, offset: int, limit: int
     ) -> SearchResult:
+        find: Callable[[Attempt | None, SearchFilters, int, int], Awaitable[SearchResult]]
         if self.dialect == "postgresql":
             if self.engine is None:
                 raise RuntimeError("the PostgreSQL search needs the engine")
-            return await PostgresSearch(self.engine).search(tokens, filters, offset, limit)
+            find = PostgresSearch(self.engine).find
+        else:
+            find = self._find
+        if not words:
+            return await find(None, filters, offset, limit)
+        lexicon = await self.lexicon()
+        return await relevance.search(
+            words,
+            lexicon,
+            lambda attempt, at, size: find(attempt, filters, at, size),
+            offset=offset,
+            limit=limit,
+        )
+
+    async def lexicon(self) -> Lexicon:
+        """The vocabulary and synonyms, from this process's copy while it is fresh (see :class:`Lexicon`)."""
+        cached = _lexicons.get(self.cache_key)
+        if cached is not None and time.monotonic() - cached.loaded_at < LEXICON_TTL_S:
+            return cached
+        terms = (await self.session.scalars(select(_TERMS.c.term))).all()
+        synonyms = (await self.session.execute(select(SearchSynonym.term, SearchSynonym.expansion))).all()
+        lexicon = Lexicon.of([str(term) for term in terms], {str(t): str(e) for t, e in synonyms})
+        _lexicons[self.cache_key] = lexicon
+        return lexicon
+
+    async def _find(
+        self, attempt: Attempt | None, filters: SearchFilters, offset: int, limit: int
+    ) -> SearchResult:
+        """SQLite: the page and facets of one attempt of the relevance contract (``None``: everything)."""
         base = self._filters(filters)
-        if not tokens:
+        if attempt is None:
             return await self._run(base, [_Key(_S.name_key), _Key(_S.code)], offset, limit, "all")
-        result = await self._run(
-            [*base, self._match([[token] for token in tokens])], self._ranking(tokens), offset, limit, "exact"
-        )
-        if result.total:
-            return result
-        # SQLite has no vocabulary to correct words with: the rows with any of them, most words first. A word
-        # also counts by its stem without its last letter, so "khai sinhh" finds "khai sinh" by both words
-        # and ranks it above "khai tử", which has only one.
-        stems = [_stems(token) for token in tokens]
-        found = sum((self._any_in(_S.search_text, group) for group in stems), start=_zero())
-        order = [_Key(found, True), *self._ranking(tokens)]
-        result = await self._run(
-            [*base, self._match([[s for group in stems for s in group]])], order, offset, limit, "fuzzy"
-        )
-        if result.total:
-            return result
-        return SearchResult(hits=[], total=0, match="none", facets=result.facets)
+        groups = attempt.groups
+        order = [
+            _Key(self._count_in(_S.name_key, groups), True),
+            _Key(case((func.instr(_S.name_key, f" {attempt.phrase}") == 1, 1), else_=0), True),
+            _Key(func.length(_S.name_key)),
+            _Key(self._count_in(_S.name_key, [[attempt.phrase]]), True),
+            _Key(_S.code),
+        ]
+        if attempt.any_group:
+            text_key: ColumnElement[str] = literal_column("' '", Text) + _S.search_text
+            order.insert(0, _Key(self._count_in(text_key, groups), True))
+            groups = ((*(w for group in groups for w in group),),)
+        return await self._run([*base, self._match(groups)], order, offset, limit, attempt.match)
 
     def _filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
@@ -390,28 +438,17 @@ class ProcedureRepository:
             .where(text("procedure_search_fts MATCH :fts").bindparams(fts=fts))
         )
 
-    def _ranking(self, tokens: Sequence[str]) -> list[_Key]:
-        """The ranking keys: the same as PostgreSQL's (:mod:`catalog_svc.procedures.pg_search`)."""
-        # Most query words starting a word of the name first, then the shortest such name (the most
-        # specific), then the query as a phrase: plain SQL, so SQLite and PostgreSQL rank identically.
-        return [
-            _Key(self._count_in(_S.name_key, [f" {token}" for token in tokens]), True),
-            _Key(func.length(_S.name_key)),
-            _Key(self._count_in(_S.name_key, [" " + " ".join(tokens)]), True),
-            _Key(_S.code),
-        ]
-
     def _contains(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
         return func.instr(haystack, needle) > 0
 
-    def _any_in(self, haystack: ColumnElement[str], needles: Sequence[str]) -> ColumnElement[int]:
-        """1 when one of ``needles`` occurs in ``haystack``, else 0."""
-        return case((or_(*(self._contains(haystack, needle) for needle in needles)), 1), else_=0)
-
-    def _count_in(self, haystack: ColumnElement[str], needles: Sequence[str]) -> ColumnElement[int]:
-        """How many of ``needles`` occur in ``haystack``."""
+    def _count_in(self, haystack: ColumnElement[str], groups: Sequence[Sequence[str]]) -> ColumnElement[int]:
+        """How many ``groups`` have a word starting a word of ``haystack`` (which starts with a space)."""
         return sum(
-            (case((self._contains(haystack, needle), 1), else_=0) for needle in needles), start=_zero()
+            (
+                case((or_(*(self._contains(haystack, f" {word}") for word in group)), 1), else_=0)
+                for group in groups
+            ),
+            start=_zero(),
         )
 
     async def _run(
@@ -504,12 +541,6 @@ class ProcedureRepository:
 def _ordered(keys: Sequence[ColumnElement[Any]], order: Sequence[_Key]) -> list[ColumnElement[Any]]:
     """``keys`` as ORDER BY terms, each in its direction in ``order``."""
     return [key.desc() if spec.descending else key for key, spec in zip(keys, order, strict=True)]
-
-
-def _stems(token: str) -> list[str]:
-    """``token`` and, for a word of four letters or more, the same without its last letter (a typed extra
-    or wrong final letter: ``sinhh``, ``phapp``)."""
-    return [token, token[:-1]] if len(token) >= 4 else [token]
 
 
 def _zero() -> ColumnElement[int]:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from catalog_svc.deps import AdminDep, SettingsDep, UowDep
 from catalog_svc.procedures import service
 from catalog_svc.procedures.errors import (
     InvalidProcedure,
+    InvalidSynonym,
     NothingToPublish,
     NotPublished,
     ProcedureExists,
     ProcedureNotFound,
+    SynonymNotFound,
 )
 from catalog_svc.procedures.schemas import (
     ImportReport,
@@ -22,6 +24,9 @@ from catalog_svc.procedures.schemas import (
     ProcedureIn,
     ProcedureOut,
     SearchPage,
+    SynonymIn,
+    SynonymList,
+    SynonymOut,
     WithdrawIn,
 )
 from catalog_svc.procedures.search_types import SearchFilters
@@ -155,6 +160,51 @@ async def _read_import(request: Request, max_bytes: int) -> Any:
             "Tệp nhập không phải JSON hợp lệ.",
             errors=[{"field": "file", "in": "body", "message": str(exc)[:200], "code": "json_invalid"}],
         ) from None
+
+
+@router.get(
+    "/admin/synonyms",
+    response_model=SynonymList,
+    responses=problems(*ADMIN_ONLY),
+    summary="Search synonyms and abbreviations (admin)",
+    operation_id="procedures.list_synonyms",
+)
+async def list_synonyms(uow: UowDep, _admin: AdminDep) -> SynonymList:
+    """What the search reads citizens' words and abbreviations as (`lltp` → `lý lịch tư pháp`)."""
+    return SynonymList(items=[SynonymOut.of(row) for row in await service.list_synonyms(uow)])
+
+
+@router.put(
+    "/admin/synonyms/{term}",
+    response_model=SynonymOut,
+    responses=problems(*ADMIN_ONLY, InvalidSynonym),
+    summary="Add or change a search synonym (admin)",
+    operation_id="procedures.put_synonym",
+)
+async def put_synonym(
+    term: Annotated[str, Path(max_length=64, description="What citizens type, accents optional.")],
+    body: SynonymIn,
+    uow: UowDep,
+    _admin: AdminDep,
+    response: Response,
+) -> SynonymOut:
+    """The search replaces the term (folded) by the expansion from the next search on (201 when new)."""
+    synonym, created = await service.put_synonym(uow, term, body.expansion, body.note)
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    return SynonymOut.of(synonym)
+
+
+@router.delete(
+    "/admin/synonyms/{term}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(*ADMIN_ONLY, SynonymNotFound),
+    summary="Remove a search synonym (admin)",
+    operation_id="procedures.delete_synonym",
+)
+async def delete_synonym(term: Annotated[str, Path(max_length=64)], uow: UowDep, _admin: AdminDep) -> None:
+    """The search stops expanding the term."""
+    await service.delete_synonym(uow, term)
 
 
 @router.get(

@@ -13,7 +13,7 @@ from typing import Any, Literal, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from catalog_svc.db import aware
-from catalog_svc.procedures.models import PublishedView, Status, WorkingView
+from catalog_svc.procedures.models import PublishedView, SearchSynonym, Status, WorkingView
 from catalog_svc.procedures.search_types import SearchHit, SearchView
 from motcua_shared.chassis.pages import Page
 from motcua_shared.contracts.catalog import AgencyRef, ApplicantKind, FieldRef, OnlineMode, ProcedureSnapshot
@@ -284,6 +284,13 @@ class SearchPage(Page[ProcedureSummary]):
             "`fuzzy` when only a tolerant match found hits."
         )
     )
+    did_you_mean: str | None = Field(
+        default=None,
+        description=(
+            "With `fuzzy`: the query as the search understood it (misspelt words corrected). With `none`: "
+            "a nearby query that finds procedures, to offer the citizen. Otherwise `null`."
+        ),
+    )
     facets: Facets
 
     @classmethod
@@ -298,6 +305,7 @@ class SearchPage(Page[ProcedureSummary]):
             page=view.page,
             size=view.size,
             match=result.match,
+            did_you_mean=result.did_you_mean,
             facets=Facets.model_construct(
                 field=[_facet(code, n, view.fields) for code, n in result.facets["field"]],
                 level=[_facet(code, n, view.levels) for code, n in result.facets["level"]],
@@ -353,3 +361,34 @@ class ImportReport(BaseModel):
     received: int
     published: list[VersionRef]
     unchanged: list[VersionRef]
+
+
+class SynonymIn(_In):
+    """What citizens type for a word of the catalogue, and the catalogue's words for it."""
+
+    expansion: str = Field(
+        min_length=1,
+        max_length=255,
+        description="The catalogue's words the term stands for (`lý lịch tư pháp`).",
+    )
+    note: str | None = Field(default=None, max_length=1000, description="Why, or where it comes from.")
+
+
+class SynonymOut(BaseModel):
+    """A synonym or abbreviation the search expands: ``term`` (folded) is replaced by ``expansion``."""
+
+    term: str = Field(description="Folded: lowercase, without diacritics (`lltp`, `cap 3`, `so do`).")
+    expansion: str
+    note: str | None
+    updated_at: AwareDatetime
+
+    @classmethod
+    def of(cls, row: SearchSynonym) -> SynonymOut:
+        """The synonym as an admin reads it."""
+        return cls(term=row.term, expansion=row.expansion, note=row.note, updated_at=aware(row.updated_at))
+
+
+class SynonymList(BaseModel):
+    """Every synonym the search expands, by term."""
+
+    items: list[SynonymOut]

@@ -46,6 +46,8 @@ class SearchResult:
     total: int
     match: Match
     facets: dict[str, list[tuple[str, int]]]
+    #: The query as the search understood it when it corrected words, or a suggestion when nothing matched.
+    did_you_mean: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,18 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from catalog_svc.directory.repository import Directory
-from catalog_svc.procedures.errors import InvalidProcedure, ProcedureExists, ProcedureNotFound
+from catalog_svc.procedures.errors import (
+    InvalidProcedure,
+    InvalidSynonym,
+    ProcedureExists,
+    ProcedureNotFound,
+    SynonymNotFound,
+)
 from catalog_svc.procedures.models import (
     Procedure,
     ProcedureVersion,
     PublishedView,
+    SearchSynonym,
     Status,
     WorkingView,
     levels_key,
@@ -33,7 +40,7 @@ from catalog_svc.procedures.schemas import (
     VersionRef,
 )
 from catalog_svc.procedures.search_types import SearchView
-from catalog_svc.text import fold, name_key, query_tokens
+from catalog_svc.text import fold, name_key, query_tokens, query_words
 from catalog_svc.uow import CatalogUnitOfWork
 from motcua_shared.chassis.pages import Cursor
 from motcua_shared.contracts.catalog import (
@@ -88,7 +95,7 @@ async def search(
         )
     async with uow:
         directory = await uow.directory.load()
-        result = await uow.procedures.search(query_tokens(q), filters, offset=offset, limit=size)
+        result = await uow.procedures.search(query_words(q), filters, offset=offset, limit=size)
     return SearchView(
         result=result,
         levels=directory.levels,
@@ -125,6 +132,69 @@ async def get_admin(uow: CatalogUnitOfWork, code: str) -> WorkingView:
             raise ProcedureNotFound(code)
         stored = await uow.procedures.version(procedure.id, procedure.version) if procedure.version else None
         return WorkingView(procedure, stored)
+
+
+# ---------------------------------------------------------------- synonyms
+
+
+async def list_synonyms(uow: CatalogUnitOfWork) -> list[SearchSynonym]:
+    """Every synonym and abbreviation the search expands."""
+    async with uow:
+        return await uow.procedures.synonyms()
+
+
+async def put_synonym(
+    uow: CatalogUnitOfWork, term: str, expansion: str, note: str | None, *, now: datetime | None = None
+) -> tuple[SearchSynonym, bool]:
+    """Make the search read ``term`` as ``expansion`` (both folded when searching); ``True`` when new.
+
+    The next search of this process reads it; other replicas within ``relevance.LEXICON_TTL_S`` seconds."""
+    key = " ".join(query_tokens(term))
+    if not key or len(key) > 64:
+        raise InvalidSynonym("term", "Cần từ 1 đến 64 ký tự chữ hoặc số.")
+    if not query_tokens(expansion):
+        raise InvalidSynonym("expansion", "Cần ít nhất một chữ hoặc số.")
+    now = now or datetime.now(UTC)
+    async with uow:
+        synonym = await uow.procedures.synonym(key)
+        created = synonym is None
+        if synonym is None:
+            synonym = SearchSynonym(term=key, expansion=expansion, note=note, updated_at=now)
+            uow.procedures.add_synonym(synonym)
+        else:
+            synonym.expansion, synonym.note, synonym.updated_at = expansion, note, now
+        await uow.commit()
+    forget_searches()
+    return synonym, created
+
+
+async def delete_synonym(uow: CatalogUnitOfWork, term: str) -> None:
+    """Stop expanding ``term``."""
+    key = " ".join(query_tokens(term))
+    async with uow:
+        synonym = await uow.procedures.synonym(key)
+        if synonym is None:
+            raise SynonymNotFound(key or term)
+        await uow.procedures.delete_synonym(synonym)
+        await uow.commit()
+    forget_searches()
+
+
+async def seed_synonyms(uow: CatalogUnitOfWork, rows: Sequence[dict[str, Any]], *, now: datetime) -> int:
+    """Add the shipped synonyms whose term is not there yet (an admin's edits stay); returns how many."""
+    added = 0
+    async with uow:
+        for row in rows:
+            key = " ".join(query_tokens(row["term"]))
+            if await uow.procedures.synonym(key) is None:
+                uow.procedures.add_synonym(
+                    SearchSynonym(term=key, expansion=row["expansion"], note=row.get("note"), updated_at=now)
+                )
+                added += 1
+        await uow.commit()
+    if added:
+        forget_searches()
+    return added
 
 
 # ---------------------------------------------------------------- writing

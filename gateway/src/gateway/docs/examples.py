@@ -189,6 +189,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 """``operationId`` → ``request`` (the JSON body) and ``response`` (the first success's JSON answer)."""
 
 
+#: A search synonym as an admin reads it (catalog_svc/data/synonyms.json).
+SYNONYM: dict[str, Any] = {
+    "term": "lltp",
+    "expansion": "lý lịch tư pháp",
+    "note": "Viết tắt người dân hay gõ",
+    "updated_at": "2026-12-06T08:00:00Z",
+}
+
+
 def _add(more: dict[str, dict[str, Any]]) -> None:
     """Merge ``more`` into :data:`EXAMPLES`, an operation's request and answer perhaps given apart."""
     for operation, example in more.items():
@@ -893,6 +902,11 @@ _add(
                 "total": 1,
                 "next_cursor": None,
             }
+        },
+        "procedures.list_synonyms": {"response": {"items": [SYNONYM]}},
+        "procedures.put_synonym": {
+            "request": {"expansion": SYNONYM["expansion"], "note": SYNONYM["note"]},
+            "response": SYNONYM,
         },
         "dossiers.submit": {"response": DOSSIER_SUBMITTED},
         "dossiers.get": {"response": DOSSIER},

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
-import { Badge, Card, Loading, Notice, Page, SelectField, TextField } from "@ui/kit";
+import { Badge, Button, Card, Loading, Notice, Page, SelectField, TextField } from "@ui/kit";
 import { vnd } from "@ui/text";
 import { t } from "../strings";
 
@@ -48,7 +48,29 @@ export function Home() {
   const [fields, setFields] = useState<Schemas["FieldOut"][]>([]);
   const [failed, setFailed] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [more, setMore] = useState(false);
   const latest = useRef(0);
+
+  // The next page follows the answer's cursor, as every list of the platform does; a new query drops it.
+  async function showMore(): Promise<void> {
+    if (!found?.next_cursor) return;
+    const ticket = latest.current;
+    setMore(true);
+    try {
+      const { data } = await api.GET("/api/v1/procedures", {
+        params: {
+          query: { q: answered || undefined, field: field || undefined, level: level || undefined, size: 20, cursor: found.next_cursor },
+        },
+      });
+      if (ticket !== latest.current) return;
+      setFailed(!data);
+      if (data) setFound({ ...data, items: [...found.items, ...data.items] });
+    } catch {
+      if (ticket === latest.current) setFailed(true);
+    } finally {
+      setMore(false);
+    }
+  }
 
   useEffect(() => {
     void api.GET("/api/v1/fields").then(({ data }) => data && setFields(data.items));
@@ -153,7 +175,17 @@ export function Home() {
           <h2 id="results-title" aria-live="polite">
             {t("results", { n: found.total })}
           </h2>
+          {found.match === "fuzzy" && found.did_you_mean && <p data-testid="understood">{t("understood", { q: found.did_you_mean })}</p>}
           {found.items.length === 0 && <p>{t("noResults")}</p>}
+          {found.match === "none" && found.did_you_mean && (
+            <p data-testid="did-you-mean">
+              {t("didYouMean")}{" "}
+              <button type="button" class="chip" onClick={() => setQuery(found.did_you_mean ?? "")}>
+                {found.did_you_mean}
+              </button>
+              ?
+            </p>
+          )}
           <ul class="plain" data-testid="results" data-query={answered}>
             {found.items.map((p) => (
               <li key={p.code}>
@@ -161,6 +193,11 @@ export function Home() {
               </li>
             ))}
           </ul>
+          {found.next_cursor && (
+            <Button kind="secondary" busy={more} onClick={() => void showMore()}>
+              {t("more")}
+            </Button>
+          )}
         </section>
       )}
     </Page>

@@ -1,0 +1,66 @@
+"""The relevance contract's plan: synonyms, corrections and the order of the attempts, on a small lexicon."""
+
+from __future__ import annotations
+
+from catalog_svc.procedures.relevance import Attempt, Lexicon, plan, suggestion
+
+LEXICON = Lexicon.of(
+    ["dang", "ky", "khai", "sinh", "tu", "ly", "lich", "phap", "dung", "xay", "giay", "phep", "dang"],
+    {"lltp": "lý lịch tư pháp", "Cấp 3": "trung học phổ thông", "so do": "giấy chứng nhận"},
+)
+
+
+def test_a_known_prefix_is_known_and_a_misspelt_word_has_its_neighbours() -> None:
+    assert LEXICON.knows("kha")
+    assert LEXICON.knows("sinh")
+    assert not LEXICON.knows("sinhh")
+    assert LEXICON.near("sinhh", 1) == ["sinh"]
+    assert LEXICON.near("dng", 1) == ["dang", "dung"]
+    assert LEXICON.near("khaiii", 1) == []
+    assert LEXICON.near("khaiii", 2) == ["khai"]
+
+
+def test_synonyms_replace_the_longest_run_and_keep_the_rest_in_order() -> None:
+    assert LEXICON.expand(["xin", "lltp"]) == ["xin", "ly", "lich", "tu", "phap"]
+    assert LEXICON.expand(["chuyen", "truong", "cap", "3"]) == [
+        *("chuyen", "truong"),
+        *("trung", "hoc", "pho", "thong"),
+    ]
+    assert LEXICON.expand(["cap", "so", "do"]) == ["cap", "giay", "chung", "nhan"]
+    assert LEXICON.expand(["cap", "so"]) == ["cap", "so"]
+
+
+def test_an_exact_query_is_tried_as_typed_then_any_word() -> None:
+    attempts = plan(["khai", "sinh"], LEXICON)
+    assert attempts == [
+        Attempt((("khai",), ("sinh",)), "khai sinh", "exact"),
+        Attempt((("khai",), ("sinh",)), "khai sinh", "fuzzy", any_group=True, understood="khai sinh"),
+    ]
+
+
+def test_a_misspelt_word_stands_for_its_neighbours_and_an_unknown_one_is_left_out() -> None:
+    exact, corrected, anyword = plan(["giay", "phep", "xay", "dng", "qqqq"], LEXICON)
+    assert exact.groups == (("giay",), ("phep",), ("xay",), ("dng",), ("qqqq",))
+    assert corrected.groups == (("giay",), ("phep",), ("xay",), ("dang", "dung"))
+    assert (corrected.match, corrected.understood, corrected.phrase) == (
+        "fuzzy",
+        "giay phep xay dang",
+        "giay phep xay dang",
+    )
+    assert anyword.any_group
+    assert anyword.groups == corrected.groups
+
+
+def test_repeated_words_match_once_and_stay_in_the_phrase() -> None:
+    (exact, *_rest) = plan(["dang", "ky", "dang"], LEXICON)
+    assert exact.groups == (("dang",), ("ky",))
+    assert exact.phrase == "dang ky dang"
+
+
+def test_nothing_known_suggests_words_two_edits_away_or_nothing() -> None:
+    assert plan(["khaiii"], LEXICON) == [Attempt((("khaiii",),), "khaiii", "exact")]
+    guess = suggestion(["khaiii", "sinh"], LEXICON)
+    assert guess is not None
+    assert guess.understood == "khai sinh"
+    assert suggestion(["qqqqqq"], LEXICON) is None
+    assert suggestion(["khai"], LEXICON) is None

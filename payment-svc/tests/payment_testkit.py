@@ -26,7 +26,7 @@ from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.common import Actor, ActorRole, Channel, Contact, FeeItem, FeeKind, FeeTiming
-from motcua_shared.contracts.dossier import DossierStatus, DossierSubmitted, DossierWithdrawn
+from motcua_shared.contracts.dossier import DossierRejected, DossierStatus, DossierSubmitted, DossierWithdrawn
 from motcua_shared.testing import FakeUnitOfWork, Tokens, eventually
 from payment_svc.app import create_app
 from payment_svc.payments.models import FeeDue, IdempotencyRecord, Payment
@@ -37,6 +37,7 @@ from payment_svc.uow import PaymentUnitOfWork
 AGENCY = "000.00.14.H56"
 OTHER_AGENCY = "000.00.15.H56"
 MARRIAGE = FeeItem(name="Lệ phí đăng ký kết hôn", kind=FeeKind.LE_PHI, amount=30_000)
+APPLICANT = Actor(id="citizen-an", role=ActorRole.CITIZEN)
 COPY = FeeItem(name="Phí cấp bản sao trích lục", kind=FeeKind.PHI, amount=8_000)
 
 
@@ -129,6 +130,9 @@ class FakePayments:
 
     async def close_open_attempts(self, payment_id: str, status: Any, at: datetime) -> None:
         self.lapsed.append(payment_id)
+
+    async def reserved_refunds(self, payment_id: str) -> int:
+        return 0  # the fake keeps no refunds
 
 
 class FakeUow(FakeUnitOfWork[PaymentUnitOfWork]):
@@ -233,18 +237,33 @@ class Harness:
         return payment
 
 
+def withdrawn(event: DossierSubmitted) -> DossierWithdrawn:
+    """The applicant's withdrawal of ``event``'s dossier, as dossier-svc would emit it."""
+    return DossierWithdrawn(
+        **event.model_dump(
+            include={"dossier_code", "procedure_code", "agency_code", "applicant_id", "actor"}
+        ),
+        status=DossierStatus.WITHDRAWN,
+        national_status=7,
+        occurred_at=event.occurred_at,
+    )
+
+
+def rejected(event: DossierSubmitted, *, agency: str = AGENCY) -> DossierRejected:
+    """An officer's refusal of ``event``'s dossier, as dossier-svc would emit it."""
+    return DossierRejected(
+        **event.model_dump(include={"dossier_code", "procedure_code", "agency_code", "applicant_id"}),
+        actor=Actor(id=f"officer-{agency}", role=ActorRole.OFFICER, agency_code=agency),
+        status=DossierStatus.REJECTED,
+        national_status=3,
+        occurred_at=event.occurred_at,
+        reason="Hồ sơ không đủ điều kiện đăng ký kết hôn theo quy định.",
+    )
+
+
 async def withdraw_and_expire(env: Harness, event: DossierSubmitted) -> None:
     """Publish the withdrawal of ``event``'s dossier and wait until its payment request has expired."""
-    await env.publish(
-        DossierWithdrawn(
-            **event.model_dump(
-                include={"dossier_code", "procedure_code", "agency_code", "applicant_id", "actor"}
-            ),
-            status=DossierStatus.WITHDRAWN,
-            national_status=7,
-            occurred_at=event.occurred_at,
-        )
-    )
+    await env.publish(withdrawn(event))
 
     async def expired() -> bool:
         found = await env.payment_of(event.dossier_code)

@@ -1013,6 +1013,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/{payment_id}/refunds/{refund_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or decline a proposed refund
+         * @description An officer of the payment's agency, or an admin, decides a refund proposed when the paid dossier was
+         *     refused or withdrawn. Approving sends it as any refund (sending the approval again resumes one a
+         *     provider outage left requested).
+         */
+        post: operations["payments.decide_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/{payment_id}/renew": {
         parameters: {
             query?: never;
@@ -3813,6 +3835,27 @@ export interface components {
             grant_type: "refresh_token";
             /** Refresh Token */
             refresh_token: string;
+        };
+        /**
+         * RefundDecisionIn
+         * @description An officer's decision on a refund the platform proposed: approve (all, or `amount`) or decline.
+         */
+        RefundDecisionIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "approve" | "decline";
+            /**
+             * Amount
+             * @description Approve only this much (VND, at most the proposal); all of it when absent.
+             */
+            amount?: number | null;
+            /**
+             * Note
+             * @description Why: kept on the refund.
+             */
+            note: string;
         };
         /**
          * RefundIn
@@ -13119,6 +13162,286 @@ export interface operations {
                 };
             };
             /** @description Xung đột trạng thái; Idempotency-Key đã được dùng cho yêu cầu khác */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nội dung quá lớn */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu */
+            429: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "payments.decide_refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+                refund_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "action": "approve",
+                 *       "note": "Hồ sơ bị từ chối do không đủ điều kiện; hoàn toàn bộ lệ phí."
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefundDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "payment": {
+                     *         "agency_code": "hue.so-tu-phap",
+                     *         "agency_name": "Sở Tư pháp thành phố Huế",
+                     *         "amount": 200000,
+                     *         "attempts": [
+                     *           {
+                     *             "created_at": "2026-12-07T10:00:00+07:00",
+                     *             "expires_at": "2026-12-08T10:00:00+07:00",
+                     *             "id": "att_91c3e7",
+                     *             "method": "vietqr",
+                     *             "provider": "bank",
+                     *             "status": "succeeded"
+                     *           }
+                     *         ],
+                     *         "created_at": "2026-12-07T10:00:00+07:00",
+                     *         "currency": "VND",
+                     *         "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *         "expires_at": "2026-12-08T10:00:00+07:00",
+                     *         "fee_timing": "submission",
+                     *         "flagged": false,
+                     *         "id": "pay_5d2e81c4",
+                     *         "items": [
+                     *           {
+                     *             "amount": 200000,
+                     *             "exempt": false,
+                     *             "kind": "phí",
+                     *             "name": "Phí cung cấp thông tin lý lịch tư pháp"
+                     *           }
+                     *         ],
+                     *         "method": "vietqr",
+                     *         "paid_at": "2026-12-07T10:04:00+07:00",
+                     *         "payer": {
+                     *           "email": "thuha.tran@example.vn",
+                     *           "name": "Trần Thị Thu Hà",
+                     *           "phone": "+84905123456"
+                     *         },
+                     *         "procedure_code": "HUE-LLTP-01",
+                     *         "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *         "provider": "bank",
+                     *         "provider_txn_id": "FT26341012345678",
+                     *         "receipt_number": "AA-26E-0000042",
+                     *         "receipt_url": "/api/v1/payments/pay_5d2e81c4/receipt.pdf",
+                     *         "reference": "MC5D2E81",
+                     *         "refunded_amount": 100000,
+                     *         "refunds": [
+                     *           {
+                     *             "amount": 100000,
+                     *             "completed_at": "2026-12-08T14:00:03+07:00",
+                     *             "created_at": "2026-12-08T14:00:00+07:00",
+                     *             "id": "rfd_91a0c2",
+                     *             "provider": "bank",
+                     *             "provider_txn_id": "FT26342098765432",
+                     *             "reason": "Thu thừa lệ phí cấp phiếu lý lịch tư pháp",
+                     *             "status": "succeeded"
+                     *           }
+                     *         ],
+                     *         "slips": [],
+                     *         "status": "refunded",
+                     *         "transactions": [
+                     *           {
+                     *             "amount": 200000,
+                     *             "currency": "VND",
+                     *             "detail": "MC5D2E81 TRAN THI THU HA NOP PHI LY LICH TU PHAP",
+                     *             "id": 118,
+                     *             "occurred_at": "2026-12-07T10:04:00+07:00",
+                     *             "outcome": "credited",
+                     *             "payment_id": "pay_5d2e81c4",
+                     *             "provider": "bank",
+                     *             "provider_txn_id": "FT26341012345678",
+                     *             "received_at": "2026-12-07T10:04:02+07:00",
+                     *             "reference": "MC5D2E81",
+                     *             "resolved_at": null,
+                     *             "source": "bank",
+                     *             "succeeded": true
+                     *           }
+                     *         ],
+                     *         "updated_at": "2026-12-07T10:04:02+07:00"
+                     *       },
+                     *       "refund": {
+                     *         "amount": 100000,
+                     *         "completed_at": "2026-12-08T14:00:03+07:00",
+                     *         "created_at": "2026-12-08T14:00:00+07:00",
+                     *         "id": "rfd_91a0c2",
+                     *         "provider": "bank",
+                     *         "provider_txn_id": "FT26342098765432",
+                     *         "reason": "Thu thừa lệ phí cấp phiếu lý lịch tư pháp",
+                     *         "status": "succeeded"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RefundResultOut"];
+                };
+            };
+            /** @description Thiếu Idempotency-Key */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
             409: {
                 headers: {
                     /**

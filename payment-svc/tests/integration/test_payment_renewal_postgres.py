@@ -10,14 +10,14 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from payment_testkit import Harness, harness, kafka_bus, submitted
+from payment_testkit import APPLICANT, Harness, harness, kafka_bus, submitted
 from sqlalchemy import text
 
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent
-from motcua_shared.contracts.payment import PaymentRequested
+from motcua_shared.contracts.payment import PaymentRequested, RefundCause
 from motcua_shared.testing import eventually
 from payment_svc.payments import service
 from payment_svc.payments.errors import NotRenewable
@@ -119,7 +119,9 @@ async def test_the_same_key_at_once_renews_once(pg_env: tuple[Harness, KafkaBus]
 
 async def end(env: Harness, dossier_code: str) -> None:
     async with env.uow() as uow:
-        await service.end_for_dossier(uow, dossier_code, now=env.ports.now(), reason="withdrawn")
+        await service.end_for_dossier(
+            uow, dossier_code, now=env.ports.now(), cause=RefundCause.WITHDRAWN, ended_by=APPLICANT
+        )
         await uow.commit()
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from payment_testkit import MARRIAGE, FakeUow, submitted
+from payment_testkit import APPLICANT, MARRIAGE, FakeUow, submitted
 
 from motcua_shared.contracts.common import FeeItem, FeeKind, FeeTiming
 from motcua_shared.contracts.dossier import (
@@ -15,7 +15,7 @@ from motcua_shared.contracts.dossier import (
     DossierSubmitted,
     DossierSupplementRequested,
 )
-from motcua_shared.contracts.payment import PaymentExpired, PaymentRequested
+from motcua_shared.contracts.payment import PaymentExpired, PaymentRequested, RefundCause
 from payment_svc.payments import service
 
 NOW = datetime(2025, 8, 5, 2, 0, tzinfo=UTC)
@@ -107,7 +107,12 @@ async def test_an_ended_dossier_cancels_the_kept_fee_and_expires_the_open_reques
     uow = FakeUow()
     kept = submitted(timing=FeeTiming.SUPPLEMENT)
     await service.request_for_submission(uow.unit, kept, now=NOW, ttl=TTL)
-    assert await service.end_for_dossier(uow.unit, kept.dossier_code, now=NOW, reason="withdrawn") == 0
+    assert (
+        await service.end_for_dossier(
+            uow.unit, kept.dossier_code, now=NOW, cause=RefundCause.WITHDRAWN, ended_by=APPLICANT
+        )
+        == 0
+    )
     assert uow.payments.dues[kept.dossier_code].status == "cancelled"
     assert await uow.payments.ended(kept.dossier_code) == "withdrawn"
     asked = _later(kept, DossierSupplementRequested)
@@ -120,6 +125,11 @@ async def test_an_ended_dossier_cancels_the_kept_fee_and_expires_the_open_reques
         uow.unit, _later(opened, DossierSupplementRequested), now=NOW, ttl=TTL
     )
     assert payment is not None
-    assert await service.end_for_dossier(uow.unit, opened.dossier_code, now=NOW) == 1
+    assert (
+        await service.end_for_dossier(
+            uow.unit, opened.dossier_code, now=NOW, cause=RefundCause.REJECTED, ended_by=APPLICANT
+        )
+        == 1
+    )
     assert payment.status == "expired"
     assert isinstance(uow.outbox.events[-1], PaymentExpired)

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
-from payment_testkit import AGENCY, FakeUow, submitted
+from payment_testkit import AGENCY, APPLICANT, FakeUow, submitted
 
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.idempotency import IdempotencyKeyReused
-from motcua_shared.contracts.payment import PaymentExpired, PaymentRequested
+from motcua_shared.contracts.payment import PaymentExpired, PaymentRequested, RefundCause
 from payment_svc.payments import service
 from payment_svc.payments.errors import (
     NotRenewable,
@@ -153,7 +153,12 @@ async def test_a_request_whose_fee_was_paid_by_a_later_one_is_not_renewed() -> N
 async def test_an_ended_dossier_owes_nothing_and_its_request_is_not_renewed() -> None:
     uow = FakeUow()
     first = await requested(uow)
-    assert await service.end_for_dossier(uow.unit, first.dossier_code, now=NOW, reason="withdrawn") == 1
+    assert (
+        await service.end_for_dossier(
+            uow.unit, first.dossier_code, now=NOW, cause=RefundCause.WITHDRAWN, ended_by=APPLICANT
+        )
+        == 1
+    )
     assert first.status == "expired"
     uow.outbox.clear()
     error = await refused(uow, first.id, at=NOW + timedelta(days=1))

@@ -162,6 +162,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "request": {"reason": "Thủ tục được thay thế theo Quyết định của UBND thành phố Huế."}
     },
     "payments.refund": {"request": {"amount": 100000, "reason": "Thu thừa lệ phí cấp phiếu lý lịch tư pháp"}},
+    "payments.decide_refund": {
+        "request": {
+            "action": "approve",
+            "note": "Hồ sơ bị từ chối do không đủ điều kiện; hoàn toàn bộ lệ phí.",
+        }
+    },
     "payments.resolve_anomaly": {
         "request": {"action": "refunded", "note": "Đã hoàn tiền chuyển khoản trùng cho công dân."}
     },
@@ -1032,6 +1038,12 @@ _add(
         "payments.refund": {
             "response": {
                 "payment": PAID | {"refunded_amount": 100000, "refunds": [REFUND]},
+                "refund": REFUND,
+            },
+        },
+        "payments.decide_refund": {
+            "response": {
+                "payment": PAID | {"status": "refunded", "refunded_amount": 100000, "refunds": [REFUND]},
                 "refund": REFUND,
             },
         },

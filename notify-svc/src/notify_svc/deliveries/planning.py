@@ -14,7 +14,7 @@ from motcua_shared.contracts.dossier import (
     DossierWithdrawn,
 )
 from motcua_shared.contracts.identity import OtpRequested
-from motcua_shared.contracts.payment import PaymentRequested
+from motcua_shared.contracts.payment import PaymentRefundProposed, PaymentRequested
 from notify_svc.directory.models import DossierContact
 from notify_svc.templates.defaults import AGENCY, CITIZEN, OTP, TemplateSpec
 
@@ -38,7 +38,7 @@ def _agency_of(event: Event) -> str | None:
         return event.to_agency_code if event.to_agency_code != event.from_agency_code else None
     if isinstance(event, DossierDueSoon | DossierOverdue):
         return event.responsible_agency_code
-    if isinstance(event, DossierSubmitted | DossierWithdrawn):
+    if isinstance(event, DossierSubmitted | DossierWithdrawn | PaymentRefundProposed):
         return event.agency_code
     return None
 

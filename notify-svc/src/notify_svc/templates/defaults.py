@@ -29,6 +29,7 @@ from motcua_shared.contracts.payment import (
     PaymentExpired,
     PaymentFailed,
     PaymentRefunded,
+    PaymentRefundProposed,
     PaymentRequested,
     PaymentSucceeded,
 )
@@ -199,6 +200,15 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         "Yêu cầu thanh toán {{ amount|vnd }} cho hồ sơ {{ dossier_code }} đã hết hạn.",
     ),
     TemplateSpec(
+        "payment.refund_proposed",
+        PaymentRefundProposed.TYPE,
+        NO_SMS,
+        "Đề nghị hoàn tiền hồ sơ {{ dossier_code }}",
+        "Hồ sơ {{ dossier_code }} {{ 'bị từ chối' if cause == 'rejected' else 'đã được rút' }} "
+        "sau khi đã nộp phí, lệ phí: khoản {{ proposed_amount|vnd }} được đề nghị hoàn lại "
+        "và đang chờ cán bộ phê duyệt.",
+    ),
+    TemplateSpec(
         "payment.refunded",
         PaymentRefunded.TYPE,
         NO_SMS,
@@ -240,6 +250,15 @@ AGENCY: tuple[TemplateSpec, ...] = (
         frozenset({IN_APP}),
         "Hồ sơ {{ dossier_code }} đã bị rút",
         "Người nộp đã rút hồ sơ {{ dossier_code }}.",
+    ),
+    TemplateSpec(
+        "agency.refund_proposed",
+        PaymentRefundProposed.TYPE,
+        frozenset({IN_APP}),
+        "Đề nghị hoàn tiền chờ duyệt: {{ dossier_code }}",
+        "Hồ sơ {{ dossier_code }} {{ 'bị từ chối' if cause == 'rejected' else 'đã được rút' }} "
+        "sau khi đã nộp {{ proposed_amount|vnd }}: đề nghị hoàn tiền {{ refund_id }} "
+        "chờ cán bộ phê duyệt hoặc từ chối.",
     ),
     TemplateSpec(
         "agency.dossier_due_soon",

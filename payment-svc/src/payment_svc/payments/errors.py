@@ -42,6 +42,27 @@ class RefundTooLarge(Unprocessable):
         )
 
 
+class RefundNotFound(NotFound):
+    """No such refund on this payment."""
+
+    type = PROBLEM_BASE + "refund-not-found"
+
+    def __init__(self) -> None:
+        super().__init__("Không tìm thấy khoản hoàn tiền này.")
+
+
+class RefundDecided(Conflict):
+    """A proposed refund was already approved or declined."""
+
+    type = PROBLEM_BASE + "refund-decided"
+
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            f"Đề nghị hoàn tiền này đã được quyết định (trạng thái '{status}').",
+            errors=[{"field": "status", "current": status}],
+        )
+
+
 class SlipRejected(Unprocessable):
     """An uploaded slip is not an acceptable file."""
 

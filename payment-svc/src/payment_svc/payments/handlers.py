@@ -13,6 +13,7 @@ from motcua_shared.contracts.dossier import (
     DossierSupplementRequested,
     DossierWithdrawn,
 )
+from motcua_shared.contracts.payment import RefundCause
 from payment_svc.payments import service
 from payment_svc.uow import PaymentUnitOfWork
 
@@ -37,10 +38,14 @@ def build_handlers(*, payment_ttl: timedelta) -> Handlers[PaymentUnitOfWork]:
 
     @handlers.on(DossierWithdrawn)
     async def withdrawn(uow: PaymentUnitOfWork, event: DossierWithdrawn, envelope: CloudEvent) -> None:
-        await service.end_for_dossier(uow, event.dossier_code, now=datetime.now(UTC), reason="withdrawn")
+        await service.end_for_dossier(
+            uow, event.dossier_code, now=datetime.now(UTC), cause=RefundCause.WITHDRAWN, ended_by=event.actor
+        )
 
     @handlers.on(DossierRejected)
     async def rejected(uow: PaymentUnitOfWork, event: DossierRejected, envelope: CloudEvent) -> None:
-        await service.end_for_dossier(uow, event.dossier_code, now=datetime.now(UTC), reason="rejected")
+        await service.end_for_dossier(
+            uow, event.dossier_code, now=datetime.now(UTC), cause=RefundCause.REJECTED, ended_by=event.actor
+        )
 
     return handlers

@@ -30,8 +30,10 @@ from motcua_shared.contracts.payment import (
     PaymentFailed,
     PaymentMethod,
     PaymentRefunded,
+    PaymentRefundProposed,
     PaymentRequested,
     PaymentSucceeded,
+    RefundCause,
 )
 from payment_svc.db import Base, Money, UtcDateTime
 from payment_svc.payments.errors import IllegalTransition
@@ -85,11 +87,23 @@ class SlipStatus(StrEnum):
 
 
 class RefundStatus(StrEnum):
-    """A refund is reserved first, then sent to the provider, then done or failed."""
+    """A refund is reserved first, then sent to the provider, then done or failed.
 
+    One the platform proposes (the paid dossier was refused or withdrawn) waits as ``proposed`` until an
+    officer approves it (then ``requested``, and on as any other) or declines it.
+    """
+
+    PROPOSED = "proposed"
     REQUESTED = "requested"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    DECLINED = "declined"
+
+
+RESERVING: frozenset[RefundStatus] = frozenset(
+    {RefundStatus.PROPOSED, RefundStatus.REQUESTED, RefundStatus.SUCCEEDED}
+)
+"""Refunds whose amount is spoken for: together they never exceed what was paid."""
 
 
 def new_id(prefix: str) -> str:
@@ -298,6 +312,17 @@ class Payment(Base):
             provider_txn_id=refund.provider_txn_id,
             reason=refund.reason,
             actor=_actor(who),
+        )
+
+    def refund_proposed(self, refund: Refund, cause: RefundCause, at: datetime) -> PaymentRefundProposed:
+        """Announce a refund the platform proposes for an officer of the agency to decide."""
+        return PaymentRefundProposed(
+            **self._common(at),
+            refund_id=refund.id,
+            proposed_amount=refund.amount,
+            agency_code=self.agency_code,
+            cause=cause,
+            reason=refund.reason,
         )
 
     def owned_by(self, who: Principal) -> bool:

@@ -12,6 +12,7 @@ from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.db import conflict_insert
 from payment_svc.payments.models import (
     FLAGGED,
+    RESERVING,
     Attempt,
     AttemptStatus,
     EndedDossier,
@@ -22,7 +23,6 @@ from payment_svc.payments.models import (
     ProviderTransaction,
     ReceiptSeries,
     Refund,
-    RefundStatus,
     Slip,
     SlipStatus,
 )
@@ -258,7 +258,7 @@ class PaymentRepository:
         """VND refunded or being refunded."""
         query = select(func.coalesce(func.sum(Refund.amount), 0)).where(
             Refund.payment_id == payment_id,
-            Refund.status.in_([RefundStatus.REQUESTED, RefundStatus.SUCCEEDED]),
+            Refund.status.in_(sorted(RESERVING)),
         )
         return int(await self.session.scalar(query) or 0)
 

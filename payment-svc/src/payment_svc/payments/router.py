@@ -30,6 +30,9 @@ from payment_svc.payments import service
 from payment_svc.payments.errors import (
     IllegalTransition,
     PaymentNotFound,
+    RefundDecided,
+    RefundNotFound,
+    RefundTooLarge,
 )
 from payment_svc.payments.models import Payment
 from payment_svc.payments.schemas import (
@@ -41,6 +44,7 @@ from payment_svc.payments.schemas import (
     GatewayOut,
     PaymentOut,
     PaymentPage,
+    RefundDecisionIn,
     RefundIn,
     RefundOut,
     RefundResultOut,
@@ -276,6 +280,38 @@ async def refund(
     `Idempotency-Key`."""
     done, payment = await service.refund(
         uow, ports, who, payment_id, amount=body.amount, reason=body.reason, key=key, client_ip=ip
+    )
+    return RefundResultOut(refund=RefundOut.model_validate(done), payment=PaymentOut.of(payment))
+
+
+@router.post(
+    "/{payment_id}/refunds/{refund_id}/decision",
+    response_model=RefundResultOut,
+    summary="Approve or decline a proposed refund",
+    responses=problems(PaymentNotFound, RefundNotFound, RefundDecided, RefundTooLarge),
+)
+async def decide_refund(
+    payment_id: str,
+    refund_id: str,
+    body: RefundDecisionIn,
+    uow: UowDep,
+    ports: PortsDep,
+    who: StaffDep,
+    ip: ClientIpDep,
+) -> RefundResultOut:
+    """An officer of the payment's agency, or an admin, decides a refund proposed when the paid dossier was
+    refused or withdrawn. Approving sends it as any refund (sending the approval again resumes one a
+    provider outage left requested)."""
+    done, payment = await service.decide_proposal(
+        uow,
+        ports,
+        who,
+        payment_id,
+        refund_id,
+        approve=body.action == "approve",
+        amount=body.amount,
+        note=body.note,
+        client_ip=ip,
     )
     return RefundResultOut(refund=RefundOut.model_validate(done), payment=PaymentOut.of(payment))
 

@@ -276,6 +276,18 @@ class RefundIn(BaseModel):
     reason: str = Field(min_length=3, max_length=500)
 
 
+class RefundDecisionIn(BaseModel):
+    """An officer's decision on a refund the platform proposed: approve (all, or `amount`) or decline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["approve", "decline"]
+    amount: Vnd | None = Field(
+        default=None, description="Approve only this much (VND, at most the proposal); all of it when absent."
+    )
+    note: str = Field(min_length=3, max_length=300, description="Why: kept on the refund.")
+
+
 class RefundResultOut(BaseModel):
     """The refund and the payment after it."""
 

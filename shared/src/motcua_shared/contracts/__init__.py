@@ -63,8 +63,10 @@ from motcua_shared.contracts.payment import (
     PaymentFailed,
     PaymentMethod,
     PaymentRefunded,
+    PaymentRefundProposed,
     PaymentRequested,
     PaymentSucceeded,
+    RefundCause,
 )
 from motcua_shared.contracts.registry import decode, event_types, model_for, register, register_upcaster
 
@@ -111,6 +113,7 @@ __all__ = [
     "PaymentExpired",
     "PaymentFailed",
     "PaymentMethod",
+    "PaymentRefundProposed",
     "PaymentRefunded",
     "PaymentRequested",
     "PaymentSucceeded",
@@ -121,6 +124,7 @@ __all__ = [
     "ProcedureStep",
     "ProcedureWithdrawn",
     "Rating",
+    "RefundCause",
     "RequiredDocument",
     "Timeliness",
     "decode",

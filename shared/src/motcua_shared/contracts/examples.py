@@ -54,8 +54,10 @@ from motcua_shared.contracts.payment import (
     PaymentFailed,
     PaymentMethod,
     PaymentRefunded,
+    PaymentRefundProposed,
     PaymentRequested,
     PaymentSucceeded,
+    RefundCause,
 )
 
 T0 = datetime(2025, 8, 4, 8, 15, tzinfo=PLATFORM_TZ)
@@ -287,6 +289,14 @@ def examples() -> dict[str, Event]:
             reason="24: Khách hàng hủy giao dịch",
         ),
         PaymentExpired(**_payment(T0 + timedelta(days=1))),
+        PaymentRefundProposed(
+            **_payment(T0 + timedelta(days=2) - 5 * minutes),
+            refund_id="rfd-91a0",
+            proposed_amount=LATE_CHARGE.amount,
+            agency_code=AGENCY.code,
+            cause=RefundCause.REJECTED,
+            reason="Hồ sơ bị từ chối sau khi đã nộp phí: đề nghị hoàn lại khoản đã nộp.",
+        ),
         PaymentRefunded(
             **_payment(T0 + timedelta(days=2)),
             refund_id="rfd-91a0",

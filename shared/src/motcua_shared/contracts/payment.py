@@ -25,6 +25,13 @@ class PaymentMethod(StrEnum):
     MANUAL_TRANSFER = "manual_transfer"
 
 
+class RefundCause(StrEnum):
+    """Why a refund was proposed without anyone asking for it."""
+
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
 class PaymentEvent(Event):
     """Fields every payment event carries. Not an event type itself."""
 
@@ -122,3 +129,23 @@ class PaymentRefunded(PaymentEvent):
     provider_txn_id: str | None = Field(default=None, description="The provider's id of the refund.")
     reason: str = Field(min_length=1, description="Why it was refunded.")
     actor: Actor = Field(description="The officer or admin who refunded it.")
+
+
+@register
+class PaymentRefundProposed(PaymentEvent):
+    """A paid dossier was refused or withdrawn: a refund of what is left of its payment is proposed.
+
+    An officer of the agency approves it (in full or in part, then `refunded` follows through the refund
+    flow) or declines it; nothing is returned before that.
+    """
+
+    TYPE: ClassVar[str] = "vn.motcua.payment.payment.refund_proposed.v1"
+    SUMMARY: ClassVar[str] = (
+        "A refund awaits an officer's approval after the paid dossier was refused or withdrawn."
+    )
+
+    refund_id: str = Field(min_length=1, description="The proposed refund's id, to approve or decline.")
+    proposed_amount: int = Field(gt=0, description="What the proposal returns, in VND: all not yet refunded.")
+    agency_code: str = Field(min_length=1, description="The agency whose officers decide it.")
+    cause: RefundCause = Field(description="Whether the dossier was refused or withdrawn.")
+    reason: str = Field(min_length=1, description="The proposal's reason, as the refund records it.")

@@ -9,7 +9,7 @@ what the winner did: two identical IPNs at the same instant credit once.
 
 from payment_svc.payments.service.checkout import Checkout, CheckoutCommand, checkout
 from payment_svc.payments.service.reading import PaymentView, anomalies, by_checkout, get, list_payments
-from payment_svc.payments.service.refunds import refund
+from payment_svc.payments.service.refunds import decide_proposal, refund
 from payment_svc.payments.service.renewal import Renewal, renew, renewal_refusal
 from payment_svc.payments.service.requests import (
     KEPT,
@@ -43,6 +43,7 @@ __all__ = [
     "apply_late_gateway_result",
     "by_checkout",
     "checkout",
+    "decide_proposal",
     "decide_slip",
     "end_for_dossier",
     "expire_due",

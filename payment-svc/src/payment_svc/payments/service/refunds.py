@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 
 from motcua_shared.chassis.auth import Principal
 from motcua_shared.chassis.errors import Conflict, Unavailable
 from motcua_shared.chassis.idempotency import fingerprint
-from motcua_shared.contracts.payment import PaymentMethod
-from payment_svc.payments.errors import IllegalTransition, RefundTooLarge
+from motcua_shared.contracts.common import Actor
+from motcua_shared.contracts.payment import PaymentMethod, RefundCause
+from payment_svc.payments.errors import IllegalTransition, RefundDecided, RefundNotFound, RefundTooLarge
 from payment_svc.payments.models import Payment, PaymentStatus, Refund, RefundStatus, new_id
 from payment_svc.payments.service.common import MANUAL, retried_on_race, visible
 from payment_svc.ports import Ports
@@ -37,12 +39,127 @@ async def refund(
     outage leaves the refund reserved; the same request with the same Idempotency-Key resumes it.
     """
     reserved, payment = await _reserve(uow, ports, who, payment_id, amount=amount, reason=reason, key=key)
+    return await _send(uow, ports, who, reserved, payment, client_ip=client_ip)
+
+
+async def _send(
+    uow: PaymentUnitOfWork,
+    ports: Ports,
+    who: Principal,
+    reserved: Refund,
+    payment: Payment,
+    *,
+    client_ip: str,
+) -> tuple[Refund, Payment]:
+    """Ask the provider for a reserved refund and record its answer (a finished one is returned as is)."""
     if reserved.status != RefundStatus.REQUESTED:
         return reserved, payment
     provider_txn_id: str | None = None
     if reserved.provider != MANUAL:
         provider_txn_id = await _ask_provider(uow, ports, who, reserved, payment, client_ip=client_ip)
     return await _finish_refund(uow, ports, who, reserved.id, provider_txn_id=provider_txn_id)
+
+
+def _provider_of(payment: Payment) -> str:
+    """Who returns the money: the gateway that took it, or an officer by hand for a transfer."""
+    return (payment.provider or MANUAL) if payment.method == PaymentMethod.GATEWAY.value else MANUAL
+
+
+CAUSES: dict[RefundCause, str] = {
+    RefundCause.REJECTED: "Hồ sơ bị từ chối sau khi đã nộp phí, lệ phí",
+    RefundCause.WITHDRAWN: "Hồ sơ được rút sau khi đã nộp phí, lệ phí",
+}
+
+
+async def propose_refund(
+    uow: PaymentUnitOfWork, payment: Payment, *, cause: RefundCause, ended_by: Actor, now: datetime
+) -> Refund | None:
+    """Propose returning what is left of a paid, locked payment whose dossier ended (the caller commits).
+
+    The proposal reserves the amount and waits for an officer of the agency: no rule found makes every such
+    refund automatic (a fee may be kept for work already done), so the officer approves it, in full or in
+    part, or declines it. None when nothing is left to return.
+    """
+    left = payment.amount - await uow.payments.reserved_refunds(payment.id)
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED) or left <= 0:
+        return None
+    proposal = Refund(
+        id=new_id("rfd"),
+        payment_id=payment.id,
+        amount=left,
+        reason=f"{CAUSES[cause]}: đề nghị hoàn lại {left} đồng.",
+        status=RefundStatus.PROPOSED.value,
+        provider=_provider_of(payment),
+        request_id=uuid.uuid4().hex,
+        actor_id=ended_by.id,
+        actor_role=ended_by.role.value,
+        actor_agency=ended_by.agency_code,
+        created_at=now,
+    )
+    uow.payments.add(proposal)
+    uow.outbox.add(payment.refund_proposed(proposal, cause, now))
+    return proposal
+
+
+async def decide_proposal(
+    uow: PaymentUnitOfWork,
+    ports: Ports,
+    who: Principal,
+    payment_id: str,
+    refund_id: str,
+    *,
+    approve: bool,
+    amount: int | None,
+    note: str,
+    client_ip: str,
+) -> tuple[Refund, Payment]:
+    """An officer approves a proposed refund (all of it, or ``amount`` of it) or declines it.
+
+    Approving turns the proposal into a requested refund and sends it as any refund goes; approving again
+    resumes one a provider outage left requested, and answers a finished one as it is.
+    """
+    decided, payment = await _decide(
+        uow, ports, who, payment_id, refund_id, approve=approve, amount=amount, note=note
+    )
+    return await _send(uow, ports, who, decided, payment, client_ip=client_ip)
+
+
+@retried_on_race
+async def _decide(
+    uow: PaymentUnitOfWork,
+    ports: Ports,
+    who: Principal,
+    payment_id: str,
+    refund_id: str,
+    *,
+    approve: bool,
+    amount: int | None,
+    note: str,
+) -> tuple[Refund, Payment]:
+    async with uow:
+        now = ports.now()
+        payment = await visible(uow, who, payment_id, lock=True)
+        found = await uow.payments.refund(refund_id)
+        if found is None or found.payment_id != payment.id:
+            raise RefundNotFound()
+        if found.status != RefundStatus.PROPOSED:
+            if not approve or found.status == RefundStatus.DECLINED:
+                raise RefundDecided(found.status)
+            return found, payment
+        if approve:
+            if amount is not None:
+                if amount > found.amount:
+                    raise RefundTooLarge(found.amount)
+                found.amount = amount
+            found.status = RefundStatus.REQUESTED.value
+            found.reason = f"{found.reason} Duyệt: {note}"[:500]
+        else:
+            found.status = RefundStatus.DECLINED.value
+            found.failure = note[:500]
+            found.completed_at = now
+        found.actor_id, found.actor_role, found.actor_agency = who.subject, who.role.value, who.agency_code
+        await uow.commit()
+        return found, payment
 
 
 @retried_on_race
@@ -72,14 +189,13 @@ async def _reserve(
         left = payment.amount - await uow.payments.reserved_refunds(payment.id)
         if amount > left:
             raise RefundTooLarge(left)
-        gateway_paid = payment.method == PaymentMethod.GATEWAY.value
         new = Refund(
             id=new_id("rfd"),
             payment_id=payment.id,
             amount=amount,
             reason=reason,
             status=RefundStatus.REQUESTED.value,
-            provider=(payment.provider or MANUAL) if gateway_paid else MANUAL,
+            provider=_provider_of(payment),
             request_id=uuid.uuid4().hex,
             actor_id=who.subject,
             actor_role=who.role.value,

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from motcua_shared.chassis.errors import PermanentError
-from motcua_shared.contracts.common import FeeTiming
+from motcua_shared.contracts.common import Actor, FeeTiming
 from motcua_shared.contracts.dossier import DossierApproved, DossierSubmitted, DossierSupplementRequested
+from motcua_shared.contracts.payment import RefundCause
 from payment_svc.payments.models import AttemptStatus, FeeDue, Payment, PaymentStatus, new_id, new_reference
+from payment_svc.payments.service.refunds import propose_refund
 from payment_svc.uow import PaymentUnitOfWork
 
 
@@ -116,11 +118,13 @@ async def request_at_result(
 
 
 async def end_for_dossier(
-    uow: PaymentUnitOfWork, dossier_code: str, *, now: datetime, reason: str = "ended"
+    uow: PaymentUnitOfWork, dossier_code: str, *, now: datetime, cause: RefundCause, ended_by: Actor
 ) -> int:
-    """The dossier was withdrawn, refused or stopped: it owes nothing any more. Its open requests expire,
-    none is renewed after this, and fees still kept for a supplement or result are cancelled, never requested
-    later (the caller commits). Returns how many requests it expired."""
+    """The dossier was withdrawn or refused: it owes nothing any more. Its open requests expire, none is
+    renewed after this, fees still kept for a supplement or result are cancelled, never requested later, and
+    what was already paid is proposed for a refund (the caller commits). Returns how many requests it
+    expired."""
+    reason = cause.value
     # Marked before the requests are locked: a renewal holding their locks now either has not read the mark
     # (then its new request is committed before the locks are ours, and expired below) or will see it.
     await uow.payments.mark_ended(dossier_code, reason, now)
@@ -130,6 +134,8 @@ async def end_for_dossier(
             uow.outbox.add(payment.expire(now))
             await uow.payments.close_open_attempts(payment.id, AttemptStatus.LAPSED, now)
             ended += 1
+        else:
+            await propose_refund(uow, payment, cause=cause, ended_by=ended_by, now=now)
     due = await uow.payments.fee_due(dossier_code)
     if due is not None and due.status == "waiting":
         due.status = "cancelled"

@@ -22,6 +22,7 @@ from dossier_svc.settings import CalendarSettings, Settings
 from dossier_svc.stats.models import Closed, Finished, Overdue, Rated, Received, Scope
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.clock import SettableClock
+from motcua_shared.chassis.signing import PaperSigner
 from motcua_shared.contracts.catalog import ProcedureSnapshot
 from motcua_shared.testing import FakeUnitOfWork, flushed
 
@@ -256,5 +257,6 @@ def fake_ports(tmp_path: Path, clock: SettableClock | None = None) -> Ports:
         calendar=WorkCalendar.from_settings(CalendarSettings()),
         files=LocalFileStore(tmp_path / "files"),
         lookup_guard=LookupGuard(per_client_per_minute=1000, failures_per_code_per_hour=5),
+        signer=PaperSigner(settings.signing),
         clock=clock or SettableClock(MONDAY),
     )

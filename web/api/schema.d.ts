@@ -8639,7 +8639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dịch vụ tạm thời không khả dụng */
+            /** @description Dịch vụ tạm thời không khả dụng; Chưa ký số được giấy tờ */
             503: {
                 headers: {
                     /**
@@ -11124,7 +11124,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dịch vụ tạm thời không khả dụng */
+            /** @description Dịch vụ tạm thời không khả dụng; Chưa ký số được giấy tờ */
             503: {
                 headers: {
                     /**
@@ -12937,7 +12937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dịch vụ tạm thời không khả dụng */
+            /** @description Chưa ký số được giấy tờ */
             503: {
                 headers: {
                     /**

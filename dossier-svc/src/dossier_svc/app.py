@@ -25,6 +25,7 @@ from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
 from motcua_shared.chassis.messaging.consumer import Handlers
+from motcua_shared.chassis.signing import PaperSigner
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -48,6 +49,7 @@ def build_ports(settings: Settings) -> Ports:
             failures_per_code_per_hour=settings.lookup.failures_per_code_per_hour,
             failures_per_client_code_per_hour=settings.lookup.failures_per_client_code_per_hour,
         ),
+        signer=PaperSigner(settings.signing),
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSettings
+from motcua_shared.chassis.signing import SigningSettings, refuse_development_authority
 
 
 class CalendarSettings(BaseModel):
@@ -108,6 +109,14 @@ class Settings(ServiceSettings):
     deadlines: DeadlineSettings = DeadlineSettings()
     lookup: LookupSettings = LookupSettings()
     papers: PaperSettings = PaperSettings()
+    signing: SigningSettings = SigningSettings()
+    """Who signs the papers: each agency's certificate (the development CA's until configured)."""
+
+    @model_validator(mode="after")
+    def _real_certificates_in_production(self) -> Settings:
+        if self.env == "production":
+            refuse_development_authority(self.signing)
+        return self
 
     def lookup_link(self, code: str, secret: str) -> str:
         """The citizen app's look-up screen for one dossier, with its proof: what a paper's QR code encodes.

@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from dossier_fakes import MONDAY, FakeDossierUow, fake_ports
 from dossier_testkit import AGENCY, POLICE, applicant
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from dossier_svc.dossiers import service as dossiers
@@ -18,7 +22,7 @@ from dossier_svc.dossiers.schemas import ActionIn, DraftApplicantIn, DraftIn
 from dossier_svc.dossiers.workflow import Action
 from dossier_svc.papers import service
 from dossier_svc.papers.errors import PaperNotIssued, RegisterForbidden, RegisterRangeInvalid
-from dossier_svc.papers.models import Paper
+from dossier_svc.papers.models import FORM_NUMBERS, Paper
 from dossier_svc.ports import Ports
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.clock import SettableClock
@@ -64,8 +68,22 @@ async def pdf(
     uow: FakeDossierUow, ports: Ports, code: str, paper: Paper, n: int | None = None, who: Principal = CITIZEN
 ) -> bytes:
     return await service.paper_for(
-        uow.unit, who, code, paper, ordinal=n, calendar=ports.calendar, settings=ports.settings
+        uow.unit,
+        who,
+        code,
+        paper,
+        ordinal=n,
+        calendar=ports.calendar,
+        settings=ports.settings,
+        signer=ports.signer,
     )
+
+
+def as_rendered(content: bytes) -> bytes:
+    """The paper as drawn, before the signature's incremental update (each print is signed anew)."""
+    end = content.index(b"%%EOF") + len(b"%%EOF")
+    assert b"/ByteRange" in content[end:], "then signed"
+    return content[:end]
 
 
 def text_of(content: bytes) -> str:
@@ -139,7 +157,7 @@ async def test_a_supplement_request_keeps_its_deadline_once_supplied(
     assert dossier.respond_by is None
     after = await pdf(uow, ports, dossier.code, Paper.SUPPLEMENT_REQUEST)
 
-    assert after == before, "printed again from history, the paper is the same document"
+    assert as_rendered(after) == as_rendered(before), "printed again from history, the paper is the same"
     assert_size(after, A5)
     text = text_of(after)
     assert_header(text, "01/YCBS", "04 tháng 8 năm 2025")
@@ -170,7 +188,7 @@ async def test_each_extension_is_its_own_form_04_with_the_old_and_the_new_date(
     assert "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ" in first
 
     latest = await pdf(uow, ports, dossier.code, Paper.APOLOGY)
-    assert latest == await pdf(uow, ports, dossier.code, Paper.APOLOGY, n=2)
+    assert as_rendered(latest) == as_rendered(await pdf(uow, ports, dossier.code, Paper.APOLOGY, n=2))
     second = text_of(latest)
     assert "Số: 02/XLGH" in second
     assert "Thời gian hẹn trả kết quả giải quyết hồ sơ: 08 giờ 00 phút, ngày 11/08/2025" in second
@@ -244,6 +262,7 @@ async def test_the_register_lists_what_a_unit_received_in_a_period(uow: FakeDoss
             now=MONDAY,
             calendar=ports.calendar,
             settings=ports.settings,
+            signer=ports.signer,
         )
 
     content = await register(OFFICER, day, day)
@@ -263,3 +282,37 @@ async def test_the_register_lists_what_a_unit_received_in_a_period(uow: FakeDoss
         await register(CITIZEN, day, day)
     with pytest.raises(RegisterRangeInvalid):
         await register(OFFICER, day, day - timedelta(days=1))
+
+
+async def test_each_paper_is_signed_by_the_unit_that_issues_it(
+    uow: FakeDossierUow, ports: Ports, clock: SettableClock
+) -> None:
+    dossier = await received(uow, ports)
+    clock.advance(timedelta(hours=1))
+    await dossiers.act(uow.unit, ports, OFFICER, dossier.code, Action.FORWARD, ActionIn())
+    clock.advance(timedelta(hours=1))
+    await dossiers.act(
+        uow.unit,
+        ports,
+        POLICE_OFFICER,
+        dossier.code,
+        Action.EXTEND_DEADLINE,
+        ActionIn(reason="Chờ xác minh", days=2),
+    )
+    authority = ports.signer.authority
+    assert authority is not None
+    context = ValidationContext(
+        trust_roots=[load_cert_from_pemder(str(authority.ensure_ca()))],
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
+    for paper, agency in ((Paper.RECEIPT, AGENCY), (Paper.APOLOGY, POLICE)):
+        content = await pdf(uow, ports, dossier.code, paper)
+        [signature] = PdfFileReader(io.BytesIO(content)).embedded_signatures
+        status = await async_validate_pdf_signature(signature, signer_validation_context=context)
+        assert status.bottom_line, paper
+        assert signature.signer_cert.subject.native["organizational_unit_name"] == agency.code
+        assert signature.signer_cert.subject.native["organization_name"] == agency.name
+        verdict = await ports.signer.verify(content)
+        assert verdict.dossier_code == dossier.code
+        assert verdict.kind == f"mau-{FORM_NUMBERS[paper]}"

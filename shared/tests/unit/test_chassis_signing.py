@@ -133,3 +133,24 @@ async def test_without_a_credential_or_the_development_authority_nothing_is_sign
     with pytest.raises(ValueError, match="development_authority"):
         refuse_development_authority(SigningSettings())
     refuse_development_authority(settings)
+
+
+async def test_a_deployment_s_certificates_come_from_its_directory(tmp_path: Path) -> None:
+    issuer = PaperSigner(SigningSettings(secrets_dir=tmp_path / "ca"))
+    assert issuer.authority is not None
+    key, cert = issuer.authority.agency(SEAL.agency_code, SEAL.agency_name)
+    folder = tmp_path / "certificates"
+    folder.mkdir()
+    (folder / f"{SEAL.agency_code}.pem").write_bytes(cert.read_bytes())
+    (folder / f"{SEAL.agency_code}.key.pem").write_bytes(key.read_bytes())
+    configured = PaperSigner(
+        SigningSettings(
+            development_authority=False,
+            certificates_dir=folder,
+            trust_roots=[issuer.authority.ca_path],
+        )
+    )
+    signed = await configured.sign(paper(), SEAL)
+    assert (await configured.verify(signed)).verdict is Verdicts.VALID
+    with pytest.raises(SigningUnavailable):
+        await configured.sign(paper(), Seal(**{**SEAL.__dict__, "agency_code": "000.00.99.H56"}))

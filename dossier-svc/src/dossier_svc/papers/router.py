@@ -17,6 +17,7 @@ from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import Unauthenticated
 from motcua_shared.chassis.openapi import IsoDate
 from motcua_shared.chassis.problems import problems
+from motcua_shared.chassis.signing import SigningUnavailable
 
 router = APIRouter(tags=["papers"])
 
@@ -37,7 +38,10 @@ def _pdf(pdf: bytes, filename: str) -> Response:
 @router.get(
     "/api/v1/dossiers/{code}/papers/{paper}",
     response_class=Response,
-    responses={**problems(Unauthenticated, DossierNotFound, PaperNotIssued, FontMissing), **_PDF},
+    responses={
+        **problems(Unauthenticated, DossierNotFound, PaperNotIssued, FontMissing, SigningUnavailable),
+        **_PDF,
+    },
     summary="A paper of the dossier as PDF",
     operation_id="papers.get",
 )
@@ -58,7 +62,14 @@ async def paper(
     """01 receipt, 02 supplement request, 03 refusal, 04 apology and extension, 05 stop notice, 06 process
     control sheet: each as it was issued, with a QR code for lookup on those the applicant keeps."""
     pdf = await service.paper_for(
-        uow, who, code, paper, ordinal=n, calendar=ports.calendar, settings=ports.settings
+        uow,
+        who,
+        code,
+        paper,
+        ordinal=n,
+        calendar=ports.calendar,
+        settings=ports.settings,
+        signer=ports.signer,
     )
     suffix = f"-{n}" if n else ""
     return _pdf(pdf, f"mau-{FORM_NUMBERS[paper]}-{code}{suffix}.pdf")
@@ -67,7 +78,10 @@ async def paper(
 @router.get(
     "/api/v1/papers/register",
     response_class=Response,
-    responses={**problems(Unauthenticated, RegisterForbidden, RegisterRangeInvalid, FontMissing), **_PDF},
+    responses={
+        **problems(Unauthenticated, RegisterForbidden, RegisterRangeInvalid, FontMissing, SigningUnavailable),
+        **_PDF,
+    },
     summary="A unit's register of dossiers (form 07) as PDF",
     operation_id="papers.register",
 )
@@ -89,5 +103,6 @@ async def register(
         now=ports.clock.now(),
         calendar=ports.calendar,
         settings=ports.settings,
+        signer=ports.signer,
     )
     return _pdf(pdf, f"mau-{REGISTER_FORM}-{agency}-{start:%Y%m%d}-{end:%Y%m%d}.pdf")

@@ -37,6 +37,7 @@ from dossier_svc.papers.models import (
 from dossier_svc.settings import PaperSettings, Settings
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.signing import PaperSigner, Seal
 
 MAX_REGISTER_DAYS = 366
 MAX_REGISTER_ROWS = 2000
@@ -73,12 +74,32 @@ def _fonts(settings: PaperSettings) -> tuple[Path, Path]:
 
 
 def _issuer(issue: Issue, dossier: Dossier) -> str:
-    """The unit that issues the paper: the receiving agency for what happens at its one-stop counter, the
-    agency that held the dossier for an apology or a stop."""
+    return issuing_agency(issue, dossier)[1]
+
+
+def issuing_agency(issue: Issue, dossier: Dossier) -> tuple[str, str]:
+    """The unit that issues (and signs) the paper, as code and name: the receiving agency for what happens
+    at its one-stop counter, the agency that held the dossier for an apology or a stop."""
     if issue.paper in (Paper.APOLOGY, Paper.STOP):
         code = issue.entry.actor_agency_code or _holder_at(issue.history, dossier)
-        return next((s.agency_name for s in dossier.steps if s.agency_code == code), dossier.agency_name)
-    return dossier.agency_name
+        step = next((s for s in dossier.steps if s.agency_code == code), None)
+        if step is not None:
+            return step.agency_code, step.agency_name
+    return dossier.agency_code, dossier.agency_name
+
+
+def seal(issue: Issue, dossier: Dossier) -> Seal:
+    """What the issuing unit's signature on ``issue`` says: form, number and dossier."""
+    code, name = issuing_agency(issue, dossier)
+    form = FORM_NUMBERS[issue.paper]
+    return Seal(
+        agency_code=code,
+        agency_name=name,
+        kind=f"mau-{form}",
+        reference=f"{dossier.code} {issue.number}",
+        reason=f"{TITLES[issue.paper]}, số {issue.number}, hồ sơ {dossier.code}",
+        dossier_code=dossier.code,
+    )
 
 
 def _holder_at(history: Sequence[TimelineEntry], dossier: Dossier) -> str:
@@ -410,8 +431,9 @@ async def paper_for(
     ordinal: int | None,
     calendar: WorkCalendar,
     settings: Settings,
+    signer: PaperSigner,
 ) -> bytes:
-    """The PDF, for the applicant and the officers handling the dossier; 409 before it is issued.
+    """The signed PDF, for the applicant and the officers handling the dossier; 409 before it is issued.
 
     ``ordinal`` picks one of several papers of a kind (the first supplement request, the second extension);
     without it, the latest.
@@ -424,8 +446,13 @@ async def paper_for(
     issue = find_issue(paper, history, ordinal)
     if issue is None:
         raise PaperNotIssued("Hồ sơ chưa đến bước có loại phiếu này.")
-    # Laying out a PDF takes a few milliseconds of CPU: keep it off the event loop.
-    return await asyncio.to_thread(render, issue, dossier, calendar=calendar, settings=settings)
+
+    def issued() -> bytes:
+        document = render(issue, dossier, calendar=calendar, settings=settings)
+        return signer.sign_blocking(document, seal(issue, dossier))
+
+    # Laying out and signing a PDF take CPU: keep them off the event loop.
+    return await asyncio.to_thread(issued)
 
 
 async def register_for(
@@ -438,9 +465,10 @@ async def register_for(
     now: datetime,
     calendar: WorkCalendar,
     settings: Settings,
+    signer: PaperSigner,
 ) -> bytes:
     """The register of what ``agency_code`` received from ``start`` to ``end`` (inclusive, platform dates),
-    for its officers and admins."""
+    for its officers and admins, signed by the unit."""
     if who.role is not Role.ADMIN and not (who.role is Role.OFFICER and who.agency_code == agency_code):
         raise RegisterForbidden("Chỉ cán bộ của đơn vị mới xem được sổ theo dõi hồ sơ của đơn vị.")
     if end < start or (end - start).days >= MAX_REGISTER_DAYS:
@@ -452,13 +480,20 @@ async def register_for(
     until = datetime.combine(end + timedelta(days=1), time.min, calendar.zone)
     async with uow:
         dossiers = await uow.dossiers.received_by(agency_code, since, until, MAX_REGISTER_ROWS)
-    return await asyncio.to_thread(
-        render_register,
-        agency_code,
-        dossiers,
-        start,
-        end,
-        printed_at=now,
-        calendar=calendar,
-        settings=settings,
+    name = next((d.agency_name for d in dossiers if d.agency_code == agency_code), agency_code)
+    period = f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+    sealed = Seal(
+        agency_code=agency_code,
+        agency_name=name,
+        kind=f"mau-{REGISTER_FORM}",
+        reference=f"{agency_code} {period}",
+        reason=f"{REGISTER_TITLE}, {period}",
     )
+
+    def printed() -> bytes:
+        document = render_register(
+            agency_code, dossiers, start, end, printed_at=now, calendar=calendar, settings=settings
+        )
+        return signer.sign_blocking(document, sealed)
+
+    return await asyncio.to_thread(printed)

@@ -18,6 +18,7 @@ from motcua_shared.chassis.idempotency import (
 from motcua_shared.chassis.openapi import IDEMPOTENT_REPLAYED, idempotent
 from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
+from motcua_shared.chassis.signing import SigningUnavailable
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.deps import (
     CitizenDep,
@@ -245,7 +246,7 @@ async def vietqr_image(
     "/{payment_id}/receipt.pdf",
     summary="The e-receipt",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={**problems(SigningUnavailable), 200: {"content": {"application/pdf": {}}}},
 )
 async def receipt(payment_id: str, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> Response:
     """The PDF receipt of a paid payment, for the payer and the agency."""

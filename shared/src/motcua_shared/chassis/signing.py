@@ -51,6 +51,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from motcua_shared.chassis.clock import PLATFORM_TZ
+from motcua_shared.chassis.errors import PROBLEM_BASE, Unavailable
 
 __all__ = [
     "AgencyCredential",
@@ -98,6 +99,11 @@ class SigningSettings(BaseModel):
     agencies: dict[str, AgencyCredential] = Field(
         default_factory=dict, description="Per agency code, its real certificate (PKCS#12)."
     )
+    certificates_dir: Path | None = Field(
+        default=None,
+        description="A directory of agency certificates named by agency code: `<code>.p12` (its passphrase, "
+        "if any, in `<code>.pass`), or `<code>.pem` with its unencrypted key in `<code>.key.pem`.",
+    )
     trust_roots: list[Path] = Field(
         default_factory=list, description="CA certificates (PEM or DER) a verifier trusts."
     )
@@ -132,8 +138,14 @@ class Seal:
     """The dossier the paper belongs to."""
 
 
-class SigningUnavailable(Exception):
-    """No credential for the agency (and no development authority), or the stamp's font is missing."""
+class SigningUnavailable(Unavailable):
+    """No credential for the agency (and no development authority), or the stamp's font is missing: the
+    paper cannot be issued signed, so it is not issued (503, until the deployment is configured)."""
+
+    type = PROBLEM_BASE + "signing-unavailable"
+    title = "Chưa ký số được giấy tờ"
+    title_en = "Signing unavailable"
+    default_detail_en = "The issuing agency's signing certificate is not configured."
 
 
 class NotAPdf(Exception):
@@ -349,6 +361,24 @@ class PaperSigner:
             paths.append(self.authority.ensure_ca())
         return [load_cert_from_pemder(str(path)) for path in paths]
 
+    def _stored(self, code: str) -> signers.SimpleSigner | None:
+        """The agency's certificate from ``certificates_dir``, if it holds one."""
+        folder = self.settings.certificates_dir
+        if folder is None or not _AGENCY_FILE.match(code):
+            return None
+        pkcs12, passphrase = folder / f"{code}.p12", folder / f"{code}.pass"
+        if pkcs12.is_file():
+            secret = passphrase.read_bytes().strip() if passphrase.is_file() else None
+            loaded: signers.SimpleSigner | None = signers.SimpleSigner.load_pkcs12(
+                str(pkcs12), passphrase=secret
+            )
+            return loaded
+        cert, key = folder / f"{code}.pem", folder / f"{code}.key.pem"
+        if cert.is_file() and key.is_file():
+            loaded = signers.SimpleSigner.load(str(key), str(cert))
+            return loaded
+        return None
+
     async def verify(self, data: bytes) -> Verdict:
         """:func:`verify_pdf` against this deployment's trust roots (read once)."""
         if self._roots is None:
@@ -362,9 +392,12 @@ class PaperSigner:
                 return cached
             credential = self.settings.agencies.get(code)
             signer: signers.SimpleSigner | None
+            stored = self._stored(code)
             if credential is not None:
                 password = credential.password.get_secret_value().encode() if credential.password else None
                 signer = signers.SimpleSigner.load_pkcs12(str(credential.pkcs12_path), passphrase=password)
+            elif stored is not None:
+                signer = stored
             elif self.authority is not None:
                 key_path, cert_path = self.authority.agency(code, name)
                 signer = signers.SimpleSigner.load(

@@ -91,13 +91,58 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Integrator clients (admin)
+         * @description Every client with its scopes and whether it is on, and the scopes the platform's operations use.
+         */
+        get: operations["auth.list_clients"];
         put?: never;
         /**
          * Register an integrator client (admin)
          * @description The secret is in this answer only; the gateway keeps its argon2id hash.
          */
         post: operations["auth.create_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/clients/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a client's name, scopes or state (admin)
+         * @description Tokens already issued keep their scopes until they expire (15 minutes); new ones get the new scopes,
+         *     and a switched-off client gets none.
+         */
+        patch: operations["auth.update_client"];
+        trace?: never;
+    };
+    "/api/v1/auth/clients/{client_id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a client a new secret (admin)
+         * @description The new secret is in this answer only; the old one stops working at once.
+         */
+        post: operations["auth.rotate_client_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -213,13 +258,77 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Staff accounts (admin)
+         * @description Officers and admins by username, with whether each is locked and when it last signed in.
+         */
+        get: operations["auth.list_staff"];
         put?: never;
         /**
          * Create an officer or admin account (admin)
          * @description An officer must be bound to an agency in operation (asked of the catalogue); an admin must not be.
          */
         post: operations["auth.create_staff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/{account_id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lock a staff account (admin)
+         * @description It can no longer sign in and its sessions end; an admin cannot lock their own account (409).
+         */
+        post: operations["auth.lock_staff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/{account_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a staff account's password (admin)
+         * @description A new random password, in this answer only; the old one stops working and its sessions end.
+         */
+        post: operations["auth.reset_staff_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/{account_id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock a staff account (admin)
+         * @description It can sign in again with its password.
+         */
+        post: operations["auth.unlock_staff"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1241,8 +1350,29 @@ export interface paths {
          * @description Import a JSON file (`{"procedures": [...]}` or a list), as the body or as the multipart field `file`.
          *
          *     Every row is checked first; if any is rejected the answer lists each with its reason and nothing changes.
+         *     With `dry_run=true` the answer is the report of what the import would do, its rejected rows included.
          */
         post: operations["procedures.import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/procedures/working-copies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every procedure, drafts and withdrawn ones included (admin)
+         * @description By code; a draft never published is found by its code (its name is searchable once published).
+         */
+        get: operations["procedures.list_working_copies"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1641,6 +1771,46 @@ export interface paths {
         get: operations["health.alive"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ops/{service}/dlq": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dead letters of this service
+         * @description Dead letters, newest first.
+         */
+        get: operations["ops.list_dead_letters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ops/{service}/dlq/{letter_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a dead letter again (after a fix)
+         * @description Run the event through this service's handler once more; on success the dead letter is removed.
+         */
+        post: operations["ops.replay_dead_letter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2068,6 +2238,25 @@ export interface components {
             scopes: string[];
         };
         /**
+         * ClientInfo
+         * @description An integrator client (never its secret).
+         */
+        ClientInfo: {
+            /** Active */
+            active: boolean;
+            /** Client Id */
+            client_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Name */
+            name: string;
+            /** Scopes */
+            scopes: string[];
+        };
+        /**
          * ClientOut
          * @description The new client; ``client_secret`` is shown only in this answer.
          */
@@ -2080,6 +2269,35 @@ export interface components {
             name: string;
             /** Scopes */
             scopes: string[];
+        };
+        /**
+         * ClientPage
+         * @description Integrator clients by id, and the scopes they can be given.
+         */
+        ClientPage: {
+            /** Items */
+            items: components["schemas"]["ClientInfo"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Scopes Available */
+            scopes_available: components["schemas"]["ScopeOut"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * ClientPatch
+         * @description What an admin changes on a client; a field left out stays as it is.
+         */
+        ClientPatch: {
+            /**
+             * Active
+             * @description False: its credentials get no more tokens.
+             */
+            active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Scopes */
+            scopes?: string[] | null;
         };
         /**
          * DayOffOut
@@ -2752,13 +2970,26 @@ export interface components {
         };
         /**
          * ImportReport
-         * @description What a bulk import did.
+         * @description What a bulk import did, or (``dry_run``) would do: nothing changes on a dry run.
          */
         ImportReport: {
-            /** Published */
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * Published
+             * @description Published, or on a dry run to be published.
+             */
             published: components["schemas"]["VersionRef"][];
             /** Received */
             received: number;
+            /**
+             * Rejected
+             * @description A dry run's refused rows; a real import with any refused row changes nothing and answers 422 listing them.
+             */
+            rejected?: components["schemas"]["RejectedRow"][];
             /** Unchanged */
             unchanged: components["schemas"]["VersionRef"][];
         };
@@ -3143,6 +3374,15 @@ export interface components {
              * @description The receipt's series and number, the paper's reference…
              */
             reference: string | null;
+        };
+        /**
+         * PasswordResetOut
+         * @description The account and its new password, shown only in this answer: hand it over in person.
+         */
+        PasswordResetOut: {
+            staff: components["schemas"]["StaffOut"];
+            /** Temporary Password */
+            temporary_password: string;
         };
         /**
          * PayerOut
@@ -3904,6 +4144,38 @@ export interface components {
             refund: components["schemas"]["RefundOut"];
         };
         /**
+         * RejectedRow
+         * @description Why an import refuses one row.
+         */
+        RejectedRow: {
+            /** Code */
+            code: string;
+            /** Field */
+            field: string;
+            /**
+             * Index
+             * @description The row's place in the file, from 0.
+             */
+            index: number;
+            /** Message */
+            message: string;
+            /** Procedure Code */
+            procedure_code: string | null;
+        };
+        /**
+         * ReplayOut
+         * @description A dead letter applied again, and removed.
+         */
+        ReplayOut: {
+            /**
+             * Applied
+             * @description False when the event had been applied already (the consumer's inbox had it): nothing was done twice.
+             */
+            applied: boolean;
+            /** Id */
+            id: number;
+        };
+        /**
          * ReportOut
          * @description Matched, amount mismatches, missing on our side, missing on theirs.
          */
@@ -4093,6 +4365,16 @@ export interface components {
             unsatisfied_share: number | null;
         };
         /**
+         * ScopeOut
+         * @description A scope the platform's operations ask integrators for.
+         */
+        ScopeOut: {
+            /** Description */
+            description: string;
+            /** Scope */
+            scope: string;
+        };
+        /**
          * SearchPage
          * @description One page of search hits, best first (``?page=&size=``, or ``?cursor=`` from ``next_cursor``).
          */
@@ -4246,16 +4528,40 @@ export interface components {
          * @description A staff account (never its password hash).
          */
         StaffOut: {
+            /**
+             * Active
+             * @description False while an admin has it locked: it cannot sign in.
+             */
+            active: boolean;
             /** Agency Code */
             agency_code: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
             /** Display Name */
             display_name: string | null;
             /** Id */
             id: string;
+            /** Last Sign In At */
+            last_sign_in_at: string | null;
             /** Role */
             role: string;
             /** Username */
             username: string;
+        };
+        /**
+         * StaffPage
+         * @description Staff accounts by username.
+         */
+        StaffPage: {
+            /** Items */
+            items: components["schemas"]["StaffOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Total */
+            total: number;
         };
         /**
          * State
@@ -4330,6 +4636,12 @@ export interface components {
             /** Withdrawn */
             withdrawn: number;
         };
+        /**
+         * Status
+         * @description Where a procedure is in its life.
+         * @enum {string}
+         */
+        Status: "draft" | "published" | "withdrawn";
         /**
          * StepIn
          * @description A workflow step; ``agency_code`` names another agency for inter-agency steps.
@@ -4952,6 +5264,42 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /**
+         * WorkingCopyPage
+         * @description Procedures by code, drafts and withdrawn ones included.
+         */
+        WorkingCopyPage: {
+            /** Items */
+            items: components["schemas"]["WorkingCopySummary"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Total */
+            total: number;
+        };
+        /**
+         * WorkingCopySummary
+         * @description A procedure in the admin's list: its working copy's name, state and version.
+         */
+        WorkingCopySummary: {
+            /** Code */
+            code: string;
+            /** Has Unpublished Changes */
+            has_unpublished_changes: boolean;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Version
+             * @description The latest published version; 0 before the first publish.
+             */
+            version: number;
+        };
         /** Body_documents.upload */
         upload: {
             /** Document Code */
@@ -5302,6 +5650,105 @@ export interface operations {
             };
         };
     };
+    "auth.list_clients": {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "active": true,
+                     *           "client_id": "cli_dvcqg_8d1e",
+                     *           "created_at": "2026-12-07T08:00:00+07:00",
+                     *           "name": "Cổng dịch vụ công quốc gia",
+                     *           "scopes": [
+                     *             "events:read",
+                     *             "webhooks:write"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "scopes_available": [
+                     *         {
+                     *           "description": "Đọc danh mục sự kiện và nhận sự kiện của nền tảng",
+                     *           "scope": "events:read"
+                     *         },
+                     *         {
+                     *           "description": "Đăng ký, sửa, tắt webhook và xem nhật ký gửi",
+                     *           "scope": "webhooks:write"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientPage"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "auth.create_client": {
         parameters: {
             query?: never;
@@ -5379,6 +5826,220 @@ export interface operations {
             };
             /** @description Không có quyền */
             403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.update_client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": true,
+                 *       "scopes": [
+                 *         "events:read"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ClientPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "active": true,
+                     *       "client_id": "cli_dvcqg_8d1e",
+                     *       "created_at": "2026-12-07T08:00:00+07:00",
+                     *       "name": "Cổng dịch vụ công quốc gia",
+                     *       "scopes": [
+                     *         "events:read"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientInfo"];
+                };
+            };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.rotate_client_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "client_id": "cli_dvcqg_8d1e",
+                     *       "client_secret": "cs_Zt4wQ8nB2xM6kR1vL9cP3sD7fH5jG0aY",
+                     *       "name": "Cổng dịch vụ công quốc gia",
+                     *       "scopes": [
+                     *         "events:read",
+                     *         "webhooks:write"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientOut"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
                 headers: {
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
@@ -5799,6 +6460,111 @@ export interface operations {
             };
         };
     };
+    "auth.list_staff": {
+        parameters: {
+            query?: {
+                /** @description One agency's. */
+                agency_code?: string | null;
+                /** @description Officers or admins only. */
+                role?: ("officer" | "admin") | null;
+                /** @description Part of a username or name. */
+                q?: string | null;
+                limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "active": true,
+                     *           "agency_code": "hue.cong-an",
+                     *           "created_at": "2026-12-07T08:00:00+07:00",
+                     *           "display_name": "Phạm Quốc Bảo (Công an thành phố Huế)",
+                     *           "id": "staff-canbo-congan",
+                     *           "last_sign_in_at": null,
+                     *           "role": "officer",
+                     *           "username": "canbo.congan"
+                     *         },
+                     *         {
+                     *           "active": true,
+                     *           "agency_code": "hue.so-tu-phap",
+                     *           "created_at": "2026-12-01T08:00:00+07:00",
+                     *           "display_name": "Nguyễn Thị Hương (Sở Tư pháp)",
+                     *           "id": "staff-canbo-tuphap",
+                     *           "last_sign_in_at": "2026-12-07T07:45:12+07:00",
+                     *           "role": "officer",
+                     *           "username": "canbo.tuphap"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StaffPage"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "auth.create_staff": {
         parameters: {
             query?: never;
@@ -5834,9 +6600,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "active": true,
                      *       "agency_code": "hue.cong-an",
+                     *       "created_at": "2026-12-07T08:00:00+07:00",
                      *       "display_name": "Phạm Quốc Bảo (Công an thành phố Huế)",
                      *       "id": "staff-canbo-congan",
+                     *       "last_sign_in_at": null,
                      *       "role": "officer",
                      *       "username": "canbo.congan"
                      *     }
@@ -5922,6 +6691,308 @@ export interface operations {
                      * @example 30
                      */
                     "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.lock_staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "active": false,
+                     *       "agency_code": "hue.so-tu-phap",
+                     *       "created_at": "2026-12-01T08:00:00+07:00",
+                     *       "display_name": "Nguyễn Thị Hương (Sở Tư pháp)",
+                     *       "id": "staff-canbo-tuphap",
+                     *       "last_sign_in_at": "2026-12-07T07:45:12+07:00",
+                     *       "role": "officer",
+                     *       "username": "canbo.tuphap"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StaffOut"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.reset_staff_password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "staff": {
+                     *         "active": true,
+                     *         "agency_code": "hue.so-tu-phap",
+                     *         "created_at": "2026-12-01T08:00:00+07:00",
+                     *         "display_name": "Nguyễn Thị Hương (Sở Tư pháp)",
+                     *         "id": "staff-canbo-tuphap",
+                     *         "last_sign_in_at": "2026-12-07T07:45:12+07:00",
+                     *         "role": "officer",
+                     *         "username": "canbo.tuphap"
+                     *       },
+                     *       "temporary_password": "Vb3nK8qT1xZ6mR9wL2cP5sD7fH4jG0aY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PasswordResetOut"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.unlock_staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "active": true,
+                     *       "agency_code": "hue.so-tu-phap",
+                     *       "created_at": "2026-12-01T08:00:00+07:00",
+                     *       "display_name": "Nguyễn Thị Hương (Sở Tư pháp)",
+                     *       "id": "staff-canbo-tuphap",
+                     *       "last_sign_in_at": "2026-12-07T07:45:12+07:00",
+                     *       "role": "officer",
+                     *       "username": "canbo.tuphap"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StaffOut"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
                      * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
@@ -15719,7 +16790,10 @@ export interface operations {
     };
     "procedures.import": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Check every row and report what would be done, changing nothing. */
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -15966,6 +17040,132 @@ export interface operations {
                      * @example 30
                      */
                     "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "procedures.list_working_copies": {
+        parameters: {
+            query?: {
+                /** @description Only procedures in this state. */
+                status?: components["schemas"]["Status"] | null;
+                /** @description Only those whose working copy differs from what is published. */
+                changed?: boolean | null;
+                /** @description Part of a code, or words of a published name. */
+                q?: string | null;
+                limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "1.001193",
+                     *           "has_unpublished_changes": true,
+                     *           "name": "Đăng ký khai sinh",
+                     *           "status": "published",
+                     *           "updated_at": "2026-12-07T10:00:00+07:00",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WorkingCopyPage"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
                      * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
@@ -20240,6 +21440,292 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    "ops.list_dead_letters": {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The service whose dead letters these are. */
+                service: "catalog" | "dossier" | "payment" | "notify";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "attempts": 1,
+                     *           "consumer": "notify",
+                     *           "error": "permanent: UndefinedError: 'han_bo_sung' is undefined",
+                     *           "event_id": "2d44f5b8-6892-5630-b224-bf32027a686e",
+                     *           "failed_at": "2026-12-07T09:12:04+07:00",
+                     *           "id": 7,
+                     *           "key": "000.00.14.H56-250804-0118",
+                     *           "offset": 1842,
+                     *           "partition": 3,
+                     *           "payload": "{\"specversion\":\"1.0\",\"id\":\"2d44f5b8-6892-5630-b224-bf32027a686e\",\"source\":\"/motcua/dossier\",\"type\":\"vn.motcua.dossier.dossier.supplement_requested.v1\",\"subject\":\"000.00.14.H56-250804-0118\",\"time\":\"2025-08-04T08:15:00+07:00\",\"datacontenttype\":\"application/json\",\"data\":{\"dossier_code\":\"000.00.14.H56-250804-0118\",\"procedure_code\":\"1.001193\",\"agency_code\":\"000.00.14.H56\",\"applicant_id\":\"citizen-7f3a9c\",\"status\":\"supplement_requested\",\"national_status\":5,\"occurred_at\":\"2025-08-04T09:15:00+07:00\",\"actor\":{\"id\":\"officer-thuanhoa-01\",\"role\":\"officer\",\"agency_code\":\"000.00.14.H56\"},\"reason\":\"Giấy chứng sinh chụp mờ, không đọc được họ tên người mẹ.\",\"documents\":[\"giay-chung-sinh\"],\"respond_by\":\"2025-08-07T08:15:00+07:00\"},\"traceparent\":null,\"requestid\":\"req-2f6b1d0a\"}",
+                     *           "topic": "motcua.dossier.v1",
+                     *           "type": "vn.motcua.dossier.dossier.supplement_requested.v1"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeadLetterPage"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ops.replay_dead_letter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service whose dead letters these are. */
+                service: "catalog" | "dossier" | "payment" | "notify";
+                letter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "applied": true,
+                     *       "id": 7
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReplayOut"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu */
+            429: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -192,6 +192,8 @@ async def test_fields_count_published_procedures(client: httpx.AsyncClient) -> N
         ("POST", "/api/v1/procedures/1.001193/withdraw", {}),
         ("POST", "/api/v1/procedures/import", {"procedures": []}),
         ("GET", "/api/v1/procedures/1.001193/admin", None),
+        ("GET", "/api/v1/procedures/working-copies", None),
+        ("POST", "/api/v1/procedures/import?dry_run=true", {"procedures": []}),
     ],
 )
 async def test_writes_are_for_admins_only(

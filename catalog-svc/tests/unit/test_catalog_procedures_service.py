@@ -140,3 +140,21 @@ async def test_an_import_publishes_new_rows_keeps_unchanged_ones_and_refuses_all
     assert [(e["index"], e["code"]) for e in refused.value.errors or []] == [(1, "version_gap")]
     assert uow.procedures.rows["HUE-TEST-01"].version == 1, "nothing changes when a row is refused"
     assert len(uow.outbox.of_type(ProcedurePublished)) == 2
+
+
+async def test_a_dry_run_plans_the_import_without_writing_or_announcing(
+    uow: FakeCatalogUow, procedure_body: Body
+) -> None:
+    rows = [
+        procedure_body(code="HUE-THU-01", version=1),
+        procedure_body(code="HUE-THU-01", version=1),
+        procedure_body(code="HUE-THU-02", version=2),
+    ]
+    commits = uow.commits
+    report = await service.import_procedures(uow.unit, rows, allow_synthetic=False, dry_run=True, now=NOW)
+    assert report.dry_run is True
+    assert [(r.code, r.version) for r in report.published] == [("HUE-THU-01", 1)]
+    assert [(r.index, r.code) for r in report.rejected] == [(1, "duplicate"), (2, "version_gap")]
+    assert uow.outbox.events == []
+    assert await uow.unit.procedures.get("HUE-THU-01") is None, "nothing was added"
+    assert uow.commits == commits

@@ -103,6 +103,17 @@ def test_a_service_keeps_its_last_good_document() -> None:
     assert own["paths"] == {}, "the gateway's own document is not mutated"
 
 
+def test_the_ops_routes_every_service_shares_are_documented_once_with_the_service_as_a_parameter() -> None:
+    own = {"openapi": "3.1.0", "info": {"title": "motcua", "version": "1"}, "paths": {}}
+    ops = {"/ops/dlq": {"get": {"operationId": "ops.list_dead_letters", "responses": {}}}}
+    merged = merge(own, {"catalog": None, "dossier": {"paths": ops}, "payment": {"paths": ops}})
+    assert [p for p in merged["paths"] if p.startswith("/ops/")] == ["/ops/{service}/dlq"]
+    [service] = merged["paths"]["/ops/{service}/dlq"]["get"]["parameters"]
+    assert (service["name"], service["in"]) == ("service", "path")
+    assert service["schema"]["enum"] == ["catalog", "dossier", "payment", "notify"]
+    assert "503" in merged["paths"]["/ops/{service}/dlq"]["get"]["responses"], "proxied by the gateway"
+
+
 async def test_the_documentation_pages_use_only_assets_the_gateway_serves(tmp_path: Path) -> None:
     app = gateway(tmp_path, demo=False, upstream_apps={"catalog": catalog()})
     async with running(app) as client:

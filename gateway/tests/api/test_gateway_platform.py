@@ -24,6 +24,7 @@ import uvicorn
 from jsonschema_rs import Draft202012Validator
 
 from gateway.docs.examples import EXAMPLES
+from gateway.identity.schemas import SCOPES
 from motcua.embedded import create_platform
 from motcua.infra.ports import free_port
 from motcua_shared.chassis.keys import SigningKey, issue_token
@@ -96,6 +97,18 @@ def test_every_operation_has_a_stable_unique_id_and_a_resource_tag(
         resource = identifier.split(".")[0]
         assert operation["tags"][0].replace("-", "_") == resource, f"{label}: tagged {operation['tags']}"
     assert {"dossiers.submit", "procedures.search", "payments.create", "auth.token"} <= set(ids)
+
+
+def test_the_scopes_given_to_clients_are_every_scope_an_operation_asks_for(document: dict[str, Any]) -> None:
+    asked = {
+        scope
+        for _, _, operation in _operations(document)
+        for requirement in operation.get("security", [])
+        for scopes in requirement.values()
+        for scope in scopes
+    }
+    assert asked, "some operations ask integrators for scopes"
+    assert asked == set(SCOPES), "GET /api/v1/auth/clients offers exactly these"
 
 
 def test_required_headers_are_declared_and_response_headers_documented(document: dict[str, Any]) -> None:

@@ -10,10 +10,10 @@ import pytest
 from gateway.identity.credentials import Secrets
 from gateway.identity.errors import OtpExpired, OtpLocked
 from gateway.identity.keyring import KeyRing
-from gateway.identity.models import OtpChallenge
+from gateway.identity.models import Account, IntegratorClient, OtpChallenge
 from gateway.identity.service import normalise_phone
 from gateway.identity.throttle import SignInThrottle
-from motcua_shared.chassis.errors import Unprocessable
+from motcua_shared.chassis.errors import Conflict, Unprocessable
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -110,3 +110,38 @@ def test_the_key_ring_survives_a_restart_and_forgets_old_keys(tmp_path: Path) ->
     assert [k["kid"] for k in expired.jwks()["keys"]] == [second]
     with pytest.raises(FileNotFoundError):
         KeyRing.load(tmp_path / "missing.pem", generate_missing=False)
+
+
+def _officer(**values: object) -> Account:
+    defaults: dict[str, object] = {
+        "id": "a1",
+        "role": "officer",
+        "username": "canbo.a",
+        "active": True,
+        "failed_logins": 3,
+        "created_at": NOW,
+    }
+    return Account(**(defaults | values))
+
+
+def test_staff_are_officers_and_admins_and_nobody_locks_themselves() -> None:
+    assert _officer().is_staff
+    assert _officer(role="admin").is_staff
+    assert not _officer(role="citizen").is_staff
+    account = _officer()
+    account.lock(by="admin-1")
+    assert account.active is False
+    with pytest.raises(Conflict):
+        _officer(id="admin-1", role="admin").lock(by="admin-1")
+    account.unlock()
+    assert (account.active, account.failed_logins) == (True, 0)
+
+
+def test_a_clients_change_leaves_what_is_not_given_and_keeps_scopes_sorted_once() -> None:
+    client = IntegratorClient(
+        client_id="c", name="Cũ", secret_hash="h", scopes=["b"], active=True, created_at=NOW
+    )
+    client.change(name=None, scopes=["webhooks:write", "events:read", "events:read"], active=None)
+    assert (client.name, client.scopes, client.active) == ("Cũ", ["events:read", "webhooks:write"], True)
+    client.change(name="Mới", scopes=None, active=False)
+    assert (client.name, client.scopes, client.active) == ("Mới", ["events:read", "webhooks:write"], False)

@@ -33,6 +33,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    not_,
     null,
     or_,
     select,
@@ -209,6 +210,40 @@ class ProcedureRepository:
         """The procedure with ``code``."""
         result: Procedure | None = await self.session.scalar(select(Procedure).where(Procedure.code == code))
         return result
+
+    async def working_copies(
+        self,
+        *,
+        status: str | None,
+        changed: bool | None,
+        words: tuple[str, str] | None,
+        after: str | None,
+        limit: int,
+    ) -> tuple[list[Procedure], int]:
+        """Procedures in any state by code (after ``after``, at most ``limit``), and how many match: of one
+        status, with or without unpublished changes, or whose code or folded published name contains the
+        first or second of ``words``."""
+        query = select(Procedure)
+        if status is not None:
+            query = query.where(Procedure.status == status)
+        if changed is not None:
+            differs = or_(
+                Procedure.published_hash.is_(None), Procedure.draft_hash != Procedure.published_hash
+            )
+            query = query.where(differs if changed else not_(differs))
+        if words is not None:
+            in_code, in_name = words
+            query = query.where(
+                or_(
+                    func.lower(Procedure.code).contains(in_code, autoescape=True),
+                    Procedure.name_key.contains(in_name, autoescape=True),
+                )
+            )
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        if after is not None:
+            query = query.where(Procedure.code > after)
+        rows = await self.session.scalars(query.order_by(Procedure.code).limit(limit))
+        return list(rows), total
 
     async def get_many(self, codes: Iterable[str]) -> dict[str, Procedure]:
         """The procedures among ``codes`` that exist, by code."""

@@ -18,6 +18,7 @@ from catalog_svc.procedures.errors import (
     ProcedureNotFound,
     SynonymNotFound,
 )
+from catalog_svc.procedures.models import Status
 from catalog_svc.procedures.schemas import (
     ImportReport,
     ProcedureAdminOut,
@@ -28,6 +29,8 @@ from catalog_svc.procedures.schemas import (
     SynonymList,
     SynonymOut,
     WithdrawIn,
+    WorkingCopyPage,
+    WorkingCopySummary,
 )
 from catalog_svc.procedures.search_types import SearchFilters
 from motcua_shared.chassis.errors import DomainError, Forbidden, Unauthenticated, Unprocessable
@@ -112,11 +115,18 @@ async def create(body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureA
     operation_id="procedures.import",
 )
 async def import_procedures(
-    request: Request, uow: UowDep, settings: SettingsDep, _admin: AdminDep
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    _admin: AdminDep,
+    dry_run: Annotated[
+        bool, Query(description="Check every row and report what would be done, changing nothing.")
+    ] = False,
 ) -> ImportReport:
     """Import a JSON file (`{"procedures": [...]}` or a list), as the body or as the multipart field `file`.
 
     Every row is checked first; if any is rejected the answer lists each with its reason and nothing changes.
+    With `dry_run=true` the answer is the report of what the import would do, its rejected rows included.
     """
     raw = await _read_import(request, settings.imports.max_bytes)
     rows = raw.get("procedures") if isinstance(raw, dict) else raw
@@ -127,7 +137,9 @@ async def import_procedures(
         )
     if len(rows) > settings.imports.max_rows:
         raise PayloadTooLarge(f"Mỗi lần nhập tối đa {settings.imports.max_rows} thủ tục.")
-    return await service.import_procedures(uow, rows, allow_synthetic=settings.allow_synthetic)
+    return await service.import_procedures(
+        uow, rows, allow_synthetic=settings.allow_synthetic, dry_run=dry_run
+    )
 
 
 async def _read_import(request: Request, max_bytes: int) -> Any:
@@ -205,6 +217,38 @@ async def put_synonym(
 async def delete_synonym(term: Annotated[str, Path(max_length=64)], uow: UowDep, _admin: AdminDep) -> None:
     """The search stops expanding the term."""
     await service.delete_synonym(uow, term)
+
+
+@router.get(
+    "/working-copies",
+    response_model=WorkingCopyPage,
+    responses=problems(*ADMIN_ONLY, InvalidCursor),
+    summary="Every procedure, drafts and withdrawn ones included (admin)",
+    operation_id="procedures.list_working_copies",
+)
+async def list_working_copies(
+    uow: UowDep,
+    _admin: AdminDep,
+    state: Annotated[
+        Status | None, Query(alias="status", description="Only procedures in this state.")
+    ] = None,
+    changed: Annotated[
+        bool | None, Query(description="Only those whose working copy differs from what is published.")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Part of a code, or words of a published name."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: CursorQuery = None,
+) -> WorkingCopyPage:
+    """By code; a draft never published is found by its code (its name is searchable once published)."""
+    page = await service.list_working_copies(
+        uow, status=state, changed=changed, q=q, limit=limit, cursor=cursor
+    )
+    return WorkingCopyPage(
+        items=[WorkingCopySummary.of(p) for p in page.items], total=page.total, next_cursor=page.next_cursor
+    )
 
 
 @router.get(

@@ -13,7 +13,7 @@ from typing import Any, Literal, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from catalog_svc.db import aware
-from catalog_svc.procedures.models import PublishedView, SearchSynonym, Status, WorkingView
+from catalog_svc.procedures.models import Procedure, PublishedView, SearchSynonym, Status, WorkingView
 from catalog_svc.procedures.search_types import SearchHit, SearchView
 from motcua_shared.chassis.pages import Page
 from motcua_shared.contracts.catalog import AgencyRef, ApplicantKind, FieldRef, OnlineMode, ProcedureSnapshot
@@ -355,12 +355,28 @@ class VersionRef(BaseModel):
     version: int
 
 
+class RejectedRow(BaseModel):
+    """Why an import refuses one row."""
+
+    index: int = Field(description="The row's place in the file, from 0.")
+    procedure_code: str | None
+    field: str
+    message: str
+    code: str
+
+
 class ImportReport(BaseModel):
-    """What a bulk import did."""
+    """What a bulk import did, or (``dry_run``) would do: nothing changes on a dry run."""
 
     received: int
-    published: list[VersionRef]
+    published: list[VersionRef] = Field(description="Published, or on a dry run to be published.")
     unchanged: list[VersionRef]
+    dry_run: bool = False
+    rejected: list[RejectedRow] = Field(
+        default_factory=list,
+        description="A dry run's refused rows; a real import with any refused row changes nothing and "
+        "answers 422 listing them.",
+    )
 
 
 class SynonymIn(_In):
@@ -392,3 +408,32 @@ class SynonymList(BaseModel):
     """Every synonym the search expands, by term."""
 
     items: list[SynonymOut]
+
+
+class WorkingCopySummary(BaseModel):
+    """A procedure in the admin's list: its working copy's name, state and version."""
+
+    code: str
+    name: str
+    status: str
+    version: int = Field(description="The latest published version; 0 before the first publish.")
+    has_unpublished_changes: bool
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, procedure: Procedure) -> WorkingCopySummary:
+        """A row of the admin's list."""
+        updated_at = aware(procedure.updated_at)
+        assert updated_at is not None
+        return cls(
+            code=procedure.code,
+            name=str(procedure.draft.get("name", procedure.code)),
+            status=procedure.status,
+            version=procedure.version,
+            has_unpublished_changes=procedure.has_unpublished_changes,
+            updated_at=updated_at,
+        )
+
+
+class WorkingCopyPage(Page[WorkingCopySummary]):
+    """Procedures by code, drafts and withdrawn ones included."""

@@ -37,12 +37,13 @@ from catalog_svc.procedures.schemas import (
     ImportReport,
     ImportRow,
     ProcedureIn,
+    RejectedRow,
     VersionRef,
 )
 from catalog_svc.procedures.search_types import SearchView
 from catalog_svc.text import fold, name_key, query_tokens, query_words
 from catalog_svc.uow import CatalogUnitOfWork
-from motcua_shared.chassis.pages import Cursor
+from motcua_shared.chassis.pages import Cursor, Page
 from motcua_shared.contracts.catalog import (
     AdminLevel,
     AgencyRef,
@@ -197,6 +198,35 @@ async def seed_synonyms(uow: CatalogUnitOfWork, rows: Sequence[dict[str, Any]], 
     return added
 
 
+WORKING_COPY_CURSOR = Cursor(TypeAdapter(str))
+"""An admin list page's cursor: the last code shown."""
+
+
+async def list_working_copies(
+    uow: CatalogUnitOfWork,
+    *,
+    status: Status | None,
+    changed: bool | None,
+    q: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Procedure]:
+    """Every procedure, drafts and withdrawn ones included, by code: the admin's list. ``q`` is part of a
+    code, or words of a published name (accents optional); a draft never published is found by its code."""
+    after = WORKING_COPY_CURSOR.decode(cursor)
+    words = (q.strip().lower(), fold(q)) if q and q.strip() else None
+    async with uow:
+        rows, total = await uow.procedures.working_copies(
+            status=status.value if status else None,
+            changed=changed,
+            words=words,
+            after=after,
+            limit=limit + 1,
+        )
+    kept, next_cursor = WORKING_COPY_CURSOR.cut(rows, limit, lambda p: p.code)
+    return Page(items=kept, total=total, next_cursor=next_cursor)
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -293,12 +323,14 @@ async def import_procedures(
     raw_rows: Sequence[Any],
     *,
     allow_synthetic: bool,
+    dry_run: bool = False,
     now: datetime | None = None,
 ) -> ImportReport:
     """Validate every row, then publish the new versions in one transaction — or change nothing.
 
     Idempotent by code and version: a row at the published version with the same content is unchanged;
-    a row at the next version is published; anything else is rejected with its reason.
+    a row at the next version is published; anything else is rejected with its reason. A ``dry_run``
+    reports what the import would do, the rejected rows among it, and changes nothing.
     """
     now = now or datetime.now(UTC)
     plan = _ImportPlan()
@@ -313,8 +345,16 @@ async def import_procedures(
             if not problems:
                 plan.place(index, row, existing.get(row.code))
         await _check_past_versions(uow, plan)
+        plan.errors.sort(key=lambda e: e["index"])
+        if dry_run:
+            return ImportReport(
+                received=len(raw_rows),
+                published=[VersionRef(code=row.code, version=row.version) for row, _ in plan.to_publish],
+                unchanged=plan.unchanged,
+                dry_run=True,
+                rejected=[RejectedRow.model_validate(e) for e in plan.errors],
+            )
         if plan.errors:
-            plan.errors.sort(key=lambda e: e["index"])
             raise InvalidProcedure(
                 plan.errors,
                 detail=f"{len({e['index'] for e in plan.errors})} dòng bị từ chối; không thay đổi gì.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.identity.schemas import GRANT_TYPES
+from gateway.identity.schemas import GRANT_TYPES, SCOPES
 from motcua_shared.contracts import asyncapi
 from motcua_shared.contracts import examples as story
 from motcua_shared.contracts.catalog import AgencyRef
@@ -210,6 +210,69 @@ def _add(more: dict[str, dict[str, Any]]) -> None:
         EXAMPLES[operation] = EXAMPLES.get(operation, {}) | example
 
 
+STAFF_CONGAN = {
+    "id": "staff-canbo-congan",
+    "username": "canbo.congan",
+    "role": "officer",
+    "display_name": "Phạm Quốc Bảo (Công an thành phố Huế)",
+    "agency_code": "hue.cong-an",
+    "active": True,
+    "created_at": "2026-12-07T08:00:00+07:00",
+    "last_sign_in_at": None,
+}
+STAFF_TUPHAP = {
+    "id": "staff-canbo-tuphap",
+    "username": "canbo.tuphap",
+    "role": "officer",
+    "display_name": "Nguyễn Thị Hương (Sở Tư pháp)",
+    "agency_code": "hue.so-tu-phap",
+    "active": True,
+    "created_at": "2026-12-01T08:00:00+07:00",
+    "last_sign_in_at": "2026-12-07T07:45:12+07:00",
+}
+NATIONAL_PORTAL = {
+    "client_id": "cli_dvcqg_8d1e",
+    "name": "Cổng dịch vụ công quốc gia",
+    "scopes": ["events:read", "webhooks:write"],
+    "active": True,
+    "created_at": "2026-12-07T08:00:00+07:00",
+}
+
+_add(
+    {
+        "auth.list_staff": {
+            "response": {"items": [STAFF_CONGAN, STAFF_TUPHAP], "total": 2, "next_cursor": None}
+        },
+        "auth.lock_staff": {"response": STAFF_TUPHAP | {"active": False}},
+        "auth.unlock_staff": {"response": STAFF_TUPHAP},
+        "auth.reset_staff_password": {
+            "response": {"staff": STAFF_TUPHAP, "temporary_password": "Vb3nK8qT1xZ6mR9wL2cP5sD7fH4jG0aY"}
+        },
+        "auth.list_clients": {
+            "response": {
+                "items": [NATIONAL_PORTAL],
+                "total": 1,
+                "next_cursor": None,
+                "scopes_available": [
+                    {"scope": scope, "description": description} for scope, description in SCOPES.items()
+                ],
+            }
+        },
+        "auth.update_client": {
+            "request": {"scopes": ["events:read"], "active": True},
+            "response": NATIONAL_PORTAL | {"scopes": ["events:read"]},
+        },
+        "auth.rotate_client_secret": {
+            "response": {
+                "client_id": "cli_dvcqg_8d1e",
+                "client_secret": "cs_Zt4wQ8nB2xM6kR1vL9cP3sD7fH5jG0aY",
+                "name": "Cổng dịch vụ công quốc gia",
+                "scopes": ["events:read", "webhooks:write"],
+            }
+        },
+    }
+)
+
 AGENCY_PHU_XUAN = {
     "code": "hue.xa.phu-xuan",
     "name": "Ủy ban nhân dân phường Phú Xuân",
@@ -303,15 +366,7 @@ _add(
                 "scopes": ["events:read", "webhooks:write"],
             },
         },
-        "auth.create_staff": {
-            "response": {
-                "id": "staff-canbo-congan",
-                "username": "canbo.congan",
-                "role": "officer",
-                "display_name": "Phạm Quốc Bảo (Công an thành phố Huế)",
-                "agency_code": "hue.cong-an",
-            },
-        },
+        "auth.create_staff": {"response": STAFF_CONGAN},
         "agencies.get": {"response": AGENCY_PHU_XUAN},
         "agencies.list": {
             "response": {
@@ -892,6 +947,19 @@ _add(
             "request": {"procedures": [PROCEDURE_IN]},
             "response": {"received": 1, "published": [{"code": "1.001193", "version": 2}], "unchanged": []},
         },
+        "procedures.list_working_copies": {
+            "response": {
+                "items": [
+                    {
+                        key: PROCEDURE_ADMIN[key]
+                        for key in ("code", "status", "version", "has_unpublished_changes", "updated_at")
+                    }
+                    | {"name": PROCEDURE_IN["name"]}
+                ],
+                "total": 1,
+                "next_cursor": None,
+            }
+        },
         "procedures.search": {
             "response": {
                 "items": [SEARCH_ITEM],
@@ -1206,6 +1274,29 @@ _add(
                 }
             }
         },
+    }
+)
+
+_ASKED = story.example_envelope(story.examples()["vn.motcua.dossier.dossier.supplement_requested.v1"])
+DEAD_LETTER = {
+    "id": 7,
+    "consumer": "notify",
+    "topic": "motcua.dossier.v1",
+    "partition": 3,
+    "offset": 1842,
+    "key": _ASKED.subject,
+    "event_id": _ASKED.id,
+    "type": _ASKED.type,
+    "error": "permanent: UndefinedError: 'han_bo_sung' is undefined",
+    "attempts": 1,
+    "failed_at": "2026-12-07T09:12:04+07:00",
+    "payload": _ASKED.model_dump_json(),
+}
+
+_add(
+    {
+        "ops.list_dead_letters": {"response": {"items": [DEAD_LETTER], "total": 1, "next_cursor": None}},
+        "ops.replay_dead_letter": {"response": {"id": 7, "applied": True}},
     }
 )
 

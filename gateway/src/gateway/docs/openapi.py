@@ -104,6 +104,30 @@ def _public_paths(service: str, document: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+_OPS = "/ops/"
+SERVICE_PARAMETER = {
+    "name": "service",
+    "in": "path",
+    "required": True,
+    "description": "The service whose dead letters these are.",
+    "schema": {"type": "string", "enum": list(SERVICES)},
+}
+
+
+def _ops_paths(document: dict[str, Any]) -> dict[str, Any]:
+    """A service's ops routes (the chassis's, the same in every service) as the gateway serves them:
+    ``/ops/dlq`` becomes ``/ops/{service}/dlq``, the service a path parameter."""
+    paths: dict[str, Any] = {}
+    for path, item in document.get("paths", {}).items():
+        if not path.startswith(_OPS):
+            continue
+        documented = copy.deepcopy(item)
+        for _, operation in _operations(documented):
+            operation["parameters"] = [SERVICE_PARAMETER, *operation.get("parameters", [])]
+        paths[_OPS + "{service}/" + path[len(_OPS) :]] = documented
+    return paths
+
+
 def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
     if isinstance(node, dict):
         out: dict[str, Any] = {}
@@ -182,7 +206,9 @@ def merge(own: dict[str, Any], services: dict[str, dict[str, Any] | None]) -> di
             schemas.setdefault(renames.get(name, name), _rewrite_refs(schema, renames))
         for name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
             security.setdefault(name, scheme)
-        for path, item in _public_paths(service, document).items():
+        # Every service has the same ops routes: the first document available stands for them all.
+        ops = {} if any(p.startswith(_OPS) for p in paths) else _ops_paths(document)
+        for path, item in (_public_paths(service, document) | ops).items():
             rewritten = _rewrite_refs(item, renames)
             for method, operation in _operations(rewritten):
                 _document_responses(path, method, operation, proxied=True)

@@ -12,6 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, UtcDateTime
 from gateway.identity.errors import OtpExpired, OtpLocked
+from motcua_shared.chassis.auth import Role
+from motcua_shared.chassis.errors import Conflict
+
+STAFF_ROLES = frozenset({Role.OFFICER.value, Role.ADMIN.value})
 
 
 class Account(Base):
@@ -41,6 +45,26 @@ class Account(Base):
         self.failed_logins = 0
         self.locked_until = None
         self.last_sign_in_at = now
+
+    @property
+    def is_staff(self) -> bool:
+        """An officer or an admin (signs in by username; an admin manages these accounts)."""
+        return self.role in STAFF_ROLES
+
+    def lock(self, by: str) -> None:
+        """Stop every sign-in and refresh of this account; ``by`` (an admin's account id) must not be its own,
+        so an admin can never lock themselves out."""
+        if by == self.id:
+            raise Conflict(
+                "Không thể tự khóa tài khoản của mình.", detail_en="You cannot lock your own account."
+            )
+        self.active = False
+
+    def unlock(self) -> None:
+        """Let the account sign in again, with its failure count cleared."""
+        self.active = True
+        self.failed_logins = 0
+        self.locked_until = None
 
 
 class ExternalIdentity(Base):
@@ -121,3 +145,12 @@ class IntegratorClient(Base):
     scopes: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def change(self, *, name: str | None, scopes: list[str] | None, active: bool | None) -> None:
+        """Apply what an admin changed (``None``: left as it is); scopes are kept sorted, without repeats."""
+        if name is not None:
+            self.name = name
+        if scopes is not None:
+            self.scopes = sorted(set(scopes))
+        if active is not None:
+            self.active = active

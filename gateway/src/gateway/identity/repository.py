@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.models import (
+    STAFF_ROLES,
     Account,
     ExternalIdentity,
     IntegratorClient,
@@ -72,3 +73,46 @@ class IdentityRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def staff(
+        self, *, agency_code: str | None, role: str | None, q: str | None, after: str | None, limit: int
+    ) -> tuple[list[Account], int]:
+        """Officers and admins by username (after ``after``, at most ``limit``), and how many match."""
+        query = _staff_query(agency_code, role, q)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        if after is not None:
+            query = query.where(Account.username > after)
+        rows = await self.session.scalars(query.order_by(Account.username).limit(limit))
+        return list(rows), total
+
+    async def revoke_sessions(self, account_id: str, now: datetime, reason: str) -> None:
+        """End every refresh-token family of the account still open."""
+        await self.session.execute(
+            update(RefreshFamily)
+            .where(RefreshFamily.account_id == account_id, RefreshFamily.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def clients(self, *, after: str | None, limit: int) -> tuple[list[IntegratorClient], int]:
+        """Integrator clients by id (after ``after``, at most ``limit``), and how many there are."""
+        total = await self.session.scalar(select(func.count()).select_from(IntegratorClient)) or 0
+        query = select(IntegratorClient).order_by(IntegratorClient.client_id).limit(limit)
+        if after is not None:
+            query = query.where(IntegratorClient.client_id > after)
+        return list(await self.session.scalars(query)), total
+
+
+def _staff_query(agency_code: str | None, role: str | None, q: str | None) -> Select[Account]:
+    query = select(Account).where(Account.role.in_(STAFF_ROLES) if role is None else Account.role == role)
+    if agency_code is not None:
+        query = query.where(Account.agency_code == agency_code)
+    if q:
+        needle = q.lower()
+        query = query.where(
+            or_(
+                func.lower(Account.username).contains(needle, autoescape=True),
+                func.lower(Account.display_name).contains(needle, autoescape=True),
+            )
+        )
+    return query

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from gateway.deps import ClientIpDep, LimiterDep, PortsDep, SettingsDep, UowDep
 from gateway.identity import service
@@ -19,18 +19,25 @@ from gateway.identity.errors import (
 )
 from gateway.identity.schemas import (
     GRANT_TYPES,
+    SCOPES,
     ClientCredentialsGrant,
     ClientIn,
+    ClientInfo,
     ClientOut,
+    ClientPage,
+    ClientPatch,
     LoginIn,
     LogoutIn,
     MeOut,
     OtpGrant,
     OtpIn,
     OtpOut,
+    PasswordResetOut,
     RefreshGrant,
+    ScopeOut,
     StaffIn,
     StaffOut,
+    StaffPage,
     TokenExchangeGrant,
     TokenIn,
     TokenOut,
@@ -45,6 +52,7 @@ from motcua_shared.chassis.errors import (
     Unavailable,
     Unprocessable,
 )
+from motcua_shared.chassis.pages import CursorQuery, InvalidCursor
 from motcua_shared.chassis.problems import problems
 
 router = APIRouter(tags=["auth"])
@@ -213,13 +221,79 @@ async def create_staff(body: StaffIn, _admin: AdminDep, uow: UowDep, ports: Port
         display_name=body.display_name,
         agency_code=body.agency_code,
     )
-    return StaffOut(
-        id=account.id,
-        username=body.username,
-        role=account.role,
-        display_name=account.display_name,
-        agency_code=account.agency_code,
+    return StaffOut.of(account)
+
+
+ADMIN_ONLY = (Unauthenticated, Forbidden)
+
+
+@router.get(
+    "/api/v1/auth/staff",
+    response_model=StaffPage,
+    summary="Staff accounts (admin)",
+    responses=problems(*ADMIN_ONLY, InvalidCursor),
+    operation_id="auth.list_staff",
+)
+async def list_staff(
+    _admin: AdminDep,
+    uow: UowDep,
+    agency_code: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="One agency's.")
+    ] = None,
+    role: Annotated[Literal["officer", "admin"] | None, Query(description="Officers or admins only.")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Part of a username or name.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: CursorQuery = None,
+) -> StaffPage:
+    """Officers and admins by username, with whether each is locked and when it last signed in."""
+    page = await service.list_staff(
+        uow, agency_code=agency_code, role=Role(role) if role else None, q=q, limit=limit, cursor=cursor
     )
+    return StaffPage(
+        items=[StaffOut.of(a) for a in page.items], total=page.total, next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "/api/v1/auth/staff/{account_id}/lock",
+    response_model=StaffOut,
+    summary="Lock a staff account (admin)",
+    responses=problems(*ADMIN_ONLY, NotFound, Conflict),
+    operation_id="auth.lock_staff",
+)
+async def lock_staff(account_id: str, admin: AdminDep, uow: UowDep, ports: PortsDep) -> StaffOut:
+    """It can no longer sign in and its sessions end; an admin cannot lock their own account (409)."""
+    return StaffOut.of(await service.lock_staff(uow, ports, admin, account_id))
+
+
+@router.post(
+    "/api/v1/auth/staff/{account_id}/unlock",
+    response_model=StaffOut,
+    summary="Unlock a staff account (admin)",
+    responses=problems(*ADMIN_ONLY, NotFound),
+    operation_id="auth.unlock_staff",
+)
+async def unlock_staff(account_id: str, _admin: AdminDep, uow: UowDep) -> StaffOut:
+    """It can sign in again with its password."""
+    return StaffOut.of(await service.unlock_staff(uow, account_id))
+
+
+@router.post(
+    "/api/v1/auth/staff/{account_id}/password",
+    response_model=PasswordResetOut,
+    summary="Reset a staff account's password (admin)",
+    responses=problems(*ADMIN_ONLY, NotFound),
+    operation_id="auth.reset_staff_password",
+)
+async def reset_staff_password(
+    account_id: str, response: Response, _admin: AdminDep, uow: UowDep, ports: PortsDep
+) -> PasswordResetOut:
+    """A new random password, in this answer only; the old one stops working and its sessions end."""
+    _no_store(response)
+    reset = await service.reset_password(uow, ports, account_id)
+    return PasswordResetOut(staff=StaffOut.of(reset.account), temporary_password=reset.password)
 
 
 @router.post(
@@ -234,10 +308,61 @@ async def create_client(
 ) -> ClientOut:
     """The secret is in this answer only; the gateway keeps its argon2id hash."""
     _no_store(response)
-    client = await service.create_client(uow, ports, name=body.name, scopes=body.scopes)
-    return ClientOut(
-        client_id=client.client_id, client_secret=client.client_secret, name=client.name, scopes=client.scopes
+    return ClientOut.of(await service.create_client(uow, ports, name=body.name, scopes=body.scopes))
+
+
+@router.get(
+    "/api/v1/auth/clients",
+    response_model=ClientPage,
+    summary="Integrator clients (admin)",
+    responses=problems(*ADMIN_ONLY, InvalidCursor),
+    operation_id="auth.list_clients",
+)
+async def list_clients(
+    _admin: AdminDep,
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: CursorQuery = None,
+) -> ClientPage:
+    """Every client with its scopes and whether it is on, and the scopes the platform's operations use."""
+    page = await service.list_clients(uow, limit=limit, cursor=cursor)
+    return ClientPage(
+        items=[ClientInfo.of(c) for c in page.items],
+        total=page.total,
+        next_cursor=page.next_cursor,
+        scopes_available=[ScopeOut(scope=k, description=v) for k, v in SCOPES.items()],
     )
+
+
+@router.patch(
+    "/api/v1/auth/clients/{client_id}",
+    response_model=ClientInfo,
+    summary="Change a client's name, scopes or state (admin)",
+    responses=problems(*ADMIN_ONLY, NotFound, Unprocessable),
+    operation_id="auth.update_client",
+)
+async def update_client(client_id: str, body: ClientPatch, _admin: AdminDep, uow: UowDep) -> ClientInfo:
+    """Tokens already issued keep their scopes until they expire (15 minutes); new ones get the new scopes,
+    and a switched-off client gets none."""
+    client = await service.update_client(
+        uow, client_id, name=body.name, scopes=body.scopes, active=body.active
+    )
+    return ClientInfo.of(client)
+
+
+@router.post(
+    "/api/v1/auth/clients/{client_id}/secret",
+    response_model=ClientOut,
+    summary="Give a client a new secret (admin)",
+    responses=problems(*ADMIN_ONLY, NotFound),
+    operation_id="auth.rotate_client_secret",
+)
+async def rotate_client_secret(
+    client_id: str, response: Response, _admin: AdminDep, uow: UowDep, ports: PortsDep
+) -> ClientOut:
+    """The new secret is in this answer only; the old one stops working at once."""
+    _no_store(response)
+    return ClientOut.of(await service.rotate_client_secret(uow, ports, client_id))
 
 
 @router.post(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from motcua_shared.chassis.pages import Page
 from motcua_shared.contracts.common import VN_MOBILE_INPUT_PATTERN
+
+if TYPE_CHECKING:
+    from gateway.identity.service import AccountView, ClientView, NewClient
 
 GRANT_TYPES = (
     "otp",
@@ -132,15 +136,42 @@ class StaffOut(BaseModel):
     role: str
     display_name: str | None
     agency_code: str | None
+    active: bool = Field(description="False while an admin has it locked: it cannot sign in.")
+    created_at: datetime
+    last_sign_in_at: datetime | None
+
+    @classmethod
+    def of(cls, account: AccountView) -> StaffOut:
+        """From the use case's view of a staff account (which always has a username)."""
+        return cls.model_validate(account, from_attributes=True)
+
+
+class StaffPage(Page[StaffOut]):
+    """Staff accounts by username."""
+
+
+class PasswordResetOut(BaseModel):
+    """The account and its new password, shown only in this answer: hand it over in person."""
+
+    staff: StaffOut
+    temporary_password: str
+
+
+Scope = Annotated[str, Field(pattern=r"^[a-z][a-z0-9:._-]{0,63}$")]
+
+SCOPES: dict[str, str] = {
+    "events:read": "Đọc danh mục sự kiện và nhận sự kiện của nền tảng",
+    "webhooks:write": "Đăng ký, sửa, tắt webhook và xem nhật ký gửi",
+}
+"""Every scope an operation of the platform asks an integrator for (a test holds the merged document
+to it)."""
 
 
 class ClientIn(_In):
     """A new integrator client."""
 
     name: str = Field(min_length=1, max_length=255)
-    scopes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9:._-]{0,63}$")]] = Field(
-        min_length=1, max_length=32
-    )
+    scopes: list[Scope] = Field(min_length=1, max_length=32)
 
 
 class ClientOut(BaseModel):
@@ -150,3 +181,44 @@ class ClientOut(BaseModel):
     client_secret: str
     name: str
     scopes: list[str]
+
+    @classmethod
+    def of(cls, client: NewClient) -> ClientOut:
+        """From a client just created or given a new secret."""
+        return cls.model_validate(client, from_attributes=True)
+
+
+class ClientPatch(_In):
+    """What an admin changes on a client; a field left out stays as it is."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    scopes: list[Scope] | None = Field(default=None, min_length=1, max_length=32)
+    active: bool | None = Field(default=None, description="False: its credentials get no more tokens.")
+
+
+class ClientInfo(BaseModel):
+    """An integrator client (never its secret)."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, client: ClientView) -> ClientInfo:
+        """From the use case's view of a client."""
+        return cls.model_validate(client, from_attributes=True)
+
+
+class ScopeOut(BaseModel):
+    """A scope the platform's operations ask integrators for."""
+
+    scope: str
+    description: str
+
+
+class ClientPage(Page[ClientInfo]):
+    """Integrator clients by id, and the scopes they can be given."""
+
+    scopes_available: list[ScopeOut]

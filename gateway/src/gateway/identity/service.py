@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from gateway.identity.credentials import sha256_hex
 from gateway.identity.errors import (
     InvalidGrant,
@@ -30,6 +32,7 @@ from gateway.settings import DemoAccount, DemoClient
 from gateway.uow import GatewayUnitOfWork
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import Conflict, NotFound, RateLimited, Unprocessable
+from motcua_shared.chassis.pages import Cursor, Page
 from motcua_shared.contracts.common import NotAMobileNumber, vn_mobile
 from motcua_shared.contracts.identity import OtpPurpose, OtpRequested
 
@@ -62,6 +65,9 @@ class AccountView:
     phone: str | None
     display_name: str | None
     agency_code: str | None
+    active: bool
+    created_at: datetime
+    last_sign_in_at: datetime | None
 
     @classmethod
     def of(cls, account: Account) -> AccountView:
@@ -73,6 +79,39 @@ class AccountView:
             phone=account.phone,
             display_name=account.display_name,
             agency_code=account.agency_code,
+            active=account.active,
+            created_at=account.created_at,
+            last_sign_in_at=account.last_sign_in_at,
+        )
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    """A staff account whose password an admin reset; the new password is shown this once."""
+
+    account: AccountView
+    password: str
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """An integrator client as the API shows it (never its secret's hash)."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, client: IntegratorClient) -> ClientView:
+        """Snapshot ``client``."""
+        return cls(
+            client_id=client.client_id,
+            name=client.name,
+            scopes=list(client.scopes),
+            active=client.active,
+            created_at=client.created_at,
         )
 
 
@@ -259,6 +298,76 @@ async def _add_staff(
     return view
 
 
+STAFF_CURSOR = Cursor(TypeAdapter(str))
+"""A staff page's cursor: the last username shown."""
+
+CLIENT_CURSOR = Cursor(TypeAdapter(str))
+"""A client page's cursor: the last client id shown."""
+
+
+async def list_staff(
+    uow: GatewayUnitOfWork,
+    *,
+    agency_code: str | None,
+    role: Role | None,
+    q: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[AccountView]:
+    """Officers and admins by username, of one agency or role, or whose name contains ``q``."""
+    after = STAFF_CURSOR.decode(cursor)
+    async with uow:
+        rows, total = await uow.identity.staff(
+            agency_code=agency_code, role=role.value if role else None, q=q, after=after, limit=limit + 1
+        )
+        kept, next_cursor = STAFF_CURSOR.cut(rows, limit, lambda a: a.username or "")
+        return Page(items=[AccountView.of(a) for a in kept], total=total, next_cursor=next_cursor)
+
+
+async def lock_staff(uow: GatewayUnitOfWork, ports: Ports, who: Principal, account_id: str) -> AccountView:
+    """Lock a staff account: no sign-in, and every session it has ends (its access tokens, at most 15
+    minutes old, run out by themselves)."""
+    async with uow:
+        account = await _staff_account(uow, account_id)
+        account.lock(by=who.subject)
+        await uow.identity.revoke_sessions(account.id, ports.clock.now(), "locked")
+        view = AccountView.of(account)
+        await uow.commit()
+    return view
+
+
+async def unlock_staff(uow: GatewayUnitOfWork, account_id: str) -> AccountView:
+    """Let a locked staff account sign in again."""
+    async with uow:
+        account = await _staff_account(uow, account_id)
+        account.unlock()
+        view = AccountView.of(account)
+        await uow.commit()
+    return view
+
+
+async def reset_password(uow: GatewayUnitOfWork, ports: Ports, account_id: str) -> NewPassword:
+    """Give a staff account a new random password (returned once, kept as its argon2id hash) and end its
+    sessions, so whoever held the old one is signed out."""
+    password = ports.secrets.new_token()
+    password_hash = await ports.secrets.hash_password(password)
+    async with uow:
+        account = await _staff_account(uow, account_id)
+        account.password_hash = password_hash
+        account.failed_logins = 0
+        await uow.identity.revoke_sessions(account.id, ports.clock.now(), "password_reset")
+        view = AccountView.of(account)
+        await uow.commit()
+    return NewPassword(account=view, password=password)
+
+
+async def _staff_account(uow: GatewayUnitOfWork, account_id: str) -> Account:
+    account = await uow.identity.account(account_id)
+    if account is None or not account.is_staff:
+        raise NotFound("Không tìm thấy tài khoản cán bộ.", detail_en="No such staff account.")
+    return account
+
+
 # -- integrators: client credentials --------------------------------------------------------------
 
 
@@ -302,6 +411,54 @@ async def create_client(uow: GatewayUnitOfWork, ports: Ports, *, name: str, scop
         )
         await uow.commit()
     return NewClient(client_id=client_id, client_secret=secret, name=name, scopes=sorted(set(scopes)))
+
+
+async def list_clients(uow: GatewayUnitOfWork, *, limit: int, cursor: str | None) -> Page[ClientView]:
+    """Integrator clients by id."""
+    after = CLIENT_CURSOR.decode(cursor)
+    async with uow:
+        rows, total = await uow.identity.clients(after=after, limit=limit + 1)
+        kept, next_cursor = CLIENT_CURSOR.cut(rows, limit, lambda c: c.client_id)
+        return Page(items=[ClientView.of(c) for c in kept], total=total, next_cursor=next_cursor)
+
+
+async def update_client(
+    uow: GatewayUnitOfWork,
+    client_id: str,
+    *,
+    name: str | None,
+    scopes: list[str] | None,
+    active: bool | None,
+) -> ClientView:
+    """Rename a client, change its scopes or switch it off; tokens it holds keep their scopes until they
+    expire, new ones get the new scopes."""
+    async with uow:
+        client = await _client(uow, client_id)
+        client.change(name=name, scopes=scopes, active=active)
+        view = ClientView.of(client)
+        await uow.commit()
+    return view
+
+
+async def rotate_client_secret(uow: GatewayUnitOfWork, ports: Ports, client_id: str) -> NewClient:
+    """A new secret for a client (returned once); the old one stops working at once."""
+    secret = ports.secrets.new_token()
+    secret_hash = await ports.secrets.hash_password(secret)
+    async with uow:
+        client = await _client(uow, client_id)
+        client.secret_hash = secret_hash
+        new = NewClient(
+            client_id=client.client_id, client_secret=secret, name=client.name, scopes=client.scopes
+        )
+        await uow.commit()
+    return new
+
+
+async def _client(uow: GatewayUnitOfWork, client_id: str) -> IntegratorClient:
+    client = await uow.identity.client(client_id)
+    if client is None:
+        raise NotFound("Không tìm thấy ứng dụng tích hợp.", detail_en="No such integrator client.")
+    return client
 
 
 # -- sessions: rotating refresh tokens -------------------------------------------------------------

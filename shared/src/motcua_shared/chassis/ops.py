@@ -1,23 +1,26 @@
-"""Ops endpoints every service has: its dead letters, listed and replayed (admin only)."""
+"""Ops endpoints every service has: its dead letters, listed and replayed (admin only).
+
+The gateway serves them at ``/ops/<service>/…`` and documents them once, with the service as a parameter."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 from sqlalchemy import delete, func, select
 
 from motcua_shared.chassis import metrics
 from motcua_shared.chassis.auth import Principal, Role, require_roles
 from motcua_shared.chassis.deps import RuntimeDep
-from motcua_shared.chassis.errors import Conflict, NotFound, Unprocessable
+from motcua_shared.chassis.errors import Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable
 from motcua_shared.chassis.messaging.models import DeadLetter
-from motcua_shared.chassis.pages import Cursor, CursorQuery, Page
+from motcua_shared.chassis.pages import Cursor, CursorQuery, InvalidCursor, Page
+from motcua_shared.chassis.problems import problems
 from motcua_shared.contracts.base import CloudEvent
 
-router = APIRouter(prefix="/ops", tags=["ops"])
+router = APIRouter(prefix="/ops", tags=["ops"], responses=problems(Unauthenticated, Forbidden))
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 
@@ -42,10 +45,25 @@ class DeadLetterPage(Page[DeadLetterOut]):
     """A page of dead letters, newest first."""
 
 
+class ReplayOut(BaseModel):
+    """A dead letter applied again, and removed."""
+
+    id: int
+    applied: bool = Field(
+        description="False when the event had been applied already (the consumer's inbox had it): nothing "
+        "was done twice."
+    )
+
+
 _CURSOR = Cursor(TypeAdapter(int))
 
 
-@router.get("/dlq", response_model=DeadLetterPage, summary="Dead letters of this service")
+@router.get(
+    "/dlq",
+    response_model=DeadLetterPage,
+    summary="Dead letters of this service",
+    responses=problems(InvalidCursor),
+)
 async def list_dead_letters(
     runtime: RuntimeDep,
     _admin: AdminDep,
@@ -67,30 +85,45 @@ async def list_dead_letters(
     )
 
 
-@router.post("/dlq/{letter_id}/replay", summary="Apply a dead letter again (after a fix)")
-async def replay_dead_letter(letter_id: int, runtime: RuntimeDep, _admin: AdminDep) -> dict[str, Any]:
+@router.post(
+    "/dlq/{letter_id}/replay",
+    response_model=ReplayOut,
+    summary="Apply a dead letter again (after a fix)",
+    responses=problems(NotFound, Conflict, Unprocessable),
+)
+async def replay_dead_letter(letter_id: int, runtime: RuntimeDep, _admin: AdminDep) -> ReplayOut:
     """Run the event through this service's handler once more; on success the dead letter is removed."""
     consumer = runtime.consumer
     async with runtime.db.session() as session:
         letter = await session.get(DeadLetter, letter_id)
     if letter is None:
-        raise NotFound(f"Không có thư chết số {letter_id}.")
+        raise NotFound(f"Không có thư chết số {letter_id}.", detail_en=f"No dead letter {letter_id}.")
     if consumer is None:
-        raise Conflict("This service runs no consumer.")
+        raise Conflict("Dịch vụ này không nhận sự kiện nào.", detail_en="This service runs no consumer.")
     try:
         envelope = CloudEvent.from_json(letter.payload)
     except ValueError as exc:
-        raise Unprocessable("The dead letter is not a valid CloudEvent; it cannot be replayed.") from exc
+        raise Unprocessable(
+            "Thư chết không phải một CloudEvent hợp lệ nên không chạy lại được.",
+            detail_en="The dead letter is not a valid CloudEvent; it cannot be replayed.",
+        ) from exc
     entry = consumer.handler_for(envelope.type)
     if entry is None:
-        raise Unprocessable(f"No handler for {envelope.type}.")
+        raise Unprocessable(
+            f"Dịch vụ không còn xử lý loại sự kiện {envelope.type}.",
+            detail_en=f"No handler for {envelope.type}.",
+        )
     try:
         applied = await consumer.apply(entry, entry.model.model_validate(envelope.data), envelope)
     except Exception as exc:
         # The cause is not fixed yet: keep the dead letter and say why.
-        raise Conflict(f"Replay failed, the dead letter is kept: {type(exc).__name__}: {exc}"[:500]) from exc
+        cause = f"{type(exc).__name__}: {exc}"[:400]
+        raise Conflict(
+            f"Chạy lại không thành công, thư chết được giữ lại: {cause}",
+            detail_en=f"Replay failed, the dead letter is kept: {cause}",
+        ) from exc
     async with runtime.db.session() as session, session.begin():
         await session.execute(delete(DeadLetter).where(DeadLetter.id == letter_id))
         size = await session.scalar(select(func.count()).select_from(DeadLetter))
     metrics.DLQ_SIZE.labels(runtime.settings.service_name).set(size or 0)
-    return {"id": letter_id, "applied": applied}
+    return ReplayOut(id=letter_id, applied=applied)

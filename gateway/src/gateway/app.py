@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
@@ -41,7 +40,7 @@ from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 from motcua_shared.chassis.errors import NotFound
-from motcua_shared.chassis.http import allowed_methods
+from motcua_shared.chassis.http import allowed_methods, method_not_allowed
 from motcua_shared.chassis.openapi import RESPONSE_HEADERS
 from motcua_shared.contracts import topics
 
@@ -203,7 +202,9 @@ def _fallback_router() -> APIRouter:
     async def api(path: str, request: Request) -> Response:
         allowed = allowed_methods(request.app.routes, request.url.path, catch_all=api)
         if allowed:
-            raise StarletteHTTPException(405, headers={"Allow": ", ".join(allowed)})
+            # Raised as the problem itself: a 405 HTTPException's Allow would be worked out again, with this
+            # catch-all among the routes.
+            raise method_not_allowed(request.url.path, request.method, allowed)
         raise NotFound(f"Không có tài nguyên /api/v1/{path}.")
 
     @router.api_route("/ops/{service}/{path:path}", methods=METHODS, include_in_schema=False)

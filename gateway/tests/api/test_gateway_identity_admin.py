@@ -180,3 +180,16 @@ async def test_only_an_admin_manages_staff_and_clients(client: httpx.AsyncClient
         denied = await client.request(method, path, json=body, headers=officer)
         assert denied.status_code == 403, path
     assert (await login(client, "canbo.xaydung", "motcua-canbo")).status_code == 200, "nothing changed"
+
+
+async def test_a_method_a_templated_path_does_not_take_is_405_naming_only_its_own(
+    client: httpx.AsyncClient,
+) -> None:
+    for path, allowed in (
+        ("/api/v1/auth/clients/demo-integrator", "PATCH"),
+        ("/api/v1/auth/staff/someone/unlock", "POST"),
+    ):
+        refused = await client.request("OPTIONS", path)
+        assert refused.status_code == 405
+        assert refused.headers["allow"] == allowed, "not the catch-all's every method"
+        assert refused.headers["content-type"] == "application/problem+json"

@@ -124,6 +124,14 @@ def _ops_paths(document: dict[str, Any]) -> dict[str, Any]:
         documented = copy.deepcopy(item)
         for _, operation in _operations(documented):
             operation["parameters"] = [SERVICE_PARAMETER, *operation.get("parameters", [])]
+            # The gateway answers an unknown service itself.
+            operation.setdefault("responses", {}).setdefault(
+                "404",
+                {
+                    "description": "Không có dịch vụ này",
+                    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
+                },
+            )
         paths[_OPS + "{service}/" + path[len(_OPS) :]] = documented
     return paths
 

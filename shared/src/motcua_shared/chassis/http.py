@@ -216,12 +216,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         path, method = request.url.path, request.method
         if exc.status_code == 405:
             # Starlette names only the first route that matched the path; a client needs them all.
-            headers["Allow"] = ", ".join(allowed_methods(request.app.routes, path))
-            refused = MethodNotAllowed(
-                f"Đường dẫn {path} không nhận phương thức {method}.",
-                headers=headers,
-                detail_en=f"{path} does not take {method}.",
-            )
+            refused = method_not_allowed(path, method, allowed_methods(request.app.routes, path), headers)
             return domain_problem(refused, language, instance=path)
         if exc.status_code == 404:
             missing = NotFound(
@@ -267,6 +262,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
     for kind in OUTAGE_TYPES:
         app.add_exception_handler(kind, _outage)
+
+
+def method_not_allowed(
+    path: str, method: str, allowed: Sequence[str], headers: dict[str, str] | None = None
+) -> MethodNotAllowed:
+    """The 405 problem for ``method`` at ``path``, whose ``Allow`` names the ``allowed`` methods."""
+    return MethodNotAllowed(
+        f"Đường dẫn {path} không nhận phương thức {method}.",
+        headers={**(headers or {}), "Allow": ", ".join(allowed)},
+        detail_en=f"{path} does not take {method}.",
+    )
 
 
 def allowed_methods(

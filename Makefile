@@ -25,15 +25,18 @@ kafka-libs: install ## fetch Apache Kafka's jars from Maven Central into the cac
 
 PORT ?= 8000
 
-run: install web ## the platform, embedded and seeded, with the citizen app, on http://127.0.0.1:8000 (PORT=8100)
+run: install web ## the platform, embedded and seeded, with the web clients, on http://127.0.0.1:8000 (desk at /desk/; PORT=8100)
 	$(UV) run --frozen motcua run --port $(PORT)
 
 test: install kafka-libs lint web-check ## lint, type-check, and every test tier (starts and stops Kafka and PostgreSQL)
 	$(UV) run --frozen pytest
 
 # -- the web clients (web/): Node and npm from Debian when missing, packages from package-lock.json ----------
-WEB_SOURCES := $(shell find web/app web/ui web/api web/scripts -type f -not -path 'web/app/dist/*' -not -path '*/node_modules/*' 2>/dev/null) \
-	web/package.json web/package-lock.json web/tsconfig.json
+# The clients web/clients.json lists (app, desk, …), each built into web/<name>/dist.
+WEB_CLIENTS := $(shell sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' web/clients.json)
+WEB_DISTS := $(WEB_CLIENTS:%=web/%/dist/index.html)
+WEB_SOURCES := $(shell find web/ui web/api web/scripts $(WEB_CLIENTS:%=web/%) -type f -not -path '*/dist/*' -not -path '*/node_modules/*' 2>/dev/null) \
+	web/package.json web/package-lock.json web/tsconfig.json web/clients.json web/vite.shared.ts
 
 node: ## Node.js and npm (Debian's packages when missing)
 	@command -v npm >/dev/null 2>&1 || { s=""; [ "$$(id -u)" -eq 0 ] || s=sudo; \
@@ -42,16 +45,16 @@ node: ## Node.js and npm (Debian's packages when missing)
 web/node_modules/.package-lock.json: web/package-lock.json | node
 	cd web && npm ci --no-audit --no-fund
 
-web/app/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+$(WEB_DISTS) &: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd web && npm run build
 
-web: web/app/dist/index.html ## build the citizen app when its sources changed (the gateway serves it at /)
+web: $(WEB_DISTS) ## build the web clients when their sources changed (the gateway serves the app at /, the desk at /desk/)
 
 web-api: install web/node_modules/.package-lock.json ## refresh web/api from the platform's merged /openapi.json
 	MOTCUA_LOG_LEVEL=WARNING $(UV) run --frozen motcua openapi web/api/openapi.json
 	cd web && npm run api:types
 
-web-check: web ## the app's type check and unit tests (the build type-checks too)
+web-check: web ## the clients' type check and unit tests (the build type-checks too)
 	cd web && npm test
 
 web-dev: web/node_modules/.package-lock.json ## the app with hot reload on :5173, its API proxied to `make run`

@@ -602,7 +602,7 @@ def test_the_dockerfile_copies_files_that_exist_and_are_in_the_context() -> None
         assert f"{folder}/migrations" not in ignored
 
 
-# -- the citizen app's container ------------------------------------------------------------------------
+# -- the web clients' container ---------------------------------------------------------------------------
 
 
 def test_the_web_container_builds_the_app_from_its_own_recipe(compose: dict[str, Any]) -> None:
@@ -614,14 +614,18 @@ def test_the_web_container_builds_the_app_from_its_own_recipe(compose: dict[str,
     # Locked packages, the type-checking build, and only the build output in the served image.
     assert "npm ci" in recipe
     assert "npm run build" in recipe
-    assert "COPY --from=build /web/app/dist /usr/share/nginx/html" in recipe
+    assert "COPY --from=build /web/site /usr/share/nginx/html" in recipe
+    # Every client web/clients.json lists is built in the image, laid out at its mount.
+    listed = json.loads((ROOT / "web" / "clients.json").read_text(encoding="utf-8"))["clients"]
+    for client in listed:
+        assert f"COPY web/{client['name']} {client['name']}" in recipe
     for line in recipe.splitlines():
         if line.startswith("COPY ") and "--from=" not in line:
             for source in line.split()[1:-1]:
                 assert (ROOT / source).exists(), f"web/Dockerfile: COPY {source}: no such file"
     ignored = DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
     assert "web/node_modules" in ignored
-    assert "web/app/dist" in ignored
+    assert "web/*/dist" in ignored
 
 
 def test_the_web_container_sends_every_api_path_to_the_gateway() -> None:

@@ -14,7 +14,7 @@ from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.documents.models import DossierDocument
 from dossier_svc.documents.store import LocalFileStore
 from dossier_svc.dossiers.models import Dossier, RatingRecord, TimelineEntry
-from dossier_svc.dossiers.workflow import RUNNING, State
+from dossier_svc.dossiers.workflow import RUNNING, DueFilter, State
 from dossier_svc.lookup.models import LookupGuard
 from dossier_svc.ports import Ports
 from dossier_svc.procedures.models import Procedure
@@ -24,6 +24,7 @@ from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.clock import SettableClock
 from motcua_shared.chassis.signing import PaperSigner
 from motcua_shared.contracts.catalog import ProcedureSnapshot
+from motcua_shared.contracts.common import Channel
 from motcua_shared.testing import FakeUnitOfWork, flushed
 
 #: A Monday morning in Huế.
@@ -84,6 +85,9 @@ class FakeDossiers:
         holding_only: bool = True,
         status: State | None = None,
         procedure_code: str | None = None,
+        channel: Channel | None = None,
+        due: DueFilter | None = None,
+        now: datetime | None = None,
         limit: int,
         offset: int,
     ) -> tuple[Sequence[Dossier], int]:
@@ -100,6 +104,20 @@ class FakeDossiers:
             found = [d for d in found if d.status == status.value]
         if procedure_code is not None:
             found = [d for d in found if d.procedure_code == procedure_code]
+        if channel is not None:
+            found = [d for d in found if d.channel == channel.value]
+        if due is not None and now is not None:
+            found = [
+                d
+                for d in found
+                if d.state in RUNNING
+                and d.due_at is not None
+                and (
+                    d.due_at <= now
+                    if due == "overdue"
+                    else d.due_soon_at is not None and d.due_soon_at <= now < d.due_at
+                )
+            ]
         found.sort(key=lambda d: (d.created_at, d.id), reverse=True)
         return found[offset : offset + limit], len(found)
 

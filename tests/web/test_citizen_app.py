@@ -9,60 +9,20 @@ shows copies kept in ``web/screenshots``).
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from journey_steps import new_phone, pdf_bytes, png_bytes
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    FilePayload,
-    Locator,
-    Page,
-    ViewportSize,
-    expect,
-    sync_playwright,
-)
-
-from motcua.infra.embedded import embedded_platform
+from playwright.sync_api import Browser, BrowserContext, FilePayload, expect
+from web_kit import DESKTOP, PHONE, Officers, accessible, pdf, screen, shot
 
 pytestmark = pytest.mark.system
 
-ROOT = Path(__file__).resolve().parents[2]
-DIST = ROOT / "web" / "app" / "dist"
-AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "var" / "web-screenshots"
-CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
-PHONE: ViewportSize = {"width": 390, "height": 844}
-DESKTOP: ViewportSize = {"width": 1366, "height": 768}
 OTP = re.compile(r"\b(\d{6})\b")
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``motcua run`` on a free port, the app's build served at ``/``; its base URL."""
-    assert (DIST / "index.html").is_file(), "build the app first: make web"
-    # Payment links lead back to where this run listens, whatever the machine's MOTCUA_PUBLIC_URL says.
-    with embedded_platform(tmp_path_factory.mktemp("web-platform"), env={"MOTCUA_PUBLIC_URL": ""}) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """The system's Chromium, headless."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
@@ -78,50 +38,6 @@ def phone(browser: Browser, platform: str) -> Iterator[BrowserContext]:
         context.close()
 
 
-def accessible(page: Page, screen: str) -> None:
-    """axe-core finds no serious or critical violation of WCAG 2.x A/AA on the page as it is now."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    found: list[dict[str, Any]] = page.evaluate(
-        """async () => (await axe.run(document, {runOnly: {type: 'tag',
-             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})).violations
-           .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                       nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    bad = [v for v in found if v["impact"] in ("serious", "critical")]
-    if bad:
-        bad.append(
-            page.evaluate(
-                "(s) => s.map(x => document.querySelector(x)?.outerHTML)",
-                [n for v in bad for n in v["nodes"]][:5],
-            )
-        )
-    assert not bad, f"{screen}: {bad}"
-
-
-def shot(page: Page, name: str) -> None:
-    """A screenshot of the page as the citizen sees it, named by screen and viewport."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size or PHONE
-    page.screenshot(path=str(SHOTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=False)
-
-
-def screen(page: Page, name: str) -> None:
-    """Check and photograph the screen once its heading shows."""
-    expect(page.locator("h1")).to_be_visible()
-    accessible(page, name)
-    shot(page, name)
-
-
-def pdf(page: Page, button: Locator) -> None:
-    """Clicking ``button`` downloads a PDF (a paper or a receipt, fetched with the citizen's token)."""
-    with page.expect_download() as download:
-        button.click()
-    path = download.value.path()
-    assert download.value.suggested_filename.endswith(".pdf")
-    assert Path(path).read_bytes().startswith(b"%PDF-")
-
-
 def otp_for(api: httpx.Client, phone: str, seen: set[str]) -> str:
     """The newest code the SMS sandbox received for ``phone`` (E.164)."""
     deadline = time.monotonic() + 30
@@ -132,74 +48,6 @@ def otp_for(api: httpx.Client, phone: str, seen: set[str]) -> str:
                 return found.group(1)
         time.sleep(0.2)
     raise AssertionError(f"no OTP for {phone}")
-
-
-class Officers:
-    """The officers of each agency a dossier passes through (the demo admin creates them)."""
-
-    def __init__(self, api: httpx.Client) -> None:
-        self.api = api
-        self.tokens: dict[str, str] = {}
-        admin = api.post("/api/v1/auth/login", json={"username": "admin", "password": "motcua-admin"})
-        self.admin = {"Authorization": f"Bearer {admin.json()['access_token']}"}
-
-    def of(self, agency: str) -> dict[str, str]:
-        """The Authorization header of an officer of ``agency``."""
-        if agency not in self.tokens:
-            username = f"canbo.{abs(hash(agency)) % 10**8}"
-            password = "mat-khau-thu-nghiem"
-            created = self.api.post(
-                "/api/v1/auth/staff",
-                json={
-                    "username": username,
-                    "password": password,
-                    "role": "officer",
-                    "display_name": "Cán bộ thử nghiệm",
-                    "agency_code": agency,
-                },
-                headers=self.admin,
-            )
-            assert created.status_code in (201, 409), created.text
-            login = self.api.post("/api/v1/auth/login", json={"username": username, "password": password})
-            self.tokens[agency] = login.json()["access_token"]
-        return {"Authorization": f"Bearer {self.tokens[agency]}"}
-
-    def ask_for_more(self, code: str) -> str:
-        """The agency holding the dossier asks for its first document again; that document's name."""
-        dossier = self.api.get(f"/api/v1/dossiers/{code}", headers=self.admin).json()
-        document = dossier["documents"][0]["document_code"]
-        asked = self.api.post(
-            f"/api/v1/dossiers/{code}/actions/request-supplement",
-            json={"reason": "Bản chụp chưa rõ, đề nghị nộp lại.", "documents": [document], "days": 5},
-            headers=self.of(dossier["holder_agency_code"]),
-        )
-        assert asked.status_code == 200, asked.text
-        required = {d["code"]: d["name"] for d in dossier["documents_required"]}
-        return str(required.get(document, document))
-
-    def move(self, code: str, until: str) -> None:
-        """Receive, forward, approve and return the dossier, each by the agency whose turn it is."""
-        for _ in range(12):
-            dossier = self.api.get(f"/api/v1/dossiers/{code}", headers=self.admin).json()
-            if dossier["status"] == until:
-                return
-            for agency in dict.fromkeys((dossier["agency_code"], dossier["holder_agency_code"])):
-                headers = self.of(agency)
-                allowed = self.api.get(f"/api/v1/dossiers/{code}", headers=headers).json()["allowed_actions"]
-                # allowed_actions leaves guards out: a step not yet last refuses approve (409), so try on.
-                moved = False
-                for action in [a for a in ("receive", "forward", "approve", "return-result") if a in allowed]:
-                    answer = self.api.post(
-                        f"/api/v1/dossiers/{code}/actions/{action}", json={}, headers=headers
-                    )
-                    assert answer.status_code in (200, 409), answer.text
-                    if moved := answer.status_code == 200:
-                        break
-                if moved:
-                    break
-            else:
-                raise AssertionError(f"{code} is {dossier['status']}; no officer may move it")
-        raise AssertionError(f"{code} never reached {until}")
 
 
 def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(

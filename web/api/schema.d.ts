@@ -7341,6 +7341,10 @@ export interface operations {
                 procedure?: string | null;
                 /** @description Officers: `holding` (at my agency now, the queue) or `involved` (ever). */
                 scope?: "holding" | "involved";
+                /** @description Only dossiers filed by this channel. */
+                channel?: components["schemas"]["Channel"] | null;
+                /** @description `soon`: in progress and within the last working day before the due time (sắp đến hạn); `overdue`: in progress past it (quá hạn). */
+                due?: ("soon" | "overdue") | null;
                 limit?: number;
                 /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
                 cursor?: string | null;

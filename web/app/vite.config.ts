@@ -1,20 +1,18 @@
 /// <reference types="vitest/config" />
-// The citizen app: Vite + Preact, the PWA plugin (manifest, Workbox service worker), the shared kit as @ui.
-import { fileURLToPath } from "node:url";
-import preact from "@preact/preset-vite";
+// The citizen app: the shared client config (../vite.shared.ts), the PWA plugin (manifest, Workbox service worker).
 import { VitePWA } from "vite-plugin-pwa";
 import { defineConfig } from "vite";
+import { clientConfig, clients } from "../vite.shared";
 
-const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-// `npm run dev` proxies the API to a running platform (`make run`): MOTCUA_API, default 127.0.0.1:8000.
-const api = process.env.MOTCUA_API ?? "http://127.0.0.1:8000";
+// The worker's scope is the whole origin: the other clients' pages (the desk, …) are never this app's shell.
+const otherClients = clients.filter((c) => c.mount !== "/").map((c) => new RegExp(`^${c.mount}`));
+
+const base = clientConfig("app");
 
 export default defineConfig({
-  root: here("."),
-  publicDir: here("public"),
-  resolve: { alias: { "@ui": here("../ui"), "@api": here("../api") } },
+  ...base,
   plugins: [
-    preact(),
+    ...(base.plugins ?? []),
     VitePWA({
       registerType: "prompt",
       injectRegister: false,
@@ -38,7 +36,7 @@ export default defineConfig({
         globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
         importScripts: ["push-sw.js"],
         navigateFallback: "/index.html",
-        navigateFallbackDenylist: [/^\/api\//, /^\/ops\//, /^\/docs/, /^\/openapi\.json/, /^\/\.well-known\//],
+        navigateFallbackDenylist: [/^\/api\//, /^\/ops\//, /^\/docs/, /^\/openapi\.json/, /^\/\.well-known\//, ...otherClients],
         runtimeCaching: [
           {
             // The catalogue, and the citizen's dossiers as last seen: network first, the cache when offline.
@@ -52,12 +50,6 @@ export default defineConfig({
       },
     }),
   ],
-  server: {
-    proxy: Object.fromEntries(
-      ["/api", "/openapi.json", "/docs", "/.well-known", "/asyncapi.json"].map((p) => [p, { target: api }]),
-    ),
-  },
-  cacheDir: here("../node_modules/.vite"),
-  build: { outDir: here("dist"), emptyOutDir: true, target: "es2022" },
-  test: { include: ["../ui/**/*.test.ts", "src/**/*.test.ts"], environment: "node" },
+  // Every client's unit tests run here, in one vitest run (`npm test`).
+  test: { include: ["../ui/**/*.test.ts", "../*/src/**/*.test.ts"], environment: "node" },
 });

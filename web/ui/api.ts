@@ -7,8 +7,11 @@ import type { components, paths } from "@api/schema";
 export type Schemas = components["schemas"];
 export type Problem = { title?: string; detail?: string; status?: number; errors?: { field?: string; message?: string }[] };
 
-const REFRESH_KEY = "motcua.refresh";
-const ME_KEY = "motcua.me";
+// Each client keeps its own session (a citizen and an officer may be signed in side by side on one origin):
+// the citizen app at "/" keeps the keys it always had, another client's are suffixed with its mount.
+const CLIENT = import.meta.env.BASE_URL === "/" ? "" : import.meta.env.BASE_URL;
+const REFRESH_KEY = `motcua.refresh${CLIENT}`;
+const ME_KEY = `motcua.me${CLIENT}`;
 
 export interface Session {
   access: string;
@@ -72,7 +75,8 @@ export async function signOut(): Promise<void> {
   localStorage.removeItem(ME_KEY);
   session.value = null;
   if (refresh) await api.POST("/api/v1/auth/logout", { body: { refresh_token: refresh } }).catch(() => undefined);
-  if ("caches" in self) await caches.delete("api").catch(() => false);
+  // The citizen app's service worker keeps API answers; another client has none to drop.
+  if (!CLIENT && "caches" in self) await caches.delete("api").catch(() => false);
 }
 
 /** The Authorization header, or null when signed out. */

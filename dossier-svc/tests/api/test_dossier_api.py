@@ -640,3 +640,32 @@ async def test_one_instant_is_spelled_one_way_at_plus_seven(harness: Harness) ->
         "/api/v1/calendar/due-date", params={"start": "2026-02-13T02:00:00Z", "days": 5}
     )
     assert computed.json()["due_at"].endswith("+07:00"), computed.text
+
+
+async def test_the_queue_filters_by_channel_and_by_deadline(harness: Harness) -> None:
+    online = (await harness.submit())["code"]
+    counter = (await harness.submit(submission(channel="counter"), headers=OFFICER))["code"]
+    soon, late = (await harness.submit())["code"], (await harness.submit())["code"]
+    for code in (online, counter, soon, late):
+        assert (await harness.act(code, "receive", OFFICER)).status_code == 200
+    # Move two deadlines as if days had gone by: one is in its last working day, one is past.
+    now = datetime.now(UTC)
+    async with harness.uow() as uow:
+        for code, due in ((soon, now + timedelta(hours=2)), (late, now - timedelta(hours=1))):
+            dossier = await uow.dossiers.by_code(code)
+            assert dossier is not None
+            dossier.due_at, dossier.due_soon_at = due, due - timedelta(hours=8)
+        await uow.commit()
+
+    async def queue(**params: str) -> list[str]:
+        page = await harness.client.get("/api/v1/dossiers", params=params, headers=OFFICER)
+        assert page.status_code == 200, page.text
+        return [item["code"] for item in page.json()["items"]]
+
+    assert await queue(channel="counter") == [counter]
+    assert set(await queue(channel="online")) == {online, soon, late}
+    assert await queue(due="soon") == [soon]
+    assert await queue(due="overdue") == [late]
+    assert await queue(due="overdue", channel="counter") == []
+    assert (await queue())[:2] == [late, soon], "soonest due first"
+    problem(await harness.client.get("/api/v1/dossiers", params={"due": "later"}, headers=OFFICER), 422)

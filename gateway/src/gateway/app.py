@@ -35,7 +35,7 @@ from gateway.routing.proxy import Upstreams
 from gateway.routing.table import SERVICES
 from gateway.settings import Settings
 from gateway.uow import GatewayUnitOfWork
-from gateway.web import DEFAULT_DIST, web_router
+from gateway.web import DEFAULT_WEB, built_clients, web_router
 from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
@@ -119,10 +119,10 @@ def create_app(
     )
     app.state.keyring = ring
     app.router.routes.append(documents_assets())
-    web_dir = settings.web_dir or DEFAULT_DIST
-    if (web_dir / "index.html").is_file():
-        # Last: every API and document route above is matched before the app's catch-all.
-        app.include_router(web_router(web_dir))
+    clients = built_clients(settings.web_dir or DEFAULT_WEB)
+    if clients:
+        # Last: every API and document route above is matched before the clients' catch-all.
+        app.include_router(web_router(clients))
     return app
 
 

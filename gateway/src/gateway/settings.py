@@ -254,8 +254,9 @@ class Settings(ServiceSettings):
     docs: DocsSettings = DocsSettings()
     web_dir: Path | None = Field(
         default=None,
-        description="The citizen app's built files, served at `/` when they exist; "
-        "the repository's `web/app/dist` when unset.",
+        description="The web clients: `clients.json` (each client's folder and mount) and each built client "
+        "in `<folder>/dist`, served at its mount (the citizen app at `/`, the desk at `/desk/`) when built; "
+        "the repository's `web/` when unset.",
     )
 
     @model_validator(mode="after")

@@ -1,28 +1,35 @@
-"""The citizen app's built files (``web/app/dist``) at ``/``: the gateway is the app's one origin.
+"""The web clients' built files: the gateway is their one origin.
 
-Files are served as built; any other page path gets ``index.html`` so the app's own router shows it (a deep
-link or a reload of ``/ho-so/…``). The API, ops, documents and well-known paths are never answered with the
-app: an unknown one stays a 404 problem. Hashed assets are cached for a year; the shell, the service worker
-and the manifest are revalidated on every load, so a new version is seen at once. Text files go gzipped to a
-browser that takes it: on a slow mobile link the app's script is a third of its size.
+``web/clients.json`` lists the clients and where each is mounted (the citizen app at ``/``, the officer
+desk at ``/desk/``, …); each one's build is ``web/<name>/dist``. A path belongs to the client with the
+longest mount it starts with. Files are served as built; any other page path gets that client's
+``index.html`` so its own router shows it (a deep link or a reload of ``/ho-so/…`` or ``/desk/ho-so/…``).
+The API, ops, documents and well-known paths are never answered with a client: an unknown one stays a 404
+problem. Hashed assets are cached for a year; the shell, the service worker and the manifest are
+revalidated on every load, so a new version is seen at once. Text files go gzipped to a browser that takes
+it: on a slow mobile link the app's script is a third of its size.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import mimetypes
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
 from motcua_shared.chassis.errors import NotFound
 
-#: The repository's build output (``make web`` writes it); absent in the service images.
-DEFAULT_DIST = Path(__file__).resolve().parents[3] / "web" / "app" / "dist"
+#: The repository's web clients (``make web`` builds them); absent in the service images.
+DEFAULT_WEB = Path(__file__).resolve().parents[3] / "web"
+#: The list of clients and their mounts, in the web directory.
+CLIENTS_FILE = "clients.json"
 #: Paths the app never answers: they belong to the API and the platform's own documents.
 RESERVED = ("api/", "ops/", ".well-known/", "openapi.json", "asyncapi.json", "docs", "healthz", "readyz")
 #: The app's own policy: its scripts, styles, images, workers and API calls come from this origin only.
@@ -53,26 +60,54 @@ class AppPath(Convertor[str]):
 register_url_convertor("app_path", AppPath())
 
 
-def web_router(dist: Path) -> APIRouter:
-    """GET routes serving ``dist`` with the single-page fallback; include it after every other router."""
-    root = dist.resolve()
+@dataclass(frozen=True, slots=True)
+class WebClient:
+    """A built client: where it is served (``/`` or ``/desk/``) and its files."""
+
+    mount: str
+    dist: Path
+
+
+def built_clients(web: Path) -> list[WebClient]:
+    """The clients ``web/clients.json`` lists that are built, longest mount first (a path goes to the first
+    whose mount it starts with)."""
+    listing = web / CLIENTS_FILE
+    if not listing.is_file():
+        return []
+    found = [
+        WebClient(mount=entry["mount"], dist=(web / entry["name"] / "dist").resolve())
+        for entry in json.loads(listing.read_text(encoding="utf-8"))["clients"]
+    ]
+    built = [client for client in found if (client.dist / "index.html").is_file()]
+    return sorted(built, key=lambda client: len(client.mount), reverse=True)
+
+
+def web_router(clients: list[WebClient]) -> APIRouter:
+    """GET routes serving each client with its single-page fallback; include it after every other router."""
     router = APIRouter(include_in_schema=False)
+    bare = {client.mount.rstrip("/"): client.mount for client in clients if client.mount != "/"}
 
     @router.get("/{path:app_path}")
     async def app_file(path: str, request: Request) -> Response:
-        target = (root / path).resolve()
-        if path and target.is_relative_to(root) and target.is_file():
-            return _file(target, root, request)
-        last = path.rsplit("/", 1)[-1]
+        if f"/{path}" in bare:
+            return RedirectResponse(bare[f"/{path}"], status_code=308)
+        client = next((c for c in clients if f"/{path}".startswith(c.mount)), None)
+        if client is None:
+            raise NotFound(f"Không có trang /{path}.")
+        inside = f"/{path}"[len(client.mount) :]
+        target = (client.dist / inside).resolve()
+        if inside and target.is_relative_to(client.dist) and target.is_file():
+            return _file(target, client, request)
+        last = inside.rsplit("/", 1)[-1]
         if "." in last and "text/html" not in request.headers.get("accept", ""):
             raise NotFound(f"Không có tệp /{path}.")
-        return _file(root / "index.html", root, request)
+        return _file(client.dist / "index.html", client, request)
 
     return router
 
 
-def _file(target: Path, root: Path, request: Request) -> Response:
-    relative = target.relative_to(root).as_posix()
+def _file(target: Path, client: WebClient, request: Request) -> Response:
+    relative = target.relative_to(client.dist).as_posix()
     if relative.startswith("assets/"):
         cache = "public, max-age=31536000, immutable"
     elif relative in _REVALIDATE:
@@ -81,7 +116,7 @@ def _file(target: Path, root: Path, request: Request) -> Response:
         cache = "public, max-age=3600"
     headers = {"Cache-Control": cache, "Content-Security-Policy": APP_CSP}
     if relative == "sw.js":
-        headers["Service-Worker-Allowed"] = "/"
+        headers["Service-Worker-Allowed"] = client.mount
     if target.suffix in _COMPRESSIBLE and "gzip" in request.headers.get("accept-encoding", ""):
         stat = target.stat()
         headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}

@@ -1,7 +1,9 @@
-"""The citizen app at ``/``: its files as built, its screens by deep link, and the API untouched beside it."""
+"""The web clients: the citizen app at ``/``, the desk at ``/desk/``, each with its files as built and its
+screens by deep link, and the API untouched beside them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,12 +12,23 @@ from gateway_harness import gateway, running
 from gateway.web import APP_CSP
 
 SHELL = '<!doctype html><html lang="vi"><title>Dịch vụ công</title><div id="app"></div></html>'
+DESK_SHELL = '<!doctype html><html lang="vi"><title>Một cửa</title><div id="app"></div></html>'
 
 
 @pytest.fixture
-def dist(tmp_path: Path) -> Path:
+def web(tmp_path: Path) -> Path:
+    """The web clients' folder: the list of clients (the citizen app at /, the desk at /desk/)."""
+    root = tmp_path / "web"
+    root.mkdir()
+    clients = [{"name": "app", "mount": "/"}, {"name": "desk", "mount": "/desk/"}]
+    (root / "clients.json").write_text(json.dumps({"clients": clients}), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def dist(web: Path) -> Path:
     """A built app: the shell, a hashed asset, the service worker and the manifest."""
-    root = tmp_path / "dist"
+    root = web / "app" / "dist"
     (root / "assets").mkdir(parents=True)
     (root / "index.html").write_text(SHELL, encoding="utf-8")
     (root / "assets" / "index-abc123.js").write_text("console.log('app')", encoding="utf-8")
@@ -24,8 +37,10 @@ def dist(tmp_path: Path) -> Path:
     return root
 
 
-async def test_the_shell_and_its_files_are_served_with_the_apps_policy(tmp_path: Path, dist: Path) -> None:
-    async with running(gateway(tmp_path, web_dir=dist)) as client:
+async def test_the_shell_and_its_files_are_served_with_the_apps_policy(
+    tmp_path: Path, web: Path, dist: Path
+) -> None:
+    async with running(gateway(tmp_path, web_dir=web)) as client:
         shell = await client.get("/")
         assert shell.status_code == 200
         assert shell.text == SHELL
@@ -40,10 +55,12 @@ async def test_the_shell_and_its_files_are_served_with_the_apps_policy(tmp_path:
         assert (await client.get("/manifest.webmanifest")).headers["cache-control"] == "no-cache"
 
 
-async def test_text_files_go_gzipped_to_a_browser_that_takes_it(tmp_path: Path, dist: Path) -> None:
+async def test_text_files_go_gzipped_to_a_browser_that_takes_it(
+    tmp_path: Path, web: Path, dist: Path
+) -> None:
     script = "console.log('ứng dụng');" * 200
     (dist / "assets" / "index-abc123.js").write_text(script, encoding="utf-8")
-    async with running(gateway(tmp_path, web_dir=dist)) as client:
+    async with running(gateway(tmp_path, web_dir=dist.parents[1])) as client:
         packed = await client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip"})
         assert packed.headers["content-encoding"] == "gzip"
         assert "Accept-Encoding" in packed.headers["vary"]
@@ -58,8 +75,10 @@ async def test_text_files_go_gzipped_to_a_browser_that_takes_it(tmp_path: Path, 
         assert (shell.headers["content-encoding"], shell.text) == ("gzip", SHELL)
 
 
-async def test_a_deep_link_gets_the_shell_and_a_missing_file_a_404(tmp_path: Path, dist: Path) -> None:
-    async with running(gateway(tmp_path, web_dir=dist)) as client:
+async def test_a_deep_link_gets_the_shell_and_a_missing_file_a_404(
+    tmp_path: Path, web: Path, dist: Path
+) -> None:
+    async with running(gateway(tmp_path, web_dir=web)) as client:
         deep = await client.get("/ho-so/hue.so-tu-phap-261206-0001", headers={"Accept": "text/html"})
         assert deep.status_code == 200
         assert deep.text == SHELL
@@ -71,7 +90,7 @@ async def test_a_deep_link_gets_the_shell_and_a_missing_file_a_404(tmp_path: Pat
 
 
 async def test_the_api_and_the_documents_are_never_the_app(tmp_path: Path, dist: Path) -> None:
-    async with running(gateway(tmp_path, web_dir=dist)) as client:
+    async with running(gateway(tmp_path, web_dir=dist.parents[1])) as client:
         document = await client.get("/openapi.json")
         assert document.status_code == 200
         assert "paths" in document.json()
@@ -83,6 +102,30 @@ async def test_the_api_and_the_documents_are_never_the_app(tmp_path: Path, dist:
         assert (await client.get("/.well-known/nothing")).status_code == 404
 
 
-async def test_without_a_build_the_root_is_not_found(tmp_path: Path) -> None:
-    async with running(gateway(tmp_path, web_dir=tmp_path / "not-built")) as client:
+async def test_the_desk_is_served_at_its_mount_beside_the_app(tmp_path: Path, web: Path, dist: Path) -> None:
+    desk = web / "desk" / "dist"
+    (desk / "assets").mkdir(parents=True)
+    (desk / "index.html").write_text(DESK_SHELL, encoding="utf-8")
+    (desk / "assets" / "index-def456.js").write_text("console.log('desk')", encoding="utf-8")
+    async with running(gateway(tmp_path, web_dir=web)) as client:
+        assert (await client.get("/desk/")).text == DESK_SHELL
+        deep = await client.get("/desk/ho-so/hue.so-tu-phap-261206-0001", headers={"Accept": "text/html"})
+        assert (deep.status_code, deep.text) == (200, DESK_SHELL)
+        assert deep.headers["content-security-policy"] == APP_CSP
+        asset = await client.get("/desk/assets/index-def456.js", headers={"Accept-Encoding": "gzip"})
+        assert asset.text == "console.log('desk')"
+        assert asset.headers["content-encoding"] == "gzip"
+        assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert (await client.get("/desk/assets/index-abc123.js")).status_code == 404, (
+            "the app's files stay the app's"
+        )
+        bare = await client.get("/desk", follow_redirects=False)
+        assert (bare.status_code, bare.headers["location"]) == (308, "/desk/")
+        assert (await client.get("/ho-so/abc", headers={"Accept": "text/html"})).text == SHELL
+        assert (await client.get("/desk-no/abc", headers={"Accept": "text/html"})).text == SHELL
+
+
+async def test_without_a_build_the_root_is_not_found(tmp_path: Path, web: Path) -> None:
+    async with running(gateway(tmp_path, web_dir=web)) as client:
         assert (await client.get("/")).status_code == 404
+        assert (await client.get("/desk/")).status_code == 404

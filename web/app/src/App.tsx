@@ -3,8 +3,8 @@ import { LocationProvider, Route, Router, lazy, useLocation } from "preact-iso";
 import { registerSW } from "virtual:pwa-register";
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
+import { FocusOnRoute, LanguageToggle } from "@ui/shell";
 import { session } from "@ui/api";
-import { lang, setLang } from "@ui/i18n";
 import { Button } from "@ui/kit";
 import { t } from "./strings";
 import { unread } from "./live";
@@ -69,7 +69,6 @@ function MainNav() {
 }
 
 function TopBar() {
-  const other = lang.value === "vi" ? "en" : "vi";
   return (
     <header class="topbar">
       <a class="brand" href="/">
@@ -86,9 +85,7 @@ function TopBar() {
           )}
         </a>
       )}
-      <Button kind="quiet" lang={other} aria-label={t("langToggleLabel")} onClick={() => setLang(other)}>
-        {t("langToggle")}
-      </Button>
+      <LanguageToggle text={t("langToggle")} label={t("langToggleLabel")} />
     </header>
   );
 }
@@ -100,16 +97,6 @@ export function SignedIn({ children }: { children: ComponentChildren }) {
     if (!session.value) route(`/dang-nhap?next=${encodeURIComponent(url)}`, true);
   }, [session.value]);
   return session.value ? <>{children}</> : null;
-}
-
-/** Move focus to the new screen's heading, so a screen reader announces where the citizen is. */
-function FocusOnRoute() {
-  const { path } = useLocation();
-  useEffect(() => {
-    const timer = setTimeout(() => document.getElementById("page-title")?.focus({ preventScroll: false }), 50);
-    return () => clearTimeout(timer);
-  }, [path]);
-  return null;
 }
 
 export function App() {

@@ -30,10 +30,11 @@ from dossier_svc.dossiers.models import (
     TimelineEntry,
     dossier_code,
 )
-from dossier_svc.dossiers.workflow import RUNNING, State
+from dossier_svc.dossiers.workflow import RUNNING, DueFilter, State
 from dossier_svc.procedures.models import Procedure
 from motcua_shared.chassis.db import conflict_insert
 from motcua_shared.chassis.messaging.models import MessagingBase
+from motcua_shared.contracts.common import Channel
 
 
 @dataclass(frozen=True)
@@ -370,10 +371,16 @@ class DossierRepository:
         holding_only: bool = True,
         status: State | None = None,
         procedure_code: str | None = None,
+        channel: Channel | None = None,
+        due: DueFilter | None = None,
+        now: datetime | None = None,
         limit: int,
         offset: int,
     ) -> tuple[Sequence[Dossier], int]:
-        """A page and the total: a citizen's own (newest first) or an agency's queue (due first)."""
+        """A page and the total: a citizen's own (newest first) or an agency's queue (due first).
+
+        ``due`` keeps the running dossiers due within their last working day (``soon``) or past due
+        (``overdue``) at ``now``."""
         query = select(Dossier)
         if applicant_id is not None:
             query = query.where(Dossier.applicant_id == applicant_id)
@@ -396,6 +403,16 @@ class DossierRepository:
             query = query.where(Dossier.status == status.value)
         if procedure_code is not None:
             query = query.where(Dossier.procedure_code == procedure_code)
+        if channel is not None:
+            query = query.where(Dossier.channel == channel.value)
+        if due is not None:
+            if now is None:
+                raise ValueError("a due filter needs the time it is read at")
+            query = query.where(Dossier.status.in_([s.value for s in RUNNING]))
+            if due == "soon":
+                query = query.where(Dossier.due_soon_at <= now, Dossier.due_at > now)
+            else:
+                query = query.where(Dossier.due_at <= now)
         total = await self._session.scalar(select(func.count()).select_from(query.subquery())) or 0
         if agency_code is not None:
             # Soonest due first; dossiers without a due time (not received, paused) after them.

@@ -33,7 +33,7 @@ from dossier_svc.dossiers.schemas import (
     SubmissionIn,
     TimelineOut,
 )
-from dossier_svc.dossiers.workflow import Action, State
+from dossier_svc.dossiers.workflow import Action, DueFilter, State
 from dossier_svc.openapi import inline_schema
 from dossier_svc.procedures.errors import ProcedureNotOpen, ReceivingAgencyInvalid
 from motcua_shared.chassis.auth import PrincipalDep
@@ -47,6 +47,7 @@ from motcua_shared.chassis.idempotency import (
 from motcua_shared.chassis.openapi import IDEMPOTENT_REPLAYED, idempotent
 from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
+from motcua_shared.contracts.common import Channel
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 
@@ -184,12 +185,29 @@ async def listing(
         Literal["holding", "involved"],
         Query(description="Officers: `holding` (at my agency now, the queue) or `involved` (ever)."),
     ] = "holding",
+    channel: Annotated[Channel | None, Query(description="Only dossiers filed by this channel.")] = None,
+    due: Annotated[
+        DueFilter | None,
+        Query(
+            description="`soon`: in progress and within the last working day before the due time "
+            "(sắp đến hạn); `overdue`: in progress past it (quá hạn)."
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: CursorQuery = None,
 ) -> DossierPage:
     """A citizen sees their own dossiers, newest first; an officer their agency's queue, soonest due first."""
     listing = await service.listing(
-        uow, ports, who, status=status, scope=scope, procedure_code=procedure, limit=limit, cursor=cursor
+        uow,
+        ports,
+        who,
+        status=status,
+        scope=scope,
+        procedure_code=procedure,
+        channel=channel,
+        due=due,
+        limit=limit,
+        cursor=cursor,
     )
     return DossierPage.of(listing, ports.calendar)
 

@@ -48,7 +48,7 @@ from dossier_svc.dossiers.schemas import (
     RatingIn,
     SubmissionIn,
 )
-from dossier_svc.dossiers.workflow import SYSTEM_ACTIONS, Action, ActionInput, Party, State
+from dossier_svc.dossiers.workflow import SYSTEM_ACTIONS, Action, ActionInput, DueFilter, Party, State
 from dossier_svc.ports import Ports
 from dossier_svc.procedures import service as procedures
 from dossier_svc.procedures.models import Procedure
@@ -124,34 +124,33 @@ async def listing(
     procedure_code: str | None,
     limit: int,
     cursor: str | None,
+    channel: Channel | None = None,
+    due: DueFilter | None = None,
 ) -> DossierListing:
     """A citizen's own dossiers (newest first), or an officer's agency queue (due soonest first)."""
     offset = DOSSIER_CURSOR.decode(cursor) or 0
+    now = ports.clock.now()
+    applicant_id = agency_code = None
+    if who.role is Role.CITIZEN:
+        applicant_id = who.subject
+    elif who.role is Role.OFFICER:
+        agency_code = who.agency_code
+    elif who.role is not Role.ADMIN:
+        raise Forbidden("Vai trò của bạn không xem được danh sách hồ sơ.")
     async with uow:
-        if who.role is Role.CITIZEN:
-            rows, total = await uow.dossiers.list(
-                applicant_id=who.subject,
-                status=status,
-                procedure_code=procedure_code,
-                limit=limit,
-                offset=offset,
-            )
-        elif who.role is Role.OFFICER:
-            rows, total = await uow.dossiers.list(
-                agency_code=who.agency_code,
-                holding_only=scope != "involved",
-                status=status,
-                procedure_code=procedure_code,
-                limit=limit,
-                offset=offset,
-            )
-        elif who.role is Role.ADMIN:
-            rows, total = await uow.dossiers.list(
-                status=status, procedure_code=procedure_code, limit=limit, offset=offset
-            )
-        else:
-            raise Forbidden("Vai trò của bạn không xem được danh sách hồ sơ.")
-    return DossierListing(rows=rows, total=total, offset=offset, now=ports.clock.now())
+        rows, total = await uow.dossiers.list(
+            applicant_id=applicant_id,
+            agency_code=agency_code,
+            holding_only=scope != "involved",
+            status=status,
+            procedure_code=procedure_code,
+            channel=channel,
+            due=due,
+            now=now,
+            limit=limit,
+            offset=offset,
+        )
+    return DossierListing(rows=rows, total=total, offset=offset, now=now)
 
 
 # --- filing --------------------------------------------------------------------------------------------

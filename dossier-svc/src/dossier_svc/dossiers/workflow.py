@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from motcua_shared.contracts.common import FeeTiming
 
@@ -34,6 +34,9 @@ class State(StrEnum):
 CLOSED = frozenset({State.RETURNED, State.REJECTED, State.WITHDRAWN})
 RUNNING = frozenset({State.RECEIVED, State.IN_PROGRESS})
 """States in which the processing clock runs."""
+
+DueFilter = Literal["soon", "overdue"]
+"""A queue's deadline filter: running dossiers in their last working day before the due time, or past it."""
 
 
 class Action(StrEnum):

@@ -7,7 +7,7 @@ import { vnd, when } from "@ui/text";
 import { SignedIn } from "../App";
 import { latest } from "../live";
 import { t, type Word } from "../strings";
-import { statusLabel, timeLeftLabel } from "../status";
+import { statusLabel, timeLeftLabel } from "@ui/status";
 import { statusTone } from "./Dossiers";
 
 type DossierOut = Schemas["DossierOut"];

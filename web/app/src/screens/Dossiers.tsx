@@ -5,7 +5,7 @@ import { Badge, Card, Loading, Notice, Page } from "@ui/kit";
 import { when } from "@ui/text";
 import { SignedIn } from "../App";
 import { latest, streaming } from "../live";
-import { statusLabel, timeLeftLabel } from "../status";
+import { statusLabel, timeLeftLabel } from "@ui/status";
 import { t } from "../strings";
 
 type Summary = Schemas["DossierSummary"];

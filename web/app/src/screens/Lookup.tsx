@@ -5,7 +5,7 @@ import { Badge, Button, Facts, Notice, Page, TextField } from "@ui/kit";
 import { when } from "@ui/text";
 import { t } from "../strings";
 import { parseLookupQr } from "../qr";
-import { statusLabel } from "../status";
+import { statusLabel } from "@ui/status";
 
 interface Detector {
   detect(source: HTMLVideoElement): Promise<{ rawValue: string }[]>;

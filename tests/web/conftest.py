@@ -1,0 +1,35 @@
+"""The browser tests' platform and browser: ``motcua run`` on a free port serving every built web client,
+and the system's Chromium, one of each per test module."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+from web_kit import CHROMIUM, ROOT
+
+from motcua.infra.embedded import embedded_platform
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``motcua run`` on a free port, every client's build served at its mount; its base URL."""
+    web = ROOT / "web"
+    for client in json.loads((web / "clients.json").read_text(encoding="utf-8"))["clients"]:
+        assert (web / client["name"] / "dist" / "index.html").is_file(), "build the clients first: make web"
+    # Payment links lead back to where this run listens, whatever the machine's MOTCUA_PUBLIC_URL says.
+    with embedded_platform(tmp_path_factory.mktemp("web-platform"), env={"MOTCUA_PUBLIC_URL": ""}) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """The system's Chromium, headless."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()

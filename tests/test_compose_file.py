@@ -644,5 +644,7 @@ def test_the_web_container_sends_every_api_path_to_the_gateway() -> None:
     listen = re.search(r"listen (\d+);", conf)
     assert listen
     assert listen.group(1) == "8080"
-    # A deep link of the app is answered with the app's shell, whose router shows the screen.
-    assert "try_files $uri /index.html;" in conf
+    # A deep link of a client is answered with that client's shell (the desk's under /desk/, else the
+    # citizen app's), whose router shows the screen; a mount without its slash is its client's folder.
+    assert "try_files $uri /$client/index.html /index.html;" in conf
+    assert "try_files $uri $uri/ /index.html;" in conf

@@ -115,8 +115,10 @@ def test_the_queue_shows_the_agencys_dossiers_live_with_the_working_time_left(
     expect(row).to_have_count(0)
     page.get_by_label("Thời hạn").select_option("")
     page.get_by_label("Kênh nộp").select_option("")
+    expect(page).not_to_have_url(re.compile(r"channel=|due="))
+    expect(row).to_be_visible()
 
-    # Keyboard: j moves to the first row's link, k back up, Enter opens it.
+    # Keyboard: j moves to the first row's link.
     page.locator("h1").focus()
     page.keyboard.press("j")
     expect(page.locator("a[data-row]").first).to_be_focused()

@@ -53,9 +53,12 @@ export function Queue() {
   const [failed, setFailed] = useState(false);
   const [procedures, setProcedures] = useState<Map<string, string>>(new Map());
   const table = useRef<HTMLTableSectionElement>(null);
+  const latestLoad = useRef(0);
   const me = session.value?.me;
 
   const load = async (cursor: string | null = null) => {
+    // Filters change faster than the answers come: only the newest request's answer is shown.
+    const ticket = ++latestLoad.current;
     const query: Query = { limit: 50 };
     if (filters.status) query.status = filters.status as Query["status"];
     if (filters.procedure) query.procedure = filters.procedure;
@@ -63,6 +66,7 @@ export function Queue() {
     if (filters.due) query.due = filters.due as Query["due"];
     if (cursor) query.cursor = cursor;
     const { data } = await api.GET("/api/v1/dossiers", { params: { query } }).catch(() => ({ data: undefined }));
+    if (ticket !== latestLoad.current) return;
     if (!data) return setFailed(true);
     setFailed(false);
     setItems((before) => (cursor && before ? [...before, ...data.items] : data.items));

@@ -83,6 +83,7 @@ _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?])
 OPERATOR_VALUES = {
     "MOTCUA_PUBLIC_URL": "https://dichvucong.hue.gov.vn",
     "SMS_API_URL": "https://sms.example.vn/api",
+    "SMS_BRANDNAME": "DVC HUE",  # a sender name is at most 11 characters
 }
 
 

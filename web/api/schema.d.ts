@@ -11400,7 +11400,7 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn",
+                     *           "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại {{ link }}",
                      *           "channel": "sms",
                      *           "code": "dossier.received",
                      *           "created_at": "2026-12-07T08:00:00+07:00",
@@ -11505,7 +11505,7 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn",
+                     *           "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại {{ link }}",
                      *           "channel": "sms",
                      *           "code": "dossier.received",
                      *           "created_at": "2026-12-07T08:00:00+07:00",
@@ -11634,7 +11634,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn"
+                 *       "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại {{ link }}"
                  *     }
                  */
                 "application/json": components["schemas"]["TemplateIn"];
@@ -11654,7 +11654,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn",
+                     *       "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại {{ link }}",
                      *       "channel": "sms",
                      *       "code": "dossier.received",
                      *       "created_at": "2026-12-07T08:00:00+07:00",
@@ -11818,7 +11818,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại motcua.vn"
+                 *       "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. Tra cứu tại {{ link }}"
                  *     }
                  */
                 "application/json": components["schemas"]["PreviewIn"];
@@ -11838,14 +11838,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "body": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận. Hẹn trả kết quả 07/12/2026. Tra cứu tại motcua.vn",
+                     *       "body": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận. Hẹn trả kết quả 07/12/2026. Tra cứu tại https://dichvucong.example.vn/tra-cuu",
                      *       "channel": "sms",
                      *       "code": "dossier.received",
                      *       "sms": {
                      *         "encoding": "GSM-7",
                      *         "segments": 1,
-                     *         "text": "Ho so hue.xa.phu-xuan-261207-0001 da duoc tiep nhan. Hen tra ket qua 07/12/2026. Tra cuu tai motcua.vn",
-                     *         "units": 102
+                     *         "text": "Ho so hue.xa.phu-xuan-261207-0001 da duoc tiep nhan. Hen tra ket qua 07/12/2026. Tra cuu tai https://dichvucong.example.vn/tra-cuu",
+                     *         "units": 130
                      *       },
                      *       "subject": "",
                      *       "version": 2

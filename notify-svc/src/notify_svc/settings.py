@@ -26,7 +26,17 @@ class SmsSettings(BaseModel):
     strip_diacritics: bool = Field(
         default=True, description="Send SMS without Vietnamese diacritics (GSM-7; most brand-name routes)."
     )
-    brandname: str = "MOTCUA"
+    brandname: str = Field(
+        default="MOTCUA",
+        max_length=11,
+        description="The sender name registered with the operators for this deployment (at most 11 "
+        "characters); set it in production.",
+    )
+    link: str | None = Field(
+        default=None,
+        description="The address SMS texts point to; by default the citizen app's look-up page under the "
+        "public URL.",
+    )
     api_url: str | None = None
     api_key: SecretStr | None = None
     receipt_secret: SecretStr | None = Field(
@@ -139,11 +149,20 @@ class Settings(ServiceSettings):
         if self.env == "production":
             if self.sms.provider == "sandbox":
                 raise ValueError("production needs a real SMS provider (NOTIFY_SMS__PROVIDER=http)")
+            if self.sms.brandname == "MOTCUA":
+                raise ValueError(
+                    "production needs the deployment's registered sender (NOTIFY_SMS__BRANDNAME)"
+                )
             if self.webhooks.allow_insecure_urls:
                 raise ValueError("production webhooks must be https to public addresses")
         if self.sms.provider == "http" and not (self.sms.api_url and self.sms.api_key):
             raise ValueError("the http SMS provider needs sms.api_url and sms.api_key")
         return self
+
+    @property
+    def sms_link(self) -> str:
+        """The address SMS texts point to (``link`` in every template)."""
+        return self.sms.link or f"{self.public_url}/tra-cuu"
 
     def push_guard(self) -> EgressGuard:
         """The outbound guard of Web Push: in production only the push services' public addresses."""

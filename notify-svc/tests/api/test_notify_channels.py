@@ -131,7 +131,7 @@ async def test_email_reaches_a_real_smtp_server_in_exact_vietnamese(start_notify
     assert body is not None
     assert body.get_content() == (
         "Kính gửi Trần Thị Thu Hà,\n\n"
-        "Hồ sơ Đăng ký khai sinh của bạn đã được gửi tới Ủy ban nhân dân phường Thuận Hóa với mã "
+        "Hồ sơ Đăng ký khai sinh của ông/bà đã được gửi tới Ủy ban nhân dân phường Thuận Hóa với mã "
         "000.00.14.H56-250804-0118 và đang chờ tiếp nhận.\n\n"
         "Vui lòng giữ mã hồ sơ để tra cứu tình trạng giải quyết. Phí, lệ phí phải nộp: 8.000 đồng.\n\n"
         "Trân trọng,\nỦy ban nhân dân phường Thuận Hóa\n\n"

@@ -44,7 +44,7 @@ async def test_received_is_texted_once_even_when_the_event_comes_twice(start_not
     [sms] = await n.sandbox(PHONE)
     assert sms["text"] == (
         "Ho so 000.00.14.H56-250804-0118 da duoc tiep nhan. Hen tra ket qua 08:35 ngay 05/08/2025. "
-        "Tra cuu tai motcua.vn"
+        f"Tra cuu tai {n.settings.sms_link}"
     )
     assert (sms["encoding"], sms["segments"]) == ("gsm7", 1)
     titles = [item["title"] for item in await inbox(n, CITIZEN)]

@@ -90,7 +90,7 @@ async def test_dossier_submitted_on_kafka_texts_and_notifies_once(
                 [message] = await sms()
                 assert message["text"] == (
                     f"Ho so {code} da duoc tiep nhan. Hen tra ket qua 08:35 ngay 05/08/2025. "
-                    "Tra cuu tai motcua.vn"
+                    f"Tra cuu tai {settings.sms_link}"
                 )
                 inbox = (await client.get("/api/v1/notifications", headers=TOKENS.bearer(applicant))).json()
                 assert [i["template"] for i in inbox["items"]] == ["dossier.received", "dossier.submitted"]

@@ -75,7 +75,7 @@ async def test_the_receipt_is_texted_to_the_applicants_phone_once_however_often_
     assert delivery.status == DeliveryStatus.QUEUED.value
     assert delivery.body == (
         f"Hồ sơ {DOSSIER_CODE} đã được tiếp nhận. Hẹn trả kết quả 08:35 ngày 05/08/2025. "
-        "Tra cứu tại motcua.vn"
+        f"Tra cứu tại {uow.env.settings.sms_link}"
     )
     assert len([n for n in uow.notifications.rows if n.template == "dossier.received"]) == 1
     assert len(uow.outbox.of_type(NotificationSent)) == 3, "two for the submission, one for the receipt"

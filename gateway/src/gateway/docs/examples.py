@@ -318,7 +318,7 @@ TEMPLATE = {
     "version": 2,
     "subject": "",
     "body": "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. "
-    "Tra cứu tại motcua.vn",
+    "Tra cứu tại {{ link }}",
     "created_by": "quantri",
     "created_at": "2026-12-07T08:00:00+07:00",
 }
@@ -528,13 +528,13 @@ _add(
                 "version": 2,
                 "subject": "",
                 "body": "Hồ sơ hue.xa.phu-xuan-261207-0001 đã được tiếp nhận. Hẹn trả kết quả 07/12/2026. "
-                "Tra cứu tại motcua.vn",
+                "Tra cứu tại https://dichvucong.example.vn/tra-cuu",
                 "sms": {
                     "text": "Ho so hue.xa.phu-xuan-261207-0001 da duoc tiep nhan. "
-                    "Hen tra ket qua 07/12/2026. Tra cuu tai motcua.vn",
+                    "Hen tra ket qua 07/12/2026. Tra cuu tai https://dichvucong.example.vn/tra-cuu",
                     "encoding": "GSM-7",
                     "segments": 1,
-                    "units": 102,
+                    "units": 130,
                 },
             },
         },

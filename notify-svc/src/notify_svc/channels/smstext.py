@@ -68,7 +68,19 @@ def measure(text: str) -> SmsText:
     return SmsText(text, "ucs2", _pack(costs, 70, 67), sum(costs))
 
 
+MAX_SEGMENTS = 2
+"""What one notification may cost: two segments (every default template fits, tested)."""
+
+
 def prepare(text: str, *, strip: bool) -> SmsText:
-    """The SMS for ``text``: whitespace tidied, diacritics removed when ``strip``, then measured."""
+    """The SMS for ``text``: whitespace tidied, diacritics removed when ``strip``, then measured.
+
+    Kept with diacritics (UCS-2, 67 characters a part) only while that fits :data:`MAX_SEGMENTS`; a longer
+    text goes without them (GSM-7, 153 a part), as brand-name routes send Vietnamese by default.
+    """
     tidy = " ".join(text.split())
-    return measure(strip_diacritics(tidy) if strip else tidy)
+    if not strip:
+        accented = measure(tidy)
+        if accented.segments <= MAX_SEGMENTS:
+            return accented
+    return measure(strip_diacritics(tidy))

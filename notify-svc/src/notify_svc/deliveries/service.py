@@ -48,7 +48,7 @@ async def handle_event(uow: NotifyUnitOfWork, ports: Ports, event: Event, envelo
     what = plan(event)
     if what.citizen is None and not what.agencies:
         return
-    context = context_for(event, contact)
+    context = context_for(event, contact) | {"link": ports.settings.sms_link}
     if what.citizen is not None:
         await _tell_person(uow, ports, what.citizen, event, envelope, contact, context)
     for spec, agency_code in what.agencies:

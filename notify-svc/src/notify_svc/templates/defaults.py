@@ -1,8 +1,10 @@
 """The default templates: version 1 of every (code, channel), seeded when missing, then editable.
 
-Texts are ours, in Vietnamese with full diacritics. SMS texts are written with diacritics too; the SMS
-channel removes them when sending unless configured not to. Every template sees the event's own fields
-plus ``name``, ``procedure_name`` and ``agency_name`` (from the dossier's contact); see the README.
+Texts are ours, in Vietnamese with full diacritics, addressing the citizen as the papers do ("ông/bà").
+SMS texts are written with diacritics too; the SMS channel removes them when sending unless configured not
+to, and every default SMS fits two segments whatever the values (free text is cut with ``rut``; see the
+README). Every template sees the event's own fields plus ``name``, ``procedure_name``, ``agency_name`` (from
+the dossier's contact) and ``link`` (the deployment's look-up page, `NOTIFY_SMS__LINK`).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         DossierSubmitted.TYPE,
         NO_SMS,
         "Đã nộp hồ sơ {{ dossier_code }}",
-        "Hồ sơ {{ procedure_name }} của bạn đã được gửi tới {{ agency_name }} với mã {{ dossier_code }} "
+        "Hồ sơ {{ procedure_name }} của ông/bà đã được gửi tới {{ agency_name }} với mã {{ dossier_code }} "
         "và đang chờ tiếp nhận.",
         email_more="Vui lòng giữ mã hồ sơ để tra cứu tình trạng giải quyết."
         "{% if fee_total %} Phí, lệ phí phải nộp: {{ fee_total|vnd }}.{% endif %}",
@@ -91,7 +93,7 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         "{{ agency_name }} đã tiếp nhận hồ sơ {{ dossier_code }} ({{ procedure_name }}). "
         "Ngày hẹn trả kết quả: {{ due_at|ngay }}.",
         sms="Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả kết quả {{ due_at|ngay }}. "
-        "Tra cứu tại motcua.vn",
+        "Tra cứu tại {{ link }}",
     ),
     TemplateSpec(
         "dossier.supplement_requested",
@@ -100,8 +102,8 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         "Cần bổ sung hồ sơ {{ dossier_code }}",
         "{{ agency_name }} đề nghị bổ sung hồ sơ {{ dossier_code }}: {{ reason }}"
         "{% if respond_by %} Hạn bổ sung: {{ respond_by|ngay }}.{% endif %}",
-        sms="Hồ sơ {{ dossier_code }} cần bổ sung: {{ reason }}"
-        "{% if respond_by %} Hạn {{ respond_by|ngay }}.{% endif %}",
+        sms="Hồ sơ {{ dossier_code }} cần bổ sung: {{ reason|rut(120) }}"
+        "{% if respond_by %} Hạn {{ respond_by|ngay }}.{% endif %} Chi tiết: {{ link }}",
         email_more="Thời gian bổ sung hồ sơ không tính vào thời hạn giải quyết.",
         mandatory=True,
         prompt=True,
@@ -127,8 +129,9 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         ALL,
         "Đã có kết quả hồ sơ {{ dossier_code }}",
         "Hồ sơ {{ dossier_code }} ({{ procedure_name }}) đã có kết quả"
-        "{% if result %}: {{ result }}{% endif %}. Mời bạn nhận kết quả theo hình thức đã đăng ký.",
-        sms="Hồ sơ {{ dossier_code }} đã có kết quả. Mời bạn nhận kết quả theo hình thức đã đăng ký.",
+        "{% if result %}: {{ result }}{% endif %}. Mời ông/bà nhận kết quả theo hình thức đã đăng ký.",
+        sms="Hồ sơ {{ dossier_code }} đã có kết quả. Mời ông/bà nhận kết quả theo hình thức đã đăng ký. "
+        "Tra cứu tại {{ link }}",
         prompt=True,
     ),
     TemplateSpec(
@@ -145,24 +148,29 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         NO_SMS,
         "Đã trả kết quả hồ sơ {{ dossier_code }}",
         "Hồ sơ {{ dossier_code }} đã hoàn thành và trả kết quả. "
-        "Mời bạn đánh giá mức độ hài lòng về việc giải quyết hồ sơ.",
+        "Mời ông/bà đánh giá mức độ hài lòng về việc giải quyết hồ sơ.",
     ),
     TemplateSpec(
         "dossier.withdrawn",
         DossierWithdrawn.TYPE,
         frozenset({IN_APP, EMAIL}),
         "Đã rút hồ sơ {{ dossier_code }}",
-        "Hồ sơ {{ dossier_code }} đã được rút theo yêu cầu của bạn.",
+        "Hồ sơ {{ dossier_code }} đã được rút theo yêu cầu của ông/bà.",
     ),
     TemplateSpec(
         "dossier.deadline_extended",
         DossierDeadlineExtended.TYPE,
         ALL,
-        "Thư xin lỗi: hồ sơ {{ dossier_code }} trễ hẹn",
-        "{{ agency_name }} xin lỗi vì hồ sơ {{ dossier_code }} chưa thể trả kết quả đúng hẹn "
-        "{{ previous_due_at|ngay }}. Lý do: {{ reason }} Thời gian hẹn trả kết quả mới: {{ due_at|ngay }}.",
-        sms="{{ agency_name }} xin lỗi: hồ sơ {{ dossier_code }} trễ hẹn. "
-        "Hẹn trả kết quả mới {{ due_at|ngay }}.",
+        "{% if occurred_at >= previous_due_at %}Thư xin lỗi: hồ sơ {{ dossier_code }} trễ hẹn"
+        "{% else %}Hẹn lại ngày trả kết quả hồ sơ {{ dossier_code }}{% endif %}",
+        "{% if occurred_at >= previous_due_at %}{{ agency_name }} xin lỗi ông/bà vì hồ sơ {{ dossier_code }} "
+        "đã quá hẹn trả kết quả {{ previous_due_at|ngay }}."
+        "{% else %}{{ agency_name }} thông báo hồ sơ {{ dossier_code }} không thể trả kết quả vào "
+        "{{ previous_due_at|ngay }} như đã hẹn.{% endif %} Lý do: {{ reason }} "
+        "Thời gian hẹn trả kết quả mới: {{ due_at|ngay }}.",
+        sms="{% if occurred_at >= previous_due_at %}Xin lỗi ông/bà: hồ sơ {{ dossier_code }} đã trễ hẹn. "
+        "{% else %}Hồ sơ {{ dossier_code }} được hẹn lại ngày trả kết quả. {% endif %}"
+        "Hẹn mới {{ due_at|ngay }}. Lý do: {{ reason|rut(70) }} Tra cứu tại {{ link }}",
         mandatory=True,
     ),
     TemplateSpec(
@@ -190,7 +198,7 @@ CITIZEN: tuple[TemplateSpec, ...] = (
         frozenset({IN_APP, PUSH}),
         "Thanh toán chưa thành công",
         "Giao dịch thanh toán {{ amount|vnd }} cho hồ sơ {{ dossier_code }} chưa thành công. "
-        "Bạn có thể thanh toán lại.",
+        "Ông/bà có thể thanh toán lại.",
     ),
     TemplateSpec(
         "payment.expired",
@@ -222,7 +230,7 @@ OTP = TemplateSpec(
     OtpRequested.TYPE,
     frozenset({SMS}),
     "Mã xác thực",
-    "{{ code }} là mã xác thực đăng nhập motcua của bạn, có hiệu lực {{ ttl_minutes }} phút. "
+    "{{ code }} là mã xác thực đăng nhập Cổng dịch vụ công của ông/bà, có hiệu lực {{ ttl_minutes }} phút. "
     "Không chia sẻ mã này với bất kỳ ai.",
     mandatory=True,
     prompt=True,

@@ -31,6 +31,17 @@ def ngay(value: Any) -> str:
     return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
 
 
+def rut(value: Any, limit: int) -> str:
+    """Free text cut to at most ``limit`` characters at a word, ``...`` marking the cut (it keeps an SMS
+    within its segments; ``...`` rather than ``…``, which no GSM-7 route carries)."""
+    text = " ".join(str(value).split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 3]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    return cut.rstrip(" ,;:.") + "..."
+
+
 class _Environment(SandboxedEnvironment):
     """The sandbox, with each template's globals a plain dict instead of a ``ChainMap`` over the
     environment's: every render copies them into its context, and copying a ``ChainMap`` costs several
@@ -45,6 +56,7 @@ def _environment() -> SandboxedEnvironment:
     env = _Environment(undefined=StrictUndefined, autoescape=False)
     env.filters["vnd"] = vnd
     env.filters["ngay"] = ngay
+    env.filters["rut"] = rut
     return env
 
 

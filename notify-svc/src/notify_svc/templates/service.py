@@ -93,6 +93,10 @@ async def history(uow: NotifyUnitOfWork, code: str, channel: str) -> Sequence[Te
     return versions
 
 
+EXAMPLE_LINK = "https://dichvucong.example.vn/tra-cuu"
+"""What ``link`` renders as in a preview (a deployment's is its own look-up page)."""
+
+
 def example_context(spec: TemplateSpec) -> dict[str, Any]:
     """A context from the contracts' example event of the template's type (what a preview renders)."""
     event = examples()[spec.event_type]
@@ -102,6 +106,7 @@ def example_context(spec: TemplateSpec) -> dict[str, Any]:
         procedure_name="Đăng ký khai sinh",
         agency_name="Ủy ban nhân dân phường Thuận Hóa",
         ttl_minutes=5,
+        link=EXAMPLE_LINK,
     )
     return context
 

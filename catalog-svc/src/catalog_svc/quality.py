@@ -9,6 +9,7 @@ matched by their folded name, which survives a change of code.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -55,3 +56,50 @@ def score(golden: Sequence[GoldenQuery], ranked: Mapping[str, Sequence[str]]) ->
             misses.append((query.q, list(ranked[query.q][:3])))
     n = len(golden) or 1
     return Scores(round(mrr / n, 4), round(recall / n, 4), len(golden), misses)
+
+
+def realistic_queries(
+    texts: Sequence[str], count: int, *, seed: int = 18
+) -> list[tuple[str, dict[str, str]]]:
+    """``count`` queries as citizens type them, drawn from ``texts`` (procedure names and keywords),
+    reproducible for ``seed``: one to four consecutive words, mostly without accents, sometimes with one
+    letter wrong, the last word often cut short (a query typed letter by letter), now and then a filter.
+    For measuring speed: they have no expected answer."""
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    found: list[tuple[str, dict[str, str]]] = []
+    while len(found) < count:
+        words = rng.choice(texts).split()
+        start = 0 if rng.random() < 0.6 else rng.randrange(len(words))
+        picked = words[start : start + rng.randint(1, 4)]
+        if rng.random() < 0.8:
+            picked = fold(" ".join(picked)).split()
+        if not picked:
+            continue
+        if rng.random() < 0.2:
+            at = rng.randrange(len(picked))
+            picked[at] = _one_edit(picked[at], rng)
+        if rng.random() < 0.3 and len(picked[-1]) > 2:
+            picked[-1] = picked[-1][: rng.randint(2, len(picked[-1]))]
+        params: dict[str, str] = {}
+        draw = rng.random()
+        if draw < 0.08:
+            params["level"] = rng.choice(("province", "commune"))
+        elif draw < 0.15:
+            params["online"] = rng.choice(("full", "any"))
+        found.append((" ".join(picked), params))
+    return found
+
+
+def _one_edit(word: str, rng: random.Random) -> str:
+    """``word`` with one letter doubled, dropped, swapped with the next or replaced."""
+    if len(word) < 4:
+        return word
+    at = rng.randrange(1, len(word) - 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        return word[:at] + word[at] + word[at:]
+    if kind == 1:
+        return word[:at] + word[at + 1 :]
+    if kind == 2:
+        return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    return word[:at] + rng.choice("aeiouhngt") + word[at + 1 :]

@@ -153,21 +153,16 @@ _Key = tuple[str, bool]
 @dataclass(frozen=True)
 class Order:
     """How hits are ranked: by name without words, else by the relevance contract's keys over ``groups``
-    (see :mod:`catalog_svc.procedures.relevance`), first by how many groups the whole text has when
-    ``any_group``."""
+    (see :mod:`catalog_svc.procedures.relevance`)."""
 
     groups: Sequence[Sequence[str]] = ()
     phrase: str = ""
-    any_group: bool = False
 
     def keys(self, st: _Statement, rows: str) -> list[_Key]:
         """The keys over ``rows`` (with ``name_key``, ``other_key``, ``name_len`` and ``code``)."""
         if not self.groups:
             return [(f'{rows}.name_key COLLATE "C"', False), (f'{rows}.code COLLATE "C"', False)]
-        ranking = [(_count_in(st, f"{rows}.name_key", self.groups), True), *self.after_words(st, rows)]
-        if self.any_group:
-            return [(_count_in(st, f"{rows}.name_key || {rows}.other_key", self.groups), True), *ranking]
-        return ranking
+        return [(_count_in(st, f"{rows}.name_key", self.groups), True), *self.after_words(st, rows)]
 
     def after_words(self, st: _Statement, rows: str) -> list[_Key]:
         """The keys after how many groups start a word of the name: the name starting with the phrase, the
@@ -213,6 +208,12 @@ def tsquery(groups: Sequence[Sequence[str]]) -> str:
     return "'" + " & ".join("(" + " | ".join(group) + ")" for group in groups) + "'::tsquery"
 
 
+def tsquery_all_but_one(groups: Sequence[Sequence[str]]) -> str:
+    """The ``tsquery`` literal of rows with, for every group but one (any), one of its words."""
+    clauses = [tsquery([*groups[:left], *groups[left + 1 :]])[1:-10] for left in range(len(groups))]
+    return "'" + " | ".join(f"({clause})" for clause in clauses) + "'::tsquery"
+
+
 class PostgresSearch:
     """The search of one PostgreSQL database (``engine``), each statement on an autocommit connection."""
 
@@ -234,10 +235,16 @@ class PostgresSearch:
                 return SearchResult([], 0, "all" if attempt is None else attempt.match, _EMPTY_FACETS)
             if attempt is None:
                 return await self._run(conn, numbered, Order(), offset, limit, "all")
-            order = Order(attempt.groups, attempt.phrase, attempt.any_group)
-            words = [[w for group in attempt.groups for w in group]] if attempt.any_group else attempt.groups
             return await self._run(
-                conn, numbered, order, offset, limit, attempt.match, words=words, named=not attempt.any_group
+                conn,
+                numbered,
+                Order(attempt.groups, attempt.phrase),
+                offset,
+                limit,
+                attempt.match,
+                words=attempt.groups,
+                relaxed=attempt.all_but_one,
+                named=not attempt.all_but_one,
             )
 
     @asynccontextmanager
@@ -270,10 +277,13 @@ class PostgresSearch:
         match: Match,
         *,
         words: Sequence[Sequence[str]] = (),
+        relaxed: bool = False,
         named: bool = False,
     ) -> SearchResult:
         """Run :func:`search_statement` and read its rows into a result."""
-        sql, params, keys = search_statement(filters, order, offset, limit, words=words, named=named)
+        sql, params, keys = search_statement(
+            filters, order, offset, limit, words=words, relaxed=relaxed, named=named
+        )
         rows = (await conn.exec_driver_sql(sql, params)).all()
         return await self._result(conn, rows, keys, match)
 
@@ -332,6 +342,7 @@ def search_statement(
     limit: int,
     *,
     words: Sequence[Sequence[str]] = (),
+    relaxed: bool = False,
     named: bool = False,
 ) -> tuple[str, tuple[Any, ...], list[_Key]]:
     """The one statement of a search, its parameters and the ranking keys its hits carry.
@@ -345,7 +356,8 @@ def search_statement(
     st = _Statement()
     conditions = filters.where(st, "k")
     if words:
-        conditions.append(f"catalog_prefixes(k.name_key || k.other_key) @@ {tsquery(words)}")
+        match = tsquery_all_but_one(words) if relaxed else tsquery(words)
+        conditions.append(f"catalog_prefixes(k.name_key || k.other_key) @@ {match}")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     if named and len(order.groups) >= NAMED_TIER_MIN_WORDS:
         page, keys = _named_page(st, filters, order, where, offset, limit)

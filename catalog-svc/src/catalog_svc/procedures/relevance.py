@@ -11,7 +11,8 @@ same match and the same ranking keys (see catalog-svc's README, "The relevance c
    stands for the known words one edit away (a letter added, dropped, changed, or two swapped), any of which
    matches; a word with none of those is left out. ``match`` is then ``fuzzy`` and ``did_you_mean`` says
    the query as it was understood.
-4. **Any word** (last resort): the rows with any of the (corrected) words, those with most of them first.
+4. **All but one** (last resort, for three words or more): the rows with all of the (corrected) words but
+   any one of them.
 5. Nothing: ``did_you_mean`` offers the query with its unknown words two edits away, when that finds
    something.
 
@@ -39,6 +40,9 @@ from catalog_svc.text import MAX_QUERY_TOKENS, fold
 MAX_CORRECTIONS: Final = 6
 #: Words shorter than this are never corrected (one edit away from too many words).
 MIN_CORRECTED_LENGTH: Final = 3
+#: From how many distinct words a query may be answered by the rows with all of them but one (with fewer,
+#: one word alone would match most of a large catalogue: slow, and no answer).
+MIN_WORDS_ALL_BUT_ONE: Final = 3
 #: How long a process keeps its copy of the vocabulary and synonyms before reading them again, so the
 #: words another replica published reach this one within that delay (its own publishes clear it at once).
 LEXICON_TTL_S: Final = 30.0
@@ -94,14 +98,14 @@ class Lexicon:
 @dataclass(frozen=True)
 class Attempt:
     """One way of matching and ranking: for every group, a row has a word starting with one of its words
-    (``any_group``: for at least one group, those with most groups first)."""
+    (``all_but_one``: for every group but one, whichever)."""
 
     groups: tuple[tuple[str, ...], ...]
     #: The query as a phrase (repeated words kept; a corrected word as its nearest known word): a name
     #: holding it ranks higher.
     phrase: str
     match: Match
-    any_group: bool = False
+    all_but_one: bool = False
     understood: str | None = None
 
 
@@ -113,14 +117,14 @@ def _attempt(
     sequence: Sequence[tuple[str, ...]],
     match: Match,
     *,
-    any_group: bool = False,
+    all_but_one: bool = False,
     understood: str | None = None,
 ) -> Attempt:
     """The attempt matching each distinct group of ``sequence`` (the query's words in order, each with its
     alternatives) and ranking by the phrase of their first alternatives."""
     groups = tuple(dict.fromkeys(sequence))[:MAX_QUERY_TOKENS]
     phrase = " ".join(group[0] for group in sequence)
-    return Attempt(groups, phrase, match, any_group, understood)
+    return Attempt(groups, phrase, match, all_but_one, understood)
 
 
 def plan(words: Sequence[str], lexicon: Lexicon) -> list[Attempt]:
@@ -144,8 +148,8 @@ def plan(words: Sequence[str], lexicon: Lexicon) -> list[Attempt]:
     understood = " ".join(group[0] for group in corrected)
     if changed:
         attempts.append(_attempt(corrected, "fuzzy", understood=understood))
-    if len(set(corrected)) > 1:
-        attempts.append(_attempt(corrected, "fuzzy", any_group=True, understood=understood))
+    if len(set(corrected)) >= MIN_WORDS_ALL_BUT_ONE:
+        attempts.append(_attempt(corrected, "fuzzy", all_but_one=True, understood=understood))
     return attempts
 
 

@@ -442,11 +442,8 @@ class ProcedureRepository:
             _Key(self._count_in(_S.name_key, [[attempt.phrase]]), True),
             _Key(_S.code),
         ]
-        if attempt.any_group:
-            text_key: ColumnElement[str] = literal_column("' '", Text) + _S.search_text
-            order.insert(0, _Key(self._count_in(text_key, groups), True))
-            groups = ((*(w for group in groups for w in group),),)
-        return await self._run([*base, self._match(groups)], order, offset, limit, attempt.match)
+        match = self._match(groups, all_but_one=attempt.all_but_one)
+        return await self._run([*base, match], order, offset, limit, attempt.match)
 
     def _filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
@@ -464,9 +461,17 @@ class ProcedureRepository:
             conditions.append(_S.online_mode == filters.online)
         return conditions
 
-    def _match(self, words: Sequence[Sequence[str]]) -> ColumnElement[bool]:
-        """Rows with, for every group of ``words``, a word starting with one of them (FTS5 prefixes)."""
-        fts = " AND ".join("(" + " OR ".join(f'"{w}"*' for w in group) + ")" for group in words)
+    def _match(self, words: Sequence[Sequence[str]], *, all_but_one: bool = False) -> ColumnElement[bool]:
+        """Rows with, for every group of ``words`` (``all_but_one``: every group but any one), a word
+        starting with one of them (FTS5 prefixes)."""
+
+        def every(groups: Sequence[Sequence[str]]) -> str:
+            return " AND ".join("(" + " OR ".join(f'"{w}"*' for w in group) + ")" for group in groups)
+
+        if all_but_one:
+            fts = " OR ".join(f"({every([*words[:i], *words[i + 1 :]])})" for i in range(len(words)))
+        else:
+            fts = every(words)
         return _S.procedure_id.in_(
             select(literal_column("rowid"))
             .select_from(text("procedure_search_fts"))

@@ -9,7 +9,7 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,7 @@ def snapshot(
     fee_timing: FeeTiming = FeeTiming.SUBMISSION,
     days: float = 3,
     online_level: int = 4,
+    same_day_cutoff: time | None = None,
 ) -> ProcedureSnapshot:
     """A birth registration with an inter-agency step (the story of the contract examples, our figures)."""
     base = examples.procedure()
@@ -92,6 +93,7 @@ def snapshot(
                 ProcedureStep(order=3, name="Ký Giấy khai sinh", role="leader", share_percent=40),
             ),
             "fee_timing": fee_timing,
+            "same_day_cutoff": same_day_cutoff,
         }
     )
 

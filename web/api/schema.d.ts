@@ -2310,6 +2310,11 @@ export interface components {
              */
             day: string;
             /**
+             * Estimated
+             * @description True when the day off is the `holidays` library's estimate (e.g. Tết days announced each year, swapped days) that no decision entered in the settings confirms yet.
+             */
+            estimated: boolean;
+            /**
              * Reason
              * @description E.g. `Tết Nguyên Đán`, `Chủ nhật`, `Ngày nghỉ bổ sung`.
              */
@@ -2572,6 +2577,11 @@ export interface components {
             }[];
             /** Due At */
             due_at: string | null;
+            /**
+             * Due At Estimated
+             * @description True when `due_at` rests on a day off (or a make-up working day) the calendar only estimates: the holidays library's guess, not yet confirmed by a decision in the settings.
+             */
+            due_at_estimated: boolean;
             fees: components["schemas"]["FeesOut"];
             /** Form Data */
             form_data: {
@@ -2656,6 +2666,11 @@ export interface components {
             current_step: number | null;
             /** Due At */
             due_at: string | null;
+            /**
+             * Due At Estimated
+             * @description True when `due_at` rests on a day off (or a make-up working day) the calendar only estimates: the holidays library's guess, not yet confirmed by a decision in the settings.
+             */
+            due_at_estimated: boolean;
             /** Holder Agency Code */
             holder_agency_code: string;
             /** National Status */
@@ -2755,6 +2770,11 @@ export interface components {
              * @description When it is due (RFC 3339 with offset).
              */
             due_at: string;
+            /**
+             * Estimated
+             * @description True when the due time rests on a day off (or a make-up working day) that is only estimated: not fixed by the Labour Code and not yet confirmed by the deployment's settings.
+             */
+            estimated: boolean;
             /**
              * Hours Per Day
              * @description Working hours in one working day.
@@ -3787,6 +3807,11 @@ export interface components {
             /** Result */
             result?: string | null;
             /**
+             * Same Day Cutoff
+             * @description Received after this local time, a dossier counts from the next working day; none by default.
+             */
+            same_day_cutoff?: string | null;
+            /**
              * Sources
              * @description Where each fact comes from.
              */
@@ -3874,6 +3899,11 @@ export interface components {
              * @description The result document, e.g. `Giấy khai sinh (bản chính)`.
              */
             result?: string | null;
+            /**
+             * Same Day Cutoff
+             * @description The local time after which a dossier received counts from the next working day (civil status: `15:00`, 'nhận hồ sơ sau 15 giờ … trả kết quả trong ngày làm việc tiếp theo'); null: none.
+             */
+            same_day_cutoff?: string | null;
             /**
              * Sources
              * @description Where the facts come from.
@@ -7172,15 +7202,18 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "day": "2026-04-25",
+                     *           "estimated": false,
                      *           "reason": "Thứ bảy"
                      *         },
                      *         {
                      *           "day": "2026-04-26",
-                     *           "reason": "Chủ nhật"
+                     *           "estimated": false,
+                     *           "reason": "Ngày Giỗ Tổ Hùng Vương"
                      *         },
                      *         {
                      *           "day": "2026-04-27",
-                     *           "reason": "Giỗ Tổ Hùng Vương"
+                     *           "estimated": true,
+                     *           "reason": "Ngày Giỗ Tổ Hùng Vương (nghỉ bù)"
                      *         }
                      *       ],
                      *       "total": 3
@@ -7269,14 +7302,17 @@ export interface operations {
                      *       "days_off": [
                      *         {
                      *           "day": "2026-02-14",
+                     *           "estimated": false,
                      *           "reason": "Thứ bảy"
                      *         },
                      *         {
                      *           "day": "2026-02-16",
-                     *           "reason": "Tết Nguyên Đán"
+                     *           "estimated": true,
+                     *           "reason": "Giao thừa Tết Nguyên Đán"
                      *         }
                      *       ],
                      *       "due_at": "2026-02-27T09:00:00+07:00",
+                     *       "estimated": true,
                      *       "hours_per_day": 8,
                      *       "start": "2026-02-13T09:00:00+07:00",
                      *       "working_hours": 40
@@ -7377,6 +7413,7 @@ export interface operations {
                      *           "created_at": "2026-12-07T09:15:00+07:00",
                      *           "current_step": 2,
                      *           "due_at": "2026-12-07T17:00:00+07:00",
+                     *           "due_at_estimated": false,
                      *           "holder_agency_code": "hue.xa.phu-xuan",
                      *           "national_status": 4,
                      *           "national_status_label": "Đang xử lý",
@@ -7704,6 +7741,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "due_at": null,
+                     *       "due_at_estimated": false,
                      *       "fees": {
                      *         "items": [],
                      *         "outstanding": false,
@@ -8008,6 +8046,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "due_at": null,
+                     *       "due_at_estimated": false,
                      *       "fees": {
                      *         "items": [],
                      *         "outstanding": false,
@@ -8286,6 +8325,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "due_at": "2026-12-07T17:00:00+07:00",
+                     *       "due_at_estimated": false,
                      *       "fees": {
                      *         "items": [],
                      *         "outstanding": false,
@@ -8654,6 +8694,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "due_at": null,
+                     *       "due_at_estimated": false,
                      *       "fees": {
                      *         "items": [],
                      *         "outstanding": false,
@@ -8960,6 +9001,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "due_at": "2026-12-07T17:00:00+07:00",
+                     *       "due_at_estimated": false,
                      *       "fees": {
                      *         "items": [],
                      *         "outstanding": false,
@@ -17350,6 +17392,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "result": "Giấy khai sinh (bản chính)",
+                     *       "same_day_cutoff": null,
                      *       "sources": [
                      *         {
                      *           "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
@@ -17830,6 +17873,7 @@ export interface operations {
                      *           }
                      *         ],
                      *         "result": "Giấy khai sinh (bản chính)",
+                     *         "same_day_cutoff": null,
                      *         "sources": [
                      *           {
                      *             "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
@@ -18263,6 +18307,7 @@ export interface operations {
                      *           }
                      *         ],
                      *         "result": "Giấy khai sinh (bản chính)",
+                     *         "same_day_cutoff": null,
                      *         "sources": [
                      *           {
                      *             "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
@@ -18526,6 +18571,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "result": "Giấy khai sinh (bản chính)",
+                     *       "same_day_cutoff": null,
                      *       "sources": [
                      *         {
                      *           "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
@@ -18827,6 +18873,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "result": "Giấy khai sinh (bản chính)",
+                     *       "same_day_cutoff": null,
                      *       "sources": [
                      *         {
                      *           "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"

@@ -22,9 +22,11 @@ class CalendarSettings(BaseModel):
     )
     """Working sessions of a working day, in local time; their total is one working day."""
     extra_days_off: tuple[date, ...] = ()
-    """Days off the province or the government adds (e.g. a day bridged to a holiday)."""
+    """Days off announced by decision: days the province or the government adds (e.g. a day bridged to a
+    holiday), and days the `holidays` library only estimates, listed here once a decision confirms them."""
     extra_working_days: tuple[date, ...] = ()
-    """Make-up working days (often Saturdays) beyond those the `holidays` library knows."""
+    """Working days announced by decision: make-up days (often Saturdays), and days the library wrongly
+    estimates as off (the decision chose others)."""
 
     @model_validator(mode="after")
     def _sessions_in_order(self) -> CalendarSettings:

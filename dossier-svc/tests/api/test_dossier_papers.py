@@ -50,3 +50,30 @@ async def test_the_register_is_its_units_alone(harness: Harness) -> None:
     problem(await harness.client.get("/api/v1/papers/register", params=query), 401)
     backwards = {**query, "to": "2000-01-01"}
     problem(await harness.client.get("/api/v1/papers/register", params=backwards, headers=OFFICER), 422)
+
+
+async def test_the_estimate_shows_where_the_due_time_does(harness: Harness) -> None:
+    across_tet = await harness.client.get(
+        "/api/v1/calendar/due-date", params={"start": "2027-02-03T09:00:00+07:00", "days": 3}
+    )
+    body = across_tet.json()
+    assert body["estimated"] is True
+    days = {d["day"]: d for d in body["days_off"]}
+    assert days["2027-02-04"] == {"day": "2027-02-04", "reason": "29 Tết", "estimated": True}
+    assert days["2027-02-06"]["estimated"] is False
+    ordinary = await harness.client.get(
+        "/api/v1/calendar/due-date", params={"start": "2025-08-04T09:00:00+07:00", "days": 3}
+    )
+    assert ordinary.json()["estimated"] is False
+
+    code = (await harness.submit())["code"]
+    received = (await harness.act(code, "receive", OFFICER)).json()
+    dossier = await harness.dossier(code)
+    cal = harness.ports.calendar
+    assert dossier.received_at is not None
+    assert dossier.due_at is not None
+    # Received now (the wall clock): whether the days to its due time hold an estimated one.
+    expected = cal.estimated_between(cal.local(dossier.received_at).date(), cal.local(dossier.due_at).date())
+    assert received["due_at_estimated"] is expected
+    listed = (await harness.client.get("/api/v1/dossiers", headers=OFFICER)).json()["items"]
+    assert [d["due_at_estimated"] for d in listed] == [expected]

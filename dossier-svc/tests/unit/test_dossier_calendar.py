@@ -114,3 +114,44 @@ def test_naive_times_and_negative_days_are_refused(cal: WorkCalendar) -> None:
     with pytest.raises(ValueError, match="non-negative"):
         cal.due(at(2025, 8, 4), -1)
     assert cal.add(at(2025, 8, 4, 8, 0), 0) + timedelta(0) == at(2025, 8, 4, 8, 0)
+
+
+def test_only_the_holidays_the_labour_code_dates_are_certain(cal: WorkCalendar) -> None:
+    new_year, tet, hung_kings = (
+        cal.info(date(2027, 1, 1)),
+        cal.info(date(2027, 2, 6)),
+        cal.info(date(2026, 4, 26)),
+    )
+    assert not new_year.working
+    assert not new_year.estimated
+    assert (tet.reason, tet.estimated) == ("Tết Nguyên Đán", False)
+    assert (hung_kings.reason, hung_kings.estimated) == ("Ngày Giỗ Tổ Hùng Vương", False)
+    # The other Tết days are chosen by each year's decision; the library only estimates them.
+    for day in (date(2027, 2, 4), date(2027, 2, 10)):
+        assert not cal.info(day).working
+        assert cal.info(day).estimated, day
+    swapped = cal.info(date(2026, 8, 31))
+    assert (swapped.working, swapped.estimated) == (False, True)
+    make_up = cal.info(date(2026, 8, 22))
+    assert (make_up.working, make_up.estimated) == (True, True)
+    assert cal.estimated_between(date(2027, 2, 1), date(2027, 2, 12))
+    assert not cal.estimated_between(date(2025, 8, 4), date(2025, 8, 8))
+
+
+def test_the_settings_confirm_or_overturn_an_estimate() -> None:
+    cal = WorkCalendar.from_settings(
+        CalendarSettings(
+            extra_days_off=(date(2027, 2, 4),),
+            extra_working_days=(date(2027, 2, 10),),
+        )
+    )
+    confirmed = cal.info(date(2027, 2, 4))
+    assert (confirmed.working, confirmed.estimated, confirmed.reason) == (False, False, "29 Tết")
+    overturned = cal.info(date(2027, 2, 10))
+    assert (overturned.working, overturned.estimated) == (True, False)
+    assert cal.info(date(2025, 8, 5)).reason is None
+
+
+def test_the_next_working_day_starts_at_its_first_session(cal: WorkCalendar) -> None:
+    assert cal.next_working_day(at(2025, 8, 4, 15, 30)) == at(2025, 8, 5, 7, 30)
+    assert cal.next_working_day(at(2025, 8, 8, 16, 0)) == at(2025, 8, 11, 7, 30)

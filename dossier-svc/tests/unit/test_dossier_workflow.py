@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.dossiers.errors import ActionForbidden, GuardRefused, IllegalAction, InvalidDossier
 from dossier_svc.dossiers.models import Dossier, TimelineEntry
+from dossier_svc.dossiers.schemas import due_estimated
 from dossier_svc.dossiers.workflow import TABLE, Action, ActionInput, Party, State, find
 from dossier_svc.procedures.models import Procedure
 from dossier_svc.procedures.service import resolve
@@ -394,3 +395,40 @@ def test_the_reported_lies_are_gone() -> None:
     assert dossier.current_step == dossier.step_count == 3
     assert Action.FORWARD not in dossier.allowed_actions(holder)
     assert Action.APPROVE in dossier.allowed_actions(holder)
+
+
+def test_a_same_day_procedure_received_after_its_cut_off_counts_from_the_next_working_day() -> None:
+    before, after = MONDAY.replace(hour=14, minute=59), MONDAY.replace(hour=15, minute=0)
+    early = new_dossier(days=0, same_day_cutoff=time(15, 0))
+    assert early.same_day_cutoff == "15:00"
+    run(early, Action.SUBMIT, {Party.OWNER}, before)
+    run(early, Action.RECEIVE, {Party.RECEIVING_OFFICER}, before)
+    assert early.due_at == MONDAY.replace(hour=17, minute=30)
+
+    late = new_dossier(days=0, same_day_cutoff=time(15, 0))
+    run(late, Action.SUBMIT, {Party.OWNER}, after)
+    entry = run(late, Action.RECEIVE, {Party.RECEIVING_OFFICER}, after)
+    tuesday = MONDAY + timedelta(days=1)
+    assert late.received_at == after
+    assert late.clock_started_at == tuesday.replace(hour=7, minute=30)
+    assert late.due_at == tuesday.replace(hour=17, minute=30)
+    assert late.steps[0].first_started_at == tuesday.replace(hour=7, minute=30)
+    assert entry.details["counted_from"] == tuesday.replace(hour=7, minute=30).isoformat()
+
+    without = new_dossier(days=0)
+    assert without.same_day_cutoff is None
+    run(without, Action.SUBMIT, {Party.OWNER}, after)
+    run(without, Action.RECEIVE, {Party.RECEIVING_OFFICER}, after)
+    assert without.due_at == MONDAY.replace(hour=17, minute=30)
+
+
+def test_a_due_time_across_the_estimated_tet_days_says_so() -> None:
+    before_tet = datetime(2027, 2, 3, 9, 0, tzinfo=VN)
+    dossier = new_dossier(days=3)
+    run(dossier, Action.SUBMIT, {Party.OWNER}, before_tet)
+    run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, before_tet)
+    assert due_estimated(dossier, CAL)
+    ordinary = new_dossier(days=3)
+    run(ordinary, Action.SUBMIT, {Party.OWNER}, MONDAY)
+    run(ordinary, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
+    assert not due_estimated(ordinary, CAL)

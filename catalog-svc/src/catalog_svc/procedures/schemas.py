@@ -7,7 +7,7 @@ the published `ProcedureSnapshot` of the event contract, with its status and sou
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -111,6 +111,11 @@ class ProcedureIn(_In):
     fee_timing: FeeTiming = FeeTiming.SUBMISSION
     result: str | None = Field(default=None, max_length=1000)
     legal_basis: list[str] = Field(default_factory=list, max_length=40)
+    same_day_cutoff: time | None = Field(
+        default=None,
+        description="Received after this local time, a dossier counts from the next working day; none by "
+        "default.",
+    )
     keywords: list[str] = Field(
         default_factory=list, max_length=30, description="Other words people use for it; searched, not shown."
     )

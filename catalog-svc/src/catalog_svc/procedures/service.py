@@ -697,6 +697,7 @@ def build_snapshot(data: ProcedureIn, version: int, directory: Directory) -> Pro
         fee_timing=data.fee_timing,
         result=data.result,
         legal_basis=tuple(data.legal_basis),
+        same_day_cutoff=data.same_day_cutoff,
     )
 
 

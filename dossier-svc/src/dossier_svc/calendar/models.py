@@ -5,6 +5,12 @@ days is ``n`` times that much working time after the start, counted only inside 
 A day is a working day when it is a make-up working day, or a weekday that is neither a public holiday
 (the `holidays` library's Vietnam calendar: Tết, substituted and observed days included) nor an extra day
 off.
+
+Only the holidays the Labour Code fixes by date (Bộ luật Lao động 2019, Điều 112: 1/1, the first day of Tết,
+the Hùng Kings' day 10/3 lunar, 30/4, 1/5, 2/9) are certain. The rest of what the library gives — the other
+Tết days, the day beside 2/9, observed days, swapped days and their make-up Saturdays — is announced each
+year by decision, so it is *estimated* until the settings confirm it (a day listed in the extra days off or
+the extra working days is what the decision said).
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ class DayInfo:
     day: date
     working: bool
     reason: str | None = None
+    estimated: bool = False
+    """True when only the `holidays` library's estimate makes the day off (or a make-up working day)."""
 
 
 @dataclass
@@ -70,16 +78,30 @@ class WorkCalendar:
     def _compute_info(self, day: date) -> DayInfo:
         if day in self.extra_working_days:
             return DayInfo(day, True)
-        if day in self.extra_days_off:
-            return DayInfo(day, False, "Ngày nghỉ bổ sung")
         name = self._holidays.get(day)
+        if day in self.extra_days_off:
+            return DayInfo(day, False, str(name) if name is not None else "Ngày nghỉ bổ sung")
         if name is not None:
-            return DayInfo(day, False, str(name))
+            return DayInfo(day, False, str(name), estimated=not _fixed_by_law(day, str(name)))
         if day in self._holidays.weekend_workdays:
-            return DayInfo(day, True)
+            return DayInfo(day, True, estimated=True)
         if day.weekday() >= 5:
             return DayInfo(day, False, "Thứ Bảy" if day.weekday() == 5 else "Chủ nhật")
         return DayInfo(day, True)
+
+    def estimated_between(self, start: date, end: date) -> bool:
+        """True when a day from ``start`` to ``end`` (inclusive) is worked or not on an estimate only."""
+        day = start
+        while day <= end:
+            if self.info(day).estimated:
+                return True
+            day += timedelta(days=1)
+        return False
+
+    def next_working_day(self, moment: datetime) -> datetime:
+        """The start of the first working session on a day after ``moment``'s (local) date."""
+        following = self.local(moment).date() + timedelta(days=1)
+        return self.add(datetime.combine(following, time.min, self.zone), 0)
 
     def is_working_day(self, day: date) -> bool:
         """True when ``day`` is worked."""
@@ -189,6 +211,16 @@ class WorkCalendar:
         return out
 
 
+_FIXED_DATES = frozenset({(1, 1), (4, 30), (5, 1), (9, 2)})
+_FIXED_LUNAR = frozenset({"Tết Nguyên Đán", "Ngày Giỗ Tổ Hùng Vương"})
+"""The library's Vietnamese names of the lunar holidays whose day the Labour Code fixes (its observed days
+carry a suffix, so they do not match)."""
+
+
+def _fixed_by_law(day: date, name: str) -> bool:
+    return (day.month, day.day) in _FIXED_DATES or name in _FIXED_LUNAR
+
+
 def _seconds(moment: time) -> int:
     return moment.hour * 3600 + moment.minute * 60 + moment.second
 
@@ -203,3 +235,5 @@ class DueDate:
     working_seconds: float
     day_seconds: float
     days_off: list[DayInfo]
+    estimated: bool
+    """True when a day between the start and the due time is worked or not on an estimate only."""

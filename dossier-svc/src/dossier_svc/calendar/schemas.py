@@ -20,6 +20,10 @@ class DueDateOut(BaseModel):
     working_hours: float = Field(description="Working hours between the start and the due time.")
     hours_per_day: float = Field(description="Working hours in one working day.")
     days_off: list[DayOffOut] = Field(description="Days between start and due that are not worked.")
+    estimated: bool = Field(
+        description="True when the due time rests on a day off (or a make-up working day) that is only "
+        "estimated: not fixed by the Labour Code and not yet confirmed by the deployment's settings."
+    )
 
     @classmethod
     def of(cls, due: DueDate) -> DueDateOut:
@@ -31,6 +35,7 @@ class DueDateOut(BaseModel):
             working_hours=round(due.working_seconds / 3600, 4),
             hours_per_day=due.day_seconds / 3600,
             days_off=[DayOffOut.of(d) for d in due.days_off],
+            estimated=due.estimated,
         )
 
 
@@ -39,11 +44,15 @@ class DayOffOut(BaseModel):
 
     day: date
     reason: str = Field(description="E.g. `Tết Nguyên Đán`, `Chủ nhật`, `Ngày nghỉ bổ sung`.")
+    estimated: bool = Field(
+        description="True when the day off is the `holidays` library's estimate (e.g. Tết days announced "
+        "each year, swapped days) that no decision entered in the settings confirms yet."
+    )
 
     @classmethod
     def of(cls, info: DayInfo) -> DayOffOut:
         """Shape a day off."""
-        return cls(day=info.day, reason=info.reason or "")
+        return cls(day=info.day, reason=info.reason or "", estimated=info.estimated)
 
 
 class DaysOffOut(BaseModel):

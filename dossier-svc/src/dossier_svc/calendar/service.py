@@ -32,6 +32,7 @@ def due_date(calendar: WorkCalendar, start: datetime, days: float) -> DueDate:
         working_seconds=calendar.working_seconds(local_start, due),
         day_seconds=calendar.day_seconds,
         days_off=calendar.days_off(local_start.date(), due.date()),
+        estimated=calendar.estimated_between(local_start.date(), due.date()),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -201,6 +201,8 @@ class Dossier(Base):
     online_level: Mapped[int | None] = mapped_column(Integer)
     """The procedure's online service level when the dossier was filed (4: full-process online)."""
     processing_days: Mapped[float] = mapped_column(Float, default=0.0)
+    same_day_cutoff: Mapped[str | None] = mapped_column(String(8))
+    """``HH:MM``: received after it (local time), the dossier counts from the next working day."""
     documents_required: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     result_name: Mapped[str | None] = mapped_column(Text)
     lookup_secret: Mapped[str] = mapped_column(String(32))
@@ -332,6 +334,8 @@ class Dossier(Base):
         self.fee_timing = procedure.fee_timing.value
         self.online_level = procedure.online_level
         self.processing_days = terms.channel.processing_days
+        cutoff = procedure.same_day_cutoff
+        self.same_day_cutoff = cutoff.strftime("%H:%M") if cutoff is not None else None
         self.documents_required = [
             {
                 "code": d.code,
@@ -637,6 +641,16 @@ class Dossier(Base):
             self.worked_seconds += max(0.0, calendar.working_seconds(self.clock_started_at, now))
             self.clock_started_at = None
 
+    def clock_start(self, now: datetime, calendar: WorkCalendar) -> datetime:
+        """When the processing time counts from for a dossier received (or completed) at ``now``: the next
+        working day when its procedure has a same-day cut-off and ``now`` is past it, else ``now``."""
+        if self.same_day_cutoff is None:
+            return now
+        local = calendar.local(now)
+        if local.time() < time.fromisoformat(self.same_day_cutoff):
+            return now
+        return calendar.next_working_day(local)
+
     def _start_clock(self, now: datetime, calendar: WorkCalendar) -> None:
         self.clock_started_at = now
         self.due_at = calendar.due(now, self.processing_days)
@@ -699,10 +713,11 @@ def _submit(d: Dossier, given: ActionInput, now: datetime, cal: WorkCalendar) ->
 def _receive(d: Dossier, given: ActionInput, now: datetime, cal: WorkCalendar) -> EventMaker:
     d.received_at = now
     d.received_month = month_of(now, cal)
-    d._start_clock(now, cal)
+    start = d.clock_start(now, cal)
+    d._start_clock(start, cal)
     d.current_step = 1
     first = d.steps[0]
-    first.start(now, cal, d.processing_days)
+    first.start(start, cal, d.processing_days)
     d.holder_agency_code = first.agency_code
 
     def make(base: dict[str, Any]) -> ev.DossierEvent:
@@ -757,9 +772,10 @@ def _request_supplement(d: Dossier, given: ActionInput, now: datetime, cal: Work
 
 def _resume(d: Dossier, given: ActionInput, now: datetime, cal: WorkCalendar) -> EventMaker:
     # The regulation counts the processing time anew from the supplement's receipt.
-    d._start_clock(now, cal)
+    start = d.clock_start(now, cal)
+    d._start_clock(start, cal)
     if d.step is not None:
-        d.step.start(now, cal, d.processing_days)
+        d.step.start(start, cal, d.processing_days)
     supplied = tuple(sorted(given.fresh_documents))
     d.respond_by = None
 
@@ -884,6 +900,8 @@ def _details(action: Action, given: ActionInput, d: Dossier, event: ev.DossierEv
         details["agency_code"] = d.step.agency_code
     if action is Action.RECEIVE and d.due_at is not None:
         details["due_at"] = d.due_at.isoformat()
+        if d.clock_started_at is not None and d.clock_started_at != d.received_at:
+            details["counted_from"] = d.clock_started_at.isoformat()
     if action is Action.REQUEST_SUPPLEMENT:
         if d.supplement_asks_fee:
             details["fee_total"] = d.fee_total

@@ -291,6 +291,14 @@ def time_left(dossier: Dossier, calendar: WorkCalendar, now: datetime) -> TimeLe
     )
 
 
+def due_estimated(dossier: Dossier, calendar: WorkCalendar) -> bool:
+    """Whether the due time rests on an estimated day, from the clock's (last) start to the due date."""
+    if dossier.due_at is None:
+        return False
+    start = dossier.clock_started_at or dossier.received_at or dossier.due_at
+    return calendar.estimated_between(calendar.local(start).date(), calendar.local(dossier.due_at).date())
+
+
 class DossierSummary(BaseModel):
     """A dossier in a list (a citizen's own, or an agency's work queue)."""
 
@@ -309,6 +317,10 @@ class DossierSummary(BaseModel):
     step_name: str | None
     submitted_at: PlatformTime | None
     due_at: PlatformTime | None
+    due_at_estimated: bool = Field(
+        description="True when `due_at` rests on a day off (or a make-up working day) the calendar only "
+        "estimates: the holidays library's guess, not yet confirmed by a decision in the settings."
+    )
     time_left: TimeLeft | None
     created_at: PlatformTime
 
@@ -338,6 +350,7 @@ def _summary_fields(dossier: Dossier, calendar: WorkCalendar, now: datetime) -> 
         "step_name": step.name if step else None,
         "submitted_at": dossier.submitted_at,
         "due_at": dossier.due_at,
+        "due_at_estimated": due_estimated(dossier, calendar),
         "time_left": time_left(dossier, calendar, now),
         "created_at": dossier.created_at,
     }

@@ -152,6 +152,13 @@ def _receipt(sheet: Sheet, issue: Issue, dossier: Dossier, calendar: WorkCalenda
     sheet.para("2. Số lượng hồ sơ: 01 bộ")
     sheet.para(f"3. Thời gian giải quyết hồ sơ theo quy định: {dossier.processing_days:g} ngày làm việc")
     sheet.para(f"4. Thời gian nhận hồ sơ: {moment(calendar.local(entry.at))}")
+    counted = _at(entry.details.get("counted_from"), calendar)
+    if counted is not None:
+        sheet.para(
+            f"Hồ sơ nhận sau {dossier.same_day_cutoff or '…'} giờ: thời gian giải quyết tính từ "
+            f"{moment(counted)}",
+            indent=4.0,
+        )
     sheet.para(
         f"5. Thời gian trả kết quả giải quyết hồ sơ: {moment(_at(entry.details.get('due_at'), calendar))}"
     )

@@ -94,17 +94,18 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "working_hours": 40,
             "hours_per_day": 8,
             "days_off": [
-                {"day": "2026-02-14", "reason": "Thứ bảy"},
-                {"day": "2026-02-16", "reason": "Tết Nguyên Đán"},
+                {"day": "2026-02-14", "reason": "Thứ bảy", "estimated": False},
+                {"day": "2026-02-16", "reason": "Giao thừa Tết Nguyên Đán", "estimated": True},
             ],
+            "estimated": True,
         }
     },
     "calendar.days_off": {
         "response": {
             "items": [
-                {"day": "2026-04-25", "reason": "Thứ bảy"},
-                {"day": "2026-04-26", "reason": "Chủ nhật"},
-                {"day": "2026-04-27", "reason": "Giỗ Tổ Hùng Vương"},
+                {"day": "2026-04-25", "reason": "Thứ bảy", "estimated": False},
+                {"day": "2026-04-26", "reason": "Ngày Giỗ Tổ Hùng Vương", "estimated": False},
+                {"day": "2026-04-27", "reason": "Ngày Giỗ Tổ Hùng Vương (nghỉ bù)", "estimated": True},
             ],
             "total": 3,
         }
@@ -684,6 +685,7 @@ _SUMMARY_FIELDS = (
     "step_name",
     "submitted_at",
     "due_at",
+    "due_at_estimated",
     "time_left",
     "created_at",
 )
@@ -735,6 +737,7 @@ DOSSIER_SUBMITTED = {
     "closed_at": None,
     "close_reason": None,
     "due_at": None,
+    "due_at_estimated": False,
     "time_left": None,
     "timeliness": None,
     "result_name": "Giấy khai sinh (bản chính)",

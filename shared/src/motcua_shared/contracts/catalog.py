@@ -5,6 +5,7 @@ They carry whole snapshots (event-carried state transfer): consumers keep their 
 
 from __future__ import annotations
 
+from datetime import time
 from enum import StrEnum
 from typing import ClassVar
 
@@ -183,6 +184,11 @@ class ProcedureSnapshot(Part):
     )
     legal_basis: tuple[str, ...] = Field(
         default=(), description="The legal texts it rests on, e.g. `Luật Hộ tịch số 60/2014/QH13`."
+    )
+    same_day_cutoff: time | None = Field(
+        default=None,
+        description="The local time after which a dossier received counts from the next working day (civil "
+        "status: `15:00`, 'nhận hồ sơ sau 15 giờ … trả kết quả trong ngày làm việc tiếp theo'); null: none.",
     )
 
 

@@ -96,6 +96,10 @@ const words = {
   live: { vi: "Đang cập nhật trực tiếp", en: "Live updates on" },
   status: { vi: "Trạng thái", en: "Status" },
   due: { vi: "Hạn trả kết quả", en: "Due" },
+  dueEstimated: {
+    vi: "tính theo ngày nghỉ lễ dự kiến, chưa có quyết định chính thức",
+    en: "counted on holidays not yet officially announced",
+  },
   submittedAt: { vi: "Ngày nộp", en: "Filed on" },
   step: { vi: "Bước {n}/{of}: {name}", en: "Step {n}/{of}: {name}" },
   currentStep: { vi: "Bước xử lý", en: "Current step" },

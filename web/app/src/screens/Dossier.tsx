@@ -141,7 +141,7 @@ function Detail({ code }: { code: string }) {
           ...(dossier.step_name ? [[t("currentStep"), t("step", { n: dossier.current_step ?? 0, of: dossier.step_count, name: dossier.step_name })] as [string, string]] : []),
           [t("agency"), dossier.agency_name],
           [t("submittedAt"), when(dossier.submitted_at, lang.value, true)],
-          [t("due"), <>{when(dossier.due_at, lang.value)}{dossier.time_left && <> · <strong>{timeLeftLabel(dossier.time_left)}</strong></>}</>],
+          [t("due"), <>{when(dossier.due_at, lang.value)}{dossier.time_left && <> · <strong>{timeLeftLabel(dossier.time_left)}</strong></>}{dossier.due_at_estimated && <> ({t("dueEstimated")})</>}</>],
           [t("lookupSecret"), <code>{dossier.lookup_secret}</code>],
         ]}
       />

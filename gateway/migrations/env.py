@@ -2,6 +2,7 @@
 
 import gateway.identity.models  # noqa: F401 - registers the tables on the metadata
 from gateway.db import Base
+from motcua_shared.chassis.limits import LimitsBase
 from motcua_shared.chassis.migrations import run_env
 
-run_env(Base.metadata)
+run_env(Base.metadata, LimitsBase.metadata)

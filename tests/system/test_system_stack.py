@@ -57,7 +57,9 @@ def stack(tmp_path: Path, kafka_bootstrap: str, pg_server: PgServer) -> Iterator
         "MOTCUA_PG_URL": pg_server.url("postgres"),
     }
     stack = Stack(tmp_path / "stack", free_port_block(6), env)
-    started = stack.motcua("up", "--base-port", str(stack.base_port))
+    # Unsupervised: this test kills a service and restarts it by hand (test_system_replicas lets the
+    # supervisor do it).
+    started = stack.motcua("up", "--base-port", str(stack.base_port), "--no-supervise")
     try:
         assert started.returncode == 0, started.stdout + started.stderr + _logs(stack.root)
         yield stack

@@ -24,8 +24,10 @@ from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.app import Runtime, create_service_app
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
+from motcua_shared.chassis.limits import purge_forever, store_for
 from motcua_shared.chassis.messaging.consumer import Handlers
 from motcua_shared.chassis.signing import PaperSigner
+from motcua_shared.chassis.singleton import run_singleton
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -65,9 +67,21 @@ def create_app(
     ports = build_ports(settings)
 
     async def setup(runtime: Runtime[DossierUow]) -> None:
+        limits = store_for(runtime.db, clock=lambda: ports.clock.now().timestamp())
+        ports.lookup_guard.keep_state_in(limits)
+        runtime.run_in_background(
+            run_singleton(runtime.db, "dossier-limits-purge", lambda: purge_forever(limits)),
+            name="limits-purge",
+        )
         if settings.deadlines.enabled:
             runtime.run_in_background(
-                deadlines.run_forever(runtime.uow, ports.calendar, settings.deadlines, ports.clock),
+                run_singleton(
+                    runtime.db,
+                    "dossier-deadlines",
+                    lambda: deadlines.run_forever(
+                        runtime.uow, ports.calendar, settings.deadlines, ports.clock
+                    ),
+                ),
                 name="dossier-deadlines",
             )
 

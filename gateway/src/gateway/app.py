@@ -27,9 +27,7 @@ from gateway.identity.agencies import CatalogAgencies
 from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer, derive_pepper
 from gateway.identity.keyring import KeyRing
 from gateway.identity.router import router as identity_router
-from gateway.identity.throttle import SignInThrottle
 from gateway.ports import Ports
-from gateway.ratelimit.limiter import TokenBucketLimiter
 from gateway.routing.dispatch import ProxyDispatch
 from gateway.routing.proxy import Upstreams
 from gateway.routing.table import SERVICES
@@ -41,7 +39,9 @@ from motcua_shared.chassis.bus.base import Bus
 from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 from motcua_shared.chassis.errors import NotFound
 from motcua_shared.chassis.http import allowed_methods, method_not_allowed
+from motcua_shared.chassis.limits import Backoff, Buckets, purge_forever, store_for
 from motcua_shared.chassis.openapi import RESPONSE_HEADERS
+from motcua_shared.chassis.singleton import exclusively, run_singleton
 from motcua_shared.contracts import topics
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -147,8 +147,12 @@ async def _build_ports(
     runtime.checks = {name: upstreams.readiness(name) for name in SERVICES}
     external = ExternalVerifier(settings.identity.external_issuers, http=external_http)
     runtime.resources.push_async_callback(external.aclose)
-    limiter = TokenBucketLimiter(max_keys=settings.limits.max_keys)
+    limits = store_for(runtime.db, clock=lambda: clock.now().timestamp(), max_keys=settings.limits.max_keys)
+    limiter = Buckets(limits)
     limiter.enabled = settings.limits.enabled
+    runtime.run_in_background(
+        run_singleton(runtime.db, "gateway-limits-purge", lambda: purge_forever(limits)), name="limits-purge"
+    )
     ports = Ports(
         settings=settings,
         secrets=Secrets(otp_pepper=derive_pepper(settings.identity, ring)),
@@ -159,16 +163,18 @@ async def _build_ports(
         limiter=limiter,
         agencies=CatalogAgencies(upstreams.clients["catalog"]),
         docs=OpenApiMerger(_own_document(app, settings.public_url), upstreams, settings.docs),
-        sign_in=SignInThrottle(
+        sign_in=Backoff(
+            limits,
+            "sign-in-failures",
             free=settings.identity.login_max_failures,
-            longest=timedelta(seconds=settings.identity.login_lock_seconds),
-            max_keys=settings.limits.max_keys,
+            longest=float(settings.identity.login_lock_seconds),
         ),
     )
     if settings.identity.demo_accounts:
-        created = await identity_service.ensure_demo(
-            runtime.uow(), ports, settings.identity.demo_staff, settings.identity.demo_clients
-        )
+        async with exclusively(runtime.db, "gateway-demo-accounts"):  # replicas start together
+            created = await identity_service.ensure_demo(
+                runtime.uow(), ports, settings.identity.demo_staff, settings.identity.demo_clients
+            )
         if created:
             log.info("demo accounts created", extra={"accounts": created})
     return ports

@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gateway.ports import Ports
-from gateway.ratelimit.limiter import TokenBucketLimiter
 from gateway.settings import Settings
 from gateway.uow import GatewayUnitOfWork
 from motcua_shared.chassis.deps import ports_dependency, settings_dependency, uow_dependency
+from motcua_shared.chassis.limits import Buckets
 
 UowDep = Annotated[GatewayUnitOfWork, Depends(uow_dependency(GatewayUnitOfWork))]
 PortsDep = Annotated[Ports, Depends(ports_dependency(Ports))]
 SettingsDep = Annotated[Settings, Depends(settings_dependency(Settings))]
 
 
-async def get_limiter(ports: PortsDep) -> TokenBucketLimiter:
+async def get_limiter(ports: PortsDep) -> Buckets:
     """The rate limiter."""
     return ports.limiter
 
@@ -27,5 +27,5 @@ async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-LimiterDep = Annotated[TokenBucketLimiter, Depends(get_limiter)]
+LimiterDep = Annotated[Buckets, Depends(get_limiter)]
 ClientIpDep = Annotated[str, Depends(client_ip)]

@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from gateway.docs.openapi import OpenApiMerger
 from gateway.identity.agencies import AgencyDirectory
 from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer
-from gateway.identity.throttle import SignInThrottle
-from gateway.ratelimit.limiter import TokenBucketLimiter
 from gateway.routing.proxy import Upstreams
 from gateway.settings import Settings
 from motcua_shared.chassis.clock import Clock
+from motcua_shared.chassis.limits import Backoff, Buckets
 
 
 @dataclass(frozen=True)
 class Ports:
     """Sign-in rules and secrets, the token signer, the clock, external issuers, the upstreams, the rate
-    limiter, the catalogue's agencies, the merged OpenAPI document and the sign-in throttle."""
+    limits, the catalogue's agencies, the merged OpenAPI document and the sign-in throttle (the limits'
+    state is shared by every gateway replica: :mod:`motcua_shared.chassis.limits`)."""
 
     settings: Settings
     secrets: Secrets
@@ -25,7 +25,7 @@ class Ports:
     clock: Clock
     external: ExternalVerifier
     upstreams: Upstreams
-    limiter: TokenBucketLimiter
+    limiter: Buckets
     agencies: AgencyDirectory
     docs: OpenApiMerger
-    sign_in: SignInThrottle
+    sign_in: Backoff

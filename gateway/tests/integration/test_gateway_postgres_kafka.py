@@ -21,6 +21,7 @@ from gateway.db import Base
 from gateway.identity.keyring import KeyRing
 from gateway.settings import IdentitySettings, Settings
 from motcua_shared.chassis.bus.kafka import KafkaBus
+from motcua_shared.chassis.limits import LimitsBase
 from motcua_shared.chassis.messaging.models import MessagingBase
 from motcua_shared.chassis.migrations import aupgrade
 from motcua_shared.chassis.settings import BusSettings, DbSettings
@@ -28,7 +29,15 @@ from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.identity import OtpRequested
 
 pytestmark = pytest.mark.integration
-TABLES = {"accounts", "otp_challenges", "refresh_families", "refresh_tokens", "integrator_clients", "outbox"}
+TABLES = {
+    "accounts",
+    "otp_challenges",
+    "refresh_families",
+    "refresh_tokens",
+    "integrator_clients",
+    "outbox",
+    "rate_state",
+}
 
 
 async def _drift(url: str) -> list[Any]:
@@ -37,7 +46,7 @@ async def _drift(url: str) -> list[Any]:
         diff = await conn.run_sync(
             lambda sync: compare_metadata(
                 MigrationContext.configure(sync),
-                [Base.metadata, MessagingBase.metadata],  # type: ignore[arg-type]
+                [Base.metadata, MessagingBase.metadata, LimitsBase.metadata],  # type: ignore[arg-type]
             )
         )
         names = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))

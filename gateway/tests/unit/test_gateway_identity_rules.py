@@ -12,7 +12,6 @@ from gateway.identity.errors import OtpExpired, OtpLocked
 from gateway.identity.keyring import KeyRing
 from gateway.identity.models import Account, IntegratorClient, OtpChallenge
 from gateway.identity.service import normalise_phone
-from gateway.identity.throttle import SignInThrottle
 from motcua_shared.chassis.errors import Conflict, Unprocessable
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -76,26 +75,6 @@ def test_a_challenge_expires_runs_out_and_is_spent_once() -> None:
         _challenge(attempts=5).ensure_usable(NOW, max_attempts=5)
     with pytest.raises(OtpLocked):
         _challenge(consumed_at=NOW).ensure_usable(NOW, max_attempts=5)
-
-
-def test_failures_slow_one_source_on_one_name_and_never_the_others() -> None:
-    throttle = SignInThrottle(free=5, longest=timedelta(minutes=15))
-    for _ in range(5):
-        assert throttle.wait("canbo.a", "203.0.113.9", NOW) == timedelta(0)
-        throttle.failed("canbo.a", "203.0.113.9", NOW)
-    assert throttle.wait("canbo.a", "203.0.113.9", NOW) == timedelta(0), "five are free"
-    waits = []
-    for step in range(12):
-        now = NOW + timedelta(hours=step)
-        throttle.failed("CANBO.A ", "203.0.113.9", now)
-        waits.append(throttle.wait("canbo.a", "203.0.113.9", now).total_seconds())
-    assert waits[:5] == [1, 2, 4, 8, 16]
-    assert max(waits) == 900, "doubling, capped"
-    # The owner at another address, and the same address on another name, are not held back.
-    assert throttle.wait("canbo.a", "198.51.100.4", NOW + timedelta(hours=11)) == timedelta(0)
-    assert throttle.wait("canbo.b", "203.0.113.9", NOW + timedelta(hours=11)) == timedelta(0)
-    throttle.succeeded("canbo.a", "203.0.113.9")
-    assert throttle.wait("canbo.a", "203.0.113.9", NOW + timedelta(hours=11)) == timedelta(0)
 
 
 def test_the_key_ring_survives_a_restart_and_forgets_old_keys(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
 from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 from motcua_shared.chassis.db import Database
+from motcua_shared.chassis.wakeups import listen_forever
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import ChannelAdapter
@@ -23,6 +24,7 @@ from notify_svc.deliveries.dispatcher import Dispatcher
 from notify_svc.deliveries.handlers import build_handlers
 from notify_svc.deliveries.router import router as deliveries_router
 from notify_svc.directory.router import router as directory_router
+from notify_svc.inbox.hub import INBOX_CHANNEL
 from notify_svc.inbox.router import router as inbox_router
 from notify_svc.ports import Ports
 from notify_svc.sandbox.router import router as sandbox_router
@@ -80,6 +82,9 @@ def create_app(
         )
 
     async def setup(runtime: Runtime[NotifyUnitOfWork]) -> None:
+        runtime.run_in_background(
+            listen_forever(runtime.db, INBOX_CHANNEL, ports.hub.notify), name="notify-inbox-wakeups"
+        )
         await runtime.bus.ensure_topics([topics.NOTIFY])
         await seed_defaults(runtime.uow(), ports)
         dispatcher = Dispatcher(

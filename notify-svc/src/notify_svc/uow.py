@@ -9,10 +9,11 @@ from typing import Any
 
 from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.uow import UnitOfWork
+from motcua_shared.chassis.wakeups import announce
 from motcua_shared.contracts.base import Event
 from notify_svc.deliveries.repository import DeliveryRepository
 from notify_svc.directory.repository import DirectoryRepository
-from notify_svc.inbox.hub import Hub
+from notify_svc.inbox.hub import INBOX_CHANNEL, Hub
 from notify_svc.inbox.repository import InboxRepository
 from notify_svc.sandbox.repository import SandboxRepository
 from notify_svc.templates.repository import TemplateRepository
@@ -92,6 +93,8 @@ class NotifyUnitOfWork(UnitOfWork):
         """Write what was staged and commit; then wake the streams of the inboxes written and the
         dispatcher if work was queued."""
         await self._write_staged()
+        if self.touched_inboxes:
+            await announce(self.session, INBOX_CHANNEL, self.touched_inboxes)
         await super().commit()
         if self.touched_inboxes:
             self._hub.notify(self.touched_inboxes)

@@ -1,7 +1,7 @@
 """The background jobs: expire unpaid requests, re-query abandoned checkouts.
 
-Every replica may run them: each run is a use case whose effects are guarded by row locks and versions,
-so two replicas at once do the work once.
+They run in one replica at a time (:func:`run_singleton`); each run is also a use case whose effects are
+guarded by row locks and versions, so even an overlap during a failover does the work once.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from motcua_shared.chassis.app import Runtime
+from motcua_shared.chassis.singleton import run_singleton
 from payment_svc.payments import service
 from payment_svc.ports import Ports
 from payment_svc.uow import PaymentUnitOfWork
@@ -34,9 +35,11 @@ async def every(interval: float, name: str, work: Callable[[], Awaitable[Any]]) 
 def start(runtime: Runtime[PaymentUnitOfWork], ports: Ports) -> None:
     """Run the expiry and re-query jobs until the service stops."""
     interval = ports.settings.jobs.interval
-    runtime.run_in_background(
-        every(interval, "expire", lambda: service.expire_due(runtime.uow(), ports)), name="payment-expire"
-    )
-    runtime.run_in_background(
-        every(interval, "requery", lambda: service.requery_open(runtime.uow(), ports)), name="payment-requery"
-    )
+
+    async def both() -> None:
+        await asyncio.gather(
+            every(interval, "expire", lambda: service.expire_due(runtime.uow(), ports)),
+            every(interval, "requery", lambda: service.requery_open(runtime.uow(), ports)),
+        )
+
+    runtime.run_in_background(run_singleton(runtime.db, "payment-jobs", both), name="payment-jobs")

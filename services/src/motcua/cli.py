@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -107,10 +108,23 @@ def stack_up(
     base_port: Annotated[
         int, typer.Option(help="The gateway's port; the services take the next four.")
     ] = 8000,
+    replicas: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes per service and gateway; more than one runs them behind nginx on the same ports "
+            "(replica r of the app at port p listens on p + 10·r).",
+        ),
+    ] = 1,
+    supervise: Annotated[
+        bool, typer.Option(help="Restart whatever dies (a process, the broker, the database).")
+    ] = True,
 ) -> None:
     """Start Kafka, PostgreSQL, the four services and the gateway; wait until all are ready."""
     try:
-        state = stack_ops.up(stack_ops.StackPaths(root), base_port=base_port)
+        state = stack_ops.up(
+            stack_ops.StackPaths(root), base_port=base_port, replicas=replicas, supervise=supervise
+        )
     except RuntimeError as exc:
         typer.echo(f"stack up failed: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -127,7 +141,7 @@ def stack_status(root: Annotated[Path, typer.Option()] = Path("var/stack")) -> N
     for row in rows:
         state = "ready" if row["ready"] else ("running" if row["running"] else "stopped")
         restarts = f"  restarted {row['restarts']}×" if row.get("restarts") else ""
-        typer.echo(f"{row['name']:<9} pid {row['pid'] or '-':<8} {state:<8} {row['address']}{restarts}")
+        typer.echo(f"{row['name']:<15} pid {row['pid'] or '-':<8} {state:<8} {row['address']}{restarts}")
     if not all(r["ready"] for r in rows):
         raise typer.Exit(1)
 
@@ -144,6 +158,13 @@ def stack_restart(
         typer.echo(f"stack restart failed: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"restarted: {part}")
+
+
+@stack_app.command("supervise", hidden=True)
+def stack_supervise(root: Annotated[Path, typer.Option()] = Path("var/stack")) -> None:
+    """Restart what dies until the stack is taken down (`stack up` starts this itself)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stack_ops.supervise(stack_ops.StackPaths(root))
 
 
 @stack_app.command("down")

@@ -1,13 +1,24 @@
-"""`motcua stack`: Kafka, PostgreSQL, and each service and the gateway as its own uvicorn process."""
+"""`motcua stack`: Kafka, PostgreSQL, and each service and the gateway as its own uvicorn process.
+
+With ``--replicas N`` each service and the gateway run N processes behind nginx (:mod:`motcua.infra.
+balancer`), which listens on the usual ports. A supervisor process (:func:`supervise`) restarts whatever
+dies — a service, the balancer, the broker, PostgreSQL — on the same ports with the same settings, and
+counts the restarts that `status` shows. Every change to the state file happens under one lock, so the
+supervisor, `restart` and `down` never act on a process at the same time.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +26,7 @@ from typing import Any
 import httpx
 import psutil
 
+from motcua.infra import balancer
 from motcua.infra.kafka import KafkaBroker
 from motcua.infra.ports import port_is_free
 from motcua.infra.postgres import PostgresCluster, create_databases
@@ -30,6 +42,11 @@ SERVICES: dict[str, tuple[str, int]] = {
 BASE_PORT = 8000
 # The sandbox payment provider, a process of its own as a real provider would be.
 SANDBOX_OFFSET = 5
+# With replicas, replica r (from 1) of the app at offset o listens on base + REPLICA_STRIDE·r + o, and
+# nginx on base + o.
+REPLICA_STRIDE = 10
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,32 @@ class StackPaths:
     def postgres(self) -> Path:
         """The throwaway cluster's data directory."""
         return self.root / "postgres"
+
+    @property
+    def balancer(self) -> Path:
+        """nginx's configuration, pid, logs and temporary files."""
+        return self.root / "balancer"
+
+    @property
+    def lock(self) -> Path:
+        """Held while the state changes (see the module's docstring)."""
+        return self.root / "state.lock"
+
+
+@contextlib.contextmanager
+def _locked(paths: StackPaths) -> Iterator[None]:
+    paths.root.mkdir(parents=True, exist_ok=True)
+    with paths.lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _port(base_port: int, offset: int, replica: int, replicas: int) -> int:
+    """Where replica ``replica`` (from 1) of the app at ``offset`` listens."""
+    return base_port + offset if replicas == 1 else base_port + REPLICA_STRIDE * replica + offset
 
 
 def stack_postgres(paths: StackPaths, *, port: int | None = None) -> PostgresCluster:
@@ -109,17 +152,21 @@ def _public_env(base_port: int) -> dict[str, str]:
     return {PUBLIC_URL_ENV: os.environ.get(PUBLIC_URL_ENV) or f"http://127.0.0.1:{base_port}"}
 
 
-def _spawn(name: str, module: str, env: dict[str, str], paths: StackPaths) -> dict[str, Any]:
+def _spawn(name: str, argv: list[str], env: dict[str, str], paths: StackPaths) -> dict[str, Any]:
     paths.logs.mkdir(parents=True, exist_ok=True)
-    log = (paths.logs / f"{name}.log").open("ab")
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", module],
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with (paths.logs / f"{name}.log").open("ab") as out:
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and modules, or the system's nginx
+            argv,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return {"name": name, "pid": proc.pid, "create_time": psutil.Process(proc.pid).create_time()}
+
+
+def _python(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
 
 
 def _ready(url: str) -> bool:
@@ -129,18 +176,30 @@ def _ready(url: str) -> bool:
         return False
 
 
-def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -> dict[str, Any]:
-    """Start Kafka (or use ``MOTCUA_KAFKA_BOOTSTRAP``), PostgreSQL (or ``MOTCUA_PG_URL``), then the apps."""
+def up(
+    paths: StackPaths,
+    *,
+    base_port: int = BASE_PORT,
+    replicas: int = 1,
+    supervise: bool = True,
+    timeout: float = 120,
+) -> dict[str, Any]:
+    """Start Kafka (or use ``MOTCUA_KAFKA_BOOTSTRAP``), PostgreSQL (or ``MOTCUA_PG_URL``), then the apps
+    (``replicas`` of each behind nginx when more than one), then the supervisor."""
     if paths.state.exists():
         raise RuntimeError(f"a stack is already up (see {paths.state}); run `motcua stack down` first")
-    for port in (
-        base_port,
-        base_port + SANDBOX_OFFSET,
-        *(base_port + offset for _, offset in SERVICES.values()),
-    ):
+    if replicas < 1:
+        raise RuntimeError("--replicas must be at least 1")
+    if replicas > 1:
+        balancer.nginx_binary()
+    offsets = [0, *(offset for _, offset in SERVICES.values())]
+    ports = [base_port + SANDBOX_OFFSET, *(base_port + o for o in offsets)]
+    if replicas > 1:
+        ports += [_port(base_port, o, r, replicas) for o in offsets for r in range(1, replicas + 1)]
+    for port in ports:
         if not port_is_free(port):
             raise RuntimeError(f"port {port} is taken")
-    state: dict[str, Any] = {"processes": [], "base_port": base_port}
+    state: dict[str, Any] = {"processes": [], "base_port": base_port, "replicas": replicas}
     paths.root.mkdir(parents=True, exist_ok=True)
     bootstrap = os.environ.get("MOTCUA_KAFKA_BOOTSTRAP")
     if not bootstrap:
@@ -164,16 +223,21 @@ def up(paths: StackPaths, *, base_port: int = BASE_PORT, timeout: float = 120) -
     state["bootstrap"] = bootstrap
     paths.state.write_text(json.dumps(state, indent=2))
     for app in _apps(paths, state):
-        state["processes"].append({**_spawn(app.name, app.module, app.env, paths), "port": app.port})
-    paths.state.write_text(json.dumps(state, indent=2))
+        state["processes"].append({**_spawn(app.name, app.argv, app.env, paths), "port": app.port})
+        paths.state.write_text(json.dumps(state, indent=2))
     _wait_ready(state["processes"], timeout, paths)
+    if supervise:
+        state["supervisor"] = _spawn(
+            "supervisor", _python("motcua.cli", "stack", "supervise", "--root", str(paths.root)), {}, paths
+        )
+        paths.state.write_text(json.dumps(state, indent=2))
     return state
 
 
 @dataclass(frozen=True)
 class _App:
     name: str
-    module: str
+    argv: list[str]
     env: dict[str, str]
     port: int
 
@@ -193,19 +257,35 @@ def _database_urls(state: dict[str, Any]) -> dict[str, str]:
 def _apps(paths: StackPaths, state: dict[str, Any]) -> list[_App]:
     """The stack's processes and how each is started: the same ports and settings every time."""
     base_port, bootstrap = int(state["base_port"]), str(state["bootstrap"])
+    replicas = int(state.get("replicas", 1))
     urls = _database_urls(state)
     public = _public_env(base_port)
     apps: list[_App] = []
+
+    def add(name: str, module: str, prefix: str, offset: int, env: dict[str, str]) -> None:
+        for replica in range(1, replicas + 1):
+            port = _port(base_port, offset, replica, replicas)
+            own = {f"{prefix}_HTTP__PORT": str(port)}
+            if replicas > 1:
+                # Behind nginx on loopback: believe its X-Forwarded-For.
+                own[f"{prefix}_HTTP__TRUSTED_PROXIES"] = '["127.0.0.1"]'
+            apps.append(
+                _App(name if replicas == 1 else f"{name}-{replica}", _python(module), env | own, port)
+            )
+
     for service, (module, offset) in SERVICES.items():
-        port = base_port + offset
         env = _service_env(
-            service.upper(), db_url=urls[service], bootstrap=bootstrap, port=port, base_port=base_port
+            service.upper(),
+            db_url=urls[service],
+            bootstrap=bootstrap,
+            port=base_port + offset,
+            base_port=base_port,
         ) | _extra_env(service, paths, base_port)
-        apps.append(_App(service, module, env | public, port))
+        add(service, module, service.upper(), offset, env | public)
     apps.append(
         _App(
             "payment-sandbox",
-            "payment_svc.sandbox",
+            _python("payment_svc.sandbox"),
             _sandbox_env(base_port) | public,
             base_port + SANDBOX_OFFSET,
         )
@@ -226,7 +306,18 @@ def _apps(paths: StackPaths, state: dict[str, Any]) -> list[_App]:
         # could ever sign in as staff (creating staff needs an admin).
         gateway_env["GATEWAY_IDENTITY__DEMO_ACCOUNTS"] = "true"
     gateway_env |= public
-    apps.append(_App("gateway", "gateway", gateway_env, base_port))
+    add("gateway", "gateway", "GATEWAY", 0, gateway_env)
+    if replicas > 1:
+        routes = {
+            name: (
+                base_port + offset,
+                [_port(base_port, offset, r, replicas) for r in range(1, replicas + 1)],
+            )
+            for name, offset in [("gateway", 0), *((s, o) for s, (_, o) in SERVICES.items())]
+        }
+        conf = balancer.write_conf(paths.balancer, routes, edge="gateway")
+        # The balancer starts first: the replicas reach each other (and the gateway's keys) through it.
+        apps.insert(0, _App("balancer", balancer.command(conf), {}, base_port))
     return apps
 
 
@@ -240,12 +331,20 @@ def _wait_ready(processes: list[dict[str, Any]], timeout: float, paths: StackPat
 
 
 def restart(paths: StackPaths, part: str, *, timeout: float = 120, grace: float = 15) -> None:
-    """Restart one part of a running stack (``kafka``, ``postgres``, a service, the sandbox or the gateway)
-    on the same ports with the same settings, whether it still runs or died; the state then names the new
-    process, so `status` and `down` know it."""
+    """Restart one part of a running stack (``kafka``, ``postgres``, a service or one of its replicas, the
+    sandbox, the gateway or the balancer) on the same ports with the same settings, whether it still runs
+    or died; the state then names the new process, so `status` and `down` know it."""
     if not paths.state.exists():
         raise RuntimeError("no stack is up")
-    state = json.loads(paths.state.read_text())
+    with _locked(paths):
+        state = json.loads(paths.state.read_text())
+        proc = _restart(paths, state, part, grace=grace)
+    if proc is not None:
+        _wait_ready([proc], timeout, paths)
+
+
+def _restart(paths: StackPaths, state: dict[str, Any], part: str, *, grace: float) -> dict[str, Any] | None:
+    """Restart ``part`` (under the lock); the process entry it restarted, None for the broker or database."""
     if part == "kafka":
         if "kafka" not in state:
             raise RuntimeError("this stack's Kafka is MOTCUA_KAFKA_BOOTSTRAP's, not its own")
@@ -257,6 +356,7 @@ def restart(paths: StackPaths, part: str, *, timeout: float = 120, grace: float 
         if broker.bootstrap != state["bootstrap"]:
             raise RuntimeError(f"Kafka's port {state['bootstrap']} is taken; the services know no other")
         broker.start()
+        _count_restart(state.setdefault("restarts", {}), "kafka")
     elif part == "postgres":
         if "postgres" not in state:
             raise RuntimeError("this stack's PostgreSQL is MOTCUA_PG_URL's, not its own")
@@ -264,17 +364,52 @@ def restart(paths: StackPaths, part: str, *, timeout: float = 120, grace: float 
         if cluster.running:
             cluster.stop()
         cluster.start()
+        _count_restart(state.setdefault("restarts", {}), "postgres")
     else:
         procs = {p["name"]: p for p in state["processes"]}
         if part not in procs:
             raise RuntimeError(f"no part {part!r}; the parts: {', '.join(['kafka', 'postgres', *procs])}")
-        proc = procs[part]
+        proc: dict[str, Any] = procs[part]
         _stop(proc, grace)
         [app] = [a for a in _apps(paths, state) if a.name == part]
-        proc.update(_spawn(app.name, app.module, app.env, paths), port=app.port)
-        proc["restarts"] = int(proc.get("restarts", 0)) + 1
+        proc.update(_spawn(app.name, app.argv, app.env, paths), port=app.port)
+        _count_restart(proc, "restarts")
         paths.state.write_text(json.dumps(state, indent=2))
-        _wait_ready([proc], timeout, paths)
+        return proc
+    paths.state.write_text(json.dumps(state, indent=2))
+    return None
+
+
+def _count_restart(where: dict[str, Any], key: str) -> None:
+    where[key] = int(where.get(key, 0)) + 1
+
+
+def supervise(paths: StackPaths, *, interval: float = 2.0, grace: float = 15) -> None:
+    """Until the stack is taken down: every ``interval`` seconds, restart whatever of it has died (a
+    process, the broker, the database) on its ports and settings."""
+    while paths.state.exists():
+        try:
+            with _locked(paths):
+                if not paths.state.exists():
+                    return
+                state = json.loads(paths.state.read_text())
+                for part in _dead(state):
+                    log.warning("restarting %s, which died", part)
+                    _restart(paths, state, part, grace=grace)
+        except Exception:
+            log.exception("could not restart a part of the stack; trying again")
+        time.sleep(interval)
+
+
+def _dead(state: dict[str, Any]) -> list[str]:
+    dead = [p["name"] for p in state["processes"] if not _alive(p)]
+    if "kafka" in state and KafkaBroker.adopt(Path(state["kafka"]["data_dir"])) is None:
+        dead.insert(0, "kafka")
+    if "postgres" in state:
+        cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=state["postgres"]["port"])
+        if not cluster.running:
+            dead.insert(0, "postgres")
+    return dead
 
 
 def status(paths: StackPaths) -> list[dict[str, Any]]:
@@ -292,6 +427,7 @@ def status(paths: StackPaths) -> list[dict[str, Any]]:
                 "running": bool(broker and broker.running),
                 "ready": bool(broker and broker.running),
                 "address": state.get("bootstrap", "-"),
+                "restarts": int(state.get("restarts", {}).get("kafka", 0)),
             }
         )
     if "postgres" in state:
@@ -303,6 +439,18 @@ def status(paths: StackPaths) -> list[dict[str, Any]]:
                 "running": cluster.running,
                 "ready": cluster.running,
                 "address": f"127.0.0.1:{cluster.port}",
+                "restarts": int(state.get("restarts", {}).get("postgres", 0)),
+            }
+        )
+    if "supervisor" in state:
+        alive = _alive(state["supervisor"])
+        rows.append(
+            {
+                "name": "supervisor",
+                "pid": state["supervisor"]["pid"],
+                "running": alive,
+                "ready": alive,
+                "address": "-",
             }
         )
     for proc in state["processes"]:
@@ -346,20 +494,24 @@ def down(paths: StackPaths, *, grace: float = 15) -> list[str]:
     """Stop, by process id, everything ``up`` started; returns what was stopped."""
     if not paths.state.exists():
         return []
-    state = json.loads(paths.state.read_text())
-    stopped: list[str] = []
-    for proc in reversed(state["processes"]):
-        if _stop(proc, grace):
-            stopped.append(proc["name"])
-    if "kafka" in state:
-        broker = KafkaBroker.adopt(Path(state["kafka"]["data_dir"]))
-        if broker is not None:
-            broker.stop()
-            stopped.append("kafka")
-    if "postgres" in state:
-        cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=state["postgres"]["port"])
-        if cluster.running:
-            cluster.stop()
-            stopped.append("postgres")
-    paths.state.unlink()
+    with _locked(paths):
+        state = json.loads(paths.state.read_text())
+        stopped: list[str] = []
+        # The supervisor first, or it would bring back what is being stopped.
+        if "supervisor" in state and _stop(state["supervisor"], grace):
+            stopped.append("supervisor")
+        for proc in reversed(state["processes"]):
+            if _stop(proc, grace):
+                stopped.append(proc["name"])
+        if "kafka" in state:
+            broker = KafkaBroker.adopt(Path(state["kafka"]["data_dir"]))
+            if broker is not None:
+                broker.stop()
+                stopped.append("kafka")
+        if "postgres" in state:
+            cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=state["postgres"]["port"])
+            if cluster.running:
+                cluster.stop()
+                stopped.append("postgres")
+        paths.state.unlink()
     return stopped

@@ -1,46 +1,24 @@
-"""The lookup's rate limits: sliding windows per client and per dossier code, in memory (per replica)."""
+"""The lookup's rate limits per client and per dossier code: token buckets whose state every replica shares
+(:mod:`motcua_shared.chassis.limits`: the service's database on PostgreSQL, memory on SQLite)."""
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+from dataclasses import dataclass
 
 from motcua_shared.chassis.errors import RateLimited
+from motcua_shared.chassis.limits import Buckets, MemoryStore, StateStore, retry_after
 
 
-class _Windows:
-    """Sliding windows of event times by key, bounded in keys (least recently used dropped first)."""
+@dataclass(frozen=True)
+class _Rate:
+    """``burst`` at once, earned back evenly over ``seconds`` (N per window, without the window's edge)."""
 
-    def __init__(self, limit: int, window: float, max_keys: int = 100_000) -> None:
-        self.limit = limit
-        self.window = window
-        self.max_keys = max_keys
-        self._events: OrderedDict[str, deque[float]] = OrderedDict()
+    burst: int
+    seconds: float
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        events = self._events.get(key)
-        if events is None:
-            events = deque()
-            self._events[key] = events
-            if len(self._events) > self.max_keys:
-                self._events.popitem(last=False)
-        else:
-            self._events.move_to_end(key)
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        return events
-
-    def full(self, key: str, now: float) -> float | None:
-        """Seconds until ``key`` may go again, or None when it may now."""
-        events = self._recent(key, now)
-        if len(events) >= self.limit:
-            return max(1.0, events[0] + self.window - now)
-        return None
-
-    def add(self, key: str, now: float) -> None:
-        """Count one event for ``key``."""
-        self._recent(key, now).append(now)
+    @property
+    def per_minute(self) -> float:
+        return self.burst * 60.0 / self.seconds
 
 
 def is_weak_proof(proof: str) -> bool:
@@ -60,34 +38,41 @@ class LookupGuard:
         per_client_per_minute: int,
         failures_per_code_per_hour: int,
         failures_per_client_code_per_hour: int = 5,
-        clock: Callable[[], float] = time.monotonic,
+        store: StateStore | None = None,
     ) -> None:
-        self._clients = _Windows(per_client_per_minute, 60.0)
-        self._failures = _Windows(failures_per_code_per_hour, 3600.0)
-        self._client_failures = _Windows(failures_per_client_code_per_hour, 3600.0)
-        self._clock = clock
+        self._buckets = Buckets(store or MemoryStore())
+        self._clients = _Rate(per_client_per_minute, 60.0)
+        self._failures = _Rate(failures_per_code_per_hour, 3600.0)
+        self._client_failures = _Rate(failures_per_client_code_per_hour, 3600.0)
 
-    def admit(self, client: str, code: str, proof: str) -> None:
+    def keep_state_in(self, store: StateStore) -> None:
+        """Share the counts through ``store`` (the service's database once it is open)."""
+        self._buckets.store = store
+
+    async def admit(self, client: str, code: str, proof: str) -> None:
         """429 when the client asked too often or failed too often on this code, or when the code has seen
         too many wrong proofs and this one is the weak kind (unknown codes count alike: nothing tells
         whether a code exists)."""
-        now = self._clock()
         key = code.upper()
+        take = self._buckets.take
         wait = (
-            self._clients.full(client, now)
-            or self._client_failures.full(f"{client}|{key}", now)
-            or (self._failures.full(key, now) if is_weak_proof(proof) else None)
+            await take("lookup-client-failures", self._client_failures, f"{client}|{key}", spend=False)
+            or (
+                await take("lookup-code-failures", self._failures, key, spend=False)
+                if is_weak_proof(proof)
+                else 0
+            )
+            or await take("lookup-client", self._clients, client)
         )
-        if wait is not None:
+        if wait:
             raise RateLimited(
                 "Tra cứu quá nhiều lần; vui lòng thử lại sau, hoặc dùng mã tra cứu in trên giấy biên nhận.",
                 detail_en="Too many look-ups; try again later, or use the code printed on the receipt.",
-                headers={"Retry-After": str(round(wait))},
+                headers={"Retry-After": retry_after(wait)},
             )
-        self._clients.add(client, now)
 
-    def failed(self, client: str, code: str) -> None:
+    async def failed(self, client: str, code: str) -> None:
         """Count a wrong proof (or an unknown code: they must look alike)."""
-        now = self._clock()
-        self._failures.add(code.upper(), now)
-        self._client_failures.add(f"{client}|{code.upper()}", now)
+        key = code.upper()
+        await self._buckets.take("lookup-code-failures", self._failures, key)
+        await self._buckets.take("lookup-client-failures", self._client_failures, f"{client}|{key}")

@@ -21,14 +21,14 @@ def _proof_matches(proof: str, phone_last4: str | None, secret: str) -> bool:
 
 async def lookup(uow: DossierUow, guard: LookupGuard, *, client: str, code: str, proof: str) -> Dossier:
     """Where the dossier ``code`` stands, for whoever holds its receipt or its applicant's phone."""
-    guard.admit(client, code, proof)
+    await guard.admit(client, code, proof)
     async with uow:
         dossier = await uow.dossiers.by_code(code)
     if dossier is None or dossier.is_draft:
         _proof_matches(proof, "0000", "-")
-        guard.failed(client, code)
+        await guard.failed(client, code)
         raise LookupNotFound()
     if not _proof_matches(proof, dossier.phone_last4, dossier.lookup_secret):
-        guard.failed(client, code)
+        await guard.failed(client, code)
         raise LookupNotFound()
     return dossier

@@ -85,9 +85,9 @@ async def request_otp(
     body: OtpIn, uow: UowDep, ports: PortsDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
 ) -> OtpOut:
     """A 6-digit code, valid 5 minutes, is sent to the phone; answer it at ``POST /api/v1/auth/token``."""
-    limiter.check("otp-ip", settings.limits.otp_per_ip, ip)
+    await limiter.check("otp-ip", settings.limits.otp_per_ip, ip)
     phone = service.normalise_phone(body.phone)
-    limiter.check("otp-phone", settings.limits.otp_per_phone, phone)
+    await limiter.check("otp-phone", settings.limits.otp_per_phone, phone)
     challenge = await service.request_otp(uow, ports, phone)
     return OtpOut(challenge_id=challenge.challenge_id, expires_at=challenge.expires_at)
 
@@ -122,15 +122,19 @@ async def token(
     """One endpoint, four grants (``grant_type``): ``otp``, ``refresh_token``, ``client_credentials`` and
     RFC 8693 token exchange of an ID token from a trusted issuer such as VNeID."""
     _no_store(response)
-    limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
+    await limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
     match body:
         case OtpGrant():
-            limiter.check("sign-in-subject", settings.limits.sign_in_per_subject, f"otp:{body.challenge_id}")
+            await limiter.check(
+                "sign-in-subject", settings.limits.sign_in_per_subject, f"otp:{body.challenge_id}"
+            )
             return _tokens(await service.sign_in_with_otp(uow, ports, body.challenge_id, body.code))
         case RefreshGrant():
             return _tokens(await service.refresh(uow, ports, body.refresh_token))
         case ClientCredentialsGrant():
-            limiter.check("sign-in-subject", settings.limits.sign_in_per_subject, f"client:{body.client_id}")
+            await limiter.check(
+                "sign-in-subject", settings.limits.sign_in_per_subject, f"client:{body.client_id}"
+            )
             return _tokens(
                 await service.client_credentials(uow, ports, body.client_id, body.client_secret, body.scope)
             )
@@ -158,9 +162,9 @@ async def login(
     at most 15 minutes: 429 with ``Retry-After``); the account itself is never locked, and the answers are
     the same whether it exists or not."""
     _no_store(response)
-    limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
+    await limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
     # Per name *and* address: a stranger draining a name's bucket must not keep its owner out.
-    limiter.check(
+    await limiter.check(
         "sign-in-subject", settings.limits.sign_in_per_subject, f"user:{body.username.lower()}|{ip}"
     )
     return _tokens(await service.login(uow, ports, body.username, body.password, source=ip))
@@ -176,7 +180,7 @@ async def logout(
     body: LogoutIn, uow: UowDep, ports: PortsDep, limiter: LimiterDep, settings: SettingsDep, ip: ClientIpDep
 ) -> Response:
     """Every refresh token of the session stops working; access tokens expire on their own."""
-    limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
+    await limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
     await service.logout(uow, ports, body.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from gateway.settings import DemoAccount, DemoClient
 from gateway.uow import GatewayUnitOfWork
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import Conflict, NotFound, RateLimited, Unprocessable
+from motcua_shared.chassis.limits import retry_after
 from motcua_shared.chassis.pages import Cursor, Page
 from motcua_shared.contracts.common import NotAMobileNumber, vn_mobile
 from motcua_shared.contracts.identity import OtpPurpose, OtpRequested
@@ -219,15 +219,16 @@ async def sign_in_external(uow: GatewayUnitOfWork, ports: Ports, id_token: str) 
 
 async def login(uow: GatewayUnitOfWork, ports: Ports, username: str, password: str, *, source: str) -> Tokens:
     """An officer or admin signs in. Wrong passwords slow the source that sends them, on that name
-    (:class:`SignInThrottle`), and never lock the account; every refusal reads the same whether the
-    account exists or not."""
+    (failures counted per name and address, shared by the replicas), and never lock the account; every
+    refusal reads the same whether the account exists or not."""
     now = ports.clock.now()
-    wait = ports.sign_in.wait(username, source, now)
-    if wait > timedelta(0):
+    throttled = f"{username.strip().lower()}|{source}"
+    wait = await ports.sign_in.wait(throttled)
+    if wait > 0:
         raise RateLimited(
             "Bạn đã thử đăng nhập quá nhiều lần; vui lòng thử lại sau.",
             detail_en="Too many sign-in attempts; please try again later.",
-            headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))},
+            headers={"Retry-After": retry_after(wait)},
         )
     async with uow:
         account = await uow.identity.account_by_username(username)
@@ -236,12 +237,12 @@ async def login(uow: GatewayUnitOfWork, ports: Ports, username: str, password: s
             if account is not None and account.active:
                 account.login_failed()
                 await uow.commit()
-            ports.sign_in.failed(username, source, now)
+            await ports.sign_in.failed(throttled)
             raise InvalidGrant("Tên đăng nhập hoặc mật khẩu không đúng.")
         account.signed_in(now)
         tokens = await _session_tokens(uow, ports, account, now)
         await uow.commit()
-    ports.sign_in.succeeded(username, source)
+    await ports.sign_in.succeeded(throttled)
     return tokens
 
 

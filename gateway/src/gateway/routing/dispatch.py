@@ -80,13 +80,13 @@ async def _within_limits(ports: Ports, scope: Scope, receive: Receive, send: Sen
     ip = str(scope["client"][0]) if scope.get("client") else "unknown"
     wait = 0.0
     if segment == "lookup":
-        wait = limiter.take("lookup-ip", limits.lookup_per_ip, ip)
+        wait = await limiter.take("lookup-ip", limits.lookup_per_ip, ip)
     elif method in _WRITES and not scope["path"].startswith(_UNLIMITED_PREFIXES):
-        wait = limiter.take("writes-ip", limits.writes_per_ip, ip)
+        wait = await limiter.take("writes-ip", limits.writes_per_ip, ip)
         if not wait:
             subject = await _subject(scope)
             if subject is not None:
-                wait = limiter.take("writes-subject", limits.writes_per_subject, subject)
+                wait = await limiter.take("writes-subject", limits.writes_per_subject, subject)
     if not wait:
         return True
     response = edge_problem(

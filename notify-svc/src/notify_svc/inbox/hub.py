@@ -1,13 +1,19 @@
-"""Wakes the live streams of the inboxes a commit wrote to (the streams re-read the database)."""
+"""Wakes the live streams of the inboxes a commit wrote to (the streams re-read the database).
+
+A commit wakes its own replica's streams directly and every replica's through PostgreSQL
+(:mod:`motcua_shared.chassis.wakeups` on :data:`INBOX_CHANNEL`), so a client hears of a change at once
+whichever replica it is connected to."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
 
+INBOX_CHANNEL = "motcua_notify_inbox"
+
 
 class Hub:
-    """In-process wake-ups by inbox key. Other replicas' writes are picked up by each stream's poll."""
+    """In-process wake-ups by inbox key (fed by this replica's commits and by the other replicas')."""
 
     def __init__(self) -> None:
         self._waiters: dict[str, set[asyncio.Event]] = {}

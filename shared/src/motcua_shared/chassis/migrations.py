@@ -8,11 +8,12 @@ from pathlib import Path
 from alembic import command, context
 from alembic.config import Config
 from alembic.operations import Operations
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from motcua_shared.chassis.messaging.models import MessagingBase
+from motcua_shared.chassis.singleton import lock_key
 
 
 def alembic_config(script_location: Path, url: str) -> Config:
@@ -60,6 +61,12 @@ def run_env(*metadata: MetaData) -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together migrate one after the other: the next one waits here, then
+                # finds the schema current (the lock ends with the migration's transaction).
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key("motcua-migrations")}
+                )
             context.run_migrations()
 
     async def run_async() -> None:

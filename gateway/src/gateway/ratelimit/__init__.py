@@ -1,1 +1,0 @@
-"""Rate limits: token buckets per IP and per subject."""

@@ -69,8 +69,9 @@ format: install ## apply ruff's fixes and formatting
 	$(UV) run --frozen ruff check --fix $(SOURCES)
 	$(UV) run --frozen ruff format $(SOURCES)
 
-stack: install kafka-libs ## Kafka, PostgreSQL and one process per service (gateway on :8000)
-	$(UV) run --frozen motcua stack up
+REPLICAS ?= 1
+stack: install kafka-libs ## Kafka, PostgreSQL and one process per service (gateway on :8000; REPLICAS=2 behind nginx)
+	$(UV) run --frozen motcua stack up --replicas $(REPLICAS)
 
 stack-status: ## what the stack runs, and whether it is ready
 	$(UV) run --frozen motcua stack status

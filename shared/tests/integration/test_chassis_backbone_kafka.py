@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import signal
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import backbone_scenarios as scenarios
 import pytest
+from aiokafka import AIOKafkaConsumer
 from backbone_toy import Toy
 from sqlalchemy import func, select
 
 from motcua.infra.kafka import KafkaBroker
 from motcua.infra.postgres import PgServer
+from motcua_shared.chassis.bus.base import Message
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.messaging.models import OutboxRecord
 from motcua_shared.chassis.settings import BusSettings
@@ -124,3 +129,58 @@ async def test_a_relay_locked_out_by_another_replica_relays_its_rows_once_the_lo
     await toy.wait_for_ledger(2, timeout=60)
     rows = await toy.ledger()
     assert sorted(r.seq for r in rows) == [0, 1]
+
+
+async def test_a_publish_retried_across_a_stalled_broker_adds_no_copies(
+    kafka_broker_factory: Callable[..., KafkaBroker],
+) -> None:
+    """The relay retries a batch whose acknowledgements did not come in time; the producer still holds the
+    first sends and delivers them when the broker answers again, so the retry waits for those sends
+    instead of sending the batch a second (and third) time."""
+    broker = kafka_broker_factory()
+    bus = KafkaBus(
+        BusSettings(kind="kafka", bootstrap_servers=broker.bootstrap, partitions=1),
+        client_id=f"test-{uuid.uuid4().hex[:6]}",
+        publish_timeout=2.0,
+    )
+    topic = f"stall-{uuid.uuid4().hex[:6]}"
+    await bus.ensure_topics([topic])
+    batch = [Message(topic, f"k{i}", f"event-{i}".encode()) for i in range(20)]
+    try:
+        await bus.publish(batch[:5])
+        assert broker.pid is not None
+        os.kill(broker.pid, signal.SIGSTOP)
+        try:
+            for _ in range(2):
+                with pytest.raises(TimeoutError):
+                    await bus.publish(batch[5:])
+        finally:
+            os.kill(broker.pid, signal.SIGCONT)
+        async with asyncio.timeout(60):
+            while True:
+                try:
+                    await bus.publish(batch[5:])
+                    break
+                except TimeoutError:
+                    continue
+        values = await _read_all(broker.bootstrap, topic, expected=len(batch))
+        assert sorted(values) == sorted(m.value for m in batch), "every event once, no copies"
+    finally:
+        await bus.stop()
+
+
+async def _read_all(bootstrap: str, topic: str, *, expected: int) -> list[bytes]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    values: list[bytes] = []
+    try:
+        quiet = 0
+        async with asyncio.timeout(60):
+            while quiet < 3 or len(values) < expected:
+                batch = await consumer.getmany(timeout_ms=1000)
+                got = [r.value for records in batch.values() for r in records if r.value is not None]
+                values += got
+                quiet = 0 if got else quiet + 1
+    finally:
+        await consumer.stop()
+    return values

@@ -22,10 +22,13 @@ log = logging.getLogger(__name__)
 class KafkaBus(Bus):
     """The stack's bus. Connects lazily, so a service starts (not ready) while Kafka is down."""
 
-    def __init__(self, settings: BusSettings, *, client_id: str) -> None:
+    def __init__(self, settings: BusSettings, *, client_id: str, publish_timeout: float = 30.0) -> None:
         self.settings = settings
         self.client_id = client_id
+        self.publish_timeout = publish_timeout
         self._producer: AIOKafkaProducer | None = None
+        # Sends not yet acknowledged when a publish gave up waiting, by message: see publish().
+        self._inflight: dict[Message, asyncio.Future[object]] = {}
         self._admin: AIOKafkaAdminClient | None = None
         self._lock = asyncio.Lock()
 
@@ -84,21 +87,37 @@ class KafkaBus(Bus):
                 self._admin = None
 
     async def publish(self, messages: Sequence[Message]) -> None:
-        """Send in order and wait for every acknowledgement (all in-sync replicas)."""
+        """Send in order and wait for every acknowledgement (all in-sync replicas).
+
+        When the wait runs out (a broker is away), the sends stay in the producer, which keeps retrying
+        them with its idempotent sequence numbers; the relay's next attempt with the same messages waits
+        for those same sends instead of sending again. A copy is sent anew only once its first send has
+        failed for good, so an outage adds no copies on the topic that the producer could avoid."""
         if not messages:
             return
         producer = await self._connected_producer()
-        futures = [
-            await producer.send(m.topic, m.value, key=m.key.encode("utf-8"), headers=list(m.headers))
-            for m in messages
-        ]
-        try:
-            async with asyncio.timeout(30):
-                await asyncio.gather(*futures)
-        except Exception:
-            for future in futures:
-                future.cancel()
-            raise
+        futures: list[asyncio.Future[object]] = []
+        for m in messages:
+            future = self._inflight.get(m)
+            if future is None or (future.done() and (future.cancelled() or future.exception() is not None)):
+                future = await producer.send(
+                    m.topic, m.value, key=m.key.encode("utf-8"), headers=list(m.headers)
+                )
+                self._inflight[m] = future
+            futures.append(future)
+        # asyncio.wait, not gather: giving up must not cancel the sends.
+        _, pending = await asyncio.wait(futures, timeout=self.publish_timeout)
+        failed: list[asyncio.Future[object]] = []
+        for m, future in zip(messages, futures, strict=True):
+            if future.done():
+                # Acknowledged, or failed for good (the next attempt sends it anew): either way, forgotten.
+                self._inflight.pop(m, None)
+                if future.cancelled() or future.exception() is not None:
+                    failed.append(future)
+        if failed:
+            failed[0].result()
+        if pending:
+            raise TimeoutError(f"{len(pending)} of {len(futures)} records not acknowledged yet")
 
     def consumer(self, group: str, topics: Sequence[str]) -> Consumer:
         """A manually committing member of ``group``."""

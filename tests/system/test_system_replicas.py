@@ -3,20 +3,16 @@ agree on limits, a killed replica taken out of the balance and brought back by t
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psutil
 import pytest
-from journey_steps import free_port_block
+from stack_kit import Stack, logs, running_stack
 
 from motcua.infra.postgres import PgServer
 
@@ -26,50 +22,18 @@ REPLICAS = 2
 APPS = ("gateway", "catalog", "dossier", "payment", "notify")
 
 
-class Stack:
-    def __init__(self, root: Path, base_port: int, env: dict[str, str]) -> None:
-        self.root, self.base_port, self.env = root, base_port, env
-
-    def motcua(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "motcua.cli", "stack", *args, "--root", str(self.root)],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def processes(self) -> dict[str, dict[str, Any]]:
-        state: dict[str, Any] = json.loads((self.root / "state.json").read_text())
-        return {p["name"]: p for p in state["processes"]}
-
-
 @pytest.fixture
 def stack(tmp_path: Path, kafka_bootstrap: str, pg_server: PgServer) -> Iterator[Stack]:
-    env = {
-        **os.environ,
-        "MOTCUA_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "MOTCUA_PG_URL": pg_server.url("postgres"),
-    }
-    stack = Stack(tmp_path / "stack", free_port_block(10 * (REPLICAS + 1)), env)
-    started = stack.motcua("up", "--base-port", str(stack.base_port), "--replicas", str(REPLICAS))
-    try:
-        assert started.returncode == 0, started.stdout + started.stderr + _logs(stack.root)
+    with running_stack(
+        tmp_path / "stack", kafka_bootstrap, pg_server, "--replicas", str(REPLICAS), ports=10 * (REPLICAS + 1)
+    ) as stack:
         yield stack
-    finally:
-        stack.motcua("down")
-
-
-def _logs(root: Path) -> str:
-    return "\n".join(f"--- {p.name}\n{p.read_text()[-2000:]}" for p in sorted((root / "logs").glob("*.log")))
 
 
 def test_replicas_behind_nginx_agree_and_the_supervisor_brings_one_back(stack: Stack) -> None:
     procs = stack.processes()
     assert {f"{app}-{r}" for app in APPS for r in (1, 2)} | {"balancer", "payment-sandbox"} == set(procs)
-    gateway = f"http://127.0.0.1:{stack.base_port}"
-    with httpx.Client(base_url=gateway, timeout=15) as client:
+    with httpx.Client(base_url=stack.gateway, timeout=15) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 200, ready.text
 
@@ -95,7 +59,7 @@ def test_replicas_behind_nginx_agree_and_the_supervisor_brings_one_back(stack: S
             break
         time.sleep(1)
     else:
-        pytest.fail("the supervisor did not bring catalog-1 back:\n" + _logs(stack.root))
+        pytest.fail("the supervisor did not bring catalog-1 back:\n" + logs(stack.root))
     assert catalog.get("restarts") == 1
     assert "catalog-1" in (status := stack.motcua("status").stdout)
     assert "restarted 1×" in status

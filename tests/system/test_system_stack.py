@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psutil
 import pytest
-from journey_steps import free_port_block
+from stack_kit import Stack, logs, running_stack
 
 from motcua.infra.ports import free_port
 from motcua.infra.postgres import PgServer
@@ -24,51 +21,12 @@ from motcua.infra.postgres import PgServer
 pytestmark = [pytest.mark.system, pytest.mark.integration]
 
 
-@dataclass
-class Stack:
-    root: Path
-    base_port: int
-    env: dict[str, str]
-
-    def motcua(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "motcua.cli", "stack", *args, "--root", str(self.root)],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    @property
-    def gateway(self) -> str:
-        return f"http://127.0.0.1:{self.base_port}"
-
-    def state(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads((self.root / "state.json").read_text())
-        return data
-
-
 @pytest.fixture
 def stack(tmp_path: Path, kafka_bootstrap: str, pg_server: PgServer) -> Iterator[Stack]:
-    env = {
-        **os.environ,
-        "MOTCUA_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "MOTCUA_PG_URL": pg_server.url("postgres"),
-    }
-    stack = Stack(tmp_path / "stack", free_port_block(6), env)
     # Unsupervised: this test kills a service and restarts it by hand (test_system_replicas lets the
     # supervisor do it).
-    started = stack.motcua("up", "--base-port", str(stack.base_port), "--no-supervise")
-    try:
-        assert started.returncode == 0, started.stdout + started.stderr + _logs(stack.root)
+    with running_stack(tmp_path / "stack", kafka_bootstrap, pg_server, "--no-supervise") as stack:
         yield stack
-    finally:
-        stack.motcua("down")
-
-
-def _logs(root: Path) -> str:
-    return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted((root / "logs").glob("*.log")))
 
 
 def test_stack_runs_each_service_as_its_own_process_behind_the_gateway(stack: Stack) -> None:
@@ -101,7 +59,7 @@ def test_stack_runs_each_service_as_its_own_process_behind_the_gateway(stack: St
 
     assert stack.motcua("status").returncode == 1, "status reports the dead service"
     restarted = stack.motcua("restart", "catalog")
-    assert restarted.returncode == 0, restarted.stdout + restarted.stderr + _logs(stack.root)
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr + logs(stack.root)
     [catalog] = [p for p in stack.state()["processes"] if p["name"] == "catalog"]
     assert catalog["pid"] != pids["catalog"]
     assert catalog["restarts"] == 1
@@ -130,7 +88,9 @@ def test_embedded_platform_is_one_process(tmp_path: Path) -> None:
     )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            for _ in range(120):
+            # A deadline, not a count of tries: under load start-up (the demo accounts' password hashes) is slow.
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
                 try:
                     if client.get("/readyz").status_code == 200:
                         break

@@ -88,7 +88,7 @@ def test_embedded_platform_is_one_process(tmp_path: Path) -> None:
     )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            # A deadline, not a count of tries: under load start-up (the demo accounts' password hashes) is slow.
+            # A deadline, not a count of tries: under load, start-up (hashing the demo passwords) is slow.
             deadline = time.monotonic() + 180
             while time.monotonic() < deadline:
                 try:

@@ -13,7 +13,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
+import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
 from pydantic import BaseModel

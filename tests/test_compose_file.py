@@ -649,3 +649,14 @@ def test_the_web_container_sends_every_api_path_to_the_gateway() -> None:
     # citizen app's), whose router shows the screen; a mount without its slash is its client's folder.
     assert "try_files $uri /$client/index.html /index.html;" in conf
     assert "try_files $uri $uri/ /index.html;" in conf
+
+
+@pytest.mark.parametrize("name", BUSINESS_SERVICES)
+def test_the_services_run_replicated(compose: dict[str, Any], name: str) -> None:
+    spec = service(compose, name)
+    replicas = _INTERPOLATION.fullmatch(str(spec["deploy"]["replicas"]))
+    assert replicas is not None, "MOTCUA_REPLICAS sets how many"
+    assert replicas["name"] == "MOTCUA_REPLICAS"
+    assert int(replicas["default"]) >= 2
+    assert "ports" not in spec, "replicas cannot share a published port"
+    assert "container_name" not in spec, "replicas cannot share a container name"

@@ -516,6 +516,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dossiers/{code}/documents/reuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reuse a wallet document
+         * @description Attach a document of your wallet (`GET /api/v1/wallet/documents`) to this dossier without uploading it
+         *     again; the officer sees which document it reuses and from which dossier.
+         */
+        post: operations["documents.reuse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dossiers/{code}/documents/{document_id}": {
         parameters: {
             query?: never;
@@ -1608,6 +1629,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My document wallet
+         * @description Every document of your dossiers, newest first: what you uploaded and what agencies issued to you
+         *     (results, counter scans). Reuse one with `POST /api/v1/dossiers/{code}/documents/reuse`.
+         */
+        get: operations["wallet.documents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -2514,6 +2556,8 @@ export interface components {
             href: string;
             /** Id */
             id: string;
+            /** @description When the citizen reused a document of their wallet instead of uploading: which one, and from which dossier (the same stored file). */
+            reused_from?: components["schemas"]["ReusedFrom"] | null;
             /** Sha256 */
             sha256: string;
             /** Size */
@@ -4293,6 +4337,35 @@ export interface components {
             note: string;
         };
         /**
+         * ReuseIn
+         * @description A document of the caller's wallet, attached by reference for one of the procedure's documents.
+         */
+        ReuseIn: {
+            /**
+             * Document Code
+             * @description The procedure document it is for.
+             */
+            document_code: string;
+            /**
+             * Document Id
+             * @description The wallet document's id.
+             */
+            document_id: string;
+        };
+        /**
+         * ReusedFrom
+         * @description The wallet document a reused one stands for.
+         */
+        ReusedFrom: {
+            /** Document Id */
+            document_id: string;
+            /**
+             * Dossier Code
+             * @description The dossier the document was first uploaded to (or issued in).
+             */
+            dossier_code: string;
+        };
+        /**
          * RowOut
          * @description One line: their amount beside ours.
          */
@@ -5241,6 +5314,62 @@ export interface components {
             reference: string;
             /** Svg Url */
             svg_url: string;
+        };
+        /**
+         * WalletItemOut
+         * @description A document of the citizen's wallet.
+         */
+        WalletItemOut: {
+            /**
+             * Content Type
+             * @description As sniffed from the content: PDF, JPEG or PNG.
+             */
+            content_type: string;
+            /**
+             * Document Code
+             * @description The procedure document it is for.
+             */
+            document_code: string;
+            /**
+             * Dossier Code
+             * @description The dossier it belongs to.
+             */
+            dossier_code: string;
+            /** Filename */
+            filename: string;
+            /** Href */
+            href: string;
+            /** Id */
+            id: string;
+            /**
+             * Origin
+             * @description `uploaded` by the citizen (theirs), or `issued` by the agency (a result or a counter scan: a public record).
+             * @enum {string}
+             */
+            origin: "uploaded" | "issued";
+            /** @description When the citizen reused a document of their wallet instead of uploading: which one, and from which dossier (the same stored file). */
+            reused_from?: components["schemas"]["ReusedFrom"] | null;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
+        /**
+         * WalletPage
+         * @description A page of the citizen's wallet, newest first.
+         */
+        WalletPage: {
+            /** Items */
+            items: components["schemas"]["WalletItemOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Total */
+            total: number;
         };
         /**
          * WebhookDeliveryOut
@@ -8299,6 +8428,7 @@ export interface operations {
                      *           "filename": "giay-chung-sinh.pdf",
                      *           "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_4e1a9c2b",
                      *           "id": "doc_4e1a9c2b",
+                     *           "reused_from": null,
                      *           "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
                      *           "size": 248310,
                      *           "uploaded_at": "2026-12-07T09:14:00+07:00"
@@ -8975,6 +9105,7 @@ export interface operations {
                      *           "filename": "giay-chung-sinh.pdf",
                      *           "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_4e1a9c2b",
                      *           "id": "doc_4e1a9c2b",
+                     *           "reused_from": null,
                      *           "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
                      *           "size": 248310,
                      *           "uploaded_at": "2026-12-07T09:14:00+07:00"
@@ -9271,6 +9402,7 @@ export interface operations {
                      *           "filename": "giay-chung-sinh.pdf",
                      *           "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_4e1a9c2b",
                      *           "id": "doc_4e1a9c2b",
+                     *           "reused_from": null,
                      *           "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
                      *           "size": 248310,
                      *           "uploaded_at": "2026-12-07T09:14:00+07:00"
@@ -9392,6 +9524,7 @@ export interface operations {
                      *       "filename": "giay-chung-sinh.pdf",
                      *       "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_4e1a9c2b",
                      *       "id": "doc_4e1a9c2b",
+                     *       "reused_from": null,
                      *       "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
                      *       "size": 248310,
                      *       "uploaded_at": "2026-12-07T09:14:00+07:00"
@@ -9486,6 +9619,209 @@ export interface operations {
             };
             /** @description Định dạng tệp không được chấp nhận */
             415: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu */
+            429: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "documents.reuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "document_code": "giay-chung-sinh",
+                 *       "document_id": "doc_4e1a9c2b"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReuseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "content_type": "application/pdf",
+                     *       "document_code": "giay-chung-sinh",
+                     *       "filename": "giay-chung-sinh.pdf",
+                     *       "href": "/api/v1/dossiers/draft-7c1e9a40/documents/doc_b7d20e55",
+                     *       "id": "doc_b7d20e55",
+                     *       "reused_from": {
+                     *         "document_id": "doc_4e1a9c2b",
+                     *         "dossier_code": "hue.xa.phu-xuan-261207-0001"
+                     *       },
+                     *       "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
+                     *       "size": 248310,
+                     *       "uploaded_at": "2027-01-11T08:02:00+07:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Thao tác không hợp lệ ở trạng thái hiện tại */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nội dung quá lớn */
+            413: {
                 headers: {
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
@@ -19985,6 +20321,147 @@ export interface operations {
             };
             /** @description Không tìm thấy giấy tờ */
             404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "wallet.documents": {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "content_type": "application/pdf",
+                     *           "document_code": "giay-chung-sinh",
+                     *           "dossier_code": "draft-7c1e9a40",
+                     *           "filename": "giay-chung-sinh.pdf",
+                     *           "href": "/api/v1/dossiers/draft-7c1e9a40/documents/doc_b7d20e55",
+                     *           "id": "doc_b7d20e55",
+                     *           "origin": "uploaded",
+                     *           "reused_from": {
+                     *             "document_id": "doc_4e1a9c2b",
+                     *             "dossier_code": "hue.xa.phu-xuan-261207-0001"
+                     *           },
+                     *           "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
+                     *           "size": 248310,
+                     *           "uploaded_at": "2027-01-11T08:02:00+07:00"
+                     *         },
+                     *         {
+                     *           "content_type": "application/pdf",
+                     *           "document_code": "giay-chung-sinh",
+                     *           "dossier_code": "hue.xa.phu-xuan-261207-0001",
+                     *           "filename": "giay-chung-sinh.pdf",
+                     *           "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_4e1a9c2b",
+                     *           "id": "doc_4e1a9c2b",
+                     *           "origin": "uploaded",
+                     *           "reused_from": null,
+                     *           "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
+                     *           "size": 248310,
+                     *           "uploaded_at": "2026-12-07T09:14:00+07:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WalletPage"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
                 headers: {
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError
+from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError, NotFound
 
 
 class FileTooLarge(DomainError):
@@ -21,3 +21,12 @@ class UnsupportedFileType(DomainError):
     type = PROBLEM_BASE + "unsupported-file-type"
     title = "Định dạng tệp không được chấp nhận"
     title_en = "File type not accepted"
+
+
+class DocumentNotFound(NotFound):
+    """No such document in the caller's wallet (another citizen's is not told apart)."""
+
+    type = PROBLEM_BASE + "document-not-found"
+
+    def __init__(self) -> None:
+        super().__init__("Không tìm thấy giấy tờ này trong kho của ông/bà.")

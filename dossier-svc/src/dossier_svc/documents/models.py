@@ -30,6 +30,20 @@ class DossierDocument(Base):
     uploaded_by: Mapped[str] = mapped_column(String(128))
     uploaded_role: Mapped[str] = mapped_column(String(16))
     uploaded_at: Mapped[datetime]
+    reused_from_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    """The wallet document this one reuses by reference (the same stored bytes), if it was not uploaded."""
+    reused_from_dossier: Mapped[str | None] = mapped_column(String(96), default=None)
+    """The code of the dossier that document came from, for the officer to see."""
+
+
+@dataclass(frozen=True)
+class WalletDocument:
+    """A document in a citizen's wallet: the row and the code of the dossier it belongs to."""
+
+    row: DossierDocument
+    dossier_code: str
+    issued: bool
+    """Attached by the agency (a result, a counter scan), not uploaded by the citizen."""
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dossier_svc.documents.models import DossierDocument
+from dossier_svc.dossiers.models import Dossier
 
 
 class DocumentRepository:
@@ -44,3 +45,42 @@ class DocumentRepository:
         if since is not None:
             query = query.where(DossierDocument.uploaded_at >= since)
         return set((await self._session.scalars(query)).all())
+
+    async def of_owner(
+        self, owner: str, *, after: tuple[datetime, str] | None, limit: int
+    ) -> Sequence[tuple[DossierDocument, str]]:
+        """The documents of ``owner``'s dossiers with each dossier's code, newest first, after a position."""
+        query = (
+            select(DossierDocument, Dossier.code)
+            .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+            .where(Dossier.applicant_id == owner)
+            .order_by(DossierDocument.uploaded_at.desc(), DossierDocument.id.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            at, document_id = after
+            query = query.where(
+                (DossierDocument.uploaded_at < at)
+                | ((DossierDocument.uploaded_at == at) & (DossierDocument.id < document_id))
+            )
+        return [(row, code) for row, code in (await self._session.execute(query)).all()]
+
+    async def count_of_owner(self, owner: str) -> int:
+        """How many documents ``owner``'s dossiers hold."""
+        query = (
+            select(func.count())
+            .select_from(DossierDocument)
+            .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+            .where(Dossier.applicant_id == owner)
+        )
+        return int(await self._session.scalar(query) or 0)
+
+    async def owned(self, owner: str, document_id: str) -> tuple[DossierDocument, str] | None:
+        """One document of ``owner``'s dossiers with its dossier's code; None when it is not theirs."""
+        query = (
+            select(DossierDocument, Dossier.code)
+            .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+            .where(Dossier.applicant_id == owner, DossierDocument.id == document_id)
+        )
+        found = (await self._session.execute(query)).first()
+        return (found[0], found[1]) if found is not None else None

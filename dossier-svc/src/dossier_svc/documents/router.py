@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from dossier_svc.deps import PortsDep, UowDep
 from dossier_svc.documents import service
-from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
-from dossier_svc.documents.schemas import DocumentList, DocumentOut
+from dossier_svc.documents.errors import DocumentNotFound, FileTooLarge, UnsupportedFileType
+from dossier_svc.documents.schemas import DocumentList, DocumentOut, ReuseIn, WalletPage
 from dossier_svc.documents.service import IncomingFile
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
 from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import NotFound, Unauthenticated
+from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/dossiers/{code}/documents", tags=["documents"])
@@ -48,6 +49,24 @@ async def upload(
     data = await file.read(ports.settings.documents.max_bytes + 1)
     incoming = IncomingFile(document_code=document_code, filename=file.filename, data=data)
     return DocumentOut.of(code, await service.upload(uow, ports, who, code, incoming))
+
+
+@router.post(
+    "/reuse",
+    status_code=201,
+    response_model=DocumentOut,
+    responses=problems(
+        Unauthenticated, ActionForbidden, DossierNotFound, DocumentNotFound, IllegalAction, InvalidDossier
+    ),
+    summary="Reuse a wallet document",
+)
+async def reuse(code: str, body: ReuseIn, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> DocumentOut:
+    """Attach a document of your wallet (`GET /api/v1/wallet/documents`) to this dossier without uploading it
+    again; the officer sees which document it reuses and from which dossier."""
+    row = await service.reuse(
+        uow, ports, who, code, document_id=body.document_id, document_code=body.document_code
+    )
+    return DocumentOut.of(code, row)
 
 
 @router.get(
@@ -83,3 +102,24 @@ async def download(code: str, document_id: str, uow: UowDep, ports: PortsDep, wh
             "Cache-Control": "private, no-store",
         },
     )
+
+
+wallet_router = APIRouter(prefix="/api/v1/wallet", tags=["wallet"])
+
+
+@wallet_router.get(
+    "/documents",
+    response_model=WalletPage,
+    responses=problems(Unauthenticated, ActionForbidden),
+    summary="My document wallet",
+    operation_id="wallet.documents",
+)
+async def wallet(
+    uow: UowDep,
+    who: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: CursorQuery = None,
+) -> WalletPage:
+    """Every document of your dossiers, newest first: what you uploaded and what agencies issued to you
+    (results, counter scans). Reuse one with `POST /api/v1/dossiers/{code}/documents/reuse`."""
+    return WalletPage.of(await service.wallet(uow, who, limit=limit, cursor=cursor))

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from dossier_svc.documents.models import DossierDocument, DossierDocuments
+from dossier_svc.documents.models import DossierDocument, DossierDocuments, WalletDocument
 from motcua_shared.chassis.clock import PlatformTime
+from motcua_shared.chassis.pages import Page
+
+
+class ReusedFrom(BaseModel):
+    """The wallet document a reused one stands for."""
+
+    document_id: str
+    dossier_code: str = Field(description="The dossier the document was first uploaded to (or issued in).")
 
 
 class DocumentOut(BaseModel):
@@ -22,10 +30,20 @@ class DocumentOut(BaseModel):
     sha256: str
     uploaded_at: PlatformTime
     href: str
+    reused_from: ReusedFrom | None = Field(
+        default=None,
+        description="When the citizen reused a document of their wallet instead of uploading: which one, and "
+        "from which dossier (the same stored file).",
+    )
 
     @classmethod
     def of(cls, code: str, row: DossierDocument) -> DocumentOut:
         """Shape a row."""
+        reused = (
+            ReusedFrom(document_id=row.reused_from_id, dossier_code=row.reused_from_dossier)
+            if row.reused_from_id and row.reused_from_dossier
+            else None
+        )
         return cls(
             id=row.id,
             document_code=row.document_code,
@@ -35,6 +53,7 @@ class DocumentOut(BaseModel):
             sha256=row.sha256,
             uploaded_at=row.uploaded_at,
             href=f"/api/v1/dossiers/{code}/documents/{row.id}",
+            reused_from=reused,
         )
 
     @classmethod
@@ -63,3 +82,45 @@ class DocumentList(BaseModel):
         """Shape a dossier's documents."""
         items = [DocumentOut.of(documents.dossier_code, r) for r in documents.rows]
         return cls(items=items, total=len(items))
+
+
+class ReuseIn(BaseModel):
+    """A document of the caller's wallet, attached by reference for one of the procedure's documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document_id: str = Field(min_length=1, max_length=32, description="The wallet document's id.")
+    document_code: str = Field(min_length=1, max_length=64, description="The procedure document it is for.")
+
+
+class WalletItemOut(DocumentOut):
+    """A document of the citizen's wallet."""
+
+    dossier_code: str = Field(description="The dossier it belongs to.")
+    origin: Literal["uploaded", "issued"] = Field(
+        description="`uploaded` by the citizen (theirs), or `issued` by the agency (a result or a "
+        "counter scan: a public record)."
+    )
+
+    @classmethod
+    def of_wallet(cls, item: WalletDocument) -> WalletItemOut:
+        """Shape a wallet entry."""
+        shaped = DocumentOut.of(item.dossier_code, item.row)
+        return cls(
+            **shaped.model_dump(),
+            dossier_code=item.dossier_code,
+            origin="issued" if item.issued else "uploaded",
+        )
+
+
+class WalletPage(Page[WalletItemOut]):
+    """A page of the citizen's wallet, newest first."""
+
+    @classmethod
+    def of(cls, page: Page[WalletDocument]) -> WalletPage:
+        """Shape a page of wallet entries."""
+        return cls(
+            items=[WalletItemOut.of_wallet(i) for i in page.items],
+            total=page.total,
+            next_cursor=page.next_cursor,
+        )

@@ -12,15 +12,18 @@ from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
-from dossier_svc.documents.errors import FileTooLarge, UnsupportedFileType
-from dossier_svc.documents.models import DossierDocument, DossierDocuments
+from pydantic import TypeAdapter
+
+from dossier_svc.documents.errors import DocumentNotFound, FileTooLarge, UnsupportedFileType
+from dossier_svc.documents.models import DossierDocument, DossierDocuments, WalletDocument
 from dossier_svc.documents.store import FileStore
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
 from dossier_svc.dossiers.models import Dossier, new_id
 from dossier_svc.dossiers.workflow import Party, State
 from dossier_svc.ports import Ports
 from dossier_svc.uow import DossierUow
-from motcua_shared.chassis.auth import Principal
+from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.pages import Cursor, Page
 
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"%PDF-", "application/pdf", "pdf"),
@@ -86,6 +89,8 @@ worker thread, where hashlib releases the GIL, so one large upload never stalls 
 
 _DOCUMENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
+WALLET_CURSOR: Cursor[tuple[datetime, str]] = Cursor(TypeAdapter(tuple[datetime, str]))
+
 
 def inspect(incoming: IncomingFile, *, max_bytes: int) -> Inspected:
     """422 for a malformed document code, 413 when too large, 415 unless the content is a PDF, JPEG or
@@ -125,9 +130,9 @@ async def inspect_all(incoming: Sequence[IncomingFile], *, max_bytes: int) -> li
     return await asyncio.to_thread(lambda: [inspect(f, max_bytes=max_bytes) for f in incoming])
 
 
-def check_codes(files: list[Inspected], allowed: set[str]) -> None:
-    """422 when a file is for a document the procedure does not list."""
-    unknown = sorted({f.document_code for f in files} - allowed)
+def check_codes(files: Sequence[Inspected | str], allowed: set[str]) -> None:
+    """422 when a file (or a document code) is for a document the procedure does not list."""
+    unknown = sorted({f if isinstance(f, str) else f.document_code for f in files} - allowed)
     if unknown:
         raise InvalidDossier(
             "Thành phần hồ sơ không thuộc thủ tục.",
@@ -184,22 +189,77 @@ async def upload(
     """Attach one file to a dossier, when its state and the caller's party allow it; the stored row."""
     (item,) = await inspect_all([incoming], max_bytes=ports.settings.documents.max_bytes)
     async with uow:
-        dossier = await _visible(uow, who, code)
-        allowed_parties = UPLOADERS.get(dossier.state)
-        if allowed_parties is None:
-            raise IllegalAction(f"Không thể nộp thêm tệp khi hồ sơ ở trạng thái '{dossier.status}'.")
-        if not allowed_parties & dossier.parties(who):
-            raise ActionForbidden("Bạn không được nộp tệp cho hồ sơ này ở trạng thái hiện tại.")
-        if dossier.is_draft:
-            procedure = await uow.procedures.get(dossier.procedure_code)
-            codes = {d.code for d in procedure.to_snapshot().documents} if procedure else set()
-        else:
-            codes = {d["code"] for d in dossier.documents_required}
-        check_codes([item], codes)
+        dossier = await _receiving(uow, who, code, item.document_code)
         await store(ports.files, [item])
         row = attach(uow, dossier, item, who, ports.clock.now())
         await uow.commit()
     return row
+
+
+async def _receiving(uow: DossierUow, who: Principal, code: str, document_code: str) -> Dossier:
+    """The dossier ``code`` when ``who`` may attach a ``document_code`` file to it now."""
+    dossier = await _visible(uow, who, code)
+    allowed_parties = UPLOADERS.get(dossier.state)
+    if allowed_parties is None:
+        raise IllegalAction(f"Không thể nộp thêm tệp khi hồ sơ ở trạng thái '{dossier.status}'.")
+    if not allowed_parties & dossier.parties(who):
+        raise ActionForbidden("Ông/bà không được nộp tệp cho hồ sơ này ở trạng thái hiện tại.")
+    if dossier.is_draft:
+        procedure = await uow.procedures.get(dossier.procedure_code)
+        codes = {d.code for d in procedure.to_snapshot().documents} if procedure else set()
+    else:
+        codes = {d["code"] for d in dossier.documents_required}
+    check_codes([document_code], codes)
+    return dossier
+
+
+async def reuse(
+    uow: DossierUow, ports: Ports, who: Principal, code: str, *, document_id: str, document_code: str
+) -> DossierDocument:
+    """Attach a document of the caller's wallet to the dossier ``code`` by reference: a new row over the
+    same stored bytes (nothing is uploaded or copied), naming the document and dossier it came from.
+
+    Only the citizen who owns the source document's dossier may reuse it; anyone else is told it does not
+    exist (404), as for a dossier that is not theirs.
+    """
+    async with uow:
+        dossier = await _receiving(uow, who, code, document_code)
+        found = await uow.documents.owned(who.subject, document_id) if who.role is Role.CITIZEN else None
+        if found is None:
+            raise DocumentNotFound()
+        source, source_dossier = found
+        row = DossierDocument(
+            id=new_id(),
+            dossier_id=dossier.id,
+            document_code=document_code,
+            filename=source.filename,
+            content_type=source.content_type,
+            size=source.size,
+            sha256=source.sha256,
+            storage_key=source.storage_key,
+            uploaded_by=who.subject,
+            uploaded_role=who.role.value,
+            uploaded_at=ports.clock.now(),
+            reused_from_id=source.reused_from_id or source.id,
+            reused_from_dossier=source.reused_from_dossier or source_dossier,
+        )
+        uow.documents.add(row)
+        await uow.commit()
+    return row
+
+
+async def wallet(uow: DossierUow, who: Principal, *, limit: int, cursor: str | None) -> Page[WalletDocument]:
+    """The caller's wallet: every document of their dossiers, what they uploaded and what the agency issued
+    to them, newest first."""
+    if who.role is not Role.CITIZEN:
+        raise ActionForbidden("Kho giấy tờ là của công dân.")
+    after = WALLET_CURSOR.decode(cursor)
+    async with uow:
+        rows = await uow.documents.of_owner(who.subject, after=after, limit=limit + 1)
+        total = await uow.documents.count_of_owner(who.subject)
+    kept, next_cursor = WALLET_CURSOR.cut(rows, limit, lambda r: (r[0].uploaded_at, r[0].id))
+    items = [WalletDocument(row, code, issued=row.uploaded_role != Role.CITIZEN.value) for row, code in kept]
+    return Page[WalletDocument](items=items, total=total, next_cursor=next_cursor)
 
 
 async def listing(uow: DossierUow, who: Principal, code: str) -> DossierDocuments:

@@ -760,6 +760,14 @@ DOCUMENT = {
     "sha256": "9f2c7a1e4b8d4c06a3e5f71b2d9c8e40b7a1c3e5f7092d4b6a8c0e2f4a6b8d0c",
     "uploaded_at": "2026-12-07T09:14:00+07:00",
     "href": f"/api/v1/dossiers/{DOSSIER_CODE}/documents/doc_4e1a9c2b",
+    "reused_from": None,
+}
+NEXT_DRAFT = "draft-7c1e9a40"
+REUSED_DOCUMENT = DOCUMENT | {
+    "id": "doc_b7d20e55",
+    "uploaded_at": "2027-01-11T08:02:00+07:00",
+    "href": f"/api/v1/dossiers/{NEXT_DRAFT}/documents/doc_b7d20e55",
+    "reused_from": {"document_id": "doc_4e1a9c2b", "dossier_code": DOSSIER_CODE},
 }
 _TIME_LEFT = {"days": 0, "hours": 7, "overdue": False, "label": "còn 0 ngày 7 giờ"}
 DOSSIER = DOSSIER_SUBMITTED | {
@@ -1050,6 +1058,20 @@ _add(
         },
         "documents.upload": {"response": DOCUMENT},
         "documents.list": {"response": {"items": [DOCUMENT], "total": 1}},
+        "documents.reuse": {
+            "request": {"document_id": "doc_4e1a9c2b", "document_code": "giay-chung-sinh"},
+            "response": REUSED_DOCUMENT,
+        },
+        "wallet.documents": {
+            "response": {
+                "items": [
+                    REUSED_DOCUMENT | {"dossier_code": NEXT_DRAFT, "origin": "uploaded"},
+                    DOCUMENT | {"dossier_code": DOSSIER_CODE, "origin": "uploaded"},
+                ],
+                "total": 2,
+                "next_cursor": None,
+            }
+        },
         "lookup.get": {
             "response": {
                 "code": DOSSIER_CODE,

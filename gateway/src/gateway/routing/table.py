@@ -14,6 +14,7 @@ ROUTES: dict[str, str] = {
     "calendar": "dossier",
     "stats": "dossier",
     "papers": "dossier",
+    "wallet": "dossier",
     "payments": "payment",
     # Paper verification needs only the trust roots; payment-svc also knows the receipts QR codes name.
     "verify": "payment",

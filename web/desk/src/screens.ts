@@ -4,6 +4,7 @@
 import type { ComponentType } from "preact";
 import type { Word } from "./strings";
 import { Queue } from "./screens/Queue";
+import { ADMIN_SCREENS } from "./admin/screens";
 
 export type Role = "officer" | "admin";
 
@@ -24,6 +25,7 @@ export interface DeskScreen {
 
 export const SCREENS: DeskScreen[] = [
   { path: "", component: Queue, roles: ["officer", "admin"], nav: "navQueue" },
+  ...ADMIN_SCREENS,
 ];
 
 /** A path of the desk, under its mount (``/desk/`` as built). */

@@ -32,6 +32,11 @@ const words = {
   navIntake: { vi: "Tiếp nhận tại quầy", en: "Counter intake" },
   navScan: { vi: "Quét mã giấy tờ", en: "Scan a paper" },
   navPayments: { vi: "Thanh toán", en: "Payments" },
+  navCatalogue: { vi: "Danh mục thủ tục", en: "Procedure catalogue" },
+  navStaff: { vi: "Tài khoản cán bộ", en: "Staff accounts" },
+  navClients: { vi: "Ứng dụng tích hợp", en: "Integrator clients" },
+  navDeadLetters: { vi: "Thư chết", en: "Dead letters" },
+  navTemplates: { vi: "Mẫu thông báo", en: "Notification templates" },
   // Queue
   queueTitle: { vi: "Hồ sơ cần xử lý", en: "Work queue" },
   queueOf: { vi: "Đang ở {agency}, hạn gần nhất trước.", en: "At {agency}, soonest due first." },

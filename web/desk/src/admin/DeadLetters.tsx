@@ -1,0 +1,154 @@
+// Dead letters, one service at a time: what failed, why, how often; replayed once the cause is fixed.
+import "./admin.css";
+import { useEffect, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import type { paths } from "@api/schema";
+import { api, type Schemas } from "@ui/api";
+import { lang } from "@ui/i18n";
+import { Button, Loading, Notice, Page, SelectField } from "@ui/kit";
+import { when } from "@ui/text";
+import { useOutcome } from "./parts";
+import { a, type AdminWord } from "./strings";
+
+type Letter = Schemas["DeadLetterOut"];
+type Service = paths["/ops/{service}/dlq"]["get"]["parameters"]["path"]["service"];
+
+const SERVICES: Service[] = ["catalog", "dossier", "payment", "notify"];
+
+function pretty(payload: string): string {
+  try {
+    return JSON.stringify(JSON.parse(payload), null, 2);
+  } catch {
+    return payload;
+  }
+}
+
+export function DeadLetters() {
+  const { route, path } = useLocation();
+  const [service, setService] = useState<Service>(() => {
+    const asked = new URLSearchParams(location.search).get("service") as Service | null;
+    return asked && SERVICES.includes(asked) ? asked : "notify";
+  });
+  const [items, setItems] = useState<Letter[] | null>(null);
+  const [total, setTotal] = useState(0);
+  const [next, setNext] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  const [busy, setBusy] = useState<number | null>(null);
+  const result = useOutcome();
+
+  const load = async (cursor: string | null = null) => {
+    const { data } = await api
+      .GET("/ops/{service}/dlq", { params: { path: { service }, query: cursor ? { cursor } : {} } })
+      .catch(() => ({ data: undefined }));
+    if (!data) return setFailed(true);
+    setFailed(false);
+    setItems((before) => (cursor && before ? [...before, ...data.items] : data.items));
+    setTotal(data.total);
+    setNext(data.next_cursor ?? null);
+  };
+
+  useEffect(() => {
+    setItems(null);
+    void load();
+  }, [service]);
+
+  const replay = async (letter: Letter) => {
+    setBusy(letter.id);
+    result.clear();
+    try {
+      const { data, error } = await api.POST("/ops/{service}/dlq/{letter_id}/replay", {
+        params: { path: { service, letter_id: letter.id } },
+      });
+      if (!data) return result.fail(error);
+      result.done(a(data.applied ? "replayed" : "replayedDuplicate", { id: data.id }));
+      setItems((rows) => rows?.filter((r) => r.id !== letter.id) ?? null);
+      setTotal((n) => n - 1);
+    } catch (error) {
+      result.fail(error);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const serviceName = a(`service_${service}` as AdminWord);
+  return (
+    <Page title={a("dlqTitle")}>
+      <p>{a("dlqIntro")}</p>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <SelectField
+          label={a("service")}
+          value={service}
+          onChange={(e) => {
+            const chosen = e.currentTarget.value as Service;
+            setService(chosen);
+            route(`${path}?service=${chosen}`, true);
+          }}
+          options={SERVICES.map((s) => ({ value: s, label: a(`service_${s}` as AdminWord) }))}
+        />
+      </form>
+      {result.view}
+      {failed && <Notice kind="error">{a("failed")}</Notice>}
+      {items === null && !failed && <Loading label={a("loading")} />}
+      {items && (
+        <>
+          <p role="status">{a("lettersOf", { n: total, service: serviceName })}</p>
+          {items.length === 0 ? (
+            <p>{a("noLetters")}</p>
+          ) : (
+            <div class="table-wrap">
+              <table class="queue letters">
+                <caption class="visually-hidden">{a("lettersOf", { n: total, service: serviceName })}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">#</th>
+                    <th scope="col">{a("colType")}</th>
+                    <th scope="col">{a("colKey")}</th>
+                    <th scope="col">{a("colError")}</th>
+                    <th scope="col">{a("colAttempts")}</th>
+                    <th scope="col">{a("colFailed")}</th>
+                    <th scope="col">{a("colActions")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((letter) => (
+                    <tr key={letter.id} data-letter={letter.id}>
+                      <th scope="row">{letter.id}</th>
+                      <td>
+                        <code>{letter.type ?? "—"}</code>
+                        <details>
+                          <summary>{a("payload")}</summary>
+                          <pre>{pretty(letter.payload)}</pre>
+                        </details>
+                      </td>
+                      <td>{letter.key ?? "—"}</td>
+                      <td class="error-text">{letter.error}</td>
+                      <td>{letter.attempts}</td>
+                      <td>{when(letter.failed_at, lang.value, true)}</td>
+                      <td>
+                        <Button
+                          kind="secondary"
+                          busy={busy === letter.id}
+                          aria-label={a("replayOf", { id: letter.id })}
+                          onClick={() => void replay(letter)}
+                        >
+                          {a("replay")}
+                        </Button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {next && (
+            <div class="actions">
+              <Button kind="secondary" onClick={() => void load(next)}>
+                {a("more")}
+              </Button>
+            </div>
+          )}
+        </>
+      )}
+    </Page>
+  );
+}

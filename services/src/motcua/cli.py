@@ -116,6 +116,13 @@ def stack_up(
             "(replica r of the app at port p listens on p + 10·r).",
         ),
     ] = 1,
+    brokers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Kafka brokers; 3 runs a KRaft cluster (replication factor 3, min.insync.replicas=2).",
+        ),
+    ] = 1,
     supervise: Annotated[
         bool, typer.Option(help="Restart whatever dies (a process, the broker, the database).")
     ] = True,
@@ -123,7 +130,11 @@ def stack_up(
     """Start Kafka, PostgreSQL, the four services and the gateway; wait until all are ready."""
     try:
         state = stack_ops.up(
-            stack_ops.StackPaths(root), base_port=base_port, replicas=replicas, supervise=supervise
+            stack_ops.StackPaths(root),
+            base_port=base_port,
+            replicas=replicas,
+            brokers=brokers,
+            supervise=supervise,
         )
     except RuntimeError as exc:
         typer.echo(f"stack up failed: {exc}", err=True)

@@ -27,7 +27,7 @@ import httpx
 import psutil
 
 from motcua.infra import balancer
-from motcua.infra.kafka import KafkaBroker
+from motcua.infra.kafka import KafkaBroker, KafkaCluster
 from motcua.infra.ports import port_is_free
 from motcua.infra.postgres import PostgresCluster, create_databases
 from motcua_shared.chassis.settings import PUBLIC_URL_ENV
@@ -116,11 +116,24 @@ def _database_name(service: str) -> str:
     return f"motcua_{service}"
 
 
+def _brokers(state: dict[str, Any]) -> list[tuple[str, Path]]:
+    """The stack's own brokers, by part name (``kafka``, or ``kafka-1``… in a cluster) and data directory."""
+    if "kafka" not in state:
+        return []
+    data_dir = Path(state["kafka"]["data_dir"])
+    size = int(state["kafka"].get("brokers", 1))
+    if size == 1:
+        return [("kafka", data_dir)]
+    return [(f"kafka-{node}", data_dir / f"broker-{node}") for node in range(1, size + 1)]
+
+
 def _service_env(prefix: str, *, db_url: str, bootstrap: str, port: int, base_port: int) -> dict[str, str]:
     return {
         f"{prefix}_DB__URL": db_url,
         f"{prefix}_BUS__KIND": "kafka",
         f"{prefix}_BUS__BOOTSTRAP_SERVERS": bootstrap,
+        # The topics a service creates get a copy on each of up to three brokers.
+        f"{prefix}_BUS__REPLICATION_FACTOR": str(min(3, len(bootstrap.split(",")))),
         f"{prefix}_HTTP__HOST": "127.0.0.1",
         f"{prefix}_HTTP__PORT": str(port),
         f"{prefix}_AUTH__JWKS_URL": f"http://127.0.0.1:{base_port}/.well-known/jwks.json",
@@ -181,11 +194,13 @@ def up(
     *,
     base_port: int = BASE_PORT,
     replicas: int = 1,
+    brokers: int = 1,
     supervise: bool = True,
     timeout: float = 120,
 ) -> dict[str, Any]:
     """Start Kafka (or use ``MOTCUA_KAFKA_BOOTSTRAP``), PostgreSQL (or ``MOTCUA_PG_URL``), then the apps
-    (``replicas`` of each behind nginx when more than one), then the supervisor."""
+    (``replicas`` of each behind nginx when more than one), then the supervisor. ``brokers`` 3 or more runs
+    Kafka as a KRaft cluster (three copies of every partition, two in sync to acknowledge)."""
     if paths.state.exists():
         raise RuntimeError(f"a stack is already up (see {paths.state}); run `motcua stack down` first")
     if replicas < 1:
@@ -204,11 +219,13 @@ def up(
     bootstrap = os.environ.get("MOTCUA_KAFKA_BOOTSTRAP")
     if not bootstrap:
         # Recorded before it starts: an `up` failing after this point leaves a state `down` can stop.
-        state["kafka"] = {"data_dir": str(paths.kafka)}
+        state["kafka"] = {"data_dir": str(paths.kafka), "brokers": brokers}
         paths.state.write_text(json.dumps(state, indent=2))
-        broker = KafkaBroker(paths.kafka)
-        broker.start()
-        bootstrap = broker.bootstrap
+        kafka: KafkaBroker | KafkaCluster = (
+            KafkaCluster(paths.kafka, size=brokers) if brokers > 1 else KafkaBroker(paths.kafka)
+        )
+        kafka.start()
+        bootstrap = kafka.bootstrap
     pg_url = os.environ.get("MOTCUA_PG_URL")
     names = [_database_name(s) for s in OWNERS]
     if pg_url:
@@ -345,18 +362,20 @@ def restart(paths: StackPaths, part: str, *, timeout: float = 120, grace: float 
 
 def _restart(paths: StackPaths, state: dict[str, Any], part: str, *, grace: float) -> dict[str, Any] | None:
     """Restart ``part`` (under the lock); the process entry it restarted, None for the broker or database."""
-    if part == "kafka":
+    if part == "kafka" or part.startswith("kafka-"):
         if "kafka" not in state:
             raise RuntimeError("this stack's Kafka is MOTCUA_KAFKA_BOOTSTRAP's, not its own")
-        data_dir = Path(state["kafka"]["data_dir"])
-        running = KafkaBroker.adopt(data_dir)
+        brokers = dict(_brokers(state))
+        if part not in brokers:
+            raise RuntimeError(f"no part {part!r}; the brokers: {', '.join(brokers)}")
+        running = KafkaBroker.adopt(brokers[part])
         if running is not None:
             running.stop(timeout=grace)
-        broker = KafkaBroker(data_dir)
-        if broker.bootstrap != state["bootstrap"]:
-            raise RuntimeError(f"Kafka's port {state['bootstrap']} is taken; the services know no other")
+        broker = KafkaBroker(brokers[part])
+        if broker.bootstrap not in state["bootstrap"].split(","):
+            raise RuntimeError(f"{part}'s port {broker.port} is taken; the services know no other")
         broker.start()
-        _count_restart(state.setdefault("restarts", {}), "kafka")
+        _count_restart(state.setdefault("restarts", {}), part)
     elif part == "postgres":
         if "postgres" not in state:
             raise RuntimeError("this stack's PostgreSQL is MOTCUA_PG_URL's, not its own")
@@ -403,8 +422,7 @@ def supervise(paths: StackPaths, *, interval: float = 2.0, grace: float = 15) ->
 
 def _dead(state: dict[str, Any]) -> list[str]:
     dead = [p["name"] for p in state["processes"] if not _alive(p)]
-    if "kafka" in state and KafkaBroker.adopt(Path(state["kafka"]["data_dir"])) is None:
-        dead.insert(0, "kafka")
+    dead[:0] = [name for name, data_dir in _brokers(state) if KafkaBroker.adopt(data_dir) is None]
     if "postgres" in state:
         cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=state["postgres"]["port"])
         if not cluster.running:
@@ -418,16 +436,16 @@ def status(paths: StackPaths) -> list[dict[str, Any]]:
         return []
     state = json.loads(paths.state.read_text())
     rows: list[dict[str, Any]] = []
-    if "kafka" in state:
-        broker = KafkaBroker.adopt(Path(state["kafka"]["data_dir"]))
+    for name, data_dir in _brokers(state):
+        broker = KafkaBroker.adopt(data_dir)
         rows.append(
             {
-                "name": "kafka",
+                "name": name,
                 "pid": broker.pid if broker else None,
                 "running": bool(broker and broker.running),
                 "ready": bool(broker and broker.running),
-                "address": state.get("bootstrap", "-"),
-                "restarts": int(state.get("restarts", {}).get("kafka", 0)),
+                "address": broker.bootstrap if broker else "-",
+                "restarts": int(state.get("restarts", {}).get(name, 0)),
             }
         )
     if "postgres" in state:
@@ -503,11 +521,11 @@ def down(paths: StackPaths, *, grace: float = 15) -> list[str]:
         for proc in reversed(state["processes"]):
             if _stop(proc, grace):
                 stopped.append(proc["name"])
-        if "kafka" in state:
-            broker = KafkaBroker.adopt(Path(state["kafka"]["data_dir"]))
+        for name, data_dir in reversed(_brokers(state)):
+            broker = KafkaBroker.adopt(data_dir)
             if broker is not None:
                 broker.stop()
-                stopped.append("kafka")
+                stopped.append(name)
         if "postgres" in state:
             cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=state["postgres"]["port"])
             if cluster.running:

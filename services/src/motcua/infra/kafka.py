@@ -146,6 +146,7 @@ class KafkaBroker:
         jvm_options: Sequence[str] = (),
         libs_dir: Path | None = None,
         class_sharing: bool = True,
+        node_id: int | None = None,
     ) -> None:
         """Describe a broker; nothing runs until :meth:`start`.
 
@@ -169,6 +170,12 @@ class KafkaBroker:
         self.jvm_options = list(jvm_options)
         self.libs_dir = libs_dir
         self.class_sharing = class_sharing
+        # A cluster member keeps its node id and quorum across restarts (broker.json), whoever restarts it.
+        self.node_id: int = node_id if node_id is not None else int(saved.get("node_id", 1))
+        # The controller quorum, node id → controller port: this broker alone unless it is in a cluster.
+        self.voters: dict[int, int] = {int(k): int(v) for k, v in saved.get("voters", {}).items()} or {
+            self.node_id: self.controller_port
+        }
         self._popen: subprocess.Popen[bytes] | None = None
         self._proc: psutil.Process | None = None
         self._log_start = 0
@@ -232,10 +239,15 @@ class KafkaBroker:
     def server_properties(self) -> dict[str, str]:
         """The server.properties this broker runs with."""
         internal = str(self.offsets_partitions)
+        # Three brokers or more: three copies of everything, a write acknowledged by two (acks=all).
+        copies = str(min(3, len(self.voters)))
+        in_sync = "2" if len(self.voters) >= 3 else "1"
         props: dict[str, str] = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@{LOOPBACK}:{self.controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": ",".join(
+                f"{node}@{LOOPBACK}:{port}" for node, port in sorted(self.voters.items())
+            ),
             "listeners": f"PLAINTEXT://{LOOPBACK}:{self.port},CONTROLLER://{LOOPBACK}:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://{LOOPBACK}:{self.port}",
             "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
@@ -244,16 +256,16 @@ class KafkaBroker:
             "log.dirs": str(self.log_dir),
             "num.partitions": str(self.partitions),
             "auto.create.topics.enable": "true",
-            "default.replication.factor": "1",
-            "min.insync.replicas": "1",
+            "default.replication.factor": copies,
+            "min.insync.replicas": in_sync,
             # One broker cannot meet the internal topics' default replication factor of 3.
-            "offsets.topic.replication.factor": "1",
+            "offsets.topic.replication.factor": copies,
             "offsets.topic.num.partitions": internal,
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.replication.factor": copies,
+            "transaction.state.log.min.isr": in_sync,
             "transaction.state.log.num.partitions": internal,
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": copies,
+            "share.coordinator.state.topic.min.isr": in_sync,
             "share.coordinator.state.topic.num.partitions": internal,
             "group.initial.rebalance.delay.ms": "0",
             # Lets fault tests ask for short consumer sessions (the broker default floor is 6 s).
@@ -275,8 +287,9 @@ class KafkaBroker:
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
-    def start(self, timeout: float = 120) -> None:
-        """Start the broker and wait until it serves clients.
+    def start(self, timeout: float = 120, *, wait: bool = True) -> None:
+        """Start the broker and (unless ``wait`` is false: the members of a cluster start together, since
+        none serves before a quorum is up) wait until it serves clients.
 
         Ready means: the client port accepts TCP connections and an aiokafka admin ``describe_cluster`` lists
         the broker. Raises :class:`KafkaError` with the tail of ``kafka.log`` if the JVM exits or ``timeout``
@@ -308,8 +321,13 @@ class KafkaBroker:
         self._proc = psutil.Process(self._popen.pid)
         self.pidfile.write_text(f"{self._popen.pid}\n", encoding="utf-8")
         self._save_state()
+        if wait:
+            self.wait_ready(deadline - time.monotonic())
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Wait until the broker serves clients (see :meth:`start`); killed when it does not in time."""
         try:
-            self._wait_ready(deadline)
+            self._wait_ready(time.monotonic() + timeout)
         except BaseException:
             self.kill()
             raise
@@ -389,6 +407,8 @@ class KafkaBroker:
             "pid": self.pid,
             "create_time": self._proc.create_time() if self._proc is not None else None,
             "cds_dump": str(self._cds_dump) if self._cds_dump is not None else None,
+            "node_id": self.node_id,
+            "voters": {str(k): v for k, v in self.voters.items()},
         }
         self.state_file.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
 
@@ -516,3 +536,53 @@ class KafkaBroker:
                 os.replace(dump, dump.parent / _CDS_ARCHIVE)
             else:
                 dump.unlink()
+
+
+class KafkaCluster:
+    """``size`` brokers (each broker and controller) forming one KRaft quorum on loopback, under ``root``:
+    with three, every topic has three copies and ``min.insync.replicas=2``, so a write acknowledged with
+    ``acks=all`` survives the loss of any one broker, and the cluster keeps serving while one is down."""
+
+    def __init__(self, root: Path, *, size: int = 3, **kwargs: Any) -> None:
+        self.root = Path(root).resolve()
+        # Chosen together, so no two brokers pick one port; a restarted cluster keeps its recorded ports.
+        fresh = iter(free_ports(2 * size))
+        self.brokers = []
+        for node in range(1, size + 1):
+            data_dir = self.root / f"broker-{node}"
+            saved = KafkaBroker._load_state(data_dir)
+            port = saved.get("port") or next(fresh)
+            controller_port = saved.get("controller_port") or next(fresh)
+            self.brokers.append(
+                KafkaBroker(data_dir, port=port, controller_port=controller_port, node_id=node, **kwargs)
+            )
+        voters = {b.node_id: b.controller_port for b in self.brokers}
+        for broker in self.brokers:
+            broker.voters = dict(voters)
+
+    @property
+    def bootstrap(self) -> str:
+        """Every broker's address, comma-separated (clients find the rest from any one)."""
+        return ",".join(b.bootstrap for b in self.brokers)
+
+    def start(self, timeout: float = 180) -> None:
+        """Start every broker not running, then wait until each serves (one cluster id for all)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        id_file = self.root / "cluster.id"
+        if not id_file.exists():
+            id_file.write_text(new_cluster_id() + "\n", encoding="utf-8")
+        for broker in self.brokers:
+            broker.data_dir.mkdir(parents=True, exist_ok=True)
+            own = broker.data_dir / "cluster.id"
+            if not own.exists():
+                own.write_text(id_file.read_text(encoding="utf-8"), encoding="utf-8")
+        starting = [b for b in self.brokers if not b.running]
+        for broker in starting:
+            broker.start(timeout, wait=False)
+        for broker in starting:
+            broker.wait_ready(timeout)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop every broker (data kept)."""
+        for broker in reversed(self.brokers):
+            broker.stop(timeout)

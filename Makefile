@@ -70,8 +70,9 @@ format: install ## apply ruff's fixes and formatting
 	$(UV) run --frozen ruff format $(SOURCES)
 
 REPLICAS ?= 1
-stack: install kafka-libs ## Kafka, PostgreSQL and one process per service (gateway on :8000; REPLICAS=2 behind nginx)
-	$(UV) run --frozen motcua stack up --replicas $(REPLICAS)
+BROKERS ?= 1
+stack: install kafka-libs ## Kafka, PostgreSQL and one process per service (gateway on :8000; REPLICAS=2 behind nginx, BROKERS=3)
+	$(UV) run --frozen motcua stack up --replicas $(REPLICAS) --brokers $(BROKERS)
 
 stack-status: ## what the stack runs, and whether it is ready
 	$(UV) run --frozen motcua stack status

@@ -159,7 +159,12 @@ def stack_status(root: Annotated[Path, typer.Option()] = Path("var/stack")) -> N
 
 @stack_app.command("restart")
 def stack_restart(
-    part: Annotated[str, typer.Argument(help="kafka, postgres, a service, payment-sandbox or gateway.")],
+    part: Annotated[
+        str,
+        typer.Argument(
+            help="kafka (kafka-N in a cluster), postgres, a service or replica, payment-sandbox, gateway, balancer."
+        ),
+    ],
     root: Annotated[Path, typer.Option()] = Path("var/stack"),
 ) -> None:
     """Restart one part of the stack on the same ports with the same settings (running or dead)."""

@@ -162,7 +162,7 @@ def stack_restart(
     part: Annotated[
         str,
         typer.Argument(
-            help="kafka (kafka-N in a cluster), postgres, a service or replica, payment-sandbox, gateway, balancer"
+            help="kafka (kafka-N in a cluster), postgres, a service or replica, payment-sandbox, gateway."
         ),
     ],
     root: Annotated[Path, typer.Option()] = Path("var/stack"),

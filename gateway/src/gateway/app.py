@@ -26,6 +26,7 @@ from gateway.identity import service as identity_service
 from gateway.identity.agencies import CatalogAgencies
 from gateway.identity.credentials import ExternalVerifier, Secrets, TokenIssuer, derive_pepper
 from gateway.identity.keyring import KeyRing
+from gateway.identity.revocations import RevokedSessions
 from gateway.identity.router import router as identity_router
 from gateway.ports import Ports
 from gateway.routing.dispatch import ProxyDispatch
@@ -169,7 +170,10 @@ async def _build_ports(
             free=settings.identity.login_max_failures,
             longest=float(settings.identity.login_lock_seconds),
         ),
+        revoked=RevokedSessions(timedelta(seconds=settings.identity.access_ttl_seconds), clock),
     )
+    await ports.revoked.refresh(runtime.uow())
+    runtime.run_in_background(ports.revoked.keep_fresh(runtime.uow), name="revoked-sessions")
     if settings.identity.demo_accounts:
         async with exclusively(runtime.db, "gateway-demo-accounts"):  # replicas start together
             created = await identity_service.ensure_demo(

@@ -310,6 +310,26 @@ async def test_refresh_tokens_expire_and_logout_ends_the_session(
     assert late.json()["type"].endswith("/refresh-expired")
 
 
+async def test_a_session_ended_by_logout_or_reuse_refuses_its_access_tokens_at_once(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    tokens = await otp_tokens(client, app)
+    other = await otp_tokens(client, app, "0912000222")
+    me = authorization(tokens["access_token"])
+    assert (await client.get("/api/v1/auth/me", headers=me)).status_code == 200
+    assert (
+        await client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 204
+    await app.state.ports.revoked.refresh(app.state.runtime.uow())  # what every replica does every 2 s
+    for path in ("/api/v1/auth/me", "/api/v1/dossiers"):
+        refused = await client.get(path, headers=me)
+        assert refused.status_code == 401, path
+        assert refused.json()["type"].endswith("/token-revoked")
+        assert refused.headers["www-authenticate"].startswith("Bearer")
+    still = await client.get("/api/v1/auth/me", headers=authorization(other["access_token"]))
+    assert still.status_code == 200, "another session of the platform is untouched"
+
+
 async def test_an_expired_access_token_is_refused(
     client: httpx.AsyncClient, app: FastAPI, clock: Clock
 ) -> None:

@@ -94,6 +94,11 @@ class IdentityRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def revoked_since(self, since: datetime) -> list[str]:
+        """The ids of the refresh-token families revoked at or after ``since``."""
+        rows = await self.session.scalars(select(RefreshFamily.id).where(RefreshFamily.revoked_at >= since))
+        return list(rows)
+
     async def clients(self, *, after: str | None, limit: int) -> tuple[list[IntegratorClient], int]:
         """Integrator clients by id (after ``after``, at most ``limit``), and how many there are."""
         total = await self.session.scalar(select(func.count()).select_from(IntegratorClient)) or 0

@@ -51,6 +51,19 @@ class ProxyDispatch:
             return
         path: str = scope["path"]
         raw: bytes = scope.get("raw_path") or path.encode("latin-1")
+        if path.startswith(_API) and _revoked(scope):
+            await edge_problem(
+                scope,
+                401,
+                vi=(
+                    "Phiên đăng nhập đã kết thúc",
+                    "Phiên đăng nhập này đã bị thu hồi; vui lòng đăng nhập lại.",
+                ),
+                en=("Session ended", "This session was revoked; sign in again."),
+                type_=PROBLEM_BASE + "token-revoked",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )(scope, receive, send)
+            return
         if path.startswith(_API):
             segment = path[len(_API) :].split("/", 1)[0]
             service = ROUTES.get(segment)
@@ -101,17 +114,28 @@ async def _within_limits(ports: Ports, scope: Scope, receive: Receive, send: Sen
     return False
 
 
-async def _subject(scope: Scope) -> str | None:
-    """The verified token's subject; None without a valid token (the service will answer 401)."""
+def _bearer(scope: Scope) -> str | None:
     header = next((v for n, v in scope["headers"] if n == b"authorization"), None)
     if header is None:
         return None
     scheme, _, token = header.decode("latin-1").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _revoked(scope: Scope) -> bool:
+    """Whether the request's access token names a revoked session (:mod:`gateway.identity.revocations`)."""
+    token = _bearer(scope)
+    return token is not None and scope["app"].state.ports.revoked.refuses(token)
+
+
+async def _subject(scope: Scope) -> str | None:
+    """The verified token's subject; None without a valid token (the service will answer 401)."""
+    token = _bearer(scope)
+    if token is None:
         return None
     try:
         verifier: JwksVerifier = scope["app"].state.verifier
-        principal = await verifier.verify(token.strip())
+        principal = await verifier.verify(token)
     except Exception:
         return None
     return principal.subject

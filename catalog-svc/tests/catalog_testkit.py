@@ -42,28 +42,28 @@ class SearchCase:
 
 #: Run on SQLite and on PostgreSQL alike. Codes are those of catalog_svc/data/procedures.json.
 SEARCH_CASES: tuple[SearchCase, ...] = (
-    SearchCase("giay phep xay dung", first="HUE-XD-01"),
-    SearchCase("Cấp giấy phép xây dựng", first="HUE-XD-01"),
-    SearchCase("xay dung giay phep", first="HUE-XD-01"),
-    SearchCase("giay phep xd nha o", among_top=("HUE-XD-01",)),
+    SearchCase("giay phep xay dung", among_top=("1.013225",)),
+    SearchCase("Cấp giấy phép xây dựng", among_top=("1.013225",)),
+    SearchCase("xay dung giay phep", among_top=("1.013225",)),
+    SearchCase("giay phep xd nha o", among_top=("1.013225",)),
     SearchCase("khai sinh", first="1.001193"),
     SearchCase("Đăng ký khai sinh", first="1.001193"),
     SearchCase("dang ky khai sin", first="1.001193"),
     SearchCase("ĐĂNG KÝ KẾT HÔN", first="1.000894"),
     SearchCase("ket hon", first="1.000894"),
     SearchCase("khai tu", first="1.000656"),
-    SearchCase("ly lich tu phap", among_top=("HUE-LLTP-01",)),
-    SearchCase("phieu ly lich tu phap cong dan", first="HUE-LLTP-01"),
-    SearchCase("dang ky ho kinh doanh", first="HUE-HKD-01"),
-    SearchCase("thuong tru", first="HUE-CT-TT-01"),
-    SearchCase("đổi bằng lái", first="HUE-DB-11"),
-    SearchCase("tro cap xa hoi", among_top=("HUE-BTXH-01",)),
-    SearchCase("chung thuc ban sao", first="HUE-CT-01"),
+    SearchCase("ly lich tu phap", among_top=("3.000333",)),
+    SearchCase("phieu ly lich tu phap cong dan", first="3.000333"),
+    SearchCase("dang ky ho kinh doanh", first="1.001612"),
+    SearchCase("thuong tru", first="1.004222"),
+    SearchCase("đổi bằng lái", first="3.000347"),
+    SearchCase("muc song trung binh", first="1.011609"),
+    SearchCase("chung thuc ban sao", first="2.000815"),
     SearchCase("1.001193", first="1.001193"),
-    SearchCase("chuyen truong", first="HUE-GD-10"),
-    SearchCase("giay phep", among_top=("HUE-XD-01",), params=(("field", "xaydung"),)),
+    SearchCase("chuyen truong", first="2.002478"),
+    SearchCase("giay phep", among_top=("1.013225",), params=(("field", "xaydung"),)),
     SearchCase(
-        "phu hieu", among_top=("HUE-DB-01",), top=8, params=(("online", "full"), ("level", "province"))
+        "phu hieu", among_top=("2.002288",), top=8, params=(("online", "full"), ("level", "province"))
     ),
     SearchCase("khai sinh", first="1.001193", params=(("agency", "hue.ubnd-xa"),)),
 )

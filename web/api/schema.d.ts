@@ -12643,8 +12643,8 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "agency_code": "hue.so-tu-phap",
-                     *           "agency_name": "Sở Tư pháp thành phố Huế",
+                     *           "agency_code": "hue.cong-an",
+                     *           "agency_name": "Công an thành phố Huế",
                      *           "amount": 200000,
                      *           "attempts": [
                      *             {
@@ -12658,7 +12658,7 @@ export interface operations {
                      *           ],
                      *           "created_at": "2026-12-07T10:00:00+07:00",
                      *           "currency": "VND",
-                     *           "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *           "dossier_code": "hue.cong-an-261207-0042",
                      *           "expires_at": "2026-12-08T10:00:00+07:00",
                      *           "fee_timing": "submission",
                      *           "flagged": false,
@@ -12678,8 +12678,8 @@ export interface operations {
                      *             "name": "Trần Thị Thu Hà",
                      *             "phone": "+84905123456"
                      *           },
-                     *           "procedure_code": "HUE-LLTP-01",
-                     *           "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *           "procedure_code": "3.000333",
+                     *           "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
                      *           "provider": "bank",
                      *           "provider_txn_id": "FT26341012345678",
                      *           "receipt_number": "AA-26E-0000042",
@@ -12853,7 +12853,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                 *       "dossier_code": "hue.cong-an-261207-0042",
                  *       "method": "vietqr"
                  *     }
                  */
@@ -12880,8 +12880,8 @@ export interface operations {
                      *       "gateway": null,
                      *       "method": "vietqr",
                      *       "payment": {
-                     *         "agency_code": "hue.so-tu-phap",
-                     *         "agency_name": "Sở Tư pháp thành phố Huế",
+                     *         "agency_code": "hue.cong-an",
+                     *         "agency_name": "Công an thành phố Huế",
                      *         "amount": 200000,
                      *         "attempts": [
                      *           {
@@ -12895,7 +12895,7 @@ export interface operations {
                      *         ],
                      *         "created_at": "2026-12-07T10:00:00+07:00",
                      *         "currency": "VND",
-                     *         "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *         "dossier_code": "hue.cong-an-261207-0042",
                      *         "expires_at": "2026-12-08T10:00:00+07:00",
                      *         "fee_timing": "submission",
                      *         "flagged": false,
@@ -12915,8 +12915,8 @@ export interface operations {
                      *           "name": "Trần Thị Thu Hà",
                      *           "phone": "+84905123456"
                      *         },
-                     *         "procedure_code": "HUE-LLTP-01",
-                     *         "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *         "procedure_code": "3.000333",
+                     *         "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
                      *         "provider": null,
                      *         "provider_txn_id": null,
                      *         "receipt_number": null,
@@ -14092,8 +14092,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "agency_code": "hue.so-tu-phap",
-                     *       "agency_name": "Sở Tư pháp thành phố Huế",
+                     *       "agency_code": "hue.cong-an",
+                     *       "agency_name": "Công an thành phố Huế",
                      *       "amount": 200000,
                      *       "attempts": [
                      *         {
@@ -14107,7 +14107,7 @@ export interface operations {
                      *       ],
                      *       "created_at": "2026-12-07T10:00:00+07:00",
                      *       "currency": "VND",
-                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "dossier_code": "hue.cong-an-261207-0042",
                      *       "expires_at": "2026-12-08T10:00:00+07:00",
                      *       "fee_timing": "submission",
                      *       "flagged": false,
@@ -14127,8 +14127,8 @@ export interface operations {
                      *         "name": "Trần Thị Thu Hà",
                      *         "phone": "+84905123456"
                      *       },
-                     *       "procedure_code": "HUE-LLTP-01",
-                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *       "procedure_code": "3.000333",
+                     *       "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
                      *       "provider": "bank",
                      *       "provider_txn_id": "FT26341012345678",
                      *       "receipt_number": "AA-26E-0000042",
@@ -14466,8 +14466,8 @@ export interface operations {
                     /**
                      * @example {
                      *       "payment": {
-                     *         "agency_code": "hue.so-tu-phap",
-                     *         "agency_name": "Sở Tư pháp thành phố Huế",
+                     *         "agency_code": "hue.cong-an",
+                     *         "agency_name": "Công an thành phố Huế",
                      *         "amount": 200000,
                      *         "attempts": [
                      *           {
@@ -14481,7 +14481,7 @@ export interface operations {
                      *         ],
                      *         "created_at": "2026-12-07T10:00:00+07:00",
                      *         "currency": "VND",
-                     *         "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *         "dossier_code": "hue.cong-an-261207-0042",
                      *         "expires_at": "2026-12-08T10:00:00+07:00",
                      *         "fee_timing": "submission",
                      *         "flagged": false,
@@ -14501,8 +14501,8 @@ export interface operations {
                      *           "name": "Trần Thị Thu Hà",
                      *           "phone": "+84905123456"
                      *         },
-                     *         "procedure_code": "HUE-LLTP-01",
-                     *         "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *         "procedure_code": "3.000333",
+                     *         "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
                      *         "provider": "bank",
                      *         "provider_txn_id": "FT26341012345678",
                      *         "receipt_number": "AA-26E-0000042",
@@ -15022,13 +15022,13 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "agency_code": "hue.so-tu-phap",
-                     *       "agency_name": "Sở Tư pháp thành phố Huế",
+                     *       "agency_code": "hue.cong-an",
+                     *       "agency_name": "Công an thành phố Huế",
                      *       "amount": 200000,
                      *       "attempts": [],
                      *       "created_at": "2026-12-08T10:00:00+07:00",
                      *       "currency": "VND",
-                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "dossier_code": "hue.cong-an-261207-0042",
                      *       "expires_at": "2026-12-09T10:00:00+07:00",
                      *       "fee_timing": "submission",
                      *       "flagged": false,
@@ -15048,8 +15048,8 @@ export interface operations {
                      *         "name": "Trần Thị Thu Hà",
                      *         "phone": "+84905123456"
                      *       },
-                     *       "procedure_code": "HUE-LLTP-01",
-                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *       "procedure_code": "3.000333",
+                     *       "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
                      *       "provider": null,
                      *       "provider_txn_id": null,
                      *       "receipt_number": null,
@@ -15433,8 +15433,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "agency_code": "hue.so-tu-phap",
-                     *       "agency_name": "Sở Tư pháp thành phố Huế",
+                     *       "agency_code": "hue.cong-an",
+                     *       "agency_name": "Công an thành phố Huế",
                      *       "amount": 200000,
                      *       "attempts": [
                      *         {
@@ -15448,7 +15448,7 @@ export interface operations {
                      *       ],
                      *       "created_at": "2026-12-07T10:00:00+07:00",
                      *       "currency": "VND",
-                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "dossier_code": "hue.cong-an-261207-0042",
                      *       "expires_at": "2026-12-08T10:00:00+07:00",
                      *       "fee_timing": "submission",
                      *       "flagged": false,
@@ -15468,8 +15468,8 @@ export interface operations {
                      *         "name": "Trần Thị Thu Hà",
                      *         "phone": "+84905123456"
                      *       },
-                     *       "procedure_code": "HUE-LLTP-01",
-                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *       "procedure_code": "3.000333",
+                     *       "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
                      *       "provider": "bank",
                      *       "provider_txn_id": "FT26341012345678",
                      *       "receipt_number": "AA-26E-0000042",
@@ -15700,8 +15700,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "agency_code": "hue.so-tu-phap",
-                     *       "agency_name": "Sở Tư pháp thành phố Huế",
+                     *       "agency_code": "hue.cong-an",
+                     *       "agency_name": "Công an thành phố Huế",
                      *       "amount": 200000,
                      *       "attempts": [
                      *         {
@@ -15715,7 +15715,7 @@ export interface operations {
                      *       ],
                      *       "created_at": "2026-12-07T10:00:00+07:00",
                      *       "currency": "VND",
-                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "dossier_code": "hue.cong-an-261207-0042",
                      *       "expires_at": "2026-12-08T10:00:00+07:00",
                      *       "fee_timing": "submission",
                      *       "flagged": false,
@@ -15735,8 +15735,8 @@ export interface operations {
                      *         "name": "Trần Thị Thu Hà",
                      *         "phone": "+84905123456"
                      *       },
-                     *       "procedure_code": "HUE-LLTP-01",
-                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+                     *       "procedure_code": "3.000333",
+                     *       "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
                      *       "provider": null,
                      *       "provider_txn_id": null,
                      *       "receipt_number": null,

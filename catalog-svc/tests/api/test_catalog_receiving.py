@@ -68,7 +68,7 @@ async def test_a_commune_procedure_names_the_40_communes_that_receive_it(client:
     communes = (await client.get("/api/v1/agencies", params={"parent": "hue.ubnd-xa"})).json()["items"]
     assert {c["code"] for c in communes} == {r["code"] for r in receivers}
 
-    judicial_record = (await client.get("/api/v1/procedures/HUE-LLTP-01")).json()
+    judicial_record = (await client.get("/api/v1/procedures/3.000333")).json()
     assert judicial_record["receiving_agencies"] == [], "a department receives its own dossiers"
 
     umbrella = (await client.get("/api/v1/agencies/hue.ubnd-xa")).json()

@@ -91,6 +91,13 @@ DEMO_ACCOUNTS = [
         agency_code="hue.so-giao-duc",
     ),
     DemoAccount(
+        username="canbo.thpt",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Lê Văn Minh (trường trung học phổ thông nơi học sinh chuyển đến)",
+        agency_code="hue.truong-thpt",
+    ),
+    DemoAccount(
         username="canbo.taichinh",
         password=SecretStr("motcua-canbo"),
         role="officer",
@@ -117,6 +124,13 @@ DEMO_ACCOUNTS = [
         role="officer",
         display_name="Ngô Thị Hoa (Văn phòng Đăng ký đất đai)",
         agency_code="hue.vpdkdd",
+    ),
+    DemoAccount(
+        username="canbo.nnmt",
+        password=SecretStr("motcua-canbo"),
+        role="officer",
+        display_name="Hồ Văn Tâm (Sở Nông nghiệp và Môi trường)",
+        agency_code="hue.so-nong-nghiep-moi-truong",
     ),
     DemoAccount(
         username="canbo.ttpvhcc",

@@ -66,7 +66,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "rated_at": "2026-12-10T15:20:00+07:00",
         },
     },
-    "payments.create": {"request": {"dossier_code": "hue.so-tu-phap-261207-0042", "method": "vietqr"}},
+    "payments.create": {"request": {"dossier_code": "hue.cong-an-261207-0042", "method": "vietqr"}},
     "notifications.create_stream_ticket": {
         "response": {
             "ticket": "tk_9f2c7a1e4b8d4c06a3e5f71b2d9c8e40",
@@ -813,12 +813,12 @@ DRAFT = DOSSIER_SUBMITTED | {
 PAYMENT_ID = "pay_5d2e81c4"
 PAYMENT: dict[str, Any] = {
     "id": PAYMENT_ID,
-    "dossier_code": "hue.so-tu-phap-261207-0042",
-    "procedure_code": "HUE-LLTP-01",
-    "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, "
-    "người nước ngoài đang cư trú tại Việt Nam",
-    "agency_code": "hue.so-tu-phap",
-    "agency_name": "Sở Tư pháp thành phố Huế",
+    "dossier_code": "hue.cong-an-261207-0042",
+    "procedure_code": "3.000333",
+    "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại "
+    "Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
+    "agency_code": "hue.cong-an",
+    "agency_name": "Công an thành phố Huế",
     "amount": 200000,
     "currency": "VND",
     "items": [

@@ -54,7 +54,7 @@ pytestmark = pytest.mark.system
 
 # The judicial record certificate: a province-level procedure whose fee is due when the dossier is filed.
 SEARCH = "ly lich tu phap"
-NAME_PART = "Phiếu Lý lịch tư pháp cho công dân"
+NAME_PART = "Phiếu lý lịch tư pháp cho công dân"
 OFFICER = ("canbo.congan", "motcua-canbo")  # the city police (Công an thành phố), which issue the certificate
 WARD_OFFICER = ("canbo.phuxuan", "motcua-canbo")  # Ủy ban nhân dân phường Phú Xuân
 WARD = "hue.xa.phu-xuan"

@@ -12679,7 +12679,7 @@ export interface operations {
                      *             "phone": "+84905123456"
                      *           },
                      *           "procedure_code": "3.000333",
-                     *           "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
+                     *           "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *           "provider": "bank",
                      *           "provider_txn_id": "FT26341012345678",
                      *           "receipt_number": "AA-26E-0000042",
@@ -12916,7 +12916,7 @@ export interface operations {
                      *           "phone": "+84905123456"
                      *         },
                      *         "procedure_code": "3.000333",
-                     *         "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
+                     *         "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *         "provider": null,
                      *         "provider_txn_id": null,
                      *         "receipt_number": null,
@@ -14128,7 +14128,7 @@ export interface operations {
                      *         "phone": "+84905123456"
                      *       },
                      *       "procedure_code": "3.000333",
-                     *       "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
+                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *       "provider": "bank",
                      *       "provider_txn_id": "FT26341012345678",
                      *       "receipt_number": "AA-26E-0000042",
@@ -14502,7 +14502,7 @@ export interface operations {
                      *           "phone": "+84905123456"
                      *         },
                      *         "procedure_code": "3.000333",
-                     *         "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
+                     *         "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *         "provider": "bank",
                      *         "provider_txn_id": "FT26341012345678",
                      *         "receipt_number": "AA-26E-0000042",
@@ -14746,8 +14746,8 @@ export interface operations {
                     /**
                      * @example {
                      *       "payment": {
-                     *         "agency_code": "hue.so-tu-phap",
-                     *         "agency_name": "Sở Tư pháp thành phố Huế",
+                     *         "agency_code": "hue.cong-an",
+                     *         "agency_name": "Công an thành phố Huế",
                      *         "amount": 200000,
                      *         "attempts": [
                      *           {
@@ -14761,7 +14761,7 @@ export interface operations {
                      *         ],
                      *         "created_at": "2026-12-07T10:00:00+07:00",
                      *         "currency": "VND",
-                     *         "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *         "dossier_code": "hue.cong-an-261207-0042",
                      *         "expires_at": "2026-12-08T10:00:00+07:00",
                      *         "fee_timing": "submission",
                      *         "flagged": false,
@@ -14781,7 +14781,7 @@ export interface operations {
                      *           "name": "Trần Thị Thu Hà",
                      *           "phone": "+84905123456"
                      *         },
-                     *         "procedure_code": "HUE-LLTP-01",
+                     *         "procedure_code": "3.000333",
                      *         "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *         "provider": "bank",
                      *         "provider_txn_id": "FT26341012345678",
@@ -15049,7 +15049,7 @@ export interface operations {
                      *         "phone": "+84905123456"
                      *       },
                      *       "procedure_code": "3.000333",
-                     *       "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
+                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *       "provider": null,
                      *       "provider_txn_id": null,
                      *       "receipt_number": null,
@@ -15469,7 +15469,7 @@ export interface operations {
                      *         "phone": "+84905123456"
                      *       },
                      *       "procedure_code": "3.000333",
-                     *       "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
+                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *       "provider": "bank",
                      *       "provider_txn_id": "FT26341012345678",
                      *       "receipt_number": "AA-26E-0000042",
@@ -15736,7 +15736,7 @@ export interface operations {
                      *         "phone": "+84905123456"
                      *       },
                      *       "procedure_code": "3.000333",
-                     *       "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
+                     *       "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
                      *       "provider": null,
                      *       "provider_txn_id": null,
                      *       "receipt_number": null,
@@ -20160,7 +20160,7 @@ export interface operations {
                      * @example {
                      *       "intact": true,
                      *       "paper": {
-                     *         "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *         "dossier_code": "hue.cong-an-261207-0042",
                      *         "kind": "bien-lai",
                      *         "reason": "Biên lai thu phí, lệ phí số AA-26E-0000042",
                      *         "reference": "AA-26E-0000042"
@@ -20304,7 +20304,7 @@ export interface operations {
                      *       "agency_code": "hue.so-tu-phap",
                      *       "amount": 200000,
                      *       "amount_in_words": "Hai trăm nghìn đồng",
-                     *       "dossier_code": "hue.so-tu-phap-261207-0042",
+                     *       "dossier_code": "hue.cong-an-261207-0042",
                      *       "form_number": "01BLP0-001",
                      *       "issued_at": "2026-12-07T10:04:00+07:00",
                      *       "issuer": "Sở Tư pháp thành phố Huế",

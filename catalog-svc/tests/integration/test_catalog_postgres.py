@@ -214,10 +214,11 @@ async def test_pages_totals_and_facets_are_the_same_on_sqlite_and_postgres(
     for params, lite, pg in zip(searches, answers["sqlite"], answers["postgres"], strict=True):
         assert lite["total"], params
         assert lite == pg, params
-    # The first of them reaches its third page through names holding every word: the shortcut was taken.
+    # The first of them reaches its second page through names holding every word (the seed has five such
+    # names, so the third page is partly other names): the shortcut was taken.
     assert all(
         all(word in fold(name).split() for word in ("cap", "giay", "phep"))
-        for answer in answers["postgres"][:3]
+        for answer in answers["postgres"][:2]
         for name in answer["names"]
     )
 

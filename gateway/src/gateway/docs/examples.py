@@ -815,8 +815,8 @@ PAYMENT: dict[str, Any] = {
     "id": PAYMENT_ID,
     "dossier_code": "hue.cong-an-261207-0042",
     "procedure_code": "3.000333",
-    "procedure_name": "Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại "
-    "Việt Nam, người Việt Nam đang cư trú ở nước ngoài",
+    "procedure_name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, "
+    "người nước ngoài đang cư trú tại Việt Nam",
     "agency_code": "hue.cong-an",
     "agency_name": "Công an thành phố Huế",
     "amount": 200000,

@@ -380,10 +380,12 @@ class PaperSigner:
         return None
 
     async def verify(self, data: bytes) -> Verdict:
-        """:func:`verify_pdf` against this deployment's trust roots (read once)."""
+        """:func:`verify_pdf` against this deployment's trust roots (read once), in a worker thread: parsing
+        and hashing an uploaded file is CPU work the event loop should not wait on."""
         if self._roots is None:
             self._roots = await asyncio.to_thread(self.trust_roots)
-        return await verify_pdf(data, self._roots, fetch_revocation=self.settings.fetch_revocation)
+        roots, fetch = self._roots, self.settings.fetch_revocation
+        return await asyncio.to_thread(lambda: asyncio.run(verify_pdf(data, roots, fetch_revocation=fetch)))
 
     def _signer(self, code: str, name: str) -> signers.SimpleSigner:
         with self._lock:

@@ -6,10 +6,10 @@ import { useLocation } from "preact-iso";
 import type { paths } from "@api/schema";
 import { api, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
-import { Badge, Button, LinkButton, Loading, Notice, Page, SelectField, TextField } from "@ui/kit";
+import { Badge, Button, LinkButton, Page, SelectField, TextField } from "@ui/kit";
 import { when } from "@ui/text";
 import { deskPath } from "../screens";
-import { Check } from "./parts";
+import { Check, Listing, usePaged } from "./parts";
 import { a, type AdminWord } from "./strings";
 
 type Summary = Schemas["WorkingCopySummary"];
@@ -33,29 +33,18 @@ export function Catalogue() {
   const { route, path } = useLocation();
   const [filters, setFilters] = useState<Filters>(() => filtersFrom(location.search));
   const [typed, setTyped] = useState(filters.q);
-  const [items, setItems] = useState<Summary[] | null>(null);
-  const [total, setTotal] = useState(0);
-  const [next, setNext] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-
-  const load = async (cursor: string | null = null) => {
+  const paged = usePaged<Summary>(async (cursor) => {
     const query: Query = { limit: 50 };
     if (filters.q) query.q = filters.q;
     if (filters.status) query.status = filters.status as Query["status"];
     if (filters.changed) query.changed = true;
     if (cursor) query.cursor = cursor;
-    const { data } = await api
-      .GET("/api/v1/procedures/working-copies", { params: { query } })
-      .catch(() => ({ data: undefined }));
-    if (!data) return setFailed(true);
-    setFailed(false);
-    setItems((before) => (cursor && before ? [...before, ...data.items] : data.items));
-    setTotal(data.total);
-    setNext(data.next_cursor ?? null);
-  };
+    return (await api.GET("/api/v1/procedures/working-copies", { params: { query } })).data;
+  });
+  const { total } = paged;
 
   useEffect(() => {
-    void load();
+    void paged.load();
   }, [filters]);
 
   const choose = (chosen: Filters) => {
@@ -106,10 +95,9 @@ export function Catalogue() {
           <Button type="submit">{a("search")}</Button>
         </div>
       </form>
-      {failed && <Notice kind="error">{a("failed")}</Notice>}
-      {items === null && !failed && <Loading label={a("loading")} />}
-      {items && (
-        <>
+      <Listing paged={paged}>
+        {(items) => (
+          <>
           <p role="status">{a("count", { n: total })}</p>
           {items.length === 0 ? (
             <p>{a("none")}</p>
@@ -146,15 +134,9 @@ export function Catalogue() {
               </table>
             </div>
           )}
-          {next && (
-            <div class="actions">
-              <Button kind="secondary" onClick={() => void load(next)}>
-                {a("more")}
-              </Button>
-            </div>
-          )}
-        </>
-      )}
+          </>
+        )}
+      </Listing>
     </Page>
   );
 }

@@ -40,19 +40,9 @@ function ScopeChecks({ legend, scopes, chosen, change }: { legend: string; scope
 
 function ClientCard({ client, scopes, onSaved, result }: { client: Client; scopes: Scope[]; onSaved: (c: Client) => void; result: ReturnType<typeof useOutcome> }) {
   const [chosen, setChosen] = useState<string[]>(client.scopes);
-  const [busy, setBusy] = useState<string | null>(null);
-
-  const run = async (what: string, call: () => Promise<void>) => {
-    setBusy(what);
-    result.clear();
-    try {
-      await call();
-    } catch (error) {
-      result.fail(error);
-    } finally {
-      setBusy(null);
-    }
-  };
+  // Keys of this client's actions in the screen's one busy marker.
+  const run = (what: string, call: () => Promise<unknown>) => result.run(`${client.client_id}-${what}`, call);
+  const busy = result.busy?.startsWith(`${client.client_id}-`) ? result.busy.slice(client.client_id.length + 1) : null;
 
   const patch = (body: Schemas["ClientPatch"], what: string) =>
     run(what, async () => {
@@ -126,7 +116,6 @@ export function Clients() {
   const [failed, setFailed] = useState(false);
   const [name, setName] = useState("");
   const [chosen, setChosen] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
   const result = useOutcome();
 
   const load = async (cursor: string | null = null) => {
@@ -143,21 +132,16 @@ export function Clients() {
     void load();
   }, []);
 
-  const register = async () => {
-    if (chosen.length === 0) return result.fail(undefined, a("atLeastOneScope"));
-    setBusy(true);
-    result.clear();
-    try {
+  const register = () =>
+    result.run("register", async () => {
+      if (chosen.length === 0) return result.fail(undefined, a("atLeastOneScope"));
       const { data, error } = await api.POST("/api/v1/auth/clients", { body: { name: name.trim(), scopes: chosen } });
       if (!data) return result.fail(error);
       setName("");
       setChosen([]);
       result.done(a("secretShown", { name: data.name, id: data.client_id, secret: data.client_secret }));
       await load();
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <Page title={a("clientsTitle")}>
@@ -192,7 +176,7 @@ export function Clients() {
         <h2 id="new-client">{a("newClient")}</h2>
         <TextField label={a("clientName")} required maxLength={255} value={name} onInput={(e) => setName(e.currentTarget.value)} />
         <ScopeChecks legend={a("scopesNew")} scopes={scopes} chosen={chosen} change={setChosen} />
-        <Button type="submit" busy={busy}>
+        <Button type="submit" busy={result.busy === "register"}>
           {a("register")}
         </Button>
       </form>

@@ -5,9 +5,9 @@ import { useLocation } from "preact-iso";
 import type { paths } from "@api/schema";
 import { api, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
-import { Button, Loading, Notice, Page, SelectField } from "@ui/kit";
+import { Button, Page, SelectField } from "@ui/kit";
 import { when } from "@ui/text";
-import { useOutcome } from "./parts";
+import { Listing, useOutcome, usePaged } from "./parts";
 import { a, type AdminWord } from "./strings";
 
 type Letter = Schemas["DeadLetterOut"];
@@ -29,46 +29,27 @@ export function DeadLetters() {
     const asked = new URLSearchParams(location.search).get("service") as Service | null;
     return asked && SERVICES.includes(asked) ? asked : "notify";
   });
-  const [items, setItems] = useState<Letter[] | null>(null);
-  const [total, setTotal] = useState(0);
-  const [next, setNext] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-  const [busy, setBusy] = useState<number | null>(null);
   const result = useOutcome();
-
-  const load = async (cursor: string | null = null) => {
-    const { data } = await api
-      .GET("/ops/{service}/dlq", { params: { path: { service }, query: cursor ? { cursor } : {} } })
-      .catch(() => ({ data: undefined }));
-    if (!data) return setFailed(true);
-    setFailed(false);
-    setItems((before) => (cursor && before ? [...before, ...data.items] : data.items));
-    setTotal(data.total);
-    setNext(data.next_cursor ?? null);
-  };
+  const paged = usePaged<Letter>(
+    async (cursor) =>
+      (await api.GET("/ops/{service}/dlq", { params: { path: { service }, query: cursor ? { cursor } : {} } })).data,
+  );
 
   useEffect(() => {
-    setItems(null);
-    void load();
+    paged.setItems(null);
+    void paged.load();
   }, [service]);
 
-  const replay = async (letter: Letter) => {
-    setBusy(letter.id);
-    result.clear();
-    try {
+  const replay = (letter: Letter) =>
+    result.run(`letter-${letter.id}`, async () => {
       const { data, error } = await api.POST("/ops/{service}/dlq/{letter_id}/replay", {
         params: { path: { service, letter_id: letter.id } },
       });
       if (!data) return result.fail(error);
       result.done(a(data.applied ? "replayed" : "replayedDuplicate", { id: data.id }));
-      setItems((rows) => rows?.filter((r) => r.id !== letter.id) ?? null);
-      setTotal((n) => n - 1);
-    } catch (error) {
-      result.fail(error);
-    } finally {
-      setBusy(null);
-    }
-  };
+      paged.setItems((rows) => rows?.filter((r) => r.id !== letter.id) ?? null);
+      paged.setTotal((n) => n - 1);
+    });
 
   const serviceName = a(`service_${service}` as AdminWord);
   return (
@@ -87,17 +68,16 @@ export function DeadLetters() {
         />
       </form>
       {result.view}
-      {failed && <Notice kind="error">{a("failed")}</Notice>}
-      {items === null && !failed && <Loading label={a("loading")} />}
-      {items && (
-        <>
-          <p role="status">{a("lettersOf", { n: total, service: serviceName })}</p>
+      <Listing paged={paged}>
+        {(items) => (
+          <>
+          <p role="status">{a("lettersOf", { n: paged.total, service: serviceName })}</p>
           {items.length === 0 ? (
             <p>{a("noLetters")}</p>
           ) : (
             <div class="table-wrap">
               <table class="queue letters">
-                <caption class="visually-hidden">{a("lettersOf", { n: total, service: serviceName })}</caption>
+                <caption class="visually-hidden">{a("lettersOf", { n: paged.total, service: serviceName })}</caption>
                 <thead>
                   <tr>
                     <th scope="col">#</th>
@@ -127,7 +107,7 @@ export function DeadLetters() {
                       <td>
                         <Button
                           kind="secondary"
-                          busy={busy === letter.id}
+                          busy={result.busy === `letter-${letter.id}`}
                           aria-label={a("replayOf", { id: letter.id })}
                           onClick={() => void replay(letter)}
                         >
@@ -140,15 +120,9 @@ export function DeadLetters() {
               </table>
             </div>
           )}
-          {next && (
-            <div class="actions">
-              <Button kind="secondary" onClick={() => void load(next)}>
-                {a("more")}
-              </Button>
-            </div>
-          )}
-        </>
-      )}
+          </>
+        )}
+      </Listing>
     </Page>
   );
 }

@@ -75,14 +75,11 @@ function ReportView({ report }: { report: Report }) {
 export function Import() {
   const [file, setFile] = useState<File | null>(null);
   const [report, setReport] = useState<Report | null>(null);
-  const [busy, setBusy] = useState<"dry" | "real" | null>(null);
   const result = useOutcome();
 
-  const send = async (dryRun: boolean) => {
-    if (!file) return;
-    setBusy(dryRun ? "dry" : "real");
-    result.clear();
-    try {
+  const send = (dryRun: boolean) =>
+    result.run(dryRun ? "dry" : "real", async () => {
+      if (!file) return;
       const { data, error } = await api.POST("/api/v1/procedures/import", {
         params: { query: { dry_run: dryRun } },
         // The generated body type is the JSON form; the multipart form is the same operation's other body.
@@ -96,12 +93,7 @@ export function Import() {
         setReport(null);
         result.fail(error, a("importRefused", { detail: problemText(problem, "") }));
       }
-    } catch (error) {
-      result.fail(error);
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
 
   const clean = report?.dry_run && (report.rejected ?? []).length === 0 && report.published.length > 0;
   return (
@@ -134,11 +126,11 @@ export function Import() {
           />
         </div>
         <div class="actions">
-          <Button type="submit" kind={clean ? "secondary" : "primary"} disabled={!file} busy={busy === "dry"}>
+          <Button type="submit" kind={clean ? "secondary" : "primary"} disabled={!file} busy={result.busy === "dry"}>
             {a("dryRun")}
           </Button>
           {clean && (
-            <Button type="button" busy={busy === "real"} onClick={() => void send(false)}>
+            <Button type="button" busy={result.busy === "real"} onClick={() => void send(false)}>
               {a("importNow")}
             </Button>
           )}

@@ -100,7 +100,6 @@ export function ProcedureEdit({ params }: ScreenProps) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [json, setJson] = useState("");
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
   const result = useOutcome();
 
@@ -122,17 +121,7 @@ export function ProcedureEdit({ params }: ScreenProps) {
     setJson(JSON.stringify(next, null, 2));
   };
 
-  const run = async (what: string, act: () => Promise<void>) => {
-    setBusy(what);
-    result.clear();
-    try {
-      await act();
-    } catch (error) {
-      result.fail(error);
-    } finally {
-      setBusy(null);
-    }
-  };
+  const { run, busy } = result;
 
   const save = async (): Promise<boolean> => {
     const { data, error } = await api.PUT("/api/v1/procedures/{code}", { params: { path: { code } }, body: draft! });

@@ -5,9 +5,9 @@ import { useEffect, useState } from "preact/hooks";
 import type { paths } from "@api/schema";
 import { api, session, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
-import { Badge, Button, Loading, Notice, Page, SelectField, TextField } from "@ui/kit";
+import { Badge, Button, Page, SelectField, TextField } from "@ui/kit";
 import { when } from "@ui/text";
-import { useOutcome } from "./parts";
+import { Listing, useOutcome, usePaged } from "./parts";
 import { a } from "./strings";
 
 type Staff = Schemas["StaffOut"];
@@ -20,32 +20,23 @@ const EMPTY = { username: "", display_name: "", password: "", role: "officer" as
 export function StaffAccounts() {
   const [filters, setFilters] = useState<Filters>({ agency_code: "", role: "", q: "" });
   const [typed, setTyped] = useState("");
-  const [items, setItems] = useState<Staff[] | null>(null);
-  const [total, setTotal] = useState(0);
-  const [next, setNext] = useState<string | null>(null);
   const [agencies, setAgencies] = useState<Agency[]>([]);
-  const [failed, setFailed] = useState(false);
-  const [busy, setBusy] = useState<string | null>(null);
   const [fresh, setFresh] = useState(EMPTY);
   const result = useOutcome();
   const me = session.value?.me.subject;
 
-  const load = async (cursor: string | null = null) => {
+  const paged = usePaged<Staff>(async (cursor) => {
     const query: Query = { limit: 50 };
     if (filters.agency_code) query.agency_code = filters.agency_code;
     if (filters.role) query.role = filters.role as Query["role"];
     if (filters.q) query.q = filters.q;
     if (cursor) query.cursor = cursor;
-    const { data } = await api.GET("/api/v1/auth/staff", { params: { query } }).catch(() => ({ data: undefined }));
-    if (!data) return setFailed(true);
-    setFailed(false);
-    setItems((before) => (cursor && before ? [...before, ...data.items] : data.items));
-    setTotal(data.total);
-    setNext(data.next_cursor ?? null);
-  };
+    return (await api.GET("/api/v1/auth/staff", { params: { query } })).data;
+  });
+  const busy = result.busy;
 
   useEffect(() => {
-    void load();
+    void paged.load();
   }, [filters]);
   useEffect(() => {
     void api.GET("/api/v1/agencies").then(({ data }) => data && setAgencies(data.items.filter((x) => x.active)));
@@ -54,19 +45,9 @@ export function StaffAccounts() {
   const agencyName = (code: string | null | undefined) =>
     code ? (agencies.find((x) => x.code === code)?.name ?? code) : "—";
 
-  const replace = (account: Staff) => setItems((rows) => rows?.map((r) => (r.id === account.id ? account : r)) ?? null);
-
-  const act = async (key: string, call: () => Promise<void>) => {
-    setBusy(key);
-    result.clear();
-    try {
-      await call();
-    } catch (error) {
-      result.fail(error);
-    } finally {
-      setBusy(null);
-    }
-  };
+  const replace = (account: Staff) =>
+    paged.setItems((rows) => rows?.map((r) => (r.id === account.id ? account : r)) ?? null);
+  const act = result.run;
 
   const lock = (s: Staff) =>
     act(`lock-${s.id}`, async () => {
@@ -101,7 +82,7 @@ export function StaffAccounts() {
       if (!data) return result.fail(error);
       setFresh(EMPTY);
       result.done(a("created", { user: data.username }));
-      await load();
+      await paged.load();
     });
 
   const agencyOptions = agencies.map((x) => ({ value: x.code, label: x.name }));
@@ -138,11 +119,10 @@ export function StaffAccounts() {
         </div>
       </form>
       {result.view}
-      {failed && <Notice kind="error">{a("failed")}</Notice>}
-      {items === null && !failed && <Loading label={a("loading")} />}
-      {items && (
-        <>
-          <p role="status">{a("count", { n: total })}</p>
+      <Listing paged={paged}>
+        {(items) => (
+          <>
+          <p role="status">{a("count", { n: paged.total })}</p>
           <div class="table-wrap">
             <table class="queue">
               <caption class="visually-hidden">{a("staffTitle")}</caption>
@@ -191,15 +171,9 @@ export function StaffAccounts() {
               </tbody>
             </table>
           </div>
-          {next && (
-            <div class="actions">
-              <Button kind="secondary" onClick={() => void load(next)}>
-                {a("more")}
-              </Button>
-            </div>
-          )}
-        </>
-      )}
+          </>
+        )}
+      </Listing>
       <form
         class="narrow"
         aria-labelledby="new-staff"

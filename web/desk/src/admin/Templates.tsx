@@ -24,7 +24,6 @@ export function Templates() {
   const [subject, setSubject] = useState("");
   const [body, setBody] = useState("");
   const [preview, setPreview] = useState<Preview | null>(null);
-  const [busy, setBusy] = useState<"preview" | "save" | null>(null);
   const result = useOutcome();
 
   const current = items?.find((t) => keyOf(t) === chosen) ?? null;
@@ -52,17 +51,7 @@ export function Templates() {
   const path = () => ({ code: current!.code, channel: current!.channel as Channel });
   const draft = () => ({ subject: current!.channel === "sms" ? null : subject || null, body });
 
-  const run = async (what: "preview" | "save", call: () => Promise<void>) => {
-    setBusy(what);
-    result.clear();
-    try {
-      await call();
-    } catch (error) {
-      result.fail(error);
-    } finally {
-      setBusy(null);
-    }
-  };
+  const { run, busy } = result;
 
   const show = () =>
     run("preview", async () => {

@@ -4,8 +4,11 @@ PDF, and officers of any agency (created by the demo admin) to move a dossier th
 from __future__ import annotations
 
 import os
+import re
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from playwright.sync_api import Locator, Page, ViewportSize, expect
@@ -17,6 +20,32 @@ CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1366, "height": 768}
 TABLET: ViewportSize = {"width": 1024, "height": 768}
+OTP = re.compile(r"\b(\d{6})\b")
+T = TypeVar("T")
+
+
+def until(probe: Callable[[], T | None], what: str, timeout: float = 30) -> T:
+    """What ``probe`` answers once it answers something truthy (asynchronous steps of the platform)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"never: {what}")
+
+
+def otp_for(api: httpx.Client, phone: str, seen: set[str]) -> str:
+    """The newest code the SMS sandbox received for ``phone`` (E.164)."""
+
+    def code() -> str | None:
+        for message in api.get("/api/v1/sandbox/sms", params={"phone": phone, "limit": 20}).json()["items"]:
+            found = OTP.search(message["text"])
+            if found and message["id"] not in seen:
+                return found.group(1)
+        return None
+
+    return until(code, f"an OTP for {phone}")
 
 
 def accessible(page: Page, screen: str) -> None:

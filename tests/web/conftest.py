@@ -19,8 +19,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     web = ROOT / "web"
     for client in json.loads((web / "clients.json").read_text(encoding="utf-8"))["clients"]:
         assert (web / client["name"] / "dist" / "index.html").is_file(), "build the clients first: make web"
-    # Payment links lead back to where this run listens, whatever the machine's MOTCUA_PUBLIC_URL says.
-    with embedded_platform(tmp_path_factory.mktemp("web-platform"), env={"MOTCUA_PUBLIC_URL": ""}) as base:
+    # Payment links lead back to where this run listens, whatever the machine's MOTCUA_PUBLIC_URL says. A
+    # shared machine under load may take minutes to start the five services.
+    work = tmp_path_factory.mktemp("web-platform")
+    with embedded_platform(work, env={"MOTCUA_PUBLIC_URL": ""}, timeout=300) as base:
         yield base
 
 

@@ -10,7 +10,6 @@ shows copies kept in ``web/screenshots``).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -18,11 +17,9 @@ import httpx
 import pytest
 from journey_steps import new_phone, pdf_bytes, png_bytes
 from playwright.sync_api import Browser, BrowserContext, FilePayload, expect
-from web_kit import DESKTOP, PHONE, Officers, accessible, pdf, screen, shot
+from web_kit import DESKTOP, PHONE, Officers, accessible, otp_for, pdf, screen, shot
 
 pytestmark = pytest.mark.system
-
-OTP = re.compile(r"\b(\d{6})\b")
 
 
 @pytest.fixture
@@ -36,18 +33,6 @@ def phone(browser: Browser, platform: str) -> Iterator[BrowserContext]:
         yield context
     finally:
         context.close()
-
-
-def otp_for(api: httpx.Client, phone: str, seen: set[str]) -> str:
-    """The newest code the SMS sandbox received for ``phone`` (E.164)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for message in api.get("/api/v1/sandbox/sms", params={"phone": phone, "limit": 20}).json()["items"]:
-            found = OTP.search(message["text"])
-            if found and message["id"] not in seen:
-                return found.group(1)
-        time.sleep(0.2)
-    raise AssertionError(f"no OTP for {phone}")
 
 
 def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(

@@ -12618,6 +12618,8 @@ export interface operations {
                 dossier_code?: string | null;
                 status?: string | null;
                 flagged?: boolean | null;
+                /** @description Only payments awaiting an officer's decision: `slip`, a manual transfer slip to confirm or reject; `refund`, a refund the platform proposed to approve or decline. */
+                awaiting?: ("slip" | "refund") | null;
                 limit?: number;
                 /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
                 cursor?: string | null;

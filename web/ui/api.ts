@@ -101,22 +101,44 @@ export function problemText(error: unknown, fallback: string): string {
   return problem?.detail || problem?.title || fallback;
 }
 
-/** Fetch a protected file (a paper, a receipt, a QR image) and hand back an object URL for it. */
-export async function fileUrl(path: string): Promise<string> {
+async function fileBlob(path: string): Promise<Blob> {
   const headers = (await authHeaders()) ?? {};
   const response = await fetch(path, { headers });
   if (!response.ok) throw new Error(`${response.status}`);
-  return URL.createObjectURL(await response.blob());
+  return response.blob();
+}
+
+/** Fetch a protected file (a paper, a receipt, a QR image) and hand back an object URL for it. */
+export async function fileUrl(path: string): Promise<string> {
+  return URL.createObjectURL(await fileBlob(path));
 }
 
 /** Download a protected file (a paper, a receipt) under ``name``, as a link the citizen clicked would. */
 export async function saveFile(path: string, name: string): Promise<void> {
-  const href = await fileUrl(path);
+  saveBlob(await fileBlob(path), name);
+}
+
+/** Hand ``blob`` (a file the typed client fetched with ``parseAs: "blob"``) to the browser as a download. */
+export function saveBlob(blob: Blob, name: string): void {
+  const href = URL.createObjectURL(blob);
   const link = Object.assign(document.createElement("a"), { href, download: name });
   document.body.append(link);
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(href), 30_000);
+}
+
+/** A multipart body for the typed client's ``bodySerializer``: text fields as they are, files as file parts,
+ * other values as their JSON text (a filing's ``dossier`` part, which the API reads as JSON). */
+export function multipart(fields: Record<string, string | Blob | object>): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value === "string") form.append(name, value);
+    else if (value instanceof File) form.append(name, value, value.name);
+    else if (value instanceof Blob) form.append(name, value);
+    else form.append(name, JSON.stringify(value));
+  }
+  return form;
 }
 
 /** POST a multipart form with upload progress (fetch cannot report it), as JSON back. */

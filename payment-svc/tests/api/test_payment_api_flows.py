@@ -476,6 +476,14 @@ async def test_manual_transfer_slip_confirmed_by_the_agency(env: Harness) -> Non
         upload_url, files={"file": ("slip.png", PNG, "image/png")}, headers=env.citizen()
     )
     assert slip.status_code == 201, slip.text
+
+    async def awaiting(who: dict[str, str]) -> list[str]:
+        page = await env.client.get("/api/v1/payments", params={"awaiting": "slip"}, headers=who)
+        assert page.status_code == 200, page.text
+        return [p["id"] for p in page.json()["items"]]
+
+    assert await awaiting(env.officer()) == [payment.id], "the agency's desk lists the slip to decide"
+    assert await awaiting(env.officer(OTHER_AGENCY)) == []
     by_citizen = await env.client.post(
         f"/api/v1/payments/{payment.id}/slips/confirm", json={}, headers=env.citizen()
     )
@@ -490,6 +498,7 @@ async def test_manual_transfer_slip_confirmed_by_the_agency(env: Harness) -> Non
         headers=env.officer(),
     )
     assert rejected.json()["status"] == "pending"
+    assert await awaiting(env.officer()) == [], "a decided slip awaits nothing"
     await env.client.post(upload_url, files={"file": ("slip2.png", PNG, "image/png")}, headers=env.citizen())
     confirmed = await env.client.post(
         f"/api/v1/payments/{payment.id}/slips/confirm",
@@ -499,6 +508,7 @@ async def test_manual_transfer_slip_confirmed_by_the_agency(env: Harness) -> Non
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["status"] == "succeeded"
     assert confirmed.json()["method"] == "manual_transfer"
+    assert await awaiting(env.officer()) == []
     file = await env.client.get(slip.json()["url"], headers=env.officer())
     assert file.content == PNG
 

@@ -38,6 +38,13 @@ async def decide(
     )
 
 
+async def awaiting_refund(env: Harness, headers: dict[str, str]) -> list[str]:
+    """The payments an officer's desk lists with a proposed refund to decide."""
+    page = await env.client.get("/api/v1/payments", params={"awaiting": "refund"}, headers=headers)
+    assert page.status_code == 200, page.text
+    return [p["id"] for p in page.json()["items"]]
+
+
 async def test_a_refusal_after_payment_proposes_a_refund_an_officer_approves(env: Harness) -> None:
     event = submitted()
     payment_id = await paid(env, event)
@@ -47,6 +54,8 @@ async def test_a_refusal_after_payment_proposes_a_refund_an_officer_approves(env
     assert proposed["reason"].startswith("Hồ sơ bị từ chối sau khi đã nộp phí, lệ phí")
     assert await env.outbox_count(PaymentRefundProposed.TYPE, payment_id) == 1
     assert await env.outbox_count(PaymentRefunded.TYPE, payment_id) == 0  # nothing returned before a decision
+    assert await awaiting_refund(env, env.officer()) == [payment_id]
+    assert await awaiting_refund(env, env.officer(OTHER_AGENCY)) == []
 
     extra = await env.client.post(
         f"/api/v1/payments/{payment_id}/refund",
@@ -69,6 +78,7 @@ async def test_a_refusal_after_payment_proposes_a_refund_an_officer_approves(env
     body = approved.json()
     assert (body["refund"]["status"], body["refund"]["amount"]) == ("succeeded", 30_000)
     assert (body["payment"]["status"], body["payment"]["refunded_amount"]) == ("refunded", 30_000)
+    assert await awaiting_refund(env, env.officer()) == [], "a decided proposal awaits nothing"
     assert await env.outbox_count(PaymentRefunded.TYPE, payment_id) == 1
     again = await decide(env, payment_id, proposed["id"], action="approve")
     assert again.json()["refund"]["status"] == "succeeded"
@@ -86,6 +96,7 @@ async def test_a_withdrawal_after_payment_proposes_a_refund_an_officer_may_decli
     declined = await decide(env, payment_id, proposed["id"], action="decline")
     assert declined.status_code == 200, declined.text
     assert declined.json()["refund"]["status"] == "declined"
+    assert await awaiting_refund(env, env.officer()) == []
     assert declined.json()["payment"]["status"] == "succeeded"
     assert (await decide(env, payment_id, proposed["id"], action="approve")).status_code == 409
     assert await env.outbox_count(PaymentRefunded.TYPE, payment_id) == 0

@@ -3,8 +3,14 @@
 // from this list, filtered by the signed-in account's role.
 import type { ComponentType } from "preact";
 import type { Word } from "./strings";
+import { lazy } from "preact-iso";
 import { Queue } from "./screens/Queue";
 import { ADMIN_SCREENS } from "./admin/screens";
+
+const Dossier = lazy(() => import("./screens/Dossier").then((m) => m.Dossier));
+const Intake = lazy(() => import("./screens/Intake").then((m) => m.Intake));
+const Scan = lazy(() => import("./screens/Scan").then((m) => m.Scan));
+const Payments = lazy(() => import("./screens/Payments").then((m) => m.Payments));
 
 export type Role = "officer" | "admin";
 
@@ -25,6 +31,10 @@ export interface DeskScreen {
 
 export const SCREENS: DeskScreen[] = [
   { path: "", component: Queue, roles: ["officer", "admin"], nav: "navQueue" },
+  { path: "ho-so/:code", component: Dossier, roles: ["officer", "admin"] },
+  { path: "tiep-nhan", component: Intake, roles: ["officer"], nav: "navIntake" },
+  { path: "quet-ma", component: Scan, roles: ["officer", "admin"], nav: "navScan" },
+  { path: "thanh-toan", component: Payments, roles: ["officer", "admin"], nav: "navPayments" },
   ...ADMIN_SCREENS,
 ];
 

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     JSON,
@@ -84,6 +84,11 @@ class SlipStatus(StrEnum):
     SUBMITTED = "submitted"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+
+
+Awaiting = Literal["slip", "refund"]
+"""What an officer's desk lists payments by: a transfer slip (``submitted``) or a refund the platform
+proposed (``proposed``) that no officer has decided yet."""
 
 
 class RefundStatus(StrEnum):

@@ -15,6 +15,7 @@ from payment_svc.payments.models import (
     RESERVING,
     Attempt,
     AttemptStatus,
+    Awaiting,
     EndedDossier,
     FeeDue,
     IdempotencyRecord,
@@ -23,6 +24,7 @@ from payment_svc.payments.models import (
     ProviderTransaction,
     ReceiptSeries,
     Refund,
+    RefundStatus,
     Slip,
     SlipStatus,
 )
@@ -118,9 +120,16 @@ class PaymentRepository:
         flagged: bool | None,
         limit: int,
         after: tuple[datetime, str] | None,
+        awaiting: Awaiting | None = None,
     ) -> tuple[list[Payment], int]:
         """The caller's visible payments, newest first, keyset-paginated; and how many match."""
         where: list[ColumnElement[bool]] = [_visible(who)]
+        if awaiting == "slip":
+            slips = select(Slip.payment_id).where(Slip.status == SlipStatus.SUBMITTED.value)
+            where.append(Payment.id.in_(slips))
+        elif awaiting == "refund":
+            refunds = select(Refund.payment_id).where(Refund.status == RefundStatus.PROPOSED.value)
+            where.append(Payment.id.in_(refunds))
         if dossier_code:
             where.append(Payment.dossier_code == dossier_code)
         if status:

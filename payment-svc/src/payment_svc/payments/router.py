@@ -35,7 +35,7 @@ from payment_svc.payments.errors import (
     RefundNotFound,
     RefundTooLarge,
 )
-from payment_svc.payments.models import Payment
+from payment_svc.payments.models import Awaiting, Payment
 from payment_svc.payments.schemas import (
     BASE,
     PAYMENT_CURSOR,
@@ -106,6 +106,11 @@ async def list_payments(
         default=None, pattern="^(pending|succeeded|failed|expired|refunded)$", max_length=16
     ),
     flagged: bool | None = None,
+    awaiting: Awaiting | None = Query(
+        default=None,
+        description="Only payments awaiting an officer's decision: `slip`, a manual transfer slip to "
+        "confirm or reject; `refund`, a refund the platform proposed to approve or decline.",
+    ),
     limit: int = Query(default=20, ge=1, le=100),
     cursor: CursorQuery = None,
 ) -> PaymentPage:
@@ -116,6 +121,7 @@ async def list_payments(
         dossier_code=dossier_code,
         status=status,
         flagged=flagged,
+        awaiting=awaiting,
         limit=limit + 1,
         after=PAYMENT_CURSOR.decode(cursor),
     )

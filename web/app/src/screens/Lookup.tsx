@@ -1,54 +1,12 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
 import { Badge, Button, Facts, Notice, Page, TextField } from "@ui/kit";
 import { when } from "@ui/text";
 import { t } from "../strings";
-import { parseLookupQr } from "../qr";
+import { parseLookupQr } from "@ui/qr";
+import { QrScanner, canScan } from "@ui/scanner";
 import { statusLabel } from "@ui/status";
-
-interface Detector {
-  detect(source: HTMLVideoElement): Promise<{ rawValue: string }[]>;
-}
-declare global {
-  interface Window {
-    BarcodeDetector?: new (options: { formats: string[] }) => Detector;
-  }
-}
-
-function Scanner({ onFound, onStop }: { onFound: (code: string, proof: string) => void; onStop: () => void }) {
-  const video = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    let stream: MediaStream | null = null;
-    let timer = 0;
-    const detector = new window.BarcodeDetector!({ formats: ["qr_code"] });
-    void navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then((s) => {
-      stream = s;
-      if (!video.current) return;
-      video.current.srcObject = s;
-      void video.current.play();
-      timer = window.setInterval(async () => {
-        if (!video.current) return;
-        for (const found of await detector.detect(video.current).catch(() => [])) {
-          const parsed = parseLookupQr(found.rawValue);
-          if (parsed) onFound(parsed.code, parsed.proof);
-        }
-      }, 400);
-    }, onStop);
-    return () => {
-      clearInterval(timer);
-      stream?.getTracks().forEach((track) => track.stop());
-    };
-  }, []);
-  return (
-    <div>
-      <video ref={video} class="scanner" muted playsInline aria-label={t("scan")} />
-      <Button kind="secondary" onClick={onStop}>
-        {t("scanStop")}
-      </Button>
-    </div>
-  );
-}
 
 export function Lookup() {
   const given = new URLSearchParams(location.search);
@@ -57,7 +15,6 @@ export function Lookup() {
   const [found, setFound] = useState<Schemas["LookupOut"] | null>(null);
   const [missing, setMissing] = useState(false);
   const [scanning, setScanning] = useState(false);
-  const canScan = typeof window !== "undefined" && "BarcodeDetector" in window && !!navigator.mediaDevices;
 
   const look = async (c = code, p = proof) => {
     setMissing(false);
@@ -82,7 +39,7 @@ export function Lookup() {
         <TextField label={t("proof")} name="proof" autoComplete="off" value={proof} onInput={(e) => setProof(e.currentTarget.value)} />
         <div class="actions">
           <Button type="submit">{t("lookUp")}</Button>
-          {canScan && !scanning && (
+          {canScan() && !scanning && (
             <Button type="button" kind="secondary" onClick={() => setScanning(true)}>
               {t("scan")}
             </Button>
@@ -90,13 +47,18 @@ export function Lookup() {
         </div>
       </form>
       {scanning && (
-        <Scanner
+        <QrScanner
+          label={t("scan")}
+          stopLabel={t("scanStop")}
           onStop={() => setScanning(false)}
-          onFound={(c, p) => {
+          onFound={(raw) => {
+            const parsed = parseLookupQr(raw);
+            if (!parsed) return false;
             setScanning(false);
-            setCode(c);
-            setProof(p);
-            void look(c, p);
+            setCode(parsed.code);
+            setProof(parsed.proof);
+            void look(parsed.code, parsed.proof);
+            return true;
           }}
         />
       )}

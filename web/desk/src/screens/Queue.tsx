@@ -9,7 +9,7 @@ import { when } from "@ui/text";
 import { agencyName } from "../agency";
 import { changed } from "../live";
 import { deskPath } from "../screens";
-import { t, type Word } from "../strings";
+import { known, t, type Word } from "../strings";
 
 type Summary = Schemas["DossierSummary"];
 type Query = NonNullable<paths["/api/v1/dossiers"]["get"]["parameters"]["query"]>;
@@ -29,8 +29,8 @@ export function TimeLeft({ d }: { d: Pick<Summary, "time_left"> }) {
 }
 
 export function channelLabel(channel: string): string {
-  const key = `channel_${channel}` as Word;
-  return key.startsWith("channel_") && ["online", "counter", "postal"].includes(channel) ? t(key) : channel;
+  const key = `channel_${channel}`;
+  return known(key) ? t(key) : channel;
 }
 
 /** Filters from the address (so a filtered queue can be bookmarked and survives a reload). */

@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from motcua_shared.chassis.auth import Principal, Role
-from payment_svc.payments.models import Attempt, Payment, PaymentStatus, ProviderTransaction, Refund, Slip
+from payment_svc.payments.models import (
+    Attempt,
+    Awaiting,
+    Payment,
+    PaymentStatus,
+    ProviderTransaction,
+    Refund,
+    Slip,
+)
 from payment_svc.payments.service.common import visible
 from payment_svc.uow import PaymentUnitOfWork
 
@@ -55,13 +63,21 @@ async def list_payments(
     dossier_code: str | None = None,
     status: str | None = None,
     flagged: bool | None = None,
+    awaiting: Awaiting | None = None,
     limit: int = 20,
     after: tuple[datetime, str] | None = None,
 ) -> tuple[list[Payment], int]:
-    """The caller's payments (a citizen's own, an officer's agency's, all for an admin)."""
+    """The caller's payments (a citizen's own, an officer's agency's, all for an admin); ``awaiting`` keeps
+    those with a slip or a proposed refund no officer has decided yet."""
     async with uow:
         return await uow.payments.page(
-            who, dossier_code=dossier_code, status=status, flagged=flagged, limit=limit, after=after
+            who,
+            dossier_code=dossier_code,
+            status=status,
+            flagged=flagged,
+            awaiting=awaiting,
+            limit=limit,
+            after=after,
         )
 
 

@@ -28,8 +28,8 @@ from motcua_shared.contracts.base import CloudEvent
 pytestmark = pytest.mark.system
 
 DESK = "/desk/"
-#: A seeded procedure of Sở Tư pháp the admin edits and publishes.
-PROCEDURE = "HUE-LLTP-02"
+#: A seeded procedure (its national code) the admin edits and publishes.
+PROCEDURE = "3.000334"
 
 
 class Running:

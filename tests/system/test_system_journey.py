@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -158,7 +159,8 @@ async def citizen_journey(journey: Journey) -> Person:
     assert (payment["amount"], payment["status"], payment["agency_code"]) == (fee, "pending", agency)
     await journey.pay_through_sandbox(citizen, code, key=f"pay-{uuid.uuid4()}")
     paid = await journey.payment_succeeded(citizen, payment["id"])
-    assert paid["receipt_number"].startswith("BL-"), paid
+    # The e-receipt's series and seven-digit number in it (payment-svc: ReceiptNo), e.g. AA-26E-0000001.
+    assert re.fullmatch(r"[A-Z]{2}-[0-9]{2}E-[0-9]{7}", paid["receipt_number"]), paid
     settled = await journey.fee_settled(citizen, code)
     assert settled["fees"]["paid_at"] is not None
     assert "receive" not in settled["allowed_actions"], "only the officer receives"

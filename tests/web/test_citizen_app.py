@@ -112,7 +112,9 @@ def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(
     expect(page).to_have_url(f"{platform}/ho-so/{code}")
     expect(page.get_by_text(code).first).to_be_visible()
     page.goto(f"/thanh-toan/{code}")
-    expect(page.get_by_text(re.compile(r"Đã thanh toán\. Biên lai số BL-"))).to_be_visible()
+    # The e-receipt's series and seven-digit number (payment-svc: ReceiptNo), e.g. AA-26E-0000001.
+    paid = re.compile(r"Đã thanh toán\. Biên lai số [A-Z]{2}-[0-9]{2}E-[0-9]{7}")
+    expect(page.get_by_text(paid)).to_be_visible()
     screen(page, "paid")
     pdf(page, page.get_by_role("button", name="Tải biên lai (PDF)"))
 

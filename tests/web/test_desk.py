@@ -25,11 +25,9 @@ pytestmark = pytest.mark.system
 
 DESK = "/desk/"
 PASSWORD = "motcua-canbo"
-#: One agency's procedure with a single document and no fee: Sở Tư pháp receives and decides it.
-SIMPLE = "HUE-LLTP-02"
-#: The criminal-record certificate for a citizen, 200.000 ₫ at filing: Sở Tư pháp receives it, the public
-#: service centre does step 1, the department step 2, the police step 3, the department signs (step 4).
-ACROSS = "HUE-LLTP-01"
+#: One agency's procedure with a single document and no fee: Sở Tư pháp receives and decides it (re-issuing a
+#: foreign law firm branch's registration, national code 1.002368).
+SIMPLE = "1.002368"
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import ipaddress
 import json
 import os
 import re
@@ -48,6 +49,9 @@ APP_SERVICES = {
 BACKING_SERVICES = {"kafka", "postgres"}
 #: The citizen app's static container (web/Dockerfile), in front of the gateway.
 WEB_SERVICE = "web"
+#: nginx in front of the gateway's replicas, on the published port.
+BALANCER_SERVICE = "balancer"
+BALANCER_CONF = ROOT / "docker" / "balancer" / "nginx.conf"
 WEB_DOCKERFILE = ROOT / "web" / "Dockerfile"
 NGINX_CONF = ROOT / "web" / "nginx.conf"
 BUSINESS_SERVICES = sorted(set(APP_SERVICES) - {"gateway"})
@@ -235,7 +239,7 @@ def has_healthcheck(compose: dict[str, Any], name: str) -> bool:
 
 
 def test_the_file_runs_the_platform(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == BACKING_SERVICES | set(APP_SERVICES) | {WEB_SERVICE}
+    assert set(compose["services"]) == BACKING_SERVICES | set(APP_SERVICES) | {WEB_SERVICE, BALANCER_SERVICE}
 
 
 @pytest.mark.parametrize("name", sorted(APP_SERVICES))
@@ -331,7 +335,7 @@ def test_the_gateway_reaches_every_service_and_they_reach_its_jwks(compose: dict
         assert jwks.path in jwks_paths, f"the gateway serves no {jwks.path}"
 
     port = gateway["GATEWAY_HTTP__PORT"]
-    assert f"{port}:{port}" in [str(p) for p in service(compose, "gateway").get("ports", [])]
+    assert f"{port}:{port}" in [str(p) for p in service(compose, BALANCER_SERVICE).get("ports", [])]
 
 
 def test_the_signing_key_is_a_mounted_secret(compose: dict[str, Any]) -> None:
@@ -363,7 +367,8 @@ def test_documents_live_on_a_volume_the_service_user_owns(compose: dict[str, Any
 def test_dependencies_wait_until_healthy(compose: dict[str, Any]) -> None:
     expected = {name: {"kafka", "postgres"} for name in BUSINESS_SERVICES}
     expected["gateway"] = set(BUSINESS_SERVICES)
-    expected[WEB_SERVICE] = {"gateway"}
+    expected[BALANCER_SERVICE] = {"gateway"}
+    expected[WEB_SERVICE] = {BALANCER_SERVICE}
     for name, spec in compose["services"].items():
         depends_on = spec.get("depends_on")
         if depends_on is None:
@@ -640,7 +645,7 @@ def test_the_web_container_sends_every_api_path_to_the_gateway() -> None:
     for path in set(RESERVED) - {"healthz"}:
         assert any(path.startswith(prefix) for prefix in prefixes), f"{path} is not sent to the gateway"
     assert "location = /healthz" in conf
-    assert "proxy_pass http://gateway:8000;" in proxied["body"]
+    assert "proxy_pass http://balancer:8000;" in proxied["body"]
     assert "proxy_buffering off;" in proxied["body"], "the live stream (SSE) must not be buffered"
     listen = re.search(r"listen (\d+);", conf)
     assert listen
@@ -651,7 +656,7 @@ def test_the_web_container_sends_every_api_path_to_the_gateway() -> None:
     assert "try_files $uri $uri/ /index.html;" in conf
 
 
-@pytest.mark.parametrize("name", BUSINESS_SERVICES)
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
 def test_the_services_run_replicated(compose: dict[str, Any], name: str) -> None:
     spec = service(compose, name)
     replicas = _INTERPOLATION.fullmatch(str(spec["deploy"]["replicas"]))
@@ -660,3 +665,41 @@ def test_the_services_run_replicated(compose: dict[str, Any], name: str) -> None
     assert int(replicas["default"]) >= 2
     assert "ports" not in spec, "replicas cannot share a published port"
     assert "container_name" not in spec, "replicas cannot share a container name"
+
+
+def _fixed_address(compose: dict[str, Any], name: str) -> ipaddress.IPv4Address:
+    address = service(compose, name)["networks"]["default"]["ipv4_address"]
+    subnet = ipaddress.ip_network(compose["networks"]["default"]["ipam"]["config"][0]["subnet"])
+    fixed = ipaddress.IPv4Address(address)
+    assert fixed in subnet, f"{name}'s address is outside the compose network"
+    return fixed
+
+
+def test_the_balancer_spreads_requests_over_every_gateway_replica(compose: dict[str, Any]) -> None:
+    spec = service(compose, BALANCER_SERVICE)
+    image, _, tag = spec["image"].partition(":")
+    assert image.endswith("nginx-unprivileged"), "an unprivileged nginx, like the web container's"
+    # `server … resolve` in an upstream is in open-source nginx from 1.27.3 on.
+    assert tuple(int(part) for part in tag.split("-")[0].split(".")) >= (1, 27, 3)
+    mounts = [str(v).split(":") for v in spec["volumes"]]
+    assert ["./docker/balancer/nginx.conf", "/etc/nginx/conf.d/default.conf", "ro"] in mounts
+    conf = BALANCER_CONF.read_text(encoding="utf-8")
+    port = environment(compose, "gateway")["GATEWAY_HTTP__PORT"]
+    # Docker's DNS names every replica; nginx re-reads it, so a restarted or added replica gets traffic.
+    assert "resolver 127.0.0.11" in conf
+    upstream = re.search(r"upstream gateway \{(?P<body>[^}]*)\}", conf)
+    assert upstream, "docker/balancer/nginx.conf has no upstream for the gateway"
+    assert re.search(rf"server gateway:{port} resolve\b", upstream["body"])
+    assert "zone gateway" in upstream["body"], "a resolved upstream lives in shared memory"
+    assert f"listen {port};" in conf
+    assert "proxy_pass http://gateway;" in conf
+    assert "proxy_buffering off;" in conf, "the live stream (SSE) must not be buffered"
+    assert "proxy_next_upstream error timeout;" in conf, "never a POST that reached a replica again"
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in conf
+    assert "wget" in str(spec["healthcheck"]["test"])
+
+
+def test_the_gateway_believes_the_client_address_only_from_its_proxies(compose: dict[str, Any]) -> None:
+    trusted = json.loads(environment(compose, "gateway")["GATEWAY_HTTP__TRUSTED_PROXIES"])
+    proxies = {_fixed_address(compose, BALANCER_SERVICE), _fixed_address(compose, WEB_SERVICE)}
+    assert {ipaddress.IPv4Address(a) for a in trusted} == proxies

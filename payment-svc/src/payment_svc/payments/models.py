@@ -122,7 +122,8 @@ def new_reference() -> str:
     return REFERENCE_PREFIX + tail
 
 
-def _actor(who: Principal) -> Actor:
+def actor_of(who: Principal) -> Actor:
+    """The contracts' actor for an authenticated principal."""
     return Actor(id=who.subject, role=ActorRole(who.role.value), agency_code=who.agency_code)
 
 
@@ -316,7 +317,7 @@ class Payment(Base):
             provider=refund.provider,
             provider_txn_id=refund.provider_txn_id,
             reason=refund.reason,
-            actor=_actor(who),
+            actor=actor_of(who),
         )
 
     def refund_proposed(self, refund: Refund, cause: RefundCause, at: datetime) -> PaymentRefundProposed:
@@ -434,6 +435,34 @@ class Refund(Base):
     failure: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    @classmethod
+    def reserve(
+        cls,
+        payment: Payment,
+        *,
+        amount: int,
+        reason: str,
+        status: Literal[RefundStatus.PROPOSED, RefundStatus.REQUESTED],
+        provider: str,
+        by: Actor,
+        now: datetime,
+    ) -> Refund:
+        """A new refund of ``amount`` of ``payment``, reserving it as proposed (awaiting an officer) or
+        requested (to be sent to ``provider``), by ``by``; its provider request id is fresh."""
+        return cls(
+            id=new_id("rfd"),
+            payment_id=payment.id,
+            amount=amount,
+            reason=reason,
+            status=status.value,
+            provider=provider,
+            request_id=uuid.uuid4().hex,
+            actor_id=by.id,
+            actor_role=by.role.value,
+            actor_agency=by.agency_code,
+            created_at=now,
+        )
 
 
 class IdempotencyRecord(IdempotencyRecordMixin, Base):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime
 
 from motcua_shared.chassis.auth import Principal
@@ -12,7 +11,7 @@ from motcua_shared.chassis.idempotency import fingerprint
 from motcua_shared.contracts.common import Actor
 from motcua_shared.contracts.payment import PaymentMethod, RefundCause
 from payment_svc.payments.errors import IllegalTransition, RefundDecided, RefundNotFound, RefundTooLarge
-from payment_svc.payments.models import Payment, PaymentStatus, Refund, RefundStatus, new_id
+from payment_svc.payments.models import Payment, PaymentStatus, Refund, RefundStatus, actor_of
 from payment_svc.payments.service.common import MANUAL, retried_on_race, visible
 from payment_svc.ports import Ports
 from payment_svc.providers.base import ProviderRefused, ProviderUnavailable, RefundRequest
@@ -83,18 +82,14 @@ async def propose_refund(
     left = payment.amount - await uow.payments.reserved_refunds(payment.id)
     if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED) or left <= 0:
         return None
-    proposal = Refund(
-        id=new_id("rfd"),
-        payment_id=payment.id,
+    proposal = Refund.reserve(
+        payment,
         amount=left,
         reason=f"{CAUSES[cause]}: đề nghị hoàn lại {left} đồng.",
-        status=RefundStatus.PROPOSED.value,
+        status=RefundStatus.PROPOSED,
         provider=_provider_of(payment),
-        request_id=uuid.uuid4().hex,
-        actor_id=ended_by.id,
-        actor_role=ended_by.role.value,
-        actor_agency=ended_by.agency_code,
-        created_at=now,
+        by=ended_by,
+        now=now,
     )
     uow.payments.add(proposal)
     uow.outbox.add(payment.refund_proposed(proposal, cause, now))
@@ -189,18 +184,14 @@ async def _reserve(
         left = payment.amount - await uow.payments.reserved_refunds(payment.id)
         if amount > left:
             raise RefundTooLarge(left)
-        new = Refund(
-            id=new_id("rfd"),
-            payment_id=payment.id,
+        new = Refund.reserve(
+            payment,
             amount=amount,
             reason=reason,
-            status=RefundStatus.REQUESTED.value,
+            status=RefundStatus.REQUESTED,
             provider=_provider_of(payment),
-            request_id=uuid.uuid4().hex,
-            actor_id=who.subject,
-            actor_role=who.role.value,
-            actor_agency=who.agency_code,
-            created_at=now,
+            by=actor_of(who),
+            now=now,
         )
         uow.payments.add(new)
         uow.payments.remember(who.subject, "refund", key, fingerprint=request, result_id=new.id, at=now)

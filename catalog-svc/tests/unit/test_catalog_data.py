@@ -128,3 +128,21 @@ def test_the_agencies_issue_15_found_wrong_are_today_s() -> None:
     funds = [row for row in by_code.values() if "quỹ đầu tư khởi nghiệp sáng tạo" in row["name"]]
     assert len(funds) == 4
     assert all("Nghị định số 38/2018/NĐ-CP" in row["legal_basis"] for row in funds)
+
+
+def test_same_day_civil_status_procedures_carry_the_15_00_cut_off_with_its_source() -> None:
+    """ "Nhận hồ sơ sau 15 giờ … trả kết quả trong ngày làm việc tiếp theo": khai sinh, khai tử and the copy
+    of a civil-status extract (their national pages' steps; Quyết định 1872/QĐ-BTP for khai sinh), and the
+    certifications whose sources say the same. Every cut-off is cited by a source that states it."""
+    by_code = {row["code"]: row for row in real_procedures()}
+    for code in ("1.001193", "1.000656", "2.000635", "2.000815", "2.000908"):
+        assert by_code[code]["same_day_cutoff"] == "15:00", code
+    for row in by_code.values():
+        if row.get("same_day_cutoff") is None:
+            continue
+        parsed = ImportRow.model_validate(row)
+        assert parsed.same_day_cutoff is not None
+        said = f"{parsed.same_day_cutoff.hour} giờ"
+        assert any(said in source["note"] for source in row["sources"]), row["code"]
+        days = {channel["processing_days"] for case in row["cases"] for channel in case["channels"]}
+        assert days == {0}, f"{row['code']}: a cut-off only means something for a same-day procedure"

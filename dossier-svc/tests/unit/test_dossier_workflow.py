@@ -422,6 +422,19 @@ def test_a_same_day_procedure_received_after_its_cut_off_counts_from_the_next_wo
     assert without.due_at == MONDAY.replace(hour=17, minute=30)
 
 
+def test_a_dossier_received_after_15_before_days_off_counts_from_the_next_working_day() -> None:
+    """Khai sinh received on Friday 29/8/2025 at 15:30, before the weekend and the National Day holiday
+    (1–2/9/2025): the next working day is Wednesday 3/9, not Saturday."""
+    friday = datetime(2025, 8, 29, 15, 30, tzinfo=VN)
+    dossier = new_dossier(days=0, same_day_cutoff=time(15, 0))
+    run(dossier, Action.SUBMIT, {Party.OWNER}, friday)
+    run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, friday)
+    wednesday = datetime(2025, 9, 3, 7, 30, tzinfo=VN)
+    assert CAL.next_working_day(friday) == wednesday
+    assert dossier.clock_started_at == wednesday
+    assert dossier.due_at == wednesday.replace(hour=17, minute=30)
+
+
 def test_a_due_time_across_the_estimated_tet_days_says_so() -> None:
     before_tet = datetime(2027, 2, 3, 9, 0, tzinfo=VN)
     dossier = new_dossier(days=3)

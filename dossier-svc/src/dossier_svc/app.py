@@ -10,7 +10,7 @@ from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.calendar.router import router as calendar_router
 from dossier_svc.deadlines import service as deadlines
 from dossier_svc.documents.router import router as documents_router
-from dossier_svc.documents.router import wallet_router
+from dossier_svc.documents.router import verify_router, wallet_router
 from dossier_svc.documents.store import LocalFileStore
 from dossier_svc.dossiers import handlers as dossier_handlers
 from dossier_svc.dossiers.router import router as dossiers_router
@@ -94,6 +94,7 @@ def create_app(
             dossiers_router,
             documents_router,
             wallet_router,
+            verify_router,
             papers_router,
             lookup_router,
             calendar_router,

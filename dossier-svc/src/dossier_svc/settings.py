@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from typing import Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -126,3 +126,10 @@ class Settings(ServiceSettings):
         The app (served at the public URL's `/`) reads `code` and `proof` and asks `/api/v1/lookup/{code}`.
         """
         return f"{self.public_url}/tra-cuu?{urlencode({'code': code, 'proof': secret})}"
+
+    def result_verify_link(self, document_id: str) -> str:
+        """The citizen app's verify screen for an issued result: what the result's stamp's QR code encodes.
+
+        The app reads the reference and asks `/api/v1/verify/results/{reference}`.
+        """
+        return f"{self.public_url}/xac-thuc/ket-qua/{quote(document_id, safe='')}"

@@ -1,6 +1,6 @@
 """Papers and the clock on real PostgreSQL: the cut-off filed through the one-statement filing and applied at
 receipt, a supplement request printed again from its stored history after the supplement, the register's
-query by unit and period."""
+query by unit and period; a signed result (dossier_results_kit)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import io
 from datetime import time, timedelta
 
 import pytest
+from dossier_results_kit import signed_result_scenario
 from dossier_testkit import AGENCY, CITIZEN, OFFICER, HarnessFactory, published, snapshot
 from pypdf import PdfReader
 
@@ -65,3 +66,9 @@ async def test_papers_from_history_and_the_cut_off_on_postgresql(
     }
     none = await harness.client.get("/api/v1/papers/register", params=earlier, headers=OFFICER)
     assert "Tổng số hồ sơ: 0" in text(none.content)
+
+
+async def test_a_signed_result_on_postgresql(make_harness: HarnessFactory, fresh_pg_url: str) -> None:
+    harness = await make_harness(db=DbSettings(url=fresh_pg_url))
+    await harness.deliver(published(snapshot()))
+    await signed_result_scenario(harness)

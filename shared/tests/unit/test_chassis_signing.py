@@ -154,3 +154,24 @@ async def test_a_deployment_s_certificates_come_from_its_directory(tmp_path: Pat
     assert (await configured.verify(signed)).verdict is Verdicts.VALID
     with pytest.raises(SigningUnavailable):
         await configured.sign(paper(), Seal(**{**SEAL.__dict__, "agency_code": "000.00.99.H56"}))
+
+
+async def test_a_seal_with_a_verify_link_stamps_it_as_a_qr_code(signer: PaperSigner) -> None:
+    seal = Seal(
+        agency_code=SEAL.agency_code,
+        agency_name=SEAL.agency_name,
+        kind="ket-qua",
+        reference="abc123",
+        reason="Kết quả giải quyết hồ sơ",
+        dossier_code=SEAL.dossier_code,
+        verify_url="https://dichvucong.example.vn/xac-thuc/ket-qua/abc123",
+    )
+    signed = await signer.sign(paper(), seal)
+    [embedded] = PdfFileReader(io.BytesIO(signed)).embedded_signatures
+    appearance = embedded.sig_field["/AP"]["/N"].get_object()
+    width = float(appearance["/BBox"][2]) - float(appearance["/BBox"][0])
+    assert width == 260, "the stamp is widened for its QR code"
+    assert "/QR" in appearance["/Resources"]["/XObject"], "the stamp draws the link as a QR code"
+    verdict = await verify_pdf(signed, signer.trust_roots())
+    assert verdict.verdict is Verdicts.VALID
+    assert (verdict.kind, verdict.reference) == ("ket-qua", "abc123")

@@ -30,3 +30,15 @@ class DocumentNotFound(NotFound):
 
     def __init__(self) -> None:
         super().__init__("Không tìm thấy giấy tờ này trong kho của ông/bà.")
+
+
+class ResultNotFound(NotFound):
+    """No signed result under this reference (never issued, or replaced before it was returned)."""
+
+    type = PROBLEM_BASE + "result-not-found"
+    title = "Không tìm thấy kết quả"
+    title_en = "Result not found"
+    default_detail_en = "No result issued by the platform has this reference."
+
+    def __init__(self) -> None:
+        super().__init__("Không tìm thấy kết quả nào do nền tảng ban hành với mã này.")

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dossier_svc.db import Base
 from dossier_svc.dossiers.models import new_id
 
+RESULT_DOCUMENT = "KET-QUA"
+"""The document code of an officer's result (no procedure document uses it: theirs are the procedure's)."""
+
 
 class DossierDocument(Base):
     """One uploaded file of a dossier, for one of its procedure's documents."""
@@ -34,6 +37,14 @@ class DossierDocument(Base):
     """The wallet document this one reuses by reference (the same stored bytes), if it was not uploaded."""
     reused_from_dossier: Mapped[str | None] = mapped_column(String(96), default=None)
     """The code of the dossier that document came from, for the officer to see."""
+    issuer_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    """For a result: the agency that issued it, whose certificate signed it on upload."""
+    issuer_name: Mapped[str | None] = mapped_column(Text, default=None)
+
+    @property
+    def is_result(self) -> bool:
+        """An officer's result, signed by the platform with the issuing agency's certificate."""
+        return self.document_code == RESULT_DOCUMENT and self.issuer_code is not None
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,16 @@ class WalletDocument:
     dossier_code: str
     issued: bool
     """Attached by the agency (a result, a counter scan), not uploaded by the citizen."""
+
+
+@dataclass(frozen=True)
+class IssuedResult:
+    """A signed result as its verify reference finds it: the row, and its dossier's code and result name."""
+
+    row: DossierDocument
+    dossier_code: str
+    result_name: str | None
+    returned: bool
 
 
 @dataclass(frozen=True)

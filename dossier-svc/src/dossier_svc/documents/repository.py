@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dossier_svc.documents.models import DossierDocument
+from dossier_svc.documents.models import RESULT_DOCUMENT, DossierDocument
 from dossier_svc.dossiers.models import Dossier
 
 
@@ -21,6 +21,24 @@ class DocumentRepository:
     def add(self, document: DossierDocument) -> None:
         """Stage a new document row."""
         self._session.add(document)
+
+    async def delete(self, document: DossierDocument) -> None:
+        """Delete a document row (its bytes stay in the store: another row may share them)."""
+        await self._session.delete(document)
+
+    async def result(self, document_id: str) -> tuple[DossierDocument, Dossier] | None:
+        """A signed result and its dossier, by the result's id; None when there is none."""
+        query = (
+            select(DossierDocument, Dossier)
+            .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+            .where(
+                DossierDocument.id == document_id,
+                DossierDocument.document_code == RESULT_DOCUMENT,
+                DossierDocument.issuer_code.is_not(None),
+            )
+        )
+        found = (await self._session.execute(query)).first()
+        return (found[0], found[1]) if found is not None else None
 
     async def for_dossier(self, dossier_id: str) -> Sequence[DossierDocument]:
         """A dossier's documents, oldest first."""

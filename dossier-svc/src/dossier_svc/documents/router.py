@@ -10,14 +10,15 @@ from fastapi.responses import Response
 
 from dossier_svc.deps import PortsDep, UowDep
 from dossier_svc.documents import service
-from dossier_svc.documents.errors import DocumentNotFound, FileTooLarge, UnsupportedFileType
-from dossier_svc.documents.schemas import DocumentList, DocumentOut, ReuseIn, WalletPage
+from dossier_svc.documents.errors import DocumentNotFound, FileTooLarge, ResultNotFound, UnsupportedFileType
+from dossier_svc.documents.schemas import DocumentList, DocumentOut, IssuedResultOut, ReuseIn, WalletPage
 from dossier_svc.documents.service import IncomingFile
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
 from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import NotFound, Unauthenticated
 from motcua_shared.chassis.pages import CursorQuery
 from motcua_shared.chassis.problems import problems
+from motcua_shared.chassis.signing import SigningUnavailable
 
 router = APIRouter(prefix="/api/v1/dossiers/{code}/documents", tags=["documents"])
 
@@ -67,6 +68,39 @@ async def reuse(code: str, body: ReuseIn, uow: UowDep, ports: PortsDep, who: Pri
         uow, ports, who, code, document_id=body.document_id, document_code=body.document_code
     )
     return DocumentOut.of(code, row)
+
+
+@router.post(
+    "/result",
+    status_code=201,
+    response_model=DocumentOut,
+    responses=problems(
+        Unauthenticated,
+        ActionForbidden,
+        DossierNotFound,
+        IllegalAction,
+        FileTooLarge,
+        UnsupportedFileType,
+        SigningUnavailable,
+    ),
+    summary="Issue the dossier's result, signed",
+    operation_id="documents.issue_result",
+)
+async def issue_result(
+    code: str,
+    uow: UowDep,
+    ports: PortsDep,
+    who: PrincipalDep,
+    file: Annotated[
+        UploadFile, File(description="The result as a PDF (checked by content; images refused).")
+    ],
+) -> DocumentOut:
+    """The approving agency's officer attaches the result of an approved dossier (before it is returned):
+    the platform signs it with the agency's certificate (PAdES, a visible stamp with a QR code to verify
+    it) and keeps the signed file, which the citizen's wallet shows as issued. A new upload replaces the
+    previous one."""
+    data = await file.read(ports.settings.documents.max_bytes + 1)
+    return DocumentOut.of(code, await service.upload_result(uow, ports, who, code, file.filename, data))
 
 
 @router.get(
@@ -123,3 +157,19 @@ async def wallet(
     """Every document of your dossiers, newest first: what you uploaded and what agencies issued to you
     (results, counter scans). Reuse one with `POST /api/v1/dossiers/{code}/documents/reuse`."""
     return WalletPage.of(await service.wallet(uow, who, limit=limit, cursor=cursor))
+
+
+verify_router = APIRouter(prefix="/api/v1/verify/results", tags=["verify"])
+
+
+@verify_router.get(
+    "/{reference}",
+    response_model=IssuedResultOut,
+    responses=problems(ResultNotFound),
+    summary="The issued result a result's QR code refers to",
+    operation_id="verify.result",
+)
+async def issued_result(reference: str, uow: UowDep) -> IssuedResultOut:
+    """What the platform issued under the reference a signed result's QR code holds: anyone may ask. Check a
+    copy's bytes by uploading it to `POST /api/v1/verify`; its `sha256` must match this one's."""
+    return IssuedResultOut.of(await service.issued_result(uow, reference))

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dossier_svc.documents.models import DossierDocument, DossierDocuments, WalletDocument
+from dossier_svc.documents.models import DossierDocument, DossierDocuments, IssuedResult, WalletDocument
 from motcua_shared.chassis.clock import PlatformTime
 from motcua_shared.chassis.pages import Page
 
@@ -35,6 +35,11 @@ class DocumentOut(BaseModel):
         description="When the citizen reused a document of their wallet instead of uploading: which one, and "
         "from which dossier (the same stored file).",
     )
+    signed_by: str | None = Field(
+        default=None,
+        description="For a result (`document_code` `KET-QUA`): the agency whose certificate the platform "
+        "signed it with.",
+    )
 
     @classmethod
     def of(cls, code: str, row: DossierDocument) -> DocumentOut:
@@ -54,6 +59,7 @@ class DocumentOut(BaseModel):
             uploaded_at=row.uploaded_at,
             href=f"/api/v1/dossiers/{code}/documents/{row.id}",
             reused_from=reused,
+            signed_by=row.issuer_name if row.is_result else None,
         )
 
     @classmethod
@@ -82,6 +88,41 @@ class DocumentList(BaseModel):
         """Shape a dossier's documents."""
         items = [DocumentOut.of(documents.dossier_code, r) for r in documents.rows]
         return cls(items=items, total=len(items))
+
+
+class IssuedResultOut(BaseModel):
+    """The record of a signed result, as its QR code's reference finds it."""
+
+    kind: Literal["ket-qua"] = "ket-qua"
+    reference: str = Field(description="The reference the result's QR code holds.")
+    issuer: str = Field(description="The agency that issued it, whose certificate signed it.")
+    agency_code: str
+    dossier_code: str
+    result_name: str | None = Field(
+        description="What the result is (the procedure's result, or as approved)."
+    )
+    filename: str
+    sha256: str = Field(description="Digest of the signed file: a copy checked by upload must match it.")
+    issued_at: PlatformTime
+    returned: bool = Field(description="Already handed to the applicant.")
+
+    @classmethod
+    def of(cls, issued: IssuedResult) -> IssuedResultOut:
+        """Shape an issued result."""
+        row = issued.row
+        assert row.issuer_code is not None, "only a signed result is issued"
+        assert row.issuer_name is not None, "only a signed result is issued"
+        return cls(
+            reference=row.id,
+            issuer=row.issuer_name,
+            agency_code=row.issuer_code,
+            dossier_code=issued.dossier_code,
+            result_name=issued.result_name,
+            filename=row.filename,
+            sha256=row.sha256,
+            issued_at=row.uploaded_at,
+            returned=issued.returned,
+        )
 
 
 class ReuseIn(BaseModel):

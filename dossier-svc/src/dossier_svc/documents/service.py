@@ -13,9 +13,16 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import TypeAdapter
+from pyhanko.pdf_utils.misc import PdfError
 
-from dossier_svc.documents.errors import DocumentNotFound, FileTooLarge, UnsupportedFileType
-from dossier_svc.documents.models import DossierDocument, DossierDocuments, WalletDocument
+from dossier_svc.documents.errors import DocumentNotFound, FileTooLarge, ResultNotFound, UnsupportedFileType
+from dossier_svc.documents.models import (
+    RESULT_DOCUMENT,
+    DossierDocument,
+    DossierDocuments,
+    IssuedResult,
+    WalletDocument,
+)
 from dossier_svc.documents.store import FileStore
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
 from dossier_svc.dossiers.models import Dossier, new_id
@@ -24,6 +31,7 @@ from dossier_svc.ports import Ports
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.pages import Cursor, Page
+from motcua_shared.chassis.signing import Seal
 
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"%PDF-", "application/pdf", "pdf"),
@@ -246,6 +254,101 @@ async def reuse(
         uow.documents.add(row)
         await uow.commit()
     return row
+
+
+RESULT_KIND = "ket-qua"
+"""The kind a result's signature states (``/MotcuaKind``), as the verify API reports it."""
+
+_UNSIGNABLE = (PdfError, ValueError, KeyError, TypeError, IndexError)
+"""What pyHanko raises for a PDF it cannot add a revision to (damaged, or encrypted with a password)."""
+
+
+async def upload_result(
+    uow: DossierUow, ports: Ports, who: Principal, code: str, filename: str | None, data: bytes
+) -> DossierDocument:
+    """Issue the result of an approved dossier: the officer's PDF, signed by the platform with the certificate
+    of the agency that approved it (PAdES, a visible stamp whose QR code opens the verify screen), stored and
+    attached to the dossier, where the citizen's wallet shows it as issued.
+
+    Only the approving agency's officer may, while the result is ready and not yet returned; a new upload
+    replaces the one before. A result must be a PDF: an image is refused (415) rather than converted, since
+    the signature would then certify a page the platform drew and the officer never saw.
+    """
+    item = inspect(
+        IncomingFile(document_code=RESULT_DOCUMENT, filename=filename, data=data),
+        max_bytes=ports.settings.documents.max_bytes,
+    )
+    if item.content_type != "application/pdf":
+        raise UnsupportedFileType(
+            "Kết quả phải là tệp PDF (quét hoặc xuất văn bản ra PDF rồi tải lên).",
+            errors=[{"field": "file", "message": "a result is a PDF; images are not signed"}],
+        )
+    async with uow:
+        dossier = await _visible(uow, who, code)
+        if dossier.state is not State.RESULT_READY:
+            raise IllegalAction(
+                f"Chỉ tải kết quả lên khi hồ sơ đã có kết quả (trạng thái '{dossier.status}')."
+            )
+        if Party.HOLDING_OFFICER not in dossier.parties(who):
+            raise ActionForbidden("Chỉ cán bộ của cơ quan phê duyệt được ban hành kết quả của hồ sơ này.")
+        step = dossier.step
+        issuer_code = dossier.holder_agency_code
+        issuer_name = step.agency_name if step is not None else dossier.agency_name
+        row_id = new_id()
+        seal = Seal(
+            agency_code=issuer_code,
+            agency_name=issuer_name,
+            kind=RESULT_KIND,
+            reference=row_id,
+            reason=f"Kết quả giải quyết hồ sơ {dossier.code}: {dossier.result_name or 'kết quả'}"[:500],
+            dossier_code=dossier.code,
+            verify_url=ports.settings.result_verify_link(row_id),
+        )
+        try:
+            signed = await ports.signer.sign(item.data, seal)
+        except _UNSIGNABLE as exc:
+            raise UnsupportedFileType(
+                "Không ký số được tệp PDF này (tệp hỏng hoặc có mật khẩu).",
+                errors=[{"field": "file", "message": "the PDF cannot be signed"}],
+            ) from exc
+        digest = hashlib.sha256(signed).hexdigest()
+        await ports.files.put(digest, signed)
+        for earlier in await uow.documents.for_dossier(dossier.id):
+            if earlier.document_code == RESULT_DOCUMENT:
+                await uow.documents.delete(earlier)
+        row = DossierDocument(
+            id=row_id,
+            dossier_id=dossier.id,
+            document_code=RESULT_DOCUMENT,
+            filename=item.filename,
+            content_type=item.content_type,
+            size=len(signed),
+            sha256=digest,
+            storage_key=digest,
+            uploaded_by=who.subject,
+            uploaded_role=who.role.value,
+            uploaded_at=ports.clock.now(),
+            issuer_code=issuer_code,
+            issuer_name=issuer_name,
+        )
+        uow.documents.add(row)
+        await uow.commit()
+    return row
+
+
+async def issued_result(uow: DossierUow, reference: str) -> IssuedResult:
+    """The signed result a result's QR code names (anyone may ask: the reference is unguessable)."""
+    async with uow:
+        found = await uow.documents.result(reference)
+    if found is None:
+        raise ResultNotFound()
+    row, dossier = found
+    return IssuedResult(
+        row=row,
+        dossier_code=dossier.code,
+        result_name=dossier.result_name,
+        returned=dossier.state is State.RETURNED,
+    )
 
 
 async def wallet(uow: DossierUow, who: Principal, *, limit: int, cursor: str | None) -> Page[WalletDocument]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from gateway.docs import examples
 from gateway.routing.proxy import Upstreams
-from gateway.routing.table import ROUTES, SERVICES
+from gateway.routing.table import SERVICES, service_for
 from gateway.settings import DocsSettings
 from motcua_shared.chassis.openapi import RESPONSE_HEADERS
 from motcua_shared.chassis.problems import PROBLEM_MEDIA_TYPE, PROBLEM_REF, problem_schemas
@@ -98,8 +98,7 @@ def _public_paths(service: str, document: dict[str, Any]) -> dict[str, Any]:
     for path, item in document.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
             continue
-        segment = path[len("/api/v1/") :].split("/", 1)[0]
-        if ROUTES.get(segment) == service:
+        if service_for(path[len("/api/v1/") :]) == service:
             paths[path] = item
     return paths
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.routing.table import ROUTES, SERVICES
+from gateway.routing.table import ROUTES, SERVICES, route_of
 from motcua_shared.chassis.errors import PROBLEM_BASE
 from motcua_shared.chassis.http import edge_problem
 
@@ -65,7 +65,7 @@ class ProxyDispatch:
             )(scope, receive, send)
             return
         if path.startswith(_API):
-            segment = path[len(_API) :].split("/", 1)[0]
+            segment = route_of(path[len(_API) :])
             service = ROUTES.get(segment)
             if service is not None:
                 ports: Ports = scope["app"].state.ports

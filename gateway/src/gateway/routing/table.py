@@ -4,7 +4,7 @@ from __future__ import annotations
 
 SERVICES: tuple[str, ...] = ("catalog", "dossier", "payment", "notify")
 
-# First path segment under /api/v1 -> the service that owns it.
+# First path segment (or first two, which win) under /api/v1 -> the service that owns it.
 ROUTES: dict[str, str] = {
     "procedures": "catalog",
     "agencies": "catalog",
@@ -18,6 +18,8 @@ ROUTES: dict[str, str] = {
     "payments": "payment",
     # Paper verification needs only the trust roots; payment-svc also knows the receipts QR codes name.
     "verify": "payment",
+    # ...and dossier-svc the results it signed.
+    "verify/results": "dossier",
     "notifications": "notify",
     "stream": "notify",
     "me": "notify",
@@ -26,7 +28,14 @@ ROUTES: dict[str, str] = {
 }
 
 
+def route_of(path: str) -> str:
+    """The key of :data:`ROUTES` that ``path`` (a path under ``/api/v1/``) falls under: its first two segments
+    when a route names them, else its first (which may name no route)."""
+    parts = path.strip("/").split("/", 2)
+    two = "/".join(parts[:2])
+    return two if len(parts) > 1 and two in ROUTES else parts[0]
+
+
 def service_for(path: str) -> str | None:
     """The service owning ``path`` (a path under ``/api/v1/``), or None."""
-    head = path.strip("/").split("/", 1)[0]
-    return ROUTES.get(head)
+    return ROUTES.get(route_of(path))

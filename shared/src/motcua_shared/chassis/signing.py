@@ -47,7 +47,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import QRStampStyle, TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from motcua_shared.chassis.clock import PLATFORM_TZ
@@ -72,8 +72,10 @@ REFERENCE_KEY: Final = "/MotcuaReference"
 DOSSIER_KEY: Final = "/MotcuaDossier"
 _AGENCY_FILE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STAMP_TEXT: Final = "Ký số bởi: %(signer)s\nThời gian ký: %(when)s\nĐịa điểm: %(location)s"
-# The stamp: 220 x 48 points, 36 points above the bottom-right corner of the last page.
+# The stamp: 220 x 48 points (260 x 64 with a QR code), 28 points in from the bottom-right corner of the
+# last page.
 _STAMP_SIZE: Final = (220, 48)
+_QR_STAMP_SIZE: Final = (260, 64)
 _STAMP_MARGIN: Final = 28
 
 
@@ -136,6 +138,9 @@ class Seal:
     """The signature's stated reason, in Vietnamese (``Biên lai thu phí, lệ phí số …``)."""
     dossier_code: str | None = None
     """The dossier the paper belongs to."""
+    verify_url: str | None = None
+    """Where the paper is verified by its reference; given, the stamp carries it as a QR code (for a paper
+    whose own layout has none, such as an officer's result)."""
 
 
 class SigningUnavailable(Unavailable):
@@ -436,7 +441,7 @@ class PaperSigner:
         writer.set_info(info)
         last = writer.prev.root["/Pages"]["/Count"] - 1
         right, bottom = _corner(writer.prev.find_page_for_modification(last)[0].get_object())
-        width, height = _STAMP_SIZE
+        width, height = _QR_STAMP_SIZE if seal.verify_url else _STAMP_SIZE
         spec = fields.SigFieldSpec(
             FIELD_NAME,
             on_page=last,
@@ -447,12 +452,11 @@ class PaperSigner:
                 bottom + _STAMP_MARGIN + height,
             ),
         )
-        style = TextStampStyle(
-            stamp_text=_STAMP_TEXT,
-            text_box_style=TextBoxStyle(
-                font=GlyphAccumulatorFactory(str(self.settings.stamp_font), font_size=7)
-            ),
-            border_width=1,
+        text_box = TextBoxStyle(font=GlyphAccumulatorFactory(str(self.settings.stamp_font), font_size=7))
+        style: TextStampStyle = (
+            QRStampStyle(stamp_text=_STAMP_TEXT, text_box_style=text_box, border_width=1)
+            if seal.verify_url
+            else TextStampStyle(stamp_text=_STAMP_TEXT, text_box_style=text_box, border_width=1)
         )
         metadata = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME,
@@ -463,11 +467,12 @@ class PaperSigner:
             subfilter=fields.SigSeedSubFilter.PADES,
         )
         when = datetime.now(PLATFORM_TZ).strftime("%H:%M:%S ngày %d/%m/%Y (UTC+07:00)")
+        params = {"when": when, "location": self.settings.location}
+        if seal.verify_url:
+            params["url"] = seal.verify_url
         out = io.BytesIO()
         signers.PdfSigner(metadata, signer, stamp_style=style, new_field_spec=spec).sign_pdf(
-            writer,
-            output=out,
-            appearance_text_params={"when": when, "location": self.settings.location},
+            writer, output=out, appearance_text_params=params
         )
         return out.getvalue()
 

@@ -527,9 +527,10 @@ export interface paths {
         put?: never;
         /**
          * Issue the dossier's result, signed
-         * @description The approving agency's officer attaches the result of an approved dossier (before it is returned): the
-         *     platform signs it with the agency's certificate (PAdES, a visible stamp with a QR code to verify it) and
-         *     keeps the signed file, which the citizen's wallet shows as issued. A new upload replaces the previous one.
+         * @description The approving agency's officer attaches the result of an approved dossier (before it is returned):
+         *     the platform signs it with the agency's certificate (PAdES, a visible stamp with a QR code to verify
+         *     it) and keeps the signed file, which the citizen's wallet shows as issued. A new upload replaces the
+         *     previous one.
          */
         post: operations["documents.issue_result"];
         delete?: never;
@@ -1688,6 +1689,28 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an upload from my wallet
+         * @description Remove a document you uploaded: deleted from a draft; from a closed dossier it leaves your wallet and
+         *     stays with the dossier until the retention period ends. Refused (409) while its dossier is being decided
+         *     and for what an agency issued (results, counter scans: public records).
+         */
+        delete: operations["wallet.remove"];
         options?: never;
         head?: never;
         patch?: never;
@@ -20871,6 +20894,153 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "wallet.remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không xóa được giấy tờ */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu */
+            429: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
                      * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.calendar.router import router as calendar_router
 from dossier_svc.deadlines import service as deadlines
+from dossier_svc.documents import service as documents
 from dossier_svc.documents.router import router as documents_router
 from dossier_svc.documents.router import verify_router, wallet_router
 from dossier_svc.documents.store import LocalFileStore
@@ -73,6 +74,14 @@ def create_app(
         runtime.run_in_background(
             run_singleton(runtime.db, "dossier-limits-purge", lambda: purge_forever(limits)),
             name="limits-purge",
+        )
+        runtime.run_in_background(
+            run_singleton(
+                runtime.db,
+                "dossier-uploads-purge",
+                lambda: documents.purge_forever(runtime.uow, ports.files, settings.documents, ports.clock),
+            ),
+            name="dossier-uploads-purge",
         )
         if settings.deadlines.enabled:
             runtime.run_in_background(

@@ -50,6 +50,16 @@ class DocumentSettings(BaseModel):
     """How stored blobs are made durable before a dossier refers to them: ``group``, one ``syncfs`` of
     the store's file system shared by the uploads of the moment (Linux; elsewhere ``each``); ``each``, an
     ``fsync`` of every file and its directory."""
+    upload_retention_days: int | None = Field(default=None, ge=1)
+    """Days a citizen's uploads are kept after their dossier closed (returned, refused or withdrawn); then
+    the scheduled purge deletes them. None (the default) keeps them: the period is the agency's archive
+    period, which the sector's retention list sets per procedure, so a deployment sets it knowingly."""
+    purge_interval: float = Field(default=3600.0, gt=0)
+    """Seconds between two passes of the purge (one replica runs it)."""
+    purge_batch: int = Field(default=500, ge=1)
+    purge_grace: float = Field(default=3600.0, ge=0)
+    """A stored file no document references any more is deleted only when untouched this long (an upload
+    or reuse of the same bytes in flight touches it)."""
 
 
 class DeadlineSettings(BaseModel):

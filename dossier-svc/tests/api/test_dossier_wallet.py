@@ -86,3 +86,62 @@ async def test_another_citizens_document_cannot_be_reused_or_seen(harness: Harne
     problem(await harness.client.get("/api/v1/wallet/documents", headers=OFFICER), 403)
     mine = await draft(harness, CITIZEN)
     problem(await reuse(harness, mine, "doc-does-not-exist", CITIZEN), 404)
+
+
+async def remove(harness: Harness, document_id: str, headers: dict[str, str]) -> Any:
+    return await harness.client.delete(f"/api/v1/wallet/documents/{document_id}", headers=headers)
+
+
+async def wallet_ids(harness: Harness) -> set[str]:
+    items = (await harness.client.get("/api/v1/wallet/documents", headers=CITIZEN)).json()["items"]
+    return {i["id"] for i in items}
+
+
+async def test_a_citizen_removes_their_uploads_by_the_rule(harness: Harness) -> None:
+    # A draft's upload is deleted with it gone from the draft.
+    mine = await draft(harness, CITIZEN)
+    uploaded = await harness.client.post(
+        f"/api/v1/dossiers/{mine}/documents",
+        headers=CITIZEN,
+        data={"document_code": "to-khai"},
+        files={"file": ("tk.pdf", PDF, "application/pdf")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    draft_doc = uploaded.json()["id"]
+    problem(await remove(harness, draft_doc, OTHER_CITIZEN), 404)
+    problem(await remove(harness, draft_doc, OFFICER), 403)
+    assert (await remove(harness, draft_doc, CITIZEN)).status_code == 204
+    assert draft_doc not in await wallet_ids(harness)
+    listed = (await harness.client.get(f"/api/v1/dossiers/{mine}/documents", headers=CITIZEN)).json()
+    assert listed["total"] == 0
+    problem(await remove(harness, draft_doc, CITIZEN), 404)
+
+    # A dossier being decided keeps its documents; once it is closed, the upload leaves the wallet only.
+    filed = await harness.submit()
+    form = next(d for d in filed["documents"] if d["document_code"] == "to-khai")
+    kept = problem(await remove(harness, form["id"], CITIZEN), 409)
+    assert kept["type"].endswith("/document-kept")
+    problem(await remove(harness, form["id"], OTHER_CITIZEN), 404)
+    problem(await remove(harness, form["id"], OFFICER), 403)
+    assert (await harness.act(filed["code"], "withdraw", CITIZEN, reason="Nộp nhầm")).status_code == 200
+    assert (await remove(harness, form["id"], CITIZEN)).status_code == 204
+    assert form["id"] not in await wallet_ids(harness)
+    seen = await harness.client.get(f"/api/v1/dossiers/{filed['code']}/documents", headers=OFFICER)
+    assert form["id"] in {d["id"] for d in seen.json()["items"]}, "it stays with the closed dossier"
+    problem(await reuse(harness, mine, form["id"], CITIZEN), 404)  # nor can it be reused any more
+    problem(await remove(harness, form["id"], CITIZEN), 404)
+
+
+async def test_an_issued_document_is_a_public_record(harness: Harness) -> None:
+    filed = await harness.submit()
+    scan = await harness.client.post(
+        f"/api/v1/dossiers/{filed['code']}/documents",
+        headers=OFFICER,
+        data={"document_code": "to-khai"},
+        files={"file": ("scan.pdf", PDF + b"%scan", "application/pdf")},
+    )
+    assert scan.status_code == 201, scan.text
+    await harness.act(filed["code"], "withdraw", CITIZEN, reason="Nộp nhầm")
+    refused = problem(await remove(harness, scan.json()["id"], CITIZEN), 409)
+    assert "hồ sơ công" in refused["detail"]
+    assert scan.json()["id"] in await wallet_ids(harness)

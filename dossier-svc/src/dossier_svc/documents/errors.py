@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from motcua_shared.chassis.errors import PROBLEM_BASE, DomainError, NotFound
+from motcua_shared.chassis.errors import PROBLEM_BASE, Conflict, DomainError, NotFound
 
 
 class FileTooLarge(DomainError):
@@ -42,3 +42,11 @@ class ResultNotFound(NotFound):
 
     def __init__(self) -> None:
         super().__init__("Không tìm thấy kết quả nào do nền tảng ban hành với mã này.")
+
+
+class DocumentKept(Conflict):
+    """The document cannot leave the wallet: it is a public record, or its dossier is being decided."""
+
+    type = PROBLEM_BASE + "document-kept"
+    title = "Không xóa được giấy tờ"
+    title_en = "Document kept"

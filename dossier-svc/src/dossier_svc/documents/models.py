@@ -40,6 +40,8 @@ class DossierDocument(Base):
     issuer_code: Mapped[str | None] = mapped_column(String(64), default=None)
     """For a result: the agency that issued it, whose certificate signed it on upload."""
     issuer_name: Mapped[str | None] = mapped_column(Text, default=None)
+    wallet_removed_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the citizen removed their upload from their wallet (it stays with its closed dossier)."""
 
     @property
     def is_result(self) -> bool:

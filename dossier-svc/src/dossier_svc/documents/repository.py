@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dossier_svc.documents.models import RESULT_DOCUMENT, DossierDocument
 from dossier_svc.dossiers.models import Dossier
+from motcua_shared.chassis.auth import Role
 
 
 class DocumentRepository:
@@ -71,7 +72,7 @@ class DocumentRepository:
         query = (
             select(DossierDocument, Dossier.code)
             .join(Dossier, Dossier.id == DossierDocument.dossier_id)
-            .where(Dossier.applicant_id == owner)
+            .where(Dossier.applicant_id == owner, DossierDocument.wallet_removed_at.is_(None))
             .order_by(DossierDocument.uploaded_at.desc(), DossierDocument.id.desc())
             .limit(limit)
         )
@@ -89,16 +90,47 @@ class DocumentRepository:
             select(func.count())
             .select_from(DossierDocument)
             .join(Dossier, Dossier.id == DossierDocument.dossier_id)
-            .where(Dossier.applicant_id == owner)
+            .where(Dossier.applicant_id == owner, DossierDocument.wallet_removed_at.is_(None))
         )
         return int(await self._session.scalar(query) or 0)
 
-    async def owned(self, owner: str, document_id: str) -> tuple[DossierDocument, str] | None:
-        """One document of ``owner``'s dossiers with its dossier's code; None when it is not theirs."""
+    async def owned(self, owner: str, document_id: str) -> tuple[DossierDocument, Dossier] | None:
+        """One document of ``owner``'s wallet with its dossier; None when it is not theirs (or left it)."""
         query = (
-            select(DossierDocument, Dossier.code)
+            select(DossierDocument, Dossier)
             .join(Dossier, Dossier.id == DossierDocument.dossier_id)
-            .where(Dossier.applicant_id == owner, DossierDocument.id == document_id)
+            .where(
+                Dossier.applicant_id == owner,
+                DossierDocument.id == document_id,
+                DossierDocument.wallet_removed_at.is_(None),
+            )
         )
         found = (await self._session.execute(query)).first()
         return (found[0], found[1]) if found is not None else None
+
+    async def purge_uploads(self, *, closed_before: datetime, limit: int) -> set[str]:
+        """Delete up to ``limit`` citizens' uploads to dossiers closed before ``closed_before``; the storage
+        keys they held."""
+        expired = (
+            select(DossierDocument.id, DossierDocument.storage_key)
+            .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+            .where(
+                Dossier.closed_at.is_not(None),
+                Dossier.closed_at < closed_before,
+                DossierDocument.uploaded_role == Role.CITIZEN.value,
+            )
+            .limit(limit)
+        )
+        rows = (await self._session.execute(expired)).all()
+        if rows:
+            await self._session.execute(
+                delete(DossierDocument).where(DossierDocument.id.in_([r[0] for r in rows]))
+            )
+        return {r[1] for r in rows}
+
+    async def referenced(self, keys: set[str]) -> set[str]:
+        """Which of ``keys`` some document still holds."""
+        if not keys:
+            return set()
+        query = select(DossierDocument.storage_key).where(DossierDocument.storage_key.in_(keys)).distinct()
+        return set((await self._session.scalars(query)).all())

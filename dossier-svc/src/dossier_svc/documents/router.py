@@ -10,7 +10,13 @@ from fastapi.responses import Response
 
 from dossier_svc.deps import PortsDep, UowDep
 from dossier_svc.documents import service
-from dossier_svc.documents.errors import DocumentNotFound, FileTooLarge, ResultNotFound, UnsupportedFileType
+from dossier_svc.documents.errors import (
+    DocumentKept,
+    DocumentNotFound,
+    FileTooLarge,
+    ResultNotFound,
+    UnsupportedFileType,
+)
 from dossier_svc.documents.schemas import DocumentList, DocumentOut, IssuedResultOut, ReuseIn, WalletPage
 from dossier_svc.documents.service import IncomingFile
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
@@ -157,6 +163,22 @@ async def wallet(
     """Every document of your dossiers, newest first: what you uploaded and what agencies issued to you
     (results, counter scans). Reuse one with `POST /api/v1/dossiers/{code}/documents/reuse`."""
     return WalletPage.of(await service.wallet(uow, who, limit=limit, cursor=cursor))
+
+
+@wallet_router.delete(
+    "/documents/{document_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(Unauthenticated, ActionForbidden, DocumentNotFound, DocumentKept),
+    summary="Remove an upload from my wallet",
+    operation_id="wallet.remove",
+)
+async def remove(document_id: str, uow: UowDep, ports: PortsDep, who: PrincipalDep) -> Response:
+    """Remove a document you uploaded: deleted from a draft; from a closed dossier it leaves your wallet and
+    stays with the dossier until the retention period ends. Refused (409) while its dossier is being decided
+    and for what an agency issued (results, counter scans: public records)."""
+    await service.remove_from_wallet(uow, ports, who, document_id)
+    return Response(status_code=204)
 
 
 verify_router = APIRouter(prefix="/api/v1/verify/results", tags=["verify"])

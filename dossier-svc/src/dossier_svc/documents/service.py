@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import TypeAdapter
 from pyhanko.pdf_utils.misc import PdfError
 
-from dossier_svc.documents.errors import DocumentNotFound, FileTooLarge, ResultNotFound, UnsupportedFileType
+from dossier_svc.documents.errors import (
+    DocumentKept,
+    DocumentNotFound,
+    FileTooLarge,
+    ResultNotFound,
+    UnsupportedFileType,
+)
 from dossier_svc.documents.models import (
     RESULT_DOCUMENT,
     DossierDocument,
@@ -26,12 +33,16 @@ from dossier_svc.documents.models import (
 from dossier_svc.documents.store import FileStore
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
 from dossier_svc.dossiers.models import Dossier, new_id
-from dossier_svc.dossiers.workflow import Party, State
+from dossier_svc.dossiers.workflow import CLOSED, Party, State
 from dossier_svc.ports import Ports
+from dossier_svc.settings import DocumentSettings
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.clock import Clock
 from motcua_shared.chassis.pages import Cursor, Page
 from motcua_shared.chassis.signing import Seal
+
+log = logging.getLogger(__name__)
 
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"%PDF-", "application/pdf", "pdf"),
@@ -236,6 +247,7 @@ async def reuse(
         if found is None:
             raise DocumentNotFound()
         source, source_dossier = found
+        await ports.files.touch(source.storage_key)
         row = DossierDocument(
             id=new_id(),
             dossier_id=dossier.id,
@@ -249,7 +261,7 @@ async def reuse(
             uploaded_role=who.role.value,
             uploaded_at=ports.clock.now(),
             reused_from_id=source.reused_from_id or source.id,
-            reused_from_dossier=source.reused_from_dossier or source_dossier,
+            reused_from_dossier=source.reused_from_dossier or source_dossier.code,
         )
         uow.documents.add(row)
         await uow.commit()
@@ -363,6 +375,70 @@ async def wallet(uow: DossierUow, who: Principal, *, limit: int, cursor: str | N
     kept, next_cursor = WALLET_CURSOR.cut(rows, limit, lambda r: (r[0].uploaded_at, r[0].id))
     items = [WalletDocument(row, code, issued=row.uploaded_role != Role.CITIZEN.value) for row, code in kept]
     return Page[WalletDocument](items=items, total=total, next_cursor=next_cursor)
+
+
+async def remove_from_wallet(uow: DossierUow, ports: Ports, who: Principal, document_id: str) -> None:
+    """A citizen removes one of their own uploads from their wallet.
+
+    From a draft it is deleted (the draft is theirs alone). From a closed dossier (returned, refused,
+    withdrawn) it leaves the wallet but stays with the dossier, part of the file the agency decided on, until
+    the retention purge. From a dossier being decided it cannot go (409), nor can a document an agency issued
+    (a result, a counter scan: public records). Another citizen's document is not found (404); an officer is
+    refused (403).
+    """
+    if who.role is not Role.CITIZEN:
+        raise ActionForbidden("Kho giấy tờ là của công dân.")
+    async with uow:
+        found = await uow.documents.owned(who.subject, document_id)
+        if found is None:
+            raise DocumentNotFound()
+        row, dossier = found
+        if row.uploaded_role != Role.CITIZEN.value:
+            raise DocumentKept("Giấy tờ do cơ quan ban hành là hồ sơ công, không xóa khỏi kho được.")
+        if dossier.is_draft:
+            await uow.documents.delete(row)
+        elif dossier.state in CLOSED:
+            row.wallet_removed_at = ports.clock.now()
+        else:
+            raise DocumentKept(
+                "Giấy tờ đang thuộc hồ sơ đang giải quyết; chỉ xóa được khi hồ sơ đã kết thúc."
+            )
+        await uow.commit()
+
+
+async def purge_expired(
+    uow_factory: Callable[[], DossierUow], files: FileStore, settings: DocumentSettings, *, now: datetime
+) -> int:
+    """One pass of the retention purge: delete the citizens' uploads to dossiers closed longer than
+    ``settings.upload_retention_days`` ago (a batch), then the stored files no document holds any more;
+    how many uploads went. Results and agency documents are never purged here."""
+    if settings.upload_retention_days is None:
+        return 0
+    async with uow_factory() as uow:
+        keys = await uow.documents.purge_uploads(
+            closed_before=now - timedelta(days=settings.upload_retention_days), limit=settings.purge_batch
+        )
+        idle = keys - await uow.documents.referenced(keys)
+        await uow.commit()
+    await files.delete_idle(idle, idle_for=settings.purge_grace)
+    return len(keys)
+
+
+async def purge_forever(
+    uow_factory: Callable[[], DossierUow], files: FileStore, settings: DocumentSettings, clock: Clock
+) -> None:
+    """Purge every ``settings.purge_interval`` seconds until cancelled (run by one replica at a time)."""
+    while True:
+        try:
+            while (purged := await purge_expired(uow_factory, files, settings, now=clock.now())) >= (
+                settings.purge_batch
+            ):
+                log.info("expired uploads purged", extra={"purged": purged})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("upload purge failed")
+        await asyncio.sleep(settings.purge_interval)
 
 
 async def listing(uow: DossierUow, who: Principal, code: str) -> DossierDocuments:

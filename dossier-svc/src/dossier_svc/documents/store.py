@@ -6,11 +6,13 @@ Keys are the content's sha256, so a client never names a path and the same bytes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
@@ -35,6 +37,14 @@ class FileStore(Protocol):
 
     async def exists(self, key: str) -> bool:
         """Whether ``key`` is stored."""
+        ...
+
+    async def touch(self, key: str) -> None:
+        """Mark ``key`` as in use now (a reuse by reference), so a purge in the same moment keeps it."""
+        ...
+
+    async def delete_idle(self, keys: set[str], *, idle_for: float) -> int:
+        """Delete the blobs of ``keys`` untouched for ``idle_for`` seconds; how many were deleted."""
         ...
 
 
@@ -93,6 +103,8 @@ class LocalFileStore:
 
     def _write(self, path: Path, key: str, data: bytes, *, each: bool) -> None:
         if _holds(path, key, len(data)):
+            # In use again: a purge of the moment must not take it (it keeps what was touched lately).
+            os.utime(path)
             return
         self._make_dirs(path.parent, each=each)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
@@ -137,6 +149,27 @@ class LocalFileStore:
     async def exists(self, key: str) -> bool:
         """Whether a blob is there."""
         return await asyncio.to_thread(self._path(key).exists)
+
+    async def touch(self, key: str) -> None:
+        """Mark a blob as in use now (its modification time)."""
+        with contextlib.suppress(FileNotFoundError):
+            await asyncio.to_thread(os.utime, self._path(key))
+
+    async def delete_idle(self, keys: set[str], *, idle_for: float) -> int:
+        """Delete the blobs of ``keys`` whose modification time is older than ``idle_for`` seconds."""
+
+        def run() -> int:
+            limit = time.time() - idle_for
+            deleted = 0
+            for key in keys:
+                path = self._path(key)
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime <= limit:
+                        path.unlink()
+                        deleted += 1
+            return deleted
+
+        return await asyncio.to_thread(run)
 
     def count(self) -> int:
         """How many blobs are stored (for tests and operations)."""

@@ -3,6 +3,7 @@ PDF, and officers of any agency (created by the demo admin) to move a dossier th
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
@@ -11,7 +12,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import zxingcpp
+from journey_steps import new_phone
 from playwright.sync_api import Locator, Page, ViewportSize, expect
+from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -46,6 +50,16 @@ def otp_for(api: httpx.Client, phone: str, seen: set[str]) -> str:
         return None
 
     return until(code, f"an OTP for {phone}")
+
+
+def citizen(api: httpx.Client) -> dict[str, str]:
+    """A new citizen signed in by the code the SMS sandbox received; their Authorization header."""
+    typed, e164 = new_phone()
+    challenge = api.post("/api/v1/auth/otp", json={"phone": typed}).json()
+    code = otp_for(api, e164, set())
+    grant = {"grant_type": "otp", "challenge_id": challenge["challenge_id"], "code": code}
+    tokens = api.post("/api/v1/auth/token", json=grant).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def accessible(page: Page, screen: str) -> None:
@@ -83,13 +97,25 @@ def screen(page: Page, name: str) -> None:
     shot(page, name)
 
 
-def pdf(page: Page, button: Locator) -> None:
-    """Clicking ``button`` downloads a PDF (a paper or a receipt, fetched with the citizen's token)."""
+def pdf(page: Page, button: Locator) -> bytes:
+    """Clicking ``button`` downloads a PDF (a paper or a receipt, fetched with the signed-in token)."""
     with page.expect_download() as download:
         button.click()
     path = download.value.path()
     assert download.value.suggested_filename.endswith(".pdf")
-    assert Path(path).read_bytes().startswith(b"%PDF-")
+    content = Path(path).read_bytes()
+    assert content.startswith(b"%PDF-")
+    return content
+
+
+def qr_in(paper: bytes) -> str:
+    """The text of the QR code printed on a PDF paper (read from the page's images, as a scanner would)."""
+    for page in PdfReader(io.BytesIO(paper)).pages:
+        for image in page.images:
+            for found in zxingcpp.read_barcodes(image.image):
+                if found.format == zxingcpp.BarcodeFormat.QRCode:
+                    return str(found.text)
+    raise AssertionError("the paper has no QR code")
 
 
 class Officers:

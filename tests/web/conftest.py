@@ -7,10 +7,13 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 from web_kit import CHROMIUM, ROOT
 
 from motcua.infra.embedded import embedded_platform
+
+# A machine shared with other work renders and answers slower than Playwright's 5 s default for assertions.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
 from journey_steps import pdf_bytes
-from playwright.sync_api import Browser, BrowserContext, Page, expect
-from web_kit import DESKTOP, TABLET, Officers, accessible, screen, shot
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Locator, Page, expect
+from web_kit import DESKTOP, TABLET, Officers, accessible, citizen, pdf, qr_in, screen, shot
 
 pytestmark = pytest.mark.system
 
@@ -28,6 +29,11 @@ PASSWORD = "motcua-canbo"
 #: One agency's procedure with a single document and no fee: Sở Tư pháp receives and decides it (re-issuing a
 #: foreign law firm branch's registration, national code 1.002368).
 SIMPLE = "1.002368"
+#: A procedure worked by two agencies: the birth registration linked with permanent residence and health
+#: insurance (national code 2.000986). The ward's People's Committee receives it and registers the birth; the
+#: commune-level police register the residence (step 3 of 5); the ward returns the result.
+LINKED = "2.000986"
+WARD = "hue.xa.phu-xuan"
 
 
 @pytest.fixture
@@ -53,6 +59,30 @@ def sign_in(page: Page, username: str, photo: str | None = None) -> None:
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_role("heading", name="Hồ sơ cần xử lý")).to_be_visible()
+
+
+@contextmanager
+def officer(browser: Browser, platform: str, username: str) -> Iterator[Page]:
+    """A desk of its own (another officer's browser), signed in as ``username``."""
+    context = browser.new_context(base_url=platform, viewport=DESKTOP, locale="vi-VN")
+    context.set_default_timeout(20_000)
+    try:
+        page = context.new_page()
+        sign_in(page, username)
+        yield page
+    finally:
+        context.close()
+
+
+def not_seen_by(browser: Browser, platform: str, username: str, code: str) -> None:
+    """An officer of an agency the dossier never reached finds it neither in the queue nor at its address."""
+    with officer(browser, platform, username) as stranger:
+        expect(stranger.get_by_test_id("queue-count")).to_be_visible()
+        expect(stranger.locator(f"tr[data-code='{code}']")).to_have_count(0)
+        stranger.goto(f"{DESK}ho-so/{code}")
+        expect(stranger.get_by_role("alert")).to_have_text("Không tìm thấy hồ sơ.")
+        expect(stranger.get_by_test_id("status")).to_have_count(0)
+        accessible(stranger, "desk-dossier-denied")
 
 
 def file_through_api(
@@ -130,12 +160,171 @@ def test_the_queue_shows_the_agencys_dossiers_live_with_the_working_time_left(
     shot(page, "desk-queue")
 
     # An officer of another agency does not see it, in the queue or by its code.
-    other = browser.new_context(base_url=platform, viewport=DESKTOP, locale="vi-VN")
-    try:
-        stranger = other.new_page()
-        sign_in(stranger, "canbo.xaydung")
-        expect(stranger.get_by_test_id("queue-count")).to_be_visible()
-        expect(stranger.locator(f"tr[data-code='{code}']")).to_have_count(0)
-    finally:
-        other.close()
+    not_seen_by(browser, platform, "canbo.xaydung", code)
     assert api.get(f"/api/v1/dossiers/{code}", headers=officers.of("hue.so-xay-dung")).status_code == 404
+
+
+def act(
+    page: Page, action: str, fill: Callable[[Locator], None] | None = None, photo: str | None = None
+) -> None:
+    """Take ``action`` (its button's name) on the open dossier, its form filled first; wait until done."""
+    page.get_by_role("group", name="Xử lý hồ sơ").get_by_role("button", name=action, exact=True).click()
+    form = page.locator("form.act-form")
+    expect(form.get_by_role("heading", name=action)).to_be_visible()
+    if fill:
+        fill(form)
+    if photo:
+        screen(page, photo)
+    form.get_by_role("button", name=f"Xác nhận: {action}").click()
+    expect(page.get_by_role("status").filter(has_text=f"Đã thực hiện: {action}.")).to_be_visible()
+
+
+def open_paper(page: Page, paper: str) -> None:
+    """Open one of the dossier's papers: previewed in a frame, downloaded as a real PDF."""
+    page.get_by_role("button", name=paper, exact=True).click()
+    figure = page.get_by_role("figure", name=paper)
+    expect(figure.get_by_test_id("preview")).to_be_visible()
+    pdf(page, figure.get_by_role("button", name="Tải về"))
+
+
+def open_from_queue(page: Page, code: str) -> None:
+    """Open the dossier from the officer's queue, where it must be."""
+    page.goto(DESK)
+    expect(page.get_by_role("heading", name="Hồ sơ cần xử lý")).to_be_visible()
+    page.locator(f"tr[data-code='{code}'] a[data-row]").click()
+    expect(page.get_by_role("heading", name=f"Hồ sơ {code}")).to_be_visible()
+
+
+def test_officers_of_two_agencies_work_a_dossier_from_the_queue_to_the_result(
+    desk: BrowserContext, browser: Browser, platform: str
+) -> None:
+    api = httpx.Client(base_url=platform, timeout=30)
+    applicant = citizen(api)
+    detail = api.get(f"/api/v1/procedures/{LINKED}").json()
+    required = {d["code"]: d["name"] for d in detail["documents"] if d.get("required")}
+    files = {c: (f"{c}.pdf", pdf_bytes(c), "application/pdf") for c in required}
+    person = {"name": "Hồ Thị Na", "cccd": "046195004321", "phone": "0905765432", "address": "5 Đống Đa, Huế"}
+    body = {"procedure_code": LINKED, "agency_code": WARD, "channel": "online", "applicant": person}
+    code = file_through_api(api, applicant, body, files)
+
+    # The ward's officer finds it in the queue, previews a document and receives it: the receipt and
+    # appointment paper (form 01) opens as a PDF.
+    ward = desk.new_page()
+    sign_in(ward, "canbo.phuxuan")
+    open_from_queue(ward, code)
+    status = ward.get_by_test_id("status")
+    expect(status).to_have_text("Mới đăng ký")
+    expect(ward.get_by_role("figure").get_by_test_id("preview")).to_be_visible()
+    screen(ward, "desk-dossier")
+    act(ward, "Tiếp nhận")
+    expect(status).to_have_text("Được tiếp nhận")
+    open_paper(ward, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+
+    # A supplement round: the officer ticks the missing document on the checklist; the request (form 02)
+    # opens; the citizen supplies it; the officer sees the dossier back in progress.
+    missing = next(iter(required))
+
+    def checklist(form: Locator) -> None:
+        form.get_by_role("group", name="Thành phần còn thiếu").get_by_label(required[missing]).check()
+        form.get_by_label("Lý do").fill("Bản chụp chưa rõ, đề nghị nộp lại bản rõ hơn.")
+        form.get_by_label("Số ngày làm việc để bổ sung").fill("5")
+
+    act(ward, "Yêu cầu bổ sung", checklist, photo="desk-supplement-request")
+    expect(status).to_have_text("Yêu cầu bổ sung giấy tờ")
+    open_paper(ward, "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
+    again = api.post(
+        f"/api/v1/dossiers/{code}/documents",
+        data={"document_code": missing},
+        files={"file": (f"{missing}.pdf", pdf_bytes(f"{missing}, second copy"), "application/pdf")},
+        headers=applicant,
+    )
+    assert again.status_code == 201, again.text
+    supplied = api.post(f"/api/v1/dossiers/{code}/actions/supplement", json={}, headers=applicant)
+    assert supplied.status_code == 200, supplied.text
+    # The agency's stream carries no notification of a supplement (notify-svc sends it to the citizen only).
+    ward.reload()
+    expect(status).to_have_text("Đang xử lý")
+
+    # The ward works its two steps and forwards to the police, whose officer continues it from their queue.
+    act(ward, "Chuyển bước tiếp theo")
+    expect(ward.get_by_text("Bước 2/5")).to_be_visible()
+    act(ward, "Chuyển bước tiếp theo")
+    expect(ward.get_by_text("Bước 3/5")).to_be_visible()
+    expect(ward.get_by_text("Bạn không có thao tác nào trên hồ sơ này lúc này.")).to_be_visible()
+    with officer(browser, platform, "canbo.conganxa") as police:
+        open_from_queue(police, code)
+        act(police, "Chuyển bước tiếp theo")
+        expect(police.get_by_text("Bước 4/5")).to_be_visible()
+        expect(police.get_by_text("Bạn không có thao tác nào trên hồ sơ này lúc này.")).to_be_visible()
+
+    # Back at the ward: the last step, the result approved and returned.
+    open_from_queue(ward, code)
+    act(ward, "Chuyển bước tiếp theo")
+    expect(ward.get_by_text("Bước 5/5")).to_be_visible()
+    act(ward, "Phê duyệt kết quả", lambda form: form.get_by_label("Tên kết quả").fill("Giấy khai sinh"))
+    expect(status).to_have_text("Đã có kết quả")
+    act(ward, "Trả kết quả")
+    expect(status).to_have_text("Đã trả kết quả")
+    expect(ward.get_by_text("Bạn không có thao tác nào trên hồ sơ này lúc này.")).to_be_visible()
+    accessible(ward, "desk-dossier-returned")
+
+    # An officer of another agency sees it neither in the queue nor at its address.
+    not_seen_by(browser, platform, "canbo.tuphap", code)
+
+
+def test_counter_intake_files_for_a_citizen_in_person_and_its_paper_opens_the_dossier(
+    desk: BrowserContext, platform: str
+) -> None:
+    api = httpx.Client(base_url=platform, timeout=30)
+    procedure = api.get(f"/api/v1/procedures/{SIMPLE}").json()
+    page = desk.new_page()
+    sign_in(page, "canbo.tuphap")
+    page.get_by_role("link", name="Tiếp nhận tại quầy").click()
+    expect(page.get_by_role("heading", name="Tiếp nhận hồ sơ tại quầy")).to_be_visible()
+    page.get_by_label("Tìm thủ tục").fill(SIMPLE)
+    page.get_by_test_id("procedures").get_by_role("button", name=procedure["name"]).click()
+    expect(page.get_by_role("heading", name=procedure["name"])).to_be_visible()
+
+    # The applicant's details and the scans of what they brought, then filed on their behalf.
+    page.get_by_label("Họ và tên").fill("Trương Thị Mỹ")
+    page.get_by_label("Số CCCD").fill("046188007788")
+    page.get_by_label("Số điện thoại").fill("0905 112 233")
+    page.get_by_label("Địa chỉ").fill("20 Hùng Vương, Huế")
+    for document in procedure["documents"]:
+        if document["required"]:
+            code = document["code"]
+            scan: FilePayload = {"name": f"{code}.pdf", "mimeType": "application/pdf", "buffer": b""}
+            scan["buffer"] = pdf_bytes(code)
+            page.locator(f"#doc-{code}").set_input_files(scan)
+    screen(page, "desk-intake")
+    page.get_by_role("button", name="Nộp hồ sơ (trực tiếp)").click()
+    filed = page.get_by_role("status").filter(has_text="Đã nộp hồ sơ")
+    expect(filed).to_be_visible()
+    found = re.search(r"Đã nộp hồ sơ (\S+)\.", filed.inner_text())
+    assert found, filed.inner_text()
+    code = found.group(1)
+
+    # Received at once: the appointment is given and the receipt and appointment paper (form 01) prints.
+    page.get_by_role("button", name="Tiếp nhận và lập giấy hẹn").click()
+    expect(page.get_by_text("Hẹn trả kết quả:")).to_be_visible()
+    receipt = page.get_by_role("figure", name="Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+    expect(receipt.get_by_test_id("preview")).to_be_visible()
+    expect(receipt.get_by_role("button", name="In")).to_be_visible()
+    accessible(page, "desk-intake-receipt")
+    shot(page, "desk-intake-receipt")
+    paper = pdf(page, receipt.get_by_role("button", name="Tải về"))
+    dossier = api.get(f"/api/v1/dossiers/{code}", headers=Officers(api).of("hue.so-tu-phap")).json()
+    assert (dossier["channel"], dossier["status"]) == ("counter", "received"), dossier
+    assert dossier["applicant"]["name"] == "Trương Thị Mỹ"
+
+    # The paper's QR code, entered at the scan screen (the link a scanner reads), opens its dossier.
+    link = qr_in(paper)
+    assert code in link, link
+    page.get_by_role("link", name="Quét mã giấy tờ").click()
+    expect(page.get_by_role("heading", name="Mở hồ sơ từ giấy tờ")).to_be_visible()
+    screen(page, "desk-scan")
+    page.get_by_label("Mã hồ sơ hoặc đường dẫn trong mã QR").fill(link)
+    page.get_by_role("button", name="Mở hồ sơ").click()
+    expect(page.get_by_role("heading", name=f"Hồ sơ {code}")).to_be_visible()
+    expect(page.get_by_test_id("status")).to_have_text("Được tiếp nhận")
+    expect(page.get_by_text("Trực tiếp", exact=True)).to_be_visible()

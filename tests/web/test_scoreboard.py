@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import re
-import time
 import uuid
 from calendar import monthrange
 from collections.abc import Iterator
@@ -23,14 +22,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from journey_steps import new_phone, pdf_bytes
+from journey_steps import pdf_bytes
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
-from web_kit import DESKTOP, PHONE, Officers, accessible, screen, shot
+from web_kit import DESKTOP, PHONE, Officers, accessible, citizen, screen, shot
 
 pytestmark = pytest.mark.system
 
 SCOREBOARD = "/scoreboard/"
-OTP = re.compile(r"\b(\d{6})\b")
 #: Each column of the tables and the CSV, and where its figure is in a cut of /api/v1/stats.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "received": ("received",),
@@ -125,27 +123,6 @@ def file(api: httpx.Client, headers: dict[str, str], procedure: dict[str, Any], 
     assert filed.status_code == 201, filed.text
     code: str = filed.json()["code"]
     return code
-
-
-def citizen(api: httpx.Client) -> dict[str, str]:
-    """A citizen signed in by the code the SMS sandbox received; their Authorization header."""
-    typed, e164 = new_phone()
-    challenge = api.post("/api/v1/auth/otp", json={"phone": typed}).json()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for message in api.get("/api/v1/sandbox/sms", params={"phone": e164, "limit": 5}).json()["items"]:
-            if found := OTP.search(message["text"]):
-                tokens = api.post(
-                    "/api/v1/auth/token",
-                    json={
-                        "grant_type": "otp",
-                        "challenge_id": challenge["challenge_id"],
-                        "code": found.group(1),
-                    },
-                ).json()
-                return {"Authorization": f"Bearer {tokens['access_token']}"}
-        time.sleep(0.2)
-    raise AssertionError(f"no OTP for {e164}")
 
 
 def this_year() -> tuple[str, str, str, str]:

@@ -143,7 +143,8 @@ async def test_procedure_detail_has_what_a_dossier_needs(client: httpx.AsyncClie
     assert late["channels"][0]["fee_items"] == [], (
         "Huế's People's Council sets the charge: unknown, not guessed"
     )
-    assert any("chưa tìm được nghị quyết" in (s["note"] or "") for s in body["sources"])
+    assert any("39/2025/NQ-HĐND" in (s["note"] or "") for s in body["sources"]), "the resolution is cited"
+    assert any("chưa ghi khoản thu nào" in (s["note"] or "") for s in body["sources"]), "its amounts unknown"
     assert body["implementing_agency"] == {
         "code": "hue.ubnd-xa",
         "name": "Ủy ban nhân dân cấp xã thành phố Huế",

@@ -146,3 +146,23 @@ def test_same_day_civil_status_procedures_carry_the_15_00_cut_off_with_its_sourc
         assert any(said in source["note"] for source in row["sources"]), row["code"]
         days = {channel["processing_days"] for case in row["cases"] for channel in case["channels"]}
         assert days == {0}, f"{row['code']}: a cut-off only means something for a same-day procedure"
+
+
+def test_civil_status_fees_set_by_hue_cite_its_resolution_and_stay_unknown() -> None:
+    """Huế's civil-status charges are set by Nghị quyết 39/2025/NQ-HĐND (in force 1/1/2026); its schedule is
+    not in our sources, so a procedure citing it lists no amount rather than a guessed one."""
+    citing = [
+        row
+        for row in real_procedures()
+        if any("39/2025/NQ-HĐND" in source["note"] for source in row["sources"])
+    ]
+    assert {row["code"] for row in citing} >= {"1.001193", "1.000656", "1.004884"}
+    for row in citing:
+        assert row["field_code"] == "hotich", row["code"]
+        assert any(
+            s["url"].startswith("https://") and "Nghi-quyet-39-2025" in s["url"] for s in row["sources"]
+        )
+        fees = [
+            item for case in row["cases"] for channel in case["channels"] for item in channel["fee_items"]
+        ]
+        assert fees == [], f"{row['code']}: the resolution's amounts are unknown, none is invented"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -222,7 +222,7 @@ class FakeStats:
         self.rating_rows: list[Rated] = []
         self.step_rows: list[tuple[str, str, str, int, int]] = []
         self.scopes: list[Scope] = []
-        self.now: datetime | None = None
+        self.moments: dict[str, datetime] = {}
 
     def _of(self, scope: Scope, rows: list[R]) -> list[R]:
         self.scopes.append(scope)
@@ -237,9 +237,9 @@ class FakeStats:
     async def closed_without_result(self, scope: Scope) -> list[Closed]:
         return self._of(scope, self.closed_rows)
 
-    async def overdue_in_progress(self, scope: Scope, now: datetime) -> list[Overdue]:
-        self.now = now
-        return self._of(scope, self.overdue_rows)
+    async def overdue_at(self, scope: Scope, moments: Mapping[str, datetime]) -> list[Overdue]:
+        self.moments = dict(moments)
+        return [row for row in self._of(scope, self.overdue_rows) if row.month in moments]
 
     async def late_steps(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
         return [row for row in self.step_rows if scope.agency_code in (None, row[0])]

@@ -2085,7 +2085,7 @@ export interface components {
             finished: number;
             /**
              * Overdue In Progress
-             * @description Running past their due time now. In a month: of those received that month; in the whole period and per agency: whenever received.
+             * @description 766: hồ sơ đang giải quyết quá hạn — in progress and past their due time at the end of the cut (whenever received): a month's end, the period's end, or now, whichever comes first. A stock at an instant: the months do not add up to the period, whose figure is its last month's.
              * @default 0
              */
             overdue_in_progress: number;
@@ -3383,7 +3383,7 @@ export interface components {
             month: string;
             /**
              * Overdue In Progress
-             * @description Running past their due time now. In a month: of those received that month; in the whole period and per agency: whenever received.
+             * @description 766: hồ sơ đang giải quyết quá hạn — in progress and past their due time at the end of the cut (whenever received): a month's end, the period's end, or now, whichever comes first. A stock at an instant: the months do not add up to the period, whose figure is its last month's.
              * @default 0
              */
             overdue_in_progress: number;
@@ -4823,7 +4823,7 @@ export interface components {
             late_by_step: components["schemas"]["LateStep"][];
             /**
              * Overdue In Progress
-             * @description Running past their due time now. In a month: of those received that month; in the whole period and per agency: whenever received.
+             * @description 766: hồ sơ đang giải quyết quá hạn — in progress and past their due time at the end of the cut (whenever received): a month's end, the period's end, or now, whichever comes first. A stock at an instant: the months do not add up to the period, whose figure is its last month's.
              * @default 0
              */
             overdue_in_progress: number;

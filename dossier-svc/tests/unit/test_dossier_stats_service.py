@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -41,8 +41,11 @@ def _uow() -> FakeDossierUow:
     ]
     stats.closed_rows = [Closed(*WARD, "rejected", 1), Closed(*DEPT, "withdrawn", 2)]
     stats.overdue_rows = [
+        # In progress and overdue at the end of July, and at the end of the period (now, 4 August).
+        Overdue(*WARD, "2025-07", 2),
         Overdue(*WARD, "2025-08", 1),
-        Overdue(*DEPT, "2025-01", 3),  # received before the period: counted in the totals only
+        Overdue(*DEPT, "2025-08", 3),
+        Overdue(*DEPT, "2025-09", 9),  # a month the period has not reached: not asked, not counted
     ]
     stats.rating_rows = [
         Rated(WARD[0], "2025-07", "satisfied", 5),
@@ -72,7 +75,8 @@ async def test_the_totals_months_agencies_and_agency_months_come_from_the_same_r
     assert [m.month for m in stats.by_month] == ["2025-07", "2025-08"]
     assert [m.received for m in stats.by_month] == [10, 9]
     assert [m.finished for m in stats.by_month] == [8, 2]
-    assert [m.overdue_in_progress for m in stats.by_month] == [0, 1]
+    # Overdue in progress is a stock at each cut's end: July's is July's, the period's is its last month's.
+    assert [m.overdue_in_progress for m in stats.by_month] == [2, 4]
     ward, dept = sorted(stats.by_agency, key=lambda a: a.agency_code, reverse=True)
     assert (ward.agency_code, ward.agency_name) == WARD
     assert (ward.received, ward.finished, ward.rejected, ward.overdue_in_progress) == (15, 8, 1, 1)
@@ -95,7 +99,7 @@ async def test_the_766_rates(ports: Ports) -> None:
     assert (july.timeliness.early_rate, july.timeliness.late_rate) == (0.5, 0.125)
     # Timely: (early + on time) / (finished + overdue in progress).
     assert stats.timely_rate == round((4 + 3 + 2) / (10 + 4), 4)
-    assert july.timely_rate == 7 / 8
+    assert july.timely_rate == 7 / (8 + 2)
     # Channels and full-process online, of those received.
     assert (stats.channels.online, stats.channels.counter, stats.channels.postal) == (12, 6, 1)
     assert stats.channels.online_share == round(12 / 19, 4)
@@ -141,3 +145,18 @@ async def test_the_period_defaults_to_this_month_in_the_platform_zone_and_refuse
     assert scope.end.isoformat() == "2025-08-05T00:00:00+07:00"
     with pytest.raises(InvalidPeriod):
         await _stats(uow, ports, start=date(2025, 8, 2), end=date(2025, 8, 1))
+
+
+async def test_overdue_in_progress_is_taken_at_each_month_s_end_or_now(ports: Ports) -> None:
+    """Quyết định 766 reads the dossiers being processed late at the end of the reporting period: a past month
+    at its end (00:00 on the 1st of the next, Huế time), the running month now, a month not begun never."""
+    uow = _uow()
+    await _stats(uow, ports, start=date(2025, 6, 15), end=date(2025, 9, 30))
+    zone = ports.calendar.zone
+    assert uow.stats.moments == {
+        "2025-06": datetime(2025, 7, 1, tzinfo=zone),
+        "2025-07": datetime(2025, 8, 1, tzinfo=zone),
+        "2025-08": ports.clock.now(),
+    }
+    await _stats(uow, ports, start=date(2025, 7, 1), end=date(2025, 7, 20))
+    assert uow.stats.moments == {"2025-07": datetime(2025, 7, 21, tzinfo=zone)}

@@ -62,7 +62,8 @@ class Closed:
 
 @dataclass(frozen=True)
 class Overdue:
-    """Dossiers one agency received in one month that run past their due time now."""
+    """Dossiers of one agency in progress and past their due time at the end of one month of the period
+    (or at the period's end, or now, whichever comes first)."""
 
     agency_code: str
     agency_name: str

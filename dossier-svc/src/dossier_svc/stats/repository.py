@@ -3,14 +3,15 @@ columns); the use case derives every cut (total, month, agency, agency and month
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dossier_svc.documents.models import DossierDocument
-from dossier_svc.dossiers.models import Dossier, DossierStep, RatingRecord
+from dossier_svc.dossiers.models import Dossier, DossierStep, RatingRecord, TimelineEntry
 from dossier_svc.dossiers.workflow import RUNNING, State
 from dossier_svc.stats.models import Closed, Finished, Overdue, Rated, Received, Scope
 from motcua_shared.contracts.common import Channel
@@ -109,18 +110,35 @@ class StatsRepository:
         )
         return [Closed(str(a), str(an), str(s), int(n)) for a, an, s, n in rows.all()]
 
-    async def overdue_in_progress(self, scope: Scope, now: datetime) -> list[Overdue]:
-        """Dossiers running past their due time now (whenever received), by agency and month received."""
-        rows = await self._session.execute(
-            select(Dossier.agency_code, func.min(Dossier.agency_name), Dossier.received_month, func.count())
-            .where(
-                Dossier.status.in_([s.value for s in RUNNING]),
-                Dossier.due_at < now,
-                *self._filters(scope, Dossier.agency_code, Dossier.procedure_code),
+    async def overdue_at(self, scope: Scope, moments: Mapping[str, datetime]) -> list[Overdue]:
+        """Dossiers in progress and past their due time at each moment (Quyết định 766's "hồ sơ đang giải
+        quyết quá hạn" at the end of a period), whenever received, by agency; ``moments`` maps each month to
+        the instant its figure is taken at. In progress then: received, neither approved nor closed yet, and
+        the last step of its timeline up to that instant left it running (not waiting for a supplement)."""
+        running = [s.value for s in RUNNING]
+        out: list[Overdue] = []
+        for month, moment in moments.items():
+            state_then = (
+                select(TimelineEntry.to_status)
+                .where(TimelineEntry.dossier_id == Dossier.id, TimelineEntry.at <= moment)
+                .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
+                .limit(1)
+                .scalar_subquery()
             )
-            .group_by(Dossier.agency_code, Dossier.received_month)
-        )
-        return [Overdue(str(a), str(an), str(m), int(n)) for a, an, m, n in rows.all()]
+            rows = await self._session.execute(
+                select(Dossier.agency_code, func.min(Dossier.agency_name), func.count())
+                .where(
+                    Dossier.received_at <= moment,
+                    Dossier.due_at < moment,
+                    or_(Dossier.approved_at.is_(None), Dossier.approved_at > moment),
+                    or_(Dossier.closed_at.is_(None), Dossier.closed_at > moment),
+                    state_then.in_(running),
+                    *self._filters(scope, Dossier.agency_code, Dossier.procedure_code),
+                )
+                .group_by(Dossier.agency_code)
+            )
+            out += [Overdue(str(a), str(an), month, int(n)) for a, an, n in rows.all()]
+        return out
 
     async def late_steps(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
         """Steps finished in the period: (agency code, agency name, step name, finished, late)."""

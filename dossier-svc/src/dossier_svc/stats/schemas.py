@@ -75,8 +75,9 @@ class Figures(Answer):
     timeliness: Timeliness = Field(default_factory=Timeliness)
     overdue_in_progress: int = Field(
         default=0,
-        description="Running past their due time now. In a month: of those received that month; in the "
-        "whole period and per agency: whenever received.",
+        description="766: hồ sơ đang giải quyết quá hạn — in progress and past their due time at the end of "
+        "the cut (whenever received): a month's end, the period's end, or now, whichever comes first. "
+        "A stock at an instant: the months do not add up to the period, whose figure is its last month's.",
     )
     timely_rate: float | None = Field(
         default=None,

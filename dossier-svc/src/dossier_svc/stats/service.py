@@ -121,10 +121,18 @@ class Cube:
 
     def cuts(self, agency: str, month: str | None) -> list[Tally]:
         """The tallies a row of ``agency`` in ``month`` counts in (a month outside the period counts only in
-        the totals: an overdue dossier received before it)."""
+        the totals)."""
         keys: list[tuple[str | None, str | None]] = [(None, None), (agency, None)]
         if month is not None and self._months[0] <= month <= self._months[1]:
             keys += [(None, month), (agency, month)]
+        return [self.cells.setdefault(key, Tally()) for key in keys]
+
+    def closing_cuts(self, agency: str, month: str, closing: str) -> list[Tally]:
+        """The tallies a figure taken at the end of ``month`` counts in: that month's, and the period's and
+        the agency's when ``month`` is the period's last (a stock at an instant, not a sum over months)."""
+        keys: list[tuple[str | None, str | None]] = [(None, month), (agency, month)]
+        if month == closing:
+            keys += [(None, None), (agency, None)]
         return [self.cells.setdefault(key, Tally()) for key in keys]
 
     def name(self, code: str, name: str) -> None:
@@ -142,6 +150,23 @@ class Cube:
     def agencies(self) -> list[str]:
         """The agencies with any figure, by code."""
         return sorted({a for a, _ in self.cells if a is not None})
+
+
+def closing_moments(start: date, end: datetime, now: datetime, calendar: WorkCalendar) -> dict[str, datetime]:
+    """For each month of the period that has begun by ``now``: the instant its overdue-in-progress figure is
+    taken at, the month's end, or the period's ``end``, or ``now``, whichever comes first (766 reads the
+    dossiers being processed late at the end of the reporting period)."""
+    moments: dict[str, datetime] = {}
+    first = start.replace(day=1)
+    while True:
+        begins = max(
+            datetime.combine(first, time(), calendar.zone), datetime.combine(start, time(), calendar.zone)
+        )
+        if begins >= end or begins > now:
+            return moments
+        following = (first + timedelta(days=32)).replace(day=1)
+        moments[first.strftime("%Y-%m")] = min(datetime.combine(following, time(), calendar.zone), end, now)
+        first = following
 
 
 def _month(key: str, tally: Tally, day_seconds: float) -> Month:
@@ -180,7 +205,8 @@ async def statistics(
         received = await uow.stats.received(scope)
         finished = await uow.stats.finished(scope)
         closed = await uow.stats.closed_without_result(scope)
-        overdue = await uow.stats.overdue_in_progress(scope, now)
+        moments = closing_moments(start, scope.end, now, calendar)
+        overdue = await uow.stats.overdue_at(scope, moments)
         steps = await uow.stats.late_steps(scope)
         ratings = await uow.stats.ratings(scope)
 
@@ -201,9 +227,10 @@ async def statistics(
         for t in cube.cuts(f.agency_code, f.month):
             t.results[f.timeliness] += f.count
             t.hours += f.hours
+    closing = max(moments, default="")
     for o in overdue:
         cube.name(o.agency_code, o.agency_name)
-        for t in cube.cuts(o.agency_code, o.month):
+        for t in cube.closing_cuts(o.agency_code, o.month, closing):
             t.overdue += o.count
     for c in closed:
         cube.name(c.agency_code, c.agency_name)

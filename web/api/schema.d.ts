@@ -661,6 +661,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/lookup/sms/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A citizen's SMS look-up (provider webhook, signed)
+         * @description Verified on the raw body first; a message signed more than the window away from now is refused as
+         *     a replay. Then answered by SMS (status, due date, next step; or the same refusal for a wrong proof as
+         *     for an unknown code), once per message id and within the phone's limit. The answer here never says
+         *     what the look-up found.
+         */
+        post: operations["lookup.sms_inbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lookup/sms/sandbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send an SMS look-up from the sandbox phone
+         * @description Development only: the message is signed with the provider's key and goes through the inbound
+         *     webhook's checks; the reply arrives in the sandbox SMS inbox of that phone (`replies`).
+         */
+        post: operations["lookup.sms_sandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/lookup/{code}": {
         parameters: {
             query?: never;
@@ -3129,6 +3173,21 @@ export interface components {
             unchanged: components["schemas"]["VersionRef"][];
         };
         /**
+         * InboundSmsOut
+         * @description The webhook's answer to the provider.
+         */
+        InboundSmsOut: {
+            /** Message Id */
+            message_id: string;
+            status: components["schemas"]["InboundStatus"];
+        };
+        /**
+         * InboundStatus
+         * @description What became of an inbound message (the same whatever the look-up found).
+         * @enum {string}
+         */
+        InboundStatus: "answered" | "duplicate" | "throttled";
+        /**
          * IssuedReceiptOut
          * @description The record of an e-receipt, as its QR code's reference finds it.
          */
@@ -4503,6 +4562,36 @@ export interface components {
             reference: string | null;
             /** Their Amount */
             their_amount: number | null;
+        };
+        /**
+         * SandboxPhoneIn
+         * @description What the sandbox phone sends to the service's number.
+         */
+        SandboxPhoneIn: {
+            /**
+             * Phone
+             * @example 0905123456
+             */
+            phone: string;
+            /**
+             * Text
+             * @example TRACUU 000.00.14.H56-250804-0118 5678
+             */
+            text: string;
+        };
+        /**
+         * SandboxPhoneOut
+         * @description What the provider's webhook answered, and where the phone's replies show.
+         */
+        SandboxPhoneOut: {
+            /** Message Id */
+            message_id: string;
+            /**
+             * Replies
+             * @description The sandbox SMS inbox of this phone, where the answer arrives.
+             */
+            replies: string;
+            status: components["schemas"]["InboundStatus"];
         };
         /**
          * SandboxReceiptIn
@@ -10830,6 +10919,301 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["FieldList"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "lookup.sms_inbound": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Unix seconds when the provider signed it. */
+                "X-Timestamp"?: string | null;
+                /** @description `sha256=<hex HMAC-SHA256 of "<X-Timestamp>." + the raw body>` with the shared key. */
+                "X-Signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Message Id
+                     * @description The provider's id of the message.
+                     */
+                    message_id: string;
+                    /**
+                     * Phone
+                     * @description The sender, as the provider writes it (`84905123456`, …).
+                     */
+                    phone: string;
+                    /**
+                     * Text
+                     * @description What the citizen typed, e.g. `TRACUU <mã> <4 số cuối>`.
+                     */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundSmsOut"];
+                };
+            };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chữ ký tin nhắn không hợp lệ; Tin nhắn quá hạn */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nội dung quá lớn */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu */
+            429: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "lookup.sms_sandbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxPhoneIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxPhoneOut"];
+                };
+            };
+            /** @description Nội dung yêu cầu không đọc được */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nội dung quá lớn */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu */
+            429: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Dịch vụ tạm thời không khả dụng */

@@ -21,6 +21,8 @@ from dossier_svc.papers.router import router as papers_router
 from dossier_svc.ports import Ports
 from dossier_svc.procedures import handlers as procedure_handlers
 from dossier_svc.settings import Settings
+from dossier_svc.smslookup.models import PhoneGate
+from dossier_svc.smslookup.router import router as sms_lookup_router
 from dossier_svc.stats.router import router as stats_router
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.app import Runtime, create_service_app
@@ -54,6 +56,7 @@ def build_ports(settings: Settings) -> Ports:
             failures_per_client_code_per_hour=settings.lookup.failures_per_client_code_per_hour,
         ),
         signer=PaperSigner(settings.signing),
+        phone_gate=PhoneGate(settings.lookup.sms),
     )
 
 
@@ -71,6 +74,7 @@ def create_app(
     async def setup(runtime: Runtime[DossierUow]) -> None:
         limits = store_for(runtime.db, clock=lambda: ports.clock.now().timestamp())
         ports.lookup_guard.keep_state_in(limits)
+        ports.phone_gate.keep_state_in(limits)
         runtime.run_in_background(
             run_singleton(runtime.db, "dossier-limits-purge", lambda: purge_forever(limits)),
             name="limits-purge",
@@ -105,6 +109,7 @@ def create_app(
             wallet_router,
             verify_router,
             papers_router,
+            sms_lookup_router,
             lookup_router,
             calendar_router,
             stats_router,

@@ -6,7 +6,7 @@ from datetime import date, time
 from typing import Literal
 from urllib.parse import quote, urlencode
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from motcua_shared.chassis.settings import DbSettings, HttpSettings, ServiceSettings
@@ -79,6 +79,24 @@ class DeadlineSettings(BaseModel):
     """The most working days one extension may add; None for no limit."""
 
 
+DEV_SMS_SECRET = "motcua-dev-sms-inbound-secret"  # noqa: S105 - a development default
+"""The development key of the inbound SMS webhook (the sandbox phone signs with it); refused in production."""
+
+
+class SmsLookupSettings(BaseModel):
+    """Look-up by SMS: the provider's signed inbound webhook and the per-phone limit."""
+
+    secret: SecretStr = Field(
+        default=SecretStr(DEV_SMS_SECRET),
+        description="HMAC-SHA256 key the SMS provider signs inbound messages with (shared with it).",
+    )
+    window_seconds: int = Field(
+        default=300, ge=30, le=3600, description="How far a message's signed timestamp may be from now."
+    )
+    per_phone_burst: int = Field(default=5, ge=1, description="Look-ups one phone may send at once.")
+    per_phone_per_hour: int = Field(default=10, ge=1, description="Look-ups one phone earns back an hour.")
+
+
 class LookupSettings(BaseModel):
     """The public status lookup's limits (per replica, in memory)."""
 
@@ -91,6 +109,7 @@ class LookupSettings(BaseModel):
     )
     trust_forwarded_for: bool = True
     """Take the client address the gateway appended to `X-Forwarded-For` (the service sits behind it)."""
+    sms: SmsLookupSettings = SmsLookupSettings()
 
 
 class PaperSettings(BaseModel):
@@ -125,10 +144,17 @@ class Settings(ServiceSettings):
     """Who signs the papers: each agency's certificate (the development CA's until configured)."""
 
     @model_validator(mode="after")
-    def _real_certificates_in_production(self) -> Settings:
+    def _production_is_configured(self) -> Settings:
         if self.env == "production":
+            if self.lookup.sms.secret.get_secret_value() == DEV_SMS_SECRET:
+                raise ValueError("production needs the SMS provider's key (DOSSIER_LOOKUP__SMS__SECRET)")
             refuse_development_authority(self.signing)
         return self
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """Whether the sandbox phone may send look-ups (everywhere but production)."""
+        return self.env != "production"
 
     def lookup_link(self, code: str, secret: str) -> str:
         """The citizen app's look-up screen for one dossier, with its proof: what a paper's QR code encodes.

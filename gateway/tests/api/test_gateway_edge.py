@@ -45,6 +45,10 @@ def service() -> FastAPI:
     async def lookup(code: str) -> dict[str, str]:
         return {"code": code}
 
+    @app.post("/api/v1/lookup/sms/{what}")
+    async def sms_lookup(what: str) -> dict[str, str]:
+        return {"what": what}
+
     @app.get("/readyz")
     async def readyz() -> dict[str, str]:
         return {"status": "ready"}
@@ -213,6 +217,19 @@ async def test_lookups_and_writes_are_rate_limited(tmp_path: Path) -> None:
             response = await client.post("/api/v1/dossiers", headers=authorization(forged))
             assert response.status_code == 200, "a forged subject cannot spend someone else's bucket"
         assert (await client.get("/api/v1/dossiers")).status_code == 200, "reads are not writes"
+
+
+async def test_the_sms_providers_signed_look_ups_are_not_limited_by_its_address(tmp_path: Path) -> None:
+    """The provider forwards every citizen's SMS from a few addresses; dossier-svc limits per phone."""
+    limits = RateLimitSettings(
+        lookup_per_ip=Bucket(burst=2, per_minute=1), writes_per_ip=Bucket(burst=2, per_minute=1)
+    )
+    app = gateway(tmp_path, demo=False, limits=limits, upstream_apps={"dossier": service()})
+    async with running(app) as client:
+        inbound = [(await client.post("/api/v1/lookup/sms/inbound")).status_code for _ in range(5)]
+        assert inbound == [200] * 5
+        sandbox = [(await client.post("/api/v1/lookup/sms/sandbox")).status_code for _ in range(3)]
+        assert sandbox == [200, 200, 429], "the sandbox phone is an ordinary caller"
 
 
 def _ttl() -> timedelta:

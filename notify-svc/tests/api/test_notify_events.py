@@ -11,6 +11,7 @@ from motcua_shared.chassis.bus.base import Message
 from motcua_shared.chassis.clock import PLATFORM_TZ
 from motcua_shared.contracts.dossier import (
     DossierDueSoon,
+    DossierLookupAnswered,
     DossierReceived,
     DossierSubmitted,
     DossierSupplementRequested,
@@ -140,6 +141,21 @@ async def test_payment_request_reaches_the_payer(start_notify: StartNotify) -> N
     )
     [item] = await inbox(n, CITIZEN)
     assert item["body"].startswith("Hồ sơ 000.00.14.H56-250804-0118 cần thanh toán 8.000 đồng.")
+
+
+async def test_an_sms_look_up_is_answered_in_the_sandbox_phones_inbox(start_notify: StartNotify) -> None:
+    n = await start_notify()
+    asker = "+84912000111"
+    await n.deliver(EX[DossierSubmitted.TYPE])
+    await n.deliver(EX[DossierLookupAnswered.TYPE].model_copy(update={"phone": asker}))
+    await n.dispatch()
+    [sms] = await n.sandbox(asker)
+    assert sms["text"].startswith(
+        "Ho so 000.00.14.H56-250804-0118: Dang xu ly. Hen tra ket qua 08:15 ngay 07/08/2025. "
+        "Co quan dang giai quyet o buoc Tham dinh ho so."
+    )
+    assert sms["segments"] <= 2
+    assert await n.sandbox(PHONE) == [], "the applicant's own phone is not told"
 
 
 async def test_delivery_receipts_and_the_staff_log(start_notify: StartNotify) -> None:

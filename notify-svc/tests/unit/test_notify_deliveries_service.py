@@ -13,9 +13,11 @@ from motcua_shared.chassis.errors import Forbidden
 from motcua_shared.contracts.base import Event
 from motcua_shared.contracts.dossier import (
     DossierApproved,
+    DossierLookupAnswered,
     DossierReceived,
     DossierSubmitted,
     DossierSupplementRequested,
+    LookupOutcome,
 )
 from motcua_shared.contracts.examples import APPLICANT_ID, DOSSIER_CODE, examples
 from motcua_shared.contracts.identity import OtpRequested
@@ -198,3 +200,34 @@ async def test_a_citizen_may_not_read_the_delivery_log() -> None:
         await service.list_for_staff(
             uow.unit, citizen, channel=None, status=None, dossier_code=None, limit=10, before=None
         )
+
+
+async def test_an_sms_look_up_is_answered_to_the_phone_that_asked_at_once() -> None:
+    """Not to the applicant's phone (a receipt's secret lets anyone holding it ask), never held for the
+    night: the citizen is waiting for it."""
+    uow = FakeNotifyUow()
+    night = datetime(2025, 8, 4, 23, 0, tzinfo=PLATFORM_TZ)
+    uow.clock.set(night)
+    answered = EX[DossierLookupAnswered.TYPE].model_copy(update={"phone": "+84912000111"})
+    await consumed(uow, EX[DossierSubmitted.TYPE], answered)
+    (reply,) = [d for d in uow.deliveries.rows if d.template == "dossier.lookup_answered"]
+    assert (reply.channel, reply.recipient_id) == (NotifyChannel.SMS.value, None)
+    assert reply.address == "+84912000111"
+    assert (reply.next_attempt_at, reply.urgent) == (night, True)
+    assert reply.body.startswith(f"Hồ sơ {DOSSIER_CODE}: Đang xử lý. Hẹn trả kết quả ")
+    assert "Cơ quan đang giải quyết ở bước Thẩm định hồ sơ." in reply.body
+    assert not [n for n in uow.notifications.rows if n.template == "dossier.lookup_answered"]
+
+
+async def test_a_refused_sms_look_up_is_answered_without_naming_anything() -> None:
+    uow = FakeNotifyUow()
+    refused = DossierLookupAnswered(
+        message_id="mo-2",
+        phone=PHONE,
+        outcome=LookupOutcome.NOT_FOUND,
+        answered_at=datetime(2025, 8, 5, 9, 0, tzinfo=PLATFORM_TZ),
+    )
+    await consumed(uow, refused)
+    (reply,) = uow.deliveries.rows
+    assert reply.body.startswith("Không tìm thấy hồ sơ với mã và thông tin xác minh đã gửi.")
+    assert "000." not in reply.body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from motcua_shared.chassis.settings import DbSettings
-from motcua_shared.contracts.dossier import DossierDeadlineExtended
+from motcua_shared.contracts.dossier import DossierDeadlineExtended, LookupOutcome
 from notify_svc.channels.smstext import MAX_SEGMENTS, measure, prepare
 from notify_svc.settings import Settings, SmsSettings, WebhookSettings
 from notify_svc.templates.defaults import SMS, SPECS, TemplateSpec
@@ -123,3 +124,26 @@ def test_the_sender_and_the_link_come_from_the_deployment() -> None:
     assert deployed.sms.brandname == "DVC HUE"
     with pytest.raises(ValidationError):
         SmsSettings(brandname="QUA MUOI MOT KY TU")
+
+
+@pytest.mark.parametrize("outcome", list(LookupOutcome), ids=lambda o: o.value)
+@pytest.mark.parametrize("strip", [True, False], ids=["without-diacritics", "with-diacritics-asked"])
+def test_every_sms_look_up_answer_fits_two_segments(outcome: LookupOutcome, strip: bool) -> None:
+    """Each outcome of the look-up reply, with the longest status label, due date and a step name far
+    longer than any in the catalogue."""
+    spec = SPECS["dossier.lookup_answered"]
+    context = longest_context(spec) | {"outcome": outcome}
+    context |= {
+        "status_label": "Yêu cầu thực hiện nghĩa vụ tài chính",
+        "next_step": "Đang giải quyết ở bước " + SUPPLEMENT_REASON,
+    }
+    _, body = spec.default(SMS)
+    text = render_text(body, context)
+    sms = prepare(text, strip=strip)
+    assert sms.segments <= MAX_SEGMENTS, f"{outcome}: {sms.units} units in {sms.segments} segments"
+    if outcome is LookupOutcome.FOUND:
+        assert LONGEST["dossier_code"] in text
+        assert "Hẹn trả kết quả" in text
+        assert re.search(r"\b\d{2}/\d{2}/\d{4}\b", text), "the due date as dd/mm/yyyy"
+    else:
+        assert LONGEST["dossier_code"] not in text, "a refusal names no dossier"

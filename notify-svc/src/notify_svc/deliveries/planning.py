@@ -9,6 +9,7 @@ from motcua_shared.contracts.base import Event
 from motcua_shared.contracts.dossier import (
     DossierDueSoon,
     DossierForwarded,
+    DossierLookupAnswered,
     DossierOverdue,
     DossierSubmitted,
     DossierWithdrawn,
@@ -16,7 +17,7 @@ from motcua_shared.contracts.dossier import (
 from motcua_shared.contracts.identity import OtpRequested
 from motcua_shared.contracts.payment import PaymentRefundProposed, PaymentRequested
 from notify_svc.directory.models import DossierContact
-from notify_svc.templates.defaults import AGENCY, CITIZEN, OTP, TemplateSpec
+from notify_svc.templates.defaults import AGENCY, CITIZEN, LOOKUP_REPLY, OTP, TemplateSpec
 
 _CITIZEN_BY_TYPE = {spec.event_type: spec for spec in CITIZEN}
 _AGENCY_BY_TYPE = {spec.event_type: spec for spec in AGENCY}
@@ -47,6 +48,8 @@ def plan(event: Event) -> Plan:
     """What ``event`` causes."""
     if isinstance(event, OtpRequested):
         return Plan(OTP, ())
+    if isinstance(event, DossierLookupAnswered):
+        return Plan(LOOKUP_REPLY, ())
     agency_spec = _AGENCY_BY_TYPE.get(event.TYPE)
     agency = _agency_of(event) if agency_spec else None
     return Plan(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import Forbidden
 from motcua_shared.contracts.base import CloudEvent, Event
+from motcua_shared.contracts.dossier import DossierLookupAnswered
 from motcua_shared.contracts.identity import OtpRequested
 from motcua_shared.contracts.notify import NotificationFailed, NotificationSent, NotifyChannel
 from motcua_shared.contracts.payment import PaymentRequested
@@ -65,8 +66,8 @@ class _Person:
 
     @classmethod
     def of(cls, event: Event, contact: DossierContact | None) -> _Person:
-        """The person from the event, completed by the dossier's contact; a payment's payer and a
-        sign-in code's phone take precedence."""
+        """The person from the event, completed by the dossier's contact; a payment's payer, a
+        sign-in code's phone and an SMS look-up's phone take precedence."""
         subject: str | None = getattr(event, "applicant_id", None) or (
             contact.applicant_id if contact else None
         )
@@ -74,8 +75,9 @@ class _Person:
         email = contact.email if contact else None
         if isinstance(event, PaymentRequested):
             phone, email = event.payer.phone, event.payer.email or email
-        if isinstance(event, OtpRequested):
-            phone, subject = event.phone, None
+        if isinstance(event, OtpRequested | DossierLookupAnswered):
+            # The answer goes to the phone that asked, whoever holds the dossier.
+            phone, subject, email = event.phone, None, None
         return cls(subject, phone, email)
 
     def reachable(self, channel: NotifyChannel) -> bool:

@@ -16,6 +16,7 @@ from motcua_shared.contracts.dossier import (
     DossierDeadlineExtended,
     DossierDueSoon,
     DossierForwarded,
+    DossierLookupAnswered,
     DossierOverdue,
     DossierReceived,
     DossierRejected,
@@ -236,6 +237,25 @@ OTP = TemplateSpec(
     prompt=True,
 )
 
+LOOKUP_REPLY = TemplateSpec(
+    "dossier.lookup_answered",
+    DossierLookupAnswered.TYPE,
+    frozenset({SMS}),
+    "Trả lời tra cứu hồ sơ",
+    "{% if outcome == 'found' %}Hồ sơ {{ dossier_code }}: {{ status_label }}."
+    "{% if due_at %} Hẹn trả kết quả {{ due_at|ngay }}.{% endif %} {{ next_step|rut(80) }}"
+    "{% elif outcome == 'not_found' %}Không tìm thấy hồ sơ với mã và thông tin xác minh đã gửi. "
+    "Ông/bà kiểm tra lại mã hồ sơ và 4 số cuối điện thoại hoặc mã tra cứu trên giấy biên nhận."
+    "{% elif outcome == 'limited' %}Ông/bà đã tra cứu quá nhiều lần. Vui lòng thử lại sau, "
+    "hoặc dùng mã tra cứu in trên giấy biên nhận."
+    "{% else %}Để tra cứu hồ sơ, soạn: TRACUU <mã hồ sơ> <4 số cuối điện thoại hoặc mã tra cứu>."
+    "{% endif %} Tra cứu tại {{ link }}",
+    mandatory=True,
+    prompt=True,
+)
+"""The answer to a look-up by SMS, to the phone that asked: status, due date and next step, or the same
+refusal for an unknown code and a wrong proof."""
+
 AGENCY: tuple[TemplateSpec, ...] = (
     TemplateSpec(
         "agency.dossier_submitted",
@@ -285,4 +305,4 @@ AGENCY: tuple[TemplateSpec, ...] = (
     ),
 )
 
-SPECS: dict[str, TemplateSpec] = {spec.code: spec for spec in (*CITIZEN, OTP, *AGENCY)}
+SPECS: dict[str, TemplateSpec] = {spec.code: spec for spec in (*CITIZEN, OTP, LOOKUP_REPLY, *AGENCY)}

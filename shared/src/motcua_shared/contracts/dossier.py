@@ -15,7 +15,15 @@ from pydantic import AwareDatetime, Field
 
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import Event
-from motcua_shared.contracts.common import PERSONAL, Actor, Channel, Contact, FeeItem, FeeTiming
+from motcua_shared.contracts.common import (
+    PERSONAL,
+    VN_PHONE_PATTERN,
+    Actor,
+    Channel,
+    Contact,
+    FeeItem,
+    FeeTiming,
+)
 from motcua_shared.contracts.registry import register
 
 
@@ -272,3 +280,50 @@ class DossierRated(DossierEvent):
         description="The applicant's comment; may contain personal data.",
         json_schema_extra=PERSONAL,
     )
+
+
+class LookupOutcome(StrEnum):
+    """What an SMS look-up found."""
+
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    """An unknown code and a wrong proof alike: nothing tells them apart."""
+    LIMITED = "limited"
+    """The look-up guard refused (too many tries on that code, or a weak proof on a guessed-at code)."""
+    HELP = "help"
+    """The message was not a look-up the platform could read; the reply says how to write one."""
+
+
+@register
+class DossierLookupAnswered(Event):
+    """A look-up by SMS (``TRACUU <code> <proof>``) was answered; notify texts the answer back to the phone.
+
+    Keyed by the inbound message's id, not by a dossier: a refused look-up names no dossier, and its fields
+    are the same whether the code is unknown or the proof wrong.
+    """
+
+    TYPE: ClassVar[str] = "vn.motcua.dossier.lookup.answered.v1"
+    TOPIC: ClassVar[str] = topics.DOSSIER
+    SUBJECT_FIELD: ClassVar[str] = "message_id"
+    SUMMARY: ClassVar[str] = "A look-up by SMS was answered; send the answer to the phone that asked."
+
+    message_id: str = Field(
+        min_length=1, max_length=64, description="The SMS provider's id of the inbound message; the subject."
+    )
+    phone: str = Field(
+        pattern=VN_PHONE_PATTERN,
+        description="The phone that asked, where the answer goes, in E.164 form. Personal data.",
+        json_schema_extra=PERSONAL,
+    )
+    outcome: LookupOutcome = Field(
+        description="found, not_found (an unknown code or a wrong proof), limited, help."
+    )
+    dossier_code: str | None = Field(default=None, description="The dossier found; null unless `found`.")
+    status_label: str | None = Field(
+        default=None, description="Its national status as the portal words it, e.g. `Đang xử lý`."
+    )
+    due_at: AwareDatetime | None = Field(default=None, description="When the result is promised, if set.")
+    next_step: str | None = Field(
+        default=None, description="What happens next, or what the citizen must do, in Vietnamese."
+    )
+    answered_at: AwareDatetime = Field(description="When the look-up was answered.")

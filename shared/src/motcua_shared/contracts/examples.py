@@ -34,6 +34,7 @@ from motcua_shared.contracts.dossier import (
     DossierDeadlineExtended,
     DossierDueSoon,
     DossierForwarded,
+    DossierLookupAnswered,
     DossierOverdue,
     DossierRated,
     DossierReceived,
@@ -44,6 +45,7 @@ from motcua_shared.contracts.dossier import (
     DossierSupplemented,
     DossierSupplementRequested,
     DossierWithdrawn,
+    LookupOutcome,
     Rating,
     Timeliness,
 )
@@ -313,6 +315,16 @@ def examples() -> dict[str, Event]:
             reason="Số thuê bao không liên lạc được",
             attempts=5,
             permanent=True,
+        ),
+        DossierLookupAnswered(
+            message_id="mo-20250805-77120",
+            phone="+84905123456",
+            outcome=LookupOutcome.FOUND,
+            dossier_code=DOSSIER_CODE,
+            status_label="Đang xử lý",
+            due_at=T0 + timedelta(days=3),
+            next_step="Cơ quan đang giải quyết ở bước Thẩm định hồ sơ.",
+            answered_at=T0 + timedelta(days=1),
         ),
         OtpRequested(
             challenge_id="otp-3c9e55",

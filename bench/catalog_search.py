@@ -21,8 +21,9 @@ directly and through the gateway (cache on, as shipped) and the service with its
 
 Targets (issue 18), cache off: p99 ≤ 20 ms at 2,000 procedures and ≤ 50 ms at 100,000 on PostgreSQL; ≤ 30 ms
 and ≤ 100 ms on SQLite. The machine's load average is recorded before and after: figures taken while other
-work shares the CPU are pessimistic. Results go to ``bench/results/catalog_search-<UTC>.json`` and
-``bench/results/catalog_search.md``.
+work shares the CPU are pessimistic. ``--keep DIR`` keeps the durable cluster and the loaded databases in
+``DIR`` and reuses them the next time, migrated to the current schema. Results go to
+``bench/results/catalog_search-<UTC>.json`` and ``bench/results/catalog_search.md``.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ QUERIES = (
     "q=phu%20hieu%20xe&agency=hue.so-xay-dung",
 )
 CHUNK = 5_000
+#: The sizes a ``--keep`` directory holds, by database.
+KEPT = "loaded.json"
 
 
 def wrk(base: str, script: Path, *, connections: int, seconds: int) -> Load:
@@ -142,6 +145,11 @@ async def load_catalogue(url: str, size: int) -> dict[str, float]:
         for start in range(0, len(rows), CHUNK):
             uow = CatalogUnitOfWork(db, source="/motcua/catalog")
             await import_procedures(uow, rows[start : start + CHUNK], allow_synthetic=True)
+            done = real + min(start + CHUNK, len(rows))
+            print(
+                f"    {done:,} / {real + len(rows):,} procedures, {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
     finally:
         await db.dispose()
     return {"load_s": round(time.perf_counter() - started, 2)}
@@ -347,16 +355,33 @@ def _drop(server: PgServer, name: str) -> None:
 
 
 def run_size(server: PgServer, work: Path, size: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Everything for one catalogue size: both databases, then PostgreSQL under wrk."""
-    name = f"bench_catalog_{size}_{uuid.uuid4().hex[:6]}"
-    server.create_database(name)
+    """Everything for one catalogue size: both databases, then PostgreSQL under wrk.
+
+    With ``--keep`` the databases stay in ``work`` after the run, and a size loaded by an earlier run is
+    only migrated to the current schema (loading 100,000 procedures into durable PostgreSQL takes most of
+    an hour on a shared machine)."""
+    keep = args.keep is not None
+    name = f"catalog_{size}" if keep else f"bench_catalog_{size}_{uuid.uuid4().hex[:6]}"
     urls = {"postgresql": server.url(name), "sqlite": f"sqlite+aiosqlite:///{work / f'catalog-{size}.db'}"}
+    kept = _kept(work) if keep else {}
     queries = query_set(args.quick)
     results: dict[str, Any] = {"size": size}
     try:
         for database, url in urls.items():
-            print(f"loading {size:,} procedures into {database} …", flush=True)
-            loaded = asyncio.run(load_catalogue(url, size))
+            if size in kept.get(database, []):
+                print(f"{size:,} procedures in {database}, kept from an earlier run: migrating …", flush=True)
+                asyncio.run(aupgrade(MIGRATIONS, url))
+                loaded: dict[str, Any] = {"load_s": "kept"}
+            else:
+                if database == "postgresql":
+                    if keep:
+                        _drop(server, name)  # a load an earlier run did not finish
+                    server.create_database(name)
+                print(f"loading {size:,} procedures into {database} …", flush=True)
+                loaded = asyncio.run(load_catalogue(url, size))
+                if keep:
+                    kept.setdefault(database, []).append(size)
+                    (work / KEPT).write_text(json.dumps(kept))
             print(f"  {database}: relevance and speed, cache off …", flush=True)
             results[database] = {**loaded, **measure_database(work, url, queries, args)}
         results["differing"] = differing(results["postgresql"]["relevance"], results["sqlite"]["relevance"])
@@ -367,8 +392,15 @@ def run_size(server: PgServer, work: Path, size: int, args: argparse.Namespace) 
             results["published"] = size
         return results
     finally:
-        _drop(server, name)
-        Path(work / f"catalog-{size}.db").unlink(missing_ok=True)
+        if not keep:
+            _drop(server, name)
+            Path(work / f"catalog-{size}.db").unlink(missing_ok=True)
+
+
+def _kept(work: Path) -> dict[str, list[int]]:
+    """The sizes loaded in ``work`` by earlier runs with ``--keep``, by database."""
+    path = work / KEPT
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def run_wrk(work: Path, url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -510,6 +542,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--connections", type=int, default=8, help="connections of the throughput runs")
     parser.add_argument("--drain-timeout", type=float, default=900, help="seconds to wait for the outbox")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the durable cluster and the loaded databases in this directory, and reuse them next time",
+    )
     parser.add_argument("--serve-ceiling", nargs=2, metavar=("PORT", "PAGE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_ceiling:
@@ -520,7 +557,8 @@ def main() -> None:
     sizes = args.sizes or ([2_000, 10_000] if args.quick else [2_000, 100_000])
     if args.quick:
         args.seconds = min(args.seconds, 3)
-    work = Path(tempfile.mkdtemp(prefix="motcua-catalog-bench-"))
+    work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="motcua-catalog-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     work.chmod(0o755)  # the postgres OS user must reach the cluster directory
     cluster: PostgresCluster | None = None
     external = os.environ.get("MOTCUA_PG_URL")
@@ -554,8 +592,10 @@ def main() -> None:
     finally:
         if cluster is not None:
             cluster.stop()
-            cluster.cleanup()
-        shutil.rmtree(work, ignore_errors=True)
+            if args.keep is None:
+                cluster.cleanup()
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     print(markdown(run))
 
 

@@ -1,16 +1,15 @@
 """Every query on procedures, including the search on both databases.
 
-The search reads ``procedure_search`` only — one narrow row per published procedure — and runs as **one
+The search reads ``procedure_search_keys`` — one dense row per published procedure, its facet codes
+numbered in ``search_codes`` — and the page's rows from ``procedure_search``, and runs as **one
 statement**: the match (FTS5 on SQLite, a GIN-indexed ``tsvector`` on PostgreSQL, both over the same folded
 ASCII tokens, every query word a prefix) is computed once into a materialised CTE, from which the facet
 counts (one grouping by field × agency × levels, split in Python) and the ranked page are both derived, and
 the page rows come back with everything a hit shows. The ranking is plain SQL over the folded name, so both
 databases order the hits the same way.
 
-PostgreSQL's search, which reads the denser ``procedure_search_keys``, is in
-:mod:`catalog_svc.procedures.pg_search`; the SQLite one is here. When no row has every word, PostgreSQL
-corrects misspelt words against the catalogue's vocabulary (``search_terms``, trigram similarity) and
-searches again; on both databases the last resort is the rows with any of the words, most words first.
+PostgreSQL's search is in :mod:`catalog_svc.procedures.pg_search`; the SQLite one is here. Both run the
+attempts that :mod:`catalog_svc.procedures.relevance` plans (exact, corrected, all words but one).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
     Integer,
     String,
     Text,
@@ -77,7 +77,8 @@ __all__ = [
 
 #: The vocabulary of the published catalogue (migration 0003 on PostgreSQL, 0008 on SQLite).
 _TERMS = table("search_terms", column("term"))
-#: PostgreSQL's dense search table and its dictionary of facet codes (migration 0005; SQLite has neither).
+#: The dense search table and its dictionary of facet codes (migration 0005 on PostgreSQL, 0009 on SQLite;
+#: ``other_key`` is PostgreSQL's only).
 _KEYS = table(
     "procedure_search_keys",
     column("procedure_id", Integer),
@@ -100,6 +101,7 @@ _CODED = (
     ("levels", "levels"),
 )
 _S = ProcedureSearch.__table__.c
+_K = _KEYS.c
 
 
 @dataclass(frozen=True)
@@ -320,21 +322,24 @@ class ProcedureRepository:
             chunk = ids[start : start + 1000]
             await self.session.execute(delete(ProcedureSearch).where(ProcedureSearch.procedure_id.in_(chunk)))
         await self.session.execute(insert(ProcedureSearch), list(rows))
-        if self.dialect == "postgresql":
-            await self._index_keys(rows)
+        await self._index_keys(rows)
         terms = sorted({w for row in rows for w in row["search_text"].split() if is_term(w)})
-        upsert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        upsert = self._upsert()
         for start in range(0, len(terms), 5000):
             await self.session.execute(
                 upsert(_TERMS).on_conflict_do_nothing(),
                 [{"term": term} for term in terms[start : start + 5000]],
             )
 
+    def _upsert(self) -> Callable[..., Any]:
+        return pg_insert if self.dialect == "postgresql" else sqlite_insert
+
     async def _index_keys(self, rows: Sequence[dict[str, Any]]) -> None:
-        """PostgreSQL: the dense search rows of ``rows``, their facet codes numbered in ``search_codes``."""
+        """The dense search rows of ``rows``, their facet codes numbered in ``search_codes`` (SQLite matches
+        with FTS5 and keeps no ``other_key``)."""
         wanted = sorted({(kind, row[name]) for row in rows for kind, name in _CODED if row[name] is not None})
         await self.session.execute(
-            pg_insert(_CODES).on_conflict_do_nothing(),
+            self._upsert()(_CODES).on_conflict_do_nothing(),
             [{"kind": kind, "code": code} for kind, code in wanted],
         )
         numbered = await self.session.execute(select(_CODES.c.kind, _CODES.c.code, _CODES.c.id))
@@ -357,7 +362,7 @@ class ProcedureRepository:
                     "online_mode": row.get("online_mode"),
                     "name_len": len(name_key),
                     "name_key": name_key,
-                    "other_key": other_key,
+                    **({"other_key": other_key} if self.dialect == "postgresql" else {}),
                 }
             )
         await self.session.execute(insert(_KEYS), keys)
@@ -430,17 +435,21 @@ class ProcedureRepository:
     async def _find(
         self, attempt: Attempt | None, filters: SearchFilters, offset: int, limit: int
     ) -> SearchResult:
-        """SQLite: the page and facets of one attempt of the relevance contract (``None``: everything)."""
+        """SQLite: the page and facets of one attempt of the relevance contract (``None``: everything).
+
+        The match comes from FTS5; the filters, the facets and the ranking read the dense rows of
+        ``procedure_search_keys`` (migration 0009), and only the page's rows are read from
+        ``procedure_search``."""
         base = self._filters(filters)
         if attempt is None:
-            return await self._run(base, [_Key(_S.name_key), _Key(_S.code)], offset, limit, "all")
+            return await self._run(base, [_Key(_K.name_key), _Key(_K.code)], offset, limit, "all")
         groups = attempt.groups
         order = [
-            _Key(self._count_in(_S.name_key, groups), True),
-            _Key(case((func.instr(_S.name_key, f" {attempt.phrase}") == 1, 1), else_=0), True),
-            _Key(func.length(_S.name_key)),
-            _Key(self._count_in(_S.name_key, [[attempt.phrase]]), True),
-            _Key(_S.code),
+            _Key(self._count_in(_K.name_key, groups), True),
+            _Key(case((func.instr(_K.name_key, f" {attempt.phrase}") == 1, 1), else_=0), True),
+            _Key(_K.name_len),
+            _Key(self._count_in(_K.name_key, [[attempt.phrase]]), True),
+            _Key(_K.code),
         ]
         match = self._match(groups, all_but_one=attempt.all_but_one)
         return await self._run([*base, match], order, offset, limit, attempt.match)
@@ -448,17 +457,19 @@ class ProcedureRepository:
     def _filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if filters.field:
-            conditions.append(_S.field_code == filters.field)
+            conditions.append(_K.field_id == _code_id("field", filters.field))
         if filters.agency:
-            conditions.append(
-                (_S.implementing_agency_code == filters.agency) | (_S.competent_agency_code == filters.agency)
-            )
+            agency = _code_id("agency", filters.agency)
+            conditions.append((_K.agency_id == agency) | (_K.competent_id == agency))
         if filters.level:
-            conditions.append(self._contains(_S.levels, f" {filters.level} "))
+            level_sets = select(_CODES.c.id).where(
+                _CODES.c.kind == "levels", self._contains(_CODES.c.code, f" {filters.level} ")
+            )
+            conditions.append(_K.levels_id.in_(level_sets))
         if filters.online == "any":
-            conditions.append(_S.online_mode.is_not(None))
+            conditions.append(_K.online_mode.is_not(None))
         elif filters.online:
-            conditions.append(_S.online_mode == filters.online)
+            conditions.append(_K.online_mode == filters.online)
         return conditions
 
     def _match(self, words: Sequence[Sequence[str]], *, all_but_one: bool = False) -> ColumnElement[bool]:
@@ -472,7 +483,7 @@ class ProcedureRepository:
             fts = " OR ".join(f"({every([*words[:i], *words[i + 1 :]])})" for i in range(len(words)))
         else:
             fts = every(words)
-        return _S.procedure_id.in_(
+        return _K.procedure_id.in_(
             select(literal_column("rowid"))
             .select_from(text("procedure_search_fts"))
             .where(text("procedure_search_fts MATCH :fts").bindparams(fts=fts))
@@ -500,7 +511,7 @@ class ProcedureRepository:
         match: Match,
     ) -> SearchResult:
         """Match once, then derive the facet counts and the ranked page from the matched rows."""
-        grouped = (_S.procedure_id, _S.field_code, _S.implementing_agency_code, _S.levels)
+        grouped = (_K.procedure_id, _K.field_id, _K.agency_id, _K.levels_id)
         keys = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
         matched = select(*grouped, *keys).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
         ranked = [matched.c[f"k{i}"] for i in range(len(order))]
@@ -511,7 +522,6 @@ class ProcedureRepository:
             .offset(offset)
             .cte("page")
         )
-        facet_columns = [matched.c[column.name] for column in grouped[1:]]
         hits = select(
             literal_column("1", Integer).label("part"),
             _S.field_code,
@@ -528,9 +538,19 @@ class ProcedureRepository:
             _S.version,
             *(page.c[f"k{i}"] for i in range(len(order))),
         ).join_from(page, ProcedureSearch.__table__, page.c.procedure_id == _S.procedure_id)
+        # Grouped by number, then the few groups named by their codes.
+        facet_ids = [matched.c[column.name] for column in grouped[1:]]
+        groups = select(*facet_ids, func.count().label("n")).group_by(*facet_ids).subquery("groups")
+        named = [_CODES.alias(f"c{i}") for i in range(len(facet_ids))]
+        joined: FromClause = groups
+        for alias, facet in zip(named, facet_ids, strict=True):
+            joined = joined.join(alias, alias.c.id == groups.c[facet.name])
         counts = select(
-            literal_column("0", Integer), *facet_columns, func.count(), *([null()] * (8 + len(order)))
-        ).group_by(*facet_columns)
+            literal_column("0", Integer),
+            *(alias.c.code for alias in named),
+            groups.c.n,
+            *([null()] * (8 + len(order))),
+        ).select_from(joined)
         rows = (await self.session.execute(union_all(hits, counts))).all()
 
         by_field: dict[str, int] = {}
@@ -581,6 +601,12 @@ class ProcedureRepository:
 def _ordered(keys: Sequence[ColumnElement[Any]], order: Sequence[_Key]) -> list[ColumnElement[Any]]:
     """``keys`` as ORDER BY terms, each in its direction in ``order``."""
     return [key.desc() if spec.descending else key for key, spec in zip(keys, order, strict=True)]
+
+
+def _code_id(kind: str, code: str) -> ColumnElement[int]:
+    """The number of a facet code in ``search_codes`` (NULL, matching nothing, when nothing published used
+    it)."""
+    return select(_CODES.c.id).where(_CODES.c.kind == kind, _CODES.c.code == code).scalar_subquery()
 
 
 def _zero() -> ColumnElement[int]:

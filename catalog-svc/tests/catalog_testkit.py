@@ -154,3 +154,49 @@ def procedure_body() -> Callable[..., dict[str, Any]]:
         return body
 
     return make
+
+
+async def search_follows_publish_edit_and_withdraw(
+    url: str, bus: Bus, procedure_body: Callable[..., dict[str, Any]]
+) -> None:
+    """On the catalogue at ``url`` (cache off): the search index, the dense search rows and their numbered
+    codes follow every publish (an edited procedure is found by its new name and no longer by its old one;
+    its facets and filters use its codes), and a withdrawal takes it out."""
+    body = procedure_body(
+        name="Cấp phép bay khinh khí cầu du lịch",
+        levels=["province"],
+        implementing_agency_code="hue.so-van-hoa-the-thao",
+        competent_agency_code="hue",
+    )
+    async with running(settings_for(url, search={"cache_ttl": 0}), bus) as (client, _):
+
+        async def found(q: str, **extra: str) -> dict[str, Any]:
+            response = await client.get("/api/v1/procedures", params={"q": q, "size": 5, **extra})
+            assert response.status_code == 200, response.text
+            answer: dict[str, Any] = response.json()
+            answer["codes"] = [item["code"] for item in answer["items"]]
+            return answer
+
+        assert "HUE-TEST-01" not in (await found("khinh khi cau"))["codes"]
+        assert (await client.post("/api/v1/procedures", json=body, headers=ADMIN)).status_code == 201
+        assert (await client.post("/api/v1/procedures/HUE-TEST-01/publish", headers=ADMIN)).status_code == 200
+        published = await found("khinh khi cau du lich")
+        assert (published["codes"], published["total"], published["match"]) == (["HUE-TEST-01"], 1, "exact")
+        assert [(f["code"], f["count"]) for f in published["facets"]["agency"]] == [
+            ("hue.so-van-hoa-the-thao", 1)
+        ]
+        assert [(f["code"], f["count"]) for f in published["facets"]["level"]] == [("province", 1)]
+        assert (await found("khinh khi cau", agency="hue"))["codes"] == ["HUE-TEST-01"]
+        assert (await found("khinh khi cau", level="province"))["codes"] == ["HUE-TEST-01"]
+        assert (await found("khinh khi cau", agency="hue.so-tu-phap"))["match"] != "exact"
+        assert (await found("khinh khi cau", level="commune"))["match"] != "exact"
+        renamed = {**body, "name": "Cấp phép bay dù lượn du lịch"}
+        assert (
+            await client.put("/api/v1/procedures/HUE-TEST-01", json=renamed, headers=ADMIN)
+        ).status_code == 200
+        assert (await client.post("/api/v1/procedures/HUE-TEST-01/publish", headers=ADMIN)).status_code == 200
+        assert (await found("du luon du lich"))["codes"] == ["HUE-TEST-01"]
+        assert "HUE-TEST-01" not in (await found("khinh khi cau"))["codes"]
+        withdrawn = await client.post("/api/v1/procedures/HUE-TEST-01/withdraw", json={}, headers=ADMIN)
+        assert withdrawn.status_code == 200
+        assert "HUE-TEST-01" not in (await found("du luon du lich"))["codes"]

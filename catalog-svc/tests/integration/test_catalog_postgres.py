@@ -14,7 +14,13 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from alembic import command
 from catalog_golden import MIN_MRR3, MIN_RECALL10, answers, golden_set, scores
-from catalog_testkit import ADMIN, SearchCase, running, settings_for
+from catalog_testkit import (
+    ADMIN,
+    SearchCase,
+    running,
+    search_follows_publish_edit_and_withdraw,
+    settings_for,
+)
 from sqlalchemy import event
 
 from catalog_svc.app import MIGRATIONS
@@ -227,38 +233,7 @@ async def test_postgres_search_follows_publish_edit_and_withdraw(
     fresh_pg_url: str, local_bus: LocalBus, procedure_body: Callable[..., dict[str, Any]]
 ) -> None:
     """The dense search rows and their numbered codes follow every publish, and go with a withdrawal."""
-    settings = settings_for(fresh_pg_url, search={"cache_ttl": 0})
-    body = procedure_body(
-        name="Cấp phép bay khinh khí cầu du lịch",
-        levels=["province"],
-        implementing_agency_code="hue.so-van-hoa-the-thao",
-        competent_agency_code="hue",
-    )
-    async with running(settings, local_bus) as (client, _):
-
-        async def found(q: str, **extra: str) -> dict[str, Any]:
-            return await _page(client, {"q": q, "size": 5, **extra})
-
-        assert "HUE-TEST-01" not in (await found("khinh khi cau"))["codes"]
-        assert (await client.post("/api/v1/procedures", json=body, headers=ADMIN)).status_code == 201
-        assert (await client.post("/api/v1/procedures/HUE-TEST-01/publish", headers=ADMIN)).status_code == 200
-        published = await found("khinh khi cau du lich")
-        assert (published["codes"], published["total"], published["match"]) == (["HUE-TEST-01"], 1, "exact")
-        assert [(f["code"], f["count"]) for f in published["facets"]["agency"]] == [
-            ("hue.so-van-hoa-the-thao", 1)
-        ]
-        assert (await found("khinh khi cau", agency="hue"))["codes"] == ["HUE-TEST-01"]
-        assert (await found("khinh khi cau", agency="hue.so-tu-phap"))["match"] != "exact"
-        renamed = {**body, "name": "Cấp phép bay dù lượn du lịch"}
-        assert (
-            await client.put("/api/v1/procedures/HUE-TEST-01", json=renamed, headers=ADMIN)
-        ).status_code == 200
-        assert (await client.post("/api/v1/procedures/HUE-TEST-01/publish", headers=ADMIN)).status_code == 200
-        assert (await found("du luon du lich"))["codes"] == ["HUE-TEST-01"]
-        assert "HUE-TEST-01" not in (await found("khinh khi cau"))["codes"]
-        withdrawn = await client.post("/api/v1/procedures/HUE-TEST-01/withdraw", json={}, headers=ADMIN)
-        assert withdrawn.status_code == 200
-        assert "HUE-TEST-01" not in (await found("du luon du lich"))["codes"]
+    await search_follows_publish_edit_and_withdraw(fresh_pg_url, local_bus, procedure_body)
 
 
 async def test_a_search_is_one_statement_outside_any_transaction(

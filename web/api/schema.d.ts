@@ -22957,10 +22957,10 @@ export interface operations {
                      *           "event_id": "2d44f5b8-6892-5630-b224-bf32027a686e",
                      *           "failed_at": "2026-12-07T09:12:04+07:00",
                      *           "id": 7,
-                     *           "key": "000.00.14.H56-250804-0118",
+                     *           "key": "hue.xa.thuan-hoa-250804-0118",
                      *           "offset": 1842,
                      *           "partition": 3,
-                     *           "payload": "{\"specversion\":\"1.0\",\"id\":\"2d44f5b8-6892-5630-b224-bf32027a686e\",\"source\":\"/motcua/dossier\",\"type\":\"vn.motcua.dossier.dossier.supplement_requested.v1\",\"subject\":\"000.00.14.H56-250804-0118\",\"time\":\"2025-08-04T08:15:00+07:00\",\"datacontenttype\":\"application/json\",\"data\":{\"dossier_code\":\"000.00.14.H56-250804-0118\",\"procedure_code\":\"1.001193\",\"agency_code\":\"000.00.14.H56\",\"applicant_id\":\"citizen-7f3a9c\",\"status\":\"supplement_requested\",\"national_status\":5,\"occurred_at\":\"2025-08-04T09:15:00+07:00\",\"actor\":{\"id\":\"officer-thuanhoa-01\",\"role\":\"officer\",\"agency_code\":\"000.00.14.H56\"},\"reason\":\"Giấy chứng sinh chụp mờ, không đọc được họ tên người mẹ.\",\"documents\":[\"giay-chung-sinh\"],\"respond_by\":\"2025-08-07T08:15:00+07:00\"},\"traceparent\":null,\"requestid\":\"req-2f6b1d0a\"}",
+                     *           "payload": "{\"specversion\":\"1.0\",\"id\":\"2d44f5b8-6892-5630-b224-bf32027a686e\",\"source\":\"/motcua/dossier\",\"type\":\"vn.motcua.dossier.dossier.supplement_requested.v1\",\"subject\":\"hue.xa.thuan-hoa-250804-0118\",\"time\":\"2025-08-04T08:15:00+07:00\",\"datacontenttype\":\"application/json\",\"data\":{\"dossier_code\":\"hue.xa.thuan-hoa-250804-0118\",\"procedure_code\":\"1.001193\",\"agency_code\":\"hue.xa.thuan-hoa\",\"applicant_id\":\"citizen-7f3a9c\",\"status\":\"supplement_requested\",\"national_status\":5,\"occurred_at\":\"2025-08-04T09:15:00+07:00\",\"actor\":{\"id\":\"officer-thuanhoa-01\",\"role\":\"officer\",\"agency_code\":\"hue.xa.thuan-hoa\"},\"reason\":\"Giấy chứng sinh chụp mờ, không đọc được họ tên người mẹ.\",\"documents\":[\"giay-chung-sinh\"],\"respond_by\":\"2025-08-07T08:15:00+07:00\"},\"traceparent\":null,\"requestid\":\"req-2f6b1d0a\"}",
                      *           "topic": "motcua.dossier.v1",
                      *           "type": "vn.motcua.dossier.dossier.supplement_requested.v1"
                      *         }

@@ -23,7 +23,7 @@ from notify_svc.uow import NotifyUnitOfWork
 EX = examples()
 PHONE = "+84905123456"
 CITIZEN = TOKENS.bearer(APPLICANT_ID)
-OFFICER = TOKENS.bearer("officer-thuanhoa-01", "officer", "000.00.14.H56")
+OFFICER = TOKENS.bearer("officer-thuanhoa-01", "officer", "hue.xa.thuan-hoa")
 ADMIN = TOKENS.bearer("ops", "admin")
 INTEGRATOR = authorization(TOKENS.token("portal-quoc-gia", "integrator", scope="events:read webhooks:write"))
 
@@ -63,9 +63,9 @@ async def test_events_of_one_transaction_see_the_contact_an_earlier_one_saved(
 
     assert await n.dispatch() == 2
     [received] = await n.sandbox(PHONE)
-    assert received["text"].startswith("Ho so 000.00.14.H56-250804-0118 da duoc tiep nhan.")
+    assert received["text"].startswith("Ho so hue.xa.thuan-hoa-250804-0118 da duoc tiep nhan.")
     [supplement] = await n.sandbox(new_phone)
-    assert supplement["text"].startswith("Ho so 000.00.14.H56-250804-0118 can bo sung")
+    assert supplement["text"].startswith("Ho so hue.xa.thuan-hoa-250804-0118 can bo sung")
     async with uow_of(n) as uow:
         contact = await uow.directory.contact(DOSSIER_CODE)
     assert contact is not None
@@ -92,7 +92,7 @@ async def test_a_replay_that_bypasses_the_inbox_adds_nothing(start_notify: Start
                 await handle_event(uow, n.app.state.ports, event, envelope)
             await uow.commit()
 
-    assert woken == [{f"user:{APPLICANT_ID}", "agency:000.00.14.H56"}], "only the first commit wakes"
+    assert woken == [{f"user:{APPLICANT_ID}", "agency:hue.xa.thuan-hoa"}], "only the first commit wakes"
     assert len(await inbox(n, CITIZEN)) == 2
     assert [i["template"] for i in await inbox(n, OFFICER) if i["audience"] == "agency"] == [
         "agency.dossier_submitted"

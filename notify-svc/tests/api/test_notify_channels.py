@@ -126,13 +126,13 @@ async def test_email_reaches_a_real_smtp_server_in_exact_vietnamese(start_notify
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     assert message["To"] == "thuha.tran@example.vn"
-    assert message["Subject"] == "Đã nộp hồ sơ 000.00.14.H56-250804-0118"
+    assert message["Subject"] == "Đã nộp hồ sơ hue.xa.thuan-hoa-250804-0118"
     body = message.get_body(("plain",))
     assert body is not None
     assert body.get_content() == (
         "Kính gửi Trần Thị Thu Hà,\n\n"
         "Hồ sơ Đăng ký khai sinh của ông/bà đã được gửi tới Ủy ban nhân dân phường Thuận Hóa với mã "
-        "000.00.14.H56-250804-0118 và đang chờ tiếp nhận.\n\n"
+        "hue.xa.thuan-hoa-250804-0118 và đang chờ tiếp nhận.\n\n"
         "Vui lòng giữ mã hồ sơ để tra cứu tình trạng giải quyết. Phí, lệ phí phải nộp: 8.000 đồng.\n\n"
         "Trân trọng,\nỦy ban nhân dân phường Thuận Hóa\n\n"
         "Thư này được gửi tự động từ Cổng dịch vụ công motcua, vui lòng không trả lời thư.\n"

@@ -24,7 +24,7 @@ from motcua_shared.testing import eventually
 EX = examples()
 PHONE = "+84905123456"
 CITIZEN = TOKENS.bearer(APPLICANT_ID)
-OFFICER = TOKENS.bearer("officer-thuanhoa-01", "officer", "000.00.14.H56")
+OFFICER = TOKENS.bearer("officer-thuanhoa-01", "officer", "hue.xa.thuan-hoa")
 ADMIN = TOKENS.bearer("ops", "admin")
 
 
@@ -44,7 +44,7 @@ async def test_received_is_texted_once_even_when_the_event_comes_twice(start_not
 
     [sms] = await n.sandbox(PHONE)
     assert sms["text"] == (
-        "Ho so 000.00.14.H56-250804-0118 da duoc tiep nhan. Hen tra ket qua 08:35 ngay 05/08/2025. "
+        "Ho so hue.xa.thuan-hoa-250804-0118 da duoc tiep nhan. Hen tra ket qua 08:35 ngay 05/08/2025. "
         f"Tra cuu tai {n.settings.sms_link}"
     )
     assert (sms["encoding"], sms["segments"]) == ("gsm7", 1)
@@ -97,7 +97,7 @@ async def test_preferences_are_obeyed_except_for_legally_required_notices(start_
     await n.deliver(EX[DossierSupplementRequested.TYPE])
     await n.dispatch()
     [sms] = await n.sandbox(PHONE)
-    assert sms["text"].startswith("Ho so 000.00.14.H56-250804-0118 can bo sung: Giay chung sinh chup mo")
+    assert sms["text"].startswith("Ho so hue.xa.thuan-hoa-250804-0118 can bo sung: Giay chung sinh chup mo")
     assert len(await inbox(n, CITIZEN)) == 3, "in-app is always on"
 
 
@@ -137,10 +137,10 @@ async def test_payment_request_reaches_the_payer(start_notify: StartNotify) -> N
     await n.dispatch()
     [sms] = await n.sandbox(PHONE)
     assert sms["text"] == (
-        "Ho so 000.00.14.H56-250804-0118 can thanh toan 8.000 dong, noi dung chuyen khoan MC5D2E81."
+        "Ho so hue.xa.thuan-hoa-250804-0118 can thanh toan 8.000 dong, noi dung chuyen khoan MC5D2E81."
     )
     [item] = await inbox(n, CITIZEN)
-    assert item["body"].startswith("Hồ sơ 000.00.14.H56-250804-0118 cần thanh toán 8.000 đồng.")
+    assert item["body"].startswith("Hồ sơ hue.xa.thuan-hoa-250804-0118 cần thanh toán 8.000 đồng.")
 
 
 async def test_an_sms_look_up_is_answered_in_the_sandbox_phones_inbox(start_notify: StartNotify) -> None:
@@ -151,7 +151,7 @@ async def test_an_sms_look_up_is_answered_in_the_sandbox_phones_inbox(start_noti
     await n.dispatch()
     [sms] = await n.sandbox(asker)
     assert sms["text"].startswith(
-        "Ho so 000.00.14.H56-250804-0118: Dang xu ly. Hen tra ket qua 08:15 ngay 07/08/2025. "
+        "Ho so hue.xa.thuan-hoa-250804-0118: Dang xu ly. Hen tra ket qua 08:15 ngay 07/08/2025. "
         "Co quan dang giai quyet o buoc Tham dinh ho so."
     )
     assert sms["segments"] <= 2
@@ -197,6 +197,6 @@ async def test_events_applied_in_one_batch_find_the_contact(
     await eventually(lambda: consumer.handled >= 2, what="both events applied")
     await n.dispatch()
     [sms] = await n.sandbox(PHONE)
-    assert sms["text"].startswith("Ho so 000.00.14.H56-250804-0118 da duoc tiep nhan.")
+    assert sms["text"].startswith("Ho so hue.xa.thuan-hoa-250804-0118 da duoc tiep nhan.")
     [received, _] = await inbox(n, CITIZEN)
     assert received["body"].startswith("Ủy ban nhân dân phường Thuận Hóa đã tiếp nhận hồ sơ")

@@ -73,7 +73,7 @@ async def test_templates_are_versioned_previewed_and_used(start_notify: StartNot
     assert preview.status_code == 200
     sms = preview.json()["sms"]
     assert sms["text"] == (
-        "Ho so 000.00.14.H56-250804-0118 da duoc Uy ban nhan dan phuong Thuan Hoa tiep nhan; "
+        "Ho so hue.xa.thuan-hoa-250804-0118 da duoc Uy ban nhan dan phuong Thuan Hoa tiep nhan; "
         "hen tra 08:35 ngay 05/08/2025."
     )
     assert (sms["encoding"], sms["segments"]) == ("gsm7", 1)

@@ -101,7 +101,7 @@ async def test_deliveries_are_signed_and_carry_no_personal_data(
     event = json.loads(body)
     assert (event["id"], event["type"]) == (envelope.id, DossierSubmitted.TYPE)
     assert "applicant" not in event["data"], "the applicant's contact is personal data"
-    assert event["data"]["dossier_code"] == "000.00.14.H56-250804-0118"
+    assert event["data"]["dossier_code"] == "hue.xa.thuan-hoa-250804-0118"
     assert "Trần Thị Thu Hà" not in body.decode()
 
     rotated = await n.client.post(f"/api/v1/webhooks/{sub['id']}/rotate-secret", headers=INTEGRATOR)

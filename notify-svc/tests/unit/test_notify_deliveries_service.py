@@ -52,13 +52,13 @@ async def test_a_submission_tells_the_applicant_and_the_agencys_queue() -> None:
     await consumed(uow, EX[DossierSubmitted.TYPE])
     inboxes = sorted((n.audience, n.recipient, n.template) for n in uow.notifications.rows)
     assert inboxes == [
-        ("agency", "000.00.14.H56", "agency.dossier_submitted"),
+        ("agency", "hue.xa.thuan-hoa", "agency.dossier_submitted"),
         ("user", APPLICANT_ID, "dossier.submitted"),
     ]
     assert uow.directory.contacts[DOSSIER_CODE].phone == PHONE
     audits = uow.outbox.of_type(NotificationSent)
-    assert sorted(a.recipient_id or "" for a in audits) == sorted(["agency:000.00.14.H56", APPLICANT_ID])
-    assert uow.woken == {f"user:{APPLICANT_ID}", "agency:000.00.14.H56"}
+    assert sorted(a.recipient_id or "" for a in audits) == sorted(["agency:hue.xa.thuan-hoa", APPLICANT_ID])
+    assert uow.woken == {f"user:{APPLICANT_ID}", "agency:hue.xa.thuan-hoa"}
 
 
 async def test_the_receipt_is_texted_to_the_applicants_phone_once_however_often_it_comes() -> None:

@@ -19,7 +19,7 @@ from notify_svc.inbox.schemas import NOTIFICATION_CURSOR
 EX = examples()
 OWNER = Principal(subject=APPLICANT_ID, role=Role.CITIZEN)
 STRANGER = Principal(subject="citizen-khac", role=Role.CITIZEN)
-OFFICER = Principal(subject="officer-1", role=Role.OFFICER, agency_code="000.00.14.H56")
+OFFICER = Principal(subject="officer-1", role=Role.OFFICER, agency_code="hue.xa.thuan-hoa")
 OTHER_OFFICER = Principal(subject="officer-9", role=Role.OFFICER, agency_code="000.00.99.H56")
 
 

@@ -103,7 +103,7 @@ def test_plans() -> None:
     submitted = plan(EX[DossierSubmitted.TYPE])
     assert submitted.citizen is not None
     assert submitted.citizen.code == "dossier.submitted"
-    assert [(s.code, a) for s, a in submitted.agencies] == [("agency.dossier_submitted", "000.00.14.H56")]
+    assert [(s.code, a) for s, a in submitted.agencies] == [("agency.dossier_submitted", "hue.xa.thuan-hoa")]
     forwarded = EX[DossierForwarded.TYPE]
     assert plan(forwarded).agencies == (), "a step inside the same agency is no new queue"
     elsewhere = plan(forwarded.model_copy(update={"to_agency_code": "000.00.21.H56"}))

@@ -68,8 +68,10 @@ T0 = datetime(2025, 8, 4, 8, 15, tzinfo=PLATFORM_TZ)
 EXAMPLE_SUMMARY = "A late birth registration at a commune-level agency of Huế (illustrative data)."
 _EXAMPLE_IDS = uuid.UUID("6f1c2a8e-3b5d-4e7f-9a10-2b3c4d5e6f70")
 
-AGENCY = AgencyRef(code="000.00.14.H56", name="Ủy ban nhân dân phường Thuận Hóa")
-DOSSIER_CODE = "000.00.14.H56-250804-0118"
+AGENCY = AgencyRef(code="hue.xa.thuan-hoa", name="Ủy ban nhân dân phường Thuận Hóa", electronic_id=None)
+"""The ward as the catalogue names it: no source gives its electronic identifier (Quyết định 20/2020/QĐ-TTg;
+only the city's, 000.00.00.H57, is known), so its platform code stands in, in its dossier codes too."""
+DOSSIER_CODE = "hue.xa.thuan-hoa-250804-0118"
 APPLICANT_ID = "citizen-7f3a9c"
 OFFICER = Actor(id="officer-thuanhoa-01", role=ActorRole.OFFICER, agency_code=AGENCY.code)
 APPLICANT = Actor(id=APPLICANT_ID, role=ActorRole.CITIZEN)
@@ -282,7 +284,7 @@ def examples() -> dict[str, Event]:
             provider="sandbox",
             provider_txn_id="SBX-14032718",
             method=PaymentMethod.VIETQR,
-            receipt_number="BL-2025-000118",
+            receipt_number="AA-25E-0000118",
         ),
         PaymentFailed(
             **_payment(T0 + 5 * minutes),

@@ -73,8 +73,8 @@ class DeadlineSettings(BaseModel):
     """What happens then: the dossier stops (refused), or processing resumes without the supplement."""
     batch_size: int = Field(default=200, ge=1)
     max_extensions: int | None = Field(default=1, ge=0)
-    """Extensions (form 04: apology and a new appointment) one dossier may have; None for no limit. See the
-    README on Nghị định 118/2025/NĐ-CP."""
+    """Extensions (form 04: apology and a new appointment) one dossier may have; None for no limit. The
+    default is ours: Nghị định 118/2025/NĐ-CP's article on it was not found (see the README's Papers)."""
     extension_max_days: float | None = Field(default=None, gt=0)
     """The most working days one extension may add; None for no limit."""
 

@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
-from web_kit import CHROMIUM, ROOT
+from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
+from web_kit import CHROMIUM, PHONE, ROOT
 
 from motcua.infra.embedded import embedded_platform
 
@@ -38,3 +38,16 @@ def browser() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, platform: str) -> Iterator[BrowserContext]:
+    """A phone-sized browser, Vietnamese, on the platform."""
+    context = browser.new_context(
+        base_url=platform, viewport=PHONE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", has_touch=True
+    )
+    context.set_default_timeout(20_000)
+    try:
+        yield context
+    finally:
+        context.close()

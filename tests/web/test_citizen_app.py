@@ -10,29 +10,15 @@ shows copies kept in ``web/screenshots``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from journey_steps import new_phone, pdf_bytes, png_bytes
 from playwright.sync_api import Browser, BrowserContext, FilePayload, expect
-from web_kit import DESKTOP, PHONE, Officers, accessible, otp_for, pdf, screen, shot
+from web_kit import DESKTOP, Officers, accessible, otp_for, pdf, screen, shot
 
 pytestmark = pytest.mark.system
-
-
-@pytest.fixture
-def phone(browser: Browser, platform: str) -> Iterator[BrowserContext]:
-    """A phone-sized browser, Vietnamese, on the platform."""
-    context = browser.new_context(
-        base_url=platform, viewport=PHONE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", has_touch=True
-    )
-    context.set_default_timeout(20_000)
-    try:
-        yield context
-    finally:
-        context.close()
 
 
 def test_a_citizen_finds_files_pays_follows_rates_and_looks_up(

@@ -9,18 +9,27 @@ into ``var/web-screenshots`` (the README shows copies kept in ``web/screenshots`
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
 from journey_steps import pdf_bytes
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Locator, Page, expect
-from web_kit import DESKTOP, TABLET, Officers, accessible, citizen, pdf, qr_in, screen, shot
+from web_kit import (
+    DESKTOP,
+    TABLET,
+    Officers,
+    accessible,
+    citizen,
+    file_at_counter,
+    file_through_api,
+    pdf,
+    qr_in,
+    screen,
+    shot,
+)
 
 pytestmark = pytest.mark.system
 
@@ -83,34 +92,6 @@ def not_seen_by(browser: Browser, platform: str, username: str, code: str) -> No
         expect(stranger.get_by_role("alert")).to_have_text("Không tìm thấy hồ sơ.")
         expect(stranger.get_by_test_id("status")).to_have_count(0)
         accessible(stranger, "desk-dossier-denied")
-
-
-def file_through_api(
-    api: httpx.Client, who: dict[str, str], body: dict[str, Any], files: dict[str, tuple[str, bytes, str]]
-) -> str:
-    """File a dossier in one multipart request with its documents, as ``who``; its code."""
-    filed = api.post(
-        "/api/v1/dossiers",
-        data={"dossier": json.dumps(body, ensure_ascii=False)},
-        files=files,
-        headers={**who, "Idempotency-Key": uuid.uuid4().hex},
-    )
-    assert filed.status_code == 201, filed.text
-    code: str = filed.json()["code"]
-    return code
-
-
-def file_at_counter(api: httpx.Client, officer: dict[str, str], procedure: str, name: str) -> str:
-    """File a dossier through the API as an officer at the counter (channel counter); its code."""
-    detail = api.get(f"/api/v1/procedures/{procedure}").json()
-    applicant = {"name": name, "cccd": "046190001234", "phone": "0905123456", "address": "12 Lê Lợi, Huế"}
-    files = {
-        d["code"]: (f"{d['code']}.pdf", pdf_bytes(d["code"]), "application/pdf")
-        for d in detail["documents"]
-        if d.get("required")
-    }
-    body = {"procedure_code": procedure, "channel": "counter", "applicant": applicant}
-    return file_through_api(api, officer, body, files)
 
 
 def test_the_queue_shows_the_agencys_dossiers_live_with_the_working_time_left(

@@ -1706,7 +1706,8 @@ export interface paths {
         };
         /**
          * The issued paper a QR code refers to
-         * @description What the platform issued under the reference a receipt's QR code holds.
+         * @description What the platform issued under the reference a receipt's QR code holds. A browser, which asks for
+         *     HTML before JSON (a receipt printed before the QR code named the app's screen), is sent to that screen.
          */
         get: operations["verify.lookup"];
         put?: never;
@@ -21119,6 +21120,18 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["IssuedReceiptOut"];
                 };
+            };
+            /** @description A browser (asking for HTML first) is sent to the citizen app's verify screen. */
+            303: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Không tìm thấy giấy tờ */
             404: {

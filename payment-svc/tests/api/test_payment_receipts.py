@@ -61,7 +61,7 @@ async def test_the_receipt_carries_form_series_number_payer_amounts_and_todays_n
         assert expected in text, expected
     assert "Thừa Thiên" not in text
     assert "THUA THIEN" not in text
-    assert verify_url(env.ports, payment_id).endswith(f"/api/v1/verify/{payment_id}")
+    assert verify_url(env.ports, payment_id).endswith(f"/xac-thuc/bien-lai/{payment_id}")
 
 
 async def test_pyhanko_validates_the_agencys_signature_and_refuses_a_tampered_copy(env: Harness) -> None:

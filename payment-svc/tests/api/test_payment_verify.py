@@ -85,8 +85,9 @@ async def test_an_unsigned_pdf_and_a_file_that_is_no_pdf(env: Harness) -> None:
 
 async def test_the_qr_reference_finds_the_receipt_without_signing_in(env: Harness) -> None:
     payment_id, _ = await receipt(env)
-    path = urlsplit(verify_url(env.ports, payment_id)).path
-    answer = await env.client.get(path)
+    # The QR code opens the citizen app's verify screen, which reads the record from the API by reference.
+    assert urlsplit(verify_url(env.ports, payment_id)).path == f"/xac-thuc/bien-lai/{payment_id}"
+    answer = await env.client.get(f"/api/v1/verify/{payment_id}")
     assert answer.status_code == 200, answer.text
     body = answer.json()
     paid = (await env.client.get(f"/api/v1/payments/{payment_id}", headers=env.citizen())).json()
@@ -102,3 +103,16 @@ async def test_the_qr_reference_finds_the_receipt_without_signing_in(env: Harnes
     assert unknown.json()["type"].endswith("/paper-not-found")
     unpaid = await env.requested(submitted())
     assert (await env.client.get(f"/api/v1/verify/{unpaid.id}")).status_code == 404
+
+
+async def test_a_browser_on_an_api_link_is_sent_to_the_verify_screen(env: Harness) -> None:
+    """A receipt printed when its QR code held the API's address still opens a page for people."""
+    payment_id, _ = await receipt(env)
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    sent = await env.client.get(f"/api/v1/verify/{payment_id}", headers={"Accept": browser})
+    assert sent.status_code == 303
+    assert sent.headers["location"] == verify_url(env.ports, payment_id)
+    for machine in ("application/json", "application/json, text/html", "*/*", ""):
+        answer = await env.client.get(f"/api/v1/verify/{payment_id}", headers={"Accept": machine})
+        assert answer.status_code == 200, machine
+        assert answer.json()["reference"] == payment_id

@@ -20,6 +20,7 @@ const Pay = lazy(() => import("./screens/Pay").then((m) => m.Pay));
 const Inbox = lazy(() => import("./screens/Inbox").then((m) => m.Inbox));
 const Lookup = lazy(() => import("./screens/Lookup").then((m) => m.Lookup));
 const Account = lazy(() => import("./screens/Account").then((m) => m.Account));
+const Verify = lazy(() => import("./screens/Verify").then((m) => m.Verify));
 
 const updateReady = signal<null | (() => void)>(null);
 const applyUpdate = registerSW({
@@ -128,6 +129,8 @@ export function App() {
           <Route path="/thong-bao" component={Inbox} />
           <Route path="/tra-cuu" component={Lookup} />
           <Route path="/tai-khoan" component={Account} />
+          <Route path="/xac-thuc" component={Verify} />
+          <Route path="/xac-thuc/:kind/:ref" component={Verify} />
           <Route default component={Home} />
         </Router>
       </main>

@@ -181,6 +181,55 @@ const words = {
   pushUnsupported: { vi: "Trình duyệt này không hỗ trợ thông báo đẩy.", en: "This browser cannot receive push." },
   pushDenied: { vi: "Chưa được phép gửi thông báo: hãy cho phép trong cài đặt trình duyệt.", en: "Notifications are blocked: allow them in the browser's settings." },
   signInCta: { vi: "Đăng nhập", en: "Sign in" },
+  // Verify a paper (an e-receipt's or a result's QR code lands here)
+  verifyTitle: { vi: "Xác thực giấy tờ", en: "Verify a paper" },
+  paperIssued: { vi: "Giấy tờ có thật.", en: "This paper is genuine." },
+  paperIssuedHint: {
+    vi: "Nền tảng đã ban hành giấy tờ này với nội dung dưới đây; đối chiếu với bản ông/bà đang cầm.",
+    en: "The platform issued this paper as below; compare it with the copy in your hands.",
+  },
+  paperUnknown: { vi: "Không xác thực được.", en: "Not verified." },
+  paperUnknownHint: {
+    vi: "Không có giấy tờ nào do nền tảng ban hành với mã {ref}: giấy tờ có thể là giả mạo.",
+    en: "The platform issued no paper under {ref}: the paper may be forged.",
+  },
+  paperKind: { vi: "Loại giấy tờ", en: "Paper" },
+  kindReceipt: { vi: "Biên lai thu phí, lệ phí", en: "Fee receipt" },
+  kindResult: { vi: "Kết quả giải quyết thủ tục hành chính", en: "Result of the procedure" },
+  issuer: { vi: "Cơ quan ban hành", en: "Issued by" },
+  paperNumber: { vi: "Số", en: "Number" },
+  receiptForm: { vi: "mẫu số", en: "form" },
+  issuedAt: { vi: "Ngày ban hành", en: "Issued on" },
+  payer: { vi: "Người nộp", en: "Payer" },
+  refunded: { vi: "Đã hoàn trả", en: "Refunded" },
+  fileName: { vi: "Tệp", en: "File" },
+  verifyCopy: { vi: "Kiểm tra bản đang cầm", en: "Check a copy" },
+  verifyCopyHint: {
+    vi: "Chọn tệp PDF của giấy tờ: nền tảng kiểm tra chữ ký số và cho biết tệp có bị sửa đổi không.",
+    en: "Choose the paper's PDF file: the platform checks its digital signature and whether it was changed.",
+  },
+  verifyFile: { vi: "Tệp PDF cần kiểm tra", en: "PDF file to check" },
+  verifying: { vi: "Đang kiểm tra…", en: "Checking…" },
+  verdictValid: { vi: "Hợp lệ", en: "Valid" },
+  verdictValidHint: { vi: "Giấy tờ nguyên vẹn, chữ ký số hợp lệ.", en: "The paper is intact and its signature valid." },
+  verdictTampered: { vi: "Đã bị sửa đổi", en: "Tampered" },
+  verdictTamperedHint: {
+    vi: "Giấy tờ đã bị sửa đổi sau khi ký: không còn giá trị.",
+    en: "The paper was changed after it was signed: it is not valid.",
+  },
+  verdictUntrusted: { vi: "Chữ ký không được tin cậy", en: "Signature not trusted" },
+  verdictUntrustedHint: {
+    vi: "Chữ ký nguyên vẹn nhưng chứng thư số không do tổ chức được tin cậy cấp.",
+    en: "The signature is intact but its certificate comes from no trusted authority.",
+  },
+  verdictUnsigned: { vi: "Không có chữ ký số", en: "Not signed" },
+  verdictUnsignedHint: { vi: "Tệp PDF không có chữ ký số.", en: "The PDF has no digital signature." },
+  notTheIssuedFile: {
+    vi: "Tệp này không phải tệp kết quả đã ban hành với mã trên.",
+    en: "This file is not the result issued under this reference.",
+  },
+  signer: { vi: "Người ký", en: "Signed by" },
+  signedAt: { vi: "Thời điểm ký", en: "Signed at" },
 } as const;
 
 export type Word = keyof typeof words;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
 from motcua_shared.chassis.auth import Principal
 from motcua_shared.chassis.errors import Conflict
@@ -18,8 +19,9 @@ KIND = "bien-lai"
 
 
 def verify_url(ports: Ports, payment_id: str) -> str:
-    """What a receipt's QR code holds: the public verification of this receipt."""
-    return f"{ports.settings.public_url}/api/v1/verify/{payment_id}"
+    """What a receipt's QR code holds: the citizen app's verify screen for this receipt, a page for people
+    (it reads the record from `/api/v1/verify/{payment_id}`, which machines call directly)."""
+    return f"{ports.settings.public_url}/xac-thuc/bien-lai/{quote(payment_id, safe='')}"
 
 
 def seal(payment: Payment) -> Seal:

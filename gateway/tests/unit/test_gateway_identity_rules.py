@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,6 +90,17 @@ def test_the_key_ring_survives_a_restart_and_forgets_old_keys(tmp_path: Path) ->
     assert [k["kid"] for k in expired.jwks()["keys"]] == [second]
     with pytest.raises(FileNotFoundError):
         KeyRing.load(tmp_path / "missing.pem", generate_missing=False)
+
+
+def test_replicas_starting_together_sign_with_one_key(tmp_path: Path) -> None:
+    path = tmp_path / "gateway" / "signing-key.pem"
+    with ThreadPoolExecutor(8) as pool:
+        rings = list(pool.map(lambda _: KeyRing.load(path, generate_missing=True), range(8)))
+    assert len({ring.current.kid for ring in rings}) == 1, (
+        "every replica publishes the key the others sign with"
+    )
+    assert KeyRing.load(path, generate_missing=False).current.kid == rings[0].current.kid
+    assert [p.name for p in path.parent.iterdir()] == ["signing-key.pem"], "no staged file left behind"
 
 
 def _officer(**values: object) -> Account:

@@ -126,6 +126,13 @@ def stack_up(
     supervise: Annotated[
         bool, typer.Option(help="Restart whatever dies (a process, the broker, the database).")
     ] = True,
+    proxy: Annotated[
+        bool,
+        typer.Option(
+            help="Reach Kafka and PostgreSQL through Toxiproxy (`make toxiproxy`), for fault tests: "
+            "latency and resets through its API."
+        ),
+    ] = False,
 ) -> None:
     """Start Kafka, PostgreSQL, the four services and the gateway; wait until all are ready."""
     try:
@@ -135,6 +142,7 @@ def stack_up(
             replicas=replicas,
             brokers=brokers,
             supervise=supervise,
+            proxy=proxy,
         )
     except RuntimeError as exc:
         typer.echo(f"stack up failed: {exc}", err=True)

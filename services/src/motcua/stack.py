@@ -4,7 +4,9 @@ With ``--replicas N`` each service and the gateway run N processes behind nginx 
 balancer`), which listens on the usual ports. A supervisor process (:func:`supervise`) restarts whatever
 dies — a service, the balancer, the broker, PostgreSQL — on the same ports with the same settings, and
 counts the restarts that `status` shows. Every change to the state file happens under one lock, so the
-supervisor, `restart` and `down` never act on a process at the same time.
+supervisor, `restart` and `down` never act on a process at the same time. With ``--proxy`` the services reach
+Kafka and PostgreSQL through Toxiproxy (:mod:`motcua.infra.toxiproxy`), where a fault test adds latency or
+resets connections; each broker then advertises its proxy's address, so no client bypasses it.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from typing import Any
 import httpx
 import psutil
 
-from motcua.infra import balancer
+from motcua.infra import balancer, toxiproxy
 from motcua.infra.kafka import KafkaBroker, KafkaCluster
-from motcua.infra.ports import port_is_free
+from motcua.infra.ports import free_ports, port_is_free
 from motcua.infra.postgres import PostgresCluster, create_databases
 from motcua_shared.chassis.settings import PUBLIC_URL_ENV
 
@@ -79,6 +81,11 @@ class StackPaths:
     def balancer(self) -> Path:
         """nginx's configuration, pid, logs and temporary files."""
         return self.root / "balancer"
+
+    @property
+    def proxy(self) -> Path:
+        """Toxiproxy's configuration (the proxies it creates at start)."""
+        return self.root / "proxy"
 
     @property
     def lock(self) -> Path:
@@ -182,6 +189,10 @@ def _python(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
 
+def _health_url(proc: dict[str, Any]) -> str:
+    return f"http://127.0.0.1:{proc['port']}{proc.get('health', '/readyz')}"
+
+
 def _ready(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2).status_code == 200
@@ -196,17 +207,25 @@ def up(
     replicas: int = 1,
     brokers: int = 1,
     supervise: bool = True,
+    proxy: bool = False,
     timeout: float = 120,
 ) -> dict[str, Any]:
     """Start Kafka (or use ``MOTCUA_KAFKA_BOOTSTRAP``), PostgreSQL (or ``MOTCUA_PG_URL``), then the apps
     (``replicas`` of each behind nginx when more than one), then the supervisor. ``brokers`` 3 or more runs
-    Kafka as a KRaft cluster (three copies of every partition, two in sync to acknowledge)."""
+    Kafka as a KRaft cluster (three copies of every partition, two in sync to acknowledge). ``proxy`` puts
+    Toxiproxy between the apps and the stack's own Kafka and PostgreSQL."""
     if paths.state.exists():
         raise RuntimeError(f"a stack is already up (see {paths.state}); run `motcua stack down` first")
     if replicas < 1:
         raise RuntimeError("--replicas must be at least 1")
     if replicas > 1:
         balancer.nginx_binary()
+    if proxy:
+        toxiproxy.toxiproxy_binary()
+        if os.environ.get("MOTCUA_KAFKA_BOOTSTRAP") or os.environ.get("MOTCUA_PG_URL"):
+            raise RuntimeError(
+                "--proxy needs the stack's own Kafka and PostgreSQL (unset MOTCUA_KAFKA_BOOTSTRAP/PG_URL)"
+            )
     offsets = [0, *(offset for _, offset in SERVICES.values())]
     ports = [base_port + SANDBOX_OFFSET, *(base_port + o for o in offsets)]
     if replicas > 1:
@@ -217,31 +236,37 @@ def up(
     state: dict[str, Any] = {"processes": [], "base_port": base_port, "replicas": replicas}
     paths.root.mkdir(parents=True, exist_ok=True)
     bootstrap = os.environ.get("MOTCUA_KAFKA_BOOTSTRAP")
+    pg_url = os.environ.get("MOTCUA_PG_URL")
+    kafka: KafkaBroker | KafkaCluster | None = None
     if not bootstrap:
         # Recorded before it starts: an `up` failing after this point leaves a state `down` can stop.
         state["kafka"] = {"data_dir": str(paths.kafka), "brokers": brokers}
         paths.state.write_text(json.dumps(state, indent=2))
-        kafka: KafkaBroker | KafkaCluster = (
-            KafkaCluster(paths.kafka, size=brokers) if brokers > 1 else KafkaBroker(paths.kafka)
-        )
+        kafka = KafkaCluster(paths.kafka, size=brokers) if brokers > 1 else KafkaBroker(paths.kafka)
+    # Its port is chosen while the brokers' are not yet bound: none of theirs.
+    cluster = None if pg_url else stack_postgres(paths, port=_fresh_ports(1, _kafka_ports(kafka))[0])
+    if cluster is not None:
+        state["postgres"] = {"data_dir": str(paths.postgres), "port": cluster.port}
+    if proxy and kafka is not None and cluster is not None:
+        _start_proxy(paths, state, kafka, cluster)
+    if kafka is not None:
         kafka.start()
-        bootstrap = kafka.bootstrap
-    pg_url = os.environ.get("MOTCUA_PG_URL")
+        bootstrap = kafka.advertised
     names = [_database_name(s) for s in OWNERS]
     if pg_url:
         create_databases(pg_url, names)
-    else:
-        cluster = stack_postgres(paths)
-        state["postgres"] = {"data_dir": str(paths.postgres), "port": cluster.port}
+    elif cluster is not None:
         paths.state.write_text(json.dumps(state, indent=2))
         cluster.start()
         for name in names:
             cluster.create_database(name)
     state["bootstrap"] = bootstrap
     paths.state.write_text(json.dumps(state, indent=2))
+    started = {p["name"] for p in state["processes"]}
     for app in _apps(paths, state):
-        state["processes"].append({**_spawn(app.name, app.argv, app.env, paths), "port": app.port})
-        paths.state.write_text(json.dumps(state, indent=2))
+        if app.name not in started:
+            state["processes"].append(_process(app, paths))
+            paths.state.write_text(json.dumps(state, indent=2))
     _wait_ready(state["processes"], timeout, paths)
     if supervise:
         state["supervisor"] = _spawn(
@@ -257,12 +282,63 @@ class _App:
     argv: list[str]
     env: dict[str, str]
     port: int
+    health: str = "/readyz"
+
+
+def _process(app: _App, paths: StackPaths) -> dict[str, Any]:
+    """Start ``app``; its entry in the state."""
+    return {**_spawn(app.name, app.argv, app.env, paths), "port": app.port, "health": app.health}
+
+
+PROXY = "proxy"
+"""The part name of Toxiproxy."""
+
+
+def _kafka_ports(kafka: KafkaBroker | KafkaCluster | None) -> set[int]:
+    members = kafka.brokers if isinstance(kafka, KafkaCluster) else [kafka] if kafka else []
+    return {port for b in members for port in (b.port, b.controller_port)}
+
+
+def _fresh_ports(count: int, taken: set[int]) -> list[int]:
+    """``count`` free ports, none of them ``taken`` (chosen for a process that has not bound them yet)."""
+    return [p for p in free_ports(count + len(taken)) if p not in taken][:count]
+
+
+def _proxy_app(paths: StackPaths, state: dict[str, Any]) -> _App:
+    api_port = int(state[PROXY]["api_port"])
+    conf = paths.proxy / "toxiproxy.json"
+    # Its default level logs every connection.
+    return _App(PROXY, toxiproxy.command(conf, api_port), {"LOG_LEVEL": "info"}, api_port, health="/version")
+
+
+def _start_proxy(
+    paths: StackPaths, state: dict[str, Any], kafka: KafkaBroker | KafkaCluster, cluster: PostgresCluster
+) -> None:
+    """Start Toxiproxy with one proxy per broker and one for PostgreSQL, and have each broker advertise its
+    proxy's address."""
+    members = kafka.brokers if isinstance(kafka, KafkaCluster) else [kafka]
+    names = [f"kafka-{b.node_id}" if len(members) > 1 else "kafka" for b in members]
+    api_port, pg_port, *broker_ports = _fresh_ports(2 + len(members), {*_kafka_ports(kafka), cluster.port})
+    routes = [
+        toxiproxy.Route(n, port, b.port) for n, port, b in zip(names, broker_ports, members, strict=True)
+    ]
+    routes.append(toxiproxy.Route("postgres", pg_port, cluster.port))
+    toxiproxy.write_config(paths.proxy / "toxiproxy.json", routes)
+    for broker, port in zip(members, broker_ports, strict=True):
+        broker.advertised_port = port
+    state[PROXY] = {"api_port": api_port, "routes": {r.name: r.listen for r in routes}}
+    proc = _process(_proxy_app(paths, state), paths)
+    state["processes"].append(proc)
+    paths.state.write_text(json.dumps(state, indent=2))
+    _wait_ready([proc], 30, paths)
 
 
 def _database_urls(state: dict[str, Any]) -> dict[str, str]:
     """Each owner's database URL: on the stack's own cluster, else on ``MOTCUA_PG_URL``'s server."""
     if "postgres" in state:
-        cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=state["postgres"]["port"])
+        # Through the proxy when the stack has one.
+        port = state.get(PROXY, {}).get("routes", {}).get("postgres", state["postgres"]["port"])
+        cluster = PostgresCluster(Path(state["postgres"]["data_dir"]), port=port)
         return {s: cluster.url(_database_name(s)) for s in OWNERS}
     pg_url = os.environ.get("MOTCUA_PG_URL")
     if not pg_url:
@@ -277,7 +353,7 @@ def _apps(paths: StackPaths, state: dict[str, Any]) -> list[_App]:
     replicas = int(state.get("replicas", 1))
     urls = _database_urls(state)
     public = _public_env(base_port)
-    apps: list[_App] = []
+    apps: list[_App] = [_proxy_app(paths, state)] if PROXY in state else []
 
     def add(name: str, module: str, prefix: str, offset: int, env: dict[str, str]) -> None:
         for replica in range(1, replicas + 1):
@@ -334,14 +410,14 @@ def _apps(paths: StackPaths, state: dict[str, Any]) -> list[_App]:
         }
         conf = balancer.write_conf(paths.balancer, routes, edge="gateway")
         # The balancer starts first: the replicas reach each other (and the gateway's keys) through it.
-        apps.insert(0, _App("balancer", balancer.command(conf), {}, base_port))
+        apps.insert(1 if PROXY in state else 0, _App("balancer", balancer.command(conf), {}, base_port))
     return apps
 
 
 def _wait_ready(processes: list[dict[str, Any]], timeout: float, paths: StackPaths) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(_ready(f"http://127.0.0.1:{p['port']}/readyz") for p in processes):
+        if all(_ready(_health_url(p)) for p in processes):
             return
         time.sleep(0.5)
     raise RuntimeError(f"the stack did not become ready in {timeout:.0f} s; see {paths.logs}")
@@ -372,7 +448,7 @@ def _restart(paths: StackPaths, state: dict[str, Any], part: str, *, grace: floa
         if running is not None:
             running.stop(timeout=grace)
         broker = KafkaBroker(brokers[part])
-        if broker.bootstrap not in state["bootstrap"].split(","):
+        if broker.advertised not in state["bootstrap"].split(","):
             raise RuntimeError(f"{part}'s port {broker.port} is taken; the services know no other")
         broker.start()
         _count_restart(state.setdefault("restarts", {}), part)
@@ -391,7 +467,7 @@ def _restart(paths: StackPaths, state: dict[str, Any], part: str, *, grace: floa
         proc: dict[str, Any] = procs[part]
         _stop(proc, grace)
         [app] = [a for a in _apps(paths, state) if a.name == part]
-        proc.update(_spawn(app.name, app.argv, app.env, paths), port=app.port)
+        proc.update(_process(app, paths))
         _count_restart(proc, "restarts")
         paths.state.write_text(json.dumps(state, indent=2))
         return proc
@@ -478,7 +554,7 @@ def status(paths: StackPaths) -> list[dict[str, Any]]:
                 "name": proc["name"],
                 "pid": proc["pid"],
                 "running": alive,
-                "ready": alive and _ready(f"http://127.0.0.1:{proc['port']}/readyz"),
+                "ready": alive and _ready(_health_url(proc)),
                 "address": f"http://127.0.0.1:{proc['port']}",
                 "restarts": int(proc.get("restarts", 0)),
             }

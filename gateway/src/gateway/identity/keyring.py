@@ -23,6 +23,20 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def _create_whole(path: Path, data: bytes) -> bool:
+    """Create ``path`` holding ``data`` unless it exists, never showing it half-written; whether it did."""
+    staged = path.with_name(f".{path.name}.{os.getpid()}.new")
+    staged.unlink(missing_ok=True)
+    _write_private(staged, data)
+    try:
+        os.link(staged, path)
+    except FileExistsError:
+        return False
+    finally:
+        staged.unlink()
+    return True
+
+
 class KeyRing:
     """The current signing key plus previous keys kept in the JWKS until their tokens expire."""
 
@@ -42,8 +56,9 @@ class KeyRing:
             if not generate_missing:
                 raise FileNotFoundError(f"signing key {path} is missing")
             key = SigningKey.generate()
-            _write_private(path, key.to_pem())
-            return cls(key, path=path)
+            if _create_whole(path, key.to_pem()):
+                return cls(key, path=path)
+            # Another replica starting at the same moment made it first: sign with that one, as it will.
         previous: list[SigningKey] = []
         folder = path.parent / "previous"
         if folder.is_dir():

@@ -147,6 +147,7 @@ class KafkaBroker:
         libs_dir: Path | None = None,
         class_sharing: bool = True,
         node_id: int | None = None,
+        advertised_port: int | None = None,
     ) -> None:
         """Describe a broker; nothing runs until :meth:`start`.
 
@@ -155,7 +156,8 @@ class KafkaBroker:
         internal ``__consumer_offsets``/``__transaction_state`` topics (1 is quickest to create; raise it for
         benchmarks). ``properties`` override or extend the generated server.properties; ``jvm_options`` are
         appended to the java command line. ``class_sharing`` keeps an AppCDS archive next to the jars, which
-        roughly halves JVM start-up from the second start on.
+        roughly halves JVM start-up from the second start on. ``advertised_port`` is the port clients are told
+        to use instead of ``port`` (a proxy in front of the broker; kept in ``broker.json`` across restarts).
         """
         self.data_dir = Path(data_dir).resolve()
         saved = self._load_state(self.data_dir)
@@ -172,6 +174,8 @@ class KafkaBroker:
         self.class_sharing = class_sharing
         # A cluster member keeps its node id and quorum across restarts (broker.json), whoever restarts it.
         self.node_id: int = node_id if node_id is not None else int(saved.get("node_id", 1))
+        kept = saved.get("advertised_port")
+        self.advertised_port: int | None = advertised_port or (kept if isinstance(kept, int) else None)
         # The controller quorum, node id → controller port: this broker alone unless it is in a cluster.
         self.voters: dict[int, int] = {int(k): int(v) for k, v in saved.get("voters", {}).items()} or {
             self.node_id: self.controller_port
@@ -207,6 +211,11 @@ class KafkaBroker:
     def bootstrap(self) -> str:
         """The client bootstrap address, ``127.0.0.1:<port>``."""
         return f"{LOOPBACK}:{self.port}"
+
+    @property
+    def advertised(self) -> str:
+        """The address clients are told to use: the proxy's when the broker has one, else its own."""
+        return f"{LOOPBACK}:{self.advertised_port or self.port}"
 
     @property
     def pid(self) -> int | None:
@@ -249,7 +258,7 @@ class KafkaBroker:
                 f"{node}@{LOOPBACK}:{port}" for node, port in sorted(self.voters.items())
             ),
             "listeners": f"PLAINTEXT://{LOOPBACK}:{self.port},CONTROLLER://{LOOPBACK}:{self.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://{LOOPBACK}:{self.port}",
+            "advertised.listeners": f"PLAINTEXT://{self.advertised}",
             "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
@@ -408,6 +417,7 @@ class KafkaBroker:
             "create_time": self._proc.create_time() if self._proc is not None else None,
             "cds_dump": str(self._cds_dump) if self._cds_dump is not None else None,
             "node_id": self.node_id,
+            "advertised_port": self.advertised_port,
             "voters": {str(k): v for k, v in self.voters.items()},
         }
         self.state_file.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
@@ -564,6 +574,11 @@ class KafkaCluster:
     def bootstrap(self) -> str:
         """Every broker's address, comma-separated (clients find the rest from any one)."""
         return ",".join(b.bootstrap for b in self.brokers)
+
+    @property
+    def advertised(self) -> str:
+        """Every broker's advertised address (its proxy's, when it has one), comma-separated."""
+        return ",".join(b.advertised for b in self.brokers)
 
     def start(self, timeout: float = 180) -> None:
         """Start every broker not running, then wait until each serves (one cluster id for all)."""

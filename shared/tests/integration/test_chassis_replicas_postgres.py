@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from motcua_shared.chassis.db import Database
-from motcua_shared.chassis.limits import Backoff, Buckets, LimitsBase, SqlStore, store_for
+from motcua_shared.chassis.limits import Backoff, Buckets, Entry, LimitsBase, SqlStore, store_for
 from motcua_shared.chassis.settings import DbSettings
 from motcua_shared.chassis.singleton import exclusively, run_singleton
 from motcua_shared.chassis.wakeups import announce, listen_forever
@@ -60,6 +60,20 @@ async def test_a_backoff_started_on_one_replica_holds_on_the_other(
     assert await second.wait("canbo.a|203.0.113.9") > 0
     await second.succeeded("canbo.a|203.0.113.9")
     assert await first.wait("canbo.a|203.0.113.9") == 0
+
+
+async def test_a_key_one_replica_deletes_while_another_waits_for_its_lock(
+    replicas: tuple[Database, Database],
+) -> None:
+    stores = [SqlStore(db) for db in replicas]
+
+    def toggle(current: Entry | None, now: float) -> tuple[Entry | None, bool]:
+        # State that starts, then ends (its row deleted) on the next update: a waiter finds the row gone.
+        return (Entry(1.0, now, now + 60), True) if current is None else (None, False)
+
+    done = await asyncio.gather(*(store.update("p", "203.0.113.9", toggle) for store in stores * 20))
+    assert len(done) == 40, "every update took its turn, none failed"
+    assert set(done) == {True, False}, "the state began and ended"
 
 
 async def test_expired_state_is_purged(replicas: tuple[Database, Database]) -> None:

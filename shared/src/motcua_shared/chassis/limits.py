@@ -144,22 +144,32 @@ class SqlStore:
         key = key[:255]
         async with self._db.session() as session, session.begin():
             now = self._clock()
-            await session.execute(
-                self._insert(RateState)
-                .values(policy=policy, key=key, level=0.0, stamp=now, expires=now)
-                .on_conflict_do_nothing()
-            )
-            row = (
+            row = None
+            # The purge may delete the row while this replica waits for its lock: the locked read then finds
+            # nothing, and the row is made again.
+            for _attempt in range(5):
                 await session.execute(
-                    select(RateState)
-                    .where(RateState.policy == policy, RateState.key == key)
-                    .with_for_update()
+                    self._insert(RateState)
+                    .values(policy=policy, key=key, level=0.0, stamp=now, expires=now)
+                    .on_conflict_do_nothing()
                 )
-            ).scalar_one()
+                row = (
+                    await session.execute(
+                        select(RateState)
+                        .where(RateState.policy == policy, RateState.key == key)
+                        .with_for_update()
+                    )
+                ).scalar_one_or_none()
+                if row is not None:
+                    break
+            if row is None:
+                raise RuntimeError(f"limit state {policy}/{key} deleted under every attempt to lock it")
             current = Entry(row.level, row.stamp, row.expires) if row.expires > now else None
             new, result = step(current, now)
             if new is None:
-                await session.delete(row)
+                # Expired, not deleted: a replica waiting for this row's lock must still find it (the purge
+                # removes it later).
+                row.expires = now
             else:
                 row.level, row.stamp, row.expires = new.level, new.stamp, new.expires
         return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from payment_svc.receipts.pdf import in_words, vnd
+from payment_svc.receipts.amounts import in_words, vnd
 from payment_svc.reconciliation.service import parse_amount, parse_statement
 
 

@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-import segno
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from typing import TYPE_CHECKING
 
 from dossier_svc.papers.errors import FontMissing
+
+# fpdf2 and the fontTools it embeds fonts with cost ~30 MB a process: imported where a paper is first drawn,
+# not by every replica at start.
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -73,7 +74,9 @@ class Sheet:
         regular, bold = fonts
         if not regular.is_file() or not bold.is_file():
             raise FontMissing("Chưa cài phông chữ Unicode để in phiếu (DejaVu); liên hệ quản trị.")
-        self.pdf = FPDF(orientation="L" if landscape else "P", unit="mm", format=size)
+        from fpdf import FPDF
+
+        self.pdf: FPDF = FPDF(orientation="L" if landscape else "P", unit="mm", format=size)
         # The document's dates come from the moment it records, so the same history gives the same bytes.
         self.pdf.set_creation_date(issued_at)
         self.pdf.set_title(title)
@@ -95,12 +98,16 @@ class Sheet:
     def _text(
         self, text: str, *, x: float, w: float, size: float, bold: bool = False, align: str = "C"
     ) -> None:
+        from fpdf.enums import XPos, YPos
+
         self.pdf.set_font("VN", "B" if bold else "", size)
         self.pdf.set_x(x)
         self.pdf.multi_cell(w, size * 0.45, text, align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
     def header(self, head: Header, *, form: str) -> None:
         """The form's tag, then the two-column header."""
+        from fpdf.enums import XPos, YPos
+
         pdf = self.pdf
         pdf.set_font("VN", "", self.base - 2)
         pdf.cell(self.width, 4, form, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -154,6 +161,8 @@ class Sheet:
         size: float | None = None,
     ) -> None:
         """A ruled table whose columns take ``widths`` shares of the page width (in ``size`` points)."""
+        from fpdf.fonts import FontFace
+
         pdf = self.pdf
         points = size or self.base - 1
         pdf.set_font("VN", "", points)
@@ -200,6 +209,8 @@ class Sheet:
 
     def lookup(self, link: str, secret: str) -> None:
         """The look-up QR code with its secret, at the foot of what the applicant keeps."""
+        import segno
+
         pdf = self.pdf
         side = 20.0
         if pdf.get_y() + side + 2 > pdf.h - pdf.b_margin:

@@ -28,7 +28,7 @@ from payment_svc.payments.models import Outcome
 from payment_svc.ports import Ports
 from payment_svc.providers import bank
 from payment_svc.providers.base import ProviderUnavailable, SignatureError
-from payment_svc.receipts.pdf import vnd
+from payment_svc.receipts.amounts import vnd
 from payment_svc.uow import PaymentUnitOfWork
 
 log = logging.getLogger(__name__)

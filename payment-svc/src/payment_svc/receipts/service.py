@@ -11,7 +11,6 @@ from motcua_shared.chassis.signing import Seal
 from payment_svc.payments.errors import PaymentNotFound
 from payment_svc.payments.models import Payment
 from payment_svc.ports import Ports
-from payment_svc.receipts import pdf
 from payment_svc.uow import PaymentUnitOfWork
 
 KIND = "bien-lai"
@@ -50,6 +49,9 @@ async def receipt_pdf(
     settings = ports.settings
 
     def issue() -> bytes:
+        # fpdf2 and fontTools cost ~30 MB a process: loaded by the replica that first issues a receipt.
+        from payment_svc.receipts import pdf
+
         document = pdf.render(
             payment, receipts=settings.receipts, bank=settings.bank, verify_url=verify_url(ports, payment.id)
         )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from motcua_shared.chassis.signing import Verdict, Verdicts
 from payment_svc.payments.models import Payment
-from payment_svc.receipts.pdf import in_words
+from payment_svc.receipts.amounts import in_words
 
 SUMMARIES: dict[Verdicts, str] = {
     Verdicts.VALID: "Giấy tờ nguyên vẹn, được ký số bởi {signer} lúc {when}.",

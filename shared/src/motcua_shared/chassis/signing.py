@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -36,22 +36,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from pydantic import BaseModel, Field, SecretStr
-from pyhanko.keys import load_cert_from_pemder
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import async_validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko.stamp import QRStampStyle, TextStampStyle
-from pyhanko_certvalidator import ValidationContext
 
 from motcua_shared.chassis.clock import PLATFORM_TZ
 from motcua_shared.chassis.errors import PROBLEM_BASE, Unavailable
+
+# pyHanko (and the fontTools it subsets the stamp's font with) costs ~25 MB in every process that imports
+# it: it is imported where a paper is first signed or verified, not by every replica at start.
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.sign import signers
 
 __all__ = [
     "AgencyCredential",
@@ -361,6 +354,8 @@ class PaperSigner:
 
     def trust_roots(self) -> list[asn1_x509.Certificate]:
         """The roots a verifier trusts: the configured ones, and the development CA when there is one."""
+        from pyhanko.keys import load_cert_from_pemder
+
         paths = list(self.settings.trust_roots)
         if self.authority is not None:
             paths.append(self.authority.ensure_ca())
@@ -368,6 +363,8 @@ class PaperSigner:
 
     def _stored(self, code: str) -> signers.SimpleSigner | None:
         """The agency's certificate from ``certificates_dir``, if it holds one."""
+        from pyhanko.sign import signers
+
         folder = self.settings.certificates_dir
         if folder is None or not _AGENCY_FILE.match(code):
             return None
@@ -393,6 +390,8 @@ class PaperSigner:
         return await asyncio.to_thread(lambda: asyncio.run(verify_pdf(data, roots, fetch_revocation=fetch)))
 
     def _signer(self, code: str, name: str) -> signers.SimpleSigner:
+        from pyhanko.sign import signers
+
         with self._lock:
             cached = self._signers.get(code)
             if cached is not None:
@@ -426,6 +425,13 @@ class PaperSigner:
 
         For worker threads only: pyHanko's synchronous API runs its own event loop.
         """
+        from pyhanko.pdf_utils import generic
+        from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.pdf_utils.text import TextBoxStyle
+        from pyhanko.sign import fields, signers
+        from pyhanko.stamp import QRStampStyle, TextStampStyle
+
         if not self.settings.stamp_font.is_file():
             raise SigningUnavailable(f"the stamp's font {self.settings.stamp_font} is missing")
         signer = self._signer(seal.agency_code, seal.agency_name)
@@ -489,6 +495,14 @@ async def verify_pdf(
 ) -> Verdict:
     """Check the last signature of ``data``: intact, unchanged since, and by a certificate that chains to
     ``trust_roots``; say who signed, when, and which paper the signed revision says it is."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
     digest = hashlib.sha256(data).hexdigest()
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)

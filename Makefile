@@ -8,7 +8,7 @@ export UV_PYTHON := 3.11
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 SOURCES := shared services gateway catalog-svc dossier-svc payment-svc notify-svc tests bench conftest.py
 
-.PHONY: help uv install kafka-libs run test lint format stack stack-status stack-down bench bench-deps up down clean \
+.PHONY: help uv install kafka-libs run test lint format stack stack-status stack-down bench bench-deps up down clean toxiproxy chaos \
 	node web web-api web-check web-dev
 
 help: ## list the targets
@@ -28,7 +28,7 @@ PORT ?= 8000
 run: install web ## the platform, embedded and seeded, with the web clients, on http://127.0.0.1:8000 (desk at /desk/; PORT=8100)
 	$(UV) run --frozen motcua run --port $(PORT)
 
-test: install kafka-libs lint web-check ## lint, type-check, and every test tier (starts and stops Kafka and PostgreSQL)
+test: install kafka-libs toxiproxy lint web-check ## lint, type-check, and every test tier (starts and stops Kafka and PostgreSQL)
 	$(UV) run --frozen pytest
 
 # -- the web clients (web/): Node and npm from Debian when missing, packages from package-lock.json ----------
@@ -73,6 +73,18 @@ REPLICAS ?= 1
 BROKERS ?= 1
 stack: install kafka-libs ## Kafka, PostgreSQL and one process per service (gateway on :8000; REPLICAS=2 behind nginx, BROKERS=3)
 	$(UV) run --frozen motcua stack up --replicas $(REPLICAS) --brokers $(BROKERS)
+
+TOXIPROXY_VERSION := $(shell sed -n 's/^VERSION = "\(.*\)"/\1/p' services/src/motcua/infra/toxiproxy.py)
+TOXIPROXY := $(or $(MOTCUA_CACHE),$(HOME)/.cache/motcua)/toxiproxy-$(TOXIPROXY_VERSION)/server
+
+$(TOXIPROXY):
+	GOBIN=$(dir $@) go install github.com/Shopify/toxiproxy/v2/cmd/server@v$(TOXIPROXY_VERSION)
+
+toxiproxy: $(TOXIPROXY) ## Toxiproxy (Go module proxy) for `stack up --proxy` and `make chaos`
+
+COUNT ?= 10000
+chaos: install kafka-libs toxiproxy ## the resilience suite: COUNT submissions while brokers, replicas, PostgreSQL and the network fail (bench/results/chaos.md)
+	$(UV) run --frozen python bench/chaos.py --count $(COUNT)
 
 stack-status: ## what the stack runs, and whether it is ready
 	$(UV) run --frozen motcua stack status

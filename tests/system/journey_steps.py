@@ -120,6 +120,33 @@ def png_bytes(width: int = 48, height: int = 32) -> bytes:
     )
 
 
+# -- a procedure's online case and the files it asks for -------------------------------------------
+
+
+def online_case(procedure: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The first case whose online channel charges a fee, and that fee."""
+    for case in procedure["cases"]:
+        for channel in case["channels"]:
+            fee = sum(item["amount"] for item in channel["fee_items"])
+            if channel["channel"] == "online" and fee > 0:
+                return case, fee
+    raise AssertionError(f"{procedure['code']} charges nothing online")
+
+
+def documents_for(procedure: dict[str, Any], case_code: str) -> dict[str, tuple[str, bytes, str]]:
+    """A file per required document of the case: the declaration as a PDF, the rest as scans (PNG)."""
+    required = [
+        d
+        for d in procedure["documents"]
+        if d["required"] and (not d["case_codes"] or case_code in d["case_codes"])
+    ]
+    assert required, "the procedure asks for documents"
+    files = {required[0]["code"]: ("to-khai.pdf", pdf_bytes("To khai ly lich tu phap"), "application/pdf")}
+    for document in required[1:]:
+        files[document["code"]] = (f"{document['code']}.png", png_bytes(), "image/png")
+    return files
+
+
 # -- the people ----------------------------------------------------------------------------------------
 
 

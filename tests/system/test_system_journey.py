@@ -38,12 +38,13 @@ from journey_steps import (
     API,
     Journey,
     Person,
+    documents_for,
     expect,
     expect_problem,
     free_port_block,
     new_phone,
+    online_case,
     pdf_bytes,
-    png_bytes,
 )
 
 from gateway.settings import DEMO_ACCOUNTS
@@ -72,30 +73,6 @@ SUPPLEMENT_REQUESTED = "vn.motcua.dossier.dossier.supplement_requested.v1"
 SUPPLEMENTED = "vn.motcua.dossier.dossier.supplemented.v1"
 
 
-def _online_case(procedure: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """The first case whose online channel charges a fee, and that fee."""
-    for case in procedure["cases"]:
-        for channel in case["channels"]:
-            fee = sum(item["amount"] for item in channel["fee_items"])
-            if channel["channel"] == "online" and fee > 0:
-                return case, fee
-    raise AssertionError(f"{procedure['code']} charges nothing online")
-
-
-def _documents(procedure: dict[str, Any], case_code: str) -> dict[str, tuple[str, bytes, str]]:
-    """A file per required document of the case: the declaration as a PDF, the rest as scans (PNG)."""
-    required = [
-        d
-        for d in procedure["documents"]
-        if d["required"] and (not d["case_codes"] or case_code in d["case_codes"])
-    ]
-    assert required, "the procedure asks for documents"
-    files = {required[0]["code"]: ("to-khai.pdf", pdf_bytes("To khai ly lich tu phap"), "application/pdf")}
-    for document in required[1:]:
-        files[document["code"]] = (f"{document['code']}.png", png_bytes(), "image/png")
-    return files
-
-
 async def citizen_journey(journey: Journey) -> Person:
     """The whole journey and its denials; every step through the gateway. The citizen, signed in."""
     client = journey.client
@@ -109,7 +86,7 @@ async def citizen_journey(journey: Journey) -> Person:
     procedure = await journey.find_procedure(SEARCH, NAME_PART)
     assert procedure["fee_timing"] == "submission"
     agency = procedure["implementing_agency"]["code"]
-    case, fee = _online_case(procedure)
+    case, fee = online_case(procedure)
 
     # 3. dossier-svc knows the procedure only from catalog's event.
     await journey.wait_until_dossier_knows(citizen, procedure["code"])
@@ -126,7 +103,7 @@ async def citizen_journey(journey: Journey) -> Person:
         },
         "form_data": {"muc_dich": "Bổ sung hồ sơ xin việc"},
     }
-    files = _documents(procedure, case["code"])
+    files = documents_for(procedure, case["code"])
     key = f"journey-{uuid.uuid4()}"
     no_key = await client.post(
         f"{API}/dossiers",
@@ -349,7 +326,7 @@ async def commune_journey(journey: Journey) -> None:
         },
         "form_data": {"ten_tre": "Hoàng Minh Khang"},
     }
-    files = _documents(procedure, "dung-han")
+    files = documents_for(procedure, "dung-han")
     unchosen = expect_problem(await journey.submit(citizen, submission, files, f"birth-{uuid.uuid4()}"), 422)
     assert [e["field"] for e in unchosen["errors"]] == ["agency_code"], unchosen
     filed = expect(

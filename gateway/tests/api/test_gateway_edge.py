@@ -219,6 +219,22 @@ async def test_lookups_and_writes_are_rate_limited(tmp_path: Path) -> None:
         assert (await client.get("/api/v1/dossiers")).status_code == 200, "reads are not writes"
 
 
+async def test_limits_unreachable_in_the_database_are_a_503_to_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = gateway(tmp_path, demo=False, upstream_apps={"dossier": service()})
+    async with running(app) as client:
+
+        async def refused(*args: object) -> float:
+            raise ConnectionRefusedError(111, "Connection refused")  # PostgreSQL restarting
+
+        monkeypatch.setattr(app.state.ports.limiter, "take", refused)
+        answer = await client.post("/api/v1/dossiers")
+        assert answer.status_code == 503, answer.text
+        assert int(answer.headers["retry-after"]) >= 1
+        assert answer.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_the_sms_providers_signed_look_ups_are_not_limited_by_its_address(tmp_path: Path) -> None:
     """The provider forwards every citizen's SMS from a few addresses; dossier-svc limits per phone."""
     limits = RateLimitSettings(

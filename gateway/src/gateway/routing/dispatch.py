@@ -7,6 +7,7 @@ Lookups and writes spend rate-limit tokens here, per IP and, for writes, per ver
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -15,7 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.routing.table import ROUTES, SERVICES, route_of
 from motcua_shared.chassis.errors import PROBLEM_BASE
-from motcua_shared.chassis.http import edge_problem
+from motcua_shared.chassis.http import edge_problem, outage_problem
+from motcua_shared.chassis.outages import OUTAGE_TYPES, dependency_down
 
 if TYPE_CHECKING:
     from gateway.ports import Ports
@@ -27,6 +29,9 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Payment and SMS providers call back from a few addresses in bursts; their callbacks are signed instead
 # (the SMS look-up is limited per phone behind the signature).
 _UNLIMITED_PREFIXES = ("/api/v1/payments/providers/", "/api/v1/lookup/sms/inbound")
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,16 @@ class ProxyDispatch:
             if service is not None:
                 ports: Ports = scope["app"].state.ports
                 scope["route"] = _LABELS[segment]
-                if not await _within_limits(ports, scope, receive, send, segment):
+                try:
+                    within = await _within_limits(ports, scope, receive, send, segment)
+                except OUTAGE_TYPES as exc:
+                    # The limits live in PostgreSQL: while it is unreachable the client is told to retry.
+                    if not dependency_down(exc):
+                        raise
+                    log.warning("limits unavailable; answered 503", extra={"error": type(exc).__name__})
+                    await outage_problem(scope)(scope, receive, send)
+                    return
+                if not within:
                     return
                 await ports.upstreams.forwarders[service].forward(scope, receive, send, raw)
                 return

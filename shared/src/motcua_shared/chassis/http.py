@@ -83,6 +83,20 @@ def scope_language(scope: Scope) -> Language:
     return "vi"
 
 
+def _dependency_unavailable() -> Unavailable:
+    return Unavailable(
+        "Một dịch vụ mà yêu cầu này cần đang tạm thời không khả dụng; vui lòng thử lại sau giây lát.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        detail_en="A service this request needs is unavailable for a moment; try again shortly.",
+    )
+
+
+def outage_problem(scope: Scope) -> ProblemResponse:
+    """The retryable 503 for a dependency down (see :mod:`motcua_shared.chassis.outages`), answered below the
+    app's handlers (the gateway's limits, read in PostgreSQL before a request is proxied)."""
+    return domain_problem(_dependency_unavailable(), scope_language(scope), instance=scope["path"])
+
+
 def edge_problem(
     scope: Scope,
     status: int,
@@ -252,12 +266,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             "a dependency is unavailable; answered 503",
             extra={"path": request.url.path, "error": type(exc).__name__},
         )
-        down = Unavailable(
-            "Một dịch vụ mà yêu cầu này cần đang tạm thời không khả dụng; vui lòng thử lại sau giây lát.",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            detail_en="A service this request needs is unavailable for a moment; try again shortly.",
-        )
-        return domain_problem(down, _language(request), instance=request.url.path)
+        return domain_problem(_dependency_unavailable(), _language(request), instance=request.url.path)
 
     app.add_exception_handler(Exception, _unexpected)
     for kind in OUTAGE_TYPES:

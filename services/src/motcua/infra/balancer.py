@@ -4,7 +4,8 @@ One ``server`` per public port (the gateway's and each service's usual port), pr
 that app's replicas: least connections, keep-alive to the replicas, a replica that refuses connections
 skipped for a few seconds (``max_fails``/``fail_timeout``), a request that could not reach one replica
 sent to the next (``proxy_next_upstream error timeout``: nginx never retries a POST that reached a
-replica), no buffering and long reads for the live streams (SSE), and the client's address passed in
+replica; a request no replica answered is a 503 problem with ``Retry-After``, not a bare 502), no buffering
+and long reads for the live streams (SSE), and the client's address passed in
 ``X-Forwarded-For`` (set, not appended: a client cannot forge it), which the replicas trust from loopback
 only. Everything nginx writes (pid, logs, temporary files) stays under the stack's directory.
 """
@@ -12,10 +13,23 @@ only. Everything nginx writes (pid, logs, temporary files) stays under the stack
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from motcua_shared.chassis.errors import PROBLEM_BASE
+
+_UNAVAILABLE = json.dumps(
+    {
+        "type": PROBLEM_BASE + "unavailable",
+        "title": "Tạm thời không khả dụng",
+        "status": 503,
+        "detail": "Máy chủ vừa khởi động lại hoặc đang bận; vui lòng thử lại sau giây lát.",
+    },
+    ensure_ascii=False,
+)
 
 
 def nginx_binary() -> str:
@@ -74,6 +88,14 @@ def render_conf(prefix: Path, routes: Mapping[str, tuple[int, Sequence[int]]], *
         lines.append(f"    proxy_set_header X-Forwarded-For {forwarded};")
         lines.append("    proxy_set_header X-Forwarded-Proto $scheme;")
         lines.append(f"    proxy_pass http://{name};")
+        lines.append("  }")
+        # No replica reached, or one died with the request: a problem the client retries (with its
+        # Idempotency-Key) rather than nginx's bare 502.
+        lines.append("  error_page 502 504 =503 @unavailable;")
+        lines.append("  location @unavailable {")
+        lines.append("    default_type application/problem+json;")
+        lines.append("    add_header Retry-After 1 always;")
+        lines.append(f"    return 503 '{_UNAVAILABLE}';")
         lines.append("  } }")
     lines.append("}")
     return "\n".join(lines) + "\n"

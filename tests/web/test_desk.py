@@ -244,6 +244,20 @@ def test_officers_of_two_agencies_work_a_dossier_from_the_queue_to_the_result(
     expect(ward.get_by_text("Bước 5/5")).to_be_visible()
     act(ward, "Phê duyệt kết quả", lambda form: form.get_by_label("Tên kết quả").fill("Giấy khai sinh"))
     expect(status).to_have_text("Đã có kết quả")
+    # The ward issues the result as a PDF, which the platform signs with the ward's certificate.
+    issue = ward.locator("form.result-form")
+    expect(issue.get_by_role("heading", name="Ban hành kết quả điện tử")).to_be_visible()
+    result: FilePayload = {
+        "name": "giay-khai-sinh.pdf",
+        "mimeType": "application/pdf",
+        "buffer": pdf_bytes("Giay khai sinh"),
+    }
+    issue.get_by_label("Tệp kết quả (PDF)").set_input_files(files=[result])
+    issue.get_by_role("button", name="Ký số và ban hành").click()
+    issued = ward.get_by_role("status").filter(has_text="Đã ký số và ban hành giay-khai-sinh.pdf")
+    expect(issued).to_be_visible()
+    expect(issue).to_contain_text("Đã ban hành giay-khai-sinh.pdf")
+    accessible(ward, "desk-result-issued")
     act(ward, "Trả kết quả")
     expect(status).to_have_text("Đã trả kết quả")
     expect(ward.get_by_text("Bạn không có thao tác nào trên hồ sơ này lúc này.")).to_be_visible()

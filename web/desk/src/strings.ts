@@ -159,6 +159,16 @@ const words = {
   note: { vi: "Ghi chú", en: "Note" },
   confirmAction: { vi: "Xác nhận: {action}", en: "Confirm: {action}" },
   actionDone: { vi: "Đã thực hiện: {action}.", en: "Done: {action}." },
+  resultTitle: { vi: "Ban hành kết quả điện tử", en: "Issue the electronic result" },
+  resultHelp: {
+    vi: "Tải lên kết quả dạng PDF: hệ thống ký số bằng chứng thư số của cơ quan, kèm dấu ký và mã QR để xác thực, rồi đưa vào kho giấy tờ của người nộp. Kết quả trả bằng giấy thì không cần tải lên.",
+    en: "Upload the result as a PDF: the platform signs it with the agency's certificate, with a stamp and a QR code to verify it, and puts it in the applicant's wallet. A result handed over on paper needs no upload.",
+  },
+  resultReplace: { vi: "Đã ban hành {file}; tải tệp khác lên để thay trước khi trả kết quả.", en: "{file} is issued; upload another file to replace it before returning the result." },
+  resultFile: { vi: "Tệp kết quả (PDF)", en: "Result file (PDF)" },
+  resultPick: { vi: "Chọn tệp PDF của kết quả.", en: "Choose the result's PDF file." },
+  resultSign: { vi: "Ký số và ban hành", en: "Sign and issue" },
+  resultIssued: { vi: "Đã ký số và ban hành {file} ({agency}).", en: "{file} signed and issued ({agency})." },
   // Counter intake
   intakeTitle: { vi: "Tiếp nhận hồ sơ tại quầy", en: "Counter intake" },
   intakeIntro: {

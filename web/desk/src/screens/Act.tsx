@@ -147,18 +147,60 @@ function ActionForm({ dossier, action, next, onDone }: { dossier: DossierOut; ac
   );
 }
 
-/** The buttons of the allowed actions; the chosen one's form below them. */
+/** The approving agency issues the result of an approved dossier as a PDF: the platform signs it with the
+ * agency's certificate (a visible stamp with a QR code to verify it) and the citizen's wallet shows it. */
+function IssueResult({ dossier, onDone }: { dossier: DossierOut; onDone: (message: string) => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const issued = dossier.documents.find((d) => d.document_code === "KET-QUA");
+
+  const send = async (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    if (!file) return setError(t("resultPick"));
+    setBusy(true);
+    const { data, error: problem } = await api.POST("/api/v1/dossiers/{code}/documents/result", {
+      params: { path: { code: dossier.code } },
+      body: { file: file.name },
+      bodySerializer: () => multipart({ file }),
+    });
+    setBusy(false);
+    if (!data) return setError(problemText(problem, t("failed")));
+    onDone(t("resultIssued", { file: data.filename, agency: data.signed_by ?? "" }));
+  };
+
+  return (
+    <form class="result-form" onSubmit={send} aria-labelledby="result-title">
+      <h3 id="result-title">{t("resultTitle")}</h3>
+      <p class="hint">{issued ? t("resultReplace", { file: issued.filename }) : t("resultHelp")}</p>
+      <div class="field">
+        <label for="result-file">{t("resultFile")}</label>
+        <input id="result-file" type="file" accept="application/pdf,.pdf" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
+      </div>
+      {error && <Notice kind="error">{error}</Notice>}
+      <Button type="submit" busy={busy}>
+        {t("resultSign")}
+      </Button>
+    </form>
+  );
+}
+
+/** The buttons of the allowed actions; the chosen one's form below them; the result's upload once approved. */
 export function Act({ dossier, next, onDone }: { dossier: DossierOut; next: string | null; onDone: (message: string) => void }) {
   const [chosen, setChosen] = useState<Action | null>(null);
+  const approving = dossier.status === "result_ready" && session.value?.me.agency_code === dossier.holder_agency_code;
   // The counter records a supplement by scanning what the applicant brought: the API allows the action once
   // the scans are attached, so the receiving agency is offered it while the request is open.
   const receiving = session.value?.me.agency_code === dossier.agency_code;
   const offered = OFFICER_ACTIONS.filter(
     (a) => dossier.allowed_actions.includes(a) || (a === "supplement" && receiving && dossier.status === "supplement_requested"),
   );
-  if (offered.length === 0) return <p>{t("noActions")}</p>;
+  const result = approving ? <IssueResult dossier={dossier} onDone={onDone} /> : null;
+  if (offered.length === 0) return result ?? <p>{t("noActions")}</p>;
   return (
     <div class="act">
+      {result}
       <div class="actions" role="group" aria-label={t("actions")}>
         {offered.map((a) => (
           <Button key={a} kind={chosen === a ? "primary" : "secondary"} aria-pressed={chosen === a} onClick={() => setChosen(a)}>

@@ -102,7 +102,8 @@ def screen(page: Page, name: str) -> None:
 
 def pdf(page: Page, button: Locator) -> bytes:
     """Clicking ``button`` downloads a PDF (a paper or a receipt, fetched with the signed-in token)."""
-    with page.expect_download() as download:
+    # The browser hands the file over when it gets to it: a minute on a machine shared with other work.
+    with page.expect_download(timeout=60_000) as download:
         button.click()
     path = download.value.path()
     assert download.value.suggested_filename.endswith(".pdf")

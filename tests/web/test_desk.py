@@ -10,12 +10,14 @@ into ``var/web-screenshots`` (the README shows copies kept in ``web/screenshots`
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
-from journey_steps import pdf_bytes
+from journey_steps import pdf_bytes, png_bytes
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Locator, Page, expect
 from web_kit import (
     DESKTOP,
@@ -29,6 +31,7 @@ from web_kit import (
     qr_in,
     screen,
     shot,
+    until,
 )
 
 pytestmark = pytest.mark.system
@@ -43,6 +46,9 @@ SIMPLE = "1.002368"
 #: commune-level police register the residence (step 3 of 5); the ward returns the result.
 LINKED = "2.000986"
 WARD = "hue.xa.phu-xuan"
+#: A procedure with a fee paid on filing, received and decided by the city police (exchanging a driving
+#: licence, national code 3.000347).
+FEE = "3.000347"
 
 
 @pytest.fixture
@@ -323,3 +329,103 @@ def test_counter_intake_files_for_a_citizen_in_person_and_its_paper_opens_the_do
     expect(page.get_by_role("heading", name=f"Hồ sơ {code}")).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("Được tiếp nhận")
     expect(page.get_by_text("Trực tiếp", exact=True)).to_be_visible()
+
+
+def transfer_slip_sent(api: httpx.Client, applicant: dict[str, str]) -> dict[str, Any]:
+    """A citizen files a dossier with a fee and sends a bank transfer's slip for it; the payment."""
+    detail = api.get(f"/api/v1/procedures/{FEE}").json()
+    files = {
+        d["code"]: (f"{d['code']}.pdf", pdf_bytes(d["code"]), "application/pdf")
+        for d in detail["documents"]
+        if d.get("required")
+    }
+    person = {
+        "name": "Lê Văn Tài",
+        "cccd": "046190005678",
+        "phone": "0905998877",
+        "address": "8 Lý Thường Kiệt, Huế",
+    }
+    code = file_through_api(
+        api, applicant, {"procedure_code": FEE, "channel": "online", "applicant": person}, files
+    )
+
+    def requested() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = api.get(
+            "/api/v1/payments", params={"dossier_code": code}, headers=applicant
+        ).json()["items"]
+        return found
+
+    payment = until(requested, f"the fee of {code} requested")[0]
+    checkout = api.post(
+        "/api/v1/payments",
+        json={"payment_id": payment["id"], "method": "manual_transfer"},
+        headers={**applicant, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert checkout.status_code == 201, checkout.text
+    slip = api.post(
+        checkout.json()["transfer"]["slip_upload_url"],
+        files={"file": ("uy-nhiem-chi.png", png_bytes(), "image/png")},
+        headers=applicant,
+    )
+    assert slip.status_code == 201, slip.text
+    return payment
+
+
+def decide(card: Locator, field: tuple[str, str], button: str) -> None:
+    """Fill one field of a payment's card and press one of its decisions; the card leaves the list."""
+    card.get_by_label(field[0]).fill(field[1])
+    card.get_by_role("button", name=button).click()
+    expect(card).to_have_count(0)
+
+
+def test_the_agency_confirms_a_transfer_slip_and_approves_a_proposed_refund(
+    desk: BrowserContext, platform: str
+) -> None:
+    api = httpx.Client(base_url=platform, timeout=30)
+    police = Officers(api).of("hue.cong-an")
+    applicant = citizen(api)
+    to_confirm = transfer_slip_sent(api, applicant)
+    # Another dossier is paid (its slip confirmed), then refused: the platform proposes a refund.
+    to_refund = transfer_slip_sent(api, applicant)
+    confirmed = api.post(f"/api/v1/payments/{to_refund['id']}/slips/confirm", json={}, headers=police)
+    assert confirmed.status_code == 200, confirmed.text
+    refused = api.post(
+        f"/api/v1/dossiers/{to_refund['dossier_code']}/actions/reject",
+        json={"reason": "Giấy phép lái xe không thuộc diện được đổi."},
+        headers=police,
+    )
+    assert refused.status_code == 200, refused.text
+
+    # The dossier's fees say a slip awaits; the link leads to the payments screen.
+    page = desk.new_page()
+    sign_in(page, "canbo.congan")
+    page.goto(f"{DESK}ho-so/{to_confirm['dossier_code']}")
+    page.get_by_role("link", name="Có chứng từ chuyển khoản cần xác nhận").click()
+    expect(page.get_by_role("heading", name="Thanh toán cần xử lý")).to_be_visible()
+    slip = page.get_by_test_id(f"slip-{to_confirm['dossier_code']}")
+    expect(slip).to_contain_text("Lê Văn Tài")
+    expect(slip).to_contain_text(to_confirm["reference"])
+    expect(slip.get_by_test_id("preview")).to_be_visible()
+    refund = page.get_by_test_id(f"refund-{to_refund['dossier_code']}")
+    expect(refund).to_contain_text("Hồ sơ bị từ chối")
+    screen(page, "desk-payments")
+
+    # The slip checked against the statement and confirmed: the payment is paid, nothing awaits.
+    # A bank's transaction id is confirmed once only (the id is new for each run of the test).
+    decide(slip, ("Mã giao dịch ngân hàng", f"FT{uuid.uuid4().int % 10**11:011d}"), "Xác nhận đã nhận tiền")
+    said = page.get_by_role("status").filter(has_text=f"Đã xác nhận khoản thu {to_confirm['reference']}.")
+    expect(said).to_be_visible()
+    paid = api.get(f"/api/v1/payments/{to_confirm['id']}", headers=police).json()
+    assert (paid["status"], paid["method"]) == ("succeeded", "manual_transfer"), paid
+
+    # The proposed refund approved with the officer's note.
+    decide(refund, ("Ghi chú quyết định", "Hoàn toàn bộ lệ phí: hồ sơ bị từ chối."), "Duyệt hoàn tiền")
+    said = page.get_by_role("status").filter(
+        has_text=f"Đã duyệt hoàn tiền khoản thu {to_refund['reference']}."
+    )
+    expect(said).to_be_visible()
+    decided = api.get(f"/api/v1/payments/{to_refund['id']}", headers=police).json()["refunds"]
+    assert [(r["amount"], r["status"] in ("requested", "succeeded")) for r in decided] == [
+        (to_refund["amount"], True)
+    ], decided
+    accessible(page, "desk-payments-decided")

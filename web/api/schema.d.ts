@@ -3661,6 +3661,7 @@ export interface components {
             amount: number;
             /**
              * Attempts
+             * @description In `GET /payments/{id}` only.
              * @default []
              */
             attempts: components["schemas"]["AttemptOut"][];
@@ -3715,6 +3716,7 @@ export interface components {
             refunded_amount: number;
             /**
              * Refunds
+             * @description Oldest first; in the list too.
              * @default []
              */
             refunds: components["schemas"]["RefundOut"][];
@@ -3730,6 +3732,7 @@ export interface components {
             renews?: string | null;
             /**
              * Slips
+             * @description Transfer slips, newest first; in the list too.
              * @default []
              */
             slips: components["schemas"]["SlipOut"][];

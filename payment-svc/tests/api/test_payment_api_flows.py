@@ -484,6 +484,12 @@ async def test_manual_transfer_slip_confirmed_by_the_agency(env: Harness) -> Non
 
     assert await awaiting(env.officer()) == [payment.id], "the agency's desk lists the slip to decide"
     assert await awaiting(env.officer(OTHER_AGENCY)) == []
+    # The list carries each payment's slips, so the desk decides from it without reading each payment.
+    page = await env.client.get("/api/v1/payments", params={"awaiting": "slip"}, headers=env.officer())
+    listed = page.json()["items"][0]["slips"]
+    assert [(s["id"], s["status"]) for s in listed] == [(slip.json()["id"], "submitted")]
+    one = await env.client.get(f"/api/v1/payments/{payment.id}", headers=env.officer())
+    assert listed == one.json()["slips"]
     by_citizen = await env.client.post(
         f"/api/v1/payments/{payment.id}/slips/confirm", json={}, headers=env.citizen()
     )

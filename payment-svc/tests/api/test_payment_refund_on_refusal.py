@@ -56,6 +56,8 @@ async def test_a_refusal_after_payment_proposes_a_refund_an_officer_approves(env
     assert await env.outbox_count(PaymentRefunded.TYPE, payment_id) == 0  # nothing returned before a decision
     assert await awaiting_refund(env, env.officer()) == [payment_id]
     assert await awaiting_refund(env, env.officer(OTHER_AGENCY)) == []
+    listed = await env.client.get("/api/v1/payments", params={"awaiting": "refund"}, headers=env.officer())
+    assert listed.json()["items"][0]["refunds"] == [proposed], "the desk decides from the list"
 
     extra = await env.client.post(
         f"/api/v1/payments/{payment_id}/refund",

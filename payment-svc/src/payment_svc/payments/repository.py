@@ -238,6 +238,24 @@ class PaymentRepository:
         query = select(Slip).where(Slip.payment_id == payment_id).order_by(Slip.uploaded_at.desc())
         return list(await self.session.scalars(query))
 
+    async def decisions_of(
+        self, payment_ids: Sequence[str]
+    ) -> tuple[dict[str, list[Refund]], dict[str, list[Slip]]]:
+        """The refunds (oldest first) and slips (newest first) of several payments, by payment id."""
+        refunds: dict[str, list[Refund]] = {i: [] for i in payment_ids}
+        slips: dict[str, list[Slip]] = {i: [] for i in payment_ids}
+        if payment_ids:
+            ids = list(payment_ids)
+            for refund in await self.session.scalars(
+                select(Refund).where(Refund.payment_id.in_(ids)).order_by(Refund.created_at)
+            ):
+                refunds[refund.payment_id].append(refund)
+            for slip in await self.session.scalars(
+                select(Slip).where(Slip.payment_id.in_(ids)).order_by(Slip.uploaded_at.desc())
+            ):
+                slips[slip.payment_id].append(slip)
+        return refunds, slips
+
     async def slip(self, payment_id: str, slip_id: str) -> Slip | None:
         """One slip of a payment."""
         query = select(Slip).where(Slip.payment_id == payment_id, Slip.id == slip_id)

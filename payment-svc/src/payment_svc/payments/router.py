@@ -125,8 +125,9 @@ async def list_payments(
         limit=limit + 1,
         after=PAYMENT_CURSOR.decode(cursor),
     )
-    rows, next_cursor = PAYMENT_CURSOR.cut(found, limit, lambda p: (p.created_at, p.id))
-    return PaymentPage(items=[PaymentOut.of(p) for p in rows], total=total, next_cursor=next_cursor)
+    rows, next_cursor = PAYMENT_CURSOR.cut(found, limit, lambda v: (v.payment.created_at, v.payment.id))
+    items = [PaymentOut.of(v.payment, v) for v in rows]
+    return PaymentPage(items=items, total=total, next_cursor=next_cursor)
 
 
 @router.post(

@@ -140,9 +140,9 @@ class PaymentOut(Out):
     )
     created_at: PlatformTime
     updated_at: PlatformTime
-    attempts: list[AttemptOut] = []
-    refunds: list[RefundOut] = []
-    slips: list[SlipOut] = []
+    attempts: list[AttemptOut] = Field(default=[], description="In `GET /payments/{id}` only.")
+    refunds: list[RefundOut] = Field(default=[], description="Oldest first; in the list too.")
+    slips: list[SlipOut] = Field(default=[], description="Transfer slips, newest first; in the list too.")
     transactions: list[TransactionOut] = Field(default=[], description="Staff only.")
 
     @classmethod

@@ -135,7 +135,7 @@ function Fees({ dossier, payments }: { dossier: DossierOut; payments: Payment[] 
         <p key={p.id} data-testid="payment">
           {t("paymentLine", { ref: p.reference, amount: vnd(p.amount, lang.value) })}{" "}
           <Badge tone={p.status === "succeeded" ? "good" : p.status === "pending" ? "warn" : "neutral"}>{t(paymentWord(p.status))}</Badge>
-          {p.slips.some((s) => s.status === "pending") && (
+          {p.slips.some((s) => s.status === "submitted") && (
             <>
               {" "}
               <a href={deskPath(`thanh-toan?payment=${encodeURIComponent(p.id)}`)}>{t("slipToCheck")}</a>

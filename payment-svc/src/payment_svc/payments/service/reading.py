@@ -66,11 +66,12 @@ async def list_payments(
     awaiting: Awaiting | None = None,
     limit: int = 20,
     after: tuple[datetime, str] | None = None,
-) -> tuple[list[Payment], int]:
-    """The caller's payments (a citizen's own, an officer's agency's, all for an admin); ``awaiting`` keeps
-    those with a slip or a proposed refund no officer has decided yet."""
+) -> tuple[list[PaymentView], int]:
+    """The caller's payments (a citizen's own, an officer's agency's, all for an admin), each with its refunds
+    and slips (what an officer decides from the list); ``awaiting`` keeps those with a slip or a proposed
+    refund no officer has decided yet."""
     async with uow:
-        return await uow.payments.page(
+        found, total = await uow.payments.page(
             who,
             dossier_code=dossier_code,
             status=status,
@@ -79,6 +80,8 @@ async def list_payments(
             limit=limit,
             after=after,
         )
+        refunds, slips = await uow.payments.decisions_of([p.id for p in found])
+        return [PaymentView(p, refunds=refunds[p.id], slips=slips[p.id]) for p in found], total
 
 
 async def anomalies(uow: PaymentUnitOfWork, who: Principal, *, limit: int = 100) -> list[ProviderTransaction]:

@@ -357,7 +357,7 @@ def search_statement(
     conditions = filters.where(st, "k")
     if words:
         match = tsquery_all_but_one(words) if relaxed else tsquery(words)
-        conditions.append(f"catalog_prefixes(k.name_key || k.other_key) @@ {match}")
+        conditions.append(f"k.prefixes @@ {match}")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     if named and len(order.groups) >= NAMED_TIER_MIN_WORDS:
         page, keys = _named_page(st, filters, order, where, offset, limit)

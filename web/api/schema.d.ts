@@ -9950,6 +9950,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "content_type": "application/pdf",
+                     *       "document_code": "KET-QUA",
+                     *       "filename": "giay-khai-sinh.pdf",
+                     *       "href": "/api/v1/dossiers/hue.xa.phu-xuan-261207-0001/documents/doc_kq7f3a91",
+                     *       "id": "doc_kq7f3a91",
+                     *       "reused_from": null,
+                     *       "sha256": "3b8e1d0c5a7f49e2b6c4d8a0f1e3c5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9",
+                     *       "signed_by": "Ủy ban nhân dân phường Phú Xuân",
+                     *       "size": 61240,
+                     *       "uploaded_at": "2026-12-09T15:30:00+07:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DocumentOut"];
                 };
             };
@@ -21016,6 +21030,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "agency_code": "hue.xa.phu-xuan",
+                     *       "dossier_code": "hue.xa.phu-xuan-261207-0001",
+                     *       "filename": "giay-khai-sinh.pdf",
+                     *       "issued_at": "2026-12-09T15:30:00+07:00",
+                     *       "issuer": "Ủy ban nhân dân phường Phú Xuân",
+                     *       "kind": "ket-qua",
+                     *       "reference": "doc_kq7f3a91",
+                     *       "result_name": "Giấy khai sinh (bản chính)",
+                     *       "returned": true,
+                     *       "sha256": "3b8e1d0c5a7f49e2b6c4d8a0f1e3c5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedResultOut"];
                 };
             };

@@ -769,6 +769,16 @@ REUSED_DOCUMENT = DOCUMENT | {
     "href": f"/api/v1/dossiers/{NEXT_DRAFT}/documents/doc_b7d20e55",
     "reused_from": {"document_id": "doc_4e1a9c2b", "dossier_code": DOSSIER_CODE},
 }
+RESULT_DOCUMENT = DOCUMENT | {
+    "id": "doc_kq7f3a91",
+    "document_code": "KET-QUA",
+    "filename": "giay-khai-sinh.pdf",
+    "size": 61240,
+    "sha256": "3b8e1d0c5a7f49e2b6c4d8a0f1e3c5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9",
+    "uploaded_at": "2026-12-09T15:30:00+07:00",
+    "href": f"/api/v1/dossiers/{DOSSIER_CODE}/documents/doc_kq7f3a91",
+    "signed_by": AGENCY_PHU_XUAN["name"],
+}
 _TIME_LEFT = {"days": 0, "hours": 7, "overdue": False, "label": "còn 0 ngày 7 giờ"}
 DOSSIER = DOSSIER_SUBMITTED | {
     "status": "in_progress",
@@ -1062,6 +1072,7 @@ _add(
             "request": {"document_id": "doc_4e1a9c2b", "document_code": "giay-chung-sinh"},
             "response": REUSED_DOCUMENT,
         },
+        "documents.issue_result": {"response": RESULT_DOCUMENT},
         "wallet.documents": {
             "response": {
                 "items": [
@@ -1368,6 +1379,20 @@ _add(
                     "reason": f"Biên lai thu phí, lệ phí số {PAID['receipt_number']}",
                 },
                 "sha256": "5e67087004ebec4a015909962fa937c6a8b860cf2a7a8f77a8a1cf7800140fad",
+            }
+        },
+        "verify.result": {
+            "response": {
+                "kind": "ket-qua",
+                "reference": RESULT_DOCUMENT["id"],
+                "issuer": AGENCY_PHU_XUAN["name"],
+                "agency_code": AGENCY_PHU_XUAN["code"],
+                "dossier_code": DOSSIER_CODE,
+                "result_name": "Giấy khai sinh (bản chính)",
+                "filename": RESULT_DOCUMENT["filename"],
+                "sha256": RESULT_DOCUMENT["sha256"],
+                "issued_at": RESULT_DOCUMENT["uploaded_at"],
+                "returned": True,
             }
         },
         "verify.lookup": {

@@ -540,6 +540,11 @@ async def ensure_demo(
             )
             created.append(demo.username)
     for demo_client in clients:
+        async with uow:
+            known = await uow.identity.client(demo_client.client_id) is not None
+        if known:
+            # An argon2id hash holds 64 MiB while it runs: not made at every start for nothing.
+            continue
         secret_hash = await ports.secrets.hash_password(demo_client.client_secret.get_secret_value())
         async with uow:
             if await uow.identity.client(demo_client.client_id) is None:

@@ -7,6 +7,7 @@ import type { paths } from "@api/schema";
 import { api, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
 import { Badge, Button, LinkButton, Page, SelectField, TextField } from "@ui/kit";
+import { CountedTable } from "@ui/table";
 import { when } from "@ui/text";
 import { deskPath } from "../screens";
 import { Check, Listing, usePaged } from "./parts";
@@ -97,44 +98,28 @@ export function Catalogue() {
       </form>
       <Listing paged={paged}>
         {(items) => (
-          <>
-          <p role="status">{a("count", { n: total })}</p>
-          {items.length === 0 ? (
-            <p>{a("none")}</p>
-          ) : (
-            <div class="table-wrap">
-              <table class="queue">
-                <caption class="visually-hidden">{a("catalogueTitle")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{a("colCode")}</th>
-                    <th scope="col">{a("colName")}</th>
-                    <th scope="col">{a("status")}</th>
-                    <th scope="col">{a("colVersion")}</th>
-                    <th scope="col">{a("colChanges")}</th>
-                    <th scope="col">{a("colUpdated")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((p) => (
-                    <tr key={p.code}>
-                      <td>
-                        <a data-row href={deskPath(`quan-tri/thu-tuc/${encodeURIComponent(p.code)}`)}>
-                          {p.code}
-                        </a>
-                      </td>
-                      <td>{p.name}</td>
-                      <td>{statusBadge(p.status)}</td>
-                      <td>{p.version || "—"}</td>
-                      <td>{p.has_unpublished_changes ? <Badge tone="warn">{a("yes")}</Badge> : a("no")}</td>
-                      <td>{when(p.updated_at, lang.value, true)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          </>
+          <CountedTable
+            count={a("count", { n: total })}
+            empty={a("none")}
+            caption={a("catalogueTitle")}
+            tableClass="queue"
+            columns={[a("colCode"), a("colName"), a("status"), a("colVersion"), a("colChanges"), a("colUpdated")]}
+            items={items}
+            row={(p) => (
+              <tr key={p.code}>
+                <td>
+                  <a data-row href={deskPath(`quan-tri/thu-tuc/${encodeURIComponent(p.code)}`)}>
+                    {p.code}
+                  </a>
+                </td>
+                <td>{p.name}</td>
+                <td>{statusBadge(p.status)}</td>
+                <td>{p.version || "—"}</td>
+                <td>{p.has_unpublished_changes ? <Badge tone="warn">{a("yes")}</Badge> : a("no")}</td>
+                <td>{when(p.updated_at, lang.value, true)}</td>
+              </tr>
+            )}
+          />
         )}
       </Listing>
     </Page>

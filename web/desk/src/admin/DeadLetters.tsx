@@ -6,6 +6,7 @@ import type { paths } from "@api/schema";
 import { api, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
 import { Button, Page, SelectField } from "@ui/kit";
+import { CountedTable } from "@ui/table";
 import { when } from "@ui/text";
 import { Listing, useOutcome, usePaged } from "./parts";
 import { a, type AdminWord } from "./strings";
@@ -70,57 +71,40 @@ export function DeadLetters() {
       {result.view}
       <Listing paged={paged}>
         {(items) => (
-          <>
-          <p role="status">{a("lettersOf", { n: paged.total, service: serviceName })}</p>
-          {items.length === 0 ? (
-            <p>{a("noLetters")}</p>
-          ) : (
-            <div class="table-wrap">
-              <table class="queue letters">
-                <caption class="visually-hidden">{a("lettersOf", { n: paged.total, service: serviceName })}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">{a("colType")}</th>
-                    <th scope="col">{a("colKey")}</th>
-                    <th scope="col">{a("colError")}</th>
-                    <th scope="col">{a("colAttempts")}</th>
-                    <th scope="col">{a("colFailed")}</th>
-                    <th scope="col">{a("colActions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((letter) => (
-                    <tr key={letter.id} data-letter={letter.id}>
-                      <th scope="row">{letter.id}</th>
-                      <td>
-                        <code>{letter.type ?? "—"}</code>
-                        <details>
-                          <summary>{a("payload")}</summary>
-                          <pre>{pretty(letter.payload)}</pre>
-                        </details>
-                      </td>
-                      <td>{letter.key ?? "—"}</td>
-                      <td class="error-text">{letter.error}</td>
-                      <td>{letter.attempts}</td>
-                      <td>{when(letter.failed_at, lang.value, true)}</td>
-                      <td>
-                        <Button
-                          kind="secondary"
-                          busy={result.busy === `letter-${letter.id}`}
-                          aria-label={a("replayOf", { id: letter.id })}
-                          onClick={() => void replay(letter)}
-                        >
-                          {a("replay")}
-                        </Button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          </>
+          <CountedTable
+            count={a("lettersOf", { n: paged.total, service: serviceName })}
+            empty={a("noLetters")}
+            caption={a("lettersOf", { n: paged.total, service: serviceName })}
+            tableClass="queue letters"
+            columns={["#", a("colType"), a("colKey"), a("colError"), a("colAttempts"), a("colFailed"), a("colActions")]}
+            items={items}
+            row={(letter) => (
+              <tr key={letter.id} data-letter={letter.id}>
+                <th scope="row">{letter.id}</th>
+                <td>
+                  <code>{letter.type ?? "—"}</code>
+                  <details>
+                    <summary>{a("payload")}</summary>
+                    <pre>{pretty(letter.payload)}</pre>
+                  </details>
+                </td>
+                <td>{letter.key ?? "—"}</td>
+                <td class="error-text">{letter.error}</td>
+                <td>{letter.attempts}</td>
+                <td>{when(letter.failed_at, lang.value, true)}</td>
+                <td>
+                  <Button
+                    kind="secondary"
+                    busy={result.busy === `letter-${letter.id}`}
+                    aria-label={a("replayOf", { id: letter.id })}
+                    onClick={() => void replay(letter)}
+                  >
+                    {a("replay")}
+                  </Button>
+                </td>
+              </tr>
+            )}
+          />
         )}
       </Listing>
     </Page>

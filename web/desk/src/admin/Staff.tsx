@@ -6,6 +6,7 @@ import type { paths } from "@api/schema";
 import { api, session, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
 import { Badge, Button, Page, SelectField, TextField } from "@ui/kit";
+import { CountedTable } from "@ui/table";
 import { when } from "@ui/text";
 import { Listing, useOutcome, usePaged } from "./parts";
 import { a } from "./strings";
@@ -121,57 +122,43 @@ export function StaffAccounts() {
       {result.view}
       <Listing paged={paged}>
         {(items) => (
-          <>
-          <p role="status">{a("count", { n: paged.total })}</p>
-          <div class="table-wrap">
-            <table class="queue">
-              <caption class="visually-hidden">{a("staffTitle")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{a("colUser")}</th>
-                  <th scope="col">{a("colPerson")}</th>
-                  <th scope="col">{a("role")}</th>
-                  <th scope="col">{a("agency")}</th>
-                  <th scope="col">{a("colState")}</th>
-                  <th scope="col">{a("colLastSignIn")}</th>
-                  <th scope="col">{a("colActions")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((s) => (
-                  <tr key={s.id} data-username={s.username}>
-                    <th scope="row">{s.username}</th>
-                    <td>{s.display_name ?? "—"}</td>
-                    <td>{s.role === "admin" ? a("role_admin") : a("role_officer")}</td>
-                    <td>{agencyName(s.agency_code)}</td>
-                    <td>{s.active ? <Badge tone="good">{a("active")}</Badge> : <Badge tone="bad">{a("locked")}</Badge>}</td>
-                    <td>{s.last_sign_in_at ? when(s.last_sign_in_at, lang.value, true) : a("never")}</td>
-                    <td class="row-actions">
-                      {s.id !== me && (
-                        <Button
-                          kind="secondary"
-                          busy={busy === `lock-${s.id}`}
-                          aria-label={a(s.active ? "lockOf" : "unlockOf", { user: s.username })}
-                          onClick={() => void lock(s)}
-                        >
-                          {s.active ? a("lock") : a("unlock")}
-                        </Button>
-                      )}
-                      <Button
-                        kind="quiet"
-                        busy={busy === `reset-${s.id}`}
-                        aria-label={a("resetOf", { user: s.username })}
-                        onClick={() => void reset(s)}
-                      >
-                        {a("reset")}
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          </>
+          <CountedTable
+            count={a("count", { n: paged.total })}
+            caption={a("staffTitle")}
+            tableClass="queue"
+            columns={[a("colUser"), a("colPerson"), a("role"), a("agency"), a("colState"), a("colLastSignIn"), a("colActions")]}
+            items={items}
+            row={(s) => (
+              <tr key={s.id} data-username={s.username}>
+                <th scope="row">{s.username}</th>
+                <td>{s.display_name ?? "—"}</td>
+                <td>{s.role === "admin" ? a("role_admin") : a("role_officer")}</td>
+                <td>{agencyName(s.agency_code)}</td>
+                <td>{s.active ? <Badge tone="good">{a("active")}</Badge> : <Badge tone="bad">{a("locked")}</Badge>}</td>
+                <td>{s.last_sign_in_at ? when(s.last_sign_in_at, lang.value, true) : a("never")}</td>
+                <td class="row-actions">
+                  {s.id !== me && (
+                    <Button
+                      kind="secondary"
+                      busy={busy === `lock-${s.id}`}
+                      aria-label={a(s.active ? "lockOf" : "unlockOf", { user: s.username })}
+                      onClick={() => void lock(s)}
+                    >
+                      {s.active ? a("lock") : a("unlock")}
+                    </Button>
+                  )}
+                  <Button
+                    kind="quiet"
+                    busy={busy === `reset-${s.id}`}
+                    aria-label={a("resetOf", { user: s.username })}
+                    onClick={() => void reset(s)}
+                  >
+                    {a("reset")}
+                  </Button>
+                </td>
+              </tr>
+            )}
+          />
         )}
       </Listing>
       <form

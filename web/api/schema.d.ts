@@ -84,6 +84,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/dossiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who read or changed the personal data of dossiers (admin)
+         * @description Every officer's and admin's access to personal data, newest first. The trail is append-only: no
+         *     API changes or removes a record, and the database refuses to.
+         */
+        get: operations["audit.dossiers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/clients": {
         parameters: {
             query?: never;
@@ -2199,6 +2220,74 @@ export interface components {
             provider: string;
             /** Status */
             status: string;
+        };
+        /**
+         * AuditPage
+         * @description A page of the audit trail, newest first.
+         */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Total */
+            total: number;
+        };
+        /**
+         * AuditRecordOut
+         * @description One access to personal data.
+         */
+        AuditRecordOut: {
+            /**
+             * Action
+             * @description What was done, e.g. `dossier.read`, `document.download`.
+             */
+            action: string;
+            /**
+             * Agency Code
+             * @description The officer's agency, from the token.
+             */
+            agency_code: string | null;
+            /**
+             * At
+             * Format: date-time
+             * @description When (RFC 3339).
+             */
+            at: string;
+            /**
+             * Client
+             * @description The caller's address, as the trusted proxies resolved it.
+             */
+            client: string;
+            /**
+             * Detail
+             * @description What more says which part (a document, a paper's form).
+             */
+            detail: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Request Id
+             * @description The request's `X-Request-ID`.
+             */
+            request_id: string | null;
+            /**
+             * Resource
+             * @description The kind of thing it was done to (`dossier`, `webhook`).
+             */
+            resource: string;
+            /**
+             * Resource Id
+             * @description Which one: a dossier's code, a subscription's id.
+             */
+            resource_id: string;
+            /** Role */
+            role: string;
+            /**
+             * Subject
+             * @description The account that acted (officer or admin).
+             */
+            subject: string;
         };
         /**
          * CaseIn
@@ -5973,6 +6062,120 @@ export interface operations {
             };
             /** @description Không tìm thấy */
             404: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit.dossiers": {
+        parameters: {
+            query?: {
+                /** @description Only this account's access. */
+                subject?: string | null;
+                /** @description Only this dossier's (its code). */
+                dossier?: string | null;
+                /** @description Only this action. */
+                action?: string | null;
+                /** @description From this time (inclusive, RFC 3339). */
+                since?: string | null;
+                /** @description Before this time (RFC 3339). */
+                until?: string | null;
+                limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
                 headers: {
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.

@@ -14,6 +14,7 @@ from dossier_svc.documents.router import router as documents_router
 from dossier_svc.documents.router import verify_router, wallet_router
 from dossier_svc.documents.store import LocalFileStore
 from dossier_svc.dossiers import handlers as dossier_handlers
+from dossier_svc.dossiers.models import AUDIT_RESOURCE
 from dossier_svc.dossiers.router import router as dossiers_router
 from dossier_svc.lookup.models import LookupGuard
 from dossier_svc.lookup.router import router as lookup_router
@@ -26,6 +27,7 @@ from dossier_svc.smslookup.router import router as sms_lookup_router
 from dossier_svc.stats.router import router as stats_router
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis.app import Runtime, create_service_app
+from motcua_shared.chassis.audit import audit_router
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
 from motcua_shared.chassis.limits import purge_forever, store_for
@@ -34,6 +36,13 @@ from motcua_shared.chassis.signing import PaperSigner
 from motcua_shared.chassis.singleton import run_singleton
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+audit_trail_router = audit_router(
+    "dossiers",
+    resource=AUDIT_RESOURCE,
+    id_name="dossier",
+    id_description="Only this dossier's (its code).",
+)
 
 
 def build_handlers(ports: Ports) -> Handlers[DossierUow]:
@@ -113,6 +122,7 @@ def create_app(
             lookup_router,
             calendar_router,
             stats_router,
+            audit_trail_router,
         ],
         handlers=build_handlers(ports),
         uow_class=DossierUow,

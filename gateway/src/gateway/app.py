@@ -116,6 +116,7 @@ def create_app(
         ],
         ops=False,
         docs=False,
+        behind_gateway=False,
         configure_logs=configure_logs,
     )
     app.state.keyring = ring

@@ -193,3 +193,32 @@ async def test_a_method_a_templated_path_does_not_take_is_405_naming_only_its_ow
         assert refused.status_code == 405
         assert refused.headers["allow"] == allowed, "not the catch-all's every method"
         assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_every_answer_with_a_token_or_secret_is_kept_out_of_caches(client: httpx.AsyncClient) -> None:
+    signed_in = await login(client, "admin", "motcua-admin")
+    admin = authorization(signed_in.json()["access_token"])
+    officer = await staff_named(client, admin, "canbo.xaydung")
+    created = await client.post(
+        "/api/v1/auth/clients", json={"name": "Cổng kiểm thử", "scopes": ["events:read"]}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    answers = {
+        "login": signed_in,
+        "token": await client.post(
+            "/api/v1/auth/token",
+            json={
+                "grant_type": "client_credentials",
+                "client_id": "demo-integrator",
+                "client_secret": "motcua-integrator-secret",
+            },
+        ),
+        "password": await client.post(f"/api/v1/auth/staff/{officer['id']}/password", headers=admin),
+        "client": created,
+        "secret": await client.post(
+            f"/api/v1/auth/clients/{created.json()['client_id']}/secret", headers=admin
+        ),
+    }
+    for name, answer in answers.items():
+        assert answer.status_code < 300, (name, answer.text)
+        assert (answer.headers["cache-control"], answer.headers["pragma"]) == ("no-store", "no-cache"), name

@@ -16,6 +16,8 @@ from gateway.routing.table import route_of, service_for
         ("/verify/results", "verify/results", "dossier"),
         ("dossiers/X-1/documents/result", "dossiers", "dossier"),
         ("nowhere/at/all", "nowhere", None),
+        ("audit/dossiers", "audit/dossiers", "dossier"),
+        ("audit/nothing", "audit", None),
     ],
 )
 def test_the_longer_route_wins(path: str, route: str, service: str | None) -> None:

@@ -13,11 +13,13 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import Any, Generic, Self, TypeVar, cast, overload
 
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua_shared.chassis.audit import AuditRecord, AuditTrail
 from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.messaging.consumer import Handlers
@@ -197,6 +199,26 @@ class FakeInbox:
         return new
 
 
+class FakeAuditTrail(AuditTrail):
+    """The audit trail of a :class:`FakeUnitOfWork`: ``records`` holds what a commit wrote; what was staged
+    before a rollback (or a use case that raised) is dropped, as in the real table."""
+
+    def __init__(self) -> None:
+        self.staged: list[AuditRecord] = []
+        self.records: list[AuditRecord] = []
+        super().__init__(cast(AsyncSession, SimpleNamespace(add_all=self.staged.extend)))
+
+    def commit(self) -> None:
+        """Write what is staged."""
+        self.records.extend(self.staged)
+        self.discard()
+
+    def discard(self) -> None:
+        """Forget what is staged."""
+        self.staged.clear()
+        self.pending = 0
+
+
 class FakeUnitOfWork(Generic[U]):
     """The chassis unit of work's protocol over memory; subclass it with the service's fake repositories.
 
@@ -208,6 +230,7 @@ class FakeUnitOfWork(Generic[U]):
     def __init__(self) -> None:
         self.outbox = FakeOutbox()
         self.inbox = FakeInbox()
+        self.audit = FakeAuditTrail()
         self.commits = 0
         self.open()
 
@@ -228,10 +251,12 @@ class FakeUnitOfWork(Generic[U]):
         await self.rollback()
 
     async def commit(self) -> None:
-        """Keep the staged events."""
+        """Keep the staged events and audit records."""
         self.outbox.commit()
+        self.audit.commit()
         self.commits += 1
 
     async def rollback(self) -> None:
-        """Drop the staged events."""
+        """Drop the staged events and audit records."""
         self.outbox.discard()
+        self.audit.discard()

@@ -32,11 +32,12 @@ from dossier_svc.documents.models import (
 )
 from dossier_svc.documents.store import FileStore
 from dossier_svc.dossiers.errors import ActionForbidden, DossierNotFound, IllegalAction, InvalidDossier
-from dossier_svc.dossiers.models import Dossier, new_id
+from dossier_svc.dossiers.models import AUDIT_RESOURCE, Dossier, new_id
 from dossier_svc.dossiers.workflow import CLOSED, Party, State
 from dossier_svc.ports import Ports
 from dossier_svc.settings import DocumentSettings
 from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.audit import record_read
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.clock import Clock
 from motcua_shared.chassis.pages import Cursor, Page
@@ -211,6 +212,7 @@ async def upload(
         dossier = await _receiving(uow, who, code, item.document_code)
         await store(ports.files, [item])
         row = attach(uow, dossier, item, who, ports.clock.now())
+        uow.audit.record(who, "document.upload", AUDIT_RESOURCE, dossier.code, detail=row.id)
         await uow.commit()
     return row
 
@@ -446,6 +448,7 @@ async def listing(uow: DossierUow, who: Principal, code: str) -> DossierDocument
     async with uow:
         dossier = await _visible(uow, who, code)
         rows = await uow.documents.for_dossier(dossier.id)
+        await record_read(uow, who, "document.list", AUDIT_RESOURCE, dossier.code)
     return DossierDocuments(dossier.code, rows)
 
 
@@ -458,4 +461,6 @@ async def download(
         row = await uow.documents.get(dossier.id, document_id)
         if row is None:
             raise DossierNotFound()
-    return row, await ports.files.get(row.storage_key)
+        data = await ports.files.get(row.storage_key)
+        await record_read(uow, who, "document.download", AUDIT_RESOURCE, dossier.code, detail=row.id)
+    return row, data

@@ -71,6 +71,10 @@ def month_of(moment: datetime, calendar: WorkCalendar) -> str:
     return calendar.local(moment).strftime("%Y-%m")
 
 
+AUDIT_RESOURCE = "dossier"
+"""What dossier-svc's audit records are about: a dossier, named by its code (motcua_shared.chassis.audit)."""
+
+
 class DossierStep(Base):
     """One step of a dossier's workflow, with its own share of the time and its own sub-deadline."""
 

@@ -24,6 +24,7 @@ from dossier_svc.dossiers.errors import (
     StaleDossier,
 )
 from dossier_svc.dossiers.models import (
+    AUDIT_RESOURCE,
     Dossier,
     DossierListing,
     DossierView,
@@ -56,6 +57,7 @@ from dossier_svc.procedures.service import Terms
 from dossier_svc.settings import DeadlineSettings
 from dossier_svc.uow import DossierUow
 from motcua_shared.chassis import idempotency
+from motcua_shared.chassis.audit import record_read
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import Forbidden, Unprocessable
 from motcua_shared.contracts import dossier as ev
@@ -100,18 +102,30 @@ async def _view(uow: DossierUow, ports: Ports, who: Principal, dossier: Dossier)
     return DossierView(dossier, rows, allowed, ports.clock.now())
 
 
+def audit_change(
+    uow: DossierUow, who: Principal, action: str, code: str, *, detail: str | None = None
+) -> None:
+    """Stage the record of an officer's or admin's change, committed with the change itself."""
+    uow.audit.record(who, action, AUDIT_RESOURCE, code, detail=detail)
+
+
 async def get(uow: DossierUow, ports: Ports, who: Principal, code: str) -> DossierView:
     """One dossier, for its owner, the officers handling it, or an admin; 404 for anyone else."""
     async with uow:
         dossier = await _visible(uow, who, code)
-        return await _view(uow, ports, who, dossier)
+        view = await _view(uow, ports, who, dossier)
+        detail = "draft" if dossier.is_draft else None
+        await record_read(uow, who, "dossier.read", AUDIT_RESOURCE, dossier.code, detail=detail)
+        return view
 
 
 async def timeline(uow: DossierUow, who: Principal, code: str) -> list[TimelineEntry]:
     """A dossier's timeline."""
     async with uow:
         dossier = await _visible(uow, who, code)
-        return list(await uow.dossiers.timeline(dossier.id))
+        entries = list(await uow.dossiers.timeline(dossier.id))
+        await record_read(uow, who, "dossier.timeline", AUDIT_RESOURCE, dossier.code)
+        return entries
 
 
 async def listing(
@@ -150,6 +164,7 @@ async def listing(
             limit=limit,
             offset=offset,
         )
+        await record_read(uow, who, "dossier.list", AUDIT_RESOURCE, [row.code for row in rows])
     return DossierListing(rows=rows, total=total, offset=offset, now=now)
 
 
@@ -220,7 +235,9 @@ async def submit(
     await documents.store(ports.files, files)
     try:
         async with uow:
-            await uow.autocommit()
+            if who.role is Role.CITIZEN:
+                # An officer's filing also writes its audit record, in the same transaction.
+                await uow.autocommit()
             context = await uow.dossiers.filing_context(who.subject, idempotency_key, body.procedure_code)
             if context.previous is not None:
                 return _replay(context.previous, fingerprint)
@@ -290,6 +307,7 @@ async def submit(
 
             day = ports.calendar.local(now).strftime("%y%m%d")
             code, filing = await uow.dossiers.file(numbered_under(terms.receiving), day, build)
+            audit_change(uow, who, "dossier.file", code, detail=channel.value)
             await uow.commit()
     except IntegrityError:
         # A concurrent request with the same key won the race: answer as it did.
@@ -447,6 +465,7 @@ async def act(
             await _assign_code(uow, ports, dossier, terms, now)
         outcome = dossier.apply(transition, actor_of(who), given, now=now, calendar=ports.calendar)
         _record(uow, outcome)
+        audit_change(uow, who, f"dossier.{action.value}", dossier.code)
         await _commit(uow)
         return await _view(uow, ports, who, dossier)
 

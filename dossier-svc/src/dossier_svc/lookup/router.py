@@ -10,18 +10,11 @@ from dossier_svc.deps import PortsDep, UowDep
 from dossier_svc.lookup import service
 from dossier_svc.lookup.errors import LookupNotFound
 from dossier_svc.lookup.schemas import LookupOut
+from motcua_shared.chassis.context import client_address
 from motcua_shared.chassis.errors import RateLimited
 from motcua_shared.chassis.problems import problems
 
 router = APIRouter(prefix="/api/v1/lookup", tags=["lookup"])
-
-
-def _client(request: Request, trust_forwarded: bool) -> str:
-    forwarded = request.headers.get("x-forwarded-for")
-    if trust_forwarded and forwarded:
-        # The gateway appends the address it saw; earlier entries are whatever the client claimed.
-        return forwarded.split(",")[-1].strip()
-    return request.client.host if request.client else "unknown"
 
 
 @router.get(
@@ -46,5 +39,9 @@ async def lookup(
     given = proof_header or proof
     if not given or len(code) > 96:
         raise LookupNotFound()
-    client = _client(request, ports.settings.lookup.trust_forwarded_for)
+    client = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        behind_gateway=ports.settings.lookup.trust_forwarded_for,
+    )
     return LookupOut.of(await service.lookup(uow, ports.lookup_guard, client=client, code=code, proof=given))

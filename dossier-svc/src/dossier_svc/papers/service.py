@@ -18,7 +18,7 @@ from typing import Any
 
 from dossier_svc.calendar.models import WorkCalendar
 from dossier_svc.dossiers.errors import DossierNotFound
-from dossier_svc.dossiers.models import Dossier, TimelineEntry
+from dossier_svc.dossiers.models import AUDIT_RESOURCE, Dossier, TimelineEntry
 from dossier_svc.dossiers.workflow import Action
 from dossier_svc.papers.errors import PaperNotIssued, RegisterForbidden, RegisterRangeInvalid
 from dossier_svc.papers.layout import Header, Sheet, Signature, date_line, moment, money
@@ -36,6 +36,7 @@ from dossier_svc.papers.models import (
 )
 from dossier_svc.settings import PaperSettings, Settings
 from dossier_svc.uow import DossierUow
+from motcua_shared.chassis.audit import record_read
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.signing import PaperSigner, Seal
 
@@ -450,9 +451,11 @@ async def paper_for(
         if dossier is None or not dossier.visible_to(who):
             raise DossierNotFound()
         history = await uow.dossiers.timeline(dossier.id)
-    issue = find_issue(paper, history, ordinal)
-    if issue is None:
-        raise PaperNotIssued("Hồ sơ chưa đến bước có loại phiếu này.")
+        issue = find_issue(paper, history, ordinal)
+        if issue is None:
+            raise PaperNotIssued("Hồ sơ chưa đến bước có loại phiếu này.")
+        form = f"mau-{FORM_NUMBERS[paper]}" + (f"-{ordinal}" if ordinal else "")
+        await record_read(uow, who, "paper.render", AUDIT_RESOURCE, dossier.code, detail=form)
 
     def issued() -> bytes:
         document = render(issue, dossier, calendar=calendar, settings=settings)
@@ -487,6 +490,10 @@ async def register_for(
     until = datetime.combine(end + timedelta(days=1), time.min, calendar.zone)
     async with uow:
         dossiers = await uow.dossiers.received_by(agency_code, since, until, MAX_REGISTER_ROWS)
+        register = f"mau-{REGISTER_FORM} {agency_code} {start:%Y-%m-%d}..{end:%Y-%m-%d}"
+        await record_read(
+            uow, who, "paper.register", AUDIT_RESOURCE, [d.code for d in dossiers], detail=register
+        )
     name = next((d.agency_name for d in dossiers if d.agency_code == agency_code), agency_code)
     period = f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
     sealed = Seal(

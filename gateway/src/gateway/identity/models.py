@@ -32,7 +32,6 @@ class Account(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -43,7 +42,6 @@ class Account(Base):
     def signed_in(self, now: datetime) -> None:
         """A successful sign-in clears the failure count."""
         self.failed_logins = 0
-        self.locked_until = None
         self.last_sign_in_at = now
 
     @property
@@ -64,7 +62,6 @@ class Account(Base):
         """Let the account sign in again, with its failure count cleared."""
         self.active = True
         self.failed_logins = 0
-        self.locked_until = None
 
 
 class ExternalIdentity(Base):

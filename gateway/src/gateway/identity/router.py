@@ -59,10 +59,14 @@ router = APIRouter(tags=["auth"])
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 
-def _no_store(response: Response) -> None:
-    # Tokens must not linger in caches (RFC 6749 §5.1).
+async def _no_store(response: Response) -> None:
+    # Tokens and secrets must not linger in caches (RFC 6749 §5.1).
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
+
+
+NO_STORE = Depends(_no_store)
+"""On the routes whose answer carries a token, a secret or a password."""
 
 
 def _tokens(tokens: service.Tokens) -> TokenOut:
@@ -94,6 +98,7 @@ async def request_otp(
 
 @router.post(
     "/api/v1/auth/token",
+    dependencies=[NO_STORE],
     response_model=TokenOut,
     response_model_exclude_none=True,
     summary="Tokens for an OTP, a refresh token, client credentials or an external ID token",
@@ -112,7 +117,6 @@ async def request_otp(
 )
 async def token(
     body: TokenIn,
-    response: Response,
     uow: UowDep,
     ports: PortsDep,
     limiter: LimiterDep,
@@ -121,7 +125,6 @@ async def token(
 ) -> TokenOut:
     """One endpoint, four grants (``grant_type``): ``otp``, ``refresh_token``, ``client_credentials`` and
     RFC 8693 token exchange of an ID token from a trusted issuer such as VNeID."""
-    _no_store(response)
     await limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
     match body:
         case OtpGrant():
@@ -144,6 +147,7 @@ async def token(
 
 @router.post(
     "/api/v1/auth/login",
+    dependencies=[NO_STORE],
     response_model=TokenOut,
     response_model_exclude_none=True,
     summary="Officer and admin sign-in by username and password",
@@ -151,7 +155,6 @@ async def token(
 )
 async def login(
     body: LoginIn,
-    response: Response,
     uow: UowDep,
     ports: PortsDep,
     limiter: LimiterDep,
@@ -161,7 +164,6 @@ async def login(
     """After five wrong passwords in a row from one address on one name, that address waits (1 s, doubling,
     at most 15 minutes: 429 with ``Retry-After``); the account itself is never locked, and the answers are
     the same whether it exists or not."""
-    _no_store(response)
     await limiter.check("sign-in-ip", settings.limits.sign_in_per_ip, ip)
     # Per name *and* address: a stranger draining a name's bucket must not keep its owner out.
     await limiter.check(
@@ -286,32 +288,30 @@ async def unlock_staff(account_id: str, _admin: AdminDep, uow: UowDep) -> StaffO
 
 @router.post(
     "/api/v1/auth/staff/{account_id}/password",
+    dependencies=[NO_STORE],
     response_model=PasswordResetOut,
     summary="Reset a staff account's password (admin)",
     responses=problems(*ADMIN_ONLY, NotFound),
     operation_id="auth.reset_staff_password",
 )
 async def reset_staff_password(
-    account_id: str, response: Response, _admin: AdminDep, uow: UowDep, ports: PortsDep
+    account_id: str, _admin: AdminDep, uow: UowDep, ports: PortsDep
 ) -> PasswordResetOut:
     """A new random password, in this answer only; the old one stops working and its sessions end."""
-    _no_store(response)
     reset = await service.reset_password(uow, ports, account_id)
     return PasswordResetOut(staff=StaffOut.of(reset.account), temporary_password=reset.password)
 
 
 @router.post(
     "/api/v1/auth/clients",
+    dependencies=[NO_STORE],
     status_code=status.HTTP_201_CREATED,
     response_model=ClientOut,
     summary="Register an integrator client (admin)",
     responses=problems(Unauthenticated, Forbidden, Unprocessable),
 )
-async def create_client(
-    body: ClientIn, response: Response, _admin: AdminDep, uow: UowDep, ports: PortsDep
-) -> ClientOut:
+async def create_client(body: ClientIn, _admin: AdminDep, uow: UowDep, ports: PortsDep) -> ClientOut:
     """The secret is in this answer only; the gateway keeps its argon2id hash."""
-    _no_store(response)
     return ClientOut.of(await service.create_client(uow, ports, name=body.name, scopes=body.scopes))
 
 
@@ -356,16 +356,14 @@ async def update_client(client_id: str, body: ClientPatch, _admin: AdminDep, uow
 
 @router.post(
     "/api/v1/auth/clients/{client_id}/secret",
+    dependencies=[NO_STORE],
     response_model=ClientOut,
     summary="Give a client a new secret (admin)",
     responses=problems(*ADMIN_ONLY, NotFound),
     operation_id="auth.rotate_client_secret",
 )
-async def rotate_client_secret(
-    client_id: str, response: Response, _admin: AdminDep, uow: UowDep, ports: PortsDep
-) -> ClientOut:
+async def rotate_client_secret(client_id: str, _admin: AdminDep, uow: UowDep, ports: PortsDep) -> ClientOut:
     """The new secret is in this answer only; the old one stops working at once."""
-    _no_store(response)
     return ClientOut.of(await service.rotate_client_secret(uow, ports, client_id))
 
 

@@ -25,6 +25,8 @@ ROUTES: dict[str, str] = {
     "me": "notify",
     "webhooks": "notify",
     "sandbox": "notify",
+    # Each service keeps the audit trail of the personal data it holds (motcua_shared.chassis.audit).
+    "audit/dossiers": "dossier",
 }
 
 

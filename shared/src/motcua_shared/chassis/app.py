@@ -112,6 +112,7 @@ def create_service_app(
     ops: bool = True,
     docs: bool = True,
     configure_logs: bool = True,
+    behind_gateway: bool = True,
 ) -> FastAPI:
     """Build a service app whose lifespan opens the database (migrated), bus, relay and consumers.
 
@@ -120,7 +121,9 @@ def create_service_app(
     the embedded mode, where the services share the in-process log and the gateway's keys; otherwise they
     come from the settings. ``companions`` are entered before anything starts and left after everything
     stops (the embedded platform's services, behind its gateway). ``middleware`` runs inside the request
-    context; ``ops`` adds the dead-letter routes; ``docs`` serves the app's own OpenAPI document.
+    context; ``ops`` adds the dead-letter routes; ``docs`` serves the app's own OpenAPI document;
+    ``behind_gateway`` (every service, not the gateway) takes the caller's address from what the gateway
+    forwarded (:func:`~motcua_shared.chassis.context.client_address`).
     """
     name = settings.service_name
 
@@ -159,7 +162,7 @@ def create_service_app(
         redoc_url="/redoc" if docs else None,
     )
     install_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware, service=name)
+    app.add_middleware(RequestContextMiddleware, service=name, behind_gateway=behind_gateway)
     app.include_router(health_router())
     if ops:
         from motcua_shared.chassis.ops import router as ops_router

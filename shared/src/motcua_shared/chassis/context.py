@@ -9,6 +9,8 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
+client_var: ContextVar[str | None] = ContextVar("client", default=None)
+"""The caller's address, as :func:`client_address` resolved it for this request."""
 service_var: ContextVar[str | None] = ContextVar("service", default=None)
 """The service whose code runs: its requests and the background work its lifespan started. In the
 embedded mode several services share one process and one log handler; this names each one's lines."""
@@ -30,3 +32,12 @@ def accept_traceparent(candidate: str | None) -> str:
     trace_id = match.group(1) if match and match.group(1) != "0" * 32 else secrets.token_hex(16)
     flags = match.group(3) if match else "01"
     return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+
+
+def client_address(peer: str | None, forwarded_for: str | None, *, behind_gateway: bool) -> str:
+    """The caller's address. At the gateway (the edge), the peer, which the server already took from
+    ``X-Forwarded-For`` when the peer is a trusted proxy. Behind it, the address the gateway appended last
+    to ``X-Forwarded-For`` (earlier entries are whatever the client claimed), else the peer."""
+    if behind_gateway and forwarded_for:
+        return forwarded_for.split(",")[-1].strip() or "unknown"
+    return peer or "unknown"

@@ -20,6 +20,8 @@ from motcua_shared.chassis import metrics
 from motcua_shared.chassis.context import (
     accept_request_id,
     accept_traceparent,
+    client_address,
+    client_var,
     request_id_var,
     service_var,
     traceparent_var,
@@ -309,9 +311,10 @@ class RequestContextMiddleware:
     """Pure ASGI (streaming-safe): request id and traceparent in, out, in logs; metrics; access log;
     ``Cache-Control: no-store`` on what answers a caller with credentials."""
 
-    def __init__(self, app: ASGIApp, *, service: str) -> None:
+    def __init__(self, app: ASGIApp, *, service: str, behind_gateway: bool = True) -> None:
         self.app = app
         self.service = service
+        self.behind_gateway = behind_gateway
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -323,6 +326,14 @@ class RequestContextMiddleware:
         rid_token = request_id_var.set(request_id)
         tp_token = traceparent_var.set(traceparent)
         service_token = service_var.set(self.service)
+        peer = scope.get("client")
+        client_token = client_var.set(
+            client_address(
+                str(peer[0]) if peer else None,
+                headers.get("x-forwarded-for"),
+                behind_gateway=self.behind_gateway,
+            )
+        )
         started = time.perf_counter()
         status = 500
 
@@ -363,3 +374,4 @@ class RequestContextMiddleware:
             request_id_var.reset(rid_token)
             traceparent_var.reset(tp_token)
             service_var.reset(service_token)
+            client_var.reset(client_token)

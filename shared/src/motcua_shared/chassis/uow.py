@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua_shared.chassis.audit import AuditTrail
 from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.messaging.inbox import Inbox
 from motcua_shared.chassis.messaging.outbox import Outbox
@@ -27,6 +28,7 @@ class UnitOfWork:
     session: AsyncSession
     outbox: Outbox
     inbox: Inbox
+    audit: AuditTrail
 
     def __init__(self, db: Database, *, source: str, on_commit: Callable[[], None] | None = None) -> None:
         self.db = db
@@ -37,6 +39,7 @@ class UnitOfWork:
         self.session = self.db.session()
         self.outbox = Outbox(self.session, self.source)
         self.inbox = Inbox(self.session)
+        self.audit = AuditTrail(self.session)
         self.open()
         return self
 
@@ -53,12 +56,13 @@ class UnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
-        """Commit the change and its events together, then wake the relay."""
+        """Commit the change, its events and its audit records together, then wake the relay."""
         await self.outbox.flush()
         await self.session.commit()
         if self.outbox.added and self._on_commit is not None:
             self._on_commit()
         self.outbox.added = 0
+        self.audit.pending = 0
 
     async def rollback(self) -> None:
         """Drop everything staged."""

@@ -121,7 +121,9 @@ class DossierSubmitted(DossierEvent):
     agency_name: str = Field(min_length=1, description="The receiving agency's name.")
     case_code: str | None = Field(default=None, description="The procedure case (trường hợp) chosen, if any.")
     channel: Channel = Field(description="How it was filed.")
-    applicant: Contact = Field(description="The applicant's name and contact. Personal data.")
+    applicant: Contact = Field(
+        description="The applicant's name and contact. Personal data.", json_schema_extra=PERSONAL
+    )
     fee_items: tuple[FeeItem, ...] = Field(
         default=(), description="The fee items owed, with this applicant's exemptions; empty when free."
     )
@@ -155,7 +157,11 @@ class DossierSupplementRequested(DossierEvent):
     TYPE: ClassVar[str] = "vn.motcua.dossier.dossier.supplement_requested.v1"
     SUMMARY: ClassVar[str] = "The applicant was asked to supplement the dossier; the clock stops."
 
-    reason: str = Field(min_length=1, description="What is missing or wrong, in the officer's words.")
+    reason: str = Field(
+        min_length=1,
+        description="What is missing or wrong, in the officer's words; may contain personal data.",
+        json_schema_extra=PERSONAL,
+    )
     documents: tuple[str, ...] = Field(
         default=(), description="Codes of the procedure's documents to supply again or anew."
     )
@@ -188,7 +194,11 @@ class DossierForwarded(DossierEvent):
     step_count: int = Field(ge=1, description="How many steps the workflow has.")
     step_name: str = Field(min_length=1, description="The step's name, e.g. `Lãnh đạo phê duyệt`.")
     step_due_at: AwareDatetime | None = Field(default=None, description="The step's own sub-deadline.")
-    note: str | None = Field(default=None, description="The forwarding officer's note.")
+    note: str | None = Field(
+        default=None,
+        description="The forwarding officer's note; may contain personal data.",
+        json_schema_extra=PERSONAL,
+    )
 
 
 @register
@@ -199,7 +209,10 @@ class DossierApproved(DossierEvent):
     SUMMARY: ClassVar[str] = "A dossier's result is ready to be returned."
 
     result: str | None = Field(
-        default=None, description="The result document, e.g. `Giấy chứng nhận kết hôn`."
+        default=None,
+        description="The result document, e.g. `Giấy chứng nhận kết hôn`, as the officer wrote it; may "
+        "contain personal data.",
+        json_schema_extra=PERSONAL,
     )
     due_at: AwareDatetime | None = Field(default=None, description="When the result was due.")
 
@@ -211,7 +224,9 @@ class DossierRejected(DossierEvent):
     TYPE: ClassVar[str] = "vn.motcua.dossier.dossier.rejected.v1"
     SUMMARY: ClassVar[str] = "A dossier was refused, with the reason."
 
-    reason: str = Field(min_length=1, description="Why it was refused.")
+    reason: str = Field(
+        min_length=1, description="Why it was refused; may contain personal data.", json_schema_extra=PERSONAL
+    )
 
 
 @register
@@ -232,7 +247,11 @@ class DossierWithdrawn(DossierEvent):
     TYPE: ClassVar[str] = "vn.motcua.dossier.dossier.withdrawn.v1"
     SUMMARY: ClassVar[str] = "The applicant withdrew a dossier."
 
-    reason: str | None = Field(default=None, description="The applicant's reason, if given.")
+    reason: str | None = Field(
+        default=None,
+        description="The applicant's reason, if given; may contain personal data.",
+        json_schema_extra=PERSONAL,
+    )
 
 
 @register
@@ -264,7 +283,11 @@ class DossierDeadlineExtended(DossierEvent):
 
     previous_due_at: AwareDatetime = Field(description="The due time that will be missed.")
     due_at: AwareDatetime = Field(description="The new appointment.")
-    reason: str = Field(min_length=1, description="Why it will be late, as the apology letter says.")
+    reason: str = Field(
+        min_length=1,
+        description="Why it will be late, as the apology letter says; may contain personal data.",
+        json_schema_extra=PERSONAL,
+    )
 
 
 @register

@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, Field
 
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import Event
-from motcua_shared.contracts.common import Actor, Contact, FeeItem, FeeTiming
+from motcua_shared.contracts.common import PERSONAL, Actor, Contact, FeeItem, FeeTiming
 from motcua_shared.contracts.registry import register
 
 
@@ -67,7 +67,9 @@ class PaymentRequested(PaymentEvent):
     fee_timing: FeeTiming = Field(
         description="Whether it is due at submission, at a supplement request, or at result."
     )
-    payer: Contact = Field(description="Who pays, and how to reach them. Personal data.")
+    payer: Contact = Field(
+        description="Who pays, and how to reach them. Personal data.", json_schema_extra=PERSONAL
+    )
     reference: str = Field(
         min_length=1,
         description="The payment reference the payer quotes in a bank transfer, matched on statements.",
@@ -102,7 +104,11 @@ class PaymentFailed(PaymentEvent):
 
     provider: str = Field(min_length=1, description="The provider's code.")
     provider_txn_id: str | None = Field(default=None, description="The provider's transaction id, if any.")
-    reason: str = Field(min_length=1, description="Why, as the provider reported it (its code and message).")
+    reason: str = Field(
+        min_length=1,
+        description="Why, as the provider reported it (its code and message); may contain personal data.",
+        json_schema_extra=PERSONAL,
+    )
 
 
 @register
@@ -127,7 +133,11 @@ class PaymentRefunded(PaymentEvent):
     )
     provider: str = Field(min_length=1, description="The provider's code.")
     provider_txn_id: str | None = Field(default=None, description="The provider's id of the refund.")
-    reason: str = Field(min_length=1, description="Why it was refunded.")
+    reason: str = Field(
+        min_length=1,
+        description="Why it was refunded; may contain personal data.",
+        json_schema_extra=PERSONAL,
+    )
     actor: Actor = Field(description="The officer or admin who refunded it.")
 
 
@@ -148,4 +158,8 @@ class PaymentRefundProposed(PaymentEvent):
     proposed_amount: int = Field(gt=0, description="What the proposal returns, in VND: all not yet refunded.")
     agency_code: str = Field(min_length=1, description="The agency whose officers decide it.")
     cause: RefundCause = Field(description="Whether the dossier was refused or withdrawn.")
-    reason: str = Field(min_length=1, description="The proposal's reason, as the refund records it.")
+    reason: str = Field(
+        min_length=1,
+        description="The proposal's reason, as the refund records it; may contain personal data.",
+        json_schema_extra=PERSONAL,
+    )

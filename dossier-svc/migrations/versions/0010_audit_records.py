@@ -1,7 +1,7 @@
 """The personal-data audit trail: officers' and admins' reads and changes of dossiers, append-only.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 
 from motcua_shared.chassis.audit import create_audit_table, drop_audit_table
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -105,6 +105,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who read or changed the personal data of webhooks (admin)
+         * @description Every officer's and admin's access to personal data, newest first. The trail is append-only: no
+         *     API changes or removes a record, and the database refuses to.
+         */
+        get: operations["audit.webhooks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/clients": {
         parameters: {
             query?: never;
@@ -6130,6 +6151,120 @@ export interface operations {
                 subject?: string | null;
                 /** @description Only this dossier's (its code). */
                 dossier?: string | null;
+                /** @description Only this action. */
+                action?: string | null;
+                /** @description From this time (inclusive, RFC 3339). */
+                since?: string | null;
+                /** @description Before this time (RFC 3339). */
+                until?: string | null;
+                limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit.webhooks": {
+        parameters: {
+            query?: {
+                /** @description Only this account's access. */
+                subject?: string | null;
+                /** @description Only this webhook subscription's (its id). */
+                subscription?: string | null;
                 /** @description Only this action. */
                 action?: string | null;
                 /** @description From this time (inclusive, RFC 3339). */

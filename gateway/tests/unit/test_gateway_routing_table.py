@@ -17,6 +17,7 @@ from gateway.routing.table import route_of, service_for
         ("dossiers/X-1/documents/result", "dossiers", "dossier"),
         ("nowhere/at/all", "nowhere", None),
         ("audit/dossiers", "audit/dossiers", "dossier"),
+        ("audit/webhooks", "audit/webhooks", "notify"),
         ("audit/nothing", "audit", None),
     ],
 )

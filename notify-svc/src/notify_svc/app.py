@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from motcua_shared.chassis.app import Runtime, create_service_app
+from motcua_shared.chassis.audit import audit_router
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
 from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
@@ -34,6 +35,7 @@ from notify_svc.templates.router import router as templates_router
 from notify_svc.templates.service import seed_defaults
 from notify_svc.uow import NotifyUnitOfWork
 from notify_svc.webhooks.router import router as webhooks_router
+from notify_svc.webhooks.service import AUDIT_RESOURCE
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -107,6 +109,12 @@ def create_app(
             directory_router,
             webhooks_router,
             sandbox_router,
+            audit_router(
+                "webhooks",
+                resource=AUDIT_RESOURCE,
+                id_name="subscription",
+                id_description="Only this webhook subscription's (its id).",
+            ),
         ],
         handlers=build_handlers(ports),
         uow_class=make_uow,

@@ -206,3 +206,35 @@ async def test_a_token_without_the_webhooks_scope_manages_no_subscription(
     no_events = authorization(TOKENS.token("portal-quoc-gia", "integrator", scope="webhooks:write"))
     assert (await n.client.get("/api/v1/webhooks/event-types", headers=no_events)).status_code == 403
     assert (await n.client.get(f"/api/v1/webhooks/{sub['id']}", headers=INTEGRATOR)).status_code == 200
+
+
+async def test_an_admins_power_over_any_subscription_is_audited_and_only_admins_read_the_trail(
+    start_notify: StartNotify, endpoint: Endpoint
+) -> None:
+    n = await start_notify()
+    sub = await subscribe(n, endpoint.url, [DossierSubmitted.TYPE])
+    admin = {**TOKENS.bearer("ops", "admin"), "X-Forwarded-For": "203.0.113.9", "X-Request-ID": "req-hook-1"}
+    assert (await n.client.get(f"/api/v1/webhooks/{sub['id']}", headers=INTEGRATOR)).status_code == 200
+    assert (await n.client.get(f"/api/v1/webhooks/{sub['id']}", headers=admin)).status_code == 200
+    changed = await n.client.patch(
+        f"/api/v1/webhooks/{sub['id']}", json={"description": "Hỗ trợ"}, headers=admin
+    )
+    assert changed.status_code == 200, changed.text
+    trail = await n.client.get("/api/v1/audit/webhooks", params={"subscription": sub["id"]}, headers=admin)
+    assert trail.status_code == 200, trail.text
+    assert trail.headers["cache-control"] == "no-store"
+    records = trail.json()["items"]
+    assert [(r["action"], r["subject"], r["role"]) for r in records] == [
+        ("webhook.update", "ops", "admin"),
+        ("webhook.read", "ops", "admin"),
+    ], "the admin's read and change, newest first; not the owner's own read"
+    assert {(r["client"], r["request_id"], r["detail"]) for r in records} == {
+        ("203.0.113.9", "req-hook-1", "owner portal-quoc-gia")
+    }
+    for headers in (
+        INTEGRATOR,
+        TOKENS.bearer("citizen-1"),
+        TOKENS.bearer("canbo", "officer", "hue.so-tu-phap"),
+    ):
+        assert (await n.client.get("/api/v1/audit/webhooks", headers=headers)).status_code == 403
+    assert (await n.client.get("/api/v1/audit/webhooks")).status_code == 401

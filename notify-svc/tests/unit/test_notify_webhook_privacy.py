@@ -85,6 +85,13 @@ NOT_PERSONAL = frozenset(
         "documents",
         "extensions",
         "late_steps",
+        # An SMS look-up's answer: the provider's message id and the platform's own words (the phone is
+        # personal, redacted).
+        "message_id",
+        "outcome",
+        "status_label",
+        "next_step",
+        "answered_at",
     }
 )
 PERSONAL_VALUES = re.compile(

@@ -64,6 +64,9 @@ async def test_an_integrator_sees_and_changes_only_its_own_subscriptions() -> No
             await attempt
     assert mine in uow.webhooks.rows
     assert (await service.get(uow.unit, ADMIN, mine)).owner == PORTAL.subject
+    assert [(r.subject, r.action, r.resource_id) for r in uow.audit.records] == [
+        ("ops", "webhook.read", mine)
+    ], "an admin's read of another's subscription is recorded; the owner's own reads are not"
 
     changed = await service.update(
         uow.unit,

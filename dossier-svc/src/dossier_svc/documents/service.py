@@ -346,6 +346,7 @@ async def upload_result(
             issuer_name=issuer_name,
         )
         uow.documents.add(row)
+        uow.audit.record(who, "document.upload_result", AUDIT_RESOURCE, dossier.code, detail=row.id)
         await uow.commit()
     return row
 

@@ -27,6 +27,7 @@ ROUTES: dict[str, str] = {
     "sandbox": "notify",
     # Each service keeps the audit trail of the personal data it holds (motcua_shared.chassis.audit).
     "audit/dossiers": "dossier",
+    "audit/webhooks": "notify",
 }
 
 

@@ -87,12 +87,28 @@ async def create(
     return subscription
 
 
-async def _owned(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> WebhookSubscription:
+AUDIT_RESOURCE = "webhook"
+"""What notify-svc's audit records are about: a webhook subscription, named by its id."""
+
+
+async def _owned(
+    uow: NotifyUnitOfWork, who: Principal, subscription_id: str, action: str
+) -> WebhookSubscription:
     subscription = await uow.webhooks.get(subscription_id)
     # Someone else's subscription is reported as missing: its existence is not the caller's business.
     if subscription is None or (subscription.owner != who.subject and who.role is not Role.ADMIN):
         raise UnknownSubscription("Không tìm thấy đăng ký webhook.")
+    # An admin may act on any integrator's subscription (support): that power is audited, with the change.
+    uow.audit.record(
+        who, f"webhook.{action}", AUDIT_RESOURCE, subscription.id, detail=f"owner {subscription.owner}"
+    )
     return subscription
+
+
+async def _commit_read(uow: NotifyUnitOfWork) -> None:
+    """Commit an admin's read record before the answer goes out (nothing for the owner's own reads)."""
+    if uow.audit.pending:
+        await uow.commit()
 
 
 async def list_mine(uow: NotifyUnitOfWork, who: Principal) -> Sequence[WebhookSubscription]:
@@ -104,7 +120,9 @@ async def list_mine(uow: NotifyUnitOfWork, who: Principal) -> Sequence[WebhookSu
 async def get(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> WebhookSubscription:
     """One of the caller's subscriptions."""
     async with uow:
-        return await _owned(uow, who, subscription_id)
+        subscription = await _owned(uow, who, subscription_id, "read")
+        await _commit_read(uow)
+        return subscription
 
 
 async def update(
@@ -122,7 +140,7 @@ async def update(
         _check_url(url, allow_insecure=ports.settings.webhooks.allow_insecure_urls)
     wanted = _check_types(event_types_) if event_types_ is not None else None
     async with uow:
-        subscription = await _owned(uow, who, subscription_id)
+        subscription = await _owned(uow, who, subscription_id, "update")
         if url is not None:
             subscription.url = url
         if wanted is not None:
@@ -137,7 +155,7 @@ async def update(
 async def delete(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> None:
     """Unsubscribe; what is still queued for it fails at its next attempt."""
     async with uow:
-        subscription = await _owned(uow, who, subscription_id)
+        subscription = await _owned(uow, who, subscription_id, "delete")
         await uow.webhooks.delete(subscription)
         await uow.commit()
 
@@ -148,7 +166,7 @@ async def rotate_secret(
     """A new secret; the old one keeps signing, next to it, for the grace period."""
     grace = timedelta(hours=ports.settings.webhooks.rotation_grace_hours)
     async with uow:
-        subscription = await _owned(uow, who, subscription_id)
+        subscription = await _owned(uow, who, subscription_id, "rotate_secret")
         subscription.rotate(new_secret(), ports.clock.now(), grace)
         await uow.commit()
     return subscription
@@ -159,7 +177,7 @@ async def enable(
 ) -> WebhookSubscription:
     """Resume a disabled subscription (events that failed meanwhile are not resent)."""
     async with uow:
-        subscription = await _owned(uow, who, subscription_id)
+        subscription = await _owned(uow, who, subscription_id, "enable")
         subscription.enable(ports.clock.now())
         await uow.commit()
     return subscription
@@ -183,7 +201,7 @@ async def delivery_log(
 ) -> tuple[list[LogEntry], int]:
     """The subscription's deliveries, newest first, each with its attempts."""
     async with uow:
-        await _owned(uow, who, subscription_id)
+        await _owned(uow, who, subscription_id, "delivery_log")
         rows, total = await uow.deliveries.page(
             agency_code=None,
             recipient_key=subscription_id,
@@ -194,6 +212,7 @@ async def delivery_log(
             before=before,
         )
         attempts = await uow.deliveries.attempts([r.id for r in rows])
+        await _commit_read(uow)
     by_delivery: dict[str, list[DeliveryAttempt]] = {}
     for attempt in attempts:
         by_delivery.setdefault(attempt.delivery_id, []).append(attempt)

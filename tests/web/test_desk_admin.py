@@ -47,7 +47,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     for client in json.loads((web / "clients.json").read_text(encoding="utf-8"))["clients"]:
         assert (web / client["name"] / "dist" / "index.html").is_file(), "build the clients first: make web"
     work = tmp_path_factory.mktemp("web-admin")
-    with embedded_platform(work, env={"MOTCUA_PUBLIC_URL": ""}) as base:
+    # As conftest's: a shared machine under load may take minutes to start the five services.
+    with embedded_platform(work, env={"MOTCUA_PUBLIC_URL": ""}, timeout=300) as base:
         yield Running(base, work / "var")
 
 

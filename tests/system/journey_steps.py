@@ -398,6 +398,20 @@ class Journey:
 
         return await eventually(all_there, what=f"SMS {phrases}", timeout=self.timeout, interval=0.2)
 
+    async def look_up_by_sms(self, typed_phone: str, text: str) -> None:
+        """The sandbox phone ``typed_phone`` texts ``text`` to the service, signed as the provider."""
+        sent = await self.client.post(f"{API}/lookup/sms/sandbox", json={"phone": typed_phone, "text": text})
+        assert expect(sent, 200)["status"] == "answered"
+
+    async def texts(self, phone: str, count: int) -> list[str]:
+        """Wait until ``phone`` (E.164) has received ``count`` SMS; their texts, oldest first."""
+
+        async def arrived() -> list[str] | None:
+            texts = [m["text"] for m in reversed(await self.sms_to(phone))]
+            return texts if len(texts) >= count else None
+
+        return await eventually(arrived, what=f"{count} SMS", timeout=self.timeout, interval=0.2)
+
     async def inbox_has(self, person: Person, dossier_code: str, *event_types: str) -> list[dict[str, Any]]:
         """Wait until ``person``'s in-app inbox holds a notification of each event type for the dossier."""
 

@@ -162,6 +162,18 @@ async def citizen_journey(journey: Journey) -> Person:
     assert by_secret["code"] == code
     wrong = "0000" if typed[-4:] != "0000" else "1111"
     expect_problem(await client.get(f"{API}/lookup/{code}", params={"proof": wrong}), 404)
+    # And by SMS from the sandbox phone: the right proof is answered with the status, the appointment and the
+    # next step; wrong proofs from a stranger's phone exactly as an unknown code, naming nothing.
+    await journey.look_up_by_sms(typed, f"Tra cứu {code} {typed[-4:]}")
+    (answer,) = await journey.sms_about(phone, code, f"{code}: Được tiếp nhận. Hẹn trả kết quả")
+    assert re.search(r"hen tra ket qua \d{2}:\d{2} ngay \d{2}/\d{2}/\d{4}\. \w", answer), answer
+    guesser_typed, guesser = new_phone()
+    await journey.look_up_by_sms(guesser_typed, f"TRACUU {code} {wrong}")
+    await journey.look_up_by_sms(guesser_typed, f"TRACUU {code[:-4]}9999 {typed[-4:]}")
+    refused = await journey.texts(guesser, 2)
+    assert refused[0] == refused[1], "a wrong proof reads as an unknown code"
+    assert refused[0].startswith("Khong tim thay ho so")
+    assert code not in refused[0]
 
     # 9. They were told: SMS for the payment request and the receipt, in-app for every step.
     await journey.sms_about(phone, code, "cần thanh toán", "đã được tiếp nhận")

@@ -11326,6 +11326,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "message_id": "mo-20250805-77120",
+                 *       "phone": "84905123456",
+                 *       "text": "TRACUU hue.xa.phu-xuan-261207-0001 3456"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Message Id
@@ -11357,6 +11364,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message_id": "mo-20250805-77120",
+                     *       "status": "answered"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InboundSmsOut"];
                 };
             };
@@ -11479,6 +11492,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "phone": "0905123456",
+                 *       "text": "TRACUU hue.xa.phu-xuan-261207-0001 3456"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SandboxPhoneIn"];
             };
         };
@@ -11494,6 +11513,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message_id": "sbx-mo-5f2a9c1e7b3d4a60",
+                     *       "replies": "/api/v1/sandbox/sms?phone=0905123456",
+                     *       "status": "answered"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SandboxPhoneOut"];
                 };
             };

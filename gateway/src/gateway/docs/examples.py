@@ -1104,6 +1104,22 @@ _add(
                 "returned_at": None,
             }
         },
+        "lookup.sms_inbound": {
+            "request": {
+                "message_id": "mo-20250805-77120",
+                "phone": "84905123456",
+                "text": f"TRACUU {DOSSIER_CODE} 3456",
+            },
+            "response": {"message_id": "mo-20250805-77120", "status": "answered"},
+        },
+        "lookup.sms_sandbox": {
+            "request": {"phone": "0905123456", "text": f"TRACUU {DOSSIER_CODE} 3456"},
+            "response": {
+                "message_id": "sbx-mo-5f2a9c1e7b3d4a60",
+                "status": "answered",
+                "replies": "/api/v1/sandbox/sms?phone=0905123456",
+            },
+        },
         "payments.create": {
             "response": {
                 "attempt_id": "att_91c3e7",

@@ -11388,7 +11388,7 @@ export interface operations {
                 };
             };
             /** @description Chữ ký tin nhắn không hợp lệ; Tin nhắn quá hạn */
-            401: {
+            403: {
                 headers: {
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.

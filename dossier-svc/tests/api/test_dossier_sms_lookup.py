@@ -48,22 +48,22 @@ async def test_the_provider_posts_a_look_up_and_the_answer_is_an_event(harness: 
     assert (refused["outcome"], refused["dossier_code"], refused["status_label"]) == ("not_found", None, None)
 
 
-async def test_a_bad_signature_or_an_old_timestamp_is_a_problem_and_changes_nothing(
+async def test_a_bad_signature_or_an_old_timestamp_is_a_403_problem_and_changes_nothing(
     harness: Harness,
 ) -> None:
     dossier = await harness.submit()
     payload = {"message_id": "mo-1", "phone": "0905123456", "text": f"TRACUU {dossier['code']} 5678"}
     unsigned = await harness.client.post(INBOUND, json=payload)
-    body = problem(unsigned, 401)
+    body = problem(unsigned, 403)
     assert body["type"].endswith("/bad-sms-signature")
     forged = signed(harness, payload)
     forged["headers"]["X-Signature"] = "sha256=" + "0" * 64
-    problem(await harness.client.post(INBOUND, **forged), 401)
+    problem(await harness.client.post(INBOUND, **forged), 403)
     tampered = signed(harness, payload)
     tampered["content"] = tampered["content"].replace(b"5678", b"0000")
-    problem(await harness.client.post(INBOUND, **tampered), 401)
+    problem(await harness.client.post(INBOUND, **tampered), 403)
     old = signed(harness, payload, at=time.time() - 600)
-    replayed = problem(await harness.client.post(INBOUND, **old), 401)
+    replayed = problem(await harness.client.post(INBOUND, **old), 403)
     assert replayed["type"].endswith("/stale-sms-message")
     assert await harness.events("answered") == []
     fresh = await harness.client.post(INBOUND, **signed(harness, payload))

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 def verified(ports: Ports, *, body: bytes, timestamp: str | None, signature: str | None) -> InboundSmsIn:
     """The message in ``body`` once its signature and timestamp check out; nothing is read or counted
-    before (401 for a bad signature, 401 for a timestamp outside the window, 422 for a malformed body)."""
+    before (403 for a bad signature or a timestamp outside the window, 422 for a malformed body)."""
     settings = ports.settings.lookup.sms
     if not signature_verifies(settings.secret.get_secret_value().encode(), timestamp, signature, body):
         raise BadSmsSignature(

@@ -1229,6 +1229,58 @@ _add(
         },
     }
 )
+_AUDIT_RECORD = {
+    "id": 5120,
+    "at": "2026-12-07T09:21:04+07:00",
+    "subject": STAFF_TUPHAP["id"],
+    "role": "officer",
+    "agency_code": PHU_XUAN_REF["code"],
+    "action": "document.download",
+    "resource": "dossier",
+    "resource_id": DOSSIER_CODE,
+    "detail": DOCUMENT["id"],
+    "client": "203.113.131.5",
+    "request_id": "9d1c0f5e7a2b4c38",
+}
+_add(
+    {
+        "audit.dossiers": {
+            "response": {
+                "items": [
+                    _AUDIT_RECORD,
+                    _AUDIT_RECORD
+                    | {
+                        "id": 5118,
+                        "at": "2026-12-07T09:20:31+07:00",
+                        "action": "dossier.read",
+                        "detail": None,
+                    },
+                ],
+                "total": 2,
+                "next_cursor": None,
+            }
+        },
+        "audit.webhooks": {
+            "response": {
+                "items": [
+                    _AUDIT_RECORD
+                    | {
+                        "id": 311,
+                        "subject": "admin",
+                        "role": "admin",
+                        "agency_code": None,
+                        "action": "webhook.update",
+                        "resource": "webhook",
+                        "resource_id": SUBSCRIPTION["id"],
+                        "detail": "owner client-cong-dvc-quoc-gia",
+                    }
+                ],
+                "total": 1,
+                "next_cursor": None,
+            }
+        },
+    }
+)
 _ASYNCAPI = asyncapi.build_asyncapi()
 _TIMELINESS = {
     "early": 41,

@@ -9,6 +9,7 @@ a deadline that passes fails the test with what was last seen, never a sleep sta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import re
@@ -16,13 +17,17 @@ import struct
 import unicodedata
 import uuid
 import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
+from motcua.embedded import create_platform
 from motcua.infra.ports import port_is_free
+from motcua.services import seed_all
 from motcua_shared.testing import authorization, eventually
 
 API = "/api/v1"
@@ -74,6 +79,21 @@ def free_port_block(size: int) -> int:
         if all(port_is_free(base + i) for i in range(size)):
             return base
     raise RuntimeError(f"no {size} free consecutive ports below {ephemeral_low}")
+
+
+@contextlib.asynccontextmanager
+async def platform_over_asgi(
+    var_dir: Path, public_url: str, client: str = "203.0.113.7"
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The embedded platform, seeded as `motcua run` seeds it, served over ASGI in this loop: the app, and a
+    client calling it from the address ``client`` at ``public_url`` (the host the payment provider's redirect
+    names)."""
+    await seed_all(var_dir)
+    app = create_platform(var_dir, public_url=public_url)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(client, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url=public_url, timeout=30) as http:
+            yield app, http
 
 
 # -- real files a citizen would attach ------------------------------------------------------------------

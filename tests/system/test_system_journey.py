@@ -45,12 +45,11 @@ from journey_steps import (
     new_phone,
     online_case,
     pdf_bytes,
+    platform_over_asgi,
 )
 
 from gateway.settings import DEMO_ACCOUNTS
-from motcua.embedded import create_platform
 from motcua.infra.postgres import PgServer
-from motcua.services import seed_all
 
 pytestmark = pytest.mark.system
 
@@ -421,16 +420,9 @@ async def embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 @contextlib.asynccontextmanager
 async def _embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    var_dir = tmp_path / "var"
-    await seed_all(var_dir)
     # Served elsewhere than the default :8000, as `motcua run --port 8100` would: every link must follow.
-    public_url = "http://127.0.0.1:8100"
-    app = create_platform(var_dir, public_url=public_url)
-    async with app.router.lifespan_context(app):
-        # The host is the platform's public base URL, which the payment provider's redirect names.
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url=public_url, timeout=30) as c:
-            yield c
+    async with platform_over_asgi(tmp_path / "var", "http://127.0.0.1:8100") as (_, client):
+        yield client
 
 
 async def test_citizen_journey_on_the_embedded_platform(embedded: httpx.AsyncClient) -> None:

@@ -2,7 +2,8 @@
 
 It runs before FastAPI's router, so a proxied request costs no routing, dependency or response-model
 work in the gateway; the gateway's own routes (`/api/v1/auth/...`, documents, health) fall through.
-Lookups and writes spend rate-limit tokens here, per IP and, for writes, per verified token subject.
+Lookups and writes spend rate-limit tokens here, per IP and, for writes, per verified token subject; a token
+of a revoked session is refused here, on every path.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class ProxyDispatch:
             return
         path: str = scope["path"]
         raw: bytes = scope.get("raw_path") or path.encode("latin-1")
-        if path.startswith(_API) and _revoked(scope):
+        # Every path, not only the API's: a revoked admin token reads no /metrics, replays no dead letter.
+        if _revoked(scope):
             await edge_problem(
                 scope,
                 401,

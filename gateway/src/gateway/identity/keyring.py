@@ -8,6 +8,7 @@ retirement (longer than any access token lives), then it is dropped from the rin
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -25,9 +26,12 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def _create_whole(path: Path, data: bytes) -> bool:
     """Create ``path`` holding ``data`` unless it exists, never showing it half-written; whether it did."""
-    staged = path.with_name(f".{path.name}.{os.getpid()}.new")
-    staged.unlink(missing_ok=True)
-    _write_private(staged, data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A name of its own per caller (mode 0600): replicas, or threads of one process, may stage at once.
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    staged = Path(name)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
     try:
         os.link(staged, path)
     except FileExistsError:

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, problemText, type Schemas } from "@ui/api";
 import { lang } from "@ui/i18n";
 import { Badge, Button, Facts, Loading, Notice, Page } from "@ui/kit";
@@ -160,18 +160,27 @@ export function Dossier({ params }: ScreenProps) {
   const [gone, setGone] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
+  const shown = useRef<string | null>(null); // the code of the dossier on screen
+
   const load = async () => {
-    const [one, steps, paid] = await Promise.all([
+    const answers = await Promise.all([
       api.GET("/api/v1/dossiers/{code}", { params: { path: { code } } }),
       api.GET("/api/v1/dossiers/{code}/timeline", { params: { path: { code } } }),
       api.GET("/api/v1/payments", { params: { query: { dossier_code: code, limit: 20 } } }),
-    ]).catch(() => [{ data: undefined, error: undefined }, { data: undefined }, { data: undefined }] as const);
-    if (one.data) {
+    ]).catch(() => null);
+    const one = answers?.[0];
+    if (one?.data) {
+      shown.current = code;
       setDossier(one.data);
       setGone(null);
-    } else setGone(problemText(one.error, t("notFound")));
-    if (steps.data) setTimeline(steps.data.items);
-    if (paid.data) setPayments(paid.data.items);
+    } else if (shown.current !== code || (one && [403, 404].includes(one.response.status))) {
+      // Only a denial means the dossier moved away from this officer. A failed re-read of a dossier on screen
+      // (the network, a 429 or a 503 while the platform is busy) keeps it and its actions: unmounting them
+      // would drop the form the officer is filling in; the next change or a reload reads it again.
+      setGone(problemText(one?.error, t("notFound")));
+    }
+    if (answers?.[1].data) setTimeline(answers[1].data.items);
+    if (answers?.[2].data) setPayments(answers[2].data.items);
   };
   useEffect(() => {
     void load();

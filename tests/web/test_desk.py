@@ -239,8 +239,7 @@ def test_officers_of_two_agencies_work_a_dossier_from_the_queue_to_the_result(
     assert again.status_code == 201, again.text
     supplied = api.post(f"/api/v1/dossiers/{code}/actions/supplement", json={}, headers=applicant)
     assert supplied.status_code == 200, supplied.text
-    # The agency's stream carries no notification of a supplement (notify-svc sends it to the citizen only).
-    ward.reload()
+    # The agency's stream tells the ward's desk of the supplement: the open dossier reads itself again.
     expect(status).to_have_text("Đang xử lý")
 
     # The ward works its two steps and forwards to the police, whose officer continues it from their queue.

@@ -6,7 +6,13 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from motcua_shared.chassis.clock import PLATFORM_TZ
-from motcua_shared.contracts.dossier import DossierForwarded, DossierOverdue, DossierRated, DossierSubmitted
+from motcua_shared.contracts.dossier import (
+    DossierForwarded,
+    DossierOverdue,
+    DossierRated,
+    DossierSubmitted,
+    DossierSupplemented,
+)
 from motcua_shared.contracts.examples import example_envelope, examples
 from motcua_shared.contracts.identity import OtpRequested
 from notify_svc.deliveries.models import Delivery, DeliveryStatus
@@ -108,6 +114,11 @@ def test_plans() -> None:
     assert plan(forwarded).agencies == (), "a step inside the same agency is no new queue"
     elsewhere = plan(forwarded.model_copy(update={"to_agency_code": "000.00.21.H56"}))
     assert [a for _, a in elsewhere.agencies] == ["000.00.21.H56"]
+    supplemented = plan(EX[DossierSupplemented.TYPE])
+    assert supplemented.citizen is not None
+    assert [(s.code, a) for s, a in supplemented.agencies] == [
+        ("agency.dossier_supplemented", "hue.xa.thuan-hoa")
+    ], "the receiving agency's desk hears of a supplement"
     overdue = plan(EX[DossierOverdue.TYPE])
     assert overdue.citizen is None
     assert [s.code for s, _ in overdue.agencies] == ["agency.dossier_overdue"]

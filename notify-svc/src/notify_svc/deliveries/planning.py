@@ -12,6 +12,7 @@ from motcua_shared.contracts.dossier import (
     DossierLookupAnswered,
     DossierOverdue,
     DossierSubmitted,
+    DossierSupplemented,
     DossierWithdrawn,
 )
 from motcua_shared.contracts.identity import OtpRequested
@@ -39,7 +40,8 @@ def _agency_of(event: Event) -> str | None:
         return event.to_agency_code if event.to_agency_code != event.from_agency_code else None
     if isinstance(event, DossierDueSoon | DossierOverdue):
         return event.responsible_agency_code
-    if isinstance(event, DossierSubmitted | DossierWithdrawn | PaymentRefundProposed):
+    # A supplement goes back to the receiving agency's queue (its counter records what was brought).
+    if isinstance(event, DossierSubmitted | DossierSupplemented | DossierWithdrawn | PaymentRefundProposed):
         return event.agency_code
     return None
 

@@ -273,6 +273,14 @@ AGENCY: tuple[TemplateSpec, ...] = (
         "{% if step_due_at %}, hạn xử lý {{ step_due_at|ngay }}{% endif %}.",
     ),
     TemplateSpec(
+        "agency.dossier_supplemented",
+        DossierSupplemented.TYPE,
+        frozenset({IN_APP}),
+        "Hồ sơ {{ dossier_code }} đã được bổ sung",
+        "Người nộp đã bổ sung hồ sơ {{ dossier_code }}; hồ sơ tiếp tục được giải quyết, "
+        "hẹn trả kết quả {{ due_at|ngay }}.",
+    ),
+    TemplateSpec(
         "agency.dossier_withdrawn",
         DossierWithdrawn.TYPE,
         frozenset({IN_APP}),

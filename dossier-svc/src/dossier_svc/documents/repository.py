@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dossier_svc.documents.models import RESULT_DOCUMENT, DossierDocument
@@ -29,14 +29,17 @@ class DocumentRepository:
 
     async def result(self, document_id: str) -> tuple[DossierDocument, Dossier] | None:
         """A signed result and its dossier, by the result's id; None when there is none."""
+        return await self._one_with_dossier(
+            DossierDocument.id == document_id,
+            DossierDocument.document_code == RESULT_DOCUMENT,
+            DossierDocument.issuer_code.is_not(None),
+        )
+
+    async def _one_with_dossier(self, *where: ColumnElement[bool]) -> tuple[DossierDocument, Dossier] | None:
         query = (
             select(DossierDocument, Dossier)
             .join(Dossier, Dossier.id == DossierDocument.dossier_id)
-            .where(
-                DossierDocument.id == document_id,
-                DossierDocument.document_code == RESULT_DOCUMENT,
-                DossierDocument.issuer_code.is_not(None),
-            )
+            .where(*where)
         )
         found = (await self._session.execute(query)).first()
         return (found[0], found[1]) if found is not None else None
@@ -96,17 +99,11 @@ class DocumentRepository:
 
     async def owned(self, owner: str, document_id: str) -> tuple[DossierDocument, Dossier] | None:
         """One document of ``owner``'s wallet with its dossier; None when it is not theirs (or left it)."""
-        query = (
-            select(DossierDocument, Dossier)
-            .join(Dossier, Dossier.id == DossierDocument.dossier_id)
-            .where(
-                Dossier.applicant_id == owner,
-                DossierDocument.id == document_id,
-                DossierDocument.wallet_removed_at.is_(None),
-            )
+        return await self._one_with_dossier(
+            Dossier.applicant_id == owner,
+            DossierDocument.id == document_id,
+            DossierDocument.wallet_removed_at.is_(None),
         )
-        found = (await self._session.execute(query)).first()
-        return (found[0], found[1]) if found is not None else None
 
     async def purge_uploads(self, *, closed_before: datetime, limit: int) -> set[str]:
         """Delete up to ``limit`` citizens' uploads to dossiers closed before ``closed_before``; the storage

@@ -34,11 +34,17 @@ def cluster(tmp_path: Path) -> Iterator[KafkaCluster]:
 
 
 async def _copies(bootstrap: str, topic: str) -> list[int]:
+    """The replica count of each partition, once the broker asked knows the topic (metadata reaches
+    each broker of the quorum a moment after the controller has created it)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        [described] = await admin.describe_topics([topic])
-        return [len(p["replicas"]) for p in described["partitions"]]
+        async with asyncio.timeout(30):
+            while True:
+                [described] = await admin.describe_topics([topic])
+                if described["partitions"]:
+                    return [len(p["replicas"]) for p in described["partitions"]]
+                await asyncio.sleep(0.2)
     finally:
         await admin.close()
 

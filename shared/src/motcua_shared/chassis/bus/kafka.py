@@ -141,6 +141,28 @@ class KafkaBus(Bus):
                     for t in missing
                 ]
             )
+        await self._until_led(admin, missing)
+
+    async def _until_led(self, admin: AIOKafkaAdminClient, topics: list[str], within: float = 30.0) -> None:
+        """Wait until every partition of ``topics`` has a leader: a controller acknowledges a new topic
+        before the brokers' metadata shows it, and a consumer or producer started in between sees none."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            described = await admin.describe_topics(topics)
+            ready = [
+                d
+                for d in described
+                if d.get("error_code") == 0
+                and len(d.get("partitions", [])) == self.settings.partitions
+                and all(p.get("leader", -1) >= 0 for p in d["partitions"])
+            ]
+            if len(ready) == len(topics):
+                return
+            if loop.time() >= deadline:
+                log.warning("topics created but not led yet", extra={"topics": topics})
+                return
+            await asyncio.sleep(0.2)
 
     async def ping(self) -> bool:
         """True when the cluster answers a metadata request."""

@@ -6178,6 +6178,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "action": "document.download",
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "at": "2026-12-07T09:21:04+07:00",
+                     *           "client": "203.113.131.5",
+                     *           "detail": "doc_4e1a9c2b",
+                     *           "id": 5120,
+                     *           "request_id": "9d1c0f5e7a2b4c38",
+                     *           "resource": "dossier",
+                     *           "resource_id": "hue.xa.phu-xuan-261207-0001",
+                     *           "role": "officer",
+                     *           "subject": "staff-canbo-tuphap"
+                     *         },
+                     *         {
+                     *           "action": "dossier.read",
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "at": "2026-12-07T09:20:31+07:00",
+                     *           "client": "203.113.131.5",
+                     *           "detail": null,
+                     *           "id": 5118,
+                     *           "request_id": "9d1c0f5e7a2b4c38",
+                     *           "resource": "dossier",
+                     *           "resource_id": "hue.xa.phu-xuan-261207-0001",
+                     *           "role": "officer",
+                     *           "subject": "staff-canbo-tuphap"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
@@ -6292,6 +6326,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "action": "webhook.update",
+                     *           "agency_code": null,
+                     *           "at": "2026-12-07T09:21:04+07:00",
+                     *           "client": "203.113.131.5",
+                     *           "detail": "owner client-cong-dvc-quoc-gia",
+                     *           "id": 311,
+                     *           "request_id": "9d1c0f5e7a2b4c38",
+                     *           "resource": "webhook",
+                     *           "resource_id": "wh_3f9a1c7e",
+                     *           "role": "admin",
+                     *           "subject": "admin"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
@@ -6574,6 +6629,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth.update_client": {
@@ -6788,6 +6862,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth.rotate_keys": {
@@ -6935,6 +7028,25 @@ export interface operations {
             };
             /** @description Quá nhiều yêu cầu */
             429: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
                 headers: {
                     /**
                      * @description Seconds to wait before trying again.
@@ -7620,6 +7732,25 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
                     /**
                      * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
                      * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61

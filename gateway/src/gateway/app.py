@@ -157,7 +157,11 @@ async def _build_ports(
     )
     ports = Ports(
         settings=settings,
-        secrets=Secrets(otp_pepper=derive_pepper(settings.identity, ring)),
+        secrets=Secrets(
+            otp_pepper=derive_pepper(settings.identity, ring),
+            hashes_at_once=settings.identity.password_hashes_at_once,
+            hash_wait=settings.identity.password_hash_wait_seconds,
+        ),
         tokens=TokenIssuer(ring, settings.identity, clock),
         clock=clock,
         external=external,

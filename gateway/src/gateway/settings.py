@@ -200,6 +200,17 @@ class IdentitySettings(BaseModel):
     otp_pepper: SecretStr | None = Field(
         default=None, description="HMAC key of stored OTP hashes; derived from the signing key when unset."
     )
+    password_hashes_at_once: int = Field(
+        default=1,
+        ge=1,
+        description="Password hashes (argon2id, 64 MiB each while it runs) one process computes at once; "
+        "the sign-ins beyond wait for a turn.",
+    )
+    password_hash_wait_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a sign-in waits for a turn to hash before a 503 with Retry-After.",
+    )
     external_issuers: list[ExternalIssuer] = []
     demo_accounts: bool = False
     demo_staff: list[DemoAccount] = DEMO_ACCOUNTS

@@ -7,9 +7,10 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import argon2
 import httpx
@@ -22,6 +23,9 @@ from motcua_shared.chassis.auth import Role
 from motcua_shared.chassis.clock import SYSTEM_CLOCK, Clock
 from motcua_shared.chassis.errors import Unavailable
 from motcua_shared.chassis.keys import issue_token
+from motcua_shared.chassis.limits import retry_after
+
+_T = TypeVar("_T")
 
 
 def sha256_hex(value: str) -> str:
@@ -30,13 +34,26 @@ def sha256_hex(value: str) -> str:
 
 
 class Secrets:
-    """Hashes and random values; argon2id runs in a worker thread so sign-in never stalls the loop."""
+    """Hashes and random values; argon2id runs in a worker thread so sign-in never stalls the loop, and only
+    ``hashes_at_once`` of them at a time in the process: each holds its memory cost (64 MiB by default)
+    while it runs, so a burst of sign-ins would otherwise grow a replica by 64 MiB each. A caller that finds
+    no turn within ``hash_wait`` seconds is answered 503 with ``Retry-After``, as for a dependency down."""
 
-    def __init__(self, *, otp_pepper: bytes, hasher: argon2.PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        otp_pepper: bytes,
+        hasher: argon2.PasswordHasher | None = None,
+        hashes_at_once: int = 1,
+        hash_wait: float = 5.0,
+    ) -> None:
         self._pepper = otp_pepper
         self._hasher = hasher or argon2.PasswordHasher()
-        # Verified against when a username is unknown, so that the answer takes as long as for a known one.
-        self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._turns = asyncio.Semaphore(hashes_at_once)
+        self._hash_wait = hash_wait
+        # Verified against when a username is unknown, so that the answer takes as long as for a known one;
+        # made at the first such sign-in (in its turn), not at start, where it would cost 64 MiB for nothing.
+        self._decoy: str | None = None
 
     @staticmethod
     def new_otp() -> str:
@@ -57,21 +74,38 @@ class Secrets:
         return hmac.compare_digest(self.otp_hash(challenge_id, code), stored)
 
     async def hash_password(self, password: str) -> str:
-        """An argon2id hash of ``password``."""
-        return await asyncio.to_thread(self._hasher.hash, password)
+        """An argon2id hash of ``password`` (503 when no turn to hash comes in time)."""
+        return await self._in_turn(lambda: self._hasher.hash(password))
 
     async def verify_password(self, stored: str | None, password: str) -> bool:
-        """Whether ``password`` matches ``stored``; a missing hash costs the same time and fails."""
-        target = stored or self._decoy
+        """Whether ``password`` matches ``stored``; a missing hash costs the same time and fails (503 when no
+        turn to hash comes in time)."""
 
         def verify() -> bool:
+            if stored is None and self._decoy is None:
+                self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
             try:
-                return self._hasher.verify(target, password)
+                return self._hasher.verify(stored or self._decoy or "", password)
             except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
                 return False
 
-        ok = await asyncio.to_thread(verify)
+        ok = await self._in_turn(verify)
         return ok and stored is not None
+
+    async def _in_turn(self, work: Callable[[], _T]) -> _T:
+        try:
+            async with asyncio.timeout(self._hash_wait):
+                await self._turns.acquire()
+        except TimeoutError:
+            raise Unavailable(
+                "Hệ thống đang xử lý nhiều lượt đăng nhập; vui lòng thử lại sau giây lát.",
+                headers={"Retry-After": retry_after(self._hash_wait)},
+                detail_en="Too many sign-ins are being checked at once; try again shortly.",
+            ) from None
+        try:
+            return await asyncio.to_thread(work)
+        finally:
+            self._turns.release()
 
 
 def derive_pepper(settings: IdentitySettings, ring: KeyRing) -> bytes:

@@ -151,7 +151,7 @@ async def token(
     response_model=TokenOut,
     response_model_exclude_none=True,
     summary="Officer and admin sign-in by username and password",
-    responses=problems(InvalidGrant, Unprocessable, RateLimited),
+    responses=problems(InvalidGrant, Unprocessable, RateLimited, Unavailable),
 )
 async def login(
     body: LoginIn,
@@ -291,7 +291,7 @@ async def unlock_staff(account_id: str, _admin: AdminDep, uow: UowDep) -> StaffO
     dependencies=[NO_STORE],
     response_model=PasswordResetOut,
     summary="Reset a staff account's password (admin)",
-    responses=problems(*ADMIN_ONLY, NotFound),
+    responses=problems(*ADMIN_ONLY, NotFound, Unavailable),
     operation_id="auth.reset_staff_password",
 )
 async def reset_staff_password(
@@ -308,7 +308,7 @@ async def reset_staff_password(
     status_code=status.HTTP_201_CREATED,
     response_model=ClientOut,
     summary="Register an integrator client (admin)",
-    responses=problems(Unauthenticated, Forbidden, Unprocessable),
+    responses=problems(Unauthenticated, Forbidden, Unprocessable, Unavailable),
 )
 async def create_client(body: ClientIn, _admin: AdminDep, uow: UowDep, ports: PortsDep) -> ClientOut:
     """The secret is in this answer only; the gateway keeps its argon2id hash."""
@@ -359,7 +359,7 @@ async def update_client(client_id: str, body: ClientPatch, _admin: AdminDep, uow
     dependencies=[NO_STORE],
     response_model=ClientOut,
     summary="Give a client a new secret (admin)",
-    responses=problems(*ADMIN_ONLY, NotFound),
+    responses=problems(*ADMIN_ONLY, NotFound, Unavailable),
     operation_id="auth.rotate_client_secret",
 )
 async def rotate_client_secret(client_id: str, _admin: AdminDep, uow: UowDep, ports: PortsDep) -> ClientOut:

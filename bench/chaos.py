@@ -39,7 +39,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,9 +114,13 @@ class Stack:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.state()['postgres']['port']}/motcua_{owner}"
 
     def broker_dirs(self) -> dict[str, Path]:
-        """Each broker's data directory by part name."""
-        data_dir = Path(self.state()["kafka"]["data_dir"])
-        return {f"kafka-{n}": data_dir / f"broker-{n}" for n in (1, 2, 3)}
+        """Each broker's data directory by part name (``kafka`` alone, or ``kafka-1``… in a cluster)."""
+        kafka = self.state()["kafka"]
+        data_dir = Path(kafka["data_dir"])
+        size = int(kafka.get("brokers", 1))
+        if size == 1:
+            return {"kafka": data_dir}
+        return {f"kafka-{n}": data_dir / f"broker-{n}" for n in range(1, size + 1)}
 
     def kafka_direct(self) -> str:
         """The brokers' own addresses (not the proxies')."""
@@ -139,14 +143,14 @@ UNLIMITED_WRITES = {
 }
 
 
-def stack_up(root: Path, replicas: int) -> Stack:
+def stack_up(root: Path, replicas: int, brokers: int = 3) -> Stack:
     """Start the stack (the gateway's write limits lifted) and seed its catalogue."""
     os.environ.update(UNLIMITED_WRITES)
     for _ in range(3):
         stack = Stack(root, free_port_block(10 * (replicas + 1)))
         up = stack.motcua(
             "stack", "up", "--root", str(root), "--base-port", str(stack.base_port),
-            "--replicas", str(replicas), "--brokers", "3", "--proxy",
+            "--replicas", str(replicas), "--brokers", str(brokers), "--proxy",
         )  # fmt: skip
         if up.returncode == 0:
             break
@@ -181,6 +185,10 @@ class Load:
     given_up: int = 0
     """Submissions never accepted (a final error, or out of retries)."""
     latencies: list[float] = field(default_factory=list)
+
+    def accepted_by(self, moment: float) -> list[str]:
+        """The dossiers whose 201 arrived at ``moment`` (monotonic) or before."""
+        return [code for code, at in self.accepted.items() if at <= moment]
 
 
 async def submit_one(
@@ -280,7 +288,7 @@ class Effects:
             counts = await self.counts(codes)
         except Exception:
             return len(codes)
-        return sum(1 for code in codes if any(code not in per for per in counts.values()))
+        return lacking(codes, counts)
 
     async def dossiers(self) -> int:
         """Every dossier dossier-svc holds (the stack is fresh: they are the suite's)."""
@@ -296,13 +304,33 @@ class Effects:
             }
 
 
-async def wait_drained(effects: Effects, codes: list[str], timeout: float) -> float | None:
-    """Seconds until every one of ``codes`` has all its effects, or None after ``timeout``."""
+def lacking(codes: Iterable[str], counts: dict[str, dict[str, int]]) -> int:
+    """How many of ``codes`` lack one effect or more in ``counts`` (effect → dossier code → rows)."""
+    return sum(1 for code in codes if any(code not in per for per in counts.values()))
+
+
+def effect_figures(codes: list[str], counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Per effect: the dossiers with it, its rows, the rows beyond one per dossier, those lacking it."""
+    return {
+        name: {
+            "dossiers_with_effect": len(per),
+            "rows": sum(per.values()),
+            "duplicates": sum(n - 1 for n in per.values() if n > 1),
+            "lost": sum(1 for c in codes if c not in per),
+        }
+        for name, per in counts.items()
+    }
+
+
+async def wait_drained(
+    missing: Callable[[list[str]], Awaitable[int]], codes: list[str], timeout: float, poll: float = 0.5
+) -> float | None:
+    """Seconds until none of ``codes`` is ``missing`` an effect, or None after ``timeout``."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if await effects.missing(codes) == 0:
+        if await missing(codes) == 0:
             return round(time.monotonic() - started, 1)
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(poll)
     return None
 
 
@@ -328,21 +356,29 @@ async def topic_copies(bootstrap: str, topic: str) -> dict[str, int]:
         parts = sorted(consumer.assignment())
         await consumer.seek_to_beginning(*parts)
         ends = await consumer.end_offsets(parts)
-        ids: Counter[str] = Counter()
-        records = 0
+        ids: list[str] = []
         while [tp for tp in parts if await consumer.position(tp) < ends[tp]]:
             batch = await consumer.getmany(*parts, timeout_ms=2000, max_records=5000)
-            for messages in batch.values():
-                for message in messages:
-                    records += 1
-                    ids[json.loads(message.value or b"{}").get("id", "?")] += 1
+            ids += [
+                json.loads(message.value or b"{}").get("id", "?")
+                for messages in batch.values()
+                for message in messages
+            ]
     finally:
         await consumer.stop()
+    return copy_figures(ids)
+
+
+def copy_figures(ids: Iterable[str]) -> dict[str, int]:
+    """Records, distinct event ids, ids written more than once, and the records beyond one per id, of the
+    event ids read from a topic in order."""
+    seen = Counter(ids)
+    records = sum(seen.values())
     return {
         "records": records,
-        "events": len(ids),
-        "events_with_copies": sum(1 for n in ids.values() if n > 1),
-        "extra_copies": records - len(ids),
+        "events": len(seen),
+        "events_with_copies": sum(1 for n in seen.values() if n > 1),
+        "extra_copies": records - len(seen),
     }
 
 
@@ -536,8 +572,8 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
                 began = time.monotonic()
                 what = await FAULT_ACTIONS[name](stack, min(args.proxy_hold, window / 2))
                 ended = time.monotonic()
-                codes = [c for c, at in load.accepted.items() if at <= ended]
-                drain = await wait_drained(effects, codes, args.drain_timeout)
+                codes = load.accepted_by(ended)
+                drain = await wait_drained(effects.missing, codes, args.drain_timeout)
                 phases.append(
                     {
                         "fault": name,
@@ -556,7 +592,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         await load_task
         load_s = time.monotonic() - t0
         codes = list(load.accepted)
-        final_drain = await wait_drained(effects, codes, args.drain_timeout)
+        final_drain = await wait_drained(effects.missing, codes, args.drain_timeout)
         counts = await effects.counts(codes)
         dossiers = await effects.dossiers()
         durable_after = await effects.durability()
@@ -569,36 +605,37 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
             copies[topic] = await topic_copies(bootstrap, topic)
         except Exception as exc:  # the rest of the report still stands
             copies[topic] = f"not read: {exc!r}"
-    per_effect = {
-        name: {
-            "dossiers_with_effect": len(per),
-            "rows": sum(per.values()),
-            "duplicates": sum(n - 1 for n in per.values() if n > 1),
-            "lost": sum(1 for c in codes if c not in per),
-        }
-        for name, per in counts.items()
-    }
-    ordered = sorted(load.latencies)
     return {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.node()} · {os.cpu_count()} CPUs",
         "config": {k: v for k, v in vars(args).items() if k != "func"},
         "submitted": args.count,
-        "accepted": len(codes),
-        "given_up": load.given_up,
+        **tally(load, counts),
         "dossiers_stored": dossiers,
         "load_s": round(load_s, 1),
-        "request_p50_s": round(ordered[len(ordered) // 2], 3) if ordered else None,
-        "request_p99_s": round(ordered[int(0.99 * (len(ordered) - 1))], 3) if ordered else None,
-        "client_errors": dict(load.statuses.most_common()),
-        "effects": per_effect,
-        "duplicates": sum(e["duplicates"] for e in per_effect.values()),
-        "lost": sum(1 for c in codes if any(c not in per for per in counts.values())),
         "final_drain_s": final_drain,
         "phases": phases,
         "topics": copies,
         "memory": memory.summary(),
         "durability": {"before": durable_before, "after": durable_after},
+    }
+
+
+def tally(load: Load, counts: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """What the clients saw and what reached the services: accepted, given up, request times, answers
+    other than 201 by status, each effect's figures, duplicate effects, dossiers lacking an effect."""
+    codes = list(load.accepted)
+    per_effect = effect_figures(codes, counts)
+    ordered = sorted(load.latencies)
+    return {
+        "accepted": len(codes),
+        "given_up": load.given_up,
+        "request_p50_s": round(ordered[len(ordered) // 2], 3) if ordered else None,
+        "request_p99_s": round(ordered[int(0.99 * (len(ordered) - 1))], 3) if ordered else None,
+        "client_errors": dict(load.statuses.most_common()),
+        "effects": per_effect,
+        "duplicates": sum(e["duplicates"] for e in per_effect.values()),
+        "lost": lacking(codes, counts),
     }
 
 
@@ -649,7 +686,8 @@ def report(result: dict[str, Any]) -> str:
         "# Resilience suite (`make chaos`)",
         "",
         f"{result['when']} · {result['machine']} · `motcua stack up --replicas {config['replicas']} "
-        "--brokers 3 --proxy` (Toxiproxy in front of Kafka and PostgreSQL), durable PostgreSQL · "
+        f"--brokers {config.get('brokers', 3)} "
+        "--proxy` (Toxiproxy in front of Kafka and PostgreSQL), durable PostgreSQL · "
         f"{result['submitted']:,} submissions at {config['rate']:g}/s by {config['citizens']} "
         "citizens through the gateway (its write limits per address and per citizen lifted: the load stands "
         "for thousands of citizens; access tokens of an hour), faults in turn: "
@@ -724,6 +762,7 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=8)
     parser.add_argument("--in-flight", type=int, default=64, help="requests at once, at most")
     parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--brokers", type=int, choices=(1, 3), default=3, help="the broker fault needs 3")
     parser.add_argument("--faults", nargs="+", choices=FAULTS, default=list(FAULTS))
     parser.add_argument("--lead", type=float, default=10.0, help="seconds into each window before its fault")
     parser.add_argument("--proxy-hold", type=float, default=30.0, help="seconds the proxy fault lasts")
@@ -731,11 +770,13 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT / "var" / "chaos")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where chaos.md and chaos.json go")
     args = parser.parse_args()
+    if "broker" in args.faults and args.brokers != 3:
+        parser.error("the broker fault kills one broker of three: --brokers 3")
     if (args.root / "state.json").exists():
         Stack(args.root, 0).motcua("stack", "down", "--root", str(args.root))
     if args.root.exists():
         subprocess.run(["rm", "-rf", str(args.root)], check=True)  # noqa: S603, S607
-    stack = stack_up(args.root, args.replicas)
+    stack = stack_up(args.root, args.replicas, args.brokers)
     try:
         result = asyncio.run(run(args, stack))
     finally:

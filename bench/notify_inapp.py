@@ -90,7 +90,7 @@ def submitted(i: int, run: str) -> CloudEvent:
     base = examples()[DossierSubmitted.TYPE]
     event = base.model_copy(
         update={
-            "dossier_code": f"000.00.14.H56-{run}-{i:06d}",
+            "dossier_code": f"hue.xa.thuan-hoa-{run}-{i:06d}",
             "applicant_id": f"bench-{run}-{i}",
             "applicant": Contact(name="Nguyễn Văn An", phone="+84905000000", email=None),
         }

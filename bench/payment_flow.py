@@ -73,9 +73,9 @@ def submitted(i: int) -> DossierSubmitted:
         FeeItem(name="Phí cấp bản sao trích lục", kind=FeeKind.PHI, amount=8_000),
     )
     return DossierSubmitted(
-        dossier_code=f"000.00.14.H56-250804-{i:05d}",
+        dossier_code=f"hue.xa.thuan-hoa-250804-{i:05d}",
         procedure_code="1.000894",
-        agency_code="000.00.14.H56",
+        agency_code="hue.xa.thuan-hoa",
         applicant_id="citizen-bench",
         status=DossierStatus.SUBMITTED,
         national_status=1,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dossier_testkit import ADMIN, CITIZEN, OFFICER, PDF, Harness, published, snapshot, submission
+from dossier_testkit import ADMIN, AGENCY, CITIZEN, OFFICER, PDF, Harness, published, snapshot, submission
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -63,7 +63,7 @@ async def assert_recorded(harness: Harness, code: str) -> None:
         "dossier.read",
     ], "the officer's reads and change, newest first; none of the citizen's own"
     read = records[-1]
-    assert (read["subject"], read["role"], read["agency_code"]) == ("officer-1", "officer", "000.00.14.H56")
+    assert (read["subject"], read["role"], read["agency_code"]) == ("officer-1", "officer", AGENCY.code)
     assert (read["resource"], read["resource_id"]) == ("dossier", code)
     assert read["client"] == "203.0.113.7", "the address the gateway appended, not what the client claimed"
     assert read["request_id"] == "req-audit-1"

@@ -42,9 +42,9 @@ from motcua_shared.testing import Tokens, eventually
 
 TOKENS = Tokens()
 PROBLEM = "application/problem+json"
-AGENCY = AgencyRef(code="000.00.14.H56", name="Ủy ban nhân dân phường Thuận Hóa")
-POLICE = AgencyRef(code="000.00.20.H56", name="Công an phường Thuận Hóa")
-OTHER_AGENCY = "000.00.99.H56"
+AGENCY = AgencyRef(code="hue.xa.thuan-hoa", name="Ủy ban nhân dân phường Thuận Hóa")
+POLICE = AgencyRef(code="hue.cong-an-xa", name="Công an phường Thuận Hóa")
+OTHER_AGENCY = "hue.so-tu-phap"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -34,8 +34,8 @@ from payment_svc.ports import Ports
 from payment_svc.settings import JobSettings, Settings
 from payment_svc.uow import PaymentUnitOfWork
 
-AGENCY = "000.00.14.H56"
-OTHER_AGENCY = "000.00.15.H56"
+AGENCY = "hue.xa.thuan-hoa"
+OTHER_AGENCY = "hue.xa.phu-xuan"
 MARRIAGE = FeeItem(name="Lệ phí đăng ký kết hôn", kind=FeeKind.LE_PHI, amount=30_000)
 APPLICANT = Actor(id="citizen-an", role=ActorRole.CITIZEN)
 COPY = FeeItem(name="Phí cấp bản sao trích lục", kind=FeeKind.PHI, amount=8_000)

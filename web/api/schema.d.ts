@@ -4689,7 +4689,7 @@ export interface components {
             phone: string;
             /**
              * Text
-             * @example TRACUU 000.00.14.H56-250804-0118 5678
+             * @example TRACUU hue.xa.thuan-hoa-250804-0118 5678
              */
             text: string;
         };

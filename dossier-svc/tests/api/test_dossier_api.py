@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from dossier_testkit import (
     ADMIN,
+    AGENCY,
     CITIZEN,
     OFFICER,
     OTHER_CITIZEN,
@@ -44,7 +45,7 @@ from motcua_shared.contracts.payment import PaymentMethod, PaymentSucceeded
 async def test_full_lifecycle_with_events_timeline_papers_and_rating(harness: Harness) -> None:
     dossier = await harness.submit()
     code = dossier["code"]
-    assert code.startswith("000.00.14.H56-")
+    assert code.startswith("hue.xa.thuan-hoa-")
     assert code.endswith("-0001")
     assert dossier["status"] == "submitted"
     assert dossier["national_status"] == 1
@@ -304,7 +305,7 @@ async def test_drafts_supplements_and_downloads(harness: Harness) -> None:
     submitted = await harness.act(code, "submit", CITIZEN)
     assert submitted.status_code == 200
     real = submitted.json()["code"]
-    assert real.startswith("000.00.14.H56-")
+    assert real.startswith("hue.xa.thuan-hoa-")
     assert real != code
     problem(await harness.client.patch(f"/api/v1/dossiers/{real}", headers=CITIZEN, json={}), 409)
 
@@ -479,7 +480,7 @@ async def test_lookup_needs_proof_answers_alike_and_is_rate_limited(harness: Har
     by_secret = await harness.client.get(f"/api/v1/lookup/{code}", headers={"X-Lookup-Proof": secret.lower()})
     assert by_secret.json()["national_status_label"] == "Mới đăng ký"
     wrong = await harness.client.get(f"/api/v1/lookup/{code}", params={"proof": "0000"})
-    unknown = await harness.client.get("/api/v1/lookup/000.00.14.H56-991231-9999", params={"proof": "0000"})
+    unknown = await harness.client.get(f"/api/v1/lookup/{AGENCY.code}-991231-9999", params={"proof": "0000"})
     assert wrong.status_code == unknown.status_code == 404
     alike = {"instance", "request_id"}
     assert {k: v for k, v in wrong.json().items() if k not in alike} == {
@@ -505,7 +506,7 @@ async def test_the_deadline_job_announces_once_and_stats_attribute_lateness(harn
     assert (later.overdue, again.overdue, again.due_soon) == (1, 0, 0)
     overdue = await harness.events("overdue")
     assert len(overdue) == 1
-    assert overdue[0]["responsible_agency_code"] == "000.00.14.H56"
+    assert overdue[0]["responsible_agency_code"] == "hue.xa.thuan-hoa"
     # Move the deadlines into the past (as if days had gone by), then let the holder finish late.
     async with harness.uow() as uow:
         dossier = await uow.dossiers.by_code(code)
@@ -515,7 +516,7 @@ async def test_the_deadline_job_announces_once_and_stats_attribute_lateness(harn
         for step in dossier.steps:
             step.due_at = past
         await uow.commit()
-    stats = (await harness.client.get("/api/v1/stats", params={"agency": "000.00.14.H56"})).json()
+    stats = (await harness.client.get("/api/v1/stats", params={"agency": "hue.xa.thuan-hoa"})).json()
     assert stats["overdue_in_progress"] == 1
     await harness.act(code, "forward", OFFICER)
     await harness.act(code, "forward", POLICE_OFFICER)
@@ -526,7 +527,7 @@ async def test_the_deadline_job_announces_once_and_stats_attribute_lateness(harn
     assert stats["overdue_in_progress"] == 0
     attributed = {(s["agency_code"], s["step_name"]): s["late"] for s in stats["late_by_step"]}
     # Only the step that sat past its sub-deadline is blamed; the later steps kept theirs.
-    assert attributed == {("000.00.14.H56", "Tiếp nhận hồ sơ"): 1}
+    assert attributed == {("hue.xa.thuan-hoa", "Tiếp nhận hồ sơ"): 1}
 
 
 async def test_an_unanswered_supplement_request_stops_the_dossier(harness: Harness) -> None:

@@ -52,7 +52,7 @@ async def stack(kafka_bootstrap: str, fresh_pg_url: str, tmp_path: Path) -> Asyn
     kafka = KafkaBus(bus_settings, client_id=f"test-{uuid.uuid4().hex[:6]}")
     await kafka.start()
     # A fresh agency and procedure per test: the session's topics are shared and read from the start.
-    agency = AgencyRef(code=f"000.00.{uuid.uuid4().hex[:4]}.H56", name="Ủy ban nhân dân phường Thuận Hóa")
+    agency = AgencyRef(code=f"hue.xa.{uuid.uuid4().hex[:8]}", name="Ủy ban nhân dân phường Thuận Hóa")
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://dossier") as client:
@@ -92,7 +92,7 @@ async def test_happy_path_on_postgres_and_kafka(stack: Stack) -> None:
     await _publish_procedure(stack)
     officer = TOKENS.bearer("officer-1", Role.OFFICER, stack.agency.code)
     code = await _submit(stack)
-    police = TOKENS.bearer("police", Role.OFFICER, "000.00.20.H56")
+    police = TOKENS.bearer("police", Role.OFFICER, "hue.cong-an-xa")
     for action, who in (
         ("receive", officer),
         ("forward", officer),

@@ -101,10 +101,10 @@ async def test_the_figures_by_agency_and_month_on_postgresql(
     assert stats["satisfaction_rate"] == 0.5
     (month,) = stats["by_month"]
     (agency,) = stats["by_agency"]
-    assert agency["agency_code"] == "000.00.14.H56"
+    assert agency["agency_code"] == "hue.xa.thuan-hoa"
     assert agency["by_month"] == [month]
     for cut in (month, agency):
         for name in ("received", "finished", "overdue_in_progress", "channels", "payments", "digitisation"):
             assert cut[name] == stats[name], name
-    other = (await harness.client.get("/api/v1/stats", params={"agency": "000.00.99.H56"})).json()
+    other = (await harness.client.get("/api/v1/stats", params={"agency": "hue.so-tu-phap"})).json()
     assert (other["received"], other["by_agency"], other["by_month"]) == (0, [], [])

@@ -92,6 +92,6 @@ async def test_a_payment_for_an_unknown_dossier_is_a_permanent_failure(
     subscribed: Handlers[DossierUow],
 ) -> None:
     uow = FakeDossierUow()
-    ghost = Dossier(code="000.00.14.H56-250804-9999")
+    ghost = Dossier(code="hue.xa.thuan-hoa-250804-9999")
     with pytest.raises(PermanentError):
         await handle(subscribed, uow, paid(ghost))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from dossier_fakes import MONDAY, FakeDossierUow, fake_ports
-from dossier_testkit import applicant
+from dossier_testkit import AGENCY, applicant
 
 from dossier_svc.dossiers import service as dossiers
 from dossier_svc.dossiers.models import Dossier
@@ -21,6 +21,9 @@ from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.errors import RateLimited
 
 CITIZEN = Principal(subject="citizen-1", role=Role.CITIZEN)
+
+NEVER_ISSUED = f"{AGENCY.code}-250804-9999"
+"""A code of the testkit's agency in the form it numbers dossiers, that no dossier has."""
 
 
 @pytest.fixture
@@ -62,7 +65,7 @@ async def test_a_wrong_proof_an_unknown_code_and_a_draft_are_refused_alike(ports
     guard = ports.lookup_guard
     for unit, code, proof in (
         (uow, dossier.code, "0000"),
-        (uow, "000.00.14.H56-250804-9999", "5678"),
+        (uow, NEVER_ISSUED, "5678"),
         (draft, unsent.code, "5678"),
     ):
         with pytest.raises(LookupNotFound):
@@ -100,8 +103,6 @@ async def test_a_strangers_wrong_proofs_never_keep_the_receipts_holder_out(ports
     # An unknown code is held the same way: the answers do not tell whether a code exists.
     for proof in ("0000", "0001"):
         with pytest.raises(LookupNotFound):
-            await service.lookup(
-                uow.unit, guard, client="stranger", code="000.00.14.H56-250804-9999", proof=proof
-            )
+            await service.lookup(uow.unit, guard, client="stranger", code=NEVER_ISSUED, proof=proof)
     with pytest.raises(RateLimited):
-        await service.lookup(uow.unit, guard, client="owner", code="000.00.14.H56-250804-9999", proof="5678")
+        await service.lookup(uow.unit, guard, client="owner", code=NEVER_ISSUED, proof="5678")

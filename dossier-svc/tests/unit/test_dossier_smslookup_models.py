@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from dossier_svc.settings import Settings, SmsLookupSettings
 from dossier_svc.smslookup.models import PhoneGate, SmsQuery, parse, sign, signature_verifies
 
-CODE = "000.00.14.H56-250804-0118"
+CODE = "hue.xa.thuan-hoa-250804-0118"
 
 
 @pytest.mark.parametrize(

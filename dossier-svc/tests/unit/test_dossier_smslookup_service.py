@@ -97,7 +97,7 @@ async def test_a_wrong_proof_is_answered_exactly_as_an_unknown_code(ports: Ports
     uow = FakeDossierUow()
     dossier = await filed(uow, ports)
     await send(uow, ports, message(f"TRACUU {dossier.code} 0000", message_id="mo-1"))
-    await send(uow, ports, message("TRACUU 000.00.14.H56-250804-9999 5678", message_id="mo-2"))
+    await send(uow, ports, message("TRACUU hue.xa.thuan-hoa-250804-9999 5678", message_id="mo-2"))
     wrong, unknown = answers(uow)
     assert wrong.outcome is LookupOutcome.NOT_FOUND
     assert wrong.model_dump(exclude={"message_id"}) == unknown.model_dump(exclude={"message_id"})

@@ -14,8 +14,8 @@ from dossier_svc.stats.errors import InvalidPeriod
 from dossier_svc.stats.models import Closed, Finished, Overdue, Rated, Received
 from dossier_svc.stats.schemas import StatsOut
 
-WARD = ("000.00.31.H56", "Ủy ban nhân dân phường Thuận Hóa")
-DEPT = ("000.00.14.H56", "Sở Tư pháp")
+WARD = ("hue.xa.thuan-hoa", "Ủy ban nhân dân phường Thuận Hóa")
+DEPT = ("hue.so-tu-phap", "Sở Tư pháp thành phố Huế")
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from motcua_shared.contracts.common import Actor, ActorRole, Channel, FeeTiming
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = WorkCalendar.from_settings(CalendarSettings())
-ACTOR = Actor(id="x", role=ActorRole.OFFICER, agency_code="000.00.14.H56")
+ACTOR = Actor(id="x", role=ActorRole.OFFICER, agency_code="hue.xa.thuan-hoa")
 MONDAY = datetime(2025, 8, 4, 8, 0, tzinfo=VN)
 
 
@@ -43,7 +43,7 @@ def new_dossier(**snap: object) -> Dossier:
     )
     dossier.set_content(applicant={"name": "Trần Văn Bình", "phone": "+84912345678"})
     dossier.file_under(terms)
-    dossier.code = "000.00.14.H56-250804-0001"
+    dossier.code = "hue.xa.thuan-hoa-250804-0001"
     return dossier
 
 
@@ -169,7 +169,7 @@ def test_lateness_is_attributed_to_the_step_that_caused_it() -> None:
     run(dossier, Action.SUBMIT, {Party.OWNER}, MONDAY)
     run(dossier, Action.RECEIVE, {Party.RECEIVING_OFFICER}, MONDAY)
     run(dossier, Action.FORWARD, {Party.HOLDING_OFFICER}, MONDAY + timedelta(hours=2))
-    assert dossier.holder_agency_code == "000.00.20.H56"
+    assert dossier.holder_agency_code == "hue.cong-an-xa"
     police_step = dossier.step
     assert police_step is not None
     assert police_step.order == 2
@@ -195,7 +195,7 @@ def test_overdue_and_due_soon_are_noticed_once() -> None:
     assert dossier.notice_overdue(datetime(2025, 8, 6, 10, 0, tzinfo=VN)) is None
     late = dossier.notice_overdue(datetime(2025, 8, 7, 9, 0, tzinfo=VN))
     assert late is not None
-    assert late.responsible_agency_code == "000.00.14.H56"
+    assert late.responsible_agency_code == "hue.xa.thuan-hoa"
     assert dossier.notice_overdue(datetime(2025, 8, 8, 9, 0, tzinfo=VN)) is None
 
 

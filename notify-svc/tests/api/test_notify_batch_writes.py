@@ -126,11 +126,11 @@ async def test_an_edited_template_applies_to_the_next_event(start_notify: StartN
     assert saved.status_code == 200, saved.text
     assert saved.json()["version"] == 2
 
-    second = EX[DossierSubmitted.TYPE].model_copy(update={"dossier_code": "000.00.14.H56-250804-0119"})
+    second = EX[DossierSubmitted.TYPE].model_copy(update={"dossier_code": "hue.xa.thuan-hoa-250804-0119"})
     await n.deliver(second)
     newest, first = await inbox(n, CITIZEN)
     assert (newest["title"], newest["body"]) == (
-        "Hồ sơ 000.00.14.H56-250804-0119 đã gửi",
+        "Hồ sơ hue.xa.thuan-hoa-250804-0119 đã gửi",
         "Kính gửi Trần Thị Thu Hà: hồ sơ đã gửi.",
     )
     assert first["title"] == f"Đã nộp hồ sơ {DOSSIER_CODE}", "what was stored keeps its version"

@@ -89,11 +89,11 @@ async def test_the_stream_resumes_after_last_event_id_then_goes_live(start_notif
         ) as r:
             reader = asyncio.create_task(read_events(r, 1, stranger))
             await n.deliver(
-                EX[DossierReceived.TYPE].model_copy(update={"dossier_code": "000.00.14.H56-250804-0200"})
+                EX[DossierReceived.TYPE].model_copy(update={"dossier_code": "hue.xa.thuan-hoa-250804-0200"})
             )
             # A later notification of the stranger's own: the stream is in order, so the owner's, had it
             # leaked, would have come before it.
-            mine = "000.00.14.H56-250804-0201"
+            mine = "hue.xa.thuan-hoa-250804-0201"
             await n.deliver(
                 EX[DossierSubmitted.TYPE].model_copy(
                     update={"dossier_code": mine, "applicant_id": "citizen-khac"}
@@ -186,7 +186,7 @@ async def test_a_ticket_streams_its_holders_notifications_only(start_notify: Sta
             assert response.status_code == 200
             reader = asyncio.create_task(read_events(response, 1, seen))
             # The holder's own notification, later than the other's: had that leaked, it would come first.
-            mine = "000.00.14.H56-250804-0201"
+            mine = "hue.xa.thuan-hoa-250804-0201"
             theirs = {"dossier_code": mine, "applicant_id": "citizen-khac"}
             await n.deliver(EX[DossierSubmitted.TYPE].model_copy(update=theirs))
             await asyncio.wait_for(reader, 20)

@@ -29,10 +29,10 @@ async def test_dossier_submitted_on_kafka_texts_and_notifies_once(
     fresh_pg_url: str, kafka_bootstrap: str
 ) -> None:
     suffix = uuid.uuid4().hex[:6]
-    code = f"000.00.14.H56-250804-{random.randint(1000, 9999)}{suffix}"
+    code = f"hue.xa.thuan-hoa-250804-{random.randint(1000, 9999)}{suffix}"
     phone = f"+8490{random.randint(1000000, 9999999)}"
     applicant = f"citizen-{suffix}"
-    agency = f"000.00.14.H56.{suffix}"
+    agency = f"hue.xa.thuan-hoa.{suffix}"
     ex = examples()
     submitted = ex[DossierSubmitted.TYPE].model_copy(
         update={

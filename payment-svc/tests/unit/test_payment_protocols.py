@@ -43,14 +43,14 @@ def checkout_request(order_info: str) -> CheckoutRequest:
 
 
 def test_checkout_url_is_sorted_encoded_and_signed_with_hmac_sha512() -> None:
-    url = gateway().checkout_url(checkout_request("Thanh toan phi ho so 000.00.14.H56"))
+    url = gateway().checkout_url(checkout_request("Thanh toan phi ho so hue.xa.thuan-hoa-250804-0118"))
     query = url.split("?", 1)[1]
     signed, _, digest = query.rpartition("&vnp_SecureHash=")
     keys = [pair.split("=", 1)[0] for pair in signed.split("&")]
     assert keys == sorted(keys)
     assert "vnp_Amount=3800000" in signed
     assert "vnp_CreateDate=20250804081500" in signed  # Vietnam time
-    assert "vnp_OrderInfo=Thanh+toan+phi+ho+so+000.00.14.H56" in signed
+    assert "vnp_OrderInfo=Thanh+toan+phi+ho+so+hue.xa.thuan-hoa-250804-0118" in signed
     assert digest == hmac.new(SECRET.encode(), signed.encode(), hashlib.sha512).hexdigest()
 
 

@@ -37,8 +37,8 @@ def test_every_link_starts_with_motcua_public_url(monkeypatch: pytest.MonkeyPatc
     sandbox = SandboxSettings()
     assert sandbox.ipn_url == f"{PUBLIC}/api/v1/payments/providers/sandbox/ipn"
     assert sandbox.bank_notify_url == f"{PUBLIC}/api/v1/payments/providers/bank/notify"
-    qr = DossierSettings().lookup_link("000.00.14.H56-261206-0001", "a b&c")
-    assert qr == f"{PUBLIC}/tra-cuu?code=000.00.14.H56-261206-0001&proof=a+b%26c"
+    qr = DossierSettings().lookup_link("hue.xa.thuan-hoa-261206-0001", "a b&c")
+    assert qr == f"{PUBLIC}/tra-cuu?code=hue.xa.thuan-hoa-261206-0001&proof=a+b%26c"
     assert GatewaySettings().public_url == PUBLIC
 
 

@@ -27,12 +27,12 @@ from motcua_shared.chassis.signing import (
 )
 
 SEAL = Seal(
-    agency_code="000.00.14.H56",
+    agency_code="hue.xa.thuan-hoa",
     agency_name="Ủy ban nhân dân phường Thuận Hóa",
     kind="mau-01",
-    reference="000.00.14.H56-261206-0001",
+    reference="hue.xa.thuan-hoa-261206-0001",
     reason="Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
-    dossier_code="000.00.14.H56-261206-0001",
+    dossier_code="hue.xa.thuan-hoa-261206-0001",
 )
 
 
@@ -153,7 +153,7 @@ async def test_a_deployment_s_certificates_come_from_its_directory(tmp_path: Pat
     signed = await configured.sign(paper(), SEAL)
     assert (await configured.verify(signed)).verdict is Verdicts.VALID
     with pytest.raises(SigningUnavailable):
-        await configured.sign(paper(), Seal(**{**SEAL.__dict__, "agency_code": "000.00.99.H56"}))
+        await configured.sign(paper(), Seal(**{**SEAL.__dict__, "agency_code": "hue.so-tu-phap"}))
 
 
 async def test_a_seal_with_a_verify_link_stamps_it_as_a_qr_code(signer: PaperSigner) -> None:

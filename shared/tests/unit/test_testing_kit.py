@@ -28,8 +28,8 @@ from motcua_shared.testing import (
 async def test_tokens_verify_against_their_jwks_with_role_and_agency() -> None:
     tokens = Tokens()
     verifier = JwksVerifier(issuer=ISSUER, audience=AUDIENCE, key_source=tokens.jwks)
-    who = await verifier.verify(tokens.token("officer-1", Role.OFFICER, "000.00.14.H56"))
-    assert (who.subject, who.role, who.agency_code) == ("officer-1", Role.OFFICER, "000.00.14.H56")
+    who = await verifier.verify(tokens.token("officer-1", Role.OFFICER, "hue.xa.thuan-hoa"))
+    assert (who.subject, who.role, who.agency_code) == ("officer-1", Role.OFFICER, "hue.xa.thuan-hoa")
     header = tokens.bearer("citizen-1")
     assert header == authorization(header["Authorization"].removeprefix("Bearer "))
     assert (await verifier.verify(header["Authorization"].removeprefix("Bearer "))).role is Role.CITIZEN

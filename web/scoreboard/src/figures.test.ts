@@ -27,15 +27,15 @@ const stats: Stats = {
   withdrawn: 0,
   late_by_step: [],
   by_month: [month],
-  by_agency: [{ ...figures, agency_code: "000.00.14.H56", agency_name: "Sở Tư pháp, \"Huế\"", rejected: 0, withdrawn: 0, by_month: [month] }],
+  by_agency: [{ ...figures, agency_code: "hue.so-tu-phap", agency_name: "Sở Tư pháp, \"Huế\"", rejected: 0, withdrawn: 0, by_month: [month] }],
   targets: { late_rate_max: 0.03, satisfied_share_min: 0.8 },
 };
 
 describe("the scoreboard's rows and CSV", () => {
   it("lists the city then each agency, and each one's months", () => {
-    expect(agencyRows(stats, "Huế").map((r) => r.agencyCode)).toEqual(["", "000.00.14.H56"]);
-    expect(monthRows(stats, "000.00.14.H56", "Huế").map((r) => [r.agencyName, r.month])).toEqual([["Sở Tư pháp, \"Huế\"", "2026-12"]]);
-    expect(csvRows(stats, "Huế").map((r) => `${r.agencyCode}|${r.month}`)).toEqual(["|", "|2026-12", "000.00.14.H56|", "000.00.14.H56|2026-12"]);
+    expect(agencyRows(stats, "Huế").map((r) => r.agencyCode)).toEqual(["", "hue.so-tu-phap"]);
+    expect(monthRows(stats, "hue.so-tu-phap", "Huế").map((r) => [r.agencyName, r.month])).toEqual([["Sở Tư pháp, \"Huế\"", "2026-12"]]);
+    expect(csvRows(stats, "Huế").map((r) => `${r.agencyCode}|${r.month}`)).toEqual(["|", "|2026-12", "hue.so-tu-phap|", "hue.so-tu-phap|2026-12"]);
   });
 
   it("writes the API's numbers as they are, quoting what needs it, empty where a rate has no whole", () => {
@@ -45,7 +45,7 @@ describe("the scoreboard's rows and CSV", () => {
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe(["code", "name", "month", ...COLUMNS.map((c) => c.key)].join(","));
     expect(lines[1]).toBe(",Huế,all,3,2,1,0.5,1,0.5,0,0,0.6667,1,2,0.6667,0.6667,0,0,,1,1,1");
-    expect(lines[3]!.startsWith('000.00.14.H56,"Sở Tư pháp, ""Huế""",all,3')).toBe(true);
+    expect(lines[3]!.startsWith('hue.so-tu-phap,"Sở Tư pháp, ""Huế""",all,3')).toBe(true);
   });
 
   it("turns months into the API's dates", () => {

@@ -39,7 +39,7 @@ class SandboxPhoneIn(BaseModel):
     """What the sandbox phone sends to the service's number."""
 
     phone: str = Field(min_length=1, max_length=32, examples=["0905123456"])
-    text: str = Field(max_length=1600, examples=["TRACUU 000.00.14.H56-250804-0118 5678"])
+    text: str = Field(max_length=1600, examples=["TRACUU hue.xa.thuan-hoa-250804-0118 5678"])
 
 
 class SandboxPhoneOut(InboundSmsOut):

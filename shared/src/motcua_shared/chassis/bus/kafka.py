@@ -18,6 +18,10 @@ from motcua_shared.chassis.settings import BusSettings
 
 log = logging.getLogger(__name__)
 
+CONSUMER_METADATA_MAX_AGE_MS = 10_000
+"""How often a consumer asks the cluster for metadata unprompted: how soon it sees a topic created after it
+joined its group."""
+
 
 class KafkaBus(Bus):
     """The stack's bus. Connects lazily, so a service starts (not ready) while Kafka is down."""
@@ -194,6 +198,10 @@ class _KafkaConsumer(Consumer):
             max_poll_records=500,
             session_timeout_ms=10000,
             heartbeat_interval_ms=3000,
+            # A member that joins while its topic is being created (the broker it asked does not know it
+            # yet, though the controller has led it) is assigned none of its partitions until its metadata is
+            # refreshed: every 5 minutes by default, 10 s here.
+            metadata_max_age_ms=CONSUMER_METADATA_MAX_AGE_MS,
         )
         try:
             await consumer.start()

@@ -1,7 +1,8 @@
 """The catalogue search on PostgreSQL, with as little Python per request as the answer needs.
 
-The statements are the ones :mod:`catalog_svc.procedures.repository` describes (one statement per search:
-the match materialised once, the facet counts and the ranked page derived from it), written here as SQL
+The statements are the ones :mod:`catalog_svc.procedures.repository` describes (one statement per search
+giving the ranked page and the facet counts), except that PostgreSQL finds the matching rows twice, once
+for each, rather than materialising them (see :func:`search_statement`); they are written here as SQL
 text from fixed fragments: putting a search together is a few string joins, not a SQLAlchemy expression
 tree built, hashed and looked up anew on every request. The values travel as bind parameters (``$n``),
 except the words of the match, which are inlined as a quoted ``tsquery`` literal: PostgreSQL then plans
@@ -170,14 +171,22 @@ class Order:
         return [
             (_starts(st, f"{rows}.name_key", self.phrase), True),
             (f"{rows}.name_len", False),
-            (_count_in(st, f"{rows}.name_key", [[self.phrase]]), True),
+            (self.holds_phrase(st, f"{rows}.name_key"), True),
             (f'{rows}.code COLLATE "C"', False),
         ]
 
+    def holds_phrase(self, st: _Statement, name_key: str) -> str:
+        """1 when the name holds the phrase. For one word with no alternatives that is the first key over
+        again, so it can never break a tie and is not computed (a constant)."""
+        if len(self.groups) == 1 and tuple(self.groups[0]) == (self.phrase,):
+            return "0"
+        return _count_in(st, name_key, [[self.phrase]])
+
 
 def _starts(st: _Statement, haystack: str, phrase: str) -> str:
-    """1 when ``haystack`` (a key with its leading space) starts with the words of ``phrase``, else 0."""
-    return f"(CASE WHEN strpos({haystack}, {st.bind(' ' + phrase)}) = 1 THEN 1 ELSE 0 END)"
+    """1 when ``haystack`` (a key with its leading space) starts with the words of ``phrase``, else 0
+    (``^@`` compares the first bytes; ``strpos`` would search the whole key)."""
+    return f"(CASE WHEN {haystack} ^@ {st.bind(' ' + phrase)} THEN 1 ELSE 0 END)"
 
 
 def _count_in(st: _Statement, haystack: str, groups: Sequence[Sequence[str]]) -> str:
@@ -347,11 +356,15 @@ def search_statement(
 ) -> tuple[str, tuple[Any, ...], list[_Key]]:
     """The one statement of a search, its parameters and the ranking keys its hits carry.
 
-    The match (rows with, for every group of ``words``, one of its words as a prefix) is computed once,
-    materialised; the facet counts (one grouping by field × agency × level set, by number) and the ranked
-    page are derived from it, and the page comes back joined to what a hit shows. ``named`` (when ``order``
-    ranks by the query words) lets a long query's page come from the rows with every word in their name:
-    see :func:`_named_page`.
+    The statement reads the matching rows (for every group of ``words``, one of its words as a prefix;
+    ``relaxed``: for every group but one) twice: for the ranked page, joined to what a hit shows, and for
+    the facet counts (one grouping by field × agency × level set, by number), which read no more of a row
+    than its three numbers. Materialising the match once for both cost more than matching twice: every
+    matched row was written out and read back (beyond a few thousand rows, through a temporary file), where
+    the index finds the rows again in a few milliseconds. Not so for ``relaxed``, whose index lookup (every
+    group but one, for each group) costs more than the rows it finds: that match is materialised once.
+    ``named`` (when ``order`` ranks by the query words) lets a long query's page come from the rows with
+    every word in their name: see :func:`_named_page`.
     """
     st = _Statement()
     conditions = filters.where(st, "k")
@@ -359,28 +372,35 @@ def search_statement(
         match = tsquery_all_but_one(words) if relaxed else tsquery(words)
         conditions.append(f"k.prefixes @@ {match}")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    counted = f"{_KEYS} k{where}"
+    matched = ""
     if named and len(order.groups) >= NAMED_TIER_MIN_WORDS:
         page, keys = _named_page(st, filters, order, where, offset, limit)
-        matched = f"SELECT k.procedure_id, k.field_id, k.agency_id, k.levels_id FROM {_KEYS} k{where}"
     else:
         keys = order.keys(st, "k")
-        matched = (
-            f"SELECT k.procedure_id, k.field_id, k.agency_id, k.levels_id, {_labelled(keys)} "
-            f"FROM {_KEYS} k{where}"
-        )
-        ranked = ", ".join(f"k{i}" for i in range(len(keys)))
-        page = (
-            f"SELECT procedure_id, {ranked} FROM matched ORDER BY {_order_by(keys)} "
-            f"LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
-        )
+        limits = f"LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
+        if relaxed:
+            matched = (
+                f"matched AS MATERIALIZED (SELECT k.procedure_id, k.field_id, k.agency_id, k.levels_id, "
+                f"{_labelled(keys)} FROM {_KEYS} k{where}), "
+            )
+            ranked = ", ".join(f"k{i}" for i in range(len(keys)))
+            page = f"SELECT procedure_id, {ranked} FROM matched ORDER BY {_order_by(keys)} {limits}"
+            counted = "matched k"
+        else:
+            page = (
+                f"SELECT k.procedure_id, {_labelled(keys)} FROM {_KEYS} k{where} "
+                f"ORDER BY {_order_by(keys)} {limits}"
+            )
     width = len(keys)
     page_keys = ", ".join(f"page.k{i}" for i in range(width))
+    nulls = ", NULL" * (_HIT_WIDTH + width)
     sql = (
-        f"WITH matched AS MATERIALIZED ({matched}), page AS ({page}) "
+        f"WITH {matched}page AS ({page}) "
         f"SELECT 1, NULL, NULL, NULL, NULL, {_HIT_COLUMNS}, {page_keys} "
         "FROM page JOIN procedure_search s ON s.procedure_id = page.procedure_id "
-        f"UNION ALL SELECT 0, field_id, agency_id, levels_id, count(*){', NULL' * (_HIT_WIDTH + width)} "
-        "FROM matched GROUP BY field_id, agency_id, levels_id"
+        f"UNION ALL SELECT 0, k.field_id, k.agency_id, k.levels_id, count(*){nulls} "
+        f"FROM {counted} GROUP BY k.field_id, k.agency_id, k.levels_id"
     )
     return sql, tuple(st.params), keys
 
@@ -414,7 +434,7 @@ def _named_page(
         (str(len(order.groups)), True),
         ("named.starts", True),
         ("named.name_len", False),
-        (_count_in(st, "named.name_key", [[order.phrase]]), True),
+        (order.holds_phrase(st, "named.name_key"), True),
         ('named.code COLLATE "C"', False),
     ]
     keys = order.keys(st, "k")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from catalog_golden import MIN_MRR3, MIN_RECALL10, answers, golden_set, scores
 from catalog_testkit import ADMIN, CITIZEN
 
+from catalog_svc.procedures import repository
 from catalog_svc.seed import real_procedures
 from catalog_svc.text import fold
 
@@ -99,3 +101,29 @@ async def test_admins_list_add_change_and_remove_synonyms(client: httpx.AsyncCli
     assert (await client.delete(f"{SYNONYMS}/vneid", headers=ADMIN)).status_code == 404
     refused = await client.put(f"{SYNONYMS}/%21%21", json={"expansion": "x"}, headers=ADMIN)
     assert refused.status_code == 422
+
+
+async def test_ranking_only_the_rows_that_can_be_on_the_page_changes_no_answer(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a large catalogue SQLite ranks only the tiers of rows that can be on the page (shortest names
+    first, see ``ProcedureRepository._candidates``); made to do so on every search here, every page, total,
+    facet and correction is the one that ranking every matched row gives."""
+    monkeypatch.setattr(repository.SEARCH_CACHE, "ttl", 0)
+    searches: list[dict[str, str | int]] = [{"q": query.q, "size": 10} for query in golden_set()]
+    searches += [
+        {"q": "ho", "size": 7, "page": 3},
+        {"q": "giay phep", "level": "commune", "size": 5, "page": 2},
+        {"q": "dang ky", "online": "any", "size": 20},
+        {"q": "cap giay chung nhan", "agency": "hue", "size": 3, "page": 4},
+        {"q": "xac nhan tinh trang hon nhan cho cong dan", "size": 5},
+        {"q": "cap lai giay phep lai xe quoc te", "size": 5, "page": 2},
+    ]
+
+    async def every_answer() -> list[dict[str, object]]:
+        return [await _search(client, **params) for params in searches]  # type: ignore[arg-type]
+
+    ranking_every_row = await every_answer()
+    assert sum(1 for answer in ranking_every_row if answer["total"]) > 150
+    monkeypatch.setattr(repository, "TIERED_FROM", 0)
+    assert await every_answer() == ranking_every_row

@@ -1,14 +1,14 @@
 """Every query on procedures, including the search on both databases.
 
-The search reads ``procedure_search_keys`` — one dense row per published procedure, its facet codes
-numbered in ``search_codes`` — and the page's rows from ``procedure_search``, and runs as **one
-statement**: the match (FTS5 on SQLite, a GIN-indexed ``tsvector`` on PostgreSQL, both over the same folded
-ASCII tokens, every query word a prefix) is computed once into a materialised CTE, from which the facet
-counts (one grouping by field × agency × levels, split in Python) and the ranked page are both derived, and
-the page rows come back with everything a hit shows. The ranking is plain SQL over the folded name, so both
-databases order the hits the same way.
+Both searches read ``procedure_search_keys`` — one dense row per published procedure, its facet codes
+numbered in ``search_codes`` — to rank, and the page's rows from ``procedure_search``. The ranking is plain
+SQL over the folded name, so both databases order the hits the same way.
 
-PostgreSQL's search is in :mod:`catalog_svc.procedures.pg_search`; the SQLite one is here. Both run the
+PostgreSQL's search is in :mod:`catalog_svc.procedures.pg_search`; the SQLite one is here: FTS5
+(``procedure_search_ranked``, migration 0011) matches every query word as a prefix, and the total and facet
+counts are one grouping of the matched rowids, which carry each row's facet group; then one statement ranks
+the matched rows — past :data:`TIERED_FROM` of them, only those that can be on the page
+(:meth:`ProcedureRepository._candidates`) — and returns the page with everything a hit shows. Both run the
 attempts that :mod:`catalog_svc.procedures.relevance` plans (exact, corrected, all words but one).
 """
 
@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import combinations
+from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,7 +39,6 @@ from sqlalchemy import (
     or_,
     select,
     table,
-    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -100,6 +100,28 @@ _CODED = (
     ("agency", "competent_agency_code"),
     ("levels", "levels"),
 )
+#: SQLite's search index (migration 0011): an FTS5 table (columns ``name`` and ``rest``) whose rowid is
+#: ``min(name length, 511) << 54 | facet group << 32 | procedure id``, and its numbered facet groups.
+_RANKED = table("procedure_search_ranked")
+_GROUPS = table(
+    "search_groups",
+    column("id", Integer),
+    column("field_id", Integer),
+    column("agency_id", Integer),
+    column("competent_id", Integer),
+    column("levels_id", Integer),
+    column("online_mode", String),
+)
+_LENGTH_SHIFT: Final = 54
+_MAX_LENGTH: Final = 511
+_ID_MASK: Final = (1 << 32) - 1
+_GROUP_OF = literal_column(f"((rowid >> 32) & {(1 << 22) - 1})", Integer)
+_ID_OF = literal_column(f"(rowid & {_ID_MASK})", Integer)
+#: From how many matched rows SQLite ranks only the rows that can be on the page (:meth:`_candidates`);
+#: below, ranking every matched row costs less than the few statements that pick them.
+TIERED_FROM: Final = 2_000
+#: Up to how many groups of words the tiers of the ranking are split to the end (2**n - 2 combinations).
+MAX_TIERED_GROUPS: Final = 4
 _S = ProcedureSearch.__table__.c
 _K = _KEYS.c
 
@@ -437,12 +459,14 @@ class ProcedureRepository:
     ) -> SearchResult:
         """SQLite: the page and facets of one attempt of the relevance contract (``None``: everything).
 
-        The match comes from FTS5; the filters, the facets and the ranking read the dense rows of
-        ``procedure_search_keys`` (migration 0009), and only the page's rows are read from
-        ``procedure_search``."""
-        base = self._filters(filters)
+        The match, the total and the facets come from ``procedure_search_ranked`` alone (migration 0011: a
+        row's rowid carries its facet group); the ranking reads the dense rows of ``procedure_search_keys``
+        (migration 0009) of only the rows that can be on the page (:meth:`_candidates`), and the page's rows
+        are read from ``procedure_search``."""
         if attempt is None:
-            return await self._run(base, [_Key(_K.name_key), _Key(_K.code)], offset, limit, "all")
+            keys = [_Key(_K.name_key), _Key(_K.code)]
+            hits, counts = await self._page(_filters(filters, _K), keys, offset, limit, counted=True)
+            return _result(hits, counts, "all")
         groups = attempt.groups
         order = [
             _Key(self._count_in(_K.name_key, groups), True),
@@ -451,66 +475,98 @@ class ProcedureRepository:
             _Key(self._count_in(_K.name_key, [[attempt.phrase]]), True),
             _Key(_K.code),
         ]
-        match = self._match(groups, all_but_one=attempt.all_but_one)
-        return await self._run([*base, match], order, offset, limit, attempt.match)
+        fts = _fts(groups, all_but_one=attempt.all_but_one)
+        grouped = _in_groups(filters)
+        counts = await self._group_counts(fts, grouped)
+        if not counts:
+            return _result([], counts, attempt.match)
+        candidates = None
+        if sum(count for *_, count in counts) > TIERED_FROM:
+            candidates = await self._candidates(attempt, fts, grouped, offset + limit)
+        conditions = [*_filters(filters, _K), _matching(fts)] if candidates is None else [candidates]
+        hits, _ = await self._page(conditions, order, offset, limit, counted=False)
+        return _result(hits, counts, attempt.match)
 
-    def _filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if filters.field:
-            conditions.append(_K.field_id == _code_id("field", filters.field))
-        if filters.agency:
-            agency = _code_id("agency", filters.agency)
-            conditions.append((_K.agency_id == agency) | (_K.competent_id == agency))
-        if filters.level:
-            level_sets = select(_CODES.c.id).where(
-                _CODES.c.kind == "levels", self._contains(_CODES.c.code, f" {filters.level} ")
-            )
-            conditions.append(_K.levels_id.in_(level_sets))
-        if filters.online == "any":
-            conditions.append(_K.online_mode.is_not(None))
-        elif filters.online:
-            conditions.append(_K.online_mode == filters.online)
-        return conditions
-
-    def _match(self, words: Sequence[Sequence[str]], *, all_but_one: bool = False) -> ColumnElement[bool]:
-        """Rows with, for every group of ``words`` (``all_but_one``: every group but any one), a word
-        starting with one of them (FTS5 prefixes)."""
-
-        def every(groups: Sequence[Sequence[str]]) -> str:
-            return " AND ".join("(" + " OR ".join(f'"{w}"*' for w in group) + ")" for group in groups)
-
-        if all_but_one:
-            fts = " OR ".join(f"({every([*words[:i], *words[i + 1 :]])})" for i in range(len(words)))
-        else:
-            fts = every(words)
-        return _K.procedure_id.in_(
-            select(literal_column("rowid"))
-            .select_from(text("procedure_search_fts"))
-            .where(text("procedure_search_fts MATCH :fts").bindparams(fts=fts))
+    async def _group_counts(
+        self, fts: str, grouped: Sequence[ColumnElement[bool]]
+    ) -> list[tuple[str, str, str, int]]:
+        """The matched rows counted by facet group, read from the FTS5 index alone, each group as its field,
+        agency and levels codes."""
+        group = _GROUP_OF.label("group_id")
+        counted = (
+            select(group, func.count().label("n"))
+            .select_from(_RANKED)
+            .where(_ranked_match(fts), *grouped)
+            .group_by(group)
+            .subquery("counted")
         )
+        field, agency, levels = (_CODES.alias(name) for name in ("f", "a", "l"))
+        rows = await self.session.execute(
+            select(field.c.code, agency.c.code, levels.c.code, counted.c.n)
+            .join_from(counted, _GROUPS, _GROUPS.c.id == counted.c.group_id)
+            .join(field, field.c.id == _GROUPS.c.field_id)
+            .join(agency, agency.c.id == _GROUPS.c.agency_id)
+            .join(levels, levels.c.id == _GROUPS.c.levels_id)
+        )
+        return [(str(f), str(a), str(lv), int(n)) for f, a, lv, n in rows.all()]
 
-    def _contains(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
-        return func.instr(haystack, needle) > 0
+    async def _candidates(
+        self, attempt: Attempt, fts: str, grouped: Sequence[ColumnElement[bool]], wanted: int
+    ) -> ColumnElement[bool] | None:
+        """A condition on ``procedure_search_keys`` holding the first ``wanted`` rows of the ranking (and
+        usually few more), or ``None`` when the tiers cannot tell (then every matched row is ranked).
+
+        The ranking's first two keys split the matched rows into tiers (:func:`_tiers`), and within a tier
+        the next key is the name's length, the rowid's top bits: the rows of a tier come shortest name first.
+        Whole tiers are taken while they hold fewer rows than still wanted; in the tier that fills the page,
+        every row whose name is no longer than the last one wanted (its length rounded as in the rowid)."""
+        ids: list[int] = []
+        need = wanted
+        rowid = literal_column("rowid", Integer)
+        for tier in _tiers(attempt, fts):
+            if tier is None:
+                return None
+            first = await self.session.scalars(
+                select(rowid)
+                .select_from(_RANKED)
+                .where(_ranked_match(tier), *grouped)
+                .order_by(rowid)
+                .limit(need)
+            )
+            found = list(first)
+            if len(found) < need:
+                ids += [row & _ID_MASK for row in found]
+                need -= len(found)
+                continue
+            longest = found[-1] >> _LENGTH_SHIFT
+            bound = [rowid < (longest + 1) << _LENGTH_SHIFT] if longest < _MAX_LENGTH else []
+            cut = select(_ID_OF).select_from(_RANKED).where(_ranked_match(tier), *grouped, *bound)
+            return (
+                or_(_K.procedure_id.in_(ids), _K.procedure_id.in_(cut)) if ids else _K.procedure_id.in_(cut)
+            )
+        return _K.procedure_id.in_(ids)
 
     def _count_in(self, haystack: ColumnElement[str], groups: Sequence[Sequence[str]]) -> ColumnElement[int]:
         """How many ``groups`` have a word starting a word of ``haystack`` (which starts with a space)."""
         return sum(
             (
-                case((or_(*(self._contains(haystack, f" {word}") for word in group)), 1), else_=0)
+                case((or_(*(func.instr(haystack, f" {word}") > 0 for word in group)), 1), else_=0)
                 for group in groups
             ),
             start=_zero(),
         )
 
-    async def _run(
+    async def _page(
         self,
         conditions: Sequence[ColumnElement[bool]],
         order: Sequence[_Key],
         offset: int,
         limit: int,
-        match: Match,
-    ) -> SearchResult:
-        """Match once, then derive the facet counts and the ranked page from the matched rows."""
+        *,
+        counted: bool,
+    ) -> tuple[list[SearchHit], list[tuple[str, str, str, int]]]:
+        """The ranked page of the rows of ``procedure_search_keys`` meeting ``conditions``, and (``counted``)
+        those rows counted by facet codes, in one statement."""
         grouped = (_K.procedure_id, _K.field_id, _K.agency_id, _K.levels_id)
         keys = [key.expr.label(f"k{i}") for i, key in enumerate(order)]
         matched = select(*grouped, *keys).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
@@ -538,32 +594,29 @@ class ProcedureRepository:
             _S.version,
             *(page.c[f"k{i}"] for i in range(len(order))),
         ).join_from(page, ProcedureSearch.__table__, page.c.procedure_id == _S.procedure_id)
-        # Grouped by number, then the few groups named by their codes.
-        facet_ids = [matched.c[column.name] for column in grouped[1:]]
-        groups = select(*facet_ids, func.count().label("n")).group_by(*facet_ids).subquery("groups")
-        named = [_CODES.alias(f"c{i}") for i in range(len(facet_ids))]
-        joined: FromClause = groups
-        for alias, facet in zip(named, facet_ids, strict=True):
-            joined = joined.join(alias, alias.c.id == groups.c[facet.name])
-        counts = select(
-            literal_column("0", Integer),
-            *(alias.c.code for alias in named),
-            groups.c.n,
-            *([null()] * (8 + len(order))),
-        ).select_from(joined)
-        rows = (await self.session.execute(union_all(hits, counts))).all()
+        statement: Any = hits
+        if counted:
+            # Grouped by number, then the few groups named by their codes.
+            facet_ids = [matched.c[column.name] for column in grouped[1:]]
+            groups = select(*facet_ids, func.count().label("n")).group_by(*facet_ids).subquery("groups")
+            named = [_CODES.alias(f"c{i}") for i in range(len(facet_ids))]
+            joined: FromClause = groups
+            for alias, facet in zip(named, facet_ids, strict=True):
+                joined = joined.join(alias, alias.c.id == groups.c[facet.name])
+            counts = select(
+                literal_column("0", Integer),
+                *(alias.c.code for alias in named),
+                groups.c.n,
+                *([null()] * (8 + len(order))),
+            ).select_from(joined)
+            statement = union_all(hits, counts)
+        rows = (await self.session.execute(statement)).all()
 
-        by_field: dict[str, int] = {}
-        by_agency: dict[str, int] = {}
-        by_level: dict[str, int] = {}
+        counted_rows: list[tuple[str, str, str, int]] = []
         found: list[tuple[tuple[Any, ...], SearchHit]] = []
         for row in rows:
             if row[0] == 0:
-                count = int(row[4])
-                by_field[row[1]] = by_field.get(row[1], 0) + count
-                by_agency[row[2]] = by_agency.get(row[2], 0) + count
-                for level in row[3].split():
-                    by_level[level] = by_level.get(level, 0) + count
+                counted_rows.append((row[1], row[2], row[3], int(row[4])))
                 continue
             sort_key = tuple(
                 -value if key.descending else value for value, key in zip(row[13:], order, strict=True)
@@ -588,14 +641,106 @@ class ProcedureRepository:
             )
         # The page came back unordered (a join); the keys it carries put it back in the ranking's order.
         found.sort(key=lambda item: item[0])
-        facets = {
-            "field": sorted_counts(by_field),
-            "level": sorted_counts(by_level),
-            "agency": sorted_counts(by_agency),
-        }
-        return SearchResult(
-            hits=[hit for _, hit in found], total=sum(by_field.values()), match=match, facets=facets
+        return [hit for _, hit in found], counted_rows
+
+
+def _result(
+    hits: Sequence[SearchHit], counts: Sequence[tuple[str, str, str, int]], match: Match
+) -> SearchResult:
+    """A search's answer from its page and its rows counted by (field, agency, levels) codes."""
+    by_field: dict[str, int] = {}
+    by_agency: dict[str, int] = {}
+    by_level: dict[str, int] = {}
+    for field_code, agency, levels, count in counts:
+        by_field[field_code] = by_field.get(field_code, 0) + count
+        by_agency[agency] = by_agency.get(agency, 0) + count
+        for level in levels.split():
+            by_level[level] = by_level.get(level, 0) + count
+    facets = {
+        "field": sorted_counts(by_field),
+        "level": sorted_counts(by_level),
+        "agency": sorted_counts(by_agency),
+    }
+    return SearchResult(hits=list(hits), total=sum(by_field.values()), match=match, facets=facets)
+
+
+def _filters(filters: SearchFilters, on: Any) -> list[ColumnElement[bool]]:
+    """The conditions of ``filters`` on the columns ``on`` (of ``procedure_search_keys`` or
+    ``search_groups``, where no competent agency is 0 and no online mode '')."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.field:
+        conditions.append(on.field_id == _code_id("field", filters.field))
+    if filters.agency:
+        agency = _code_id("agency", filters.agency)
+        conditions.append((on.agency_id == agency) | (on.competent_id == agency))
+    if filters.level:
+        level_sets = select(_CODES.c.id).where(
+            _CODES.c.kind == "levels", func.instr(_CODES.c.code, f" {filters.level} ") > 0
         )
+        conditions.append(on.levels_id.in_(level_sets))
+    if filters.online == "any":
+        conditions.append(func.coalesce(on.online_mode, "") != "")
+    elif filters.online:
+        conditions.append(on.online_mode == filters.online)
+    return conditions
+
+
+def _in_groups(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """The condition of ``filters`` on a row of ``procedure_search_ranked``: its facet group is one they
+    allow (none without filters)."""
+    conditions = _filters(filters, _GROUPS.c)
+    return [_GROUP_OF.in_(select(_GROUPS.c.id).where(*conditions))] if conditions else []
+
+
+def _any(words: Iterable[str]) -> str:
+    """An FTS5 query: a word starting with one of ``words``."""
+    return " OR ".join(f'"{word}"*' for word in words)
+
+
+def _fts(groups: Sequence[Sequence[str]], *, all_but_one: bool = False) -> str:
+    """The FTS5 query of the rows with, for every group of words (``all_but_one``: every group but any
+    one), a word starting with one of them."""
+
+    def every(chosen: Sequence[Sequence[str]]) -> str:
+        return " AND ".join(f"({_any(group)})" for group in chosen)
+
+    if all_but_one:
+        return " OR ".join(f"({every([*groups[:i], *groups[i + 1 :]])})" for i in range(len(groups)))
+    return every(groups)
+
+
+def _tiers(attempt: Attempt, fts: str) -> Iterator[str | None]:
+    """The rows matched by ``fts`` split by the ranking's first two keys, as FTS5 queries in ranking order,
+    ending with ``None`` when the query has too many groups to split them all.
+
+    First the names starting with the phrase (so holding every group), then the other names holding every
+    group, then those holding every group but one, and so on down to the names holding none."""
+    groups = attempt.groups
+    starts = f'{{name}} : ^ "{attempt.phrase}" *'
+    names = [f"{{name}} : ({_any(group)})" for group in groups]
+    yield f"({fts}) AND {starts}"
+    yield f"(({fts}) AND {' AND '.join(names)}) NOT {starts}"
+    if len(groups) > MAX_TIERED_GROUPS:
+        yield None
+        return
+    for held in range(len(groups) - 1, 0, -1):
+        parts = [
+            f"(({' AND '.join(names[i] for i in chosen)}) NOT {{name}} : ("
+            + " OR ".join(_any(group) for i, group in enumerate(groups) if i not in chosen)
+            + "))"
+            for chosen in combinations(range(len(groups)), held)
+        ]
+        yield f"({fts}) AND ({' OR '.join(parts)})"
+    yield f"({fts}) NOT {{name}} : ({' OR '.join(_any(group) for group in groups)})"
+
+
+def _ranked_match(fts: str) -> ColumnElement[bool]:
+    return literal_column("procedure_search_ranked").match(fts)
+
+
+def _matching(fts: str) -> ColumnElement[bool]:
+    """The rows of ``procedure_search_keys`` that the FTS5 query ``fts`` matches."""
+    return _K.procedure_id.in_(select(_ID_OF).select_from(_RANKED).where(_ranked_match(fts)))
 
 
 def _ordered(keys: Sequence[ColumnElement[Any]], order: Sequence[_Key]) -> list[ColumnElement[Any]]:

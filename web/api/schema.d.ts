@@ -23403,11 +23403,19 @@ export interface operations {
                      *         "payment": {
                      *           "address": "motcua.payment.v1",
                      *           "title": "Payment events"
+                     *         },
+                     *         "public_dossier": {
+                     *           "address": "motcua.public.dossier.v1",
+                     *           "title": "Dossier lifecycle events for integrators"
+                     *         },
+                     *         "public_payment": {
+                     *           "address": "motcua.public.payment.v1",
+                     *           "title": "Payment events for integrators"
                      *         }
                      *       },
                      *       "defaultContentType": "application/cloudevents+json",
                      *       "info": {
-                     *         "description": "The events of motcua, an open platform for Vietnamese online public services (một cửa). Types are named `vn.motcua.<service>.<entity>.<happening>.v<n>`; a type only ever gains optional fields, and a breaking change is a new `.v<n+1>` type. Times are RFC 3339 with an offset, money is integer VND. Fields marked `x-personal-data` hold personal data: mask them in logs; fields marked `x-secret` are never logged.",
+                     *         "description": "The events of motcua, an open platform for Vietnamese online public services (một cửa). Types are named `vn.motcua.<service>.<entity>.<happening>.v<n>`; a type only ever gains optional fields, and a breaking change is a new `.v<n+1>` type. Times are RFC 3339 with an offset, money is integer VND. Fields marked `x-personal-data` hold personal data: mask them in logs; fields marked `x-secret` are never logged. Channels tagged `internal` are the services' own; integrators read the channels tagged `integrators` (`motcua.public.*`), which carry the same events without personal data.",
                      *         "title": "motcua events",
                      *         "version": "1.0.0"
                      *       },

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dossier_testkit import CITIZEN, TOKENS, multipart, published, snapshot, submission
+from dossier_testkit import CITIZEN, TOKENS, applicant, multipart, published, snapshot, submission
 from sqlalchemy import text
 
 from dossier_svc.app import create_app
@@ -24,7 +24,7 @@ from motcua_shared.chassis.settings import BusSettings, DbSettings
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.catalog import AgencyRef
-from motcua_shared.testing import eventually
+from motcua_shared.testing import PERSONAL_VALUES, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -184,3 +184,45 @@ async def test_the_submitted_event_carries_the_final_code_on_postgres(stack: Sta
     assert found.type.endswith(".submitted.v1")
     assert found.data["dossier_code"] == code
     assert found.data["agency_code"] == stack.agency.code
+
+
+async def test_a_submission_reaches_the_public_topic_without_the_applicants_personal_data(
+    stack: Stack,
+) -> None:
+    await _publish_procedure(stack)
+    code = await _submit(stack)
+    consumer = stack.kafka.consumer(f"watch-{uuid.uuid4().hex[:6]}", [topics.DOSSIER, topics.PUBLIC_DOSSIER])
+    await consumer.start()
+    found: dict[str, tuple[str | None, bytes]] = {}
+    try:
+        for _ in range(120):
+            for record in await consumer.poll(max_records=500, timeout=1.0):
+                if CloudEvent.from_json(record.value).subject == code:
+                    found[record.topic] = (record.key, record.value)
+            if len(found) == 2:
+                break
+    finally:
+        await consumer.stop()
+    assert set(found) == {topics.DOSSIER, topics.PUBLIC_DOSSIER}
+    contact = applicant()
+    personal = [
+        contact["name"],
+        contact["email"],
+        contact["cccd"],
+        contact["address"],
+        "0912345678",
+        "912345678",
+    ]
+    internal_key, internal = found[topics.DOSSIER]
+    public_key, public = found[topics.PUBLIC_DOSSIER]
+    assert contact["name"] in internal.decode(), "the services' topic carries the contact notify needs"
+    for value in personal:
+        assert value not in public.decode(), value
+    assert PERSONAL_VALUES.search(public.decode()) is None, public
+    sent, redacted = CloudEvent.from_json(internal), CloudEvent.from_json(public)
+    assert public_key == internal_key == code
+    assert (redacted.id, redacted.type, redacted.subject) == (sent.id, sent.type, sent.subject)
+    assert redacted.type.endswith(".submitted.v1")
+    assert "applicant" not in redacted.data
+    assert redacted.data["dossier_code"] == code
+    assert redacted.data["fee_items"] == sent.data["fee_items"]

@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from motcua_shared.chassis.clock import PLATFORM_TZ
+from motcua_shared.contracts.base import Event
 from motcua_shared.contracts.dossier import (
     DossierForwarded,
     DossierOverdue,
@@ -15,13 +16,13 @@ from motcua_shared.contracts.dossier import (
 )
 from motcua_shared.contracts.examples import example_envelope, examples
 from motcua_shared.contracts.identity import OtpRequested
+from motcua_shared.contracts.public import public_envelope
 from notify_svc.deliveries.models import Delivery, DeliveryStatus
 from notify_svc.deliveries.planning import context_for, plan
 from notify_svc.deliveries.scheduling import after_quiet_hours, backoff
 from notify_svc.directory.models import QuietWindow
 from notify_svc.settings import RetrySettings
 from notify_svc.webhooks.models import WebhookSubscription
-from notify_svc.webhooks.redaction import public_envelope
 
 NIGHT = QuietWindow.parse("22:00", "07:00")
 EX = examples()
@@ -93,13 +94,19 @@ def test_webhook_subscription_rotation_and_disabling() -> None:
     assert not sub.wants("t")
 
 
+def _public_json(event: Event) -> str:
+    public = public_envelope(example_envelope(event), type(event))
+    assert public is not None
+    return public.to_json()
+
+
 def test_integrators_never_receive_personal_data() -> None:
     event = EX[DossierRated.TYPE]
-    public = public_envelope(event, example_envelope(event))
+    public = _public_json(event)
     assert "comment" not in public
     assert "satisfied" in public
     submitted = EX[DossierSubmitted.TYPE]
-    text = public_envelope(submitted, example_envelope(submitted))
+    text = _public_json(submitted)
     assert "+84905123456" not in text
     assert "Trần Thị Thu Hà" not in text
     assert "fee_items" in text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -127,6 +128,27 @@ async def handle(handlers: Handlers[Any], uow: object, event: Event) -> CloudEve
     envelope = CloudEvent.wrap(event, source="/motcua/test")
     await entry.handler(uow, event, envelope)
     return envelope
+
+
+PERSONAL_VALUES = re.compile(
+    r"\+?84\d{9,10}|\b0\d{9,10}\b|\b\d{12}\b|[\w.+-]+@[\w-]+\.[\w.]+|Nguyễn Văn An|Trần Thị Thu Hà|Lê Lợi"
+)
+"""Phones, CCCD numbers, e-mail addresses, and the names and street of the contract examples and
+:data:`FREE_TEXT`: what must never reach an integrator."""
+
+FREE_TEXT = "Ông Nguyễn Văn An, 0912345678, CCCD 046190001234, an@example.vn, 12 Lê Lợi"
+"""Free text a person might write, full of personal data."""
+
+
+def with_personal_text(event: Event) -> Event:
+    """``event`` with every free-text field a person writes (note, reason, result, comment) filled with
+    :data:`FREE_TEXT`."""
+    fields: dict[str, Any] = {
+        f: FREE_TEXT
+        for f in ("note", "reason", "result", "comment")
+        if f in type(event).model_fields and getattr(event, f, None) is not None
+    }
+    return event.model_copy(update=fields)
 
 
 def flushed(row: T) -> T:

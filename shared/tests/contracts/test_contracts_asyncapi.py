@@ -11,6 +11,7 @@ import pytest
 from motcua_shared.contracts import decode, event_types, topics
 from motcua_shared.contracts.asyncapi import ASYNCAPI_PATH, build_asyncapi, main, render
 from motcua_shared.contracts.base import CloudEvent
+from motcua_shared.contracts.public import public_model
 from motcua_shared.contracts.snapshots import REGENERATE
 
 
@@ -66,9 +67,15 @@ def test_asyncapi_3_structure(doc: dict[str, Any]) -> None:
         assert doc[key], f"{key} is empty"
     assert set(doc["components"]) <= {"schemas", "messages", "messageTraits", "correlationIds"}
     for channel_id, channel in doc["channels"].items():
-        assert set(channel) <= {"address", "title", "summary", "description", "messages", "bindings"}, (
-            channel_id
-        )
+        assert set(channel) <= {
+            "address",
+            "title",
+            "summary",
+            "description",
+            "tags",
+            "messages",
+            "bindings",
+        }, channel_id
     for operation in doc["operations"].values():
         assert operation["action"] == "send"
         assert set(operation) <= {"action", "channel", "title", "summary", "messages"}
@@ -85,7 +92,7 @@ def test_every_ref_resolves(doc: dict[str, Any]) -> None:
 
 def test_one_channel_per_topic(doc: dict[str, Any]) -> None:
     addresses = [channel["address"] for channel in doc["channels"].values()]
-    assert sorted(addresses) == sorted(topics.ALL)
+    assert sorted(addresses) == sorted([*topics.ALL, *topics.PUBLIC.values()])
     for channel in doc["channels"].values():
         assert channel["bindings"]["kafka"]["topic"] == channel["address"]
         assert "subject" in channel["description"], "the channel should say what the Kafka key is"
@@ -94,15 +101,29 @@ def test_one_channel_per_topic(doc: dict[str, Any]) -> None:
 def test_channel_messages_match_the_registry(doc: dict[str, Any]) -> None:
     registered = event_types()
     seen: set[str] = set()
+    seen_public: set[str] = set()
     for channel in doc["channels"].values():
+        public = channel["address"] in topics.PUBLIC.values()
         for name, ref in channel["messages"].items():
             model = registered.get(name)
             assert model is not None, f"channel {channel['address']} has unregistered message {name}"
-            assert channel["address"] == model.TOPIC, f"{name} is on the wrong channel"
+            topic = topics.PUBLIC[model.TOPIC] if public else model.TOPIC
+            assert channel["address"] == topic, f"{name} is on the wrong channel"
             assert _resolve(doc, ref["$ref"])["name"] == name
-            seen.add(name)
+            (seen_public if public else seen).add(name)
     assert seen == set(registered), f"registered but on no channel: {set(registered) - seen}"
-    assert set(doc["components"]["messages"]) == set(registered)
+    on_public_topics = {name for name, model in registered.items() if model.TOPIC in topics.PUBLIC}
+    assert seen_public == on_public_topics, "every event of a topic with a public twin is on the twin"
+    assert set(doc["components"]["messages"]) == set(registered) | {f"public.{n}" for n in on_public_topics}
+
+
+def test_channels_say_who_reads_them(doc: dict[str, Any]) -> None:
+    for channel in doc["channels"].values():
+        (tag,) = channel["tags"]
+        assert tag["name"] == ("integrators" if channel["address"] in topics.PUBLIC.values() else "internal")
+        twin = topics.PUBLIC.get(channel["address"])
+        if twin is not None:
+            assert twin in channel["description"], "an internal channel names its public twin"
 
 
 def test_operations_send_their_channel_messages(doc: dict[str, Any]) -> None:
@@ -114,9 +135,10 @@ def test_operations_send_their_channel_messages(doc: dict[str, Any]) -> None:
             assert message["$ref"].startswith(channel_ref + "/messages/"), message
         assert len(operation["messages"]) == len(channel["messages"])
         by_address[channel["address"]] = operation
-    assert set(by_address) == set(topics.ALL), "every topic has a producing operation"
+    assert set(by_address) == {*topics.ALL, *topics.PUBLIC.values()}, "every topic has a producing operation"
+    internal_of = {twin: topic for topic, twin in topics.PUBLIC.items()}
     for topic, operation in by_address.items():
-        assert topics.PRODUCERS[topic] in operation["title"]
+        assert topics.PRODUCERS[internal_of.get(topic, topic)] in operation["title"]
 
 
 def test_messages_describe_the_envelope_and_the_key(doc: dict[str, Any]) -> None:
@@ -139,6 +161,12 @@ def test_examples_decode_to_their_type(doc: dict[str, Any]) -> None:
     for name, message in doc["components"]["messages"].items():
         (example,) = message["examples"]
         envelope = CloudEvent.model_validate(example["payload"])
+        assert envelope.type == message["name"]
+        if name.startswith("public."):
+            model = event_types()[envelope.type]
+            public = public_model(model).model_validate(envelope.data)
+            assert envelope.subject == str(getattr(public, model.SUBJECT_FIELD))
+            continue
         assert envelope.type == name
         event = decode(envelope)
         assert envelope.subject == event.subject()

@@ -13,23 +13,23 @@ from motcua_shared.chassis.egress import EgressGuard, RefusedTarget
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.notify import NotifyChannel
-from motcua_shared.contracts.registry import event_types
+from motcua_shared.contracts.public import public_envelope, public_types
 from notify_svc.channels.webhook import new_secret
 from notify_svc.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 from notify_svc.webhooks.errors import InvalidSubscription, UnknownSubscription
 from notify_svc.webhooks.models import WebhookSubscription
-from notify_svc.webhooks.redaction import public_envelope
 
 if TYPE_CHECKING:
     from notify_svc.ports import Ports
 from notify_svc.uow import NotifyUnitOfWork
 
-WEBHOOK_TOPICS = frozenset({topics.DOSSIER, topics.PAYMENT})
+WEBHOOK_TOPICS = frozenset(topics.PUBLIC)
+"""An integrator reads by webhook what it may read on the public topics: the same events, the same fields."""
 
 
 def webhook_event_types() -> frozenset[str]:
     """The event types an integrator may subscribe to (the identity topic carries secrets: never)."""
-    return frozenset(name for name, model in event_types().items() if model.TOPIC in WEBHOOK_TOPICS)
+    return frozenset(public_types())
 
 
 def _check_url(url: str, *, allow_insecure: bool) -> None:
@@ -227,7 +227,10 @@ async def fan_out(uow: NotifyUnitOfWork, ports: Ports, event: Event, envelope: C
     subscriptions = [s for s in await uow.webhooks.active_in_transaction() if s.wants(event.TYPE)]
     if not subscriptions:
         return 0
-    body = public_envelope(event, envelope)
+    public = public_envelope(envelope, type(event))
+    if public is None:
+        return 0
+    body = public.to_json()
     now = ports.clock.now()
     for subscription in subscriptions:
         uow.stage_delivery(

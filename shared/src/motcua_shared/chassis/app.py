@@ -38,6 +38,7 @@ from motcua_shared.chassis.openapi import operation_id
 from motcua_shared.chassis.problems import ProblemDocumentingApp
 from motcua_shared.chassis.settings import ServiceSettings
 from motcua_shared.chassis.uow import UnitOfWork
+from motcua_shared.contracts import topics
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,8 @@ async def _start(
         service=name,
         batch_size=settings.bus.relay_batch_size,
         poll_interval=settings.bus.relay_poll_interval,
+        # Only a broker is read from outside the platform; the in-process log keeps an unread topic forever.
+        public=topics.PUBLIC if settings.bus.kind == "kafka" else None,
     )
     runtime: Runtime[UnitOfWork] = Runtime(
         settings=settings,

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.messaging.models import OUTBOX, OutboxRecord
 from motcua_shared.contracts.base import CloudEvent, Event
+from motcua_shared.contracts.public import public_envelope
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,12 @@ class OutboxRelay:
     Woken at once by the unit of work after a commit that added events; polls as well, for rows
     committed by other processes. On PostgreSQL an advisory lock keeps one relay per database active
     at a time, so replicas never reorder an aggregate's events.
+
+    ``public`` maps a topic to its public twin (:data:`motcua_shared.contracts.topics.PUBLIC`): a row on such
+    a topic is published there too, in the same batch, right after the row itself and with the same key,
+    its personal data removed (:func:`motcua_shared.contracts.public.public_envelope`). The public event is
+    a function of the committed row, so it exists exactly when the internal one does, keeps the aggregate's
+    order, and is sent again with it after a failed batch.
     """
 
     MARK_INTERVAL = 0.5
@@ -109,8 +116,11 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         retention: timedelta = timedelta(days=3),
+        public: Mapping[str, str] | None = None,
     ) -> None:
         self._db = db
+        self._public = dict(public or {})
+        self._public_created: set[str] = set()
         self._bus = bus
         self._service = service
         self._batch_size = batch_size
@@ -268,12 +278,28 @@ class OutboxRelay:
         return sorted(result.all(), key=lambda row: row.id)
 
     async def _publish(self, rows: Sequence[Row[int, str, str, str]]) -> None:
-        await self._bus.publish(
-            [
+        twins = {self._public[r.topic] for r in rows if r.topic in self._public} - self._public_created
+        if twins:
+            # No service consumes a public topic, so none would create it with the platform's partitions.
+            await self._bus.ensure_topics(sorted(twins))
+            self._public_created |= twins
+        messages: list[Message] = []
+        for r in rows:
+            messages.append(
                 Message(topic=r.topic, key=r.key, value=r.payload.encode("utf-8"), headers=(CONTENT_TYPE,))
-                for r in rows
-            ]
-        )
+            )
+            twin = self._public.get(r.topic)
+            if twin is not None:
+                public = public_envelope(CloudEvent.from_json(r.payload))
+                if public is None:
+                    log.warning("event of an unknown type kept off the public topic", extra={"topic": twin})
+                    continue
+                messages.append(
+                    Message(
+                        topic=twin, key=r.key, value=public.to_json().encode("utf-8"), headers=(CONTENT_TYPE,)
+                    )
+                )
+        await self._bus.publish(messages)
 
     async def _watch(self) -> None:
         # On its own, not after a publish: while the broker is down the relay's publish fails or hangs, and

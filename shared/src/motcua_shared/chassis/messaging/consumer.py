@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from motcua_shared.chassis import metrics
 from motcua_shared.chassis.background import pause, stop_task
@@ -24,6 +24,7 @@ from motcua_shared.chassis.context import request_id_var, traceparent_var
 from motcua_shared.chassis.db import conflict_insert
 from motcua_shared.chassis.errors import PermanentError
 from motcua_shared.chassis.messaging.models import DeadLetter
+from motcua_shared.chassis.outages import database_down
 from motcua_shared.chassis.settings import BusSettings
 from motcua_shared.chassis.uow import UnitOfWork
 from motcua_shared.contracts.base import CloudEvent, Event
@@ -78,10 +79,14 @@ class Handlers(Generic[U]):
 
 
 def is_infrastructure_failure(exc: BaseException) -> bool:
-    """True when the failure is the database or network being away, not the event: wait, don't DLQ."""
+    """True when the failure is the database or network being away, not the event: wait, don't DLQ.
+
+    PostgreSQL shutting down or starting up reaches the handler as a plain ``DBAPIError`` whose SQLSTATE
+    (57P01, 57P03…) tells it apart: a restart outlasts the handler's few retries, and its events would be
+    dead-lettered for nothing wrong with them."""
     if isinstance(exc, OperationalError | InterfaceError):
         return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if database_down(exc):
         return True
     return isinstance(exc, ConnectionError | OSError)
 

@@ -210,6 +210,12 @@ async def test_pages_totals_and_facets_are_the_same_on_sqlite_and_postgres(
             ("cap giay phep", {"online": "any"}),
             ("dang ky khai sinh", {"agency": "hue.ubnd-xa"}),
             ("cap giay", {"field": "xaydung"}),
+            # One word: the total and facets come from the counts kept by prefix (migration 0012).
+            ("cap", {}),
+            ("giay", {"level": "province"}),
+            ("dang", {"online": "any"}),
+            ("ho", {"agency": "hue.ubnd-xa"}),
+            ("khai", {"field": "hotich", "online": "full"}),
         )
         for page in (1, 2, 3)
     ] + [{"size": 5}, {"size": 3, "page": 4, "level": "commune"}, {"size": 5, "field": "hotich"}]
@@ -234,6 +240,61 @@ async def test_postgres_search_follows_publish_edit_and_withdraw(
 ) -> None:
     """The dense search rows and their numbered codes follow every publish, and go with a withdrawal."""
     await search_follows_publish_edit_and_withdraw(fresh_pg_url, local_bus, procedure_body)
+
+
+async def test_the_counts_kept_by_prefix_follow_publish_edit_and_withdraw(
+    fresh_pg_url: str, local_bus: LocalBus, procedure_body: Callable[..., dict[str, Any]]
+) -> None:
+    """``search_prefix_counts`` is, after every change, exactly what counting the searchable rows gives, and
+    a one-word search's total and facets follow it."""
+    body = procedure_body(
+        name="Cấp phép bay khinh khí cầu du lịch",
+        levels=["province"],
+        implementing_agency_code="hue.so-van-hoa-the-thao",
+        competent_agency_code="hue",
+    )
+    grouped = "field_id, agency_id, competent_id, levels_id, online_mode"
+    kept = f"SELECT prefix, {grouped}, n FROM search_prefix_counts WHERE n <> 0"
+    counted = (
+        f"SELECT p.lexeme, {grouped}, count(*) FROM procedure_search_keys, unnest(prefixes) p "
+        f"GROUP BY p.lexeme, {grouped}"
+    )
+    async with running(settings_for(fresh_pg_url, search={"cache_ttl": 0}), local_bus) as (client, app):
+        engine = app.state.runtime.db.engine
+
+        async def agree() -> None:
+            async with engine.connect() as conn:
+                for first, second in ((kept, counted), (counted, kept)):
+                    differ = (await conn.exec_driver_sql(f"({first}) EXCEPT ({second})")).all()
+                    assert not differ, differ[:5]
+
+        async def one_word(q: str, **extra: str) -> tuple[int, list[tuple[str, int]]]:
+            """The total and agency facets of an exact match of ``q`` (nothing when it is corrected)."""
+            answer = await _page(client, {"q": q, "size": 3, **extra})
+            if answer["match"] != "exact":
+                return 0, []
+            return answer["total"], [(f["code"], f["count"]) for f in answer["facets"]["agency"]]
+
+        await agree()
+        assert (await one_word("khinh"))[0] == 0
+        assert (await client.post("/api/v1/procedures", json=body, headers=ADMIN)).status_code == 201
+        assert (await client.post("/api/v1/procedures/HUE-TEST-01/publish", headers=ADMIN)).status_code == 200
+        await agree()
+        assert await one_word("khinh") == (1, [("hue.so-van-hoa-the-thao", 1)])
+        assert (await one_word("khinh", agency="hue", level="province"))[0] == 1
+        assert (await one_word("khinh", online="full"))[0] == 0
+        renamed = {**body, "name": "Cấp phép bay dù lượn du lịch"}
+        assert (
+            await client.put("/api/v1/procedures/HUE-TEST-01", json=renamed, headers=ADMIN)
+        ).status_code == 200
+        assert (await client.post("/api/v1/procedures/HUE-TEST-01/publish", headers=ADMIN)).status_code == 200
+        await agree()
+        assert (await one_word("khinh"))[0] == 0
+        assert (await one_word("luon"))[0] == 1
+        withdrawn = await client.post("/api/v1/procedures/HUE-TEST-01/withdraw", json={}, headers=ADMIN)
+        assert withdrawn.status_code == 200
+        await agree()
+        assert (await one_word("luon"))[0] == 0
 
 
 async def test_a_search_is_one_statement_outside_any_transaction(

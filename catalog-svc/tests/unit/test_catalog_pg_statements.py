@@ -96,3 +96,23 @@ def test_a_word_alone_is_not_looked_for_twice_in_the_name() -> None:
     fuzzy = Order((("sinh", "sinhh"),), "sinh")
     _sql, _params, keys = search_statement(FILTERS[0], fuzzy, 0, 20, words=[["sinh", "sinhh"]])
     assert keys[3][0].startswith("(CASE WHEN strpos(k.name_key")
+
+
+def test_one_word_is_counted_from_the_counts_kept_by_prefix() -> None:
+    """The total and facets of one word (without alternatives) are a sum over ``search_prefix_counts``,
+    filtered like the rows; anything else counts the matching rows."""
+    one = Order((("ho",),), "ho")
+    sql, params, _keys = search_statement(FILTERS[2], one, 0, 20, words=[["ho"]])
+    counts = sql[sql.index("UNION ALL SELECT 0") :]
+    assert "FROM search_prefix_counts k WHERE k.prefix = $" in counts
+    for condition in ("k.agency_id = $", "k.online_mode IS NOT NULL", "k.n > 0"):
+        assert condition in counts
+    assert "ho" in params
+    for order, words in (
+        (Order((("ho",), ("tich",)), "ho tich"), [["ho"], ["tich"]]),
+        (Order((("sinh", "sinhh"),), "sinh"), [["sinh", "sinhh"]]),
+    ):
+        sql, _params, _keys = search_statement(FILTERS[0], order, 0, 20, words=words)
+        assert "search_prefix_counts" not in sql
+    sql, _params, _keys = search_statement(FILTERS[0], Order(), 0, 20)
+    assert "search_prefix_counts" not in sql

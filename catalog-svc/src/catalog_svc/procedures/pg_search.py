@@ -39,6 +39,8 @@ NAMED_TIER_MIN_WORDS = 3
 
 _WORD = re.compile(r"[a-z0-9]+")
 _KEYS = "procedure_search_keys"
+#: How many rows have each prefix, by everything a search filters or counts by (migration 0012).
+_COUNTS = "search_prefix_counts"
 #: What a hit shows, from ``procedure_search`` (alias ``s``), in :class:`SearchHit` order after the codes.
 _HIT_COLUMNS = (
     "s.field_code, s.implementing_agency_code, s.levels, s.code, s.name, s.online_level, s.online_mode, "
@@ -372,7 +374,11 @@ def search_statement(
         match = tsquery_all_but_one(words) if relaxed else tsquery(words)
         conditions.append(f"k.prefixes @@ {match}")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    counted = f"{_KEYS} k{where}"
+    count, counted = "count(*)", f"{_KEYS} k{where}"
+    if words and not relaxed and len(words) == 1 and len(words[0]) == 1:
+        # One word: its counts are kept by prefix and by everything the filters test (migration 0012).
+        kept = [f"k.prefix = {st.bind(words[0][0])}", *filters.where(st, "k"), "k.n > 0"]
+        count, counted = "sum(k.n)::bigint", f"{_COUNTS} k WHERE {' AND '.join(kept)}"
     matched = ""
     if named and len(order.groups) >= NAMED_TIER_MIN_WORDS:
         page, keys = _named_page(st, filters, order, where, offset, limit)
@@ -394,12 +400,11 @@ def search_statement(
             )
     width = len(keys)
     page_keys = ", ".join(f"page.k{i}" for i in range(width))
-    nulls = ", NULL" * (_HIT_WIDTH + width)
     sql = (
         f"WITH {matched}page AS ({page}) "
         f"SELECT 1, NULL, NULL, NULL, NULL, {_HIT_COLUMNS}, {page_keys} "
         "FROM page JOIN procedure_search s ON s.procedure_id = page.procedure_id "
-        f"UNION ALL SELECT 0, k.field_id, k.agency_id, k.levels_id, count(*){nulls} "
+        f"UNION ALL SELECT 0, k.field_id, k.agency_id, k.levels_id, {count}{', NULL' * (_HIT_WIDTH + width)} "
         f"FROM {counted} GROUP BY k.field_id, k.agency_id, k.levels_id"
     )
     return sql, tuple(st.params), keys

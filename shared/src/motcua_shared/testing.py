@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace, TracebackType
 from typing import Any, Generic, Self, TypeVar, cast, overload
 
@@ -22,8 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_shared.chassis.audit import AuditRecord, AuditTrail
 from motcua_shared.chassis.auth import Role
+from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
 from motcua_shared.chassis.messaging.consumer import Handlers
+from motcua_shared.chassis.messaging.models import MessagingBase
+from motcua_shared.chassis.settings import DbSettings
 from motcua_shared.contracts.base import CloudEvent, Event
 
 T = TypeVar("T")
@@ -149,6 +153,15 @@ def with_personal_text(event: Event) -> Event:
         if f in type(event).model_fields and getattr(event, f, None) is not None
     }
     return event.model_copy(update=fields)
+
+
+async def messaging_db(path: Path) -> Database:
+    """A SQLite database file at ``path`` holding only the outbox, inbox and dead-letter tables, for tests of
+    the messaging path without a service's migrations; the caller disposes of it."""
+    database = Database(DbSettings(url=f"sqlite+aiosqlite:///{path}"))
+    async with database.engine.begin() as conn:
+        await conn.run_sync(MessagingBase.metadata.create_all)
+    return database
 
 
 def flushed(row: T) -> T:

@@ -10,16 +10,14 @@ import pytest
 
 from motcua_shared.chassis.bus.base import Bus, Consumer, Message
 from motcua_shared.chassis.db import Database
-from motcua_shared.chassis.messaging.models import MessagingBase
 from motcua_shared.chassis.messaging.outbox import OutboxRelay
-from motcua_shared.chassis.settings import DbSettings
 from motcua_shared.chassis.uow import UnitOfWork
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.contracts.catalog import ProcedurePublished
 from motcua_shared.contracts.dossier import DossierRated, DossierSubmitted
 from motcua_shared.contracts.examples import examples
-from motcua_shared.testing import PERSONAL_VALUES, eventually, with_personal_text
+from motcua_shared.testing import PERSONAL_VALUES, eventually, messaging_db, with_personal_text
 
 
 class RecordingBus(Bus):
@@ -50,9 +48,7 @@ class RecordingBus(Bus):
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(DbSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"))
-    async with database.engine.begin() as conn:
-        await conn.run_sync(MessagingBase.metadata.create_all)
+    database = await messaging_db(tmp_path / "outbox.db")
     yield database
     await database.dispose()
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal
+import ssl
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -90,6 +91,29 @@ class BusSettings(BaseModel):
     consumer_backoff_initial: float = Field(default=0.2, gt=0)
     consumer_backoff_max: float = Field(default=5.0, gt=0)
     consume: bool = True
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    """How to reach the brokers; a broker that enforces ACLs knows each service by its SASL user."""
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    """The CA that signed the brokers' certificates (SSL, SASL_SSL); the system's CAs when unset."""
+
+    def client_options(self) -> dict[str, Any]:
+        """The connection options every aiokafka client of this bus takes (producer, consumer, admin)."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.security_protocol,
+        }
+        if self.security_protocol.startswith("SASL"):
+            options |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password.get_secret_value() if self.sasl_password else None,
+            }
+        if self.security_protocol.endswith("SSL"):
+            options["ssl_context"] = ssl.create_default_context(cafile=self.ssl_cafile)
+        return options
 
 
 class AuthSettings(BaseModel):

@@ -47,7 +47,7 @@ class KafkaBus(Bus):
         async with self._lock:
             if self._producer is None:
                 producer = AIOKafkaProducer(
-                    bootstrap_servers=self.settings.bootstrap_servers,
+                    **self.settings.client_options(),
                     client_id=self.client_id,
                     acks="all",
                     enable_idempotence=True,
@@ -68,7 +68,7 @@ class KafkaBus(Bus):
         async with self._lock:
             if self._admin is None:
                 admin = AIOKafkaAdminClient(
-                    bootstrap_servers=self.settings.bootstrap_servers,
+                    **self.settings.client_options(),
                     client_id=f"{self.client_id}-admin",
                     request_timeout_ms=5000,
                 )
@@ -190,7 +190,7 @@ class _KafkaConsumer(Consumer):
     async def start(self) -> None:
         consumer = AIOKafkaConsumer(
             *self._topics,
-            bootstrap_servers=self._settings.bootstrap_servers,
+            **self._settings.client_options(),
             group_id=self._group,
             client_id=f"{self._client_id}-{self._group}",
             enable_auto_commit=False,

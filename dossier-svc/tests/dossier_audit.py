@@ -5,29 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from dossier_testkit import ADMIN, AGENCY, CITIZEN, OFFICER, PDF, Harness, published, snapshot, submission
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+
+from motcua_shared.testing import audit_trail
 
 AT_THE_DESK = {**OFFICER, "X-Forwarded-For": "198.51.100.1, 203.0.113.7", "X-Request-ID": "req-audit-1"}
 
 
 async def trail(harness: Harness, **params: Any) -> list[dict[str, Any]]:
-    """The admin's view of the trail (every page), newest first."""
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {**params, "limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = await harness.client.get("/api/v1/audit/dossiers", params=query, headers=ADMIN)
-        assert page.status_code == 200, page.text
-        assert page.headers["cache-control"] == "no-store"
-        body = page.json()
-        items.extend(body["items"])
-        cursor = body["next_cursor"]
-        if cursor is None:
-            assert body["total"] == len(items)
-            return items
+    """The admin's view of the dossiers' trail (every page), newest first."""
+    return await audit_trail(harness.client, "dossiers", ADMIN, **params)
 
 
 async def officer_reads_and_changes(harness: Harness) -> str:
@@ -71,21 +58,3 @@ async def assert_recorded(harness: Harness, code: str) -> None:
     filed = await trail(harness, action="dossier.file")
     assert [f["detail"] for f in filed] == ["counter"]
     assert await trail(harness, subject="citizen-1") == []
-
-
-APPEND_ONLY_VIOLATIONS = (
-    "UPDATE audit_records SET subject = 'someone-else'",
-    "DELETE FROM audit_records",
-)
-
-
-async def assert_append_only(harness: Harness, statements: tuple[str, ...]) -> None:
-    """Each of ``statements`` is refused by the database itself, and the records stay as they were."""
-    before = await trail(harness)
-    assert before
-    for statement in statements:
-        async with harness.runtime.db.session() as session:
-            with pytest.raises(DBAPIError, match="append-only"):
-                await session.execute(text(statement))
-            await session.rollback()
-    assert await trail(harness) == before

@@ -1,5 +1,5 @@
 """payment-svc fixtures; the harness itself lives in ``payment_testkit`` (importable by the tests)."""
 
-from payment_testkit import env
+from payment_testkit import env, pg
 
-__all__ = ["env"]
+__all__ = ["env", "pg"]

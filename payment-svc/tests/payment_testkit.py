@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from motcua_shared.chassis.auth import Role
+from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.bus.base import Bus, Message
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
@@ -29,7 +29,7 @@ from motcua_shared.contracts.common import Actor, ActorRole, Channel, Contact, F
 from motcua_shared.contracts.dossier import DossierRejected, DossierStatus, DossierSubmitted, DossierWithdrawn
 from motcua_shared.testing import FakeUnitOfWork, Tokens, eventually
 from payment_svc.app import create_app
-from payment_svc.payments.models import FeeDue, IdempotencyRecord, Payment
+from payment_svc.payments.models import FeeDue, IdempotencyRecord, Payment, Slip, SlipStatus
 from payment_svc.ports import Ports
 from payment_svc.settings import JobSettings, Settings
 from payment_svc.uow import PaymentUnitOfWork
@@ -72,10 +72,12 @@ def submitted(
 
 
 class FakePayments:
-    """The payment repository's calls that requesting, ending and renewing make, over memory."""
+    """The payment repository's calls that requesting, ending, renewing, reading and deciding slips make, over
+    memory."""
 
     def __init__(self) -> None:
         self.payments: list[Payment] = []
+        self.slips: list[Slip] = []
         self.dues: dict[str, FeeDue] = {}
         self.keys: dict[tuple[str, str, str], IdempotencyRecord] = {}
         self.ended_dossiers: dict[str, str] = {}
@@ -86,6 +88,8 @@ class FakePayments:
             self.payments.append(row)
         elif isinstance(row, FeeDue):
             self.dues[row.dossier_code] = row
+        elif isinstance(row, Slip):
+            self.slips.append(row)
         else:
             assert isinstance(row, IdempotencyRecord)
             self.keys[(row.subject, row.operation, row.key)] = row
@@ -133,6 +137,38 @@ class FakePayments:
 
     async def reserved_refunds(self, payment_id: str) -> int:
         return 0  # the fake keeps no refunds
+
+    async def page(
+        self, who: Principal, *, limit: int, after: tuple[datetime, str] | None, **_: Any
+    ) -> tuple[list[Payment], int]:
+        visible = sorted(
+            (p for p in self.payments if p.visible_to(who)), key=lambda p: (p.created_at, p.id), reverse=True
+        )
+        later = [p for p in visible if after is None or (p.created_at, p.id) < after]
+        return later[:limit], len(visible)
+
+    async def decisions_of(
+        self, payment_ids: list[str]
+    ) -> tuple[dict[str, list[Any]], dict[str, list[Slip]]]:
+        return {i: [] for i in payment_ids}, {i: await self.slips_of(i) for i in payment_ids}
+
+    async def attempts_of(self, payment_id: str) -> list[Any]:
+        return []
+
+    refunds_of = transactions_of = attempts_of
+
+    async def renewal_of(self, payment_id: str) -> Payment | None:
+        return next((p for p in self.payments if p.renews == payment_id), None)
+
+    async def slips_of(self, payment_id: str) -> list[Slip]:
+        return [s for s in reversed(self.slips) if s.payment_id == payment_id]
+
+    async def slip(self, payment_id: str, slip_id: str) -> Slip | None:
+        return next((s for s in await self.slips_of(payment_id) if s.id == slip_id), None)
+
+    async def pending_slip(self, payment_id: str) -> Slip | None:
+        slips = await self.slips_of(payment_id)
+        return next((s for s in slips if s.status == SlipStatus.SUBMITTED), None)
 
 
 class FakeUow(FakeUnitOfWork[PaymentUnitOfWork]):
@@ -228,9 +264,10 @@ class Harness:
         base = parts.path.rsplit("/", 1)[0]
         return await self.client.post(f"{base}/decide", data=form)
 
-    async def paid(self, subject: str = "citizen-an") -> Payment:
-        """A payment its payer paid through the sandbox gateway (the sandbox's IPN credits it)."""
-        payment = await self.requested(submitted(applicant_id=subject))
+    async def paid(self, subject: str = "citizen-an", *, event: DossierSubmitted | None = None) -> Payment:
+        """A payment its payer paid through the sandbox gateway (the sandbox's IPN credits it), for
+        ``event``'s dossier (a new one of ``subject``'s by default)."""
+        payment = await self.requested(event or submitted(applicant_id=subject))
         checkout = await self.checkout(payment.id, who=self.citizen(subject))
         assert checkout.status_code == 201, checkout.text
         await self.sandbox_pay(checkout.json()["gateway"]["redirect_url"])
@@ -306,16 +343,28 @@ async def harness(
             yield Harness(app=app, bus=bus, tokens=tokens, client=client, clock=clock)
 
 
-@pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Harness]:
-    """payment-svc embedded: SQLite and the in-process bus."""
+@contextlib.asynccontextmanager
+async def on_local_bus(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    """payment-svc on ``db_url`` and the in-process bus."""
     bus = LocalBus(tmp_path / "bus.db", partitions=2)
     await bus.start()
     try:
         settings = BusSettings(kind="memory", partitions=2, relay_poll_interval=0.05)
-        async with harness(
-            db_url=f"sqlite+aiosqlite:///{tmp_path / 'payment.db'}", bus=bus, bus_settings=settings
-        ) as h:
+        async with harness(db_url=db_url, bus=bus, bus_settings=settings) as h:
             yield h
     finally:
         await bus.stop()
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[Harness]:
+    """payment-svc embedded: SQLite and the in-process bus."""
+    async with on_local_bus(f"sqlite+aiosqlite:///{tmp_path / 'payment.db'}", tmp_path) as h:
+        yield h
+
+
+@pytest.fixture
+async def pg(tmp_path: Path, fresh_pg_url: str) -> AsyncIterator[Harness]:
+    """payment-svc on a fresh PostgreSQL database and the in-process bus (integration tests)."""
+    async with on_local_bus(fresh_pg_url, tmp_path) as h:
+        yield h

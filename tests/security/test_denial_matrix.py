@@ -123,6 +123,7 @@ EXPECTED: dict[str, str] = {
     # the audit trail of who read or changed personal data
     "audit.dossiers": ADMIN_ONLY,
     "audit.webhooks": ADMIN_ONLY,
+    "audit.payments": ADMIN_ONLY,
     # dead letters (the letter named does not exist: the admin passes the gate and finds nothing)
     "ops.list_dead_letters": ADMIN_ONLY,
     "ops.replay_dead_letter": f"404:admin 403:a,b,own,other,{ALL_INTEGRATORS}",

@@ -105,6 +105,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who read or changed the personal data of payments (admin)
+         * @description Every officer's and admin's access to personal data, newest first. The trail is append-only: no
+         *     API changes or removes a record, and the database refuses to.
+         */
+        get: operations["audit.payments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/webhooks": {
         parameters: {
             query?: never;
@@ -2282,7 +2303,7 @@ export interface components {
             client: string;
             /**
              * Detail
-             * @description What more says which part (a document, a paper's form).
+             * @description What more says which part (a document, a paper's form, a slip, a refund).
              */
             detail: string | null;
             /** Id */
@@ -2294,12 +2315,12 @@ export interface components {
             request_id: string | null;
             /**
              * Resource
-             * @description The kind of thing it was done to (`dossier`, `webhook`).
+             * @description The kind of thing it was done to (`dossier`, `webhook`, `payment`).
              */
             resource: string;
             /**
              * Resource Id
-             * @description Which one: a dossier's code, a subscription's id.
+             * @description Which one: a dossier's code, a subscription's id, a payment's id.
              */
             resource_id: string;
             /** Role */
@@ -6204,6 +6225,154 @@ export interface operations {
                      *           "request_id": "9d1c0f5e7a2b4c38",
                      *           "resource": "dossier",
                      *           "resource_id": "hue.xa.phu-xuan-261207-0001",
+                     *           "role": "officer",
+                     *           "subject": "staff-canbo-tuphap"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit.payments": {
+        parameters: {
+            query?: {
+                /** @description Only this account's access. */
+                subject?: string | null;
+                /** @description Only this payment's (its id; `txn-<id>` for money matched to no payment). */
+                payment?: string | null;
+                /** @description Only this action. */
+                action?: string | null;
+                /** @description From this time (inclusive, RFC 3339). */
+                since?: string | null;
+                /** @description Before this time (RFC 3339). */
+                until?: string | null;
+                limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "action": "slip.confirm",
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "at": "2026-12-07T10:12:40+07:00",
+                     *           "client": "203.113.131.5",
+                     *           "detail": "slip_2b7f40",
+                     *           "id": 902,
+                     *           "request_id": "9d1c0f5e7a2b4c38",
+                     *           "resource": "payment",
+                     *           "resource_id": "pay_5d2e81c4",
+                     *           "role": "officer",
+                     *           "subject": "staff-canbo-tuphap"
+                     *         },
+                     *         {
+                     *           "action": "slip.download",
+                     *           "agency_code": "hue.xa.phu-xuan",
+                     *           "at": "2026-12-07T10:11:58+07:00",
+                     *           "client": "203.113.131.5",
+                     *           "detail": "slip_2b7f40",
+                     *           "id": 897,
+                     *           "request_id": "9d1c0f5e7a2b4c38",
+                     *           "resource": "payment",
+                     *           "resource_id": "pay_5d2e81c4",
                      *           "role": "officer",
                      *           "subject": "staff-canbo-tuphap"
                      *         }

@@ -5,15 +5,11 @@ DELETE and TRUNCATE of the trail refused by the database's triggers."""
 from __future__ import annotations
 
 import pytest
-from dossier_audit import (
-    APPEND_ONLY_VIOLATIONS,
-    assert_append_only,
-    assert_recorded,
-    officer_reads_and_changes,
-)
+from dossier_audit import assert_recorded, officer_reads_and_changes, trail
 from dossier_testkit import HarnessFactory
 
 from motcua_shared.chassis.settings import DbSettings
+from motcua_shared.testing import APPEND_ONLY_VIOLATIONS, TRUNCATE_TRAIL, assert_append_only
 
 pytestmark = pytest.mark.integration
 
@@ -24,4 +20,5 @@ async def test_the_trail_on_postgresql_is_recorded_and_append_only(
     harness = await make_harness(db=DbSettings(url=fresh_pg_url))
     code = await officer_reads_and_changes(harness)
     await assert_recorded(harness, code)
-    await assert_append_only(harness, (*APPEND_ONLY_VIOLATIONS, "TRUNCATE audit_records"))
+    violations = (*APPEND_ONLY_VIOLATIONS, TRUNCATE_TRAIL)
+    await assert_append_only(harness.runtime.db, violations, lambda: trail(harness))

@@ -18,6 +18,7 @@ from gateway.routing.table import route_of, service_for
         ("nowhere/at/all", "nowhere", None),
         ("audit/dossiers", "audit/dossiers", "dossier"),
         ("audit/webhooks", "audit/webhooks", "notify"),
+        ("audit/payments", "audit/payments", "payment"),
         ("audit/nothing", "audit", None),
     ],
 )

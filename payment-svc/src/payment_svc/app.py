@@ -8,12 +8,14 @@ import httpx
 from fastapi import FastAPI
 
 from motcua_shared.chassis.app import Runtime, create_service_app
+from motcua_shared.chassis.audit import audit_router
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
 from motcua_shared.chassis.signing import PaperSigner
 from payment_svc import jobs
 from payment_svc.payments.callbacks import router as callbacks_router
 from payment_svc.payments.handlers import build_handlers
+from payment_svc.payments.models import AUDIT_RESOURCE
 from payment_svc.payments.router import router as payments_router
 from payment_svc.ports import Ports
 from payment_svc.providers.vnpay import VnpayGateway
@@ -25,6 +27,13 @@ from payment_svc.uow import PaymentUnitOfWork
 from payment_svc.verify.router import router as verify_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+audit_trail_router = audit_router(
+    "payments",
+    resource=AUDIT_RESOURCE,
+    id_name="payment",
+    id_description="Only this payment's (its id; `txn-<id>` for money matched to no payment).",
+)
 
 
 def sandbox_settings(settings: Settings) -> SandboxSettings:
@@ -93,7 +102,13 @@ def create_app(
         title="motcua payment-svc",
         description="Cashless fees and charges: VietQR, payment gateway, manual transfer; "
         "signed callbacks, reconciliation, refunds, e-receipts.",
-        routers=[callbacks_router, reconciliation_router, payments_router, verify_router],
+        routers=[
+            callbacks_router,
+            reconciliation_router,
+            payments_router,
+            verify_router,
+            audit_trail_router,
+        ],
         handlers=build_handlers(payment_ttl=settings.payment_ttl),
         uow_class=PaymentUnitOfWork,
         migrations=MIGRATIONS,

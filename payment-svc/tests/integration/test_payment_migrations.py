@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from motcua_shared.chassis.audit import AuditBase
 from motcua_shared.chassis.messaging.models import MessagingBase
 from motcua_shared.chassis.migrations import aupgrade
 from payment_svc.app import MIGRATIONS
@@ -24,7 +25,7 @@ async def _drift(url: str) -> list[Any]:
         diff = await conn.run_sync(
             lambda sync: compare_metadata(
                 MigrationContext.configure(sync),
-                [Base.metadata, MessagingBase.metadata],  # type: ignore[arg-type]
+                [Base.metadata, MessagingBase.metadata, AuditBase.metadata],  # type: ignore[arg-type]
             )
         )
     await engine.dispose()

@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from payment_testkit import Harness, harness
-
-from motcua_shared.chassis.bus.local import LocalBus
-from motcua_shared.chassis.settings import BusSettings
+from payment_testkit import Harness
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def pg(tmp_path: Path, fresh_pg_url: str) -> AsyncIterator[Harness]:
-    bus = LocalBus(tmp_path / "bus.db", partitions=2)
-    await bus.start()
-    try:
-        settings = BusSettings(kind="memory", partitions=2, relay_poll_interval=0.05)
-        async with harness(db_url=fresh_pg_url, bus=bus, bus_settings=settings) as env:
-            yield env
-    finally:
-        await bus.stop()
 
 
 async def take(env: Harness, series: str, *, commit: bool = True) -> int:

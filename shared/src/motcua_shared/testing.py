@@ -1,4 +1,5 @@
-"""What every service's tests need and would otherwise write again: tokens, a poll-until, a fake unit of work.
+"""What every service's tests need and would otherwise write again: tokens, a poll-until, a fake unit of work,
+the admins' view of an audit trail.
 
 Imported by tests only; nothing here runs in a service. The fake unit of work keeps the chassis
 :class:`~motcua_shared.chassis.uow.UnitOfWork` protocol (``async with``, ``commit``, ``rollback``, ``outbox``,
@@ -11,14 +12,18 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace, TracebackType
-from typing import Any, Generic, Self, TypeVar, cast, overload
+from typing import Any, Final, Generic, Self, TypeVar, cast, overload
 
+import httpx
+import pytest
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_shared.chassis.audit import AuditRecord, AuditTrail
@@ -295,3 +300,50 @@ class FakeUnitOfWork(Generic[U]):
         """Drop the staged events and audit records."""
         self.outbox.discard()
         self.audit.discard()
+
+
+APPEND_ONLY_VIOLATIONS: Final = (
+    "UPDATE audit_records SET subject = 'someone-else'",
+    "DELETE FROM audit_records",
+)
+"""What the audit table refuses on every database; PostgreSQL also refuses :data:`TRUNCATE_TRAIL`."""
+
+TRUNCATE_TRAIL: Final = "TRUNCATE audit_records"
+
+
+async def audit_trail(
+    client: httpx.AsyncClient, what: str, headers: Mapping[str, str], **params: Any
+) -> list[dict[str, Any]]:
+    """Every record of the admins' view ``GET /api/v1/audit/<what>`` matching ``params``, newest first.
+
+    Read two at a time so that the cursor is followed; each page must be answered 200 with ``no-store``, and
+    the last one's total must count what the pages held.
+    """
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = {**params, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = await client.get(f"/api/v1/audit/{what}", params=query, headers=dict(headers))
+        assert page.status_code == 200, page.text
+        assert page.headers["cache-control"] == "no-store"
+        body = page.json()
+        items.extend(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            assert body["total"] == len(items)
+            return items
+
+
+async def assert_append_only(
+    db: Database, statements: Iterable[str], read: Callable[[], Awaitable[object]]
+) -> None:
+    """Each of ``statements`` is refused by the audit table's triggers, whoever connects, and what ``read``
+    answers (the trail, non-empty) is the same afterwards."""
+    before = await read()
+    assert before
+    for statement in statements:
+        async with db.session() as session:
+            with pytest.raises(DBAPIError, match="append-only"):
+                await session.execute(text(statement))
+            await session.rollback()
+    assert await read() == before

@@ -1279,6 +1279,32 @@ _add(
                 "next_cursor": None,
             }
         },
+        "audit.payments": {
+            "response": {
+                "items": [
+                    _AUDIT_RECORD
+                    | {
+                        "id": 902,
+                        "at": "2026-12-07T10:12:40+07:00",
+                        "action": "slip.confirm",
+                        "resource": "payment",
+                        "resource_id": PAYMENT_ID,
+                        "detail": SLIP["id"],
+                    },
+                    _AUDIT_RECORD
+                    | {
+                        "id": 897,
+                        "at": "2026-12-07T10:11:58+07:00",
+                        "action": "slip.download",
+                        "resource": "payment",
+                        "resource_id": PAYMENT_ID,
+                        "detail": SLIP["id"],
+                    },
+                ],
+                "total": 2,
+                "next_cursor": None,
+            }
+        },
     }
 )
 _ASYNCAPI = asyncapi.build_asyncapi()

@@ -28,6 +28,7 @@ ROUTES: dict[str, str] = {
     # Each service keeps the audit trail of the personal data it holds (motcua_shared.chassis.audit).
     "audit/dossiers": "dossier",
     "audit/webhooks": "notify",
+    "audit/payments": "payment",
 }
 
 

@@ -122,6 +122,11 @@ def new_reference() -> str:
     return REFERENCE_PREFIX + tail
 
 
+AUDIT_RESOURCE = "payment"
+"""What payment-svc's audit records are about: a payment, named by its id (motcua_shared.chassis.audit).
+It holds the payer's name, phone and e-mail, shown on the payment, its slips and its receipt."""
+
+
 def actor_of(who: Principal) -> Actor:
     """The contracts' actor for an authenticated principal."""
     return Actor(id=who.subject, role=ActorRole(who.role.value), agency_code=who.agency_code)

@@ -38,7 +38,6 @@ from payment_svc.payments.errors import (
 from payment_svc.payments.models import Awaiting, Payment
 from payment_svc.payments.schemas import (
     BASE,
-    PAYMENT_CURSOR,
     AnomalyList,
     CheckoutIn,
     CheckoutOut,
@@ -115,19 +114,18 @@ async def list_payments(
     cursor: CursorQuery = None,
 ) -> PaymentPage:
     """A citizen's own payments, an officer's agency's, or all for an admin; newest first."""
-    found, total = await service.list_payments(
+    page = await service.list_payments(
         uow,
         who,
         dossier_code=dossier_code,
         status=status,
         flagged=flagged,
         awaiting=awaiting,
-        limit=limit + 1,
-        after=PAYMENT_CURSOR.decode(cursor),
+        limit=limit,
+        cursor=cursor,
     )
-    rows, next_cursor = PAYMENT_CURSOR.cut(found, limit, lambda v: (v.payment.created_at, v.payment.id))
-    items = [PaymentOut.of(v.payment, v) for v in rows]
-    return PaymentPage(items=items, total=total, next_cursor=next_cursor)
+    items = [PaymentOut.of(v.payment, v) for v in page.items]
+    return PaymentPage(items=items, total=page.total, next_cursor=page.next_cursor)
 
 
 @router.post(
@@ -242,8 +240,7 @@ async def vietqr_image(
     """The VietQR code of an unpaid payment, PNG or SVG."""
     if kind not in ("png", "svg"):
         raise PaymentNotFound()
-    view = await service.get(uow, who, payment_id)
-    text = _qr_payload(ports, view.payment)
+    text = _qr_payload(ports, await service.payable(uow, who, payment_id))
     if kind == "png":
         return Response(vietqr.png(text), media_type="image/png", headers={"Cache-Control": "private"})
     return Response(vietqr.svg(text), media_type="image/svg+xml", headers={"Cache-Control": "private"})

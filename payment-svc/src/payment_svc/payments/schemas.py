@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from motcua_shared.chassis.clock import PlatformTime
-from motcua_shared.chassis.pages import Cursor, Page
+from motcua_shared.chassis.pages import Page
 from motcua_shared.contracts.common import FeeKind
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.payments.models import Payment, Slip
@@ -188,10 +187,6 @@ def slip_url(slip: Slip) -> str:
 
 class PaymentPage(Page[PaymentOut]):
     """A page of payments."""
-
-
-PAYMENT_CURSOR = Cursor(TypeAdapter(tuple[datetime, str]))
-"""Positions in a listing of payments, newest first: ``(created_at, id)`` of the last payment read."""
 
 
 class CheckoutIn(BaseModel):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import quote
 
+from motcua_shared.chassis.audit import record_read
 from motcua_shared.chassis.auth import Principal
 from motcua_shared.chassis.errors import Conflict
 from motcua_shared.chassis.signing import Seal
 from payment_svc.payments.errors import PaymentNotFound
-from payment_svc.payments.models import Payment
+from payment_svc.payments.models import AUDIT_RESOURCE, Payment
 from payment_svc.ports import Ports
 from payment_svc.uow import PaymentUnitOfWork
 
@@ -39,13 +40,17 @@ def seal(payment: Payment) -> Seal:
 async def receipt_pdf(
     uow: PaymentUnitOfWork, ports: Ports, who: Principal, payment_id: str
 ) -> tuple[str, bytes]:
-    """The receipt number and signed PDF of a paid payment, for its payer and its agency."""
+    """The receipt number and signed PDF of a paid payment, for its payer and its agency. The receipt prints
+    the payer's name: an officer's or admin's download is recorded before it is issued."""
     async with uow:
         payment = await uow.payments.get(payment_id)
         if payment is None or not payment.visible_to(who):
             raise PaymentNotFound()
         if not payment.receipt_number:
             raise Conflict("Khoản thanh toán chưa hoàn tất nên chưa có biên lai.")
+        await record_read(
+            uow, who, "receipt.download", AUDIT_RESOURCE, payment.id, detail=payment.receipt_number
+        )
     settings = ports.settings
 
     def issue() -> bytes:

@@ -201,9 +201,11 @@ class AuditRecordOut(BaseModel):
     role: str
     agency_code: str | None = Field(description="The officer's agency, from the token.")
     action: str = Field(description="What was done, e.g. `dossier.read`, `document.download`.")
-    resource: str = Field(description="The kind of thing it was done to (`dossier`, `webhook`).")
-    resource_id: str = Field(description="Which one: a dossier's code, a subscription's id.")
-    detail: str | None = Field(description="What more says which part (a document, a paper's form).")
+    resource: str = Field(description="The kind of thing it was done to (`dossier`, `webhook`, `payment`).")
+    resource_id: str = Field(description="Which one: a dossier's code, a subscription's id, a payment's id.")
+    detail: str | None = Field(
+        description="What more says which part (a document, a paper's form, a slip, a refund)."
+    )
     client: str = Field(description="The caller's address, as the trusted proxies resolved it.")
     request_id: str | None = Field(description="The request's `X-Request-ID`.")
 

@@ -8,7 +8,14 @@ what the winner did: two identical IPNs at the same instant credit once.
 """
 
 from payment_svc.payments.service.checkout import Checkout, CheckoutCommand, checkout
-from payment_svc.payments.service.reading import PaymentView, anomalies, by_checkout, get, list_payments
+from payment_svc.payments.service.reading import (
+    PaymentView,
+    anomalies,
+    by_checkout,
+    get,
+    list_payments,
+    payable,
+)
 from payment_svc.payments.service.refunds import decide_proposal, refund
 from payment_svc.payments.service.renewal import Renewal, renew, renewal_refusal
 from payment_svc.payments.service.requests import (
@@ -49,6 +56,7 @@ __all__ = [
     "expire_due",
     "get",
     "list_payments",
+    "payable",
     "refund",
     "renew",
     "renewal_refusal",

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pydantic import TypeAdapter
+
+from motcua_shared.chassis.audit import record_read
 from motcua_shared.chassis.auth import Principal, Role
+from motcua_shared.chassis.pages import Cursor, Page
 from payment_svc.payments.models import (
+    AUDIT_RESOURCE,
     Attempt,
     Awaiting,
     Payment,
@@ -17,6 +22,9 @@ from payment_svc.payments.models import (
 )
 from payment_svc.payments.service.common import visible
 from payment_svc.uow import PaymentUnitOfWork
+
+PAYMENT_CURSOR = Cursor(TypeAdapter(tuple[datetime, str]))
+"""Positions in a listing of payments, newest first: ``(created_at, id)`` of the last payment read."""
 
 
 @dataclass
@@ -46,7 +54,15 @@ async def get(uow: PaymentUnitOfWork, who: Principal, payment_id: str) -> Paymen
         if payment.status == PaymentStatus.EXPIRED:
             renewal = await uow.payments.renewal_of(payment.id)
             view.renewed_by = renewal.id if renewal is not None else None
+        await record_read(uow, who, "payment.read", AUDIT_RESOURCE, payment.id)
         return view
+
+
+async def payable(uow: PaymentUnitOfWork, who: Principal, payment_id: str) -> Payment:
+    """The payment whose VietQR code the caller may draw. Not audited: the code holds the collecting
+    account, the amount and the reference, nothing of the payer."""
+    async with uow:
+        return await visible(uow, who, payment_id)
 
 
 async def by_checkout(uow: PaymentUnitOfWork, txn_ref: str) -> Payment | None:
@@ -65,11 +81,13 @@ async def list_payments(
     flagged: bool | None = None,
     awaiting: Awaiting | None = None,
     limit: int = 20,
-    after: tuple[datetime, str] | None = None,
-) -> tuple[list[PaymentView], int]:
-    """The caller's payments (a citizen's own, an officer's agency's, all for an admin), each with its refunds
-    and slips (what an officer decides from the list); ``awaiting`` keeps those with a slip or a proposed
-    refund no officer has decided yet."""
+    cursor: str | None = None,
+) -> Page[PaymentView]:
+    """A page of the caller's payments (a citizen's own, an officer's agency's, all for an admin), newest
+    first, each with its refunds and slips (what an officer decides from the list); ``awaiting`` keeps those
+    with a slip or a proposed refund no officer has decided yet. An officer's or admin's page is recorded in
+    the audit trail, one record per payment shown."""
+    after = PAYMENT_CURSOR.decode(cursor)
     async with uow:
         found, total = await uow.payments.page(
             who,
@@ -77,11 +95,14 @@ async def list_payments(
             status=status,
             flagged=flagged,
             awaiting=awaiting,
-            limit=limit,
+            limit=limit + 1,
             after=after,
         )
-        refunds, slips = await uow.payments.decisions_of([p.id for p in found])
-        return [PaymentView(p, refunds=refunds[p.id], slips=slips[p.id]) for p in found], total
+        shown, next_cursor = PAYMENT_CURSOR.cut(found, limit, lambda p: (p.created_at, p.id))
+        refunds, slips = await uow.payments.decisions_of([p.id for p in shown])
+        await record_read(uow, who, "payment.list", AUDIT_RESOURCE, [p.id for p in shown])
+        views = [PaymentView(p, refunds=refunds[p.id], slips=slips[p.id]) for p in shown]
+        return Page(items=views, total=total, next_cursor=next_cursor)
 
 
 async def anomalies(uow: PaymentUnitOfWork, who: Principal, *, limit: int = 100) -> list[ProviderTransaction]:

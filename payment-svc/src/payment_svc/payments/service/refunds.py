@@ -11,7 +11,14 @@ from motcua_shared.chassis.idempotency import fingerprint
 from motcua_shared.contracts.common import Actor
 from motcua_shared.contracts.payment import PaymentMethod, RefundCause
 from payment_svc.payments.errors import IllegalTransition, RefundDecided, RefundNotFound, RefundTooLarge
-from payment_svc.payments.models import Payment, PaymentStatus, Refund, RefundStatus, actor_of
+from payment_svc.payments.models import (
+    AUDIT_RESOURCE,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    actor_of,
+)
 from payment_svc.payments.service.common import MANUAL, retried_on_race, visible
 from payment_svc.ports import Ports
 from payment_svc.providers.base import ProviderRefused, ProviderUnavailable, RefundRequest
@@ -153,6 +160,8 @@ async def _decide(
             found.failure = note[:500]
             found.completed_at = now
         found.actor_id, found.actor_role, found.actor_agency = who.subject, who.role.value, who.agency_code
+        decision = "refund.approve" if approve else "refund.decline"
+        uow.audit.record(who, decision, AUDIT_RESOURCE, payment.id, detail=found.id)
         await uow.commit()
         return found, payment
 
@@ -195,6 +204,7 @@ async def _reserve(
         )
         uow.payments.add(new)
         uow.payments.remember(who.subject, "refund", key, fingerprint=request, result_id=new.id, at=now)
+        uow.audit.record(who, "refund.create", AUDIT_RESOURCE, payment.id, detail=new.id)
         await uow.payments.flush()
         await uow.commit()
         return new, payment

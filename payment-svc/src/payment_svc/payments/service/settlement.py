@@ -13,6 +13,7 @@ from motcua_shared.chassis.errors import Conflict, Unprocessable
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.payments.errors import FeeAlreadyPaid, PaymentNotFound
 from payment_svc.payments.models import (
+    AUDIT_RESOURCE,
     Attempt,
     AttemptStatus,
     Outcome,
@@ -294,5 +295,9 @@ async def resolve_anomaly(
                     await uow.payments.close_open_attempts(other.id, AttemptStatus.LAPSED, now)
         txn.resolved_at = now
         txn.detail = f"{txn.detail} | {who.role.value} {who.subject}: {note}"[:500]
+        # Money matched to no payment (an admin's) is named by its transaction.
+        resource_id = payment.id if payment is not None else f"txn-{txn.id}"
+        action = "anomaly.accept" if accept else "anomaly.refunded"
+        uow.audit.record(who, action, AUDIT_RESOURCE, resource_id, detail=f"transaction {txn.id}")
         await uow.commit()
         return txn

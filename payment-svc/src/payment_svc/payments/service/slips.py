@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from motcua_shared.chassis.audit import record_read
 from motcua_shared.chassis.auth import Principal
 from motcua_shared.chassis.errors import Conflict
 from motcua_shared.contracts.payment import PaymentMethod
 from payment_svc.payments.errors import IllegalTransition, NothingToReview, PaymentNotFound, SlipRejected
-from payment_svc.payments.models import Payment, PaymentStatus, Slip, SlipStatus, new_id
+from payment_svc.payments.models import AUDIT_RESOURCE, Payment, PaymentStatus, Slip, SlipStatus, new_id
 from payment_svc.payments.service.common import MANUAL, retried_on_race, visible
 from payment_svc.payments.service.settlement import Report, settle
 from payment_svc.ports import Ports
@@ -58,12 +59,13 @@ async def upload_slip(
 
 
 async def slip_file(uow: PaymentUnitOfWork, who: Principal, payment_id: str, slip_id: str) -> Slip:
-    """A slip's file, for the payer and the agency."""
+    """A slip's file, for the payer and the agency (an officer's or admin's download is audited)."""
     async with uow:
         await visible(uow, who, payment_id)
         slip = await uow.payments.slip(payment_id, slip_id)
         if slip is None:
             raise PaymentNotFound()
+        await record_read(uow, who, "slip.download", AUDIT_RESOURCE, payment_id, detail=slip.id)
         return slip
 
 
@@ -78,13 +80,16 @@ async def decide_slip(
     note: str | None,
     bank_txn_id: str | None = None,
 ) -> Payment:
-    """An officer of the payment's agency confirms the transfer (the payment succeeds) or rejects it."""
+    """An officer of the payment's agency confirms the transfer (the payment succeeds) or rejects it; the
+    decision's audit record commits with it."""
     async with uow:
         now = ports.now()
         payment = await visible(uow, who, payment_id, lock=True)
         slip = await uow.payments.pending_slip(payment.id)
         if slip is None:
             raise NothingToReview()
+        decision = "slip.confirm" if approve else "slip.reject"
+        uow.audit.record(who, decision, AUDIT_RESOURCE, payment.id, detail=slip.id)
         slip.decided_by = who.subject
         slip.decided_at = now
         slip.note = note

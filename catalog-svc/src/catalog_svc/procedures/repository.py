@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from math import comb
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -120,8 +121,9 @@ _ID_OF = literal_column(f"(rowid & {_ID_MASK})", Integer)
 #: From how many matched rows SQLite ranks only the rows that can be on the page (:meth:`_candidates`);
 #: below, ranking every matched row costs less than the few statements that pick them.
 TIERED_FROM: Final = 2_000
-#: Up to how many groups of words the tiers of the ranking are split to the end (2**n - 2 combinations).
-MAX_TIERED_GROUPS: Final = 4
+#: At most how many combinations of the query's groups of words one tier of the ranking lists (the names
+#: holding exactly ``j`` of ``n`` groups are C(n, j) alternatives); the tiers stop before a larger one.
+MAX_TIER_COMBINATIONS: Final = 10
 _S = ProcedureSearch.__table__.c
 _K = _KEYS.c
 
@@ -711,7 +713,7 @@ def _fts(groups: Sequence[Sequence[str]], *, all_but_one: bool = False) -> str:
 
 def _tiers(attempt: Attempt, fts: str) -> Iterator[str | None]:
     """The rows matched by ``fts`` split by the ranking's first two keys, as FTS5 queries in ranking order,
-    ending with ``None`` when the query has too many groups to split them all.
+    ending with ``None`` before a tier of more than :data:`MAX_TIER_COMBINATIONS` alternatives.
 
     First the names starting with the phrase (so holding every group), then the other names holding every
     group, then those holding every group but one, and so on down to the names holding none."""
@@ -720,10 +722,10 @@ def _tiers(attempt: Attempt, fts: str) -> Iterator[str | None]:
     names = [f"{{name}} : ({_any(group)})" for group in groups]
     yield f"({fts}) AND {starts}"
     yield f"(({fts}) AND {' AND '.join(names)}) NOT {starts}"
-    if len(groups) > MAX_TIERED_GROUPS:
-        yield None
-        return
     for held in range(len(groups) - 1, 0, -1):
+        if comb(len(groups), held) > MAX_TIER_COMBINATIONS:
+            yield None
+            return
         parts = [
             f"(({' AND '.join(names[i] for i in chosen)}) NOT {{name}} : ("
             + " OR ".join(_any(group) for i, group in enumerate(groups) if i not in chosen)

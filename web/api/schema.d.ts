@@ -1857,7 +1857,9 @@ export interface paths {
         };
         /**
          * Event types you can subscribe to
-         * @description Dossier and payment events (personal data is removed from what is sent).
+         * @description Dossier and payment events, the types of the public Kafka topics `motcua.public.dossier.v1` and
+         *     `motcua.public.payment.v1`; a delivery's body is the event as those topics carry it, personal data
+         *     removed.
          */
         get: operations["webhooks.event_types"];
         put?: never;
@@ -1965,7 +1967,9 @@ export interface paths {
         };
         /**
          * The platform's events as an AsyncAPI 3 document
-         * @description Generated from the event contracts, the same document ``motcua_shared.contracts`` commits.
+         * @description Generated from the event contracts, the same document ``motcua_shared.contracts`` commits. Channels
+         *     tagged `integrators` (`motcua.public.dossier.v1`, `motcua.public.payment.v1`) are the topics an
+         *     integrator may read, without personal data; those tagged `internal` are the services' own.
          */
         get: operations["meta.asyncapi"];
         put?: never;

@@ -64,5 +64,7 @@ async def redoc() -> HTMLResponse:
 
 @router.get("/asyncapi.json", summary="The platform's events as an AsyncAPI 3 document")
 async def asyncapi() -> dict[str, Any]:
-    """Generated from the event contracts, the same document ``motcua_shared.contracts`` commits."""
+    """Generated from the event contracts, the same document ``motcua_shared.contracts`` commits. Channels
+    tagged `integrators` (`motcua.public.dossier.v1`, `motcua.public.payment.v1`) are the topics an
+    integrator may read, without personal data; those tagged `internal` are the services' own."""
     return build_asyncapi()

@@ -44,7 +44,9 @@ EventsDep = Annotated[Principal, Security(_integrator_or_admin, scopes=["events:
     operation_id="webhooks.event_types",
 )
 async def subscribable(_who: EventsDep) -> EventTypes:
-    """Dossier and payment events (personal data is removed from what is sent)."""
+    """Dossier and payment events, the types of the public Kafka topics `motcua.public.dossier.v1` and
+    `motcua.public.payment.v1`; a delivery's body is the event as those topics carry it, personal data
+    removed."""
     return EventTypes(items=sorted(service.webhook_event_types()))
 
 

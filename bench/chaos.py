@@ -154,10 +154,12 @@ def stack_up(root: Path, replicas: int, brokers: int = 3) -> Stack:
         )  # fmt: skip
         if up.returncode == 0:
             break
-        if "is taken" not in up.stderr:
+        # What a failed start left running is stopped (a loaded machine can outlast its wait for ready).
+        stack.motcua("stack", "down", "--root", str(root))
+        if "is taken" not in up.stderr and "did not become ready" not in up.stderr:
             raise RuntimeError(f"stack up failed: {up.stdout}{up.stderr}")
     else:
-        raise RuntimeError("no free ports for the stack")
+        raise RuntimeError("the stack did not start in three attempts")
     seeded = subprocess.run(  # noqa: S603 - our own command
         [sys.executable, "-m", "motcua.cli", "seed", "--var-dir", str(root / "seed")],
         env={**os.environ, "CATALOG_DB__URL": stack.db_url("catalog")},
@@ -772,6 +774,8 @@ def main() -> None:
     args = parser.parse_args()
     if "broker" in args.faults and args.brokers != 3:
         parser.error("the broker fault kills one broker of three: --brokers 3")
+    if "replicas" in args.faults and args.replicas < 2:
+        parser.error("the replicas fault kills replica 1 of each app: --replicas 2 or more")
     if (args.root / "state.json").exists():
         Stack(args.root, 0).motcua("stack", "down", "--root", str(args.root))
     if args.root.exists():

@@ -74,7 +74,7 @@ function TopBar() {
     <header class="topbar">
       <a class="brand" href="/">
         <img src="/icons/icon.svg" alt="" width={28} height={28} />
-        {t("appName")}
+        {t("portal")}
       </a>
       {session.value && (
         <a class="bell" href="/thong-bao" aria-label={t("unread", { n: unread.value })}>

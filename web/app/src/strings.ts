@@ -1,9 +1,8 @@
 // Every word the citizen app shows, Vietnamese first (with full diacritics), English beside it.
-import { COMMON, translator } from "@ui/i18n";
+import { COMMON, coded, translator } from "@ui/i18n";
 
 const words = {
   ...COMMON,
-  appName: { vi: "Dịch vụ công Huế", en: "Huế Public Services" },
   navSearch: { vi: "Thủ tục", en: "Services" },
   navDossiers: { vi: "Hồ sơ của tôi", en: "My dossiers" },
   navInbox: { vi: "Thông báo", en: "Notifications" },
@@ -56,13 +55,11 @@ const words = {
   code: { vi: "Mã xác thực", en: "Verification code" },
   codeHint: { vi: "Mã đã gửi tới {phone}.", en: "Sent to {phone}." },
   codeInvalid: { vi: "Mã không đúng hoặc đã hết hạn.", en: "Wrong or expired code." },
-  verify: { vi: "Đăng nhập", en: "Sign in" },
   otherPhone: { vi: "Đổi số điện thoại hoặc gửi lại mã", en: "Change the number or send a new code" },
   signedInAs: { vi: "Đã đăng nhập: {who}", en: "Signed in: {who}" },
   needSignIn: { vi: "Vui lòng đăng nhập để tiếp tục.", en: "Please sign in to continue." },
   // File
   fileTitle: { vi: "Nộp hồ sơ: {name}", en: "File: {name}" },
-  case: { vi: "Trường hợp", en: "Case" },
   receiver: { vi: "Phường, xã nơi nộp", en: "Ward or commune" },
   cccd: { vi: "Số CCCD", en: "Citizen ID (CCCD)" },
   cccdHint: { vi: "12 chữ số", en: "12 digits" },
@@ -77,12 +74,10 @@ const words = {
   draftLocal: { vi: "Đã lưu nháp trên máy; sẽ gửi khi có mạng.", en: "Draft saved on this device; it is sent when online." },
   submit: { vi: "Nộp hồ sơ", en: "Submit" },
   uploading: { vi: "Đang gửi hồ sơ", en: "Sending" },
-  submitted: { vi: "Đã nộp hồ sơ {code}.", en: "Dossier {code} filed." },
   // Dossiers
   dossiersTitle: { vi: "Hồ sơ của tôi", en: "My dossiers" },
   noDossiers: { vi: "Bạn chưa có hồ sơ nào.", en: "You have no dossiers yet." },
   live: { vi: "Đang cập nhật trực tiếp", en: "Live updates on" },
-  status: { vi: "Trạng thái", en: "Status" },
   due: { vi: "Hạn trả kết quả", en: "Due" },
   dueEstimated: {
     vi: "tính theo ngày nghỉ lễ dự kiến, chưa có quyết định chính thức",
@@ -92,18 +87,17 @@ const words = {
   step: { vi: "Bước {n}/{of}: {name}", en: "Step {n}/{of}: {name}" },
   currentStep: { vi: "Bước xử lý", en: "Current step" },
   papers: { vi: "Giấy tờ", en: "Papers" },
-  paper_receipt: { vi: "Giấy tiếp nhận hồ sơ và hẹn trả kết quả (mẫu 01)", en: "Receipt and appointment (form 01)" },
-  "paper_supplement-request": { vi: "Phiếu yêu cầu bổ sung (mẫu 02)", en: "Request to supplement (form 02)" },
+  ...coded("paper_", {
+    receipt: ["Giấy tiếp nhận hồ sơ và hẹn trả kết quả (mẫu 01)", "Receipt and appointment (form 01)"],
+    "supplement-request": ["Phiếu yêu cầu bổ sung (mẫu 02)", "Request to supplement (form 02)"],
+  }),
   fees: { vi: "Phí, lệ phí", en: "Fees" },
-  outstanding: { vi: "Chưa thanh toán", en: "Unpaid" },
   paidOn: { vi: "Đã thanh toán ngày {d}", en: "Paid on {d}" },
   pay: { vi: "Thanh toán", en: "Pay" },
   lookupSecret: { vi: "Mã tra cứu", en: "Look-up code" },
   supplementAsked: { vi: "Cơ quan yêu cầu bổ sung: {reason}", en: "The agency asks for more: {reason}" },
   // Pay
   payTitle: { vi: "Thanh toán hồ sơ {code}", en: "Pay for {code}" },
-  amount: { vi: "Số tiền", en: "Amount" },
-  content: { vi: "Nội dung chuyển khoản", en: "Transfer reference" },
   account: { vi: "Tài khoản nhận", en: "Receiving account" },
   payQr: { vi: "Quét mã VietQR", en: "Scan VietQR" },
   payCard: { vi: "Thẻ, ví qua cổng thanh toán", en: "Card or wallet" },
@@ -136,18 +130,20 @@ const words = {
   notFound: { vi: "Không tìm thấy hồ sơ với mã và thông tin xác minh này.", en: "No dossier matches this code and proof." },
   feeOutstanding: { vi: "Còn phí chưa thanh toán", en: "Fee outstanding" },
   // Timeline: what was done, by action
-  "act_receive": { vi: "Tiếp nhận hồ sơ", en: "Received" },
-  "act_forward": { vi: "Chuyển bước xử lý", en: "Passed to the next step" },
-  "act_approve": { vi: "Đã có kết quả", en: "Result ready" },
-  "act_reject": { vi: "Từ chối", en: "Refused" },
-  "act_request-supplement": { vi: "Yêu cầu bổ sung", en: "More asked for" },
-  "act_supplement": { vi: "Đã bổ sung hồ sơ", en: "Supplemented" },
-  "act_return-result": { vi: "Trả kết quả", en: "Result returned" },
-  "act_extend-deadline": { vi: "Gia hạn xử lý", en: "Deadline extended" },
-  "act_expire-supplement": { vi: "Hết hạn bổ sung", en: "Supplement time over" },
-  "act_resume": { vi: "Tiếp tục xử lý", en: "Processing resumed" },
-  "act_payment-confirmed": { vi: "Đã thanh toán phí, lệ phí", en: "Fees paid" },
-  "act_payment-partial": { vi: "Đã thanh toán một phần", en: "Fees partly paid" },
+  ...coded("act_", {
+    receive: ["Tiếp nhận hồ sơ", "Received"],
+    forward: ["Chuyển bước xử lý", "Passed to the next step"],
+    approve: ["Đã có kết quả", "Result ready"],
+    reject: ["Từ chối", "Refused"],
+    "request-supplement": ["Yêu cầu bổ sung", "More asked for"],
+    supplement: ["Đã bổ sung hồ sơ", "Supplemented"],
+    "return-result": ["Trả kết quả", "Result returned"],
+    "extend-deadline": ["Gia hạn xử lý", "Deadline extended"],
+    "expire-supplement": ["Hết hạn bổ sung", "Supplement time over"],
+    resume: ["Tiếp tục xử lý", "Processing resumed"],
+    "payment-confirmed": ["Đã thanh toán phí, lệ phí", "Fees paid"],
+    "payment-partial": ["Đã thanh toán một phần", "Fees partly paid"],
+  }),
   // Account
   accountTitle: { vi: "Tài khoản", en: "Account" },
   prefsTitle: { vi: "Nhận thông báo", en: "Notifications" },
@@ -164,7 +160,6 @@ const words = {
   pushDone: { vi: "Máy này sẽ nhận thông báo đẩy.", en: "This device will get push notifications." },
   pushUnsupported: { vi: "Trình duyệt này không hỗ trợ thông báo đẩy.", en: "This browser cannot receive push." },
   pushDenied: { vi: "Chưa được phép gửi thông báo: hãy cho phép trong cài đặt trình duyệt.", en: "Notifications are blocked: allow them in the browser's settings." },
-  signInCta: { vi: "Đăng nhập", en: "Sign in" },
   // Verify a paper (an e-receipt's or a result's QR code lands here)
   verifyTitle: { vi: "Xác thực giấy tờ", en: "Verify a paper" },
   paperIssued: { vi: "Giấy tờ có thật.", en: "This paper is genuine." },

@@ -18,7 +18,7 @@ function Shell() {
       <header class="topbar">
         <a class="brand" href="/">
           <img src={`${import.meta.env.BASE_URL}icons/icon.svg`} alt="" width={28} height={28} />
-          {t("brand")}
+          {t("portal")}
         </a>
         <LanguageToggle text={t("langToggle")} label={t("langToggleLabel")} />
       </header>

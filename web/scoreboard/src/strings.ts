@@ -1,11 +1,8 @@
 // Every word the public scoreboard shows, Vietnamese first (with full diacritics), English beside it.
-import { translator } from "@ui/i18n";
+import { SHELL, translator } from "@ui/i18n";
 
 const words = {
-  brand: { vi: "Dịch vụ công Huế", en: "Huế Public Services" },
-  skip: { vi: "Bỏ qua, đến nội dung chính", en: "Skip to main content" },
-  langToggle: { vi: "English", en: "Tiếng Việt" },
-  langToggleLabel: { vi: "Switch to English", en: "Chuyển sang tiếng Việt" },
+  ...SHELL,
   title: { vi: "Chỉ số phục vụ người dân, doanh nghiệp", en: "How the city serves citizens and businesses" },
   lead: {
     vi: "Kết quả tiếp nhận, giải quyết thủ tục hành chính của thành phố Huế theo cơ quan và theo tháng, theo các chỉ số của Quyết định 766/QĐ-TTg. Số liệu cập nhật theo thời gian thực từ hệ thống.",

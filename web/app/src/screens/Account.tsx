@@ -99,7 +99,7 @@ export function Account() {
       ) : (
         <>
           <p>{t("needSignIn")}</p>
-          <LinkButton href="/dang-nhap">{t("signInCta")}</LinkButton>
+          <LinkButton href="/dang-nhap">{t("signIn")}</LinkButton>
         </>
       )}
     </Page>

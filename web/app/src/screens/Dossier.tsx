@@ -133,7 +133,7 @@ function Detail({ code }: { code: string }) {
   if (dossier.supplement) papers.push("supplement-request");
   return (
     <Page title={dossier.procedure_name}>
-      {filed && <Notice kind="success">{t("submitted", { code: dossier.code })}</Notice>}
+      {filed && <Notice kind="success">{t("filed", { code: dossier.code })}</Notice>}
       <Facts
         rows={[
           [t("dossierCode"), <strong>{dossier.code}</strong>],
@@ -155,7 +155,7 @@ function Detail({ code }: { code: string }) {
       <p>
         {vnd(dossier.fees.total, lang.value)} ·{" "}
         {dossier.fees.outstanding ? (
-          <Badge tone="warn">{t("outstanding")}</Badge>
+          <Badge tone="warn">{t("unpaid")}</Badge>
         ) : dossier.fees.paid_at ? (
           t("paidOn", { d: when(dossier.fees.paid_at, lang.value) })
         ) : (

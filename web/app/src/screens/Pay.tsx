@@ -31,7 +31,7 @@ function QrCode({ qr, code }: { qr: Schemas["VietQrOut"]; code: string }) {
       <Facts
         rows={[
           [t("amount"), <strong>{vnd(qr.amount, lang.value)}</strong>],
-          [t("content"), <code data-testid="reference">{qr.reference}</code>],
+          [t("transferReference"), <code data-testid="reference">{qr.reference}</code>],
           [t("account"), `${qr.account_number} · ${qr.account_name} · ${qr.bank_name}`],
         ]}
       />

@@ -89,7 +89,7 @@ export function SignIn() {
           />
           <div class="actions">
             <Button type="submit" busy={busy}>
-              {t("verify")}
+              {t("signIn")}
             </Button>
             <Button
               type="button"

@@ -1,9 +1,11 @@
 // Every word of the admin's screens, Vietnamese first (with full diacritics), English beside it.
-import { translator } from "@ui/i18n";
+import { COMMON, translator } from "@ui/i18n";
+
+const { loading, failed, channel_online, channel_postal } = COMMON;
 
 const words = {
-  loading: { vi: "Đang tải…", en: "Loading…" },
-  failed: { vi: "Không tải được. Vui lòng thử lại.", en: "Could not load. Please try again." },
+  loading,
+  failed,
   saved: { vi: "Đã lưu.", en: "Saved." },
   more: { vi: "Tải thêm", en: "Load more" },
   any: { vi: "Tất cả", en: "All" },
@@ -54,9 +56,9 @@ const words = {
   noFee: { vi: "Không thu phí", en: "No fee" },
   daysOf: { vi: "Số ngày làm việc: {case}, {channel}", en: "Working days: {case}, {channel}" },
   amountOf: { vi: "Số tiền: {fee}, {case}, {channel}", en: "Amount: {fee}, {case}, {channel}" },
-  channel_online: { vi: "Trực tuyến", en: "Online" },
+  channel_online,
   channel_counter: { vi: "Trực tiếp", en: "In person" },
-  channel_postal: { vi: "Bưu chính", en: "By post" },
+  channel_postal,
   advanced: { vi: "Toàn bộ bản làm việc (JSON)", en: "The whole working copy (JSON)" },
   advancedHint: {
     vi: "Giấy tờ, các bước, nguồn dữ liệu… Sửa ở đây rồi bấm \"Áp dụng JSON\"; nền tảng kiểm tra khi lưu.",

@@ -124,7 +124,7 @@ function Fees({ dossier, payments }: { dossier: DossierOut; payments: Payment[] 
       <p>
         <strong>{t("feeTotal")}</strong> {vnd(fees.total, lang.value)} ·{" "}
         {fees.outstanding ? (
-          <Badge tone="warn">{t("feeOutstanding")}</Badge>
+          <Badge tone="warn">{t("unpaid")}</Badge>
         ) : fees.paid_at ? (
           <Badge tone="good">{t("feePaid", { d: when(fees.paid_at, lang.value, true) })}</Badge>
         ) : (
@@ -208,7 +208,7 @@ export function Dossier({ params }: ScreenProps) {
           <h2>{t("summary")}</h2>
           <Facts
             rows={[
-              [t("colStatus"), <span data-testid="status">{statusLabel(dossier)}</span>],
+              [t("status"), <span data-testid="status">{statusLabel(dossier)}</span>],
               [t("step"), dossier.step_name ? t("stepOf", { n: dossier.current_step ?? 0, of: dossier.step_count, name: dossier.step_name }) : "—"],
               [t("holder"), dossier.steps.find((s) => s.order === dossier.current_step)?.agency_name ?? dossier.agency_name],
               [t("colChannel"), channelLabel(dossier.channel)],
@@ -229,7 +229,7 @@ export function Dossier({ params }: ScreenProps) {
             ]}
           />
           <h2>{t("formData")}</h2>
-          {dossier.case_name && <p>{t("case", { name: dossier.case_name })}</p>}
+          {dossier.case_name && <p>{t("caseOf", { name: dossier.case_name })}</p>}
           <FormFields data={dossier.form_data} />
           <h2>{t("documents")}</h2>
           <Documents dossier={dossier} />

@@ -58,7 +58,7 @@ function Receipt({ filed, onAgain }: { filed: Filed; onAgain: () => void }) {
   };
   return (
     <section aria-live="polite">
-      <Notice kind="success">{t("intakeFiled", { code: dossier.code })}</Notice>
+      <Notice kind="success">{t("filed", { code: dossier.code })}</Notice>
       {error && <Notice kind="error">{error}</Notice>}
       {!dossier.received_at && dossier.allowed_actions.includes("receive") && (
         <div class="actions">
@@ -164,7 +164,7 @@ export function Intake() {
           </p>
           {procedure.cases.length > 1 && (
             <SelectField
-              label={t("intakeCase")}
+              label={t("case")}
               required
               value={caseCode}
               onChange={(e) => setCaseCode(e.currentTarget.value)}

@@ -59,8 +59,8 @@ function SlipDecision({ payment, onDone }: { payment: Payment; onDone: (message:
           <Facts
             rows={[
               [t("slipPayer"), payment.payer.name ?? "—"],
-              [t("slipAmount"), <strong>{vnd(payment.amount, lang.value)}</strong>],
-              [t("slipReference"), <code>{payment.reference}</code>],
+              [t("amount"), <strong>{vnd(payment.amount, lang.value)}</strong>],
+              [t("transferReference"), <code>{payment.reference}</code>],
               [t("slipUploaded"), when(slip.uploaded_at, lang.value, true)],
             ]}
           />

@@ -116,7 +116,7 @@ export function Queue() {
       <p>{me?.agency_code ? t("queueOf", { agency: agencyName.value ?? me.agency_code }) : t("queueAll")}</p>
       <form class="filters" aria-label={t("filters")} onSubmit={(e) => e.preventDefault()}>
         <SelectField
-          label={t("filterStatus")}
+          label={t("status")}
           value={filters.status}
           onChange={(e) => choose("status", e.currentTarget.value)}
           options={[option("", t("any")), ...STATES.map((s) => option(s, t(`state_${s}` as Word)))]}
@@ -160,7 +160,7 @@ export function Queue() {
                     <th scope="col">{t("colProcedure")}</th>
                     <th scope="col">{t("colApplicant")}</th>
                     <th scope="col">{t("colChannel")}</th>
-                    <th scope="col">{t("colStatus")}</th>
+                    <th scope="col">{t("status")}</th>
                     <th scope="col">{t("colDue")}</th>
                     <th scope="col">{t("colLeft")}</th>
                   </tr>

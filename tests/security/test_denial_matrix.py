@@ -124,6 +124,7 @@ EXPECTED: dict[str, str] = {
     "audit.dossiers": ADMIN_ONLY,
     "audit.webhooks": ADMIN_ONLY,
     "audit.payments": ADMIN_ONLY,
+    "audit.procedures": ADMIN_ONLY,
     # dead letters (the letter named does not exist: the admin passes the gate and finds nothing)
     "ops.list_dead_letters": ADMIN_ONLY,
     "ops.replay_dead_letter": f"404:admin 403:a,b,own,other,{ALL_INTEGRATORS}",

@@ -126,6 +126,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/procedures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who changed which procedure of the catalogue (admin)
+         * @description Every officer's and admin's access to personal data, newest first. The trail is append-only: no
+         *     API changes or removes a record, and the database refuses to.
+         */
+        get: operations["audit.procedures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/webhooks": {
         parameters: {
             query?: never;
@@ -2319,12 +2340,12 @@ export interface components {
             request_id: string | null;
             /**
              * Resource
-             * @description The kind of thing it was done to (`dossier`, `webhook`, `payment`).
+             * @description The kind of thing it was done to (`dossier`, `webhook`, `payment`, `procedure`).
              */
             resource: string;
             /**
              * Resource Id
-             * @description Which one: a dossier's code, a subscription's id, a payment's id.
+             * @description Which one: a dossier's code, a subscription's id, a payment's id, a procedure's code.
              */
             resource_id: string;
             /** Role */
@@ -6383,6 +6404,141 @@ export interface operations {
                      *       ],
                      *       "next_cursor": null,
                      *       "total": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Chưa xác thực */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ tạm thời không khả dụng */
+            503: {
+                headers: {
+                    /**
+                     * @description Seconds to wait before trying again.
+                     * @example 30
+                     */
+                    "Retry-After"?: number;
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ phản hồi quá chậm */
+            504: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit.procedures": {
+        parameters: {
+            query?: {
+                /** @description Only this account's access. */
+                subject?: string | null;
+                /** @description Only this procedure's (its code). */
+                procedure?: string | null;
+                /** @description Only this action. */
+                action?: string | null;
+                /** @description From this time (inclusive, RFC 3339). */
+                since?: string | null;
+                /** @description Before this time (RFC 3339). */
+                until?: string | null;
+                limit?: number;
+                /** @description The previous page's `next_cursor`, as it was given; absent for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id (the caller's, or one minted); quote it when reporting a problem.
+                     * @example 5f0c9a4e2b7d4c1e9a3f6d8b0c2e4f61
+                     */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "action": "procedure.publish",
+                     *           "agency_code": null,
+                     *           "at": "2026-12-07T08:30:12+07:00",
+                     *           "client": "203.113.131.5",
+                     *           "detail": "version 3",
+                     *           "id": 64,
+                     *           "request_id": "9d1c0f5e7a2b4c38",
+                     *           "resource": "procedure",
+                     *           "resource_id": "1.001193",
+                     *           "role": "admin",
+                     *           "subject": "admin"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1
                      *     }
                      */
                     "application/json": components["schemas"]["AuditPage"];

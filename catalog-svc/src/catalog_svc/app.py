@@ -7,15 +7,25 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from catalog_svc.directory.router import agencies_router, fields_router
+from catalog_svc.procedures.models import AUDIT_RESOURCE
 from catalog_svc.procedures.repository import SEARCH_CACHE
 from catalog_svc.procedures.router import router as procedures_router
 from catalog_svc.settings import Settings
 from catalog_svc.uow import CatalogUnitOfWork
 from motcua_shared.chassis.app import create_service_app
+from motcua_shared.chassis.audit import audit_router
 from motcua_shared.chassis.auth import KeySource
 from motcua_shared.chassis.bus import Bus
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+audit_trail_router = audit_router(
+    "procedures",
+    resource=AUDIT_RESOURCE,
+    id_name="procedure",
+    id_description="Only this procedure's (its code).",
+    summary="Who changed which procedure of the catalogue (admin)",
+)
 
 
 def create_app(
@@ -33,7 +43,7 @@ def create_app(
         settings,
         title="motcua catalog-svc",
         description="Catalogue of administrative procedures: search, agencies, fields; admin publishing.",
-        routers=[procedures_router, agencies_router, fields_router],
+        routers=[procedures_router, agencies_router, fields_router, audit_trail_router],
         uow_class=CatalogUnitOfWork,
         migrations=MIGRATIONS,
         bus=bus,

@@ -19,6 +19,7 @@ from catalog_svc.procedures.errors import (
 )
 from catalog_svc.procedures.models import Status
 from catalog_svc.procedures.schemas import ProcedureAdminOut, ProcedureIn, ProcedureOut
+from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.contracts.catalog import ProcedurePublished, ProcedureWithdrawn
 
 NOW = datetime(2025, 8, 4, 2, 0, tzinfo=UTC)
@@ -158,3 +159,24 @@ async def test_a_dry_run_plans_the_import_without_writing_or_announcing(
     assert uow.outbox.events == []
     assert await uow.unit.procedures.get("HUE-THU-01") is None, "nothing was added"
     assert uow.commits == commits
+
+
+async def test_an_admins_changes_commit_their_audit_records_and_a_refused_one_none(
+    uow: FakeCatalogUow, procedure_body: Body
+) -> None:
+    admin = Principal(subject="admin-1", role=Role.ADMIN)
+    body = ProcedureIn.model_validate(procedure_body())
+    await service.create(uow.unit, body, now=NOW, by=admin)
+    with pytest.raises(ProcedureExists):
+        await service.create(uow.unit, body, now=NOW, by=admin)
+    with pytest.raises(NotPublished):
+        await service.withdraw(uow.unit, "HUE-TEST-01", "thử", now=NOW, by=admin)
+    await service.publish(uow.unit, "HUE-TEST-01", now=NOW, by=admin)
+    with pytest.raises(NothingToPublish):
+        await service.publish(uow.unit, "HUE-TEST-01", now=NOW, by=admin)
+    await service.withdraw(uow.unit, "HUE-TEST-01", None, now=NOW)
+    assert [(r.subject, r.action, r.resource, r.resource_id, r.detail) for r in uow.audit.records] == [
+        ("admin-1", "procedure.create", "procedure", "HUE-TEST-01", None),
+        ("admin-1", "procedure.publish", "procedure", "HUE-TEST-01", "version 1"),
+    ], "refusals leave nothing; a change made by no admin (seeding) is not recorded"
+    assert uow.audit.staged == []

@@ -19,6 +19,7 @@ from gateway.routing.table import route_of, service_for
         ("audit/dossiers", "audit/dossiers", "dossier"),
         ("audit/webhooks", "audit/webhooks", "notify"),
         ("audit/payments", "audit/payments", "payment"),
+        ("audit/procedures", "audit/procedures", "catalog"),
         ("audit/nothing", "audit", None),
     ],
 )

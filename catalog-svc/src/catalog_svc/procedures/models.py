@@ -27,6 +27,11 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+AUDIT_RESOURCE = "procedure"
+"""What catalog-svc's audit records are about: an admin's change of a procedure, named by its code
+(motcua_shared.chassis.audit: the catalogue holds no personal data, but changing it is an admin power)."""
+
+
 class Procedure(Base):
     """One procedure of the catalogue."""
 

@@ -87,9 +87,9 @@ async def search(
     responses=problems(*ADMIN_ONLY, ProcedureExists, InvalidProcedure),
     summary="Create a procedure (admin)",
 )
-async def create(body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
+async def create(body: ProcedureIn, uow: UowDep, admin: AdminDep) -> ProcedureAdminOut:
     """Create a draft; it is public once published."""
-    return ProcedureAdminOut.of(await service.create(uow, body))
+    return ProcedureAdminOut.of(await service.create(uow, body, by=admin))
 
 
 @router.post(
@@ -118,7 +118,7 @@ async def import_procedures(
     request: Request,
     uow: UowDep,
     settings: SettingsDep,
-    _admin: AdminDep,
+    admin: AdminDep,
     dry_run: Annotated[
         bool, Query(description="Check every row and report what would be done, changing nothing.")
     ] = False,
@@ -138,7 +138,7 @@ async def import_procedures(
     if len(rows) > settings.imports.max_rows:
         raise PayloadTooLarge(f"Mỗi lần nhập tối đa {settings.imports.max_rows} thủ tục.")
     return await service.import_procedures(
-        uow, rows, allow_synthetic=settings.allow_synthetic, dry_run=dry_run
+        uow, rows, allow_synthetic=settings.allow_synthetic, dry_run=dry_run, by=admin
     )
 
 
@@ -287,9 +287,9 @@ async def get_admin(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureAdminO
     responses=problems(*ADMIN_ONLY, ProcedureNotFound, InvalidProcedure),
     summary="Edit (admin)",
 )
-async def update(code: str, body: ProcedureIn, uow: UowDep, _admin: AdminDep) -> ProcedureAdminOut:
+async def update(code: str, body: ProcedureIn, uow: UowDep, admin: AdminDep) -> ProcedureAdminOut:
     """Replace the working copy; nothing public changes until it is published."""
-    return ProcedureAdminOut.of(await service.update(uow, code, body))
+    return ProcedureAdminOut.of(await service.update(uow, code, body, by=admin))
 
 
 @router.post(
@@ -298,9 +298,9 @@ async def update(code: str, body: ProcedureIn, uow: UowDep, _admin: AdminDep) ->
     responses=problems(*ADMIN_ONLY, ProcedureNotFound, NothingToPublish, InvalidProcedure),
     summary="Publish (admin)",
 )
-async def publish(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
+async def publish(code: str, uow: UowDep, admin: AdminDep) -> ProcedureOut:
     """Publish the working copy as the next version (emits `procedure.published`)."""
-    return ProcedureOut.of(await service.publish(uow, code))
+    return ProcedureOut.of(await service.publish(uow, code, by=admin))
 
 
 @router.post(
@@ -309,6 +309,6 @@ async def publish(code: str, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
     responses=problems(*ADMIN_ONLY, ProcedureNotFound, NotPublished),
     summary="Withdraw (admin)",
 )
-async def withdraw(code: str, body: WithdrawIn, uow: UowDep, _admin: AdminDep) -> ProcedureOut:
+async def withdraw(code: str, body: WithdrawIn, uow: UowDep, admin: AdminDep) -> ProcedureOut:
     """Take no more dossiers (emits `procedure.withdrawn`); filed dossiers go on."""
-    return ProcedureOut.of(await service.withdraw(uow, code, body.reason))
+    return ProcedureOut.of(await service.withdraw(uow, code, body.reason, by=admin))

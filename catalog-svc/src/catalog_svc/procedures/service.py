@@ -24,6 +24,7 @@ from catalog_svc.procedures.errors import (
     SynonymNotFound,
 )
 from catalog_svc.procedures.models import (
+    AUDIT_RESOURCE,
     Procedure,
     ProcedureVersion,
     PublishedView,
@@ -43,6 +44,7 @@ from catalog_svc.procedures.schemas import (
 from catalog_svc.procedures.search_types import SearchView
 from catalog_svc.text import fold, name_key, query_tokens, query_words
 from catalog_svc.uow import CatalogUnitOfWork
+from motcua_shared.chassis.auth import Principal
 from motcua_shared.chassis.pages import Cursor, Page
 from motcua_shared.contracts.catalog import (
     AdminLevel,
@@ -230,8 +232,19 @@ async def list_working_copies(
 # ---------------------------------------------------------------- writing
 
 
-async def create(uow: CatalogUnitOfWork, data: ProcedureIn, *, now: datetime | None = None) -> WorkingView:
-    """A new procedure, as a draft nobody but admins sees until it is published."""
+def _audit(
+    uow: CatalogUnitOfWork, by: Principal | None, action: str, code: str, detail: str | None = None
+) -> None:
+    """Stage the record of an admin's change, committed with it (nothing for the platform's own seeding)."""
+    if by is not None:
+        uow.audit.record(by, action, AUDIT_RESOURCE, code, detail=detail)
+
+
+async def create(
+    uow: CatalogUnitOfWork, data: ProcedureIn, *, now: datetime | None = None, by: Principal | None = None
+) -> WorkingView:
+    """A new procedure, as a draft nobody but admins sees until it is published; ``by`` is the admin
+    (recorded in the audit trail, with every change below)."""
     now = now or datetime.now(UTC)
     async with uow:
         if await uow.procedures.get(data.code) is not None:
@@ -241,12 +254,18 @@ async def create(uow: CatalogUnitOfWork, data: ProcedureIn, *, now: datetime | N
         procedure = _new_procedure(data, now)
         uow.procedures.add(procedure)
         await uow.procedures.flush()
+        _audit(uow, by, "procedure.create", procedure.code)
         await uow.commit()
         return WorkingView(procedure, None)
 
 
 async def update(
-    uow: CatalogUnitOfWork, code: str, data: ProcedureIn, *, now: datetime | None = None
+    uow: CatalogUnitOfWork,
+    code: str,
+    data: ProcedureIn,
+    *,
+    now: datetime | None = None,
+    by: Principal | None = None,
 ) -> WorkingView:
     """Replace the working copy; what is published stays as it is until the next publish."""
     now = now or datetime.now(UTC)
@@ -262,11 +281,14 @@ async def update(
         _raise_if_invalid(check_references(data, directory, now.date()))
         procedure.edit(_dump(data), content_hash(data), now)
         stored = await uow.procedures.version(procedure.id, procedure.version) if procedure.version else None
+        _audit(uow, by, "procedure.update", code)
         await uow.commit()
         return WorkingView(procedure, stored)
 
 
-async def publish(uow: CatalogUnitOfWork, code: str, *, now: datetime | None = None) -> PublishedView:
+async def publish(
+    uow: CatalogUnitOfWork, code: str, *, now: datetime | None = None, by: Principal | None = None
+) -> PublishedView:
     """Publish the working copy as the next version and emit `ProcedurePublished`."""
     now = now or datetime.now(UTC)
     async with uow:
@@ -292,13 +314,19 @@ async def publish(uow: CatalogUnitOfWork, code: str, *, now: datetime | None = N
         )
         await batch.write(uow)
         stored = batch.versions[-1]
+        _audit(uow, by, "procedure.publish", code, f"version {stored.version}")
         await uow.commit()
         forget_searches()
         return PublishedView(procedure, stored)
 
 
 async def withdraw(
-    uow: CatalogUnitOfWork, code: str, reason: str | None, *, now: datetime | None = None
+    uow: CatalogUnitOfWork,
+    code: str,
+    reason: str | None,
+    *,
+    now: datetime | None = None,
+    by: Principal | None = None,
 ) -> PublishedView:
     """Stop taking dossiers for a procedure and emit `ProcedureWithdrawn`; its versions stay readable."""
     now = now or datetime.now(UTC)
@@ -313,6 +341,7 @@ async def withdraw(
         uow.outbox.add(
             ProcedureWithdrawn(code=code, version=procedure.version, withdrawn_at=now, reason=reason)
         )
+        _audit(uow, by, "procedure.withdraw", code, f"version {procedure.version}")
         await uow.commit()
         forget_searches()
         return PublishedView(procedure, stored)
@@ -325,6 +354,7 @@ async def import_procedures(
     allow_synthetic: bool,
     dry_run: bool = False,
     now: datetime | None = None,
+    by: Principal | None = None,
 ) -> ImportReport:
     """Validate every row, then publish the new versions in one transaction — or change nothing.
 
@@ -360,6 +390,8 @@ async def import_procedures(
                 detail=f"{len({e['index'] for e in plan.errors})} dòng bị từ chối; không thay đổi gì.",
             )
         published = await _publish_rows(uow, plan.to_publish, existing, directory, now)
+        for ref in published:
+            _audit(uow, by, "procedure.import", ref.code, f"version {ref.version}")
         await uow.commit()
         forget_searches()
         return ImportReport(received=len(raw_rows), published=published, unchanged=plan.unchanged)

@@ -1305,6 +1305,26 @@ _add(
                 "next_cursor": None,
             }
         },
+        "audit.procedures": {
+            "response": {
+                "items": [
+                    _AUDIT_RECORD
+                    | {
+                        "id": 64,
+                        "at": "2026-12-07T08:30:12+07:00",
+                        "subject": "admin",
+                        "role": "admin",
+                        "agency_code": None,
+                        "action": "procedure.publish",
+                        "resource": "procedure",
+                        "resource_id": "1.001193",
+                        "detail": "version 3",
+                    }
+                ],
+                "total": 1,
+                "next_cursor": None,
+            }
+        },
     }
 )
 _ASYNCAPI = asyncapi.build_asyncapi()

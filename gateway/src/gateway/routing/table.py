@@ -29,6 +29,8 @@ ROUTES: dict[str, str] = {
     "audit/dossiers": "dossier",
     "audit/webhooks": "notify",
     "audit/payments": "payment",
+    # ...and catalog-svc the admins' changes to the catalogue (an admin power, no personal data).
+    "audit/procedures": "catalog",
 }
 
 

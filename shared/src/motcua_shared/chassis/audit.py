@@ -201,8 +201,12 @@ class AuditRecordOut(BaseModel):
     role: str
     agency_code: str | None = Field(description="The officer's agency, from the token.")
     action: str = Field(description="What was done, e.g. `dossier.read`, `document.download`.")
-    resource: str = Field(description="The kind of thing it was done to (`dossier`, `webhook`, `payment`).")
-    resource_id: str = Field(description="Which one: a dossier's code, a subscription's id, a payment's id.")
+    resource: str = Field(
+        description="The kind of thing it was done to (`dossier`, `webhook`, `payment`, `procedure`)."
+    )
+    resource_id: str = Field(
+        description="Which one: a dossier's code, a subscription's id, a payment's id, a procedure's code."
+    )
     detail: str | None = Field(
         description="What more says which part (a document, a paper's form, a slip, a refund)."
     )
@@ -262,10 +266,12 @@ async def read_trail(
     )
 
 
-def audit_router(path: str, *, resource: str, id_name: str, id_description: str) -> APIRouter:
+def audit_router(
+    path: str, *, resource: str, id_name: str, id_description: str, summary: str | None = None
+) -> APIRouter:
     """``GET /api/v1/audit/<path>``: the admins' view of this service's trail of ``resource`` records,
     filtered by the acting account, the resource (the query parameter ``id_name``), the action and a time
-    range."""
+    range; ``summary`` names it when the trail is of admin powers over no personal data."""
     # Imported here: the unit of work (which the dependencies module imports) imports this module.
     from motcua_shared.chassis.deps import runtime_of
 
@@ -275,7 +281,7 @@ def audit_router(path: str, *, resource: str, id_name: str, id_description: str)
         f"/{path}",
         response_model=AuditPage,
         responses=problems(Unauthenticated, Forbidden, InvalidCursor),
-        summary=f"Who read or changed the personal data of {path} (admin)",
+        summary=summary or f"Who read or changed the personal data of {path} (admin)",
         operation_id=f"audit.{path}",
     )
     async def trail(

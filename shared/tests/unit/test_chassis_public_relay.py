@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from motcua_shared.chassis.bus.base import Bus, Consumer, Message
+from motcua_shared.chassis.bus.base import Message
+from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.db import Database
 from motcua_shared.chassis.messaging.outbox import OutboxRelay
 from motcua_shared.chassis.uow import UnitOfWork
@@ -20,30 +21,28 @@ from motcua_shared.contracts.examples import examples
 from motcua_shared.testing import PERSONAL_VALUES, eventually, messaging_db, with_personal_text
 
 
-class RecordingBus(Bus):
-    """Keeps what is published; consumes nothing."""
+class RecordingBus(LocalBus):
+    """The in-memory log, keeping also the order of what is published across topics and what is created."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.published: list[Message] = []
         self.ensured: list[str] = []
 
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
     async def publish(self, messages: Sequence[Message]) -> None:
+        await super().publish(messages)
         self.published.extend(messages)
 
-    def consumer(self, group: str, topics: Sequence[str]) -> Consumer:
-        raise NotImplementedError("nothing consumes in these tests")
-
     async def ensure_topics(self, topics: Sequence[str]) -> None:
+        await super().ensure_topics(topics)
         self.ensured.extend(topics)
 
-    async def ping(self) -> bool:
-        return True
+
+@pytest.fixture
+async def bus() -> AsyncIterator[RecordingBus]:
+    recording = RecordingBus()
+    yield recording
+    await recording.stop()
 
 
 @pytest.fixture
@@ -73,14 +72,13 @@ async def _relay(relay: OutboxRelay, rows: int) -> None:
 
 
 async def test_an_event_with_a_public_twin_is_published_twice_and_the_twin_holds_no_personal_data(
-    db: Database,
+    db: Database, bus: RecordingBus
 ) -> None:
     samples = examples()
     submitted = samples[DossierSubmitted.TYPE]
     rated = with_personal_text(samples[DossierRated.TYPE])
     published = samples[ProcedurePublished.TYPE]
     envelopes = await _commit(db, [submitted, published, rated])
-    bus = RecordingBus()
     relay = OutboxRelay(db, bus, service="dossier", public=topics.PUBLIC)
     await _relay(relay, 3)
 
@@ -113,9 +111,10 @@ async def test_an_event_with_a_public_twin_is_published_twice_and_the_twin_holds
     assert CloudEvent.from_json(public[1].value).data["rating"] == rated.model_dump(mode="json")["rating"]
 
 
-async def test_without_public_topics_the_relay_publishes_each_event_once(db: Database) -> None:
+async def test_without_public_topics_the_relay_publishes_each_event_once(
+    db: Database, bus: RecordingBus
+) -> None:
     await _commit(db, [examples()[DossierSubmitted.TYPE]])
-    bus = RecordingBus()
     relay = OutboxRelay(db, bus, service="dossier")
     await _relay(relay, 1)
     assert [m.topic for m in bus.published] == [topics.DOSSIER]

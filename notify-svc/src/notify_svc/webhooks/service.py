@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from motcua_shared.chassis.audit import commit_read
 from motcua_shared.chassis.auth import Principal, Role
 from motcua_shared.chassis.egress import EgressGuard, RefusedTarget
 from motcua_shared.contracts import topics
@@ -105,12 +106,6 @@ async def _owned(
     return subscription
 
 
-async def _commit_read(uow: NotifyUnitOfWork) -> None:
-    """Commit an admin's read record before the answer goes out (nothing for the owner's own reads)."""
-    if uow.audit.pending:
-        await uow.commit()
-
-
 async def list_mine(uow: NotifyUnitOfWork, who: Principal) -> Sequence[WebhookSubscription]:
     """The caller's subscriptions."""
     async with uow:
@@ -121,7 +116,7 @@ async def get(uow: NotifyUnitOfWork, who: Principal, subscription_id: str) -> We
     """One of the caller's subscriptions."""
     async with uow:
         subscription = await _owned(uow, who, subscription_id, "read")
-        await _commit_read(uow)
+        await commit_read(uow)
         return subscription
 
 
@@ -212,7 +207,7 @@ async def delivery_log(
             before=before,
         )
         attempts = await uow.deliveries.attempts([r.id for r in rows])
-        await _commit_read(uow)
+        await commit_read(uow)
     by_delivery: dict[str, list[DeliveryAttempt]] = {}
     for attempt in attempts:
         by_delivery.setdefault(attempt.delivery_id, []).append(attempt)

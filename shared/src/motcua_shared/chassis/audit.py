@@ -117,6 +117,11 @@ async def record_read(
     """Record a read of personal data and commit the record before the answer goes out, inside the read's
     unit of work (nothing for a read nobody audits, so it costs the applicant's own reads nothing)."""
     uow.audit.record(who, action, resource, resource_ids, detail=detail)
+    await commit_read(uow)
+
+
+async def commit_read(uow: _Audited) -> None:
+    """Commit the read records already staged in ``uow`` before the answer goes out (nothing when none is)."""
     if uow.audit.pending:
         await uow.commit()
 

@@ -235,11 +235,25 @@ def up(
             raise RuntimeError(f"port {port} is taken")
     state: dict[str, Any] = {"processes": [], "base_port": base_port, "replicas": replicas}
     paths.root.mkdir(parents=True, exist_ok=True)
+    # Recorded before anything starts, and again before each next part starts: whatever is running when
+    # `up` fails (or is killed) is in the state, which the failure path below and a later `down` stop.
+    paths.state.write_text(json.dumps(state, indent=2))
+    try:
+        return _start(paths, state, brokers=brokers, supervise=supervise, proxy=proxy, timeout=timeout)
+    except BaseException:
+        log.warning("stack up failed; stopping what it had started")
+        down(paths)
+        raise
+
+
+def _start(
+    paths: StackPaths, state: dict[str, Any], *, brokers: int, supervise: bool, proxy: bool, timeout: float
+) -> dict[str, Any]:
+    """`up` once its state file exists: each part recorded in it before the next one starts."""
     bootstrap = os.environ.get("MOTCUA_KAFKA_BOOTSTRAP")
     pg_url = os.environ.get("MOTCUA_PG_URL")
     kafka: KafkaBroker | KafkaCluster | None = None
     if not bootstrap:
-        # Recorded before it starts: an `up` failing after this point leaves a state `down` can stop.
         state["kafka"] = {"data_dir": str(paths.kafka), "brokers": brokers}
         paths.state.write_text(json.dumps(state, indent=2))
         kafka = KafkaCluster(paths.kafka, size=brokers) if brokers > 1 else KafkaBroker(paths.kafka)
@@ -247,6 +261,7 @@ def up(
     cluster = None if pg_url else stack_postgres(paths, port=_fresh_ports(1, _kafka_ports(kafka))[0])
     if cluster is not None:
         state["postgres"] = {"data_dir": str(paths.postgres), "port": cluster.port}
+        paths.state.write_text(json.dumps(state, indent=2))
     if proxy and kafka is not None and cluster is not None:
         _start_proxy(paths, state, kafka, cluster)
     if kafka is not None:
@@ -256,7 +271,6 @@ def up(
     if pg_url:
         create_databases(pg_url, names)
     elif cluster is not None:
-        paths.state.write_text(json.dumps(state, indent=2))
         cluster.start()
         for name in names:
             cluster.create_database(name)
@@ -574,13 +588,15 @@ def _stop(proc: dict[str, Any], grace: float) -> bool:
     """Stop one of the stack's processes by its id (SIGTERM, then SIGKILL after ``grace``); whether it ran."""
     if not _alive(proc):
         return False
-    os.kill(proc["pid"], signal.SIGTERM)
-    try:
-        psutil.Process(proc["pid"]).wait(grace)
-    except psutil.TimeoutExpired:
-        os.kill(proc["pid"], signal.SIGKILL)
-    except psutil.NoSuchProcess:
-        pass
+    # It may end by itself between the check and the signal: `down` goes on to the other parts.
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc["pid"], signal.SIGTERM)
+        try:
+            psutil.Process(proc["pid"]).wait(grace)
+        except psutil.TimeoutExpired:
+            os.kill(proc["pid"], signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
     return True
 
 

@@ -231,8 +231,15 @@ async def login(uow: GatewayUnitOfWork, ports: Ports, username: str, password: s
             headers={"Retry-After": retry_after(wait)},
         )
     async with uow:
-        account = await uow.identity.account_by_username(username)
-        matches = await ports.secrets.verify_password(account.password_hash if account else None, password)
+        found = await uow.identity.account_by_username(username)
+        stored = found.password_hash if found is not None else None
+    # No database connection is held while the hash waits for its turn and runs: with a pool of a few
+    # connections, sign-ins waiting to hash would otherwise stall every other request of the replica.
+    matches = await ports.secrets.verify_password(stored, password)
+    async with uow:
+        account = await uow.identity.account(found.id) if found is not None else None
+        # A password changed meanwhile was not the one checked.
+        matches = matches and account is not None and account.password_hash == stored
         if account is None or not account.active or not matches:
             if account is not None and account.active:
                 account.login_failed()

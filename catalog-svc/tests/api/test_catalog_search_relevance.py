@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from catalog_golden import MIN_MRR3, MIN_RECALL10, answers, golden_set, scores
+from catalog_golden import MIN_MRR3, MIN_RECALL10, answers, golden_set, scores, shortcut_searches
 from catalog_testkit import ADMIN, CITIZEN
 
 from catalog_svc.procedures import repository
@@ -110,15 +110,7 @@ async def test_ranking_only_the_rows_that_can_be_on_the_page_changes_no_answer(
     first, see ``ProcedureRepository._candidates``); made to do so on every search here, every page, total,
     facet and correction is the one that ranking every matched row gives."""
     monkeypatch.setattr(repository.SEARCH_CACHE, "ttl", 0)
-    searches: list[dict[str, str | int]] = [{"q": query.q, "size": 10} for query in golden_set()]
-    searches += [
-        {"q": "ho", "size": 7, "page": 3},
-        {"q": "giay phep", "level": "commune", "size": 5, "page": 2},
-        {"q": "dang ky", "online": "any", "size": 20},
-        {"q": "cap giay chung nhan", "agency": "hue", "size": 3, "page": 4},
-        {"q": "xac nhan tinh trang hon nhan cho cong dan", "size": 5},
-        {"q": "cap lai giay phep lai xe quoc te", "size": 5, "page": 2},
-    ]
+    searches = shortcut_searches()
 
     async def every_answer() -> list[dict[str, object]]:
         return [await _search(client, **params) for params in searches]  # type: ignore[arg-type]

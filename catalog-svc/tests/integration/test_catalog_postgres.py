@@ -13,7 +13,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from alembic import command
-from catalog_golden import MIN_MRR3, MIN_RECALL10, answers, golden_set, scores
+from catalog_golden import MIN_MRR3, MIN_RECALL10, answers, golden_set, scores, shortcut_searches
 from catalog_testkit import (
     ADMIN,
     SearchCase,
@@ -24,7 +24,7 @@ from catalog_testkit import (
 from sqlalchemy import event
 
 from catalog_svc.app import MIGRATIONS
-from catalog_svc.procedures import repository
+from catalog_svc.procedures import pg_search, repository
 from catalog_svc.text import fold
 from motcua_shared.chassis.bus.kafka import KafkaBus
 from motcua_shared.chassis.bus.local import LocalBus
@@ -196,8 +196,7 @@ async def _page(client: httpx.AsyncClient, params: dict[str, str | int]) -> dict
 async def test_pages_totals_and_facets_are_the_same_on_sqlite_and_postgres(
     fresh_pg_url: str, tmp_path: Path, local_bus: LocalBus
 ) -> None:
-    """PostgreSQL ranks long queries from the rows with every word in their name when there are enough of
-    them, and every matched row otherwise; pages, totals and facets must not show which it did."""
+    """Pages, totals and facets are the same on both databases, with filters and deep pages."""
     searches: list[dict[str, str | int]] = [
         {"q": q, "size": 2, "page": page, **extra}
         for q, extra in (
@@ -227,7 +226,7 @@ async def test_pages_totals_and_facets_are_the_same_on_sqlite_and_postgres(
         assert lite["total"], params
         assert lite == pg, params
     # The first of them reaches its second page through names holding every word (the seed has five such
-    # names, so the third page is partly other names): the shortcut was taken.
+    # names, so the third page is partly other names).
     assert all(
         all(word in fold(name).split() for word in ("cap", "giay", "phep"))
         for answer in answers["postgres"][:2]
@@ -297,19 +296,30 @@ async def test_the_counts_kept_by_prefix_follow_publish_edit_and_withdraw(
         assert (await one_word("luon"))[0] == 0
 
 
-async def test_a_search_is_one_statement_outside_any_transaction(
+async def test_a_search_reads_one_snapshot_with_its_own_settings(
     fresh_pg_url: str, local_bus: LocalBus
 ) -> None:
-    """No BEGIN/ROLLBACK around a search: its one statement runs in autocommit."""
+    """A search's few statements run in one read-only transaction that starts with its planner settings
+    (no JIT, no parallel workers, counting by hashing), which end with it."""
     statements: list[tuple[str, bool]] = []
 
     def seen(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if "outbox" not in statement and "advisory" not in statement:  # the relay's, beside the search
             statements.append((statement, conn.connection.driver_connection.is_in_transaction()))
 
+    async def settings() -> tuple[str, ...]:
+        async with app.state.runtime.db.engine.connect() as conn:
+            answer = await conn.exec_driver_sql(
+                "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather'), "
+                "current_setting('enable_sort')"
+            )
+            return tuple(answer.one())
+
     async with running(settings_for(fresh_pg_url, search={"cache_ttl": 0}), local_bus) as (client, app):
         engine = app.state.runtime.db.engine.sync_engine
         await _page(client, {"q": "khai sinh"})  # the directory and the numbered codes are read once
+        before = await settings()
+        assert before[2] == "on"
         event.listen(engine, "after_cursor_execute", seen)
         try:
             searches: list[dict[str, str | int]] = [
@@ -319,11 +329,50 @@ async def test_a_search_is_one_statement_outside_any_transaction(
             for params in searches:
                 statements.clear()
                 assert (await _page(client, params))["total"]
-                assert len(statements) == 1, statements
-                assert statements[0][0].startswith("WITH page AS")
-                assert statements[0][1] is False
+                assert statements[0][0].startswith("SELECT set_config('jit', 'off', true)")
+                assert all(in_transaction for _sql, in_transaction in statements)
         finally:
             event.remove(engine, "after_cursor_execute", seen)
+        assert await settings() == before
+
+
+async def test_a_broad_search_gives_the_page_of_ranking_every_match(
+    fresh_pg_url: str, local_bus: LocalBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL takes a broad match's page from the shortest names holding every word, else from all the
+    names holding every word, else ranks every match (``PostgresSearch._ranked``). Made to try the first
+    two on every search here, with looks small enough that some fall short, every page, total, facet and
+    correction is the one that ranking every matched row gives."""
+    searches = shortcut_searches()
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    async with running(settings_for(fresh_pg_url, search={"cache_ttl": 0}), local_bus) as (client, app):
+        monkeypatch.setattr(pg_search, "BROAD_FROM", 1_000_000)
+        ranking_every_match = [await _page(client, params) for params in searches]
+        assert sum(1 for answer in ranking_every_match if answer["total"]) > 150
+        monkeypatch.setattr(pg_search, "BROAD_FROM", 0)
+        monkeypatch.setattr(pg_search, "SHORT_NAMES", 40)
+        monkeypatch.setattr(pg_search, "SHORT_PER_HIT", 2)
+        engine = app.state.runtime.db.engine.sync_engine
+        event.listen(engine, "after_cursor_execute", seen)
+        try:
+            looked = [await _page(client, params) for params in searches]
+        finally:
+            event.remove(engine, "after_cursor_execute", seen)
+    assert looked == ranking_every_match
+    shortest = [sql for sql in statements if ") UNION (SELECT" in sql]
+    named = [sql for sql in statements if "catalog_prefixes(k.name_key) @@" in sql]
+    every = [
+        sql
+        for sql in statements
+        if sql.startswith("WITH page AS (SELECT k.procedure_id") and "catalog_prefixes" not in sql
+    ]
+    assert len(shortest) > 100
+    assert named
+    assert len(every) < len(shortest)
 
 
 async def test_codes_numbered_by_another_replica_are_filtered_on_and_counted(

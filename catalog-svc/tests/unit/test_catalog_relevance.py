@@ -66,3 +66,13 @@ def test_nothing_known_suggests_words_two_edits_away_or_nothing() -> None:
     assert guess.understood == "khai sinh"
     assert suggestion(["qqqqqq"], LEXICON) is None
     assert suggestion(["khai"], LEXICON) is None
+
+
+def test_a_correction_another_correction_starts_is_not_looked_for_again() -> None:
+    """``dag`` stands for ``da``, ``dai``, ``dang``…: every word starting with ``dang`` starts with ``da``, so
+    the match and the ranking look for ``da`` alone; the phrase and the understood query keep the nearest."""
+    lexicon = Lexicon.of(["da", "dai", "dang", "dao", "dat", "ky"], {})
+    exact, corrected = plan(["dag", "ky"], lexicon)
+    assert exact.groups == (("dag",), ("ky",))
+    assert corrected.groups == (("da",), ("ky",))
+    assert (corrected.phrase, corrected.understood) == ("da ky", "da ky")

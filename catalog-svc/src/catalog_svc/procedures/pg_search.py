@@ -1,17 +1,26 @@
 """The catalogue search on PostgreSQL, with as little Python per request as the answer needs.
 
-The statements are the ones :mod:`catalog_svc.procedures.repository` describes (one statement per search
-giving the ranked page and the facet counts), except that PostgreSQL finds the matching rows twice, once
-for each, rather than materialising them (see :func:`search_statement`); they are written here as SQL
-text from fixed fragments: putting a search together is a few string joins, not a SQLAlchemy expression
-tree built, hashed and looked up anew on every request. The values travel as bind parameters (``$n``),
-except the words of the match, which are inlined as a quoted ``tsquery`` literal: PostgreSQL then plans
-each search knowing them (as a parameter, a prepared statement soon got a generic plan that scanned the
-whole table). The words are folded tokens (``[a-z0-9]`` only), checked again here.
+The statements are the ones :mod:`catalog_svc.procedures.repository` describes (the ranked page and the facet
+counts of one attempt of the relevance contract), written here as SQL text from fixed fragments: putting a
+search together is a few string joins, not a SQLAlchemy expression tree built, hashed and looked up anew on
+every request. The values travel as bind parameters (``$n``), except the words of the match, which are
+inlined as a quoted ``tsquery`` literal, and the name-length bound of a broad search, an integer this module
+computed: PostgreSQL then plans each search knowing them (as parameters, a prepared statement soon got a
+generic plan that scanned the whole table). The words are folded tokens (``[a-z0-9]`` only), checked again.
 
-A search reads in autocommit: its one statement is its own snapshot, so ``BEGIN`` and ``ROLLBACK`` would
-only add two round trips. The facet codes numbered in ``search_codes`` never change meaning, so they are
-resolved in Python from :class:`SearchCodes`, an in-process copy of that small table.
+A search reads in one read-only transaction (:meth:`PostgresSearch._reader`), so its few statements see one
+snapshot, with three planner settings of its own: no JIT and no parallel workers (compiling or starting
+workers cost more than these short statements, 15-30 ms measured), and hashing rather than sorting to count
+the matched rows by facet (the planner cannot estimate a ``tsquery`` over prefixes, guessed a handful of
+rows and sorted tens of thousands). The facet codes numbered in ``search_codes`` never change meaning, so
+they are resolved in Python from :class:`SearchCodes`, an in-process copy of that small table.
+
+**Broad searches** (:meth:`PostgresSearch._ranked`): the ranking's first keys are how many query words the
+name holds, whether it starts with the query, and its length, so the page of a query matching tens of
+thousands of rows is almost always among the shortest names holding every word and the names starting with
+the query, which two indexes give without reading the rows (:func:`shortest_statement`, migration 0015);
+failing that, among all the names holding every word (:func:`page_statement` ``named``); only then is
+every match ranked. Each gives the page ranking every match gives, or too few rows to be sure of it.
 """
 
 # The statements are this module's own fragments; every value is a bound parameter, and the words of the
@@ -32,10 +41,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from catalog_svc.procedures.relevance import Attempt
 from catalog_svc.procedures.search_types import Match, SearchFilters, SearchHit, SearchResult, sorted_counts
 
-#: From how many query words the page is first looked for among the rows with every word in their name
-#: (see :func:`_named_page`): ranking every matched row costs a ``strpos`` per word and row,
-#: which outweighs a second index scan from three words on (measured at 100,000 procedures).
-NAMED_TIER_MIN_WORDS = 3
+#: From how many matched rows a search first ranks only those with the shortest names
+#: (:meth:`PostgresSearch._shortest_page`); below, ranking every match costs a few milliseconds.
+BROAD_FROM = 2_000
+#: How many of the shortest names a first look reads (at least :data:`SHORT_PER_HIT` per row of the page
+#: window), and by how much a second look widens it.
+SHORT_NAMES = 4_000
+SHORT_PER_HIT = 200
+SHORT_GROWTH = 8
+#: The longest prefix of a word ``catalog_prefixes`` indexes (migration 0004).
+MAX_PREFIX = 40
+#: The planner settings of a search's transaction (see the module's docstring). Counting by hashing is
+#: asked for by disabling sorts, which a broad search enables again before its page (a part of it takes
+#: its best rows by length from an index range: without sorting, the planner could walk the whole length
+#: index instead).
+_SETTINGS = (
+    "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true), "
+    "set_config('enable_sort', 'off', true)"
+)
 
 _WORD = re.compile(r"[a-z0-9]+")
 _KEYS = "procedure_search_keys"
@@ -209,6 +232,12 @@ def _order_by(keys: Sequence[_Key]) -> str:
     return ", ".join(f"k{i} DESC" if desc else f"k{i}" for i, (_sql, desc) in enumerate(keys))
 
 
+def _sorted_by(keys: Sequence[_Key]) -> str:
+    """An ``ORDER BY`` list of ``keys`` themselves (not of their labels), leaving out constant ones (a number
+    there would name a column)."""
+    return ", ".join(f"{sql} DESC" if desc else sql for sql, desc in keys if not sql.isdigit())
+
+
 def tsquery(groups: Sequence[Sequence[str]]) -> str:
     """The ``tsquery`` literal of rows with, for every group, one of its words (every prefix of every word
     is a lexeme of ``catalog_prefixes``, migration 0004), refusing anything but folded words."""
@@ -225,8 +254,18 @@ def tsquery_all_but_one(groups: Sequence[Sequence[str]]) -> str:
     return "'" + " | ".join(f"({clause})" for clause in clauses) + "'::tsquery"
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """A page of a search: its filters, its ranking and its window."""
+
+    filters: CodedFilters
+    order: Order
+    offset: int
+    limit: int
+
+
 class PostgresSearch:
-    """The search of one PostgreSQL database (``engine``), each statement on an autocommit connection."""
+    """The search of one PostgreSQL database (``engine``), each in a read-only transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -245,24 +284,27 @@ class PostgresSearch:
             if numbered is None:  # a field or agency nothing published ever named: nothing can match
                 return SearchResult([], 0, "all" if attempt is None else attempt.match, _EMPTY_FACETS)
             if attempt is None:
-                return await self._run(conn, numbered, Order(), offset, limit, "all")
-            return await self._run(
-                conn,
-                numbered,
-                Order(attempt.groups, attempt.phrase),
-                offset,
-                limit,
-                attempt.match,
-                words=attempt.groups,
-                relaxed=attempt.all_but_one,
-                named=not attempt.all_but_one,
-            )
+                return await self._one_statement(
+                    conn, search_statement(numbered, Order(), offset, limit), "all"
+                )
+            order = Order(attempt.groups, attempt.phrase)
+            if attempt.all_but_one:
+                statement = search_statement(
+                    numbered, order, offset, limit, words=attempt.groups, relaxed=True
+                )
+                return await self._one_statement(conn, statement, attempt.match)
+            return await self._ranked(conn, _Wanted(numbered, order, offset, limit), attempt.match)
 
     @asynccontextmanager
     async def _reader(self) -> AsyncIterator[AsyncConnection]:
-        """A pooled connection in autocommit: each statement is its own snapshot, no BEGIN/ROLLBACK."""
+        """A pooled connection in a read-only transaction (one snapshot) with the search's settings."""
         async with self.engine.connect() as conn:
-            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+            reading = await conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+            async with reading.begin():
+                await reading.exec_driver_sql(_SETTINGS)
+                yield reading
 
     async def _numbered(self, conn: AsyncConnection, filters: SearchFilters) -> CodedFilters | None:
         if not self.codes.loaded:
@@ -278,25 +320,65 @@ class PostgresSearch:
                 return None
         return CodedFilters(field_id, agency_id, filters.level or None, filters.online)
 
-    async def _run(
-        self,
-        conn: AsyncConnection,
-        filters: CodedFilters,
-        order: Order,
-        offset: int,
-        limit: int,
-        match: Match,
-        *,
-        words: Sequence[Sequence[str]] = (),
-        relaxed: bool = False,
-        named: bool = False,
+    async def _one_statement(
+        self, conn: AsyncConnection, statement: tuple[str, tuple[Any, ...], list[_Key]], match: Match
     ) -> SearchResult:
-        """Run :func:`search_statement` and read its rows into a result."""
-        sql, params, keys = search_statement(
-            filters, order, offset, limit, words=words, relaxed=relaxed, named=named
-        )
+        """Run a :func:`search_statement` (page and counts in one) and read its rows into a result."""
+        sql, params, keys = statement
         rows = (await conn.exec_driver_sql(sql, params)).all()
         return await self._result(conn, rows, keys, match)
+
+    async def _ranked(self, conn: AsyncConnection, wanted: _Wanted, match: Match) -> SearchResult:
+        """The rows with every group of the query's words: counted first, then (when there are any) the
+        page, among the shortest names when the match is broad."""
+        filters, order, offset, limit = wanted.filters, wanted.order, wanted.offset, wanted.limit
+        sql, params = counts_statement(filters, order.groups)
+        counted: Sequence[Any] = (await conn.exec_driver_sql(sql, params)).all()
+        groups = [row for row in counted if row[0] == 0]
+        total = sum(row[4] for row in groups)
+        if not total:
+            return SearchResult([], 0, match, _EMPTY_FACETS)
+        keys = order.keys(_Statement(), "k")
+        page: list[Any] | None = None
+        if total > BROAD_FROM and all(len(word) <= MAX_PREFIX for group in order.groups for word in group):
+            page = await self._shortest_page(conn, wanted)
+            if page is None:
+                sql, params, keys = page_statement(filters, order, offset, limit, named=True)
+                page = list((await conn.exec_driver_sql(sql, params)).all())
+                if len(page) < limit:
+                    page = None
+        if page is None:
+            sql, params, keys = page_statement(filters, order, offset, limit)
+            page = list((await conn.exec_driver_sql(sql, params)).all())
+        return await self._result(conn, [*groups, *page], keys, match)
+
+    async def _shortest_page(self, conn: AsyncConnection, wanted: _Wanted) -> list[Any] | None:
+        """The page of a broad match read among the names holding every group, shortest first, or ``None``
+        when there are too few of them (then every match is ranked): see :func:`shortest_statement`.
+
+        The first look reads the names up to the length of about :data:`SHORT_NAMES` names (at least
+        :data:`SHORT_PER_HIT` per row of the page window), a second one :data:`SHORT_GROWTH` times as many,
+        while the catalogue has more names than that."""
+        filters, order, offset, limit = wanted.filters, wanted.order, wanted.offset, wanted.limit
+        names = max(SHORT_NAMES, SHORT_PER_HIT * (offset + limit))
+        for _look in range(2):
+            # Sorting again from here on: the look's parts take their few best rows each (see _SETTINGS).
+            found = await conn.exec_driver_sql(
+                "SELECT set_config('enable_sort', 'on', true), "
+                f"(SELECT name_len FROM {_KEYS} ORDER BY name_len OFFSET {int(names)} LIMIT 1)"
+            )
+            row: Any = found.one()
+            longest = row[1]
+            if longest is None:
+                return None
+            sql, params, _keys = shortest_statement(filters, order, offset, limit, int(longest))
+            page = list((await conn.exec_driver_sql(sql, params)).all())
+            if len(page) == limit:
+                return page
+            if len(page) * SHORT_GROWTH < limit:
+                return None  # so few that a wider look would most likely fall short too
+            names *= SHORT_GROWTH
+        return None
 
     async def _result(
         self, conn: AsyncConnection, rows: Sequence[Any], keys: Sequence[_Key], match: Match
@@ -312,15 +394,13 @@ class PostgresSearch:
             by_agency[agency] = by_agency.get(agency, 0) + count
             for level in codes[levels_id].split():
                 by_level[level] = by_level.get(level, 0) + count
-        descending = [desc for _sql, desc in keys]
         found = []
         for row in rows:
             if row[0] != 1:
                 continue
-            sort_key = tuple(-v if desc else v for v, desc in zip(row[_FIRST_KEY:], descending, strict=True))
             found.append(
                 (
-                    sort_key,
+                    _sort_key(row, keys),
                     SearchHit(
                         code=row[8],
                         name=row[9],
@@ -346,6 +426,51 @@ class PostgresSearch:
         return SearchResult([hit for _, hit in found], sum(by_field.values()), match, facets)
 
 
+def _sort_key(row: Sequence[Any], keys: Sequence[_Key]) -> tuple[Any, ...]:
+    """The ranking key of a page row (``keys``' values after the hit's columns), ascending."""
+    return tuple(-v if desc else v for v, (_sql, desc) in zip(row[_FIRST_KEY:], keys, strict=True))
+
+
+def _match(st: _Statement, filters: CodedFilters, words: Sequence[Sequence[str]], relaxed: bool) -> str:
+    """The ``WHERE`` clause of the rows of ``procedure_search_keys`` (alias ``k``) a search matches."""
+    conditions = filters.where(st, "k")
+    if words:
+        match = tsquery_all_but_one(words) if relaxed else tsquery(words)
+        conditions.append(f"k.prefixes @@ {match}")
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def _counts(
+    st: _Statement, filters: CodedFilters, words: Sequence[Sequence[str]], where: str | None = None
+) -> tuple[str, str]:
+    """What counts the rows matching ``words`` and what it reads: one word's counts are kept by prefix and
+    by everything the filters test (migration 0012); otherwise the matched rows (``where``, when the
+    statement has it already)."""
+    if len(words) == 1 and len(words[0]) == 1:
+        kept = [f"k.prefix = {st.bind(words[0][0])}", *filters.where(st, "k"), "k.n > 0"]
+        return "sum(k.n)::bigint", f"{_COUNTS} k WHERE {' AND '.join(kept)}"
+    if where is None:
+        where = _match(st, filters, words, relaxed=False)
+    return "count(*)", f"{_KEYS} k{where}"
+
+
+def _grouped(count: str, counted: str, width: int = 0) -> str:
+    """The matched rows counted by field × agency × level set (part 0 of a search's rows)."""
+    return (
+        f"SELECT 0, k.field_id, k.agency_id, k.levels_id, {count}{', NULL' * width} "
+        f"FROM {counted} GROUP BY k.field_id, k.agency_id, k.levels_id"
+    )
+
+
+def _hits(page_keys: int) -> str:
+    """The page's hits (part 1 of a search's rows): what each shows, then its ranking keys."""
+    ranked = ", ".join(f"page.k{i}" for i in range(page_keys))
+    return (
+        f"SELECT 1, NULL, NULL, NULL, NULL, {_HIT_COLUMNS}, {ranked} "
+        "FROM page JOIN procedure_search s ON s.procedure_id = page.procedure_id"
+    )
+
+
 def search_statement(
     filters: CodedFilters,
     order: Order,
@@ -354,104 +479,111 @@ def search_statement(
     *,
     words: Sequence[Sequence[str]] = (),
     relaxed: bool = False,
-    named: bool = False,
 ) -> tuple[str, tuple[Any, ...], list[_Key]]:
-    """The one statement of a search, its parameters and the ranking keys its hits carry.
-
-    The statement reads the matching rows (for every group of ``words``, one of its words as a prefix;
-    ``relaxed``: for every group but one) twice: for the ranked page, joined to what a hit shows, and for
-    the facet counts (one grouping by field × agency × level set, by number), which read no more of a row
-    than its three numbers. Materialising the match once for both cost more than matching twice: every
-    matched row was written out and read back (beyond a few thousand rows, through a temporary file), where
-    the index finds the rows again in a few milliseconds. Not so for ``relaxed``, whose index lookup (every
-    group but one, for each group) costs more than the rows it finds: that match is materialised once.
-    ``named`` (when ``order`` ranks by the query words) lets a long query's page come from the rows with
-    every word in their name: see :func:`_named_page`.
-    """
+    """The one statement giving a page and the facet counts, its parameters and the page's ranking keys:
+    the listing without words, and the last resort (``relaxed``: the rows with every group of ``words``
+    but one), whose index lookup (every group but one, for each group) costs more than the rows it finds,
+    so its match is materialised once for both."""
     st = _Statement()
-    conditions = filters.where(st, "k")
-    if words:
-        match = tsquery_all_but_one(words) if relaxed else tsquery(words)
-        conditions.append(f"k.prefixes @@ {match}")
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    count, counted = "count(*)", f"{_KEYS} k{where}"
-    if words and not relaxed and len(words) == 1 and len(words[0]) == 1:
-        # One word: its counts are kept by prefix and by everything the filters test (migration 0012).
-        kept = [f"k.prefix = {st.bind(words[0][0])}", *filters.where(st, "k"), "k.n > 0"]
-        count, counted = "sum(k.n)::bigint", f"{_COUNTS} k WHERE {' AND '.join(kept)}"
-    matched = ""
-    if named and len(order.groups) >= NAMED_TIER_MIN_WORDS:
-        page, keys = _named_page(st, filters, order, where, offset, limit)
+    where = _match(st, filters, words, relaxed)
+    keys = order.keys(st, "k")
+    limits = f"LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
+    if relaxed:
+        matched = (
+            f"matched AS MATERIALIZED (SELECT k.procedure_id, k.field_id, k.agency_id, k.levels_id, "
+            f"{_labelled(keys)} FROM {_KEYS} k{where}), "
+        )
+        ranked = ", ".join(f"k{i}" for i in range(len(keys)))
+        page = f"SELECT procedure_id, {ranked} FROM matched ORDER BY {_order_by(keys)} {limits}"
+        count, counted = "count(*)", "matched k"
     else:
-        keys = order.keys(st, "k")
-        limits = f"LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
-        if relaxed:
-            matched = (
-                f"matched AS MATERIALIZED (SELECT k.procedure_id, k.field_id, k.agency_id, k.levels_id, "
-                f"{_labelled(keys)} FROM {_KEYS} k{where}), "
-            )
-            ranked = ", ".join(f"k{i}" for i in range(len(keys)))
-            page = f"SELECT procedure_id, {ranked} FROM matched ORDER BY {_order_by(keys)} {limits}"
-            counted = "matched k"
-        else:
-            page = (
-                f"SELECT k.procedure_id, {_labelled(keys)} FROM {_KEYS} k{where} "
-                f"ORDER BY {_order_by(keys)} {limits}"
-            )
-    width = len(keys)
-    page_keys = ", ".join(f"page.k{i}" for i in range(width))
+        matched = ""
+        page = (
+            f"SELECT k.procedure_id, {_labelled(keys)} FROM {_KEYS} k{where} "
+            f"ORDER BY {_order_by(keys)} {limits}"
+        )
+        count, counted = _counts(st, filters, words, where)
     sql = (
-        f"WITH {matched}page AS ({page}) "
-        f"SELECT 1, NULL, NULL, NULL, NULL, {_HIT_COLUMNS}, {page_keys} "
-        "FROM page JOIN procedure_search s ON s.procedure_id = page.procedure_id "
-        f"UNION ALL SELECT 0, k.field_id, k.agency_id, k.levels_id, {count}{', NULL' * (_HIT_WIDTH + width)} "
-        f"FROM {counted} GROUP BY k.field_id, k.agency_id, k.levels_id"
+        f"WITH {matched}page AS ({page}) {_hits(len(keys))} "
+        f"UNION ALL {_grouped(count, counted, _HIT_WIDTH + len(keys))}"
     )
     return sql, tuple(st.params), keys
 
 
-def _named_page(
-    st: _Statement, filters: CodedFilters, order: Order, where: str, offset: int, limit: int
-) -> tuple[str, list[_Key]]:
-    """The page of ``order`` (a ranking by the query words), mostly without ranking.
+def counts_statement(filters: CodedFilters, words: Sequence[Sequence[str]]) -> tuple[str, tuple[Any, ...]]:
+    """The rows matching every group of ``words`` counted by facet (part 0 of a search's rows)."""
+    st = _Statement()
+    count, counted = _counts(st, filters, words)
+    return _grouped(count, counted), tuple(st.params)
 
-    The best rows have every word in their name, and the name index finds exactly those. When at least
-    ``offset + limit`` of them pass the filters, the page is among them, ordered by the remaining keys:
-    only those up to the page's (starts with the phrase, name length) pair, ties included, are ranked
-    further. Otherwise
-    every matched row is ranked, as on SQLite. Both give the same page; only the first costs less than the
-    match itself.
-    """
-    window = st.bind(offset + limit)
-    in_name = [
-        *filters.where(st, "k"),
-        f"catalog_prefixes(k.name_key) @@ {tsquery(order.groups)}",
-    ]
-    starts = _starts(st, "k.name_key", order.phrase)
-    named = (
-        f"SELECT k.procedure_id, {starts} AS starts, k.name_len, k.name_key, k.code FROM {_KEYS} k "
-        f"WHERE {' AND '.join(in_name)} ORDER BY starts DESC, k.name_len "
-        f"FETCH FIRST ({window}) ROWS WITH TIES"
-    )
-    enough = f"(SELECT count(*) >= {window} FROM named)"
-    # Every one of them has every word in its name: the first key is the number of words.
-    best: list[_Key] = [
-        (str(len(order.groups)), True),
-        ("named.starts", True),
-        ("named.name_len", False),
-        (order.holds_phrase(st, "named.name_key"), True),
-        ('named.code COLLATE "C"', False),
-    ]
+
+def page_statement(
+    filters: CodedFilters, order: Order, offset: int, limit: int, *, named: bool = False
+) -> tuple[str, tuple[Any, ...], list[_Key]]:
+    """The ranked page of the rows matching every group of ``order``'s words, its parameters and keys;
+    ``named``: of those with every group in their name (the name's prefix index finds them), which rank
+    before all others, so a full page of them is the page of the whole match."""
+    st = _Statement()
+    if named:
+        conditions = [*filters.where(st, "k"), f"catalog_prefixes(k.name_key) @@ {tsquery(order.groups)}"]
+        where = f" WHERE {' AND '.join(conditions)}"
+    else:
+        where = _match(st, filters, order.groups, relaxed=False)
     keys = order.keys(st, "k")
-    limits = f"LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
     page = (
-        f"WITH named AS ({named}) "
-        f"(SELECT named.procedure_id, {_labelled(best)} FROM named WHERE {enough} "
-        f"ORDER BY {_order_by(best)} {limits}) "
-        f"UNION ALL (SELECT k.procedure_id, {_labelled(keys)} FROM {_KEYS} k "
-        f"{where + ' AND' if where else ' WHERE'} NOT {enough} ORDER BY {_order_by(keys)} {limits})"
+        f"SELECT k.procedure_id, {_labelled(keys)} FROM {_KEYS} k{where} "
+        f"ORDER BY {_order_by(keys)} LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
     )
-    return page, keys
+    return f"WITH page AS ({page}) {_hits(len(keys))}", tuple(st.params), keys
+
+
+def shortest_statement(
+    filters: CodedFilters, order: Order, offset: int, limit: int, longest: int
+) -> tuple[str, tuple[Any, ...], list[_Key]]:
+    """The ranked page of the names no longer than ``longest`` holding every group of ``order``'s words
+    and of the names starting with its phrase, its parameters and keys: when it is full, it is the page of
+    the whole match.
+
+    Every one of those rows matches (its name holds every group), and any other matched row ranks after
+    all of them: it holds fewer groups in its name, or all of them with a longer name that does not start
+    with the phrase. Both sets are read from an index alone (migration 0015): the names by length with
+    what a search filters by and ranks on, the names by their key for those starting with the phrase."""
+    st = _Statement()
+    every = " AND ".join(
+        "(" + " OR ".join(f"strpos(k.name_key, {st.bind(' ' + word)}) > 0" for word in group) + ")"
+        for group in order.groups
+    )
+    low, high = phrase_range(order.phrase)
+    short = [f"k.name_len <= {int(longest)}", every, *filters.where(st, "k")]
+    starting = [
+        f'k.name_key COLLATE "C" >= {st.bind(low)}',
+        f'k.name_key COLLATE "C" < {st.bind(high)}',
+        *filters.where(st, "k"),
+    ]
+    columns = "k.procedure_id, k.name_key, k.name_len, k.code"
+    window = st.bind(offset + limit)
+    # Each part keeps its own best rows of the window: the names starting with the phrase rank among
+    # themselves by length and code alone (they all hold every group and the phrase).
+    candidates = (
+        f"(SELECT {columns} FROM {_KEYS} k WHERE {' AND '.join(short)} "
+        f"ORDER BY {_sorted_by(order.keys(st, 'k'))} LIMIT {window}) "
+        f"UNION (SELECT {columns} FROM {_KEYS} k WHERE {' AND '.join(starting)} "
+        f'ORDER BY k.name_len, k.code COLLATE "C" LIMIT {window})'
+    )
+    keys = order.keys(st, "c")
+    page = (
+        f"SELECT c.procedure_id, {_labelled(keys)} FROM ({candidates}) c "
+        f"ORDER BY {_order_by(keys)} LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
+    )
+    return f"WITH page AS ({page}) {_hits(len(keys))}", tuple(st.params), keys
+
+
+def phrase_range(phrase: str) -> tuple[str, str]:
+    """The range of keys starting with `` phrase`` in byte order (the keys are folded ASCII): from it up
+    to, excluding, the phrase with its last character the next one."""
+    if not phrase or not all(_WORD.fullmatch(word) for word in phrase.split(" ")):
+        raise ValueError(f"not a folded phrase: {phrase!r}")
+    return f" {phrase}", f" {phrase[:-1]}{chr(ord(phrase[-1]) + 1)}"
 
 
 def is_term(word: str) -> bool:

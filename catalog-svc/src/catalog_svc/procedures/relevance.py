@@ -122,9 +122,17 @@ def _attempt(
 ) -> Attempt:
     """The attempt matching each distinct group of ``sequence`` (the query's words in order, each with its
     alternatives) and ranking by the phrase of their first alternatives."""
-    groups = tuple(dict.fromkeys(sequence))[:MAX_QUERY_TOKENS]
+    groups = tuple(dict.fromkeys(_shortest(group) for group in sequence))[:MAX_QUERY_TOKENS]
     phrase = " ".join(group[0] for group in sequence)
     return Attempt(groups, phrase, match, all_but_one, understood)
+
+
+def _shortest(group: tuple[str, ...]) -> tuple[str, ...]:
+    """``group`` without the words another of its words starts (``da`` stands for ``dai``, ``dang``…: a
+    word starting with ``dang`` starts with ``da``), so a match and the ranking read no word twice."""
+    return tuple(
+        word for word in group if not any(word != other and word.startswith(other) for other in group)
+    )
 
 
 def plan(words: Sequence[str], lexicon: Lexicon) -> list[Attempt]:

@@ -17,8 +17,6 @@ from motcua_shared.chassis.wakeups import listen_forever
 from motcua_shared.contracts import topics
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import ChannelAdapter
-from notify_svc.channels.email import SmtpEmailProvider
-from notify_svc.channels.push import WebPushProvider
 from notify_svc.channels.sms import HttpSmsProvider, SandboxSmsProvider
 from notify_svc.channels.webhook import WebhookSender
 from notify_svc.deliveries.dispatcher import Dispatcher
@@ -52,9 +50,15 @@ def build_adapters(
         adapters[NotifyChannel.SMS] = HttpSmsProvider(settings.sms)
     else:
         adapters[NotifyChannel.SMS] = SandboxSmsProvider(settings.sms, recorder(uow_factory), clock)
+    # The e-mail and Web Push clients (aiosmtplib; pywebpush with aiohttp and requests, ~10 MB resident) are
+    # imported only when their channel is configured: a replica without them does not carry them.
     if settings.email.host:
+        from notify_svc.channels.email import SmtpEmailProvider
+
         adapters[NotifyChannel.EMAIL] = SmtpEmailProvider(settings.email)
     if settings.push.vapid_private_key is not None:
+        from notify_svc.channels.push import WebPushProvider
+
         adapters[NotifyChannel.PUSH] = WebPushProvider(settings.push, settings.push_guard())
     return adapters
 

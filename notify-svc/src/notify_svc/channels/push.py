@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.client_middlewares import ClientHandlerType
-from py_vapid import Vapid  # type: ignore[import-untyped]
 from pywebpush import WebPushException, webpush_async  # type: ignore[import-untyped]
 
 from motcua_shared.chassis.egress import EgressGuard, RefusedTarget
 from motcua_shared.contracts.notify import NotifyChannel
 from notify_svc.channels.base import Failed, Job, Outcome, Sent
+from notify_svc.channels.vapid import load_vapid
 from notify_svc.settings import PushSettings
 
 GONE = frozenset({404, 410})
-
-
-def load_vapid(key: str) -> Any:
-    """A VAPID key from PEM text or a base64url raw private value."""
-    text = key.strip()
-    if text.startswith("-----BEGIN"):
-        return Vapid.from_pem(text.encode())
-    return Vapid.from_raw(text.encode())
 
 
 class GuardedResolver(AbstractResolver):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response, status
 from motcua_shared.chassis.auth import PrincipalDep
 from motcua_shared.chassis.errors import NotFound, Unauthenticated
 from motcua_shared.chassis.problems import problems
-from notify_svc.channels.push import load_vapid
+from notify_svc.channels.vapid import load_vapid
 from notify_svc.deps import PortsDep, SettingsDep, UowDep
 from notify_svc.directory import service
 from notify_svc.directory.errors import InvalidPreferences, InvalidPushEndpoint, UnknownPushSubscription

@@ -10,7 +10,9 @@ It measures, on Kafka + PostgreSQL and on the embedded mode (SQLite files + the 
   embedded platform (``motcua run``) after start and after light HTTP load.
 
 Every scenario runs in a fresh worker process (this file with ``--worker``) on fresh databases and a fresh
-topic, so its memory figure is that of a process doing only that work. Results go to
+topic, so its memory figure is that of a process doing only that work. PostgreSQL is durable (fsync,
+synchronous_commit and full_page_writes on) unless ``--pg-fast``, whose figures the report labels fast, not
+durable; the report's header states each engine's settings as read from it. Results go to
 ``bench/results/backbone-<UTC>.json`` and ``bench/results/latest.md``; see ``bench/README.md``.
 """
 
@@ -39,6 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
 
+import durability
 import httpx
 import psutil
 from sqlalchemy import MetaData, String, func, select
@@ -888,7 +891,7 @@ def kafka_and_postgres(args: argparse.Namespace) -> Iterator[Infra]:
         # Not under a 0700 parent: the postgres OS user must reach it (see conftest.py).
         pg_dir = Path(tempfile.mkdtemp(prefix="motcua-bench-pg-"))
         dirs.append(pg_dir)
-        cluster = PostgresCluster(pg_dir, fast=not args.pg_durable)
+        cluster = PostgresCluster(pg_dir, fast=args.pg_fast)
 
     def timed_start(name: str, start: Callable[[], None]) -> None:
         began = time.perf_counter()
@@ -1009,6 +1012,8 @@ def run_backend(
         probes["kafka_jvm_rss_mb"] = lambda: rss_mb(jvm)
         out["kafka_jvm_idle_rss_mb"] = rss_mb(jvm)
         out["kafka_jvm_xmx_mb"] = infra.xmx_mb
+    if infra is not None:
+        out["storage"] = durability.postgres_settings(infra.pg_admin_url)
     runs: list[tuple[str, Scenario, list[Role]]] = [
         ("throughput", "throughput", ["both"]),
         ("latency", "latency", ["both"]),
@@ -1047,6 +1052,13 @@ def run_backend(
         results = launch_workers(cfgs, probes=probes, timeout=args.worker_timeout)
         result = merge_split(results[1], results[0]) if len(results) == 2 else results[0]
         out[name] = result
+        if backend == "embedded" and "storage" not in out:
+            # A database the workers used, opened as they open it: the pragmas they ran with.
+            used = [
+                work / f"{side}.db" for side in ("consumer", "producer") if (work / f"{side}.db").exists()
+            ]
+            if used:
+                out["storage"] = durability.sqlite_settings(f"sqlite+aiosqlite:///{used[0]}")
         if "error" in result:
             print(f"    FAILED: {result['error']}\n{result['log_tail']}", file=sys.stderr, flush=True)
         else:
@@ -1359,6 +1371,7 @@ def build_checks(results: Mapping[str, Any], args: argparse.Namespace) -> list[C
 def _diagnostics(results: Mapping[str, Any]) -> list[str]:
     """Where the latency runs spent their time, and how busy the CPUs were: to see what limits."""
     rows: list[str] = []
+    fast = _fast_modes(results)
 
     def pair(summary_: Mapping[str, Any] | None) -> str:
         summary_ = summary_ or {}
@@ -1376,8 +1389,11 @@ def _diagnostics(results: Mapping[str, Any]) -> list[str]:
             machine_cpu = _fmt(cpu.get("machine_cpu_pct"), " %")
             if consumer_cpu:
                 process_cpu += f" + {_fmt(consumer_cpu.get('process_cpu_pct'), ' %')}"
+            mode = BACKEND_LABEL[backend]
+            if mode in fast:
+                mode += f" ({durability.FAST_LABEL})"
             rows.append(
-                f"| {BACKEND_LABEL[backend]}, {where} | {pair(lat.get('producer_commit_delay_ms'))} | "
+                f"| {mode}, {where} | {pair(lat.get('producer_commit_delay_ms'))} | "
                 f"{pair(lat.get('stage_commit_to_published_ms'))} | "
                 f"{pair(lat.get('stage_published_to_handler_ms'))} | "
                 f"{pair(lat.get('stage_handler_to_effect_commit_ms'))} | "
@@ -1397,6 +1413,28 @@ def _diagnostics(results: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def storage_lines(results: Mapping[str, Any]) -> list[str]:
+    """The header's storage durability, as the engines reported it during the run."""
+    lines = []
+    for backend, label in (("kafka", durability.postgres_label), ("embedded", durability.sqlite_label)):
+        storage = results.get("backends", {}).get(backend, {}).get("storage")
+        if storage is not None:
+            lines.append(f"Storage of {BACKEND_LABEL[backend]}: {label(storage)}.")
+    if "platform" in results:
+        lines.append("`motcua run` (the platform's memory) runs on SQLite the same way as the embedded mode.")
+    return lines
+
+
+def _fast_modes(results: Mapping[str, Any]) -> set[str]:
+    """The table's modes measured on storage that is not durable (labelled so)."""
+    storage = results.get("backends", {}).get("kafka", {}).get("storage")
+    return (
+        {BACKEND_LABEL["kafka"]}
+        if storage is not None and not durability.postgres_is_durable(storage)
+        else set()
+    )
+
+
 def render_markdown(results: Mapping[str, Any], checks: Sequence[Check], json_name: str) -> str:
     """``latest.md``: the summary table and the few facts needed to read it."""
     host = results["host"]
@@ -1410,13 +1448,18 @@ def render_markdown(results: Mapping[str, Any], checks: Sequence[Check], json_na
         " running alongside skew every figure.",
         f"Config: {cfg['events']:,} events (prefill in transactions of {cfg['tx_size']}, relay batch "
         f"{cfg['relay_batch']}), latency {cfg['rate']:,.0f} ev/s for {cfg['duration']} s, "
-        f"{cfg['partitions']} partitions, PostgreSQL {'durable' if cfg['pg_durable'] else 'fsync off'}"
-        f"{', quick' if cfg['quick'] else ''}.",
+        f"{cfg['partitions']} partitions{', quick' if cfg['quick'] else ''}.",
+        *storage_lines(results),
         "",
         "| Mode | Figure | Measured | Target | Result |",
         "|---|---|---|---|---|",
     ]
-    lines += [f"| {c.mode} | {c.figure} | {c.measured} | {c.target} | {c.verdict} |" for c in checks]
+    fast = _fast_modes(results)
+    lines += [
+        f"| {c.mode}{f' ({durability.FAST_LABEL})' if c.mode in fast else ''} | {c.figure} | "
+        f"{c.measured} | {c.target} | {c.verdict} |"
+        for c in checks
+    ]
     lines += _diagnostics(results)
     lines += [
         "",
@@ -1463,7 +1506,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-split", action="store_true", help="skip the latency run with producer and consumer apart"
     )
-    parser.add_argument("--pg-durable", action="store_true", help="start PostgreSQL with fsync on")
+    parser.add_argument(
+        "--pg-fast",
+        action="store_true",
+        help="start PostgreSQL with fsync, synchronous_commit and full_page_writes off (for comparison only: "
+        "the report labels its figures fast, not durable)",
+    )
     parser.add_argument("--no-uvloop", action="store_true", help="plain asyncio loop in the workers")
     parser.add_argument("--quick", action="store_true", help="smoke run: 3000 events, 5 s latency, 500 GETs")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -1516,7 +1564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "payload_bytes": args.payload_bytes,
             "http_requests": args.http_requests,
             "http_concurrency": args.http_concurrency,
-            "pg_durable": args.pg_durable,
+            "pg_fast": args.pg_fast,
             "uvloop": not args.no_uvloop,
             "quick": args.quick,
             "parts": sorted(parts),

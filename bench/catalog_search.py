@@ -3,9 +3,10 @@
 Run ``uv run python bench/catalog_search.py`` (``--quick`` for a smoke run: 2,000 and 10,000 procedures, one
 measured pass, short loads). For each catalogue size it loads the real seed data plus SYNTHETIC procedures
 (``catalog_svc.synthetic``, marked and never real) up to the size, through the service's own import, into a
-**durable** PostgreSQL database (a temporary cluster with fsync on, or ``$MOTCUA_PG_URL``) and into a SQLite
-file, and runs catalog-svc (uvicorn, its own process) on each **with its search cache off**, once its outbox
-has relayed every publish event. Then, on each database:
+**durable** PostgreSQL database (a temporary cluster with fsync, synchronous_commit and full_page_writes
+on, or ``$MOTCUA_PG_URL``: the report states the settings as the server gives them, and labels its figures
+fast if they are off) and into a SQLite file, and runs catalog-svc (uvicorn, its own process) on each
+**with its search cache off**, once its outbox has relayed every publish event. Then, on each database:
 
 * **relevance**: the golden set (``catalog_svc/data/search_golden.json``) scored as MRR@3 and recall@10
   (``catalog_svc.quality``), and how many golden queries got other first ten hits or another total on
@@ -45,6 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import durability
 import httpx
 import wrk_runner
 from sqlalchemy import func, select
@@ -433,15 +435,26 @@ def run_wrk(work: Path, url: str, args: argparse.Namespace) -> dict[str, Any]:
             _stop(proc)
 
 
+def fast_mark(run: dict[str, Any], database: str) -> str:
+    """What follows ``database``'s name in the tables: a label when its figures were measured on fast
+    PostgreSQL, else nothing."""
+    if database == "postgresql" and not durability.postgres_is_durable(run["storage"]["postgresql"]):
+        return f" ({durability.FAST_LABEL})"
+    return ""
+
+
 def markdown(run: dict[str, Any]) -> str:
     """The summary tables, each figure beside its target."""
     golden = len(golden_set())
     lines = [
         f"# Catalogue search benchmark — {run['started']}",
         "",
-        f"{run['machine']}; PostgreSQL {run['postgres']} (durable: fsync on); load average (1 min) "
+        f"{run['machine']}; PostgreSQL {run['postgres']}; load average (1 min) "
         f"{run['load_before']:.2f} before, {run['load_after']:.2f} after. "
         f"{run['load_note']}",
+        "",
+        f"Storage: {durability.postgres_label(run['storage']['postgresql'])}; "
+        f"{durability.sqlite_label(run['storage'].get('sqlite', {}))}.",
         "",
         f"## Relevance: the golden set ({golden} queries), cache off",
         "",
@@ -453,7 +466,8 @@ def markdown(run: dict[str, Any]) -> str:
         for database in ("postgresql", "sqlite"):
             scored = part[database] if "relevance" not in part[database] else part[database]["relevance"]
             lines.append(
-                f"| {label} | {database} | {scored['mrr3']:.3f} | {scored['recall10']:.3f} | "
+                f"| {label} | {database}{fast_mark(run, database)} | {scored['mrr3']:.3f} | "
+                f"{scored['recall10']:.3f} | "
                 f"{len(part['differing'])} |"
             )
     queries = run["queries"]
@@ -471,21 +485,23 @@ def markdown(run: dict[str, Any]) -> str:
             target = TARGETS_MS[database].get(size["size"])
             verdict = "" if target is None else (" ✅" if speed["p99_ms"] <= target else " ❌")
             lines.append(
-                f"| {size['published']:,} | {database} | {speed['requests']:,} | {speed['p50_ms']:.2f} | "
+                f"| {size['published']:,} | {database}{fast_mark(run, database)} | {speed['requests']:,} | "
+                f"{speed['p50_ms']:.2f} | "
                 f"{speed['p99_ms']:.2f}{verdict} | {'—' if target is None else f'≤ {target:.0f}'} | "
                 f"{speed['max_ms']:.2f} |"
             )
     for size in run["sizes"]:
         for database in ("postgresql", "sqlite"):
-            lines += ["", f"Ten slowest, {size['published']:,} procedures, {database}:", ""]
+            named = f"{database}{fast_mark(run, database)}"
+            lines += ["", f"Ten slowest, {size['published']:,} procedures, {named}:", ""]
             for slow in size[database]["speed"]["slowest"]:
                 extra = "".join(f" {key}={value}" for key, value in slow["params"].items())
                 lines.append(f"- {slow['ms']:.1f} ms — `{slow['q']}`{extra}")
     if any("wrk" in size for size in run["sizes"]):
         lines += [
             "",
-            f"## PostgreSQL under wrk ({run['seconds']} s per run, {run['connections']} connections for "
-            f"throughput, {len(QUERIES)} rotating real queries)",
+            f"## PostgreSQL{fast_mark(run, 'postgresql')} under wrk ({run['seconds']} s per run, "
+            f"{run['connections']} connections for throughput, {len(QUERIES)} rotating real queries)",
             "",
             "| procedures | path | p50 ms (1 conn) | p99 ms (1 conn) | req/s | ratio to ceiling |",
             "|---:|---|---:|---:|---:|---:|",
@@ -506,7 +522,7 @@ def markdown(run: dict[str, Any]) -> str:
         "|---:|---|---:|---:|",
     ]
     lines += [
-        f"| {s['published']:,} | {d} | {s[d]['load_s']} | {s[d]['outbox_drain_s']} |"
+        f"| {s['published']:,} | {d}{fast_mark(run, d)} | {s[d]['load_s']} | {s[d]['outbox_drain_s']} |"
         for s in run["sizes"]
         for d in ("postgresql", "sqlite")
     ]
@@ -583,8 +599,11 @@ def main() -> None:
     }
     try:
         run["postgres"] = _postgres_version(server)
+        run["storage"] = {"postgresql": durability.postgres_settings(server.url("postgres"))}
         print("relevance on the real catalogue …", flush=True)
         run["real"] = run_real(server, work)
+        real_sqlite = f"sqlite+aiosqlite:///{work / 'catalog-real.db'}"
+        run["storage"]["sqlite"] = durability.sqlite_settings(real_sqlite)
         for size in sizes:
             run["sizes"].append(run_size(server, work, size, args))
             run["load_after"] = os.getloadavg()[0]

@@ -48,6 +48,7 @@ from typing import Any
 import httpx
 import psutil
 from aiokafka import AIOKafkaConsumer
+from durability import postgres_durability, postgres_is_durable, postgres_label
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -300,10 +301,7 @@ class Effects:
     async def durability(self) -> dict[str, str]:
         """The PostgreSQL settings a crash-safe commit depends on."""
         async with self.engines["dossier"].connect() as conn:
-            return {
-                name: str(await conn.scalar(text(f"SHOW {name}")))
-                for name in ("fsync", "synchronous_commit", "full_page_writes")
-            }
+            return await postgres_durability(conn)
 
 
 def lacking(codes: Iterable[str], counts: dict[str, dict[str, int]]) -> int:
@@ -649,12 +647,7 @@ def verdicts(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     bad_5xx = {s: n for s, n in result["client_errors"].items() if s[:1] == "5" and s != "503+Retry-After"}
     recoveries = [p["recovery_s"] for p in result["phases"]]
     worst = None if None in recoveries else max(recoveries, default=0.0)
-    durable = all(
-        v == "on"
-        for side in result["durability"].values()
-        for k, v in side.items()
-        if k != "synchronous_commit"
-    ) and all(side["synchronous_commit"] in ("on", "remote_apply") for side in result["durability"].values())
+    durable = all(postgres_is_durable(side) for side in result["durability"].values())
     memory_max = max((m["max_mb"] for m in result["memory"].values()), default=0.0)
     return [
         ("lost", str(result["lost"]), "0", result["lost"] == 0),
@@ -689,7 +682,8 @@ def report(result: dict[str, Any]) -> str:
         "",
         f"{result['when']} · {result['machine']} · `motcua stack up --replicas {config['replicas']} "
         f"--brokers {config.get('brokers', 3)} "
-        "--proxy` (Toxiproxy in front of Kafka and PostgreSQL), durable PostgreSQL · "
+        "--proxy` (Toxiproxy in front of Kafka and PostgreSQL) · "
+        f"{postgres_label(result['durability']['after'])} · "
         f"{result['submitted']:,} submissions at {config['rate']:g}/s by {config['citizens']} "
         "citizens through the gateway (its write limits per address and per citizen lifted: the load stands "
         "for thousands of citizens; access tokens of an hour), faults in turn: "

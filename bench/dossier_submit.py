@@ -814,20 +814,26 @@ def load_worker_main(config_file: str) -> None:
 # --- report -----------------------------------------------------------------------------------------------
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Every set-up asked for, on one Kafka and one PostgreSQL."""
+async def run(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every set-up asked for, on one Kafka and one PostgreSQL; and that server's durability settings."""
+    from durability import postgres_settings
+
     results: dict[str, Any] = {}
     async with infrastructure() as infra:
+        storage = postgres_settings(infra.server.url("postgres"))
         if args.mode in ("both", "process"):
             for workers in args.workers:
                 results[f"process-{workers}w"] = await run_process(args, infra, workers)
         if args.mode in ("both", "inproc"):
             results["inproc"] = await run_inproc(args, infra.bootstrap, infra.server)
-    return results
+    return results, storage
 
 
-def report(result: dict[str, Any], args: argparse.Namespace) -> str:
-    """The Markdown summary: each figure beside its target."""
+def report(result: dict[str, Any], args: argparse.Namespace, storage: dict[str, str]) -> str:
+    """The Markdown summary: each figure beside its target, on the PostgreSQL ``storage`` says."""
+    from durability import FAST_LABEL, postgres_is_durable, postgres_label
+
+    fast = "" if postgres_is_durable(storage) else f" ({FAST_LABEL})"
     lines = [
         "# dossier-svc submission benchmark",
         "",
@@ -836,6 +842,8 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
         "on the service as its own process (`process-Nw`: `python -m dossier_svc` under uvicorn with uvloop "
         "and httptools, N worker processes, load from other processes); `inproc` (the service in the load "
         "generator's process over ASGI) only for comparison",
+        "",
+        f"Storage: {postgres_label(storage)}.",
         "",
         "| set-up | figure | measured | target | met |",
         "| --- | --- | --- | --- | --- |",
@@ -873,7 +881,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
             met = "—" if ok is None else ("yes" if ok else "no")
             if not judged and ok is not None:
                 met = f"({met})"
-            lines.append(f"| {name} | {figure} | {value} | {target} | {met} |")
+            lines.append(f"| {name}{fast} | {figure} | {value} | {target} | {met} |")
         if judged:
             cpu = ", ".join(f"{part} {ms}" for part, ms in tp["cpu_ms_per_submission"].items())
             notes.append(
@@ -939,12 +947,12 @@ def main() -> None:
     args.count = args.count or (300 if args.quick else 3000)
     args.seconds = args.seconds or (5.0 if args.quick else 15.0)
     args.duration = args.duration or (3.0 if args.quick else 20.0)
-    result = asyncio.run(run(args))
+    result, storage = asyncio.run(run(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    payload = {"targets": TARGETS, "args": vars(args), **result}
+    payload = {"targets": TARGETS, "args": vars(args), "storage": storage, **result}
     (RESULTS / f"dossier_submit-{stamp}.json").write_text(json.dumps(payload, indent=2))
-    table = report(result, args)
+    table = report(result, args, storage)
     (RESULTS / "dossier_submit.md").write_text(table)
     print(table)
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 import wrk_runner
+from durability import sqlite_label, sqlite_settings
 from wrk_runner import Load
 
 from motcua.infra.ports import free_port
@@ -225,6 +226,8 @@ def main() -> None:
             load = wrk(url, connections=args.connections, seconds=seconds)
         finally:
             _stop(gateway)
+        # The gateway's own database, opened as the gateway opens it: the pragmas it ran with.
+        results["storage"] = sqlite_settings(f"sqlite+aiosqlite:///{work / 'gateway.db'}")
         added_p50 = latency.p50_ms - direct_latency.p50_ms
         ratio = load.requests_per_s / direct_load.requests_per_s
         results["gateway"] = {
@@ -252,6 +255,9 @@ def write(results: dict[str, Any]) -> None:
         "",
         f"{results['time']} · {results['machine']['cpus']} CPUs · Python {results['machine']['python']} · "
         f"upstream: {results['upstream']} · `GET {results['path']}` · wrk, {results['seconds']} s per run",
+        "",
+        f"Storage of the gateway (and of catalog-svc when it is the upstream), a file each: "
+        f"{sqlite_label(results['storage'])}.",
         "",
         f"Direct: p50 {direct['latency']['p50_ms']:.2f} ms, p99 {direct['latency']['p99_ms']:.2f} ms at 1 "
         f"connection; {direct['load']['requests_per_s']:.0f} req/s at {results['connections']} "

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+from durability import sqlite_label, sqlite_settings
 
 from motcua_shared.chassis.bus.local import LocalBus
 from motcua_shared.chassis.keys import SigningKey, issue_token, jwks
@@ -188,7 +189,10 @@ async def run(n: int) -> dict[str, Any]:
                     pdf_ms.append((time.perf_counter() - started) * 1000)
         finally:
             await bus.stop()
+        # payment-svc's database, opened as the service opens it: the pragmas it ran with.
+        storage = sqlite_settings(settings.db.url)
     return {
+        "storage": storage,
         "checkout_ms": summary(checkout_ms),
         "ipn_first_ms": summary(first_ms),
         "ipn_replay_ms": summary(replay_ms),
@@ -222,6 +226,8 @@ def write(results: dict[str, Any], quick: bool) -> Path:
         "",
         f"{stamp}{' (quick)' if quick else ''}, embedded mode (SQLite + LocalBus), "
         "in-process ASGI, one client.",
+        "",
+        f"Storage: {sqlite_label(results['storage'])}.",
         "",
         "| measure | result (ms) | target (ms) | met |",
         "| --- | ---: | ---: | :---: |",

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from durability import sqlite_label, sqlite_settings
 from playwright.sync_api import Browser, Response, sync_playwright
 
 from motcua.infra.embedded import embedded_platform
@@ -200,6 +201,8 @@ def markdown(run: dict[str, Any]) -> str:
         f"{'/'.join(f'{x:.2f}' for x in load[0])}, after {'/'.join(f'{x:.2f}' for x in load[1])}: "
         "other processes on the machine skew every figure, the paint and search ones most.",
         "",
+        f"Storage: every service's SQLite file, {sqlite_label(run['storage'])}.",
+        "",
         "| Figure | Measured | Budget | Result |",
         "|---|---|---|---|",
         f"| first-load JavaScript, home screen (gzip -9 of each script) | {js_kb:.1f} KB "
@@ -271,6 +274,9 @@ def main() -> None:
             run["search"] = search_latencies(browser, base, queries)
         finally:
             browser.close()
+        # catalog-svc's database (the search reads it), opened as the platform opens it.
+        catalog_db = f"sqlite+aiosqlite:///{Path(tmp) / 'var' / 'catalog.db'}"
+        run["storage"] = sqlite_settings(catalog_db)
     run["load_after"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = run["started"].replace(":", "").replace("-", "")

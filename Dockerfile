@@ -74,9 +74,13 @@ COPY --from=builder /app /app
 # Docker initialises with this directory's owner.
 RUN mkdir /data && chown 10001:10001 /data
 
+# glibc's malloc as `motcua stack` sets it (services/src/motcua/stack.py, MALLOC_ENV): two arenas, large
+# blocks returned to the system when freed — a replica's resident memory then follows its load back down.
 ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     SERVICE=${SERVICE} \
     PORT=${PORT}
 

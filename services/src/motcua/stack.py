@@ -48,6 +48,13 @@ SANDBOX_OFFSET = 5
 # nginx on base + o.
 REPLICA_STRIDE = 10
 
+# glibc's malloc for every process the stack starts (the Dockerfile sets the same for the images): at most
+# two arenas instead of one per thread that ever allocated (each worker thread — DNS look-ups on reconnect,
+# argon2 — otherwise keeps its own, and its freed memory, for the process's life), and large blocks
+# (Kafka fetch buffers, big result sets) mmapped and returned when freed rather than stranded in the heap.
+# Measured in notify-svc's README; the operator's environment wins.
+MALLOC_ENV = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
+
 log = logging.getLogger(__name__)
 
 
@@ -177,12 +184,17 @@ def _spawn(name: str, argv: list[str], env: dict[str, str], paths: StackPaths) -
     with (paths.logs / f"{name}.log").open("ab") as out:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and modules, or the system's nginx
             argv,
-            env={**os.environ, **env},
+            env=_process_env(env),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     return {"name": name, "pid": proc.pid, "create_time": psutil.Process(proc.pid).create_time()}
+
+
+def _process_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a process the stack starts: the malloc settings, the operator's, then its own."""
+    return {**MALLOC_ENV, **os.environ, **env}
 
 
 def _python(module: str, *args: str) -> list[str]:

@@ -17,6 +17,7 @@ from motcua.infra.postgres import PostgresCluster
 DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 WAL_NORMAL = {"journal_mode": "WAL", "synchronous": "NORMAL"}
+WAL_FULL = {"journal_mode": "WAL", "synchronous": "FULL"}
 
 
 @pytest.mark.parametrize("parse", [backbone.parse_args, notify_inapp.parse_args])
@@ -53,9 +54,11 @@ def test_a_postgresql_label_says_fast_whenever_one_setting_is_off(
 
 def test_sqlite_settings_are_read_from_a_database_opened_as_the_services_open_it(tmp_path: Path) -> None:
     settings = durability.sqlite_settings(f"sqlite+aiosqlite:///{tmp_path / 'service.db'}")
-    assert settings == WAL_NORMAL
+    assert settings == WAL_FULL
     label = durability.sqlite_label(settings)
-    assert "journal_mode=WAL, synchronous=NORMAL" in label
+    assert "journal_mode=WAL, synchronous=FULL" in label
+    assert "it survives an OS crash or power loss" in label
+    label = durability.sqlite_label(WAL_NORMAL)
     assert "OS crash or power loss can be lost" in label
     assert durability.FAST_LABEL in durability.sqlite_label({"journal_mode": "WAL", "synchronous": "OFF"})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,9 @@ class Database:
                 pool_recycle=settings.pool_recycle,
             )
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        pragmas = functools.partial(_sqlite_pragmas, synchronous=settings.sqlite_synchronous)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", pragmas)
             # Take over pysqlite's transaction handling and begin IMMEDIATE: a deferred transaction that
             # reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when another writer got in
             # between, which busy_timeout cannot cure; SQLite has one writer anyway.
@@ -64,7 +66,7 @@ class Database:
         self._readers_engine: AsyncEngine | None = None
         if read_kwargs is not None:
             readers = self._readers_engine = create_async_engine(self.url, **read_kwargs)
-            event.listen(readers.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(readers.sync_engine, "connect", pragmas)
             event.listen(readers.sync_engine, "begin", _sqlite_begin)
             self._read_engine = readers.execution_options(sqlite_begin="DEFERRED")
         self._readers = async_sessionmaker(self._read_engine, expire_on_commit=False, autoflush=False)
@@ -93,13 +95,13 @@ class Database:
             await self._readers_engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, synchronous: str) -> None:
     # The busy timeout is the driver's ``timeout`` (connect_args): aiosqlite waits in SQLite's busy
     # handler, the inline driver on the loop (see motcua_shared.chassis.sqlite).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")  # a Literal of the settings: FULL or NORMAL
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

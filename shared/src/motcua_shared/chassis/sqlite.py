@@ -2,10 +2,11 @@
 
 aiosqlite runs each connection in its own thread and hands every call (cursor, execute, fetch, close,
 commit) across with a future: about four thread hops and loop wake-ups per statement. In WAL mode a
-statement of ours takes microseconds and a commit does not wait for the disk (``synchronous=NORMAL``),
-so the hops cost far more than the work they move off the loop. This driver keeps SQLAlchemy's own
-async adapter (rows fetched at execute, cursors soft-closed, the same semantics as aiosqlite) over an
-aiosqlite-shaped object whose coroutines call the standard library's ``sqlite3`` and finish at once.
+statement of ours takes microseconds and a commit waits only for one sync of the log (``synchronous=FULL``,
+a fraction of a millisecond), so the hops cost more than the work they move off the loop. This driver
+keeps SQLAlchemy's own async adapter (rows fetched at execute, cursors soft-closed, the same semantics as
+aiosqlite) over an aiosqlite-shaped object whose coroutines call the standard library's ``sqlite3`` and
+finish at once.
 
 The one place SQLite can wait is for the writer's lock. A process that blocked its loop in SQLite's busy
 handler could be waiting for a transaction of its own that needs that loop to finish, so the busy

@@ -35,6 +35,18 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return []
 
 
+@functools.cache
+def _kept_fields(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
+    """``model``'s fields an integrator may read, each with the model nested in it (None when none): worked
+    out once per model, not for every field of every event relayed."""
+    kept: dict[str, type[BaseModel] | None] = {}
+    for name, field in model.model_fields.items():
+        if not is_personal(field):
+            nested = _models_in(field.annotation)
+            kept[name] = nested[0] if nested else None
+    return kept
+
+
 def redact(model: type[BaseModel], data: Any) -> Any:
     """``data`` (a dump of ``model``) with only the declared fields that hold no personal data; nested
     models are redacted too, and a nested object left empty is dropped."""
@@ -42,14 +54,14 @@ def redact(model: type[BaseModel], data: Any) -> Any:
         return [redact(model, item) for item in data]
     if not isinstance(data, dict):
         return data
+    fields = _kept_fields(model)
     kept: dict[str, Any] = {}
     for name, value in data.items():
-        field = model.model_fields.get(name)
-        if field is None or is_personal(field):
+        if name not in fields:
             continue
-        nested = _models_in(field.annotation)
-        if nested and value is not None:
-            value = redact(nested[0], value)
+        nested = fields[name]
+        if nested is not None and value is not None:
+            value = redact(nested, value)
             if value == {}:
                 continue
         kept[name] = value

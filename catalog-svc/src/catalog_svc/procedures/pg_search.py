@@ -330,27 +330,30 @@ class PostgresSearch:
 
     async def _ranked(self, conn: AsyncConnection, wanted: _Wanted, match: Match) -> SearchResult:
         """The rows with every group of the query's words: counted first, then (when there are any) the
-        page, among the shortest names when the match is broad."""
-        filters, order, offset, limit = wanted.filters, wanted.order, wanted.offset, wanted.limit
-        sql, params = counts_statement(filters, order.groups)
-        counted: Sequence[Any] = (await conn.exec_driver_sql(sql, params)).all()
-        groups = [row for row in counted if row[0] == 0]
+        page: for a broad match among the shortest names holding every group, else among all the names
+        holding every group, else ranking every match. Each statement ranks by the same keys."""
+        sql, params = counts_statement(wanted.filters, wanted.order.groups)
+        groups: list[Any] = list((await conn.exec_driver_sql(sql, params)).all())
         total = sum(row[4] for row in groups)
         if not total:
             return SearchResult([], 0, match, _EMPTY_FACETS)
-        keys = order.keys(_Statement(), "k")
         page: list[Any] | None = None
-        if total > BROAD_FROM and all(len(word) <= MAX_PREFIX for group in order.groups for word in group):
+        words = [word for group in wanted.order.groups for word in group]
+        if total > BROAD_FROM and all(len(word) <= MAX_PREFIX for word in words):
             page = await self._shortest_page(conn, wanted)
             if page is None:
-                sql, params, keys = page_statement(filters, order, offset, limit, named=True)
-                page = list((await conn.exec_driver_sql(sql, params)).all())
-                if len(page) < limit:
-                    page = None
+                named = await self._page(conn, wanted, named=True)
+                page = named if len(named) == wanted.limit else None  # only a full page is known to be it
         if page is None:
-            sql, params, keys = page_statement(filters, order, offset, limit)
-            page = list((await conn.exec_driver_sql(sql, params)).all())
-        return await self._result(conn, [*groups, *page], keys, match)
+            page = await self._page(conn, wanted)
+        return await self._result(conn, [*groups, *page], wanted.order.keys(_Statement(), "k"), match)
+
+    async def _page(self, conn: AsyncConnection, wanted: _Wanted, *, named: bool = False) -> list[Any]:
+        """The rows of :func:`page_statement`."""
+        sql, params, _keys = page_statement(
+            wanted.filters, wanted.order, wanted.offset, wanted.limit, named=named
+        )
+        return list((await conn.exec_driver_sql(sql, params)).all())
 
     async def _shortest_page(self, conn: AsyncConnection, wanted: _Wanted) -> list[Any] | None:
         """The page of a broad match read among the names holding every group, shortest first, or ``None``

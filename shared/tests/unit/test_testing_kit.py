@@ -15,6 +15,7 @@ from motcua_shared.contracts.base import CloudEvent, Event
 from motcua_shared.testing import (
     AUDIENCE,
     ISSUER,
+    PERSONAL_VALUES,
     FakeUnitOfWork,
     NotInTime,
     Tokens,
@@ -122,3 +123,14 @@ def test_flushed_fills_the_column_defaults_a_flush_would() -> None:
     assert (row.status, row.token, row.note) == ("new", "minted", None)
     kept = flushed(_Row(id=2, status="old", token="mine"))
     assert (kept.status, kept.token) == ("old", "mine")
+
+
+def test_personal_values_are_found_standing_alone_not_inside_an_id() -> None:
+    for value in ("046190001234", "0912345678", "+84905123456", "an@example.vn", "Lê Lợi"):
+        assert PERSONAL_VALUES.search(f"CCCD {value}, ") is not None, value
+    for harmless in (
+        "9e2564c4-ed93-4bd8-8811-038092772739",
+        "9e2564c4-ed93-4bd8-8811-849051234567",
+        "HS-000012-046190001234X",
+    ):
+        assert PERSONAL_VALUES.search(harmless) is None, harmless

@@ -1,6 +1,7 @@
 """`python -m dossier_svc`: serve dossier-svc alone, configured from the environment.
 
-With ``DOSSIER_WORKERS`` > 1 the service runs as that many uvicorn worker processes on one port, replicas
+With ``DOSSIER_WORKERS`` > 1 the service runs as that many uvicorn worker processes on one port (each
+with a listening socket of its own, see :func:`~motcua_shared.chassis.serve.serve_workers`), replicas
 of one another (the outbox relay's advisory lock, the Kafka consumer group and the deadline job's row
 versions already allow replicas; the lookup limits are per replica, so per worker). The database is
 migrated once, here, before they start.
@@ -10,12 +11,10 @@ from __future__ import annotations
 
 import os
 
-import uvicorn
-
 from dossier_svc.app import MIGRATIONS, create_app
 from dossier_svc.settings import Settings
 from motcua_shared.chassis.migrations import upgrade
-from motcua_shared.chassis.serve import proxy_options, serve
+from motcua_shared.chassis.serve import serve, serve_workers
 
 WORKER_RELAY_POLL_INTERVAL = 0.05
 """Seconds between outbox polls of each worker when there are several (see :func:`main`)."""
@@ -35,17 +34,7 @@ def main() -> None:
     # committed by the others wait for its next cycle, so unless told otherwise it polls often.
     if not any(name.upper() == "DOSSIER_BUS__RELAY_POLL_INTERVAL" for name in os.environ):
         os.environ["DOSSIER_BUS__RELAY_POLL_INTERVAL"] = str(WORKER_RELAY_POLL_INTERVAL)
-    uvicorn.run(
-        "dossier_svc.app:create_app",
-        factory=True,
-        workers=settings.workers,
-        host=settings.http.host,
-        port=settings.http.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        **proxy_options(settings.http),
-    )
+    serve_workers("dossier_svc.app:create_app", settings.http, settings.workers)
 
 
 if __name__ == "__main__":

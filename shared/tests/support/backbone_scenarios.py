@@ -7,6 +7,7 @@ import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+import pytest
 from aiokafka.errors import KafkaConnectionError
 from backbone_toy import Toy
 from prometheus_client import REGISTRY
@@ -18,6 +19,28 @@ from motcua_shared.chassis.messaging.models import DeadLetter
 from motcua_shared.contracts.base import CloudEvent
 from motcua_shared.contracts.topics import dlq
 from motcua_shared.testing import eventually
+
+
+async def a_wake_up_waits_for_the_commits_behind_it(toy: Toy, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit does not start a relay cycle at once: the relay waits its gathering time first, so that
+    the commits of the requests running beside it go out in the same cycle."""
+    relay = toy.start_relay(poll_interval=60)
+    await toy.emit("hs-gather", 0)
+    await eventually(lambda: relay.published == 1 or None, what="the first event relayed")
+    loop = asyncio.get_running_loop()
+    cycles: list[float] = []
+    relay_once = relay.relay_once
+
+    async def timed() -> int:
+        cycles.append(loop.time())
+        return await relay_once()
+
+    monkeypatch.setattr(relay, "relay_once", timed)
+    woken = loop.time()
+    await toy.emit("hs-gather", 1)
+    await eventually(lambda: relay.published == 2 or None, what="the second event relayed")
+    gather = relay.POSTGRES_GATHER if toy.producer_db.is_postgres else relay.SQLITE_GATHER
+    assert cycles[0] - woken >= gather
 
 
 async def round_trip(toy: Toy) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from motcua_shared.chassis.settings import HttpSettings, ServiceSettings
 
@@ -31,3 +33,63 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
         timeout_graceful_shutdown=10,
         **proxy_options(settings.http),
     )
+
+
+def serve_workers(app: str, http: HttpSettings, workers: int) -> None:
+    """Serve the app factory ``app`` (``"module:function"``) in ``workers`` uvicorn worker processes on
+    the settings' host and port, until stopped; uvicorn's supervisor restarts a worker that dies.
+
+    Where the system allows it (Linux, a fixed port), each worker listens on a socket of its own, bound
+    with ``SO_REUSEPORT``, and the kernel spreads new connections over them evenly. With one listening
+    socket shared by every worker (uvicorn's way), the worker that wakes first accepts every connection
+    waiting, so a burst of keep-alive connections (a gateway's pool, a load test) lands mostly on one
+    worker and stays there while the others idle.
+    """
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": http.host,
+        "port": http.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+        **proxy_options(http),
+    }
+    if not hasattr(socket, "SO_REUSEPORT") or http.port == 0:
+        uvicorn.run(app, workers=workers, **options)
+        return
+    # Fail here, in the parent, if the port is taken, rather than in every worker after it started.
+    try:
+        reuse_port_socket(http.host, http.port).close()
+    except OSError as exc:
+        raise SystemExit(f"cannot listen on {http.host}:{http.port}: {exc.strerror}") from None
+    try:
+        config = uvicorn.Config(app, workers=workers, **options)
+        Multiprocess(config, sockets=[_OwnListener(http.host, http.port)]).run()  # type: ignore[list-item]
+    except KeyboardInterrupt:
+        pass
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` with ``SO_REUSEPORT``, not yet listening."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _OwnListener:
+    """Stands, in the sockets uvicorn's supervisor hands every worker it starts or restarts, for a socket
+    the worker binds itself: unpickled in the worker, it becomes :func:`reuse_port_socket`'s socket."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+
+    def __reduce__(self) -> tuple[Callable[[str, int], socket.socket], tuple[str, int]]:
+        return reuse_port_socket, (self.host, self.port)

@@ -53,8 +53,10 @@ async def toy(kafka_bootstrap: str, fresh_pg_url: str, second_pg_url: str) -> As
     await bus.stop()
 
 
-async def test_a_wake_up_waits_for_the_commits_behind_it(toy: Toy, monkeypatch: pytest.MonkeyPatch) -> None:
-    await scenarios.a_wake_up_waits_for_the_commits_behind_it(toy, monkeypatch)
+async def test_under_load_a_wake_up_waits_for_the_commits_behind_it(
+    toy: Toy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await scenarios.under_load_a_wake_up_waits_for_the_commits_behind_it(toy, monkeypatch)
 
 
 async def test_round_trip_outbox_kafka_inbox_between_two_postgres_databases(toy: Toy) -> None:

@@ -27,8 +27,10 @@ async def toy(tmp_path: Path) -> AsyncIterator[Toy]:
     await bus.stop()
 
 
-async def test_a_wake_up_waits_for_the_commits_behind_it(toy: Toy, monkeypatch: pytest.MonkeyPatch) -> None:
-    await scenarios.a_wake_up_waits_for_the_commits_behind_it(toy, monkeypatch)
+async def test_under_load_a_wake_up_waits_for_the_commits_behind_it(
+    toy: Toy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await scenarios.under_load_a_wake_up_waits_for_the_commits_behind_it(toy, monkeypatch)
 
 
 async def test_round_trip(toy: Toy) -> None:

@@ -101,12 +101,14 @@ class OutboxRelay:
     MARK_INTERVAL = 0.5
     """Seconds between marks of published rows on SQLite (see :meth:`relay_once`)."""
     SQLITE_GATHER = 0.003
-    """Seconds the SQLite relay waits after a wake-up for the commits queued behind it."""
+    """Seconds the SQLite relay waits after a wake-up, under load, for the commits queued behind it."""
     POSTGRES_GATHER = 0.008
-    """Seconds the PostgreSQL relay waits after a wake-up for the commits of the requests running beside
-    the one that woke it. A cycle (lock, mark, publish acknowledged by the in-sync replicas, durable
-    commit) costs the service, the database and the broker nearly as much for one row as for fifty: at
-    300 submissions a second, a cycle per commit or two cost more CPU than the wait costs latency."""
+    """Seconds the PostgreSQL relay waits after a wake-up, under load, for the commits of the requests
+    running beside the one that woke it. A cycle (lock, mark, publish acknowledged by the in-sync
+    replicas, durable commit) costs the service, the database and the broker nearly as much for one row
+    as for fifty: at 300 submissions a second, a cycle per commit or two cost more CPU than the wait
+    costs latency. Under load means that the last cycle carried more than one row; a lone commit in a
+    quiet moment is relayed at once."""
     LOCKED_RETRY = 0.01
     """Seconds before trying again when another replica's relay holds the lock and rows are waiting."""
     OBSERVE_INTERVAL = 2.0
@@ -197,9 +199,10 @@ class OutboxRelay:
                 last_purge = datetime.now(UTC)
                 with contextlib.suppress(Exception):
                     await self.purge()
-            if await wait_event(self._wake, self._poll_interval):
-                # Let the commits right behind this one land (on SQLite queued for the one writer), and
-                # relay them in one batch rather than one cycle each: the cycle costs more than the wait.
+            if await wait_event(self._wake, self._poll_interval) and sent > 1:
+                # Under load, let the commits right behind this one land (on SQLite queued for the one
+                # writer), and relay them in one batch rather than one cycle each: the cycle costs more
+                # than the wait.
                 await pause(self._stopping, self._gather)
 
     async def relay_once(self) -> int:

@@ -107,8 +107,12 @@ async def test_a_killed_worker_is_replaced_and_no_connection_waits_on_its_socket
     assert len(await asyncio.wait_for(_burst(port), timeout=10)) == CONNECTIONS
 
 
-def test_a_port_another_server_listens_on_is_refused_at_once() -> None:
+@pytest.mark.parametrize("sharing", [False, True], ids=["plain", "reuse-port"])
+def test_a_port_another_server_listens_on_is_refused_at_once(sharing: bool) -> None:
+    # Even one listening with SO_REUSEPORT too (another copy of this server): it would share its connections.
     with socket.socket() as taken:
+        if sharing:
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         taken.bind((LOOPBACK, 0))
         taken.listen()
         port = taken.getsockname()[1]

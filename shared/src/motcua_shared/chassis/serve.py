@@ -57,9 +57,11 @@ def serve_workers(app: str, http: HttpSettings, workers: int) -> None:
     if not hasattr(socket, "SO_REUSEPORT") or http.port == 0:
         uvicorn.run(app, workers=workers, **options)
         return
-    # Fail here, in the parent, if the port is taken, rather than in every worker after it started.
+    # Fail here, in the parent, if the port is taken, rather than in every worker after it started; and
+    # without SO_REUSEPORT, so that a server already listening with it (another copy of this one, say)
+    # refuses the port too instead of sharing its connections with us.
     try:
-        reuse_port_socket(http.host, http.port).close()
+        _bound(http.host, http.port, reuse_port=False).close()
     except OSError as exc:
         raise SystemExit(f"cannot listen on {http.host}:{http.port}: {exc.strerror}") from None
     try:
@@ -71,11 +73,16 @@ def serve_workers(app: str, http: HttpSettings, workers: int) -> None:
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
     """A TCP socket bound to ``host``:``port`` with ``SO_REUSEPORT``, not yet listening."""
+    return _bound(host, port, reuse_port=True)
+
+
+def _bound(host: str, port: int, *, reuse_port: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
     except BaseException:
         sock.close()

@@ -2,9 +2,9 @@
 
 With ``DOSSIER_WORKERS`` > 1 the service runs as that many uvicorn worker processes on one port (each
 with a listening socket of its own, see :func:`~motcua_shared.chassis.serve.serve_workers`), replicas
-of one another (the outbox relay's advisory lock, the Kafka consumer group and the deadline job's row
-versions already allow replicas; the lookup limits are per replica, so per worker). The database is
-migrated once, here, before they start.
+of one another (the outbox relay's advisory lock, the Kafka consumer group, the deadline job's row
+versions and the lookup limits, kept in PostgreSQL, already allow replicas; on SQLite the limits are each
+worker's own). The database is migrated once, here, before they start.
 """
 
 from __future__ import annotations

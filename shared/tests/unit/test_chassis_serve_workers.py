@@ -24,16 +24,22 @@ CONNECTIONS = 64
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreads connections on Linux")
 
 
-@pytest.fixture
-def port() -> Iterator[int]:
-    port = free_port()
+def _serving(port: int) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of a process serving the test app in two workers on ``port``."""
     script = (
         "from motcua_shared.chassis.serve import serve_workers; "
         "from motcua_shared.chassis.settings import HttpSettings; "
         f"serve_workers('workers_app:create', HttpSettings(host='{LOOPBACK}', port={port}), 2)"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SUPPORT), os.environ.get("PYTHONPATH", "")])}
-    parent = subprocess.Popen([sys.executable, "-c", script], env=env)
+    return [sys.executable, "-c", script], env
+
+
+@pytest.fixture
+def port() -> Iterator[int]:
+    port = free_port()
+    command, env = _serving(port)
+    parent = subprocess.Popen(command, env=env)
     try:
         yield port
     finally:
@@ -116,17 +122,7 @@ def test_a_port_another_server_listens_on_is_refused_at_once(sharing: bool) -> N
         taken.bind((LOOPBACK, 0))
         taken.listen()
         port = taken.getsockname()[1]
-        taker = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from motcua_shared.chassis.serve import serve_workers; "
-                "from motcua_shared.chassis.settings import HttpSettings; "
-                f"serve_workers('workers_app:create', HttpSettings(host='{LOOPBACK}', port={port}), 2)",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        command, env = _serving(port)
+        taker = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert taker.returncode != 0
     assert f"cannot listen on {LOOPBACK}:{port}" in taker.stderr

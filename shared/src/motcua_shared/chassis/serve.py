@@ -22,17 +22,22 @@ def proxy_options(http: HttpSettings) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": ",".join(http.trusted_proxies)}
 
 
+def _options(http: HttpSettings) -> dict[str, Any]:
+    """uvicorn's options for every way a service is served: the address, the platform's own logging, a
+    bounded graceful shutdown, and the forwarded headers."""
+    return {
+        "host": http.host,
+        "port": http.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+        **proxy_options(http),
+    }
+
+
 def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
     """Serve ``create_app(settings)`` on the settings' host and port until stopped."""
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http.host,
-        port=settings.http.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        **proxy_options(settings.http),
-    )
+    uvicorn.run(create_app(settings), **_options(settings.http))
 
 
 def serve_workers(app: str, http: HttpSettings, workers: int) -> None:
@@ -45,17 +50,9 @@ def serve_workers(app: str, http: HttpSettings, workers: int) -> None:
     waiting, so a burst of keep-alive connections (a gateway's pool, a load test) lands mostly on one
     worker and stays there while the others idle.
     """
-    options: dict[str, Any] = {
-        "factory": True,
-        "host": http.host,
-        "port": http.port,
-        "log_config": None,
-        "access_log": False,
-        "timeout_graceful_shutdown": 10,
-        **proxy_options(http),
-    }
+    options = {**_options(http), "factory": True, "workers": workers}
     if not hasattr(socket, "SO_REUSEPORT") or http.port == 0:
-        uvicorn.run(app, workers=workers, **options)
+        uvicorn.run(app, **options)
         return
     # Fail here, in the parent, if the port is taken, rather than in every worker after it started; and
     # without SO_REUSEPORT, so that a server already listening with it (another copy of this one, say)
@@ -65,7 +62,7 @@ def serve_workers(app: str, http: HttpSettings, workers: int) -> None:
     except OSError as exc:
         raise SystemExit(f"cannot listen on {http.host}:{http.port}: {exc.strerror}") from None
     try:
-        config = uvicorn.Config(app, workers=workers, **options)
+        config = uvicorn.Config(app, **options)
         Multiprocess(config, sockets=[_OwnListener(http.host, http.port)]).run()  # type: ignore[list-item]
     except KeyboardInterrupt:
         pass
